@@ -1,0 +1,159 @@
+"""A company's data: the canonical tables, validated together.
+
+:class:`Company` is what every notebook loads first. It holds the nine tables
+of :mod:`xsell_lab.schema` (the four required ones always, the others when
+the data has them) plus the cleaning log of what validation repaired.
+
+:func:`sales_lines` is the one wide table most analyses start from: every
+order line with its order, customer and product attributes, revenue and
+margin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import pandas as pd
+
+from xsell_lab import schema as s
+from xsell_lab.validation import CLEANING_LOG_COLUMNS, check_foreign_keys, validate_table
+
+
+@dataclass
+class Company:
+    """The canonical tables of one company.
+
+    Attributes
+    ----------
+    customers, products, orders, order_lines : pandas.DataFrame
+        Required tables (see :mod:`xsell_lab.schema` for their columns).
+    marketing_events, offers, returns, surveys, weekly_sales : pandas.DataFrame or None
+        Optional tables; ``None`` when the data does not have them.
+    cleaning_log : pandas.DataFrame
+        What validation repaired: columns ``table``, ``step``, ``rows``, ``detail``.
+    """
+
+    customers: pd.DataFrame
+    products: pd.DataFrame
+    orders: pd.DataFrame
+    order_lines: pd.DataFrame
+    marketing_events: pd.DataFrame | None = None
+    offers: pd.DataFrame | None = None
+    returns: pd.DataFrame | None = None
+    surveys: pd.DataFrame | None = None
+    weekly_sales: pd.DataFrame | None = None
+    cleaning_log: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CLEANING_LOG_COLUMNS))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables that are present, by canonical name."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name in s.TABLES and getattr(self, f.name) is not None
+        }
+
+    @classmethod
+    def from_tables(cls, tables: dict[str, pd.DataFrame], *, date_format: str | None = None) -> Company:
+        """Validate raw canonical tables and build a :class:`Company`.
+
+        Parameters
+        ----------
+        tables : dict of str to pandas.DataFrame
+            Tables by canonical name, with canonical column names. The four
+            required tables must be present.
+        date_format : str, optional
+            Format of date columns when they are not ISO 8601.
+
+        Raises
+        ------
+        DataValidationError
+            When a table breaks the data model or refers to unknown ids.
+        """
+        missing = [name for name in s.REQUIRED_TABLES if name not in tables]
+        if missing:
+            raise ValueError(
+                f"Missing required table(s): {', '.join(missing)}. "
+                f"Every analysis needs {', '.join(s.REQUIRED_TABLES)}."
+            )
+        unknown = [name for name in tables if name not in s.TABLES]
+        if unknown:
+            raise ValueError(f"Unknown table(s): {', '.join(unknown)}. Known tables: {', '.join(s.TABLES)}.")
+        clean, logs = {}, []
+        for name, frame in tables.items():
+            clean[name], log = validate_table(frame, name, date_format=date_format)
+            logs.append(log)
+        check_foreign_keys(clean)
+        cleaning_log = pd.concat([log for log in logs if len(log)], ignore_index=True) if any(
+            len(log) for log in logs
+        ) else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
+        return cls(**clean, cleaning_log=cleaning_log)
+
+    def summary(self) -> pd.DataFrame:
+        """Rows, columns and date range of each table present.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by table, columns ``rows``, ``columns``, ``first_date``,
+            ``last_date`` (empty for tables without dates).
+        """
+        rows = []
+        for name, frame in self.tables().items():
+            dates = [c.name for c in s.TABLES[name].columns if c.kind == "date" and c.name in frame]
+            first = frame[dates[0]].min() if dates else pd.NaT
+            last = frame[dates[0]].max() if dates else pd.NaT
+            rows.append({"table": name, "rows": len(frame), "columns": frame.shape[1], "first_date": first, "last_date": last})
+        return pd.DataFrame(rows).set_index("table")
+
+
+#: Columns of :func:`sales_lines`.
+SALES_LINE_COLUMNS = [
+    s.ORDER_ID,
+    s.CUSTOMER_ID,
+    s.ORDER_DATE,
+    s.CHANNEL,
+    s.PRODUCT_ID,
+    s.PRODUCT_NAME,
+    s.CATEGORY,
+    s.TIER,
+    s.QUANTITY,
+    s.UNIT_PRICE,
+    "revenue",
+    "margin",
+    s.REGION,
+    s.SEGMENT,
+]
+
+
+def sales_lines(company: Company) -> pd.DataFrame:
+    """Every order line with its order, product and customer attributes.
+
+    ``revenue = quantity x unit_price`` and
+    ``margin = quantity x (unit_price - unit_cost)`` (empty where the unit
+    cost is unknown).
+
+    Parameters
+    ----------
+    company : Company
+        A validated company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SALES_LINE_COLUMNS`, one row per order line, sorted by
+        ``order_date`` then ``order_id`` then ``product_id``.
+    """
+    lines = company.order_lines.merge(company.orders, on=s.ORDER_ID, how="inner", validate="many_to_one")
+    lines = lines.merge(
+        company.products[[s.PRODUCT_ID, s.PRODUCT_NAME, s.CATEGORY, s.TIER, s.UNIT_COST]],
+        on=s.PRODUCT_ID,
+        how="left",
+        validate="many_to_one",
+    )
+    lines = lines.merge(
+        company.customers[[s.CUSTOMER_ID, s.REGION, s.SEGMENT]], on=s.CUSTOMER_ID, how="left", validate="many_to_one"
+    )
+    lines["revenue"] = lines[s.QUANTITY] * lines[s.UNIT_PRICE]
+    lines["margin"] = lines[s.QUANTITY] * (lines[s.UNIT_PRICE] - lines[s.UNIT_COST])
+    lines = lines.sort_values([s.ORDER_DATE, s.ORDER_ID, s.PRODUCT_ID], kind="stable").reset_index(drop=True)
+    return lines[SALES_LINE_COLUMNS]
