@@ -88,6 +88,87 @@ class Company:
         ) else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
         return cls(**clean, cleaning_log=cleaning_log)
 
+    def subset(
+        self,
+        *,
+        start: str | None = None,
+        end: str | None = None,
+        segment: str = "all",
+        region: str = "all",
+    ) -> Company:
+        """The same company restricted to a date window and/or a customer group.
+
+        Dated tables keep rows with ``start <= date <= end`` (``end`` is
+        inclusive: the whole day). Customer filters keep the customers of the
+        segment / region and every row that belongs to them. ``"all"`` (or
+        ``None``) means no filter. Products are never filtered.
+
+        Parameters
+        ----------
+        start, end : str, optional
+            ISO dates, e.g. ``"2024-01-01"``.
+        segment, region : str
+            A value of ``customers.segment`` / ``customers.region``, or ``"all"``.
+
+        Returns
+        -------
+        Company
+            A new company; this one is unchanged.
+
+        Raises
+        ------
+        ValueError
+            When the segment or region does not exist (the message lists the
+            values that do), or when nothing is left in the window.
+        """
+        customers = self.customers
+        for column, value in ((s.SEGMENT, segment), (s.REGION, region)):
+            if value in (None, "all"):
+                continue
+            known = sorted(customers[column].dropna().unique())
+            if value not in known:
+                raise ValueError(f"Unknown {column} '{value}' in table 'customers'. Known values: {', '.join(known)}, or 'all'.")
+            customers = customers[customers[column] == value]
+        low = pd.Timestamp(start) if start else None
+        high = pd.Timestamp(end) + pd.Timedelta(days=1) if end else None
+        kept = set(customers[s.CUSTOMER_ID])
+
+        def window(frame: pd.DataFrame | None, date_column: str, by_customer: bool = True) -> pd.DataFrame | None:
+            if frame is None:
+                return None
+            mask = pd.Series(True, index=frame.index)
+            if low is not None:
+                mask &= frame[date_column] >= low
+            if high is not None:
+                mask &= frame[date_column] < high
+            if by_customer:
+                mask &= frame[s.CUSTOMER_ID].isin(kept)
+            return frame[mask].reset_index(drop=True)
+
+        orders = window(self.orders, s.ORDER_DATE)
+        if orders.empty:
+            raise ValueError(
+                f"No orders left for start={start!r}, end={end!r}, segment={segment!r}, region={region!r}: "
+                f"the data covers {self.orders[s.ORDER_DATE].min():%Y-%m-%d} to {self.orders[s.ORDER_DATE].max():%Y-%m-%d}."
+            )
+        order_ids = set(orders[s.ORDER_ID])
+        lines = self.order_lines[self.order_lines[s.ORDER_ID].isin(order_ids)].reset_index(drop=True)
+        returns = None
+        if self.returns is not None:
+            returns = self.returns[self.returns[s.ORDER_ID].isin(order_ids)].reset_index(drop=True)
+        return Company(
+            customers=customers.reset_index(drop=True),
+            products=self.products,
+            orders=orders,
+            order_lines=lines,
+            marketing_events=window(self.marketing_events, s.EVENT_DATE),
+            offers=window(self.offers, s.OFFER_DATE),
+            returns=returns,
+            surveys=window(self.surveys, s.SURVEY_DATE),
+            weekly_sales=window(self.weekly_sales, s.WEEK_START, by_customer=False),
+            cleaning_log=self.cleaning_log,
+        )
+
     def summary(self) -> pd.DataFrame:
         """Rows, columns and date range of each table present.
 

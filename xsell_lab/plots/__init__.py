@@ -1,0 +1,44 @@
+"""Plots: one theme for the whole lab, and one module of plot helpers per concept.
+
+Every helper takes ``ax=None`` (a new figure is made when it is None), returns
+the Axes and leaves global pyplot state alone, so notebooks can place plots
+in their own grids.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import seaborn as sns
+
+#: The lab's colours: first for "our product / treatment", second for comparisons.
+PALETTE = ["#1f5f8b", "#e07b39", "#3b9a6e", "#8c5fa8", "#c44e52", "#7f7f7f", "#b8a038", "#4aa3c7"]
+
+
+def set_theme(dpi: int = 90) -> None:
+    """Apply the lab's plotting theme (seaborn whitegrid, lab palette, modest dpi).
+
+    Figures are kept small on disk (dpi 90) so notebooks stay light for git
+    and nbval.
+    """
+    sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
+    mpl.rcParams.update(
+        {
+            "figure.dpi": dpi,
+            "savefig.dpi": dpi,
+            "figure.figsize": (8, 4),
+            "axes.titleweight": "bold",
+            "axes.titlesize": 12,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "svg.hashsalt": "xsell-lab",
+        }
+    )
+
+
+def new_axes(ax: plt.Axes | None = None, figsize: tuple[float, float] = (8, 4)) -> plt.Axes:
+    """Return ``ax``, or the Axes of a new figure when ``ax`` is None."""
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=figsize)
+    return ax
