@@ -34,7 +34,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow and not browser" -p no:nbval
+	$(BIN)/python -m pytest -m "not slow and not browser" tests
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
