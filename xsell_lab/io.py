@@ -1,13 +1,26 @@
 """Read and write a company's tables.
 
-A company lives in a folder with one file per table, named after the table
-(``orders.parquet``, ``orders.csv`` or ``orders.xlsx``). :func:`load_company`
-reads whatever is there, validates it and returns a :class:`Company`;
-:func:`write_company` writes Parquet files whole or not at all.
+A company lives in a folder with one file per table. By default each file is
+named after its table (``orders.parquet``, ``orders.csv``, ``orders.csv.gz``
+or ``orders.xlsx``) and uses the canonical column names. An analyst's own
+files, with their own names, delimiters, encodings, date formats and column
+names, are described by a column mapping (see :mod:`xsell_lab.mapping`).
+
+:func:`load_company` reads whatever is there, renames, validates and returns a
+:class:`~xsell_lab.company.Company`. Every problem with the files (missing,
+empty, wrong delimiter, wrong encoding, unknown sheet, unreadable) raises a
+:class:`DataFileError` naming the table and the file; every problem with the
+values raises a :class:`~xsell_lab.validation.DataValidationError` naming the
+table, the column, the count and an example. Input files are only read,
+never written. :func:`write_company` writes Parquet files whole or not at all.
+
+Identifiers are always read as text, so ``"00123"`` keeps its zeros.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
 import os
 import tempfile
 from pathlib import Path
@@ -16,40 +29,130 @@ import pandas as pd
 
 from xsell_lab import schema as s
 from xsell_lab.company import Company
+from xsell_lab.mapping import TableSource, parse_mapping
+from xsell_lab.validation import CLEANING_LOG_COLUMNS, DataValidationError, check_foreign_keys, validate_table
 
-_READERS = {
-    ".parquet": pd.read_parquet,
-    ".csv": lambda path: pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]),
-    ".xlsx": pd.read_excel,
-}
+#: File endings looked for, in this order, when a table has no ``file`` in the mapping.
+FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".xlsx")
+_DELIMITERS = (",", ";", "\t", "|")
 
 
-def load_company(path: str | os.PathLike = "data", *, date_format: str | None = None) -> Company:
-    """Load and validate every table found in a folder.
+class DataFileError(DataValidationError):
+    """A data file cannot be read as a table: missing, empty, wrong format, delimiter or encoding.
+
+    Attributes
+    ----------
+    table : str
+        Canonical table the file was meant to hold.
+    file : pathlib.Path
+        The file.
+    """
+
+    def __init__(self, table: str, file: str | os.PathLike, message: str):
+        self.table = table
+        self.file = Path(file)
+        self.problems = []
+        ValueError.__init__(self, f"table '{table}', file '{self.file}': {message}")
+
+
+def load_company(
+    path: str | os.PathLike = "data",
+    mapping: str | os.PathLike | dict | None = None,
+    *,
+    date_format: str | None = None,
+) -> Company:
+    """Load, rename and validate every table of a company.
 
     Parameters
     ----------
     path : str or path-like
-        Folder holding ``<table>.parquet`` / ``.csv`` / ``.xlsx`` files.
+        Data folder. Files named in the mapping are relative to it; tables
+        not in the mapping are looked for as ``<table>.parquet`` / ``.csv`` /
+        ``.csv.gz`` / ``.xlsx``.
+    mapping : str, path-like or dict, optional
+        Column mapping (a YAML file or the equivalent ``dict``), see
+        :mod:`xsell_lab.mapping`. ``None``: files use canonical names.
     date_format : str, optional
-        Format of the date columns when they are not ISO 8601.
+        Format of date columns when not ISO 8601, for tables whose mapping
+        entry does not give its own.
 
     Returns
     -------
     Company
-        The validated tables.
+        The validated tables; ``cleaning_log`` lists every repair (defaults
+        filled, exact duplicate rows dropped, optional columns added) with
+        its row count.
+
+    Raises
+    ------
+    MappingError
+        When the mapping itself is wrong (unknown table or column names).
+    DataFileError
+        When a file is missing, empty or cannot be read as a table.
+    DataValidationError
+        When values break the data model (see :func:`~xsell_lab.validation.validate_table`).
     """
     folder = Path(path)
     if not folder.is_dir():
         raise FileNotFoundError(f"Data folder '{folder}' does not exist (working directory: {Path.cwd()}).")
-    tables = {}
+    sources = parse_mapping(mapping)
+    files, tables, logs = {}, {}, []
     for name in s.TABLES:
-        for suffix, reader in _READERS.items():
-            file = folder / f"{name}{suffix}"
-            if file.exists():
-                tables[name] = reader(file)
-                break
-    return Company.from_tables(tables, date_format=date_format)
+        source = sources.get(name, TableSource(name))
+        file = _locate(folder, source)
+        if file is None:
+            continue
+        source = dataclasses.replace(source, date_format=source.date_format or date_format)
+        raw = read_table(file, source)
+        frame, log = _apply_defaults(raw, source)
+        files[name] = file
+        tables[name], validation_log = _validate(frame, source, file)
+        logs += [log, validation_log]
+    _check_required(tables, folder)
+    try:
+        check_foreign_keys(tables)
+    except DataValidationError as error:
+        raise _with_files(error, files) from None
+    cleaning_log = pd.concat([log for log in logs if len(log)], ignore_index=True) if any(len(x) for x in logs) else (
+        pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
+    )
+    return Company(**tables, cleaning_log=cleaning_log)
+
+
+def read_table(file: str | os.PathLike, source: TableSource) -> pd.DataFrame:
+    """Read one raw table and rename its columns to canonical names.
+
+    Parameters
+    ----------
+    file : str or path-like
+        A ``.csv`` (optionally ``.gz``), ``.parquet`` or ``.xlsx`` file.
+    source : TableSource
+        How to read it (delimiter, encoding, sheet) and the column renaming.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table as read, every CSV cell as text (empty cells as missing),
+        with mapped columns renamed; other columns keep their names. Not yet
+        validated.
+
+    Raises
+    ------
+    DataFileError
+        When the file is empty, in another encoding or delimiter, not a valid
+        Parquet / Excel file, has no such sheet, or lacks a mapped column.
+    """
+    file = Path(file)
+    name = file.name.lower()
+    if name.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
+        frame = _read_csv(file, source)
+    elif name.endswith(".parquet"):
+        frame = _read_parquet(file, source)
+    elif name.endswith((".xlsx", ".xlsm")):
+        frame = _read_excel(file, source)
+    else:
+        raise DataFileError(source.table, file, "unknown file type; use .csv, .csv.gz, .parquet or .xlsx.")
+    return _rename(frame, file, source)
 
 
 def write_company(company: Company, path: str | os.PathLike) -> list[Path]:
@@ -81,3 +184,185 @@ def write_company(company: Company, path: str | os.PathLike) -> list[Path]:
             tmp.unlink(missing_ok=True)
         written.append(target)
     return written
+
+
+# --- locating files -------------------------------------------------------
+
+
+def _locate(folder: Path, source: TableSource) -> Path | None:
+    if source.file is not None:
+        file = folder / source.file
+        if not file.is_file():
+            raise DataFileError(
+                source.table, file, f"the file named in the mapping does not exist. Files in '{folder}': {_listing(folder)}."
+            )
+        return file
+    for suffix in FILE_SUFFIXES:
+        file = folder / f"{source.table}{suffix}"
+        if file.is_file():
+            return file
+    return None
+
+
+def _check_required(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    missing = [name for name in s.REQUIRED_TABLES if name not in tables]
+    if missing:
+        looked = ", ".join(f"{missing[0]}{suffix}" for suffix in FILE_SUFFIXES)
+        raise FileNotFoundError(
+            f"{len(missing)} required table(s) not found in '{folder}': {', '.join(missing)} "
+            f"(looked for {looked}). Name their files in a column mapping. Files there: {_listing(folder)}."
+        )
+
+
+def _listing(folder: Path) -> str:
+    names = sorted(p.name for p in folder.iterdir() if p.is_file())
+    return ", ".join(names[:15]) + (" ..." if len(names) > 15 else "") if names else "(none)"
+
+
+# --- readers --------------------------------------------------------------
+
+
+def _read_csv(file: Path, source: TableSource) -> pd.DataFrame:
+    sep = source.sep or ("\t" if file.name.lower().endswith(".tsv") else ",")
+    encoding = source.encoding or "utf-8"
+    try:
+        frame = pd.read_csv(file, sep=sep, encoding=encoding, dtype=str, keep_default_na=False, na_values=[""])
+    except UnicodeDecodeError:
+        raise DataFileError(source.table, file, _encoding_message(file, encoding)) from None
+    except pd.errors.EmptyDataError:
+        raise DataFileError(source.table, file, "the file is empty (no header, no rows).") from None
+    except pd.errors.ParserError as error:
+        raise DataFileError(
+            source.table, file, f"cannot be read as CSV with sep={sep!r}: {error}. Check 'sep' and quoting."
+        ) from None
+    _check_delimiter(frame, file, source, sep)
+    return frame
+
+
+def _encoding_message(file: Path, encoding: str) -> str:
+    opener = gzip.open if file.name.lower().endswith(".gz") else open
+    with opener(file, "rb") as handle:
+        raw = handle.read()
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        return (
+            f"is not valid {encoding} text: byte {raw[error.start:error.start + 1]!r} at byte position "
+            f"{error.start:,} (line {line}) cannot be decoded. The file was probably saved in another encoding: "
+            "set 'encoding: latin-1' or 'encoding: cp1252' (Excel on Windows) for this table in the mapping."
+        )
+    return f"is not valid {encoding} text. Set 'encoding' for this table in the mapping."
+
+
+def _check_delimiter(frame: pd.DataFrame, file: Path, source: TableSource, sep: str) -> None:
+    if frame.shape[1] != 1:
+        return
+    header = str(frame.columns[0])
+    counts = {d: header.count(d) for d in _DELIMITERS if d != sep}
+    likely = max(counts, key=counts.get)
+    if counts[likely] == 0:
+        return
+    raise DataFileError(
+        source.table,
+        file,
+        f"was read as one wide column ('{header[:60]}') of {len(frame):,} rows with sep={sep!r}: it probably uses "
+        f"another delimiter. Set 'sep: {likely!r}' for this table in the mapping.",
+    )
+
+
+def _read_parquet(file: Path, source: TableSource) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(file)
+    except Exception as error:  # pyarrow raises several unrelated types for a corrupt file
+        raise DataFileError(source.table, file, f"is not a readable Parquet file ({type(error).__name__}: {error}).") from None
+
+
+def _read_excel(file: Path, source: TableSource) -> pd.DataFrame:
+    try:
+        workbook = pd.ExcelFile(file)
+    except Exception as error:  # openpyxl / zipfile errors for a damaged workbook
+        raise DataFileError(source.table, file, f"is not a readable Excel file ({type(error).__name__}: {error}).") from None
+    with workbook:
+        sheet = _choose_sheet(workbook.sheet_names, file, source)
+        frame = pd.read_excel(workbook, sheet_name=sheet, dtype=object)
+    id_sources = _source_columns_of_kind(frame, source, "id")
+    return frame.assign(**{col: frame[col].map(_excel_id, na_action="ignore") for col in id_sources})
+
+
+def _choose_sheet(sheets: list[str], file: Path, source: TableSource) -> str:
+    if source.sheet is not None:
+        if source.sheet not in sheets:
+            raise DataFileError(
+                source.table, file, f"has no sheet '{source.sheet}'. Its {len(sheets)} sheet(s): {', '.join(sheets)}."
+            )
+        return source.sheet
+    if source.table in sheets:
+        return source.table
+    if len(sheets) == 1:
+        return sheets[0]
+    raise DataFileError(
+        source.table,
+        file,
+        f"has {len(sheets)} sheets ({', '.join(sheets)}) and none is named '{source.table}'. "
+        "Set 'sheet' for this table in the mapping.",
+    )
+
+
+def _excel_id(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _source_columns_of_kind(frame: pd.DataFrame, source: TableSource, kind: str) -> list[str]:
+    renamed = {col: source.columns.get(str(col), str(col)) for col in frame.columns}
+    kinds = {c.name: c.kind for c in s.TABLES[source.table].columns}
+    return [col for col, canonical in renamed.items() if kinds.get(canonical) == kind]
+
+
+# --- renaming, defaults, validation ---------------------------------------
+
+
+def _rename(frame: pd.DataFrame, file: Path, source: TableSource) -> pd.DataFrame:
+    frame = frame.rename(columns=lambda col: str(col).strip())
+    absent = [col for col in source.columns if col not in frame.columns]
+    if absent:
+        found = ", ".join(map(str, frame.columns[:15])) + (" ..." if frame.shape[1] > 15 else "")
+        raise DataFileError(
+            source.table,
+            file,
+            f"{len(absent)} column(s) named in the mapping are not in the file, e.g. '{absent[0]}' "
+            f"(mapped to '{source.columns[absent[0]]}'). Columns in the file: {found}.",
+        )
+    return frame.rename(columns=source.columns)
+
+
+def _apply_defaults(frame: pd.DataFrame, source: TableSource) -> tuple[pd.DataFrame, pd.DataFrame]:
+    log = []
+    for column, value in source.defaults.items():
+        empty = frame[column].isna() if column in frame.columns else pd.Series(True, index=frame.index)
+        if empty.any():
+            filled = frame[column].where(~empty, value) if column in frame.columns else value
+            frame = frame.assign(**{column: filled})
+            log.append(
+                {"table": source.table, "step": "filled default value", "rows": int(empty.sum()), "detail": f"{column} = {value!r}"}
+            )
+    return frame, pd.DataFrame(log, columns=CLEANING_LOG_COLUMNS)
+
+
+def _validate(frame: pd.DataFrame, source: TableSource, file: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    try:
+        return validate_table(frame, source.table, date_format=source.date_format)
+    except DataValidationError as error:
+        raise _with_files(error, {source.table: file}) from None
+
+
+def _with_files(error: DataValidationError, files: dict[str, Path]) -> DataValidationError:
+    problems = [
+        dataclasses.replace(p, hint=f"{p.hint}{'. ' if p.hint else ''}File: '{files[p.table].name}'")
+        if p.table in files
+        else p
+        for p in error.problems
+    ]
+    return DataValidationError(problems)

@@ -1,0 +1,202 @@
+"""The column mapping: how an analyst's own files map onto the canonical tables.
+
+A mapping says, for each canonical table, which file holds it, how to read
+that file and which of its columns is which canonical column. It is written
+in YAML (or given as the same structure in a Python ``dict``)::
+
+    date_format: "%d/%m/%Y"          # optional, default for every table
+    tables:
+      orders:
+        file: my_orders.csv          # relative to the data folder
+        sep: ";"                     # CSV only; default ","
+        encoding: latin-1            # CSV only; default utf-8
+        date_format: "%d/%m/%Y"      # overrides the top-level one
+        columns:                     # your name: canonical name
+          OrderNo: order_id
+          Client: customer_id
+          Date: order_date
+        defaults:                    # canonical column: value for empty cells
+          channel: web
+      products:
+        file: catalogue.xlsx
+        sheet: Products              # Excel only; default: the only sheet
+        columns: {SKU: product_id, Name: product_name, Family: category, ListPrice: price}
+
+Tables not listed are looked up in the data folder by their canonical name
+(``customers.csv``, ``customers.parquet``, ...). Columns not listed keep
+their name, so files that already use canonical names need no ``columns``.
+
+:func:`parse_mapping` checks the mapping itself (unknown table names, unknown
+canonical columns, misspelt options, two source columns mapped to the same
+canonical one) before any data file is opened, so a typo in the mapping is
+reported as such and not as a puzzling data error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from xsell_lab import schema as s
+
+#: Options a table entry may have, with what they mean.
+TABLE_OPTIONS = {
+    "file": "file holding the table (.csv, .csv.gz, .parquet, .xlsx), relative to the data folder",
+    "columns": "mapping {your column name: canonical column name}",
+    "date_format": "strftime format of the date columns, e.g. '%d/%m/%Y' (default ISO 8601)",
+    "sep": "CSV delimiter, e.g. ';' or '\\t' (default ',')",
+    "encoding": "CSV text encoding, e.g. 'latin-1' or 'cp1252' (default 'utf-8')",
+    "sheet": "Excel sheet name (default: the sheet named after the table, or the only sheet)",
+    "defaults": "mapping {canonical column: value} used where the column is absent or empty",
+}
+_TOP_LEVEL_OPTIONS = ("tables", "date_format")
+
+
+class MappingError(ValueError):
+    """The column mapping itself is wrong (not the data it points at)."""
+
+
+@dataclass(frozen=True)
+class TableSource:
+    """Where and how to read one canonical table.
+
+    Attributes
+    ----------
+    table : str
+        Canonical table name.
+    file : str or None
+        File name (relative to the data folder, or absolute); ``None`` means
+        look for ``<table>.parquet`` / ``.csv`` / ``.xlsx``.
+    columns : dict of str to str
+        Source column name -> canonical column name.
+    date_format, sep, encoding, sheet : str or None
+        Reading options (``None`` = default).
+    defaults : dict of str to object
+        Canonical column -> value for absent or empty cells.
+    """
+
+    table: str
+    file: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    date_format: str | None = None
+    sep: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_mapping(mapping: str | os.PathLike | dict | None) -> dict[str, TableSource]:
+    """Read and check a column mapping.
+
+    Parameters
+    ----------
+    mapping : str, path-like, dict or None
+        A YAML file, or the same structure as a ``dict`` (see the module
+        docstring). ``None`` means no mapping: every table is read under its
+        canonical name.
+
+    Returns
+    -------
+    dict of str to TableSource
+        One entry per table listed in the mapping, by canonical table name.
+
+    Raises
+    ------
+    MappingError
+        When the mapping names an unknown table, an unknown canonical column,
+        an unknown option, maps two source columns onto one canonical column,
+        or is not valid YAML.
+    FileNotFoundError
+        When the mapping file does not exist.
+    """
+    if mapping is None:
+        return {}
+    where = "the column mapping"
+    if not isinstance(mapping, dict):
+        where = f"mapping file '{mapping}'"
+        mapping = _read_yaml(Path(mapping))
+    _check_keys(mapping, _TOP_LEVEL_OPTIONS, where, "top-level key")
+    tables = mapping.get("tables") or {}
+    if not isinstance(tables, dict):
+        raise MappingError(f"In {where}: 'tables' must be a mapping of table name to options, got {tables!r}.")
+    default_format = mapping.get("date_format")
+    return {
+        table: _parse_table(table, options or {}, default_format, where) for table, options in tables.items()
+    }
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.is_file():
+        raise FileNotFoundError(f"Mapping file '{path}' does not exist (working directory: {Path.cwd()}).")
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise MappingError(f"Mapping file '{path}' is not valid YAML: {error}") from None
+    if not isinstance(content, dict):
+        raise MappingError(f"Mapping file '{path}' must hold a mapping with a 'tables' key, got {content!r}.")
+    return content
+
+
+def _parse_table(table: str, options: dict, default_format: str | None, where: str) -> TableSource:
+    if table not in s.TABLES:
+        raise MappingError(f"In {where}: unknown table '{table}'{_suggest(table, s.TABLES)}. Known tables: {', '.join(s.TABLES)}.")
+    if not isinstance(options, dict):
+        raise MappingError(f"In {where}, table '{table}': options must be a mapping, got {options!r}.")
+    _check_keys(options, TABLE_OPTIONS, f"{where}, table '{table}'", "option")
+    canonical = s.TABLES[table].column_names
+    columns = {str(k): str(v) for k, v in (options.get("columns") or {}).items()}
+    unknown = [v for v in columns.values() if v not in canonical]
+    if unknown:
+        raise MappingError(
+            f"In {where}, table '{table}': {len(unknown)} mapped column(s) are not canonical columns of "
+            f"'{table}', e.g. '{unknown[0]}'{_suggest(unknown[0], canonical)}. "
+            f"Canonical columns: {', '.join(canonical)}."
+        )
+    targets = list(columns.values())
+    doubled = sorted({v for v in targets if targets.count(v) > 1})
+    if doubled:
+        sources = [k for k, v in columns.items() if v == doubled[0]]
+        raise MappingError(
+            f"In {where}, table '{table}': {len(doubled)} canonical column(s) receive several source columns, "
+            f"e.g. '{doubled[0]}' from {', '.join(map(repr, sources))}. Map exactly one column onto each."
+        )
+    defaults = dict(options.get("defaults") or {})
+    unknown = [k for k in defaults if k not in canonical]
+    if unknown:
+        raise MappingError(
+            f"In {where}, table '{table}': {len(unknown)} default(s) name a column that is not canonical, "
+            f"e.g. '{unknown[0]}'{_suggest(unknown[0], canonical)}. Canonical columns: {', '.join(canonical)}."
+        )
+    return TableSource(
+        table=table,
+        file=_optional_text(options.get("file")),
+        columns=columns,
+        date_format=_optional_text(options.get("date_format", default_format)),
+        sep=_optional_text(options.get("sep")),
+        encoding=_optional_text(options.get("encoding")),
+        sheet=_optional_text(options.get("sheet")),
+        defaults=defaults,
+    )
+
+
+def _check_keys(options: dict, allowed, where: str, what: str) -> None:
+    unknown = [k for k in options if k not in allowed]
+    if unknown:
+        raise MappingError(
+            f"In {where}: unknown {what} '{unknown[0]}'{_suggest(str(unknown[0]), allowed)}. "
+            f"Allowed: {', '.join(allowed)}."
+        )
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _suggest(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
