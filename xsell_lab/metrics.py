@@ -1,0 +1,904 @@
+"""Cross-sell KPIs: how much more than one thing do customers buy from us?
+
+Each KPI is one small function that takes the line table of
+:func:`xsell_lab.sales_lines` (or a canonical table: ``orders``, ``offers``,
+``marketing_events``) and returns a number, or a table when grouped.
+
+Conventions shared by every function here
+-----------------------------------------
+level
+    ``"category"`` (default) counts product categories, ``"product"`` counts
+    products (``product_id``). Data without categories (e.g. a raw retail
+    export) uses ``level="product"``.
+by
+    ``None`` returns the headline number (a ``float``). A column name or a
+    list of them (``"segment"``, ``"channel"``, ``"region"``, ...) returns a
+    DataFrame with one row per group: the group columns, the counts behind the
+    KPI and the KPI itself. ``"month"``, ``"quarter"`` and ``"year"`` may be
+    used even when the table has no such column: they are derived from
+    ``order_date`` (the first day of the period, as a timestamp). Unless a
+    docstring says otherwise, a KPI by group is computed on the rows of that
+    group only (e.g. the cross-sell rate by month counts what customers bought
+    within the month). A group whose denominator is zero gets ``NaN``.
+shares
+    KPIs that are shares are returned as fractions in [0, 1];
+    :func:`kpi_summary` shows them in percent.
+errors
+    Missing columns raise :class:`xsell_lab.DataValidationError` naming the
+    table and the column. Inputs are never modified.
+
+Sources
+-------
+The definitions follow the cross-selling KPI literature: Kamakura (2008),
+"Cross-selling: offering the right product to the right customer at the right
+time", *Journal of Relationship Marketing* 6(3-4); Li, Sun & Wilcox (2005),
+"Cross-selling sequentially ordered products", *Journal of Marketing Research*
+42(2); Farris, Bendle, Pfeifer & Reibstein (2010), *Marketing Metrics*, 2nd
+ed., Wharton School Publishing (ch. 2 penetration, ch. 5 retention, ch. 8
+average order value); and the practitioner definition of the cross-sell rate
+("of 200 customers who bought a laptop, 50 also bought accessories: 25%").
+Wilson (1927), "Probable inference, the law of succession, and statistical
+inference", *JASA* 22(158), for the conversion-rate interval (recommended by
+Brown, Cai & DasGupta 2001, *Statistical Science* 16(2)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from xsell_lab import schema as s
+from xsell_lab.validation import DataValidationError, Problem
+
+#: Name of the wide line table in error messages.
+SALES_LINES = "sales_lines"
+#: Columns of :func:`kpi_summary`.
+KPI_SUMMARY_COLUMNS = ["kpi", "value", "unit", "definition"]
+#: KPIs :func:`kpi_trend` knows.
+TREND_KPIS = (
+    "average_order_value",
+    "cross_sell_rate",
+    "product_penetration",
+    "revenue_contribution",
+    "attach_rate",
+    "retention_rate",
+)
+
+_LEVELS = {"category": s.CATEGORY, "product": s.PRODUCT_ID}
+_PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
+_REVENUE = "revenue"
+
+By = str | Sequence[str] | None
+
+
+# --- cross-sell rate and penetration ------------------------------------------
+
+
+def cross_sell_rate(
+    lines: pd.DataFrame,
+    *,
+    level: str = "category",
+    anchor: str | None = None,
+    target: str | None = None,
+    by: By = None,
+) -> float | pd.DataFrame:
+    """Share of customers who bought more than their primary purchase.
+
+    Without ``anchor``: the share of buying customers who bought at least one
+    item (category or product, see ``level``) other than their primary one,
+    i.e. customers with 2 or more distinct items::
+
+        cross-sell rate = customers with >= 2 distinct items / customers who bought
+
+    This equals ``product_penetration(lines, min_items=2, level=level)``.
+
+    With ``anchor``: of the customers who bought ``anchor``, the share who
+    also bought ``target`` (or, when ``target`` is None, any item other than
+    ``anchor``), at any time in ``lines``::
+
+        cross-sell rate(X -> Y) = customers who bought X and Y / customers who bought X
+
+    The practitioners' example: 200 customers bought a laptop, 50 of them also
+    bought accessories, so the cross-sell rate is 50 / 200 = 25% (Kamakura
+    2008; see the module docstring).
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`; needs ``customer_id`` and the ``level``
+        column (``category`` or ``product_id``).
+    level : {"category", "product"}
+        What counts as a different item.
+    anchor, target : str, optional
+        Item values (e.g. ``"laptops"``, ``"accessories"``) for the anchored form.
+    by : str or list of str, optional
+        Group columns (see module docstring).
+
+    Returns
+    -------
+    float or pandas.DataFrame
+        The rate, or per group: ``customers`` (the base: buyers, or buyers of
+        ``anchor``), ``cross_sold_customers`` and ``cross_sell_rate``.
+    """
+    item = _item_column(level)
+    frame, keys = _prepare(lines, [s.CUSTOMER_ID, item], SALES_LINES, by)
+    if anchor is None and target is not None:
+        raise ValueError("cross_sell_rate: 'target' needs an 'anchor' (of the buyers of anchor, who also bought target).")
+    held = frame[keys + [s.CUSTOMER_ID, item]].drop_duplicates()
+    if anchor is None:
+        per_customer = held.groupby(keys + [s.CUSTOMER_ID], dropna=False).size().rename("items").reset_index()
+        per_customer["customers"] = True
+        per_customer["cross_sold_customers"] = per_customer["items"] >= 2
+    else:
+        other = held[item] != anchor if target is None else held[item] == target
+        flags = held.assign(customers=held[item] == anchor, cross_sold_customers=other)
+        per_customer = flags.groupby(keys + [s.CUSTOMER_ID], dropna=False)[["customers", "cross_sold_customers"]].any()
+        per_customer = per_customer.reset_index()
+        per_customer["cross_sold_customers"] = per_customer["customers"] & per_customer["cross_sold_customers"]
+    return _rate(per_customer, keys, "cross_sold_customers", "customers", "cross_sell_rate")
+
+
+def product_penetration(
+    lines: pd.DataFrame,
+    *,
+    min_items: int = 2,
+    level: str = "category",
+    by: By = None,
+) -> float | pd.DataFrame:
+    """Share of customers holding at least ``min_items`` distinct items.
+
+    ::
+
+        penetration = customers with >= min_items distinct items / customers who bought
+
+    Farris et al. (2010), *Marketing Metrics*, section 2.5 ("penetration"),
+    applied to the depth of the relationship: with ``min_items=2`` it is the
+    share of multi-category (or multi-product) customers.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`; needs ``customer_id`` and the ``level`` column.
+    min_items : int
+        Threshold, at least 1.
+    level : {"category", "product"}
+        What counts as an item.
+    by : str or list of str, optional
+        Group columns.
+
+    Returns
+    -------
+    float or pandas.DataFrame
+        The share, or per group: ``customers``, ``penetrated_customers``,
+        ``penetration``.
+    """
+    if min_items < 1:
+        raise ValueError(f"product_penetration: min_items must be >= 1. Got {min_items!r}.")
+    item = _item_column(level)
+    frame, keys = _prepare(lines, [s.CUSTOMER_ID, item], SALES_LINES, by)
+    held = frame[keys + [s.CUSTOMER_ID, item]].drop_duplicates()
+    per_customer = held.groupby(keys + [s.CUSTOMER_ID], dropna=False).size().rename("items").reset_index()
+    per_customer["customers"] = True
+    per_customer["penetrated_customers"] = per_customer["items"] >= min_items
+    return _rate(per_customer, keys, "penetrated_customers", "customers", "penetration")
+
+
+def cross_sell_ratio(
+    lines: pd.DataFrame,
+    split_date: str | pd.Timestamp,
+    *,
+    level: str = "product",
+    by: By = None,
+) -> pd.DataFrame:
+    """Distinct items per customer before a date and after it (cumulative).
+
+    The cross-sell ratio is the number of products a customer holds (Kamakura
+    2008; in banking, "products per customer")::
+
+        ratio_before = mean over customers of distinct items bought before split_date
+        ratio_after  = mean over the same customers of distinct items bought at any time in ``lines``
+
+    The base is the customers who bought before ``split_date`` (customers won
+    later would dilute the comparison). ``change = ratio_after - ratio_before``
+    is the number of new items per existing customer. Customers who buy nothing
+    after the date keep their ratio, so with no purchase after the date,
+    ``ratio_after == ratio_before``. Filter ``lines`` to end the window.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`; needs ``customer_id``, ``order_date``
+        and the ``level`` column.
+    split_date : str or pandas.Timestamp
+        Purchases strictly before it are "before".
+    level : {"product", "category"}
+        What counts as an item.
+    by : str or list of str, optional
+        Group columns (customer attributes such as ``segment`` or ``region``
+        make most sense here).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row (or one per group): ``customers``, ``ratio_before``,
+        ``ratio_after``, ``change``.
+    """
+    item = _item_column(level)
+    frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], SALES_LINES, by)
+    before = frame[s.ORDER_DATE] < pd.Timestamp(split_date)
+    unit = keys + [s.CUSTOMER_ID]
+    items_before = frame.loc[before].groupby(unit, dropna=False)[item].nunique().rename("items_before")
+    items_total = frame.groupby(unit, dropna=False)[item].nunique().rename("items_after")
+    per_customer = pd.concat([items_before, items_total], axis=1, join="inner").reset_index()
+    grouped = per_customer.groupby(keys, dropna=False) if keys else per_customer.assign(_all=0).groupby("_all")
+    result = grouped.agg(
+        customers=(s.CUSTOMER_ID, "size"),
+        ratio_before=("items_before", "mean"),
+        ratio_after=("items_after", "mean"),
+    )
+    if not keys and result.empty:
+        result = pd.DataFrame({"customers": [0], "ratio_before": [np.nan], "ratio_after": [np.nan]})
+    result["change"] = result["ratio_after"] - result["ratio_before"]
+    return result.reset_index(drop=not keys)
+
+
+# --- attach rate --------------------------------------------------------------
+
+
+def attach_rate(
+    lines: pd.DataFrame,
+    anchor: str,
+    attached: str,
+    *,
+    level: str = "category",
+    within_days: int | None = None,
+    by: By = None,
+) -> float | pd.DataFrame:
+    """How often ``attached`` is bought with ``anchor``.
+
+    Basket level (default)::
+
+        attach rate = orders containing anchor and attached / orders containing anchor
+
+    This is the confidence of the association rule {anchor} -> {attached}
+    (Agrawal, Imielinski & Swami 1993) read as a retail KPI.
+
+    Customer level (``within_days=N``)::
+
+        attach rate = customers who bought attached within N days on or after
+                      their first anchor purchase / customers who bought anchor
+
+    The window is ``0 <= date(attached) - date(first anchor) <= N`` days, so
+    the same basket counts and an earlier purchase of ``attached`` does not.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`; needs ``order_id`` (basket level) or
+        ``customer_id`` and ``order_date`` (customer level), and the ``level`` column.
+    anchor, attached : str
+        Item values, e.g. ``"laptops"`` and ``"accessories"``; must differ.
+    level : {"category", "product"}
+        What the items are.
+    within_days : int, optional
+        Switches to the customer level with this window.
+    by : str or list of str, optional
+        Group columns.
+
+    Returns
+    -------
+    float or pandas.DataFrame
+        The rate, or per group: ``anchor_units`` (orders or customers with
+        ``anchor``), ``attached_units`` (of those, with ``attached``) and
+        ``attach_rate``.
+    """
+    if anchor == attached:
+        raise ValueError(f"attach_rate: anchor and attached must differ. Got {anchor!r} twice.")
+    item = _item_column(level)
+    if within_days is None:
+        frame, keys = _prepare(lines, [s.ORDER_ID, item], SALES_LINES, by)
+        flags = frame.assign(anchor_units=frame[item] == anchor, attached_units=frame[item] == attached)
+        per_unit = flags.groupby(keys + [s.ORDER_ID], dropna=False)[["anchor_units", "attached_units"]].any()
+        per_unit = per_unit.reset_index()
+    else:
+        if within_days < 0:
+            raise ValueError(f"attach_rate: within_days must be >= 0. Got {within_days!r}.")
+        frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], SALES_LINES, by)
+        unit = keys + [s.CUSTOMER_ID]
+        first_anchor = frame.loc[frame[item] == anchor].groupby(unit, dropna=False)[s.ORDER_DATE].min()
+        later = frame.loc[frame[item] == attached, unit + [s.ORDER_DATE]].merge(
+            first_anchor.rename("first_anchor").reset_index(), on=unit, how="inner"
+        )
+        lag = later[s.ORDER_DATE] - later["first_anchor"]
+        in_window = later.loc[(lag >= pd.Timedelta(0)) & (lag <= pd.Timedelta(days=within_days)), unit]
+        per_unit = first_anchor.rename("anchor_units").reset_index()
+        per_unit["anchor_units"] = True
+        hits = in_window.drop_duplicates().assign(attached_units=True)
+        per_unit = per_unit.merge(hits, on=unit, how="left")
+        per_unit["attached_units"] = per_unit["attached_units"].fillna(False).astype(bool)
+    per_unit["attached_units"] = per_unit["anchor_units"] & per_unit["attached_units"]
+    return _rate(per_unit, keys, "attached_units", "anchor_units", "attach_rate")
+
+
+def attach_rate_matrix(
+    lines: pd.DataFrame,
+    *,
+    level: str = "category",
+    items: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Basket-level attach rate of every item to every other item.
+
+    ``attach_rate[a, b] = orders with a and b / orders with a`` (see
+    :func:`attach_rate`), for all ordered pairs of distinct items. Computed
+    with a sparse order x item matrix ``M``: the co-occurrence counts are
+    ``M.T @ M`` and its diagonal holds the orders per item.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`; needs ``order_id`` and the ``level`` column.
+    level : {"category", "product"}
+        What the items are.
+    items : sequence of str, optional
+        Restrict to these items (recommended at product level: the result
+        has ``len(items) ** 2`` rows). Other items are ignored; baskets keep
+        their other lines out of the counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``anchor``, ``attached``, ``anchor_orders``, ``both_orders``,
+        ``attach_rate``; sorted by ``anchor`` then ``attached``.
+    """
+    item = _item_column(level)
+    frame, _ = _prepare(lines, [s.ORDER_ID, item], SALES_LINES, None)
+    pairs = frame[[s.ORDER_ID, item]].dropna().drop_duplicates()
+    if items is not None:
+        pairs = pairs.loc[pairs[item].isin(list(items))]
+    order_codes, _ = pd.factorize(pairs[s.ORDER_ID], sort=True)
+    item_codes, item_names = pd.factorize(pairs[item], sort=True)
+    basket = sparse.csr_matrix(
+        (np.ones(len(pairs), dtype=np.int64), (order_codes, item_codes)),
+        shape=(len(np.unique(order_codes)), len(item_names)),
+    )
+    together = (basket.T @ basket).toarray()
+    anchors, attached = np.meshgrid(np.arange(len(item_names)), np.arange(len(item_names)), indexing="ij")
+    off_diagonal = anchors != attached
+    anchor_orders = np.diag(together)[anchors[off_diagonal]]
+    both = together[off_diagonal]
+    return pd.DataFrame(
+        {
+            "anchor": np.asarray(item_names)[anchors[off_diagonal]],
+            "attached": np.asarray(item_names)[attached[off_diagonal]],
+            "anchor_orders": anchor_orders,
+            "both_orders": both,
+            "attach_rate": both / anchor_orders,
+        }
+    )
+
+
+# --- revenue and orders -------------------------------------------------------
+
+
+def primary_items(lines: pd.DataFrame, *, level: str = "category") -> pd.DataFrame:
+    """Each customer's primary item: what they came to us for.
+
+    The primary item is the item with the most revenue in the customer's
+    first order (the earliest ``order_date``; orders on the same date are
+    ordered by ``order_id``). Revenue ties are broken by the item's name
+    (alphabetical), so the result is deterministic.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`; needs ``customer_id``, ``order_id``,
+        ``order_date``, ``revenue`` and the ``level`` column.
+    level : {"category", "product"}
+        What the items are.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_id``, ``primary_item``; one row per customer.
+    """
+    item = _item_column(level)
+    frame, _ = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item, _REVENUE], SALES_LINES, None)
+    orders = frame[[s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID]].drop_duplicates()
+    first = orders.sort_values([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID]).drop_duplicates(s.CUSTOMER_ID)
+    first_lines = frame.merge(first[[s.CUSTOMER_ID, s.ORDER_ID]], on=[s.CUSTOMER_ID, s.ORDER_ID], how="inner")
+    per_item = first_lines.groupby([s.CUSTOMER_ID, item], as_index=False)[_REVENUE].sum()
+    per_item = per_item.sort_values([s.CUSTOMER_ID, _REVENUE, item], ascending=[True, False, True])
+    primary = per_item.drop_duplicates(s.CUSTOMER_ID)[[s.CUSTOMER_ID, item]]
+    return primary.rename(columns={item: "primary_item"}).reset_index(drop=True)
+
+
+def revenue_contribution(
+    lines: pd.DataFrame,
+    *,
+    level: str = "category",
+    by: By = None,
+) -> float | pd.DataFrame:
+    """Share of revenue that comes from cross-sold items.
+
+    ::
+
+        revenue contribution = revenue of lines outside the customer's primary item
+                               / total revenue
+
+    The primary item is defined by :func:`primary_items` (the top-revenue item
+    of the customer's first order) and is computed on all of ``lines`` before
+    grouping, so by month it reads "cross-sold revenue in that month, over
+    revenue in that month". Kamakura (2008) and Li, Sun & Wilcox (2005)
+    measure the value of cross-selling the same way: revenue beyond the
+    customer's initial product.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`; needs ``customer_id``, ``order_id``,
+        ``order_date``, ``revenue`` and the ``level`` column.
+    level : {"category", "product"}
+        What the items are.
+    by : str or list of str, optional
+        Group columns.
+
+    Returns
+    -------
+    float or pandas.DataFrame
+        The share, or per group: ``revenue``, ``cross_sold_revenue``,
+        ``revenue_contribution``.
+    """
+    item = _item_column(level)
+    frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item, _REVENUE], SALES_LINES, by)
+    flagged = frame.merge(primary_items(frame, level=level), on=s.CUSTOMER_ID, how="left")
+    flagged["cross_sold_revenue"] = flagged[_REVENUE].where(flagged[item] != flagged["primary_item"], 0.0)
+    return _rate(flagged, keys, "cross_sold_revenue", _REVENUE, "revenue_contribution")
+
+
+def average_order_value(lines: pd.DataFrame, *, by: By = None) -> float | pd.DataFrame:
+    """Average order value (AOV): revenue per order.
+
+    ::
+
+        AOV = total revenue / number of orders
+
+    Farris et al. (2010), *Marketing Metrics*. Group by order-level or
+    customer-level columns (``channel``, ``segment``, ``month``); grouping by a
+    line-level column such as ``category`` gives the category's revenue per
+    order containing it.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`; needs ``order_id`` and ``revenue``.
+    by : str or list of str, optional
+        Group columns.
+
+    Returns
+    -------
+    float or pandas.DataFrame
+        AOV, or per group: ``orders``, ``revenue``, ``average_order_value``.
+    """
+    frame, keys = _prepare(lines, [s.ORDER_ID, _REVENUE], SALES_LINES, by)
+    per_order = frame.groupby(keys + [s.ORDER_ID], dropna=False, as_index=False)[_REVENUE].sum()
+    per_order["orders"] = 1
+    return _rate(per_order, keys, _REVENUE, "orders", "average_order_value")
+
+
+# --- offers, retention, sales cycle ------------------------------------------
+
+
+def offer_conversion_rate(
+    offers: pd.DataFrame,
+    *,
+    by: By = (s.EXPERIMENT_ID, s.VARIANT),
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Share of offers accepted, with a Wilson confidence interval.
+
+    ::
+
+        conversion rate = accepted offers / offers sent
+
+    The interval is Wilson's score interval (Wilson 1927), which keeps its
+    coverage for small samples and rates near 0 or 1 (Brown, Cai & DasGupta
+    2001)::
+
+        centre = (p + z^2 / 2n) / (1 + z^2 / n)
+        half   = z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / 4n^2)
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame
+        The canonical ``offers`` table; needs ``accepted`` and the ``by`` columns.
+    by : str or list of str, optional
+        Group columns; default experiment and variant (arm). ``None`` gives
+        one overall row.
+    confidence : float
+        Confidence level of the interval, in (0, 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Group columns, ``offers``, ``accepted``, ``conversion_rate``,
+        ``ci_low``, ``ci_high``.
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"offer_conversion_rate: confidence must be in (0, 1). Got {confidence!r}.")
+    keys = _as_list(by)
+    _require(offers, [s.ACCEPTED] + keys, s.OFFERS)
+    accepted = offers[s.ACCEPTED].astype("boolean").fillna(False).astype(bool)
+    frame = offers[keys].assign(offers=1, accepted=accepted)
+    grouped = frame.groupby(keys, dropna=False) if keys else frame.assign(_all=0).groupby("_all")
+    result = grouped[["offers", "accepted"]].sum()
+    result["conversion_rate"] = result["accepted"] / result["offers"]
+    low, high = _wilson_interval(result["accepted"].to_numpy(), result["offers"].to_numpy(), confidence)
+    result["ci_low"], result["ci_high"] = low, high
+    return result.reset_index(drop=not keys)
+
+
+def retention_rate(
+    lines: pd.DataFrame,
+    *,
+    period: str = "month",
+    by: By = None,
+) -> float | pd.DataFrame:
+    """Share of customers active in a period who buy again in the next one.
+
+    ::
+
+        retention(t) = customers buying in t and in t + 1 / customers buying in t
+
+    (Farris et al. 2010, *Marketing Metrics*, section 5.3.) The headline
+    number pools all periods: ``sum retained / sum active`` over every period
+    ``t`` whose next period is in the data; the last period is left out
+    because its next period is not observed. A partial last period (data ending
+    mid-month) biases the previous period's retention down: filter to
+    complete periods first.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines` or the ``orders`` table; needs
+        ``customer_id`` and ``order_date``.
+    period : {"month", "quarter", "year"}
+        Length of a period.
+    by : str or list of str, optional
+        Group columns. Use the period's own name (e.g. ``"month"``) for
+        retention per period ``t``. Other columns (``segment``, ``channel``)
+        group the activity in ``t``; buying again in ``t + 1`` counts through
+        any channel.
+
+    Returns
+    -------
+    float or pandas.DataFrame
+        The pooled rate, or per group: ``active_customers``,
+        ``retained_customers``, ``retention_rate``.
+    """
+    if period not in _PERIODS:
+        raise ValueError(f"retention_rate: period must be one of {', '.join(_PERIODS)}. Got {period!r}.")
+    keys = _as_list(by)
+    frame, _ = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE], _table_name(lines), [k for k in keys if k != period])
+    index = _period_index(frame[s.ORDER_DATE], period)
+    bought = pd.DataFrame({s.CUSTOMER_ID: frame[s.CUSTOMER_ID], "_t": index}).drop_duplicates()
+    active = frame[[k for k in keys if k != period] + [s.CUSTOMER_ID]].assign(_t=index)
+    active = active.loc[active["_t"] < index.max()].drop_duplicates()
+    next_buyers = bought.assign(_t=bought["_t"] - 1, retained_customers=True)
+    active = active.merge(next_buyers, on=[s.CUSTOMER_ID, "_t"], how="left")
+    active["retained_customers"] = active["retained_customers"].fillna(False).astype(bool)
+    active["active_customers"] = True
+    if period in keys:
+        active[period] = _period_start_from_index(active["_t"], period)
+    return _rate(active, keys, "retained_customers", "active_customers", "retention_rate")
+
+
+def sales_cycle_days(
+    marketing_events: pd.DataFrame,
+    orders: pd.DataFrame,
+    *,
+    start_events: Sequence[str] = ("awareness", "consideration"),
+) -> pd.DataFrame:
+    """Days from a customer's first awareness/consideration touch to the first purchase.
+
+    ::
+
+        sales cycle = date(first order) - date(first event of start_events)
+
+    The usual B2B/B2C definition of sales-cycle length (time from first
+    contact to closed sale). Only customers with a start event on or before
+    their first order are counted; customers whose first touch came after
+    their first purchase have no acquisition cycle to measure.
+
+    Parameters
+    ----------
+    marketing_events : pandas.DataFrame
+        The canonical ``marketing_events`` table; needs ``customer_id``,
+        ``event_date``, ``event_type``.
+    orders : pandas.DataFrame
+        The ``orders`` table or :func:`xsell_lab.sales_lines`; needs
+        ``customer_id`` and ``order_date``. Other columns of the first order
+        (``channel``, ``segment``, ...) are kept for grouping.
+    start_events : sequence of str
+        Event types that start the cycle; the earliest one counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The first order's columns plus ``first_touch_date``,
+        ``first_purchase_date``, ``sales_cycle_days`` (float, fractional
+        when dates have times); one row per customer.
+    """
+    _require(marketing_events, [s.CUSTOMER_ID, s.EVENT_DATE, s.EVENT_TYPE], s.MARKETING_EVENTS)
+    _require(orders, [s.CUSTOMER_ID, s.ORDER_DATE], _table_name(orders))
+    starts = marketing_events.loc[marketing_events[s.EVENT_TYPE].isin(list(start_events))]
+    first_touch = starts.groupby(s.CUSTOMER_ID)[s.EVENT_DATE].min().rename("first_touch_date")
+    first_order = orders.sort_values([s.CUSTOMER_ID, s.ORDER_DATE], kind="stable").drop_duplicates(s.CUSTOMER_ID)
+    cycles = first_order.merge(first_touch.reset_index(), on=s.CUSTOMER_ID, how="inner")
+    cycles["first_purchase_date"] = cycles[s.ORDER_DATE]
+    cycles["sales_cycle_days"] = (cycles[s.ORDER_DATE] - cycles["first_touch_date"]) / pd.Timedelta(days=1)
+    return cycles.loc[cycles["sales_cycle_days"] >= 0].reset_index(drop=True)
+
+
+def sales_cycle_time(
+    marketing_events: pd.DataFrame,
+    orders: pd.DataFrame,
+    *,
+    start_events: Sequence[str] = ("awareness", "consideration"),
+    by: By = None,
+) -> float | pd.DataFrame:
+    """Median sales-cycle length in days (see :func:`sales_cycle_days`).
+
+    The median is the headline number because cycle times are right-skewed
+    (a few long deliberations pull the mean up).
+
+    Parameters
+    ----------
+    marketing_events, orders : pandas.DataFrame
+        As in :func:`sales_cycle_days`.
+    start_events : sequence of str
+        Event types that start the cycle.
+    by : str or list of str, optional
+        Columns of the first order (``channel``, or ``segment``/``region``
+        when ``orders`` is :func:`xsell_lab.sales_lines`).
+
+    Returns
+    -------
+    float or pandas.DataFrame
+        The median, or per group: ``customers``, ``mean_days``, ``median_days``.
+    """
+    cycles = sales_cycle_days(marketing_events, orders, start_events=start_events)
+    cycles, keys = _prepare(cycles, [], _table_name(orders), by)
+    if not keys:
+        return float(cycles["sales_cycle_days"].median()) if len(cycles) else float("nan")
+    return (
+        cycles.groupby(keys, dropna=False)
+        .agg(
+            customers=(s.CUSTOMER_ID, "size"),
+            mean_days=("sales_cycle_days", "mean"),
+            median_days=("sales_cycle_days", "median"),
+        )
+        .reset_index()
+    )
+
+
+# --- summaries ----------------------------------------------------------------
+
+
+def kpi_summary(
+    lines: pd.DataFrame,
+    *,
+    offers: pd.DataFrame | None = None,
+    marketing_events: pd.DataFrame | None = None,
+    level: str = "category",
+    period: str = "month",
+) -> pd.DataFrame:
+    """The headline cross-sell KPIs as one tidy table.
+
+    Shares are shown in percent (unit ``"%"``). Offer conversion and the
+    sales cycle appear only when their tables are given.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`.
+    offers : pandas.DataFrame, optional
+        The ``offers`` table (conversion over all offers sent).
+    marketing_events : pandas.DataFrame, optional
+        The ``marketing_events`` table (sales-cycle time).
+    level : {"category", "product"}
+        Item level of the cross-sell rate and the revenue contribution.
+    period : {"month", "quarter", "year"}
+        Period of the retention rate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`KPI_SUMMARY_COLUMNS` (``kpi``, ``value``, ``unit``,
+        ``definition``).
+    """
+    _require(lines, [s.ORDER_ID, s.CUSTOMER_ID, _REVENUE], SALES_LINES)
+    items = "products" if level == "product" else "categories"
+    rows = [
+        ("customers", lines[s.CUSTOMER_ID].nunique(), "customers", "Customers with at least one order"),
+        ("orders", lines[s.ORDER_ID].nunique(), "orders", "Orders placed"),
+        ("revenue", float(lines[_REVENUE].sum()), "currency", "Sum of quantity x unit price"),
+        ("average_order_value", average_order_value(lines), "currency", "Revenue / orders"),
+        (
+            "cross_sell_rate",
+            100 * cross_sell_rate(lines, level=level),
+            "%",
+            f"Customers who bought 2+ {items} / customers",
+        ),
+        (
+            "product_penetration",
+            100 * product_penetration(lines, min_items=2, level="product"),
+            "%",
+            "Customers who bought 2+ products / customers",
+        ),
+        (
+            "items_per_customer",
+            lines.groupby(s.CUSTOMER_ID)[_item_column(level)].nunique().mean(),
+            items,
+            f"Distinct {items} per customer (cross-sell ratio)",
+        ),
+        (
+            "revenue_contribution",
+            100 * revenue_contribution(lines, level=level),
+            "%",
+            f"Revenue outside each customer's primary {level} (top {level} of the first order) / revenue",
+        ),
+        (
+            "retention_rate",
+            100 * retention_rate(lines, period=period),
+            "%",
+            f"Customers buying in a {period} who buy again the next {period} / customers buying in the {period}",
+        ),
+    ]
+    if offers is not None:
+        overall = offer_conversion_rate(offers, by=None)
+        rows.append(
+            ("offer_conversion_rate", 100 * overall["conversion_rate"].iloc[0], "%", "Accepted offers / offers sent")
+        )
+    if marketing_events is not None:
+        rows.append(
+            (
+                "sales_cycle_time",
+                sales_cycle_time(marketing_events, lines),
+                "days",
+                "Median days from first awareness/consideration touch to first purchase",
+            )
+        )
+    summary = pd.DataFrame(rows, columns=KPI_SUMMARY_COLUMNS)
+    summary["value"] = summary["value"].astype("float64")
+    return summary
+
+
+def kpi_trend(lines: pd.DataFrame, kpi: str, *, freq: str = "month", **options) -> pd.DataFrame:
+    """One KPI per period, for trend plots.
+
+    Calls the KPI function with ``by=freq`` (for ``retention_rate``, also
+    ``period=freq``), so each period's value is computed as that function
+    documents for grouped results.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`.
+    kpi : str
+        One of :data:`TREND_KPIS`.
+    freq : {"month", "quarter", "year"}
+        Period length.
+    **options
+        Passed to the KPI function (e.g. ``anchor=``, ``attached=`` for
+        ``attach_rate``; ``level=``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The KPI function's grouped table (period column named ``freq``, the
+        first day of the period) plus ``kpi`` (the name) and ``value`` (the
+        KPI), sorted by period.
+    """
+    functions = {
+        "average_order_value": average_order_value,
+        "cross_sell_rate": cross_sell_rate,
+        "product_penetration": product_penetration,
+        "revenue_contribution": revenue_contribution,
+        "attach_rate": attach_rate,
+        "retention_rate": retention_rate,
+    }
+    if kpi not in functions:
+        raise ValueError(f"kpi_trend: unknown kpi {kpi!r}. Known: {', '.join(TREND_KPIS)}.")
+    if freq not in _PERIODS:
+        raise ValueError(f"kpi_trend: freq must be one of {', '.join(_PERIODS)}. Got {freq!r}.")
+    if kpi == "retention_rate":
+        options = {**options, "period": freq}
+    if kpi == "attach_rate":
+        table = attach_rate(lines, options.pop("anchor"), options.pop("attached"), by=freq, **options)
+    else:
+        table = functions[kpi](lines, by=freq, **options)
+    value_column = {"product_penetration": "penetration"}.get(kpi, kpi)
+    return table.assign(kpi=kpi, value=table[value_column]).sort_values(freq).reset_index(drop=True)
+
+
+# --- helpers ------------------------------------------------------------------
+
+
+def _item_column(level: str) -> str:
+    if level not in _LEVELS:
+        raise ValueError(f"level must be one of {', '.join(_LEVELS)}. Got {level!r}.")
+    return _LEVELS[level]
+
+
+def _as_list(by: By) -> list[str]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def _table_name(frame: pd.DataFrame) -> str:
+    return SALES_LINES if s.PRODUCT_ID in frame.columns else s.ORDERS
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
+    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
+    if missing:
+        found = ", ".join(map(str, frame.columns[:12])) + (" ..." if frame.shape[1] > 12 else "")
+        raise DataValidationError(
+            [
+                Problem(table, column, "missing: the column is required", len(frame), hint=f"Columns found: {found}")
+                for column in missing
+            ]
+        )
+
+
+def _prepare(frame: pd.DataFrame, columns: Sequence[str], table: str, by: By) -> tuple[pd.DataFrame, list[str]]:
+    """Check columns and add derived period columns named in ``by``."""
+    keys = _as_list(by)
+    derived = [k for k in keys if k in _PERIODS and k not in frame.columns]
+    _require(frame, list(columns) + [k for k in keys if k not in derived] + ([s.ORDER_DATE] if derived else []), table)
+    if derived:
+        frame = frame.assign(**{k: frame[s.ORDER_DATE].dt.to_period(_PERIODS[k]).dt.start_time for k in derived})
+    return frame, keys
+
+
+def _period_index(dates: pd.Series, period: str) -> pd.Series:
+    """Consecutive integers per period (months since year 0, etc.)."""
+    per_year = {"month": 12, "quarter": 4, "year": 1}[period]
+    within = {"month": dates.dt.month - 1, "quarter": dates.dt.quarter - 1, "year": 0 * dates.dt.year}[period]
+    return dates.dt.year * per_year + within
+
+
+def _period_start_from_index(index: pd.Series, period: str) -> pd.Series:
+    per_year = {"month": 12, "quarter": 4, "year": 1}[period]
+    months_per_period = 12 // per_year
+    year, within = np.divmod(index.to_numpy(), per_year)
+    starts = pd.to_datetime({"year": year, "month": within * months_per_period + 1, "day": 1})
+    return pd.Series(starts.to_numpy(), index=index.index)
+
+
+def _rate(table: pd.DataFrame, keys: list[str], numerator: str, denominator: str, name: str) -> float | pd.DataFrame:
+    """Sum numerator and denominator per group; their ratio, NaN where the denominator is 0."""
+    if not keys:
+        den = float(table[denominator].sum())
+        return float(table[numerator].sum()) / den if den else float("nan")
+    result = table.groupby(keys, dropna=False)[[denominator, numerator]].sum()
+    den = result[denominator].astype("float64")
+    result[name] = (result[numerator] / den.where(den != 0)).astype("float64")
+    return result.reset_index()
+
+
+def _wilson_interval(successes: np.ndarray, trials: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    n = np.asarray(trials, dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.asarray(successes, dtype="float64") / n
+        denominator = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denominator
+        half = z / denominator * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return centre - half, centre + half
