@@ -1,0 +1,47 @@
+"""Market basket analysis: what is bought together, and what is bought next.
+
+One shape for every engine: a long table of order lines in, a tidy
+DataFrame out.
+
+>>> from xsell_lab import basket
+>>> itemsets = basket.frequent_itemsets(lines, min_support=0.01, max_len=3)   # doctest: +SKIP
+>>> rules = basket.association_rules(itemsets, metric="lift", min_threshold=1.0)  # doctest: +SKIP
+>>> rules = basket.prune_redundant_rules(basket.add_significance(rules))      # doctest: +SKIP
+
+Functions
+---------
+clean_baskets
+    Lines -> clean :class:`Baskets` (counted cleaning log).
+frequent_itemsets
+    Itemsets with support and count; backends ``sparse``, ``mlxtend``, ``spark``.
+association_rules
+    Rules with support, confidence, lift, leverage, conviction, Zhang's
+    metric, Jaccard, Kulczynski and basket counts.
+add_significance, prune_redundant_rules
+    Fisher's exact test with Benjamini-Hochberg FDR; drop rules a shorter
+    rule already explains.
+sequential_rules, purchase_lags, next_purchase
+    Customer-level "bought A, then B within N days".
+"""
+
+from xsell_lab.basket.itemsets import BACKENDS, ITEMSET_COLUMNS, frequent_itemsets
+from xsell_lab.basket.rules import METRICS, RULE_COLUMNS, association_rules
+from xsell_lab.basket.transactions import (
+    BasketMemoryError,
+    Baskets,
+    NoFrequentItemsetsError,
+    clean_baskets,
+)
+
+__all__ = [
+    "BACKENDS",
+    "ITEMSET_COLUMNS",
+    "METRICS",
+    "RULE_COLUMNS",
+    "BasketMemoryError",
+    "Baskets",
+    "NoFrequentItemsetsError",
+    "association_rules",
+    "clean_baskets",
+    "frequent_itemsets",
+]

@@ -1,0 +1,172 @@
+"""Association rules "customers who buy A also buy B", with every usual interest measure.
+
+For a rule ``A -> B`` over N baskets, with ``s(X)`` the support of itemset X:
+
+=================  ===================================================  =====================
+column             formula                                              reads as
+=================  ===================================================  =====================
+support            s(A u B)                                             how common the pair is
+confidence         s(A u B) / s(A)                                      P(B | A)
+lift               confidence / s(B)                                    x times more likely than usual
+leverage           s(A u B) - s(A) s(B)                                 extra share of baskets
+conviction         (1 - s(B)) / (1 - confidence)  (inf if conf = 1)     how rarely A comes without B
+zhangs_metric      leverage / max(s(AuB)(1 - s(A)), s(A)(s(B) - s(AuB)))  -1 (repel) .. +1 (attract)
+jaccard            s(A u B) / (s(A) + s(B) - s(A u B))                  overlap of the two customer groups
+kulczynski         (P(B | A) + P(A | B)) / 2                            symmetric, robust to size gaps
+=================  ===================================================  =====================
+
+Sources: Agrawal, Imielinski & Swami (1993) for support and confidence;
+Brin, Motwani, Ullman & Tsur (1997) for lift and conviction;
+Piatetsky-Shapiro (1991) for leverage; Zhang (2000) "Association rule mining
+models and algorithms"; Tan, Kumar & Srivastava (2004) "Selecting the right
+objective measure for association analysis" for Jaccard and Kulczynski.
+The formulas match ``mlxtend.frequent_patterns.association_rules``.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from xsell_lab.basket.transactions import NoFrequentItemsetsError
+
+#: Columns of the table returned by :func:`association_rules`.
+RULE_COLUMNS = [
+    "antecedents",
+    "consequents",
+    "antecedent_count",
+    "consequent_count",
+    "count",
+    "n_baskets",
+    "antecedent_support",
+    "consequent_support",
+    "support",
+    "confidence",
+    "lift",
+    "leverage",
+    "conviction",
+    "zhangs_metric",
+    "jaccard",
+    "kulczynski",
+]
+METRICS = RULE_COLUMNS[6:]
+
+
+def association_rules(itemsets: pd.DataFrame, *, metric: str = "confidence", min_threshold: float = 0.0) -> pd.DataFrame:
+    """All rules ``A -> B`` from frequent itemsets, with their interest measures.
+
+    Every frequent itemset of two or more items is split in every way into a
+    non-empty antecedent ``A`` and consequent ``B`` (as mlxtend does).
+
+    Parameters
+    ----------
+    itemsets : pandas.DataFrame
+        The output of :func:`~xsell_lab.basket.frequent_itemsets` (columns
+        ``itemsets``, ``support``, ``count``).
+    metric : str
+        Column of :data:`METRICS` to filter on.
+    min_threshold : float
+        Keep rules with ``metric >= min_threshold``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`RULE_COLUMNS` (see the module docstring for formulas;
+        ``*_count`` are basket counts, ``n_baskets`` is N), sorted by lift,
+        then confidence (highest first).
+
+    Raises
+    ------
+    NoFrequentItemsetsError
+        When no itemset has two items, or no rule reaches the threshold.
+    """
+    _check_input(itemsets, metric)
+    counts = dict(zip(itemsets["itemsets"], itemsets["count"].astype(np.int64)))
+    n_baskets = _n_baskets(itemsets)
+    antecedents, consequents = _splits(itemsets.loc[itemsets["itemsets"].map(len) >= 2, "itemsets"])
+    if not antecedents:
+        raise NoFrequentItemsetsError(
+            "No frequent itemset has two or more items, so there is no rule: lower min_support "
+            f"(the itemsets table has {len(itemsets):,} single items)."
+        )
+    rules = _measures(antecedents, consequents, counts, n_baskets)
+    kept = rules[rules[metric] >= min_threshold]
+    if kept.empty:
+        raise NoFrequentItemsetsError(
+            f"No rule reaches {metric} >= {min_threshold:g}; the highest is {rules[metric].max():.4g} "
+            f"over {len(rules):,} rules. Lower min_threshold or min_support."
+        )
+    keys = kept["antecedents"].map(_key) + " -> " + kept["consequents"].map(_key)
+    order = np.lexsort((np.asarray(keys, dtype=str), -kept["confidence"].to_numpy(), -kept["lift"].to_numpy()))
+    return kept.iloc[order].reset_index(drop=True)
+
+
+def _check_input(itemsets: pd.DataFrame, metric: str) -> None:
+    missing = [c for c in ("itemsets", "support", "count") if c not in itemsets.columns]
+    if missing:
+        raise KeyError(
+            f"table 'itemsets': column(s) {', '.join(missing)} missing; pass the output of frequent_itemsets "
+            f"(columns found: {', '.join(map(str, itemsets.columns))})."
+        )
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}.")
+
+
+def _n_baskets(itemsets: pd.DataFrame) -> int:
+    ratios = (itemsets["count"] / itemsets["support"]).round().astype(np.int64).unique()
+    if len(ratios) != 1:
+        raise ValueError(
+            f"table 'itemsets': count / support differs between rows ({len(ratios)} values, e.g. "
+            f"{ratios[:3].tolist()}): the rows come from different sets of baskets."
+        )
+    return int(ratios[0])
+
+
+def _splits(itemsets: pd.Series) -> tuple[list[frozenset], list[frozenset]]:
+    antecedents, consequents = [], []
+    for itemset in itemsets:
+        for size in range(len(itemset) - 1, 0, -1):
+            for part in combinations(sorted(itemset, key=str), size):
+                antecedent = frozenset(part)
+                antecedents.append(antecedent)
+                consequents.append(itemset - antecedent)
+    return antecedents, consequents
+
+
+def _measures(antecedents: list, consequents: list, counts: dict, n_baskets: int) -> pd.DataFrame:
+    n_a = np.array([counts[a] for a in antecedents], dtype=np.int64)
+    n_b = np.array([counts[b] for b in consequents], dtype=np.int64)
+    n_ab = np.array([counts[a | b] for a, b in zip(antecedents, consequents)], dtype=np.int64)
+    s_a, s_b, s_ab = n_a / n_baskets, n_b / n_baskets, n_ab / n_baskets
+    confidence = n_ab / n_a
+    leverage = s_ab - s_a * s_b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        conviction = np.where(n_ab == n_a, np.inf, (1 - s_b) / (1 - confidence))
+        zhang_denominator = np.maximum(s_ab * (1 - s_a), s_a * (s_b - s_ab))
+        zhang = np.where(zhang_denominator == 0, 0.0, leverage / zhang_denominator)
+    return pd.DataFrame(
+        {
+            "antecedents": antecedents,
+            "consequents": consequents,
+            "antecedent_count": n_a,
+            "consequent_count": n_b,
+            "count": n_ab,
+            "n_baskets": np.full(len(n_a), n_baskets, dtype=np.int64),
+            "antecedent_support": s_a,
+            "consequent_support": s_b,
+            "support": s_ab,
+            "confidence": confidence,
+            "lift": confidence / s_b,
+            "leverage": leverage,
+            "conviction": conviction,
+            "zhangs_metric": zhang,
+            "jaccard": n_ab / (n_a + n_b - n_ab),
+            "kulczynski": (n_ab / n_a + n_ab / n_b) / 2,
+        }
+    )
+
+
+def _key(items: frozenset) -> str:
+    return ", ".join(sorted(map(str, items)))

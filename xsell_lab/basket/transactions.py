@@ -1,0 +1,225 @@
+"""Baskets: turn a long table of order lines into a clean basket x item matrix.
+
+Every backend of :mod:`xsell_lab.basket` mines the same :class:`Baskets`
+object, so cleaning happens once and is identical for all of them. Cleaning
+steps are counted in a log (a DataFrame), never silent:
+
+* lines whose basket or item id is missing are dropped;
+* lines with a quantity <= 0 (returns, cancellations) are dropped when a
+  quantity column is given;
+* item ids of mixed Python types (``1`` and ``"1"``) are compared as text;
+* the same item twice in a basket counts once (a basket either contains an
+  item or not);
+* baskets left without any item are not baskets: they are not counted in
+  the number of baskets ``N`` that supports are divided by;
+* one-item baskets are kept (they count in ``N`` and in the item supports)
+  and their number is reported.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from xsell_lab import schema as s
+
+#: Columns of the cleaning log.
+CLEANING_LOG_COLUMNS = ["step", "rows", "detail"]
+
+
+class BasketMemoryError(MemoryError):
+    """Raised *before* allocating when a mining run would not fit in memory."""
+
+
+class NoFrequentItemsetsError(ValueError):
+    """Raised when no itemset (or no rule) reaches the requested threshold."""
+
+
+@dataclass(frozen=True)
+class Baskets:
+    """Clean baskets as a sparse 0/1 matrix.
+
+    Attributes
+    ----------
+    matrix : scipy.sparse.csr_array
+        ``n_baskets x n_items``, int32 ones, sorted column indices, no
+        duplicates.
+    items : pandas.Index
+        Item label of each column.
+    cleaning_log : pandas.DataFrame
+        Columns ``step``, ``rows``, ``detail``.
+    """
+
+    matrix: sp.csr_array
+    items: pd.Index
+    cleaning_log: pd.DataFrame
+
+    @property
+    def n_baskets(self) -> int:
+        """Number of non-empty baskets, the denominator of every support."""
+        return self.matrix.shape[0]
+
+    def item_counts(self) -> np.ndarray:
+        """Number of baskets containing each item (column sums)."""
+        return np.bincount(self.matrix.indices, minlength=self.matrix.shape[1])
+
+    def basket_sizes(self) -> np.ndarray:
+        """Number of distinct items in each basket."""
+        return np.diff(self.matrix.indptr)
+
+
+def check_min_support(min_support: float) -> None:
+    """Refuse a support threshold outside (0, 1] with a message quoting it."""
+    if isinstance(min_support, bool) or not isinstance(min_support, (int, float, np.number)):
+        raise TypeError(f"min_support must be a number in (0, 1]; got {min_support!r}.")
+    if not 0 < min_support <= 1 or math.isnan(min_support):
+        raise ValueError(
+            f"min_support must be in (0, 1] (a share of baskets, e.g. 0.01 = 1%); got {min_support!r}."
+        )
+
+
+def min_count(min_support: float, n_baskets: int) -> int:
+    """Smallest basket count ``c`` whose support ``c / n_baskets`` is ``>= min_support``.
+
+    Computed with the same float comparison the supports are filtered with,
+    so ``0.1 * 30`` being ``3.0000000000000004`` does not drop itemsets in
+    exactly 3 of 30 baskets.
+    """
+    count = max(1, math.ceil(min_support * n_baskets))
+    while count > 1 and (count - 1) / n_baskets >= min_support:
+        count -= 1
+    while count / n_baskets < min_support:
+        count += 1
+    return count
+
+
+def clean_baskets(
+    transactions: pd.DataFrame,
+    *,
+    basket_col: str = s.ORDER_ID,
+    item_col: str = s.PRODUCT_ID,
+    quantity_col: str | None = None,
+) -> Baskets:
+    """Build clean :class:`Baskets` from a long table of lines.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per line, with a basket id column and an item column (a
+        product id, or a category to mine category-level rules). Not modified.
+    basket_col, item_col : str
+        Names of the basket id and item columns.
+    quantity_col : str, optional
+        When given, lines with a quantity <= 0 (returns, cancellations) are
+        dropped and counted.
+
+    Returns
+    -------
+    Baskets
+
+    Raises
+    ------
+    KeyError
+        When a column is missing (the message lists the columns found).
+    ValueError
+        When no line is left after cleaning.
+    """
+    _check_columns(transactions, [basket_col, item_col] + ([quantity_col] if quantity_col else []))
+    log: list[dict] = []
+    baskets = transactions[basket_col]
+    items = transactions[item_col]
+    keep = baskets.notna().to_numpy() & items.notna().to_numpy()
+    _log(log, "dropped lines with a missing basket or item id", len(keep) - int(keep.sum()), f"{basket_col} / {item_col} empty")
+    if quantity_col:
+        returned = ~(pd.to_numeric(transactions[quantity_col], errors="coerce").to_numpy() > 0) & keep
+        _log(log, "dropped returns / cancellations", int(returned.sum()), f"{quantity_col} <= 0 or not a number")
+        keep &= ~returned
+    if not keep.all():
+        baskets, items = baskets[keep], items[keep]
+    if len(baskets) == 0:
+        raise ValueError(
+            f"table 'transactions': no line is left after cleaning ({len(transactions):,} lines in, "
+            f"columns {basket_col!r} / {item_col!r}); see the cleaning steps: "
+            + "; ".join(f"{r['step']}: {r['rows']:,}" for r in log)
+        )
+    items = _items_as_one_type(items, item_col, log)
+    basket_codes, _ = pd.factorize(baskets, sort=False)
+    item_codes, labels = pd.factorize(items, sort=True)
+    matrix = _dedup_matrix(basket_codes, item_codes, len(labels), log)
+    if not keep.all():
+        emptied = transactions[basket_col].nunique() - matrix.shape[0]
+        _log(log, "dropped baskets left without any item", emptied, "not counted in the number of baskets")
+    one_item = int((np.diff(matrix.indptr) == 1).sum())
+    _log(log, "kept one-item baskets (they count in N and in item supports)", one_item, "")
+    return Baskets(matrix, pd.Index(labels), pd.DataFrame(log, columns=CLEANING_LOG_COLUMNS))
+
+
+def available_memory_bytes() -> int:
+    """Memory the operating system reports as available now (Linux/macOS), or 4 GB when unknown."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 4 * 1024**3
+
+
+def guard_memory(needed_bytes: float, limit_bytes: float, what: str, advice: str) -> None:
+    """Raise :class:`BasketMemoryError` when ``needed_bytes`` exceeds ``limit_bytes``."""
+    if needed_bytes > limit_bytes:
+        raise BasketMemoryError(
+            f"{what} would need about {needed_bytes / 1024**3:.2f} GB, more than the "
+            f"{limit_bytes / 1024**3:.2f} GB allowed (memory_limit). Nothing was allocated. {advice}"
+        )
+
+
+# --- helpers --------------------------------------------------------------
+
+
+def _check_columns(frame: pd.DataFrame, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        found = ", ".join(map(str, frame.columns[:12]))
+        raise KeyError(
+            f"table 'transactions': column(s) {', '.join(map(repr, missing))} missing "
+            f"({len(frame):,} rows); columns found: {found}. Pass basket_col= / item_col= to name yours."
+        )
+
+
+def _items_as_one_type(items: pd.Series, item_col: str, log: list[dict]) -> pd.Series:
+    if items.dtype != object:
+        return items
+    kinds = items.map(type)
+    if kinds.nunique() <= 1:
+        return items
+    text = items.astype(str).str.strip()
+    merged = items.nunique() - text.nunique()
+    example = items[kinds != kinds.iloc[0]].iloc[0]
+    _log(
+        log,
+        "compared item ids of mixed types as text",
+        len(items),
+        f"{item_col}: types {sorted(k.__name__ for k in kinds.unique())}, e.g. {example!r}; "
+        f"{merged} id(s) became identical (e.g. 1 and '1')",
+    )
+    return text
+
+
+def _dedup_matrix(basket_codes: np.ndarray, item_codes: np.ndarray, n_items: int, log: list[dict]) -> sp.csr_array:
+    n_baskets = int(basket_codes.max()) + 1
+    ones = np.ones(len(basket_codes), dtype=np.int32)
+    matrix = sp.csr_array((ones, (basket_codes, item_codes)), shape=(n_baskets, n_items))
+    matrix.sum_duplicates()
+    matrix.sort_indices()
+    duplicates = int(matrix.data.sum()) - matrix.nnz
+    _log(log, "counted an item once per basket", duplicates, "the same item on several lines of one basket")
+    matrix.data = np.ones(matrix.nnz, dtype=np.int32)
+    return matrix
+
+
+def _log(log: list[dict], step: str, rows: int, detail: str) -> None:
+    if rows:
+        log.append({"step": step, "rows": int(rows), "detail": detail})
