@@ -301,7 +301,7 @@ def test_kpi_summary_is_tidy_and_consistent(lines, events):
     values = dict(zip(summary["kpi"], summary["value"]))
     assert values["average_order_value"] == pytest.approx(3100 / 6)
     assert values["cross_sell_rate"] == pytest.approx(50.0)
-    assert values["product_penetration"] == pytest.approx(75.0)
+    assert values["product_penetration"] == pytest.approx(25.0)  # 3+ categories: c1
     assert values["revenue_contribution"] == pytest.approx(100 * 350 / 3100)
     assert values["retention_rate"] == pytest.approx(50.0)
     assert values["items_per_customer"] == pytest.approx((3 + 1 + 1 + 2) / 4)
@@ -354,3 +354,150 @@ def test_plot_without_axes_makes_a_new_figure(lines):
         assert ax.get_xlabel() == "month" and "average order value" in ax.get_ylabel()
     finally:
         plt.close(ax.figure)
+
+
+# --- independent reference: DuckDB SQL ------------------------------------------
+#
+# The same KPIs written as plain SQL over a view ``lines(order_id, customer_id,
+# order_date, item, revenue)``, run by DuckDB, and compared with the pandas code.
+
+_SQL = {
+    "average_order_value": "SELECT sum(revenue) / count(DISTINCT order_id) FROM lines",
+    "penetration": """
+        SELECT avg(CASE WHEN n >= 2 THEN 1.0 ELSE 0.0 END)
+        FROM (SELECT customer_id, count(DISTINCT item) AS n FROM lines GROUP BY customer_id)""",
+    "anchored_cross_sell_rate": """
+        WITH a AS (SELECT DISTINCT customer_id FROM lines WHERE item = $anchor),
+             b AS (SELECT DISTINCT customer_id FROM lines WHERE item = $attached)
+        SELECT count(b.customer_id) / count(*) FROM a LEFT JOIN b USING (customer_id)""",
+    "attach_rate": """
+        WITH a AS (SELECT DISTINCT order_id FROM lines WHERE item = $anchor),
+             b AS (SELECT DISTINCT order_id FROM lines WHERE item = $attached)
+        SELECT count(b.order_id) / count(*) FROM a LEFT JOIN b USING (order_id)""",
+    "attach_rate_30_days": """
+        WITH f AS (SELECT customer_id, min(order_date) AS t0 FROM lines WHERE item = $anchor GROUP BY customer_id)
+        SELECT avg(CASE WHEN EXISTS (
+                   SELECT 1 FROM lines l WHERE l.customer_id = f.customer_id AND l.item = $attached
+                   AND l.order_date >= f.t0 AND l.order_date <= f.t0 + INTERVAL 30 DAY) THEN 1.0 ELSE 0.0 END)
+        FROM f""",
+    "retention_rate": """
+        WITH act AS (SELECT DISTINCT customer_id, date_trunc('month', order_date) AS m FROM lines),
+             last AS (SELECT max(m) AS mx FROM act)
+        SELECT count(n.customer_id) / count(*)
+        FROM act a CROSS JOIN last
+        LEFT JOIN act n ON n.customer_id = a.customer_id AND n.m = a.m + INTERVAL 1 MONTH
+        WHERE a.m < last.mx""",
+    "revenue_contribution": """
+        WITH firsts AS (
+                 SELECT customer_id, order_id FROM (
+                     SELECT customer_id, order_id,
+                            row_number() OVER (PARTITION BY customer_id ORDER BY order_date, order_id) AS k
+                     FROM (SELECT DISTINCT customer_id, order_id, order_date FROM lines))
+                 WHERE k = 1),
+             first_items AS (
+                 SELECT l.customer_id, l.item, sum(l.revenue) AS r
+                 FROM lines l JOIN firsts f USING (customer_id, order_id) GROUP BY l.customer_id, l.item),
+             primary_item AS (
+                 SELECT customer_id, item FROM (
+                     SELECT customer_id, item,
+                            row_number() OVER (PARTITION BY customer_id ORDER BY r DESC, item) AS k
+                     FROM first_items)
+                 WHERE k = 1)
+        SELECT sum(CASE WHEN l.item <> p.item THEN l.revenue ELSE 0 END) / sum(l.revenue)
+        FROM lines l JOIN primary_item p USING (customer_id)""",
+}
+
+
+def _duckdb_kpis(con, anchor: str, attached: str) -> dict[str, float]:
+    params = {"anchor": anchor, "attached": attached}
+    values = {}
+    for name, sql in _SQL.items():
+        used = {k: v for k, v in params.items() if f"${k}" in sql}
+        values[name] = float(con.execute(sql, used).fetchone()[0])
+    return values
+
+
+def _pandas_kpis(lines: pd.DataFrame, level: str, anchor: str, attached: str) -> dict[str, float]:
+    return {
+        "average_order_value": metrics.average_order_value(lines),
+        "penetration": metrics.product_penetration(lines, min_items=2, level=level),
+        "anchored_cross_sell_rate": metrics.cross_sell_rate(lines, level=level, anchor=anchor, target=attached),
+        "attach_rate": metrics.attach_rate(lines, anchor, attached, level=level),
+        "attach_rate_30_days": metrics.attach_rate(lines, anchor, attached, level=level, within_days=30),
+        "retention_rate": metrics.retention_rate(lines, period="month"),
+        "revenue_contribution": metrics.revenue_contribution(lines, level=level),
+    }
+
+
+def _assert_same_kpis(ours: dict, reference: dict) -> None:
+    assert ours.keys() == reference.keys()
+    for name in ours:
+        assert ours[name] == pytest.approx(reference[name], rel=1e-9), name
+
+
+def test_duckdb_reference_on_the_tiny_company(lines):
+    duckdb = pytest.importorskip("duckdb", reason="duckdb is in the [dev] extra")
+    con = duckdb.connect()
+    con.register("raw", lines)
+    con.execute("CREATE VIEW lines AS SELECT order_id, customer_id, order_date, category AS item, revenue FROM raw")
+    _assert_same_kpis(_pandas_kpis(lines, "category", "laptops", "software"), _duckdb_kpis(con, "laptops", "software"))
+
+
+@pytest.fixture(scope="module")
+def online_retail(shared_data):
+    """UCI Online Retail, cleaned minimally, as a DuckDB view and as a pandas line table.
+
+    Cleaning (done independently in SQL and in pandas): drop cancellations
+    (InvoiceNo starting with 'C'), non-positive quantity or price, and blank
+    CustomerID. StockCode is the product; there are no categories.
+    """
+    duckdb = pytest.importorskip("duckdb", reason="duckdb is in the [dev] extra")
+    path = shared_data / "online_retail.csv.gz"
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        CREATE TABLE lines AS
+        SELECT InvoiceNo AS order_id, CustomerID AS customer_id, InvoiceDate AS order_date,
+               StockCode AS item, Quantity * UnitPrice AS revenue
+        FROM read_csv('{path.as_posix()}', header = true,
+                      types = {{'InvoiceNo': 'VARCHAR', 'StockCode': 'VARCHAR', 'CustomerID': 'VARCHAR'}})
+        WHERE NOT starts_with(InvoiceNo, 'C') AND Quantity > 0 AND UnitPrice > 0
+          AND CustomerID IS NOT NULL AND trim(CustomerID) <> ''
+        """
+    )
+    raw = pd.read_csv(path, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": str})
+    keep = (
+        ~raw["InvoiceNo"].str.startswith("C")
+        & (raw["Quantity"] > 0)
+        & (raw["UnitPrice"] > 0)
+        & raw["CustomerID"].notna()
+        & (raw["CustomerID"].str.strip() != "")
+    )
+    clean = raw.loc[keep]
+    frame = pd.DataFrame(
+        {
+            s.ORDER_ID: clean["InvoiceNo"],
+            s.CUSTOMER_ID: clean["CustomerID"],
+            s.ORDER_DATE: pd.to_datetime(clean["InvoiceDate"]),
+            s.PRODUCT_ID: clean["StockCode"],
+            "revenue": clean["Quantity"] * clean["UnitPrice"],
+        }
+    ).reset_index(drop=True)
+    return con, frame
+
+
+def test_duckdb_reference_on_uci_online_retail(online_retail):
+    con, frame = online_retail
+    assert con.execute("SELECT count(*) FROM lines").fetchone()[0] == len(frame)
+    # The two products in most orders, found by SQL (not by the code under test).
+    anchor, attached = [
+        row[0]
+        for row in con.execute(
+            "SELECT item FROM lines GROUP BY item ORDER BY count(DISTINCT order_id) DESC, item LIMIT 2"
+        ).fetchall()
+    ]
+    reference = _duckdb_kpis(con, anchor, attached)
+    _assert_same_kpis(_pandas_kpis(frame, "product", anchor, attached), reference)
+    # Sanity of the real-data numbers: a gift wholesaler's customers buy many products.
+    assert 0.9 < reference["penetration"] < 1.0
+    assert 0.0 < reference["attach_rate"] < 1.0

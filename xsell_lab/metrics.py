@@ -693,6 +693,7 @@ def kpi_summary(
     offers: pd.DataFrame | None = None,
     marketing_events: pd.DataFrame | None = None,
     level: str = "category",
+    penetration_min_items: int = 3,
     period: str = "month",
 ) -> pd.DataFrame:
     """The headline cross-sell KPIs as one tidy table.
@@ -709,7 +710,11 @@ def kpi_summary(
     marketing_events : pandas.DataFrame, optional
         The ``marketing_events`` table (sales-cycle time).
     level : {"category", "product"}
-        Item level of the cross-sell rate and the revenue contribution.
+        Item level of the cross-sell rate, penetration, items per customer
+        and revenue contribution.
+    penetration_min_items : int
+        Threshold of the penetration row (the cross-sell rate already reports
+        2+ items, so the default shows the deeper relationships, 3+).
     period : {"month", "quarter", "year"}
         Period of the retention rate.
 
@@ -734,9 +739,9 @@ def kpi_summary(
         ),
         (
             "product_penetration",
-            100 * product_penetration(lines, min_items=2, level="product"),
+            100 * product_penetration(lines, min_items=penetration_min_items, level=level),
             "%",
-            "Customers who bought 2+ products / customers",
+            f"Customers who bought {penetration_min_items}+ {items} / customers",
         ),
         (
             "items_per_customer",
