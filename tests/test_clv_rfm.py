@@ -1,0 +1,146 @@
+"""RFM summaries: hand-checked cases, bad input, and the CDNOW summary published by Hardie."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xsell_lab import DataValidationError
+from xsell_lab.clv import calibration_holdout_summary, rfm_summary, validate_rfm
+
+lifetimes = pytest.importorskip("lifetimes", reason="lifetimes (dev extra) ships the CDNOW data set")
+CDNOW_DIR = Path(lifetimes.__file__).parent / "datasets"
+
+
+def _purchases(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["customer_id", "order_date", "revenue"]).assign(
+        order_date=lambda f: pd.to_datetime(f["order_date"], format="ISO8601")
+    )
+
+
+def test_hand_computed_summary():
+    purchases = _purchases(
+        [
+            ("a", "2024-01-01", 10.0),
+            ("a", "2024-01-01 15:00", 5.0),  # same day: one purchase period of 15
+            ("a", "2024-01-15", 30.0),
+            ("a", "2024-01-29", 50.0),
+            ("b", "2024-01-08", 20.0),  # single purchase
+        ]
+    )
+    rfm = rfm_summary(purchases, "2024-02-05")
+    assert rfm.loc["a"].tolist() == [2, 4.0, 5.0, 40.0]
+    assert rfm.loc["b"].tolist() == [0, 0.0, 4.0, 0.0]
+    days = rfm_summary(purchases, "2024-02-05", time_unit=1.0)
+    assert days.loc["a", "T"] == 35.0
+
+
+def test_purchase_on_the_cutoff_day_is_in_calibration_not_holdout():
+    purchases = _purchases(
+        [("a", "2024-01-01", 10.0), ("a", "2024-01-31 18:30", 20.0), ("a", "2024-02-10", 40.0)]
+    )
+    summary = calibration_holdout_summary(purchases, "2024-01-31", "2024-03-01", time_unit=1.0)
+    assert summary.loc["a", "frequency"] == 1
+    assert summary.loc["a", "recency"] == summary.loc["a", "T"] == 30.0
+    assert summary.loc["a", "frequency_holdout"] == 1
+    assert summary.loc["a", "monetary_value_holdout"] == 40.0
+    assert summary.loc["a", "duration_holdout"] == 30.0
+
+
+def test_customer_first_seen_on_cutoff_has_t_zero_and_holdout_only_customers_are_left_out():
+    purchases = _purchases([("a", "2024-01-31", 10.0), ("late", "2024-02-02", 10.0)])
+    summary = calibration_holdout_summary(purchases, "2024-01-31", "2024-03-01")
+    assert summary.index.tolist() == ["a"]
+    assert summary.loc["a", "T"] == 0.0
+
+
+def test_negative_spend_day_is_refused_with_customer_and_day():
+    purchases = _purchases(
+        [("a", "2024-01-01", 10.0), ("b", "2024-01-01", 10.0), ("b", "2024-01-05", 25.0), ("b", "2024-01-05", -40.0)]
+    )
+    with pytest.raises(DataValidationError) as error:
+        rfm_summary(purchases, "2024-02-01")
+    message = str(error.value)
+    assert "table 'purchases', column 'revenue': 1 row(s)" in message
+    assert "'b' on 2024-01-05: -15.00" in message
+    assert "returns" in message
+
+
+def test_returns_netted_within_a_day_are_accepted():
+    purchases = _purchases([("a", "2024-01-01", 10.0), ("a", "2024-01-05", 25.0), ("a", "2024-01-05", -5.0)])
+    assert rfm_summary(purchases, "2024-02-01").loc["a", "monetary_value"] == 20.0
+
+
+def test_missing_ids_and_dates_are_reported_together():
+    purchases = pd.DataFrame(
+        {"customer_id": ["a", None, "c"], "order_date": ["2024-01-01", "2024-01-02", "not a date"], "revenue": [1, 2, 3]}
+    )
+    with pytest.raises(DataValidationError) as error:
+        rfm_summary(purchases, "2024-02-01")
+    assert len(error.value.problems) == 2
+    assert "'not a date' (row 3)" in str(error.value)
+
+
+def test_input_is_not_modified():
+    purchases = _purchases([("a", "2024-01-01", 10.0), ("a", "2024-01-09", 5.0)])
+    before = purchases.copy()
+    calibration_holdout_summary(purchases, "2024-01-05", "2024-02-01")
+    pd.testing.assert_frame_equal(purchases, before)
+
+
+def test_validate_rfm_refuses_recency_after_t():
+    rfm = pd.DataFrame({"frequency": [1, 2, 0], "recency": [3.0, 9.0, 0.0], "T": [5.0, 8.0, 2.0]}, index=["a", "b", "c"])
+    with pytest.raises(DataValidationError) as error:
+        validate_rfm(rfm)
+    message = str(error.value)
+    assert "column 'recency': 1 row(s) are greater than T" in message
+    assert "'b'" in message
+
+
+def test_validate_rfm_refuses_fractional_frequency_and_recency_without_repeats():
+    rfm = pd.DataFrame({"frequency": [1.5, 0], "recency": [1.0, 2.0], "T": [5.0, 8.0]})
+    with pytest.raises(DataValidationError) as error:
+        validate_rfm(rfm)
+    assert len(error.value.problems) == 2
+
+
+def _cdnow_transactions() -> pd.DataFrame:
+    raw = pd.read_csv(
+        CDNOW_DIR / "CDNOW_sample.txt", sep=r"\s+", header=None,
+        names=["master_id", "customer_id", "date", "cds", "revenue"], dtype={"customer_id": str, "date": str},
+    )
+    return raw.assign(order_date=pd.to_datetime(raw["date"], format="%Y%m%d"))
+
+
+def test_cdnow_summary_matches_the_published_customer_by_sufficient_statistic_file():
+    """Hardie's CDNOW x, t_x, T, zbar file (rounded to 2 decimals), rebuilt from the raw log."""
+    summary = calibration_holdout_summary(_cdnow_transactions(), "1997-09-30", "1998-06-30")
+    published = pd.read_csv(CDNOW_DIR / "cdnow_customers_summary_with_transactions.csv", dtype={"ID": str})
+    published = published.set_index(published["ID"].str.zfill(4))
+    assert len(summary) == len(published) == 2357
+    joined = summary.join(published.rename(columns={"T": "T_published"}))
+    assert (joined["frequency"] == joined["x"]).all()
+    np.testing.assert_allclose(joined["recency"], joined["t_x"], atol=0.0051)
+    np.testing.assert_allclose(joined["T"], joined["T_published"], atol=0.0051)
+    np.testing.assert_allclose(joined["monetary_value"], joined["zbar"], atol=0.0051)
+    # 2,457 repeat transactions in the calibration weeks (Fader, Hardie & Lee 2005, fig. 3 data).
+    assert summary["frequency"].sum() == published["x"].sum()
+
+
+def test_cdnow_holdout_matches_lifetimes():
+    from lifetimes.utils import calibration_and_holdout_data
+
+    # lifetimes averages holdout spend per line, we per purchase day: compare on daily totals.
+    transactions = _cdnow_transactions().groupby(["customer_id", "order_date"], as_index=False)["revenue"].sum()
+    ours = calibration_holdout_summary(transactions, "1997-09-30", "1998-06-30", time_unit=1.0)
+    theirs = calibration_and_holdout_data(
+        transactions, "customer_id", "order_date", calibration_period_end="1997-09-30",
+        observation_period_end="1998-06-30", freq="D", monetary_value_col="revenue",
+    )
+    theirs = theirs.reindex(ours.index)
+    np.testing.assert_array_equal(ours["frequency_holdout"], theirs["frequency_holdout"])
+    np.testing.assert_allclose(ours["recency"], theirs["recency_cal"])
+    np.testing.assert_allclose(ours["monetary_value_holdout"], theirs["monetary_value_holdout"])

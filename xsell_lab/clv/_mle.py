@@ -1,0 +1,145 @@
+"""Maximum likelihood machinery shared by the BG/NBD and Gamma-Gamma models.
+
+Parameters are optimised on the log scale (they are all positive) with
+L-BFGS-B and an analytic gradient; standard errors come from the inverse of
+the observed information, a central-difference Hessian of the analytic
+gradient at the estimate (on the natural scale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+#: log-parameters beyond this bound mean a parameter ran off to 0 or infinity.
+_LOG_BOUND = 18.0
+
+GradientFunction = Callable[[np.ndarray], tuple[float, np.ndarray]]
+
+
+class ConvergenceError(RuntimeError):
+    """A model fit did not reach a maximum of the likelihood; the message says what to try."""
+
+
+def maximise(
+    neg_loglik: GradientFunction,
+    start: np.ndarray,
+    *,
+    names: list[str],
+    model: str,
+    max_iter: int,
+    hint: str,
+) -> np.ndarray:
+    """Minimise a mean negative log-likelihood over positive parameters.
+
+    Parameters
+    ----------
+    neg_loglik : callable
+        ``params -> (mean negative log-likelihood, gradient)`` on the natural scale.
+    start : numpy.ndarray
+        Starting values (> 0).
+    names : list of str
+        Parameter names, for messages.
+    model : str
+        Model name, for messages.
+    max_iter : int
+        Maximum optimizer iterations.
+    hint : str
+        Model-specific advice appended to the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        The estimate on the natural scale.
+
+    Raises
+    ------
+    ConvergenceError
+        When the optimizer stops without converging, or a parameter runs off
+        to 0 or infinity (the likelihood has no interior maximum).
+    """
+
+    def on_log_scale(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(log_params)
+        value, gradient = neg_loglik(params)
+        return value, gradient * params
+
+    result = optimize.minimize(
+        on_log_scale,
+        np.log(start),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(start),
+        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-9},
+    )
+    estimate = np.exp(result.x)
+    at_bound = np.abs(result.x) >= _LOG_BOUND - 1e-6
+    reason = ""
+    if not np.isfinite(result.fun):
+        reason = "the log-likelihood is not finite at the estimate"
+    elif at_bound.any():
+        ran_off = ", ".join(f"{n}={v:.3g}" for n, v, b in zip(names, estimate, at_bound) if b)
+        reason = f"parameter(s) ran off to 0 or infinity ({ran_off})"
+    elif not result.success:
+        reason = f"the optimizer stopped after {result.nit} iterations: {result.message}"
+    if reason:
+        shown = ", ".join(f"{n}={v:.4g}" for n, v in zip(names, estimate))
+        raise ConvergenceError(
+            f"The {model} fit did not converge: {reason}. Last values: {shown}. "
+            f"What to try: {hint} Or pass other initial_params, or raise max_iter (now {max_iter})."
+        )
+    return estimate
+
+
+def covariance(neg_loglik_total: GradientFunction, estimate: np.ndarray, names: list[str]) -> pd.DataFrame:
+    """Inverse observed information at the estimate (NaN when not invertible).
+
+    The Hessian is a central difference of the analytic gradient with
+    relative steps of 1e-5, symmetrised.
+    """
+    k = len(estimate)
+    hessian = np.empty((k, k))
+    for j in range(k):
+        step = 1e-5 * estimate[j]
+        up, down = estimate.copy(), estimate.copy()
+        up[j] += step
+        down[j] -= step
+        hessian[:, j] = (neg_loglik_total(up)[1] - neg_loglik_total(down)[1]) / (2 * step)
+    hessian = (hessian + hessian.T) / 2
+    try:
+        cov = np.linalg.inv(hessian)
+    except np.linalg.LinAlgError:
+        cov = np.full((k, k), np.nan)
+    if np.any(np.diag(cov) <= 0):
+        cov = np.full((k, k), np.nan)
+    return pd.DataFrame(cov, index=names, columns=names)
+
+
+def summary_frame(params: pd.Series, cov: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Estimate, standard error and Wald confidence interval per parameter.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by parameter, columns ``estimate``, ``std_error``,
+        ``ci_lower``, ``ci_upper``.
+    """
+    std_error = pd.Series(np.sqrt(np.diag(cov.to_numpy())), index=params.index)
+    z = stats.norm.ppf(0.5 + level / 2)
+    return pd.DataFrame(
+        {
+            "estimate": params,
+            "std_error": std_error,
+            "ci_lower": params - z * std_error,
+            "ci_upper": params + z * std_error,
+        }
+    )
+
+
+def check_fitted(model: object) -> None:
+    """Raise a clear error when a prediction is asked of an unfitted model."""
+    if not hasattr(model, "params_"):
+        raise RuntimeError(f"This {type(model).__name__} is not fitted yet: call fit(rfm) first.")
