@@ -26,6 +26,7 @@ sequential_rules, purchase_lags, next_purchase
 
 from xsell_lab.basket.itemsets import BACKENDS, ITEMSET_COLUMNS, frequent_itemsets
 from xsell_lab.basket.rules import METRICS, RULE_COLUMNS, association_rules
+from xsell_lab.basket.significance import SIGNIFICANCE_COLUMNS, add_significance, prune_redundant_rules
 from xsell_lab.basket.transactions import (
     BasketMemoryError,
     Baskets,
@@ -38,10 +39,13 @@ __all__ = [
     "ITEMSET_COLUMNS",
     "METRICS",
     "RULE_COLUMNS",
+    "SIGNIFICANCE_COLUMNS",
     "BasketMemoryError",
     "Baskets",
     "NoFrequentItemsetsError",
+    "add_significance",
     "association_rules",
     "clean_baskets",
     "frequent_itemsets",
+    "prune_redundant_rules",
 ]
