@@ -308,6 +308,9 @@ def test_kpi_summary_is_tidy_and_consistent(lines, events):
     assert values["sales_cycle_time"] == pytest.approx(7.5)
     assert "offer_conversion_rate" not in values
     assert summary["definition"].str.len().min() > 10
+    offers = pd.DataFrame({s.VARIANT: ["control", "control", "offer", "offer"], s.ACCEPTED: [True, True, True, False]})
+    with_offers = metrics.kpi_summary(lines, offers=offers).set_index("kpi")
+    assert with_offers.loc["offer_conversion_rate", "value"] == pytest.approx(50.0)  # controls got no offer
 
 
 def test_kpi_trend_by_month(lines):
@@ -501,3 +504,95 @@ def test_duckdb_reference_on_uci_online_retail(online_retail):
     # Sanity of the real-data numbers: a gift wholesaler's customers buy many products.
     assert 0.9 < reference["penetration"] < 1.0
     assert 0.0 < reference["attach_rate"] < 1.0
+
+
+# --- planted truth: the bundled synthetic company ------------------------------
+
+
+def _family_z(tests: int, family_alpha: float = 0.001) -> float:
+    """Two-sided z for ``tests`` checks with a Bonferroni family error rate."""
+    from scipy.stats import norm
+
+    return float(norm.ppf(1 - family_alpha / (2 * tests)))
+
+
+@pytest.fixture(scope="module")
+def company_lines(bundled_company) -> pd.DataFrame:
+    from xsell_lab import sales_lines
+
+    return sales_lines(bundled_company)
+
+
+def test_attach_rates_recover_planted_basket_probabilities(company_lines, ground_truth):
+    # P(category B in basket | anchor category A in basket) for the hardware anchors
+    # (which only ever appear as anchors), as planted: 1 - (1 - attach) * (1 - addon).
+    expected = ground_truth["baskets"]["expected_conditional_frequency"]
+    pairs = [(a, b, p) for a, targets in expected.items() for b, p in targets.items() if a != b]
+    assert len(pairs) >= 10
+    z = _family_z(len(pairs))
+    matrix = metrics.attach_rate_matrix(company_lines).set_index(["anchor", "attached"])
+    for anchor, attached, planted in pairs:
+        rate = metrics.attach_rate(company_lines, anchor, attached)
+        n = matrix.loc[(anchor, attached), "anchor_orders"] if (anchor, attached) in matrix.index else 0
+        assert n > 100, f"too few {anchor} orders to test"
+        assert matrix.loc[(anchor, attached), "attach_rate"] == pytest.approx(rate)
+        tolerance = z * np.sqrt(planted * (1 - planted) / n)
+        assert abs(rate - planted) <= tolerance, f"{anchor} -> {attached}: {rate:.3f} vs planted {planted:.3f} (n={n})"
+
+
+def test_offer_conversion_recovers_planted_arm_rates(bundled_company, ground_truth):
+    offers = bundled_company.offers.merge(
+        bundled_company.customers[[s.CUSTOMER_ID, s.SEGMENT]], on=s.CUSTOMER_ID, how="left"
+    )
+    checks = []
+    for experiment_id, design in ground_truth["experiments"].items():
+        for arm, spec in design["arms"].items():
+            rate = spec["conversion_rate"]
+            if isinstance(rate, dict):
+                checks += [((experiment_id, arm, segment), p) for segment, p in rate.items()]
+            else:
+                checks.append(((experiment_id, arm), rate))
+    confidence = 1 - 0.001 / len(checks)
+    by_arm = metrics.offer_conversion_rate(offers, confidence=confidence).set_index([s.EXPERIMENT_ID, s.VARIANT])
+    by_segment = metrics.offer_conversion_rate(
+        offers, by=[s.EXPERIMENT_ID, s.VARIANT, s.SEGMENT], confidence=confidence
+    ).set_index([s.EXPERIMENT_ID, s.VARIANT, s.SEGMENT])
+    for key, planted in checks:
+        row = (by_arm if len(key) == 2 else by_segment).loc[key]
+        assert row["offers"] > 50, f"{key}: too few offers to test"
+        assert row["ci_low"] <= planted <= row["ci_high"], (
+            f"{key}: planted {planted} outside [{row['ci_low']:.3f}, {row['ci_high']:.3f}], "
+            f"observed {row['conversion_rate']:.3f} of {row['offers']}"
+        )
+
+
+def test_sales_cycle_recovers_planted_funnel_lags(bundled_company, ground_truth):
+    funnel = ground_truth["funnel"]
+    to_consideration = funnel["mean_lag_awareness_to_consideration_days"]
+    to_purchase = funnel["mean_lag_consideration_to_purchase_days"]
+    events, orders = bundled_company.marketing_events, bundled_company.orders
+    from_awareness = metrics.sales_cycle_days(events, orders, start_events=["awareness"])
+    from_consideration = metrics.sales_cycle_days(events, orders, start_events=["consideration"])
+    both = from_awareness.merge(from_consideration, on=s.CUSTOMER_ID, suffixes=("_a", "_c"))
+    lags = {
+        "awareness -> purchase": (from_awareness["sales_cycle_days"], to_consideration + to_purchase),
+        "consideration -> purchase": (from_consideration["sales_cycle_days"], to_purchase),
+        "awareness -> consideration": (both["sales_cycle_days_a"] - both["sales_cycle_days_c"], to_consideration),
+    }
+    z = _family_z(len(lags))
+    for name, (days, planted) in lags.items():
+        assert len(days) > 500
+        standard_error = days.std() / np.sqrt(len(days))
+        # + 0.05 day: rounding the planted Gamma lags to whole days shifts the mean slightly.
+        assert abs(days.mean() - planted) <= z * standard_error + 0.05, f"{name}: {days.mean():.2f} vs {planted}"
+    # The default cycle starts at the earliest awareness/consideration touch: here awareness.
+    assert metrics.sales_cycle_time(events, orders) == from_awareness["sales_cycle_days"].median()
+
+
+def test_duckdb_reference_on_the_synthetic_company(company_lines):
+    duckdb = pytest.importorskip("duckdb", reason="duckdb is in the [dev] extra")
+    con = duckdb.connect()
+    con.register("raw", company_lines)
+    con.execute("CREATE VIEW lines AS SELECT order_id, customer_id, order_date, category AS item, revenue FROM raw")
+    reference = _duckdb_kpis(con, "laptop", "software")
+    _assert_same_kpis(_pandas_kpis(company_lines, "category", "laptop", "software"), reference)

@@ -57,6 +57,8 @@ from xsell_lab.validation import DataValidationError, Problem
 SALES_LINES = "sales_lines"
 #: Columns of :func:`kpi_summary`.
 KPI_SUMMARY_COLUMNS = ["kpi", "value", "unit", "definition"]
+#: Variant name of the experiment arm that receives no offer (see :mod:`xsell_lab.schema`).
+CONTROL_VARIANT = "control"
 #: KPIs :func:`kpi_trend` knows.
 TREND_KPIS = (
     "average_order_value",
@@ -706,7 +708,8 @@ def kpi_summary(
     lines : pandas.DataFrame
         :func:`xsell_lab.sales_lines`.
     offers : pandas.DataFrame, optional
-        The ``offers`` table (conversion over all offers sent).
+        The ``offers`` table (conversion over all offers sent; rows of the
+        ``"control"`` variant receive no offer and are left out).
     marketing_events : pandas.DataFrame, optional
         The ``marketing_events`` table (sales-cycle time).
     level : {"category", "product"}
@@ -763,9 +766,15 @@ def kpi_summary(
         ),
     ]
     if offers is not None:
-        overall = offer_conversion_rate(offers, by=None)
+        sent = offers.loc[offers[s.VARIANT] != CONTROL_VARIANT] if s.VARIANT in offers.columns else offers
+        overall = offer_conversion_rate(sent, by=None)
         rows.append(
-            ("offer_conversion_rate", 100 * overall["conversion_rate"].iloc[0], "%", "Accepted offers / offers sent")
+            (
+                "offer_conversion_rate",
+                100 * overall["conversion_rate"].iloc[0],
+                "%",
+                "Accepted offers / offers sent (control arms, which get no offer, left out)",
+            )
         )
     if marketing_events is not None:
         rows.append(
