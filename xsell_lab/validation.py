@@ -58,6 +58,8 @@ class DataValidationError(ValueError):
         self.problems = list(problems)
         lines = [f"{len(self.problems)} problem(s) found in the input data:"]
         lines += [f"  - {p}" for p in self.problems]
+        if any("(row " in p.example for p in self.problems):
+            lines.append("Row numbers count data rows from 1: in a file with a header line, row N is on line N + 1.")
         super().__init__("\n".join(lines))
 
 
@@ -99,7 +101,15 @@ def validate_table(
     spec = _spec(table)
     if len(frame) == 0:
         raise DataValidationError(
-            [Problem(table, "*", "in the table: it is empty", 0, hint="Check the file path and the filters applied")]
+            [
+                Problem(
+                    table,
+                    "(all columns)",
+                    "found: the table has no rows",
+                    0,
+                    hint="Check the file path, the export and the filters applied",
+                )
+            ]
         )
     _check_columns_present(frame, spec)
     clean = frame.copy()
