@@ -7,6 +7,7 @@ Axes of other figures) alone.
 
 from __future__ import annotations
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -47,6 +48,10 @@ def plot_kpi_trend(
     ax = new_axes(ax)
     name = label or (str(trend["kpi"].iloc[0]).replace("_", " ") if "kpi" in trend and len(trend) else value)
     ax.plot(trend[period], trend[value], marker="o", label=name)
+    if pd.api.types.is_datetime64_any_dtype(trend[period]):
+        locator = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel(period)
     ax.set_ylabel(name)
     if percent:
