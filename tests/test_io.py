@@ -215,3 +215,22 @@ def test_example_export_loads_with_its_mapping():
     assert company.orders[s.ORDER_DATE].max() == pd.Timestamp("2024-02-29")
     assert company.orders[s.CHANNEL].value_counts()["Web"] == 2
     assert checksums(EXAMPLES / "shop_export") == before
+
+
+def test_bundled_company_survives_an_analyst_style_export(tmp_path, bundled_company):
+    """Planted data -> own names, ';', day-first dates, Excel -> mapping -> the same tables."""
+    renamed = {table: {c: f"My {c.replace('_', ' ').title()}" for c in frame.columns} for table, frame in bundled_company.tables().items()}
+    mapping: dict = {"tables": {}}
+    for table, frame in bundled_company.tables().items():
+        own = frame.rename(columns=renamed[table])
+        entry = {"columns": {v: k for k, v in renamed[table].items()}}
+        if table == s.PRODUCTS:
+            own.to_excel(tmp_path / "catalogue.xlsx", sheet_name="Products", index=False)
+            entry |= {"file": "catalogue.xlsx"}
+        else:
+            own.to_csv(tmp_path / f"export_{table}.csv", sep=";", index=False, date_format="%d/%m/%Y %H:%M:%S")
+            entry |= {"file": f"export_{table}.csv", "sep": ";", "date_format": "%d/%m/%Y %H:%M:%S"}
+        mapping["tables"][table] = entry
+    again = load_company(tmp_path, mapping)
+    for table, frame in bundled_company.tables().items():
+        pd.testing.assert_frame_equal(again.tables()[table], frame, check_dtype=False, obj=table)
