@@ -27,6 +27,7 @@ def set_theme(dpi: int = 90) -> None:
             "figure.dpi": dpi,
             "savefig.dpi": dpi,
             "figure.figsize": (8, 4),
+            "figure.constrained_layout.use": True,
             "axes.titleweight": "bold",
             "axes.titlesize": 12,
             "axes.spines.top": False,

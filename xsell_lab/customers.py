@@ -1,0 +1,65 @@
+"""Customer profiles: what each customer has bought, how broadly and for how much.
+
+The breadth of a customer's relationship (how many categories they buy) is the
+quantity cross-selling tries to grow (Kumar, George & Pancras 2008, "Cross-buying
+in retailing: drivers and consequences", Journal of Retailing 84(1)).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from xsell_lab import schema as s
+
+#: Columns of :func:`customer_profile`.
+PROFILE_COLUMNS = [
+    s.CUSTOMER_ID,
+    "orders",
+    "products",
+    "categories",
+    "revenue",
+    "first_order",
+    "last_order",
+    "breadth",
+]
+
+
+def customer_profile(lines: pd.DataFrame) -> pd.DataFrame:
+    """One row per buying customer: orders, distinct products and categories, revenue.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Sales lines as returned by :func:`xsell_lab.sales_lines` (needs
+        ``customer_id``, ``order_id``, ``order_date``, ``product_id``,
+        ``category``, ``revenue``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`PROFILE_COLUMNS`: ``orders`` (distinct orders),
+        ``products`` / ``categories`` (distinct ones bought), ``revenue``
+        (sum), ``first_order`` / ``last_order`` (dates) and ``breadth``, a
+        label ``"1 category"``, ``"2 categories"``, ``"3 categories"``,
+        ``"4+ categories"`` for plots. Sorted by ``customer_id``.
+    """
+    missing = [c for c in (s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.PRODUCT_ID, s.CATEGORY, "revenue") if c not in lines]
+    if missing:
+        raise ValueError(f"Table 'sales_lines' lacks column(s) {', '.join(missing)}; build it with xsell_lab.sales_lines(company).")
+    profile = lines.groupby(s.CUSTOMER_ID, sort=True).agg(
+        orders=(s.ORDER_ID, "nunique"),
+        products=(s.PRODUCT_ID, "nunique"),
+        categories=(s.CATEGORY, "nunique"),
+        revenue=("revenue", "sum"),
+        first_order=(s.ORDER_DATE, "min"),
+        last_order=(s.ORDER_DATE, "max"),
+    )
+    profile["breadth"] = breadth_label(profile["categories"])
+    return profile.reset_index()[PROFILE_COLUMNS]
+
+
+def breadth_label(categories: pd.Series) -> pd.Series:
+    """Label category counts as ordered buckets ``1 category`` ... ``4+ categories``."""
+    labels = ["1 category", "2 categories", "3 categories", "4+ categories"]
+    bucket = categories.clip(upper=4).astype(int)
+    return pd.Categorical(bucket.map(dict(zip(range(1, 5), labels))), categories=labels, ordered=True)
