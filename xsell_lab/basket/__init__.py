@@ -20,12 +20,21 @@ association_rules
 add_significance, prune_redundant_rules
     Fisher's exact test with Benjamini-Hochberg FDR; drop rules a shorter
     rule already explains.
-sequential_rules, purchase_lags, next_purchase
-    Customer-level "bought A, then B within N days".
+next_order_rules, sequential_rules, purchase_lags, next_purchase
+    Customer level: "next order holds B after A", "bought A, then B within
+    N days", the delay between them, and each customer's likely next item.
 """
 
 from xsell_lab.basket.itemsets import BACKENDS, ITEMSET_COLUMNS, frequent_itemsets
 from xsell_lab.basket.rules import METRICS, RULE_COLUMNS, association_rules
+from xsell_lab.basket.sequences import (
+    NEXT_ORDER_COLUMNS,
+    SEQUENTIAL_COLUMNS,
+    next_order_rules,
+    next_purchase,
+    purchase_lags,
+    sequential_rules,
+)
 from xsell_lab.basket.significance import SIGNIFICANCE_COLUMNS, add_significance, prune_redundant_rules
 from xsell_lab.basket.transactions import (
     BasketMemoryError,
@@ -38,7 +47,9 @@ __all__ = [
     "BACKENDS",
     "ITEMSET_COLUMNS",
     "METRICS",
+    "NEXT_ORDER_COLUMNS",
     "RULE_COLUMNS",
+    "SEQUENTIAL_COLUMNS",
     "SIGNIFICANCE_COLUMNS",
     "BasketMemoryError",
     "Baskets",
@@ -47,5 +58,9 @@ __all__ = [
     "association_rules",
     "clean_baskets",
     "frequent_itemsets",
+    "next_order_rules",
+    "next_purchase",
     "prune_redundant_rules",
+    "purchase_lags",
+    "sequential_rules",
 ]

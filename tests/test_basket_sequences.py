@@ -1,0 +1,107 @@
+"""Next-purchase rules: hand examples, a brute-force reference and refusal of bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xsell_lab import basket
+from xsell_lab import schema as s
+
+
+def lines_from(orders: list[tuple[str, str, str, list[str]]]) -> pd.DataFrame:
+    """(customer, order, date, categories) -> long order lines."""
+    rows = [(c, o, pd.Timestamp(d), cat) for c, o, d, cats in orders for cat in cats]
+    return pd.DataFrame(rows, columns=[s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.CATEGORY])
+
+
+HAND = lines_from(
+    [
+        ("c1", "o1", "2024-01-01", ["printer", "paper"]),
+        ("c1", "o2", "2024-01-11", ["ink"]),
+        ("c1", "o3", "2024-06-01", ["ink", "paper"]),
+        ("c2", "o4", "2024-02-01", ["printer"]),
+        ("c2", "o5", "2024-07-01", ["laptop"]),
+        ("c3", "o6", "2024-03-01", ["laptop"]),
+        ("c3", "o7", "2024-03-31", ["software", "ink"]),
+        ("c4", "o8", "2024-12-20", ["printer"]),  # too late: its 90-day window is not over
+        ("c5", "o9", "2024-12-31", ["paper"]),
+    ]
+)
+
+
+def test_next_order_rules_hand_example():
+    rules = basket.next_order_rules(HAND).set_index(["antecedent", "consequent"])
+    # printer orders with a next order: o1 (-> o2: ink), o4 (-> o5: laptop); o8 has none
+    assert rules.loc[("printer", "ink"), "antecedent_orders"] == 2
+    assert rules.loc[("printer", "ink"), "probability"] == 0.5
+    assert rules.loc[("printer", "ink"), "median_lag_days"] == 10
+    # next orders: o2, o3, o5, o7; ink in o2, o3, o7
+    assert rules.loc[("printer", "ink"), "baseline"] == 3 / 4
+    assert rules.loc[("printer", "ink"), "lift"] == pytest.approx(0.5 / 0.75)
+    assert list(basket.next_order_rules(HAND).columns) == basket.NEXT_ORDER_COLUMNS
+
+
+def test_sequential_rules_hand_example_with_censoring():
+    rules = basket.sequential_rules(HAND, within_days=90).set_index(["antecedent", "consequent"])
+    # printer first bought by c1 (Jan), c2 (Feb) and c4 (20 Dec, censored: last day is 31 Dec)
+    assert rules.loc[("printer", "ink"), "antecedent_customers"] == 2
+    assert rules.loc[("printer", "ink"), "count"] == 1  # c1 after 10 days; c2 never
+    assert ("printer", "laptop") not in rules.index  # c2's laptop came 151 days later
+    assert rules.loc[("laptop", "software"), "median_lag_days"] == 30
+    lags = basket.purchase_lags(HAND, "printer", "laptop")
+    assert lags.to_dict("list") == {s.CUSTOMER_ID: ["c2"], "lag_days": [151]}
+
+
+def test_next_purchase_uses_the_last_order():
+    rules = basket.next_order_rules(HAND)
+    best = basket.next_purchase(HAND, rules).set_index(s.CUSTOMER_ID)
+    assert best.loc["c4", "because_of"] == "printer"
+    # ink and laptop both follow printer half the time; laptop's lower baseline (1/4 vs 3/4) breaks the tie
+    assert best.loc["c4", "next_item"] == "laptop"
+    assert best.loc["c2", "because_of"] == "laptop" and best.loc["c2", "next_item"] == "software"
+
+
+def brute_force_sequential(lines: pd.DataFrame, within: int) -> dict:
+    """Per-customer loops, written independently of the vectorised code."""
+    last = lines[s.ORDER_DATE].max()
+    exposed, followed = {}, {}
+    for _, own in lines.groupby(s.CUSTOMER_ID):
+        for a in own[s.CATEGORY].unique():
+            start = own.loc[own[s.CATEGORY] == a, s.ORDER_DATE].min()
+            if (last - start).days < within:
+                continue
+            exposed[a] = exposed.get(a, 0) + 1
+            window = own[(own[s.ORDER_DATE] > start) & ((own[s.ORDER_DATE] - start).dt.days <= within)]
+            for b in window[s.CATEGORY].unique():
+                followed[(a, b)] = followed.get((a, b), 0) + 1
+    return {k: (v, exposed[k[0]]) for k, v in followed.items()}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sequential_rules_equal_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n = 600
+    lines = pd.DataFrame(
+        {
+            s.CUSTOMER_ID: rng.integers(0, 60, n).astype(str),
+            s.ORDER_DATE: pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+            s.CATEGORY: rng.choice(list("abcdef"), n),
+        }
+    )
+    ours = basket.sequential_rules(lines, within_days=60)
+    got = {(a, b): (c, e) for a, b, c, e in ours[["antecedent", "consequent", "count", "antecedent_customers"]].itertuples(index=False)}
+    assert got == brute_force_sequential(lines, 60)
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValueError, match="within_days must be"):
+        basket.sequential_rules(HAND, within_days=0)
+    with pytest.raises(KeyError, match="'category' missing"):
+        basket.sequential_rules(HAND.drop(columns=s.CATEGORY))
+    with pytest.raises(ValueError, match=r"1 row\(s\) have an empty .*row 2"):
+        basket.next_order_rules(HAND.assign(order_date=HAND[s.ORDER_DATE].where(HAND.index != 1)))
+    clash = HAND.assign(customer_id=HAND[s.CUSTOMER_ID].where(HAND.index != 1, "c9"))
+    with pytest.raises(ValueError, match="order 'o1' has several customers"):
+        basket.next_order_rules(clash)
