@@ -1,0 +1,7 @@
+"""``python -m xsell_lab`` is the ``xsell-lab`` command."""
+
+import sys
+
+from xsell_lab.cli import main
+
+sys.exit(main())

@@ -1,0 +1,212 @@
+"""The ``xsell-lab`` command: run notebooks, make PDF reports, list notebooks.
+
+Examples
+--------
+::
+
+    xsell-lab list
+    xsell-lab run 01 -p region North -p start_date 2025-10-01
+    xsell-lab report 10 -p region North --pdf
+    xsell-lab report 10 --by region --pdf          # one PDF per region + an index
+    xsell-lab report --all --pdf --force            # every notebook (what `make reports` does)
+
+Exit status: 0 when everything was made, 1 when a notebook or a batch value
+failed (the others are still made), 2 for a usage or parameter error (nothing
+runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from xsell_lab.report.batch import Job, column_values, report_stem, run_jobs, write_index
+from xsell_lab.report.document import PAPER_SIZES
+from xsell_lab.report.pdf import RENDERERS
+from xsell_lab.report.provenance import _headline
+from xsell_lab.report.render import new_pseudonym_key
+from xsell_lab.runner import (
+    ParameterError,
+    describe_parameters,
+    discover_notebooks,
+    notebook_parameters,
+    repo_root,
+    validate_parameters,
+)
+
+
+class UsageError(Exception):
+    """A command line that cannot be run; the message says why."""
+
+
+def resolve_notebook(name: str, folder: Path | None = None) -> Path:
+    """A notebook given as a path, or as a prefix of a name in ``notebooks/`` (``"10"``, ``"01-cross"``)."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    folder = folder or repo_root() / "notebooks"
+    matches = [nb for nb in discover_notebooks(folder) if nb.stem.startswith(name) or nb.name == name]
+    if len(matches) == 1:
+        return matches[0]
+    available = ", ".join(nb.stem for nb in discover_notebooks(folder)) or "none"
+    problem = "matches several notebooks" if matches else "is neither a file nor the start of a notebook name"
+    raise UsageError(f"'{name}' {problem}. Notebooks in {folder}: {available}.")
+
+
+def collect_parameters(args: argparse.Namespace) -> dict[str, object]:
+    """Parameters from ``--params FILE.yaml``, then ``--data``/``--mapping``, then ``-p`` (later wins)."""
+    values: dict[str, object] = {}
+    if args.params:
+        loaded = yaml.safe_load(Path(args.params).read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise UsageError(f"{args.params} must hold 'name: value' lines; found a {type(loaded).__name__}.")
+        values.update({str(name): value for name, value in loaded.items()})
+    if args.data:
+        values["data_path"] = str(Path(args.data).resolve())
+    if args.mapping:
+        values["mapping_path"] = str(Path(args.mapping).resolve())
+    values.update(dict(args.parameter or []))
+    return values
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="file, or start of a name in notebooks/ (e.g. 10)")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                        help="set a parameter (repeatable); the value is converted to the declared type, never evaluated")
+    parser.add_argument("--params", metavar="FILE.yaml", help="parameters from a YAML file of 'name: value' lines")
+    parser.add_argument("--data", metavar="PATH", help="data folder or file (sets the data_path parameter)")
+    parser.add_argument("--mapping", metavar="FILE", help="column mapping YAML (sets the mapping_path parameter)")
+    parser.add_argument("--out", default="reports", help="output folder (default: reports)")
+    parser.add_argument("--force", action="store_true", help="replace existing outputs instead of writing versioned names")
+    parser.add_argument("--all", action="store_true", help="every notebook in notebooks/")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``xsell-lab``."""
+    parser = argparse.ArgumentParser(
+        prog="xsell-lab", description="Run xsell-lab notebooks and make PDF reports.",
+        epilog="Exit status: 0 all made, 1 something failed, 2 usage or parameter error.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="the notebooks with their questions and parameters")
+    listing.add_argument("--notebooks", type=Path, default=None, help="notebook folder (default: notebooks/)")
+    run = commands.add_parser("run", help="execute notebooks into the output folder")
+    _add_run_options(run)
+    report = commands.add_parser("report", help="execute notebooks and render PDF reports")
+    _add_run_options(report)
+    report.add_argument("--pdf", action="store_true", help="render a PDF (what report always does)")
+    report.add_argument("--by", metavar="COLUMN", help="one report per value of this column (a notebook parameter)")
+    report.add_argument("--values", metavar="V1,V2", help="with --by: these values instead of all values in the data")
+    report.add_argument("--jobs", type=int, default=None, help="parallel workers (default: CPU cores)")
+    report.add_argument("--show-ids", action="store_true", help="show real customer ids (pseudonymised by default)")
+    report.add_argument("--renderer", choices=RENDERERS, default="auto", help="PDF renderer (default: auto)")
+    report.add_argument("--paper", choices=PAPER_SIZES, default="A4", help="page size (default: A4)")
+    return parser
+
+
+def list_notebooks(folder: Path | None) -> str:
+    """The text of ``xsell-lab list``."""
+    blocks = []
+    for notebook in discover_notebooks(folder):
+        title, _, question = _headline(nbformat.read(notebook, as_version=4))
+        blocks.append(
+            f"{notebook.stem}\n  {title}" + (f"\n  Question: {question}" if question else "")
+            + "\n  Parameters:\n" + textwrap.indent(describe_parameters(notebook_parameters(notebook)), "  ")
+        )
+    return "\n\n".join(blocks) or "No notebooks found."
+
+
+def plan_jobs(args: argparse.Namespace, pdf: bool) -> list[Job]:
+    """Validate everything the command line asks for and turn it into jobs (nothing runs yet)."""
+    if args.all == bool(args.notebooks):
+        raise UsageError("Name one or more notebooks, or use --all (not both).")
+    notebooks = discover_notebooks() if args.all else [resolve_notebook(name) for name in args.notebooks]
+    values = collect_parameters(args)
+    key = new_pseudonym_key()
+    common = dict(out_dir=Path(args.out), pdf=pdf, force=args.force, show_ids=getattr(args, "show_ids", False),
+                  pseudonym_key=key, renderer=getattr(args, "renderer", "auto"), paper=getattr(args, "paper", "A4"))
+    jobs = []
+    for notebook in notebooks:
+        checked = validate_parameters(notebook, values)
+        by = getattr(args, "by", None)
+        if not by:
+            jobs.append(Job(notebook, notebook.stem, checked, report_stem(notebook, checked), **common))
+            continue
+        for value in _batch_values(notebook, by, checked, args.values):
+            one = validate_parameters(notebook, {**checked, by: value})
+            jobs.append(Job(notebook, value, one, report_stem(notebook, one), **common))
+    return jobs
+
+
+def _data_folder(notebook: Path, parameters: dict[str, object]) -> Path | None:
+    """The data folder a run of the notebook reads (None when it has no ``data_path`` parameter)."""
+    declared = notebook_parameters(notebook).set_index("name")
+    if "data_path" not in declared.index:
+        return None
+    data = parameters.get("data_path", str(declared.loc["data_path", "default"]).strip("\"'"))
+    return (notebook.resolve().parent / str(data)).resolve()
+
+
+def _batch_values(notebook: Path, column: str, parameters: dict[str, object], given: str | None) -> list[str]:
+    declared = notebook_parameters(notebook)
+    if column not in set(declared["name"]):
+        raise ParameterError(
+            f"--by {column}: {notebook.name} has no parameter '{column}' to filter on.\n"
+            f"Allowed parameters:\n{describe_parameters(declared)}"
+        )
+    if given:
+        return [value.strip() for value in given.split(",") if value.strip()]
+    folder = _data_folder(notebook, parameters)
+    if folder is None:
+        raise UsageError(f"{notebook.name} has no data_path parameter; give the values with --values.")
+    try:
+        return column_values(folder, column)
+    except (ValueError, FileNotFoundError) as error:
+        raise UsageError(str(error)) from None
+
+
+def _print_results(results, out: Path) -> None:
+    for row in results.itertuples(index=False):
+        made = row.pdf or row.executed
+        status = f"-> {made}" + (f"  [{row.renderer}]" if row.renderer else "") if not row.error else "FAILED"
+        print(f"{row.label:<30} {row.seconds:6.1f} s  {status}")
+    failures = results[results["error"] != ""]
+    for row in failures.itertuples(index=False):
+        print(f"\nFAILED {row.label}:\n{row.error}", file=sys.stderr)
+    renderers = sorted({r for r in results["renderer"] if r})
+    if renderers:
+        print(f"PDF renderer: {', '.join(renderers)}")
+    print(f"Reports are in {out.resolve()} ({len(results) - len(failures)} made, {len(failures)} failed).")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``xsell-lab`` and ``python -m xsell_lab``."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            print(list_notebooks(args.notebooks))
+            return 0
+        jobs = plan_jobs(args, pdf=args.command == "report")
+    except (UsageError, ParameterError, FileNotFoundError) as error:
+        print(f"xsell-lab: error: {error}", file=sys.stderr)
+        return 2
+    results = run_jobs(jobs, workers=getattr(args, "jobs", None) or (1 if len(jobs) == 1 else None))
+    if getattr(args, "by", None):
+        first = jobs[0]
+        title, _, _ = _headline(nbformat.read(first.notebook, as_version=4))
+        index = write_index(
+            results, args.out, f"{first.notebook.stem}--by-{args.by}--index", title=f"{title}: one report per {args.by}",
+            data_path=_data_folder(first.notebook, dict(first.parameters)), force=args.force, renderer=args.renderer,
+        )
+        print(f"Index: {index}")
+    _print_results(results, Path(args.out))
+    return 1 if (results["error"] != "").any() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

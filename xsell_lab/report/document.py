@@ -1,0 +1,202 @@
+"""An executed notebook as a print-ready HTML document.
+
+The document is what a manager reads: a title page (title, business question,
+parameters, data source and fingerprint, date, version), a table of contents
+built from the ``##`` headings, then the notebook's prose, tables and figures
+with every code cell, prompt and warning left out.
+
+What is left out
+----------------
+* all code (input) and prompts;
+* the cells tagged ``parameters`` / ``injected-parameters`` (the title page lists
+  the values) and the ``## Parameters`` heading above them;
+* cells tagged :data:`SKIP_TAG` (notebook authors use it for learner-only
+  cells, e.g. an exercise's check);
+* ``stderr`` output (warnings, progress bars) and the ``# NN · Title`` heading
+  and business question line (they are on the title page).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import html
+import re
+from importlib import resources
+from string import Template
+
+import nbformat
+from nbconvert import HTMLExporter
+
+import xsell_lab
+from xsell_lab.report.privacy import known_customer_ids, pseudonymise_html
+from xsell_lab.report.provenance import Provenance
+
+#: Cells with this tag are left out of PDFs.
+SKIP_TAG = "report-skip"
+#: Paper sizes the stylesheet supports.
+PAPER_SIZES = ("A4", "Letter")
+#: Tables with more columns than this are set in a smaller font.
+WIDE_TABLE_COLUMNS = 7
+
+_HIDDEN_TAGS = {"parameters", "injected-parameters", SKIP_TAG}
+_HEADLINE_LINES = re.compile(r"^(#\s+.+|\*\*Business question:\*\*.*)$\n?", re.MULTILINE)
+_ONLY_HEADING = re.compile(r"^(#{1,6})\s+[^\n]+$")
+_ANCHOR = re.compile(r'<a class="anchor-link" href="[^"]*">[^<]*</a>')
+_SECTION = re.compile(r'<h2 id="(?P<id>[^"]+)">(?P<text>.*?)</h2>', re.DOTALL)
+_TABLE = re.compile(r"<table\b[^>]*>.*?</table>", re.DOTALL)
+_HEADER_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.DOTALL)
+_STYLE = re.compile(r"<style scoped[^>]*>.*?</style>", re.DOTALL)
+
+
+def printable_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of the notebook without the cells and outputs a report leaves out (see module doc)."""
+    kept = []
+    cells = notebook.cells
+    for index, cell in enumerate(cells):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & _HIDDEN_TAGS:
+            continue
+        following = cells[index + 1] if index + 1 < len(cells) else None
+        if cell.cell_type == "markdown" and cell.source.strip() == "## Parameters" and following is not None and (
+            "parameters" in following.get("metadata", {}).get("tags", [])
+        ):
+            continue
+        cell = copy.deepcopy(cell)
+        if cell.cell_type == "markdown":
+            cell.source = _HEADLINE_LINES.sub("", cell.source) if not kept else cell.source
+            if not cell.source.strip():
+                continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.get("name") == "stderr")]
+            if not cell.outputs:
+                continue
+        kept.append(cell)
+    printable = copy.deepcopy(notebook)
+    printable.cells = _without_empty_sections(kept)
+    return printable
+
+
+def _heading_level(cell: nbformat.NotebookNode) -> int | None:
+    """Level of a markdown cell that holds nothing but one heading, else None."""
+    if cell.cell_type != "markdown":
+        return None
+    match = _ONLY_HEADING.match(cell.source.strip())
+    return len(match.group(1)) if match else None
+
+
+def _opening_level(cell: nbformat.NotebookNode) -> int | None:
+    """Level of the heading a markdown cell starts with, else None."""
+    match = _ONLY_HEADING.match(cell.source.strip().splitlines()[0]) if cell.cell_type == "markdown" else None
+    return len(match.group(1)) if match else None
+
+
+def _without_empty_sections(cells: list) -> list:
+    """Drop heading-only cells whose section lost all its content (e.g. code without output)."""
+    kept = []
+    for index, cell in enumerate(cells):
+        level = _heading_level(cell)
+        following = cells[index + 1] if index + 1 < len(cells) else None
+        next_level = _opening_level(following) if following is not None else 0
+        if level is not None and next_level is not None and next_level <= level:
+            continue
+        kept.append(cell)
+    return kept
+
+
+def notebook_body_html(notebook: nbformat.NotebookNode) -> str:
+    """The printable cells as HTML without code, prompts or anchor links."""
+    exporter = HTMLExporter(
+        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(printable_notebook(notebook))
+    body = _ANCHOR.sub("", body)
+    body = _STYLE.sub("", body)
+    return _TABLE.sub(_mark_wide_table, body)
+
+
+def _mark_wide_table(match: re.Match) -> str:
+    table = match.group(0)
+    first_row = _HEADER_ROW.search(table)
+    columns = len(re.findall(r"<t[hd]\b", first_row.group(1))) if first_row else 0
+    if columns <= WIDE_TABLE_COLUMNS:
+        return table
+    return table.replace("<table", '<table data-wide="yes"', 1)
+
+
+def table_of_contents(body: str) -> str:
+    """``<li>`` links to every ``##`` section of the body, in order."""
+    items = [
+        f'<li><a href="#{m["id"]}">{re.sub(r"<[^>]+>", "", m["text"]).strip()}</a></li>'
+        for m in _SECTION.finditer(body)
+    ]
+    return "\n".join(items)
+
+
+def _parameter_rows(provenance: Provenance) -> str:
+    rows = []
+    for row in provenance.parameters.itertuples(index=False):
+        note = html.escape(str(row.help)) + ("" if row.given else ' <span class="default">(default)</span>')
+        rows.append(
+            f"<tr><th>{html.escape(str(row.name))}</th><td>{html.escape(str(row.value))}</td><td>{note}</td></tr>"
+        )
+    return "\n".join(rows) or '<tr><td colspan="3">This notebook has no parameters.</td></tr>'
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def report_html(
+    notebook: nbformat.NotebookNode,
+    provenance: Provenance,
+    *,
+    show_ids: bool = False,
+    pseudonym_key: str,
+    paper: str = "A4",
+    generated: dt.datetime | None = None,
+) -> str:
+    """The whole report as one self-contained HTML document.
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        The executed notebook.
+    provenance : Provenance
+        What the title page states (:func:`~xsell_lab.report.provenance.read_provenance`).
+    show_ids : bool
+        Keep real customer ids; by default they are pseudonymised
+        (:func:`~xsell_lab.report.privacy.pseudonymise_html`).
+    pseudonym_key : str
+        Hex key of the pseudonyms (the one the kernel ran with).
+    paper : {"A4", "Letter"}
+        Page size.
+    generated : datetime, optional
+        Time stamp of the title page; now (local time) by default.
+    """
+    if paper not in PAPER_SIZES:
+        raise ValueError(f"Paper must be one of {', '.join(PAPER_SIZES)}; got {paper!r}.")
+    body = notebook_body_html(notebook)
+    ids_note = "shown (--show-ids)"
+    if not show_ids:
+        body, replaced = pseudonymise_html(body, known_customer_ids(provenance.data_path), pseudonym_key)
+        ids_note = f"pseudonymised ({replaced} replaced); run with --show-ids to show them"
+    generated = generated or dt.datetime.now().astimezone()
+    templates = resources.files("xsell_lab.report") / "templates"
+    css = (templates / "print.css").read_text(encoding="utf-8")
+    page_rules = f"@page {{ size: {paper}; @top-left {{ content: {_css_string(provenance.title)}; }} }}"
+    kicker = f"Notebook {provenance.number} · xsell-lab report" if provenance.number else "xsell-lab report"
+    return Template((templates / "report.html").read_text(encoding="utf-8")).substitute(
+        css=css + "\n" + page_rules,
+        title=html.escape(provenance.title),
+        kicker=html.escape(kicker),
+        question=html.escape(provenance.question),
+        parameter_rows=_parameter_rows(provenance),
+        data_source=html.escape(provenance.data_label or "not stated by the notebook"),
+        fingerprint=html.escape(provenance.fingerprint),
+        generated=generated.strftime("%d %B %Y, %H:%M %Z").strip(),
+        version=html.escape(xsell_lab.__version__),
+        ids_note=html.escape(ids_note),
+        toc=table_of_contents(body),
+        body=body,
+    )

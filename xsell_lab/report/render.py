@@ -1,0 +1,129 @@
+"""One report: run a notebook, then print it to PDF.
+
+:func:`render_pdf` prints an already executed notebook; :func:`make_report`
+does both steps with one pseudonym key, so ids drawn in charts (kernel side)
+and ids in tables (HTML side) get the same pseudonyms.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from xsell_lab.report.document import report_html
+from xsell_lab.report.pdf import html_to_pdf
+from xsell_lab.report.privacy import kernel_settings
+from xsell_lab.report.provenance import read_provenance
+from xsell_lab.runner import execute_notebook, output_path
+
+
+@dataclass(frozen=True)
+class Report:
+    """What one report run produced.
+
+    Attributes
+    ----------
+    notebook : pathlib.Path
+        The executed notebook.
+    pdf : pathlib.Path or None
+        The PDF, when one was asked for.
+    renderer : str
+        ``"weasyprint"`` or ``"chromium"`` (empty without PDF).
+    seconds_run, seconds_pdf : float
+        Wall time of the two steps.
+    """
+
+    notebook: Path
+    pdf: Path | None
+    renderer: str
+    seconds_run: float
+    seconds_pdf: float
+
+
+def new_pseudonym_key() -> str:
+    """A random key for one command run (see :mod:`xsell_lab.report.privacy`)."""
+    return secrets.token_hex(16)
+
+
+def render_pdf(
+    executed: str | os.PathLike,
+    target: str | os.PathLike,
+    *,
+    show_ids: bool = False,
+    pseudonym_key: str | None = None,
+    renderer: str = "auto",
+    paper: str = "A4",
+) -> str:
+    """Print an executed notebook to a PDF file.
+
+    Parameters
+    ----------
+    executed : str or path-like
+        Notebook executed by :func:`xsell_lab.runner.execute_notebook`.
+    target : str or path-like
+        The PDF to write (atomically; an existing file is replaced, so pick
+        the name with :func:`xsell_lab.runner.output_path`).
+    show_ids, pseudonym_key, paper
+        See :func:`xsell_lab.report.document.report_html`.
+    renderer : {"auto", "weasyprint", "chromium"}
+        See :func:`xsell_lab.report.pdf.html_to_pdf`.
+
+    Returns
+    -------
+    str
+        The renderer used.
+    """
+    notebook = nbformat.read(executed, as_version=4)
+    document = report_html(
+        notebook,
+        read_provenance(executed),
+        show_ids=show_ids,
+        pseudonym_key=pseudonym_key or new_pseudonym_key(),
+        paper=paper,
+    )
+    return html_to_pdf(document, target, renderer=renderer)
+
+
+def make_report(
+    notebook: str | os.PathLike,
+    out_dir: str | os.PathLike = "reports",
+    parameters: Mapping[str, object] | None = None,
+    *,
+    stem: str | None = None,
+    pdf: bool = True,
+    force: bool = False,
+    show_ids: bool = False,
+    pseudonym_key: str | None = None,
+    renderer: str = "auto",
+    paper: str = "A4",
+    progress: bool = True,
+) -> Report:
+    """Execute a notebook into ``out_dir`` and, if asked, print it to PDF.
+
+    Parameters are checked before anything runs (see
+    :func:`xsell_lab.runner.validate_parameters`); neither the executed
+    notebook nor the PDF overwrites an existing file unless ``force``.
+    """
+    key = pseudonym_key or new_pseudonym_key()
+    started = time.perf_counter()
+    executed = execute_notebook(
+        notebook,
+        out_dir,
+        parameters,
+        stem=stem,
+        force=force,
+        progress=progress,
+        kernel_env=kernel_settings(show_ids, key),
+    )
+    ran = time.perf_counter()
+    if not pdf:
+        return Report(executed, None, "", ran - started, 0.0)
+    target = output_path(out_dir, executed.stem, ".pdf", force=force)
+    used = render_pdf(executed, target, show_ids=show_ids, pseudonym_key=key, renderer=renderer, paper=paper)
+    return Report(executed, target, used, ran - started, time.perf_counter() - ran)
