@@ -469,12 +469,14 @@ def _draw(rng: np.random.Generator, mix: dict) -> str:
 
 
 def _draw_many(rng: np.random.Generator, mix: dict, size: int) -> np.ndarray:
+    """``size`` keys of ``mix`` drawn independently with the probabilities given as its values."""
     keys = np.array(list(mix), dtype=object)
     probs = np.array(list(mix.values()), dtype=float)
     return keys[rng.choice(len(keys), size=size, p=probs / probs.sum())]
 
 
 def _products() -> pd.DataFrame:
+    """The products table from :data:`CATALOGUE` (unit cost rounded to cents)."""
     rows = [
         {s.PRODUCT_ID: pid, s.PRODUCT_NAME: name, s.CATEGORY: cat, s.TIER: tier, s.PRICE: price,
          s.UNIT_COST: round(price * cost_share, 2)}
@@ -543,11 +545,13 @@ def _pick_product(rng: np.random.Generator, candidates: list[tuple[str, str | No
 
 
 def _anchor_product(rng: np.random.Generator, candidates: list[tuple[str, str | None]], tier: str) -> str:
+    """The anchor of a wanted tier: the product of exactly that tier, else a tier-weighted pick."""
     exact = [pid for pid, product_tier in candidates if product_tier == tier]
     return exact[0] if exact else _pick_product(rng, candidates, tier)
 
 
 def _quantity(rng: np.random.Generator, category: str, segment: str) -> int:
+    """Units of a line: 1, plus Poisson extras for consumables and for business hardware."""
     if category in CONSUMABLE_CATEGORIES:
         return 1 + int(rng.poisson(EXTRA_UNITS["consumable"][segment]))
     if category in HARDWARE_CATEGORIES:
@@ -660,6 +664,7 @@ def _prices(
 
 
 def _event_frame(person, day, event_type, channel, product) -> pd.DataFrame:
+    """Marketing events in the generator's internal form (person index, day offset)."""
     n = len(person)
     return pd.DataFrame(
         {"person": np.asarray(person, dtype=int), "day": np.asarray(day, dtype=int),
@@ -845,6 +850,7 @@ def _offers(
 
 
 def _arm_rate(rate: float | dict, segment: str) -> float:
+    """An arm's conversion rate, which may depend on the segment (heterogeneous effect)."""
     return rate[segment] if isinstance(rate, dict) else rate
 
 
@@ -896,6 +902,7 @@ def _p_in_basket(anchor: str, category: str) -> float:
 
 
 def _basket_truth(orders: pd.DataFrame) -> dict:
+    """Planted attach rates and the conditional frequencies and lifts they imply."""
     shares = orders["anchor_category"].value_counts(normalize=True).sort_index()
     conditional, lift = {}, {}
     for anchor in HARDWARE_CATEGORIES:
@@ -905,13 +912,15 @@ def _basket_truth(orders: pd.DataFrame) -> dict:
             cat: conditional[anchor][cat] / sum(share * _p_in_basket(x, cat) for x, share in shares.items())
             for cat in targets
         }
+    conditional = {anchor: _rounded(values) for anchor, values in conditional.items()}
+    lift = {anchor: _rounded(values) for anchor, values in lift.items()}
     return {
         "anchor_mix_by_segment": ANCHOR_MIX,
         "tier_mix_by_segment": TIER_MIX,
         "attach_probability": ATTACH_PROBABILITIES,
         "addon_probability": ADDON_PROBABILITIES,
         "expected_conditional_frequency": conditional,
-        "realized_anchor_share": {cat: float(v) for cat, v in shares.items()},
+        "realized_anchor_share": _rounded(shares.to_dict()),
         "expected_lift": lift,
         "matching_tier_weight": MATCHING_TIER_WEIGHT,
         "warranty_product_for_category": WARRANTY_FOR,
@@ -926,6 +935,7 @@ def _basket_truth(orders: pd.DataFrame) -> dict:
 
 
 def _next_purchase_truth() -> dict:
+    """Planted next-order rules with the frequencies they imply per segment."""
     truth = {}
     for trigger, rule in NEXT_PURCHASE.items():
         target, prob = rule["next_category"], rule["probability"]
@@ -934,14 +944,27 @@ def _next_purchase_truth() -> dict:
         truth[trigger] = {
             "next_category": target,
             "probability": prob,
-            "baseline_probability_by_segment": baseline,
-            "expected_next_order_contains_by_segment": {seg: prob + (1 - prob) * q for seg, q in baseline.items()},
+            "baseline_probability_by_segment": _rounded(baseline),
+            "expected_next_order_contains_by_segment": _rounded({seg: prob + (1 - prob) * q for seg, q in baseline.items()}),
         }
     return truth
 
 
+def _rounded(values: dict) -> dict:
+    """Derived probabilities rounded to 6 decimals (no float noise in the JSON)."""
+    return {key: round(float(value), 6) for key, value in values.items()}
+
+
 def _ground_truth(seed: int, n_customers: int, start: str, end: str, orders: pd.DataFrame) -> dict:
-    """Every planted parameter, with the definitions needed to test against it."""
+    """Every planted parameter, with the definitions needed to test against it.
+
+    Returned as a fresh JSON-compatible copy, so that changing it cannot change
+    the module's planted defaults.
+    """
+    return json.loads(json.dumps(_truth_tree(seed, n_customers, start, end, orders)))
+
+
+def _truth_tree(seed: int, n_customers: int, start: str, end: str, orders: pd.DataFrame) -> dict:
     prices = {pid: price for pid, _, _, _, price, _ in CATALOGUE}
     experiments = {
         exp_id: {**design, "response_window_days": RESPONSE_WINDOW_DAYS,
@@ -954,10 +977,10 @@ def _ground_truth(seed: int, n_customers: int, start: str, end: str, orders: pd.
         promoters, detractors = probs[PROMOTER_MIN_NPS:].sum(), probs[:7].sum()
         nps[status] = {
             "distribution": list(dist),
-            "expected_mean_score": float(np.dot(np.arange(11), probs)),
-            "expected_promoter_share": float(promoters),
-            "expected_detractor_share": float(detractors),
-            "expected_nps": float(100 * (promoters - detractors)),
+            "expected_mean_score": round(float(np.dot(np.arange(11), probs)), 6),
+            "expected_promoter_share": round(float(promoters), 6),
+            "expected_detractor_share": round(float(detractors), 6),
+            "expected_nps": round(float(100 * (promoters - detractors)), 6),
         }
     return {
         "meta": {
@@ -981,7 +1004,7 @@ def _ground_truth(seed: int, n_customers: int, start: str, end: str, orders: pd.
         "funnel": {
             "p_consideration_given_awareness": P_CONSIDERATION_GIVEN_AWARENESS,
             "p_purchase_given_consideration": P_PURCHASE_GIVEN_CONSIDERATION,
-            "p_purchase_given_awareness": P_CONSIDERATION_GIVEN_AWARENESS * P_PURCHASE_GIVEN_CONSIDERATION,
+            "p_purchase_given_awareness": round(P_CONSIDERATION_GIVEN_AWARENESS * P_PURCHASE_GIVEN_CONSIDERATION, 6),
             "mean_lag_awareness_to_consideration_days": MEAN_LAG_AWARENESS_TO_CONSIDERATION_DAYS,
             "mean_lag_consideration_to_purchase_days": MEAN_LAG_CONSIDERATION_TO_PURCHASE_DAYS,
             "lag_distribution": "Gamma(shape 2) with the stated mean, rounded to whole days",
