@@ -126,11 +126,11 @@ def plot_attach_heatmap(
     -------
     matplotlib.axes.Axes
     """
-    ax = new_axes(ax, figsize=(7, 6))
     grid = matrix.pivot(index="anchor", columns="attached", values="attach_rate")
-    image = ax.imshow(grid.to_numpy(dtype="float64"), cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(np.arange(grid.shape[1]), labels=grid.columns.astype(str), rotation=45, ha="right")
-    ax.set_yticks(np.arange(grid.shape[0]), labels=grid.index.astype(str))
+    ax = new_axes(ax, figsize=(min(2 + 0.7 * grid.shape[1], 12), 1.8 + 0.45 * grid.shape[0]))
+    image = ax.imshow(grid.to_numpy(dtype="float64"), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(np.arange(grid.shape[1]), labels=grid.columns.astype(str).str.replace("_", " "), rotation=45, ha="right")
+    ax.set_yticks(np.arange(grid.shape[0]), labels=grid.index.astype(str).str.replace("_", " "))
     ax.set_xlabel("attached (also in the basket)")
     ax.set_ylabel("anchor (in the basket)")
     ax.grid(False)
@@ -139,5 +139,5 @@ def plot_attach_heatmap(
             if not np.isnan(rate):
                 colour = "white" if rate > 0.6 else "black"
                 ax.text(col, row, f"{rate:.0%}", ha="center", va="center", fontsize=8, color=colour)
-    ax.figure.colorbar(image, ax=ax, format=PercentFormatter(xmax=1), label="attach rate")
+    ax.figure.colorbar(image, ax=ax, format=PercentFormatter(xmax=1), label="attach rate", shrink=0.9, pad=0.02)
     return ax
