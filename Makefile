@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 reports: $(STAMP)
-	$(BIN)/python -m xsell_lab.runner --out reports
+	$(BIN)/python -m xsell_lab report --all --force --out reports
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -170,10 +170,11 @@ def write_index(
     rows = []
     for row in results.itertuples(index=False):
         outcome = "failed: " + row.error.splitlines()[0] if row.error else "ok"
-        file = Path(row.pdf).name if row.pdf is not None else "—"
+        file = Path(row.pdf).name if row.pdf is not None else ""
+        link = f'<a href="{html.escape(file)}">{html.escape(file)}</a>' if file else "—"
         cls = ' class="failed"' if row.error else ""
         rows.append(
-            f"<tr{cls}><th>{html.escape(str(row.label))}</th><td>{html.escape(file)}</td>"
+            f"<tr{cls}><th>{html.escape(str(row.label))}</th><td>{link}</td>"
             f"<td>{html.escape(outcome)}</td></tr>"
         )
     failed = int((results["error"] != "").sum())
