@@ -29,7 +29,7 @@ CONDA_TO_PIP = {
 }
 # conda entries that are the interpreter and the installer, not project dependencies.
 CONDA_ONLY = {"python", "pip"}
-PIP_EXTRAS_IN_CONDA = ("dev",)
+PIP_EXTRAS_IN_CONDA = ("dev", "spark")
 CONDA_SPEC = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?P<spec>.*?)\s*$")
 
 
