@@ -127,9 +127,9 @@ def test_bgnbd_recovers_the_bundled_company_parameters(bundled_company, ground_t
     from xsell_lab import sales_lines
     from xsell_lab.clv import rfm_summary
 
-    planted = ground_truth["bgnbd"]
+    planted = ground_truth["repeat_purchases"]
     lines = sales_lines(bundled_company)
-    rfm = rfm_summary(lines, lines["order_date"].max())
+    rfm = rfm_summary(lines, ground_truth["meta"]["end"])
     summary = BetaGeoModel().fit(rfm).summary()
     for name in ("r", "alpha", "a", "b"):
         low, high = summary.loc[name, "ci_lower"], summary.loc[name, "ci_upper"]

@@ -4,23 +4,52 @@ Modules
 -------
 rfm
     Frequency, recency, T and monetary value from purchase lines.
-bgnbd
-    :class:`BetaGeoModel`, the BG/NBD repeat-purchase model.
-gamma_gamma
-    :class:`GammaGammaModel`, the Gamma-Gamma spend model.
+bgnbd, gamma_gamma
+    :class:`BetaGeoModel` (repeat purchases) and :class:`GammaGammaModel` (spend).
+diagnostics
+    Calibration/holdout checks of the BG/NBD.
+value
+    Discounted CLV with margin.
+historical
+    The historical CLV formula and cohort curves.
+profitability
+    Profit per customer after margins, returns and contact costs; profit concentration.
+cross_sell_value
+    Cross-sold vs single-category customers, naive and matched.
+churn
+    Churn risk ranked by CLV at risk, and a retention-offer list with guardrails.
 """
 
 from xsell_lab.clv._mle import ConvergenceError
 from xsell_lab.clv.bgnbd import BetaGeoModel
+from xsell_lab.clv.churn import churn_risk, retention_offer_list
+from xsell_lab.clv.cross_sell_value import early_cross_sell_status, matched_comparison
+from xsell_lab.clv.diagnostics import cumulative_repeat_purchases, holdout_by_frequency
 from xsell_lab.clv.gamma_gamma import GammaGammaModel
-from xsell_lab.clv.rfm import RFM_COLUMNS, calibration_holdout_summary, rfm_summary, validate_rfm
+from xsell_lab.clv.historical import cohort_curves, historical_clv
+from xsell_lab.clv.profitability import ContactCosts, customer_profitability, profit_concentration
+from xsell_lab.clv.rfm import RFM_COLUMNS, calibration_holdout_summary, purchase_days, rfm_summary, validate_rfm
+from xsell_lab.clv.value import customer_lifetime_value
 
 __all__ = [
     "BetaGeoModel",
+    "ContactCosts",
     "ConvergenceError",
     "GammaGammaModel",
     "RFM_COLUMNS",
     "calibration_holdout_summary",
+    "churn_risk",
+    "cohort_curves",
+    "cumulative_repeat_purchases",
+    "customer_lifetime_value",
+    "customer_profitability",
+    "early_cross_sell_status",
+    "historical_clv",
+    "holdout_by_frequency",
+    "matched_comparison",
+    "profit_concentration",
+    "purchase_days",
+    "retention_offer_list",
     "rfm_summary",
     "validate_rfm",
 ]

@@ -29,7 +29,9 @@ PARAM_NAMES = ["p", "q", "gamma"]
 
 _HINT = (
     "Check monetary_value (mean spend per repeat purchase, in one currency, without outliers "
-    "such as wholesale orders) and that enough customers have repeat purchases."
+    "such as wholesale orders) and that enough customers have repeat purchases. If q and gamma "
+    "run off to infinity together, customers' average spend differs no more than chance would "
+    "make it: give customer_lifetime_value the average spend per purchase (a number) instead."
 )
 
 

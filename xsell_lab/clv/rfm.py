@@ -150,6 +150,48 @@ def calibration_holdout_summary(
     return pd.concat([rfm, holdout], axis=1)
 
 
+def purchase_days(
+    purchases: pd.DataFrame,
+    *,
+    customer_col: str = s.CUSTOMER_ID,
+    date_col: str = s.ORDER_DATE,
+    value_col: str = s.REVENUE,
+) -> pd.DataFrame:
+    """One row per customer and day with a purchase (the unit the models count).
+
+    Parameters
+    ----------
+    purchases : pandas.DataFrame
+        As in :func:`rfm_summary`.
+    customer_col, date_col, value_col : str
+        Column names of the customer id, the purchase date and the spend.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_id``, ``purchase_date`` (midnight of the day),
+        ``spend`` (sum of the day's lines) and ``is_first`` (the customer's
+        first purchase day), sorted by customer then date.
+    """
+    day, codes, customers, spend = _purchase_arrays(purchases, customer_col, date_col, value_col)
+    if len(day) == 0:
+        return pd.DataFrame({s.CUSTOMER_ID: customers[:0], "purchase_date": pd.Series(dtype="datetime64[ns]"),
+                             "spend": pd.Series(dtype="float64"), "is_first": pd.Series(dtype=bool)})
+    origin = day.min()
+    span = int(day.max() - origin + 1)
+    per_day = pd.Series(spend).groupby(codes * span + (day - origin), sort=True).sum()
+    keys = per_day.index.to_numpy()
+    customer = keys // span
+    return pd.DataFrame(
+        {
+            s.CUSTOMER_ID: customers[customer],
+            "purchase_date": (keys % span + origin).astype("datetime64[D]").astype("datetime64[ns]"),
+            "spend": per_day.to_numpy(),
+            "is_first": np.r_[True, customer[1:] != customer[:-1]],
+        }
+    )
+
+
 def validate_rfm(rfm: pd.DataFrame, table: str = "rfm") -> None:
     """Check an RFM table before a model reads it.
 

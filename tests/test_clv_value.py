@@ -1,0 +1,203 @@
+"""CLV, holdout diagnostics, historical CLV, cohorts, profitability and cross-sold vs single-category."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xsell_lab import sales_lines
+from xsell_lab.clv import (
+    BetaGeoModel,
+    ContactCosts,
+    GammaGammaModel,
+    calibration_holdout_summary,
+    cohort_curves,
+    cumulative_repeat_purchases,
+    customer_lifetime_value,
+    customer_profitability,
+    historical_clv,
+    holdout_by_frequency,
+    matched_comparison,
+    profit_concentration,
+)
+
+lifetimes = pytest.importorskip("lifetimes", reason="lifetimes (dev extra) ships CDNOW and is the reference fitter")
+from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def cdnow() -> pd.DataFrame:
+    return load_cdnow_summary_data_with_monetary_value()
+
+
+@pytest.fixture(scope="module")
+def company_lines(bundled_company) -> pd.DataFrame:
+    return sales_lines(bundled_company)
+
+
+@pytest.fixture(scope="module")
+def company_holdout(company_lines) -> tuple[pd.DataFrame, BetaGeoModel]:
+    summary = calibration_holdout_summary(company_lines, "2024-12-31", "2025-12-31")
+    return summary, BetaGeoModel().fit(summary)
+
+
+def test_clv_matches_lifetimes_on_cdnow(cdnow):
+    bgnbd, spend = BetaGeoModel().fit(cdnow), GammaGammaModel().fit(cdnow)
+    ours = customer_lifetime_value(
+        bgnbd, spend, cdnow, periods=12, period_length=4.345, discount_rate=0.01, margin_rate=1.0  # lifetimes: 4.345 weeks a month
+    )
+    reference_bgnbd = lifetimes.BetaGeoFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    repeat = cdnow[cdnow["frequency"] > 0]
+    reference_spend = lifetimes.GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+    theirs = reference_spend.customer_lifetime_value(
+        reference_bgnbd, cdnow["frequency"], cdnow["recency"], cdnow["T"], cdnow["monetary_value"],
+        time=12, freq="W", discount_rate=0.01,
+    )
+    np.testing.assert_allclose(ours["clv"], theirs, rtol=2e-3, atol=1e-6)
+
+
+def test_clv_scales_with_margin_and_falls_with_discounting(cdnow):
+    bgnbd = BetaGeoModel().fit(cdnow)
+    base = customer_lifetime_value(bgnbd, 20.0, cdnow, margin_rate=0.2)
+    np.testing.assert_allclose(customer_lifetime_value(bgnbd, 20.0, cdnow, margin_rate=0.4)["clv"], 2 * base["clv"])
+    undiscounted = customer_lifetime_value(bgnbd, 20.0, cdnow, margin_rate=0.2, discount_rate=0.0)
+    np.testing.assert_allclose(undiscounted["clv"], 20.0 * 0.2 * undiscounted["expected_purchases"])
+    assert (base["clv"] < undiscounted["clv"]).all()
+    with pytest.raises(ValueError, match="margin_rate has no value for 2,357"):
+        customer_lifetime_value(bgnbd, 20.0, cdnow, margin_rate=pd.Series({"x": 0.3}))
+
+
+def test_holdout_by_frequency_tracks_the_bundled_company(company_holdout):
+    """Planted BG/NBD: the 2025 forecast from 2023-2024 matches what customers did, frequency by frequency."""
+    summary, model = company_holdout
+    table = holdout_by_frequency(model, summary)
+    assert table["customers"].sum() == len(summary)
+    assert table["label"].iloc[-1] == "7+"
+    spread = summary.groupby(summary["frequency"].clip(upper=7))["frequency_holdout"].std().to_numpy()
+    customers = table["customers"].to_numpy()
+    standard_error = spread / np.sqrt(customers)
+    assert (np.abs(table["expected"] - table["actual"]) < 4 * standard_error).all(), table
+    total_expected = (table["expected"] * customers).sum()
+    total_standard_error = np.sqrt((customers * spread**2).sum())
+    assert abs(total_expected - summary["frequency_holdout"].sum()) < 4 * total_standard_error
+
+
+def test_cumulative_repeat_purchases_company_and_counts(company_lines, company_holdout):
+    summary, model = company_holdout
+    curve = cumulative_repeat_purchases(model, company_lines, "2024-12-31", "2025-12-31")
+    calibration = curve[curve["period_type"] == "calibration"]
+    assert calibration["actual"].iloc[-1] == summary["frequency"].sum()
+    assert curve["actual"].iloc[-1] == summary["frequency"].sum() + summary["frequency_holdout"].sum()
+    assert curve["expected"].is_monotonic_increasing
+    assert curve["expected"].iloc[-1] == pytest.approx(curve["actual"].iloc[-1], rel=0.05)
+
+
+def _tiny_sales() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o3", "o4"],
+            "product_id": ["p1", "p2", "p1", "p3"],
+            "customer_id": ["a", "a", "b", "b"],
+            "order_date": pd.to_datetime(["2023-01-10", "2024-06-10", "2023-01-20", "2023-02-05"]),
+            "quantity": [1, 2, 1, 1],
+            "unit_price": [100.0, 50.0, 100.0, 300.0],
+            "revenue": [100.0, 100.0, 100.0, 300.0],
+            "margin": [30.0, 20.0, 30.0, 90.0],
+            "category": ["x", "y", "x", "z"],
+            "segment": ["s1", "s1", "s2", "s2"],
+        }
+    )
+
+
+def test_historical_clv_is_the_product_of_four_averages():
+    table = historical_clv(_tiny_sales(), "2024-12-31")
+    row = table.loc["all"]
+    # a bought in 2024, b did not: annual churn 1/2 -> lifespan 2 years.
+    assert row["lifespan_years"] == 2.0
+    assert row["average_order_value"] == 150.0
+    assert row["margin_rate"] == pytest.approx(170 / 600)
+    years = ((pd.Timestamp("2024-12-31") - pd.Timestamp("2023-01-10")).days + (pd.Timestamp("2024-12-31") - pd.Timestamp("2023-01-20")).days) / 365.25
+    assert row["purchases_per_year"] == pytest.approx(4 / years)
+    assert row["historical_clv"] == pytest.approx(150.0 * 4 / years * 170 / 600 * 2.0)
+    per_customer = historical_clv(_tiny_sales(), "2024-12-31", by="customer_id", lifespan_years=3.0)
+    assert per_customer.index.tolist() == ["a", "b"]
+    assert (per_customer["lifespan_years"] == 3.0).all()
+
+
+def test_historical_clv_needs_two_years_for_its_default_lifespan():
+    with pytest.raises(ValueError, match="Pass lifespan_years"):
+        historical_clv(_tiny_sales(), "2023-03-31")
+
+
+def test_cohort_curves_count_active_customers_and_revenue():
+    curves = cohort_curves(_tiny_sales(), "2024-06-30")
+    january = curves[curves["cohort"] == pd.Timestamp("2023-01-01")].set_index("age")
+    assert january.loc[0, "cohort_size"] == 2
+    assert january.loc[0, "retention"] == 1.0
+    assert january.loc[1, "active_customers"] == 1  # b in February 2023
+    assert january.loc[1, "revenue_per_customer"] == 150.0
+    assert january.loc[2, "active_customers"] == 0  # silent months are rows with 0
+    assert january.index.max() == 17  # June 2024 is complete: the end day is inclusive
+    assert cohort_curves(_tiny_sales(), "2024-06-29")["age"].max() == 16
+
+
+def test_cohort_retention_on_the_company_falls_with_age(company_lines):
+    curves = cohort_curves(company_lines, "2025-12-31", period="Q")
+    mean_by_age = curves.groupby("age")["retention"].mean()
+    assert mean_by_age.iloc[0] == 1.0
+    assert mean_by_age.iloc[1] > mean_by_age.iloc[4] > mean_by_age.iloc[8]
+
+
+def test_profitability_subtracts_returns_and_contacts():
+    sales = _tiny_sales()
+    returns = pd.DataFrame({"order_id": ["o2"], "product_id": ["p2"], "quantity": [1]})
+    events = pd.DataFrame({"customer_id": ["a", "a", "b"], "event_type": ["support", "awareness", "support"]})
+    offers = pd.DataFrame({"customer_id": ["b", "b"]})
+    costs = ContactCosts(marketing_contact=2.0, service_contact=10.0, return_handling=5.0)
+    table = customer_profitability(sales, marketing_events=events, offers=offers, returns=returns, costs=costs)
+    a, b = table.loc["a"], table.loc["b"]
+    assert a["returned_margin"] == 10.0 and a["returns"] == 1
+    assert a["profit"] == 50.0 - 10.0 - (5.0 + 2.0 + 10.0)
+    assert b["profit"] == 120.0 - (2 * 2.0 + 10.0)
+    assert table.index.tolist() == ["b", "a"]
+
+
+def test_profit_concentration_shares():
+    profit = pd.Series(np.r_[np.full(10, 100.0), np.full(90, 1.0), np.full(0, 0.0)])
+    table = profit_concentration(profit)
+    assert table.loc[0, "share_of_profit"] == pytest.approx(1000 / 1090)
+    assert table["cumulative_share"].iloc[-1] == pytest.approx(1.0)
+    assert table["customers"].sum() == 100
+
+
+def test_profit_concentration_on_company_is_a_minority_of_customers(bundled_company, company_lines):
+    profit = customer_profitability(
+        company_lines, marketing_events=bundled_company.marketing_events,
+        offers=bundled_company.offers, returns=bundled_company.returns,
+    )["profit"]
+    top = profit_concentration(profit).loc[0, "share_of_profit"]
+    assert top == pytest.approx(profit.nlargest(int(np.ceil(len(profit) / 10))).sum() / profit.sum(), rel=1e-9)
+    assert 0.2 < top < 0.8
+
+
+@pytest.mark.parametrize("effect", [0.0, 5.0])
+def test_matched_comparison_removes_planted_selection_bias(effect):
+    rng = np.random.default_rng(7)
+    n = 40_000
+    heavy = rng.gamma(2.0, 1.0, n)  # early buying intensity drives both treatment and outcome
+    segment = rng.choice(["consumer", "business"], n)
+    treated = rng.random(n) < 1 / (1 + np.exp(-(heavy - 2)))
+    outcome = 10 * heavy + 3 * (segment == "business") + effect * treated + rng.normal(0, 1, n)
+    customers = pd.DataFrame({"heavy": heavy, "segment": segment, "cross_sold": treated, "value": outcome})
+    table = matched_comparison(
+        customers, treatment="cross_sold", outcome="value", match_on=["heavy", "segment"], bins=20
+    ).set_index("comparison")
+    assert table.loc["naive", "difference"] > effect + 5
+    assert table.loc["matched", "difference"] == pytest.approx(effect, abs=1.0)
+
+
+def test_matched_comparison_needs_both_groups():
+    customers = pd.DataFrame({"t": [True, True], "y": [1.0, 2.0], "x": [1, 2]})
+    with pytest.raises(ValueError, match="both treated and control"):
+        matched_comparison(customers, treatment="t", outcome="y", match_on=["x"])

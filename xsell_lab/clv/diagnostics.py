@@ -1,0 +1,124 @@
+"""Calibration/holdout checks of the BG/NBD: does the model predict what customers did next?
+
+Two checks from Fader, Hardie & Lee (2005, figures 2-4): the mean number of
+holdout purchases by calibration frequency, expected vs actual; and the
+cumulative repeat purchases of the whole cohort week by week, expected vs
+actual, across the calibration and holdout periods.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from xsell_lab import schema as s
+from xsell_lab.clv.bgnbd import BetaGeoModel
+from xsell_lab.clv.rfm import purchase_days
+
+
+def holdout_by_frequency(model: BetaGeoModel, summary: pd.DataFrame, max_frequency: int = 7) -> pd.DataFrame:
+    """Mean holdout purchases per customer, actual vs expected, by calibration frequency.
+
+    Parameters
+    ----------
+    model : BetaGeoModel
+        Fitted on the calibration columns of ``summary``.
+    summary : pandas.DataFrame
+        Output of :func:`xsell_lab.clv.calibration_holdout_summary`.
+    max_frequency : int, default 7
+        Frequencies at or above this are pooled ("7+").
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per calibration frequency ``0..max_frequency``: ``frequency``
+        (int, the last one meaning "or more"), ``label``, ``customers``,
+        ``actual`` and ``expected`` (mean holdout purchases per customer).
+    """
+    expected = model.conditional_expected_purchases(float(summary["duration_holdout"].iloc[0]), summary)
+    frame = pd.DataFrame(
+        {
+            "frequency": summary["frequency"].clip(upper=max_frequency).astype("int64"),
+            "actual": summary["frequency_holdout"],
+            "expected": expected,
+        }
+    )
+    table = frame.groupby("frequency").agg(
+        customers=("actual", "size"), actual=("actual", "mean"), expected=("expected", "mean")
+    )
+    table = table.reset_index()
+    table.insert(1, "label", [f"{f}+" if f == max_frequency else str(f) for f in table["frequency"]])
+    return table
+
+
+def cumulative_repeat_purchases(
+    model: BetaGeoModel,
+    purchases: pd.DataFrame,
+    calibration_end: str | pd.Timestamp,
+    holdout_end: str | pd.Timestamp,
+    *,
+    time_unit: float = 7.0,
+    customer_col: str = s.CUSTOMER_ID,
+    date_col: str = s.ORDER_DATE,
+    value_col: str = s.REVENUE,
+) -> pd.DataFrame:
+    """Cumulative repeat purchases of the calibration cohort, actual vs BG/NBD expected.
+
+    The expected curve is ``sum_i E[X(t - s_i)]`` (eq. 9) over the cohort's
+    customers, ``s_i`` being customer i's first purchase time; it uses the
+    unconditional expectation, so the holdout part is a true forecast.
+
+    Parameters
+    ----------
+    model : BetaGeoModel
+        Fitted on the calibration period, with times in ``time_unit`` days.
+    purchases : pandas.DataFrame
+        Purchase lines, as for :func:`xsell_lab.clv.rfm_summary`.
+    calibration_end, holdout_end : str or pandas.Timestamp
+        Ends of the two periods (inclusive).
+    time_unit : float, default 7.0
+        Days per step of the curve (and per model time unit).
+    customer_col, date_col, value_col : str
+        Column names in ``purchases``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per step: ``period`` (1, 2, ...), ``date`` (last day of the
+        step; steps are aligned so that one ends on ``calibration_end``, and
+        the last one ends on ``holdout_end``),
+        ``period_type`` (``calibration`` or ``holdout``), ``actual`` and
+        ``expected`` cumulative repeat purchases.
+    """
+    days = purchase_days(purchases, customer_col=customer_col, date_col=date_col, value_col=value_col)
+    cal_end, hold_end = pd.Timestamp(calibration_end).normalize(), pd.Timestamp(holdout_end).normalize()
+    first = days.loc[days["is_first"], [s.CUSTOMER_ID, "purchase_date"]]
+    cohort = first.loc[first["purchase_date"] <= cal_end]
+    start = cohort["purchase_date"].min()
+    repeat = days.loc[~days["is_first"] & days[s.CUSTOMER_ID].isin(cohort[s.CUSTOMER_ID])]
+    repeat = repeat.loc[repeat["purchase_date"] <= hold_end]
+    step_end = _step_ends((cal_end - start).days, (hold_end - start).days, time_unit)
+    repeat_day = (repeat["purchase_date"] - start).dt.days.to_numpy()
+    actual = np.searchsorted(np.sort(repeat_day), step_end, side="right")
+    first_day, counts = np.unique((cohort["purchase_date"] - start).dt.days.to_numpy(), return_counts=True)
+    age = (step_end[:, None] - first_day[None, :]) / time_unit
+    expected = model.expected_purchases(np.clip(age, 0, None)) @ counts
+    dates = start + pd.to_timedelta(step_end, unit="D")
+    return pd.DataFrame(
+        {
+            "period": np.arange(1, len(step_end) + 1),
+            "date": dates,
+            "period_type": np.where(dates <= cal_end, "calibration", "holdout"),
+            "actual": actual,
+            "expected": expected,
+        }
+    )
+
+
+def _step_ends(calibration_day: int, holdout_day: int, time_unit: float) -> np.ndarray:
+    """Day offsets (from the cohort's first day) at which the curves are read."""
+    steps = np.arange(-np.floor(calibration_day / time_unit), np.floor((holdout_day - calibration_day) / time_unit) + 1)
+    ends = calibration_day + steps * time_unit
+    if ends[-1] < holdout_day:
+        ends = np.append(ends, holdout_day)
+    return ends[ends >= 0]

@@ -1,0 +1,184 @@
+"""Historical CLV and cohort curves: the view sales teams already know.
+
+The textbook formula multiplies four averages::
+
+    CLV = average order value x purchases per year x margin rate x expected lifespan (years)
+
+It is quick and explainable, and it misleads in a specific way: the averages
+are taken over everybody who ever bought, including customers who have
+already left, and the same lifespan is applied to a customer who bought
+last week and to one who has been silent for two years. The probabilistic
+CLV of :mod:`xsell_lab.clv.value` fixes that by weighting each customer's
+future by their chance of still being a customer.
+
+Cohort curves (customers grouped by the month of their first purchase)
+show the same story over time: how many are still buying k months later,
+and what they spend.
+
+References
+----------
+Gupta, S. & Lehmann, D. R. (2003). Customers as assets. *Journal of
+Interactive Marketing* 17(1), 9-24 (the margin x retention formula).
+Fader, P. S. & Hardie, B. G. S. (2012). Reconciling and clarifying CLV
+formulas. Note, http://brucehardie.com/notes/024/.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from xsell_lab import schema as s
+from xsell_lab.clv.rfm import purchase_days
+
+#: Observed time per customer is counted as at least a month, so a customer
+#: who bought yesterday does not get 365 purchases a year.
+_MIN_YEARS = 1 / 12
+
+#: Columns of :func:`historical_clv`.
+HISTORICAL_COLUMNS = [
+    "customers", "average_order_value", "purchases_per_year", "margin_rate", "lifespan_years", "historical_clv",
+]
+#: Columns of :func:`cohort_curves`.
+COHORT_COLUMNS = [
+    "cohort", "age", "cohort_size", "active_customers", "retention", "revenue", "revenue_per_customer",
+    "cumulative_revenue_per_customer",
+]
+
+
+def historical_clv(
+    sales: pd.DataFrame,
+    observation_end: str | pd.Timestamp,
+    *,
+    lifespan_years: float | None = None,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Average order value x purchases per year x margin rate x lifespan.
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        Sales lines with ``customer_id``, ``order_date``, ``revenue`` and
+        ``margin`` (e.g. :func:`xsell_lab.sales_lines`), plus ``by`` if given.
+    observation_end : str or pandas.Timestamp
+        Last day of the data used (inclusive).
+    lifespan_years : float, optional
+        Expected customer lifespan. By default ``1 / annual churn``, where
+        annual churn is the share of customers who bought in the year before
+        the last one and did not buy in the last year.
+    by : str, optional
+        Column to compute the formula per group (``"segment"``, or
+        ``"customer_id"`` for the per-customer version sales teams use).
+        Purchases per year = purchase days / years since each customer's
+        first purchase (at least one month per customer).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (one row ``all`` when ``by`` is None), columns
+        :data:`HISTORICAL_COLUMNS`.
+    """
+    end = pd.Timestamp(observation_end).normalize()
+    used = sales.loc[sales[s.ORDER_DATE] < end + pd.Timedelta(days=1)]
+    days = purchase_days(used).merge(
+        used.assign(purchase_date=used[s.ORDER_DATE].dt.normalize())
+        .groupby([s.CUSTOMER_ID, "purchase_date"], as_index=False)["margin"].sum(min_count=1),
+        on=[s.CUSTOMER_ID, "purchase_date"],
+    )
+    if lifespan_years is None:
+        lifespan_years = 1.0 / _annual_churn(days, end)
+    if by is None:
+        days = days.assign(group="all")
+    elif by == s.CUSTOMER_ID:
+        days = days.assign(group=days[s.CUSTOMER_ID])
+    else:
+        days = days.merge(used[[s.CUSTOMER_ID, by]].drop_duplicates(s.CUSTOMER_ID), on=s.CUSTOMER_ID)
+        days = days.assign(group=days[by])
+    first = days.groupby(s.CUSTOMER_ID)["purchase_date"].transform("min")
+    years = np.maximum((end - first).dt.days / 365.25, _MIN_YEARS)
+    days = days.assign(customer_years=np.where(days["is_first"], years, 0.0))
+    table = days.groupby("group").agg(
+        customers=(s.CUSTOMER_ID, "nunique"),
+        purchases=("spend", "size"),
+        revenue=("spend", "sum"),
+        margin=("margin", "sum"),
+        customer_years=("customer_years", "sum"),
+    )
+    table = table.assign(
+        average_order_value=table["revenue"] / table["purchases"],
+        purchases_per_year=table["purchases"] / table["customer_years"].clip(lower=_MIN_YEARS),
+        margin_rate=table["margin"] / table["revenue"],
+        lifespan_years=float(lifespan_years),
+    )
+    table["historical_clv"] = (
+        table["average_order_value"] * table["purchases_per_year"] * table["margin_rate"] * table["lifespan_years"]
+    )
+    table.index.name = by or "group"
+    return table[HISTORICAL_COLUMNS]
+
+
+def cohort_curves(
+    sales: pd.DataFrame, observation_end: str | pd.Timestamp, *, period: str = "M"
+) -> pd.DataFrame:
+    """Retention and revenue of customer cohorts by age (periods since the first purchase).
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        Sales lines with ``customer_id``, ``order_date`` and ``revenue``.
+    observation_end : str or pandas.Timestamp
+        Last day of the data; only periods that ended by then are shown.
+    period : {"M", "Q"}, default "M"
+        Cohort and age unit: month or quarter.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cohort and age, columns :data:`COHORT_COLUMNS`:
+        ``cohort`` (first day of the cohort's period), ``age`` (0 = the
+        period of the first purchase), ``cohort_size``, ``active_customers``
+        (bought in that period), ``retention`` (their share),
+        ``revenue``, ``revenue_per_customer`` and its cumulative sum.
+    """
+    if period not in ("M", "Q"):
+        raise ValueError(f"period must be 'M' or 'Q'. Got {period!r}.")
+    end = pd.Timestamp(observation_end).normalize()
+    days = purchase_days(sales.loc[sales[s.ORDER_DATE] < end + pd.Timedelta(days=1)])
+    months_per_period = 1 if period == "M" else 3
+    month_index = days["purchase_date"].dt.year * 12 + days["purchase_date"].dt.month - 1
+    period_index = month_index // months_per_period
+    cohort_index = period_index.groupby(days[s.CUSTOMER_ID]).transform("min")
+    last_complete = ((end + pd.Timedelta(days=1)).year * 12 + (end + pd.Timedelta(days=1)).month - 1) // months_per_period - 1
+    frame = pd.DataFrame(
+        {"cohort_index": cohort_index, "age": period_index - cohort_index, "customer": days[s.CUSTOMER_ID],
+         "spend": days["spend"]}
+    ).loc[period_index <= last_complete]
+    sizes = frame.loc[frame["age"] == 0].groupby("cohort_index")["customer"].nunique().rename("cohort_size")
+    observed = frame.groupby(["cohort_index", "age"]).agg(active_customers=("customer", "nunique"), revenue=("spend", "sum"))
+    grid = pd.MultiIndex.from_tuples(
+        [(c, age) for c in sizes.index for age in range(last_complete - c + 1)], names=["cohort_index", "age"]
+    )
+    curves = observed.reindex(grid, fill_value=0).reset_index().merge(sizes, on="cohort_index")
+    curves["retention"] = curves["active_customers"] / curves["cohort_size"]
+    curves["revenue_per_customer"] = curves["revenue"] / curves["cohort_size"]
+    curves["cumulative_revenue_per_customer"] = curves.groupby("cohort_index")["revenue_per_customer"].cumsum()
+    months = curves["cohort_index"] * months_per_period
+    curves["cohort"] = pd.to_datetime({"year": months // 12, "month": months % 12 + 1, "day": 1})
+    return curves[COHORT_COLUMNS]
+
+
+def _annual_churn(days: pd.DataFrame, end: pd.Timestamp) -> float:
+    """Share of customers active in the year before last who did not buy in the last year."""
+    last_year = days["purchase_date"] > end - pd.Timedelta(days=365)
+    year_before = (days["purchase_date"] > end - pd.Timedelta(days=730)) & ~last_year
+    before = set(days.loc[year_before, s.CUSTOMER_ID])
+    if not before:
+        raise ValueError(
+            "Cannot estimate the annual churn: nobody bought in the year before the last one "
+            "(the data covers less than two years). Pass lifespan_years."
+        )
+    stayed = before & set(days.loc[last_year, s.CUSTOMER_ID])
+    churn = 1 - len(stayed) / len(before)
+    if churn <= 0:
+        raise ValueError("Nobody churned in the last year, so the lifespan is unbounded. Pass lifespan_years.")
+    return churn
