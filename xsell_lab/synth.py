@@ -126,7 +126,7 @@ P_ORDER_IN_PREFERRED_CHANNEL = 0.70
 MARKETING_CONSENT_RATE = 0.75
 #: Relative weight of each calendar month for first contacts (awareness), so
 #: that first purchases peak in November/December and at back-to-school.
-MONTH_WEIGHTS = (0.85, 0.80, 0.85, 0.85, 0.90, 0.90, 0.95, 1.30, 1.25, 0.95, 1.45, 1.60)
+MONTH_WEIGHTS = (0.80, 0.75, 0.80, 0.80, 0.85, 0.85, 0.95, 1.50, 1.40, 0.95, 1.90, 2.10)
 
 # --- funnel and lifecycle -------------------------------------------------
 
@@ -139,7 +139,7 @@ MEAN_LAG_CONSIDERATION_TO_PURCHASE_DAYS = 12.0
 MEAN_SITE_VISITS = 1.5
 #: Leads are first contacted at least this many days before the end date, so
 #: that every lead has had time to move through the funnel.
-FUNNEL_HORIZON_DAYS = 120
+FUNNEL_HORIZON_DAYS = 60
 #: A customer is loyal from their LOYALTY_MIN_ORDERS-th order on.
 LOYALTY_MIN_ORDERS = 4
 #: NPS scores at or above this make a promoter.
@@ -559,6 +559,27 @@ def _quantity(rng: np.random.Generator, category: str, segment: str) -> int:
     return 1
 
 
+def _fill_basket(
+    rng: np.random.Generator, by_category: dict, anchor_cat: str, tier: str, segment: str
+) -> dict[str, tuple[str, int]]:
+    """One basket: the anchor, its complements (attach probabilities) and independent add-ons.
+
+    Returns ``{category: (product_id, quantity)}``, anchor first.
+    """
+    anchor = _anchor_product(rng, by_category[anchor_cat], tier)
+    anchor_qty = _quantity(rng, anchor_cat, segment)
+    basket = {anchor_cat: (anchor, anchor_qty)}
+    for cat, prob in ATTACH_PROBABILITIES.get(anchor_cat, {}).items():
+        if rng.random() < prob:
+            pid = WARRANTY_FOR[anchor_cat] if cat == "warranty" else _pick_product(rng, by_category[cat], tier)
+            qty = anchor_qty if cat == "warranty" else _quantity(rng, cat, segment)
+            basket[cat] = (pid, qty)
+    for cat, prob in ADDON_PROBABILITIES.items():
+        if rng.random() < prob and cat not in basket:
+            basket[cat] = (_pick_product(rng, by_category[cat], tier), _quantity(rng, cat, segment))
+    return basket
+
+
 def _baskets(
     rng: np.random.Generator, schedule: pd.DataFrame, people: pd.DataFrame, products: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -582,21 +603,10 @@ def _baskets(
         follow_up = trigger is not None and rng.random() < NEXT_PURCHASE[trigger]["probability"]
         drawn = _draw(rng, ANCHOR_MIX[seg])
         anchor_cat = NEXT_PURCHASE[trigger]["next_category"] if follow_up else drawn
-        tier = _draw(rng, TIER_MIX[seg])
-        anchor = _anchor_product(rng, by_category[anchor_cat], tier)
-        anchor_qty = _quantity(rng, anchor_cat, seg)
-        basket = {anchor_cat: (anchor, anchor_qty)}
-        for cat, prob in ATTACH_PROBABILITIES.get(anchor_cat, {}).items():
-            if rng.random() < prob:
-                pid = WARRANTY_FOR[anchor_cat] if cat == "warranty" else _pick_product(rng, by_category[cat], tier)
-                qty = anchor_qty if cat == "warranty" else _quantity(rng, cat, seg)
-                basket[cat] = (pid, qty)
-        for cat, prob in ADDON_PROBABILITIES.items():
-            if rng.random() < prob and cat not in basket:
-                basket[cat] = (_pick_product(rng, by_category[cat], tier), _quantity(rng, cat, seg))
+        basket = _fill_basket(rng, by_category, anchor_cat, _draw(rng, TIER_MIX[seg]), seg)
         line_rows += [(row, pid, qty) for pid, qty in basket.values()]
         anchor_cats.append(anchor_cat)
-        anchor_ids.append(anchor)
+        anchor_ids.append(basket[anchor_cat][0])
         sequence.append(seq)
         trigger = anchor_cat if anchor_cat in NEXT_PURCHASE else None
     orders = schedule.assign(channel=channels, anchor_category=anchor_cats, anchor_product=anchor_ids, sequence=sequence)
