@@ -186,7 +186,11 @@ h1 {{ font-size: 22pt; border-bottom: 2pt solid #2563eb; padding-bottom: 3mm; }}
 table {{ width: 100%; border-collapse: collapse; margin-top: 6mm; }}
 th, td {{ text-align: left; padding: 1.6mm 2mm; border-bottom: 0.5pt solid #e5e7eb; vertical-align: top; }}
 thead th {{ border-bottom: 1pt solid #6b7280; }}
-td:nth-child(2) {{ font-family: "Liberation Mono", monospace; font-size: 8.5pt; }}
+table {{ table-layout: fixed; }}
+thead th:nth-child(1) {{ width: 18%; }}
+thead th:nth-child(2) {{ width: 46%; }}
+td:nth-child(2) {{ font-family: "Liberation Mono", monospace; font-size: 8pt; }}
+a {{ color: #1d4ed8; text-decoration: none; }}
 tr.failed td {{ color: #b91c1c; }}
 .meta {{ color: #4b5563; }}
 </style></head><body>

@@ -1,0 +1,122 @@
+"""The xsell-lab command: errors before running, batches that survive a failing value, listing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from xsell_lab import cli
+from xsell_lab.report.batch import column_values, report_stem
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+NOTEBOOK = FIXTURES / "report_notebooks" / "99-fixture-report.ipynb"
+DATA = FIXTURES / "report_data"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_bad_parameter_is_a_clear_error_and_nothing_runs(tmp_path, capsys):
+    status = cli.main(["report", str(NOTEBOOK), "-p", "top_n", "many", "--out", str(tmp_path)])
+    error = capsys.readouterr().err
+    assert status == 2
+    assert "Parameter 'top_n' must be of type int; got 'many'" in error
+    assert "Allowed parameters:" in error and "region: str" in error and "show_plot: bool = True" in error
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_parameter_from_yaml_file_is_named(tmp_path, capsys):
+    params = tmp_path / "params.yaml"
+    params.write_text("region: North\nsegmnet: retail\n")
+    status = cli.main(["run", str(NOTEBOOK), "--params", str(params), "--out", str(tmp_path / "out")])
+    assert status == 2
+    assert "Unknown parameter(s) for 99-fixture-report.ipynb: 'segmnet'" in capsys.readouterr().err
+
+
+def test_by_a_column_the_notebook_cannot_filter_on(tmp_path, capsys):
+    status = cli.main(["report", str(NOTEBOOK), "--by", "segment", "--out", str(tmp_path)])
+    assert status == 2
+    assert "has no parameter 'segment'" in capsys.readouterr().err
+
+
+def test_unknown_notebook_lists_the_available_ones(capsys):
+    with pytest.raises(cli.UsageError, match="neither a file nor the start of a notebook name"):
+        cli.resolve_notebook("no-such-notebook", NOTEBOOK.parent)
+    assert cli.resolve_notebook("99", NOTEBOOK.parent) == NOTEBOOK
+
+
+def test_batch_values_come_from_the_data():
+    expected = sorted(pd.read_csv(DATA / "customers.csv")["region"].unique())
+    assert column_values(DATA, "region") == expected
+    with pytest.raises(ValueError, match="No table in .* has a column 'colour'. Columns found: amount, customer_id"):
+        column_values(DATA, "colour")
+
+
+def test_report_names_carry_parameters_but_not_paths():
+    assert report_stem(NOTEBOOK, {"region": "North East", "data_path": "/x/y"}) == "99-fixture-report--region-north-east"
+
+
+@pytest.mark.slow
+def test_batch_continues_past_a_failing_value_and_exits_non_zero(tmp_path, capsys):
+    status = cli.main(
+        ["report", str(NOTEBOOK), "--by", "region", "--values", "North,Nowhere,South", "--out", str(tmp_path), "--jobs", "2"]
+    )
+    captured = capsys.readouterr()
+    assert status == 1
+    made = sorted(p.name for p in tmp_path.glob("*.pdf"))
+    assert made == [
+        "99-fixture-report--by-region--index.pdf",
+        "99-fixture-report--region-north.pdf",
+        "99-fixture-report--region-south.pdf",
+    ]
+    assert (tmp_path / "99-fixture-report--region-nowhere.failed.ipynb").exists()
+    assert "FAILED Nowhere" in captured.err and "No sales for region 'Nowhere'" in captured.err
+    assert "2 made, 1 failed" in captured.out
+    south = pd.read_csv(DATA / "sales.csv").query("region == 'South'")["amount"].sum()
+    assert f"Total revenue: {south:,.2f} EUR" in pdf_text(tmp_path / "99-fixture-report--region-south.pdf")
+    index = " ".join(pdf_text(tmp_path / "99-fixture-report--by-region--index.pdf").split())
+    assert "3 reports, 1 failed" in index
+    assert "99-fixture-report--region-north.pdf" in index and "No sales for region 'Nowhere'" in index
+
+
+@pytest.mark.slow
+def test_run_never_overwrites_silently(tmp_path, capsys):
+    arguments = ["run", str(NOTEBOOK), "-p", "region", "East", "--out", str(tmp_path)]
+    assert cli.main(arguments) == 0
+    assert cli.main(arguments) == 0
+    assert cli.main([*arguments, "--force"]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["99-fixture-report--region-east.ipynb", "99-fixture-report--region-east.v2.ipynb"]
+    assert "99-fixture-report--region-east.v2.ipynb" in capsys.readouterr().out
+
+
+def test_list_shows_questions_and_parameters_through_python_m():
+    done = subprocess.run(
+        [sys.executable, "-m", "xsell_lab", "list", "--notebooks", str(NOTEBOOK.parent)],
+        capture_output=True, text=True, check=False, cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Question: How much did each region sell?" in done.stdout
+    assert 'min_amount: float = 0.0  # ignore sales below this amount (EUR)' in done.stdout
+
+
+@pytest.mark.slow
+def test_real_notebook_00_renders_with_its_numbers(tmp_path):
+    notebook = REPO / "notebooks" / "00-welcome.ipynb"
+    if not notebook.exists():
+        pytest.fail("notebooks/00-welcome.ipynb is part of the repository and must exist")
+    assert cli.main(["report", "00", "--out", str(tmp_path)]) == 0
+    text = pdf_text(tmp_path / "00-welcome.pdf")
+    orders = pd.read_parquet(REPO / "data" / "orders.parquet")
+    customers = pd.read_parquet(REPO / "data" / "customers.parquet")
+    assert "Welcome to xsell-lab" in text
+    assert f"{len(customers):,}" in text and f"{len(orders):,}" in text
+    assert "import xsell_lab" not in text and "load_company(data_path)" not in text
+    assert 6 <= len(PdfReader(tmp_path / "00-welcome.pdf").pages) <= 20
