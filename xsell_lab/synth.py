@@ -419,8 +419,8 @@ def generate_company(
     lines = _prices(lines, orders, products, weekly, start_ts)
     events = _marketing_events(rng, people, orders, lines, products, n_days)
     returns = _returns(rng, lines, orders, products, n_days)
-    surveys, nps = _surveys(rng, people, orders, lines, products, n_days)
-    events = pd.concat([events, _referrals(rng, people, orders, nps, n_days)], ignore_index=True)
+    surveys, nps = _surveys(rng, orders, lines, products, n_days)
+    events = pd.concat([events, _referrals(rng, orders, nps, n_days)], ignore_index=True)
     offers = _offers(rng, people, orders, lines, products, n_days)
     tables = _to_tables(start_ts, people, products, orders, lines, events, offers, returns, surveys, weekly)
     company = Company.from_tables(tables)
@@ -775,7 +775,6 @@ def _returns(
 
 def _surveys(
     rng: np.random.Generator,
-    people: pd.DataFrame,
     orders: pd.DataFrame,
     lines: pd.DataFrame,
     products: pd.DataFrame,
@@ -799,9 +798,7 @@ def _surveys(
     return surveys, pd.Series(scores, index=buyers)
 
 
-def _referrals(
-    rng: np.random.Generator, people: pd.DataFrame, orders: pd.DataFrame, nps: pd.Series, n_days: int
-) -> pd.DataFrame:
+def _referrals(rng: np.random.Generator, orders: pd.DataFrame, nps: pd.Series, n_days: int) -> pd.DataFrame:
     """Advocacy: referral events, likelier for loyal customers and for promoters among them."""
     n_orders = orders.groupby("person", sort=True).size()
     buyers = n_orders.index.to_numpy()
