@@ -29,7 +29,7 @@ from xsell_lab.report.render import make_report
 from xsell_lab.runner import NotebookExecutionError, output_path, slug
 
 #: Columns of :func:`run_jobs`' result.
-RESULT_COLUMNS = ["notebook", "label", "executed", "pdf", "renderer", "seconds", "error"]
+RESULT_COLUMNS = ["notebook", "label", "executed", "pdf", "renderer", "seconds_run", "seconds_pdf", "seconds", "error"]
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,10 @@ def column_values(data_path: str | os.PathLike, column: str) -> list[str]:
 
 def _run_job(job: Job, progress: bool) -> dict:
     started = time.perf_counter()
-    row = {"notebook": job.notebook.name, "label": job.label, "executed": None, "pdf": None, "renderer": "", "error": ""}
+    row = {
+        "notebook": job.notebook.name, "label": job.label, "executed": None, "pdf": None, "renderer": "",
+        "seconds_run": float("nan"), "seconds_pdf": float("nan"), "error": "",
+    }
     try:
         report = make_report(
             job.notebook,
@@ -110,7 +113,10 @@ def _run_job(job: Job, progress: bool) -> dict:
             paper=job.paper,
             progress=progress,
         )
-        row.update(executed=report.notebook, pdf=report.pdf, renderer=report.renderer)
+        row.update(
+            executed=report.notebook, pdf=report.pdf, renderer=report.renderer,
+            seconds_run=report.seconds_run, seconds_pdf=report.seconds_pdf,
+        )
     except NotebookExecutionError as error:
         row.update(error=str(error), executed=error.failed_path)
     except Exception as error:  # noqa: BLE001  (a batch reports any failure of one job and goes on)
@@ -134,8 +140,11 @@ def run_jobs(jobs: list[Job], *, workers: int | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per job in the order given, columns :data:`RESULT_COLUMNS`;
-        ``error`` is empty for a job that succeeded.
+        One row per job in the order given, columns :data:`RESULT_COLUMNS`:
+        the executed notebook and PDF (None when not made), the renderer,
+        wall seconds of the notebook run, of the PDF and of the whole job
+        (in the worker, so pool start-up is not counted), and ``error``
+        (empty for a job that succeeded).
     """
     cores = os.cpu_count() or 1
     workers = max(1, min(workers or cores, cores, len(jobs)))
