@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from xsell_lab.clv._mle import ConvergenceError, check_fitted, covariance, maximise, summary_frame
+from xsell_lab.clv._mle import ConvergenceError, check_fitted, covariance, dot, maximise, summary_frame
 from xsell_lab.clv.rfm import validate_rfm
 
 PARAM_NAMES = ["r", "alpha", "a", "b"]
@@ -221,25 +221,35 @@ class _LogLikelihood:
         d_b = n @ (digamma(b + u) - digamma(a + b + u) + digamma(a + b) - digamma(b))
         # -(r + x) ln(alpha + T) for every customer.
         log_t = np.log(alpha + self.big_t)
-        w_log_t = self.weights @ log_t
-        value -= r * w_log_t + self.wx @ log_t
+        w_log_t = dot(self.weights, log_t)
+        value -= r * w_log_t + dot(self.wx, log_t)
         d_r -= w_log_t
-        d_alpha -= (r * self.weights + self.wx) @ (1 / (alpha + self.big_t))
+        inverse_t = 1 / (alpha + self.big_t)
+        d_alpha -= r * dot(self.weights, inverse_t) + dot(self.wx, inverse_t)
         # + ln(1 + c) for repeat buyers, c = a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x).
         x, w = self.rep_x, self.rep_w
-        log_t_rep, log_tx = np.log(alpha + self.rep_t), np.log(alpha + self.rep_t_x)
-        log_c = np.log(a / (b + x - 1)) + (r + x) * (log_t_rep - log_tx)
-        value += w @ np.logaddexp(0.0, log_c)
-        rho = w * expit(log_c)
-        d_r += rho @ (log_t_rep - log_tx)
-        d_alpha += rho @ ((r + x) * (1 / (alpha + self.rep_t) - 1 / (alpha + self.rep_t_x)))
+        log_ratio = np.log((alpha + self.rep_t) / (alpha + self.rep_t_x))
+        log_c = np.log(a / (b + x - 1)) + (r + x) * log_ratio
+        softplus, rho = _softplus_and_sigmoid(log_c)
+        value += dot(w, softplus)
+        rho *= w
+        d_r += dot(rho, log_ratio)
+        d_alpha += dot(rho, (r + x) * (1 / (alpha + self.rep_t) - 1 / (alpha + self.rep_t_x)))
         d_a += rho.sum() / a
-        d_b -= rho @ (1 / (b + x - 1))
+        d_b -= dot(rho, 1 / (b + x - 1))
         return -value, -np.array([d_r, d_alpha, d_a, d_b])
 
     def mean_negative(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         value, gradient = self.total_negative(params)
         return value / self.total_weight, gradient / self.total_weight
+
+
+def _softplus_and_sigmoid(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``ln(1 + e^z)`` and ``1 / (1 + e^-z)`` without overflow, sharing one ``exp``."""
+    small = np.exp(-np.abs(z))
+    softplus = np.maximum(z, 0.0) + np.log1p(small)
+    sigmoid = np.where(z >= 0, 1.0, small) / (1.0 + small)
+    return softplus, sigmoid
 
 
 def _rfm_arrays(rfm: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
