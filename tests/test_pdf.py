@@ -198,3 +198,28 @@ def test_printable_notebook_drops_hidden_cells_stderr_and_empty_sections():
     assert "## Parameters" not in sources and "## Empty section" not in sources
     assert "## Results" in sources and "learner only" not in sources
     assert [output.text for output in cells[-1].outputs] == ["kept"]
+
+
+def test_plot_object_reprs_are_left_out_but_results_are_kept():
+    result = nbformat.v4.new_output
+    cell = nbformat.v4.new_code_cell("ax.set_title('x')")
+    cell.outputs = [
+        result("execute_result", data={"text/plain": "Text(0.5, 1.0, 'Share of revenue')"}, execution_count=1),
+        result("execute_result", data={"text/plain": "<Axes: xlabel='month'>"}, execution_count=1),
+        result("execute_result", data={"text/plain": "0.25"}, execution_count=1),
+    ]
+    printable = document.printable_notebook(nbformat.v4.new_notebook(cells=[cell]))
+    assert [o["data"]["text/plain"] for o in printable.cells[0].outputs] == ["0.25"]
+
+
+def test_unnamed_integer_index_is_dropped_from_tables_but_named_index_kept():
+    frame = pd.DataFrame({"segment": ["consumer", "student"], "rate": [0.72, 0.77]}, index=[3, 0])
+    cell = nbformat.v4.new_code_cell("frame")
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/html": frame.to_html()}, execution_count=1)]
+    named = frame.set_index("segment")
+    named_cell = nbformat.v4.new_code_cell("named")
+    named_cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/html": named.to_html()}, execution_count=2)]
+    body = document.notebook_body_html(nbformat.v4.new_notebook(cells=[cell, named_cell]))
+    first, second = body.split("</table>")[:2]
+    assert "<th>3</th>" not in first and "<td>consumer</td>" in first
+    assert "<th>consumer</th>" in second  # a named index is information: kept

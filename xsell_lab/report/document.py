@@ -46,6 +46,9 @@ _ANCHOR = re.compile(r'<a class="anchor-link" href="[^"]*">[^<]*</a>')
 _SECTION = re.compile(r'<h2 id="(?P<id>[^"]+)">(?P<text>.*?)</h2>', re.DOTALL)
 _TABLE = re.compile(r"<table\b[^>]*>.*?</table>", re.DOTALL)
 _HEADER_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.DOTALL)
+_OBJECT_REPR = re.compile(r"^(<[^<>]*>|Text\(.*\)|\[<matplotlib.*\]|\[Text\(.*\))$", re.DOTALL)
+_INTEGER_ROW_HEADER = re.compile(r"(<tr\b[^>]*>\s*)<th>-?\d+</th>")
+_EMPTY_CORNER = re.compile(r"(<thead>\s*<tr\b[^>]*>\s*)<th></th>")
 _STYLE = re.compile(r"<style scoped[^>]*>.*?</style>", re.DOTALL)
 
 
@@ -68,13 +71,23 @@ def printable_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode
             if not cell.source.strip():
                 continue
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.get("name") == "stderr")]
+            cell.outputs = [o for o in cell.outputs if _printable_output(o)]
             if not cell.outputs:
                 continue
         kept.append(cell)
     printable = copy.deepcopy(notebook)
     printable.cells = _without_empty_sections(kept)
     return printable
+
+
+def _printable_output(output: nbformat.NotebookNode) -> bool:
+    """False for stderr and for the bare repr of a plot object (``Text(0.5, 1.0, 'title')``)."""
+    if output.output_type == "stream":
+        return output.get("name") != "stderr"
+    data = output.get("data", {})
+    if output.output_type in ("execute_result", "display_data") and set(data) == {"text/plain"}:
+        return not _OBJECT_REPR.match(str(data["text/plain"]).strip())
+    return True
 
 
 def _heading_level(cell: nbformat.NotebookNode) -> int | None:
@@ -115,8 +128,18 @@ def notebook_body_html(notebook: nbformat.NotebookNode) -> str:
     return _TABLE.sub(_mark_wide_table, body)
 
 
+def _without_default_index(table: str) -> str:
+    """Drop a pandas table's unnamed integer index column (row numbers mean nothing to a reader)."""
+    head, _, body = table.partition("</thead>")
+    rows = len(re.findall(r"<tr\b", body))
+    single_header = head.count("<tr") == 1 and _EMPTY_CORNER.search(head)
+    if not single_header or rows == 0 or len(_INTEGER_ROW_HEADER.findall(body)) != rows:
+        return table
+    return _EMPTY_CORNER.sub(r"\1", head, count=1) + "</thead>" + _INTEGER_ROW_HEADER.sub(r"\1", body)
+
+
 def _mark_wide_table(match: re.Match) -> str:
-    table = match.group(0)
+    table = _without_default_index(match.group(0))
     first_row = _HEADER_ROW.search(table)
     columns = len(re.findall(r"<t[hd]\b", first_row.group(1))) if first_row else 0
     if columns <= WIDE_TABLE_COLUMNS:
@@ -136,9 +159,10 @@ def table_of_contents(body: str) -> str:
 def _parameter_rows(provenance: Provenance) -> str:
     rows = []
     for row in provenance.parameters.itertuples(index=False):
-        note = html.escape(str(row.help)) + ("" if row.given else ' <span class="default">(default)</span>')
+        given = ' class="given"' if row.given else ""
         rows.append(
-            f"<tr><th>{html.escape(str(row.name))}</th><td>{html.escape(str(row.value))}</td><td>{note}</td></tr>"
+            f"<tr><th>{html.escape(str(row.name))}</th><td{given}>{html.escape(str(row.value))}</td>"
+            f"<td>{html.escape(str(row.help))}</td></tr>"
         )
     return "\n".join(rows) or '<tr><td colspan="3">This notebook has no parameters.</td></tr>'
 
