@@ -1,0 +1,156 @@
+"""Plots of market basket analysis (:mod:`xsell_lab.basket`).
+
+Each function takes ``ax=None`` (a new figure is made when it is None),
+returns the Axes and leaves global pyplot state alone. An empty input raises
+a ``ValueError`` instead of drawing an empty plot.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import PercentFormatter
+
+from xsell_lab.plots import PALETTE, new_axes
+
+
+def plot_rules_scatter(rules: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
+    """Each rule as a dot: support (x) against confidence (y), coloured by lift.
+
+    Parameters
+    ----------
+    rules : pandas.DataFrame
+        Output of :func:`xsell_lab.basket.association_rules`.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    _check_not_empty(rules, "rules")
+    ax = new_axes(ax)
+    points = ax.scatter(rules["support"], rules["confidence"], c=rules["lift"], cmap="viridis", s=18, alpha=0.8)
+    ax.figure.colorbar(points, ax=ax, label="lift")
+    ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
+    ax.set_xlabel("support (share of baskets with both)")
+    ax.set_ylabel("confidence P(B | A)")
+    ax.set_title(f"{len(rules):,} rules")
+    return ax
+
+
+def plot_rule_network(
+    rules: pd.DataFrame, *, top: int = 25, seed: int = 42, ax: plt.Axes | None = None
+) -> plt.Axes:
+    """The strongest one-to-one rules as a product network: arrows A -> B, wider for higher lift.
+
+    Parameters
+    ----------
+    rules : pandas.DataFrame
+        Output of :func:`xsell_lab.basket.association_rules`; only rules with
+        one item on each side are drawn, the ``top`` by lift.
+    top : int
+        Number of rules drawn.
+    seed : int
+        Seed of the spring layout (same seed, same picture).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    simple = _one_to_one(rules).nlargest(top, "lift")
+    _check_not_empty(simple, "one-to-one rules")
+    ax = new_axes(ax, figsize=(8, 6))
+    graph = nx.DiGraph()
+    for row in simple.itertuples():
+        graph.add_edge(row.antecedent, row.consequent, lift=row.lift)
+    layout = nx.spring_layout(graph, seed=seed, k=1.2 / np.sqrt(graph.number_of_nodes()))
+    widths = [0.5 + 1.5 * np.log1p(graph.edges[e]["lift"]) for e in graph.edges]
+    nx.draw_networkx_nodes(graph, layout, ax=ax, node_color=PALETTE[0], node_size=500, alpha=0.85)
+    nx.draw_networkx_edges(graph, layout, ax=ax, width=widths, edge_color=PALETTE[5], arrowsize=12, node_size=500)
+    nx.draw_networkx_labels(graph, layout, ax=ax, font_size=8)
+    ax.set_title(f"Top {len(simple)} rules by lift (arrow A -> B, width = lift)")
+    ax.axis("off")
+    return ax
+
+
+def plot_pair_heatmap(
+    rules: pd.DataFrame, *, metric: str = "lift", top: int = 12, ax: plt.Axes | None = None
+) -> plt.Axes:
+    """Heatmap of ``metric`` for the pairs among the ``top`` items that appear in most rules' supports.
+
+    Parameters
+    ----------
+    rules : pandas.DataFrame
+        Output of :func:`xsell_lab.basket.association_rules`.
+    metric : str
+        Rule column to show (``lift``, ``confidence``, ...); rows are
+        antecedents A, columns consequents B.
+    top : int
+        Number of items (by support of their pairs) on each axis.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    simple = _one_to_one(rules)
+    _check_not_empty(simple, "one-to-one rules")
+    items = simple.groupby("antecedent")["support"].sum().nlargest(top).index
+    grid = simple[simple["antecedent"].isin(items) & simple["consequent"].isin(items)]
+    grid = grid.pivot(index="antecedent", columns="consequent", values=metric).reindex(index=items, columns=items)
+    ax = new_axes(ax, figsize=(8, 6))
+    sns.heatmap(grid, ax=ax, cmap="rocket_r", annot=top <= 12, fmt=".1f", cbar_kws={"label": metric})
+    ax.set_xlabel("then also buys (B)")
+    ax.set_ylabel("customer buys (A)")
+    ax.set_title(f"{metric.capitalize()} of the top {len(items)} items' pairs (blank: below the thresholds)")
+    return ax
+
+
+def plot_lag_histogram(
+    lags: pd.DataFrame, *, within_days: int | None = None, bins: int = 30, ax: plt.Axes | None = None
+) -> plt.Axes:
+    """Distribution of days between buying A and later buying B.
+
+    Parameters
+    ----------
+    lags : pandas.DataFrame
+        Output of :func:`xsell_lab.basket.purchase_lags` (column ``lag_days``).
+    within_days : int, optional
+        Draw the rule's window as a vertical line.
+    bins : int
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    _check_not_empty(lags, "lags")
+    ax = new_axes(ax)
+    ax.hist(lags["lag_days"], bins=bins, color=PALETTE[0], alpha=0.85)
+    median = float(lags["lag_days"].median())
+    ax.axvline(median, color=PALETTE[1], linestyle="--", label=f"median {median:.0f} days")
+    if within_days is not None:
+        ax.axvline(within_days, color=PALETTE[4], label=f"window {within_days} days")
+    ax.set_xlabel("days from first A to first later B")
+    ax.set_ylabel("customers")
+    ax.legend()
+    return ax
+
+
+def _one_to_one(rules: pd.DataFrame) -> pd.DataFrame:
+    single = (rules["antecedents"].map(len) == 1) & (rules["consequents"].map(len) == 1)
+    simple = rules[single]
+    return simple.assign(
+        antecedent=simple["antecedents"].map(lambda s: str(next(iter(s)))),
+        consequent=simple["consequents"].map(lambda s: str(next(iter(s)))),
+    )
+
+
+def _check_not_empty(table: pd.DataFrame, what: str) -> None:
+    if len(table) == 0:
+        raise ValueError(f"Nothing to plot: no {what}. Lower min_support or the rule threshold.")
