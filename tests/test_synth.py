@@ -186,7 +186,8 @@ def test_funnel_rates_and_lags_are_recovered(bundled_company, ground_truth):
     assert buyers.index.isin(consideration.index).all(), "every buyer considered first"
     assert _in_wilson(len(consideration), n, truth["p_consideration_given_awareness"])
     assert _in_wilson(len(buyers), len(consideration), truth["p_purchase_given_consideration"])
-    assert 0.15 <= 1 - len(buyers) / n <= 0.20, "15-20 % of people never buy"
+    planted_buy_rate = truth["p_consideration_given_awareness"] * truth["p_purchase_given_consideration"]
+    assert _in_wilson(len(buyers), n, planted_buy_rate), "share of leads who ever buy"
     for lag, mean in [
         ((consideration - awareness.reindex(consideration.index)).dt.days, truth["mean_lag_awareness_to_consideration_days"]),
         ((buyers - consideration.reindex(buyers.index)).dt.days, truth["mean_lag_consideration_to_purchase_days"]),
@@ -239,8 +240,8 @@ def test_surveys_and_support_follow_their_planted_rates(bundled_company, ground_
 
 def test_attach_probabilities_are_recovered_from_baskets(baskets, ground_truth):
     truth = ground_truth["baskets"]["expected_conditional_frequency"]
-    assert truth["laptop"]["laptop_case"] == pytest.approx(0.35), "the literature's example: 35 % of laptop baskets hold a case"
-    assert truth["printer"]["ink"] == pytest.approx(0.6)
+    assert truth["laptop"]["laptop_case"] == pytest.approx(0.25), "the literature's example: a quarter of laptop baskets hold a case"
+    assert truth["printer"]["ink"] == pytest.approx(0.45)
     for anchor, targets in truth.items():
         with_anchor = baskets.loc[baskets["categories"].map(lambda cats: anchor in cats), "categories"]
         assert len(with_anchor) > 300, anchor
@@ -325,7 +326,7 @@ def test_company_orders_recover_bgnbd_parameters(bundled_company, ground_truth):
     # Looser than the simulator: dates are floored to whole days and ~4,000 buyers only.
     _assert_within_se(summary, truth, 3.5)
     orders_per_buyer = dates.size().mean()
-    assert 3 <= orders_per_buyer <= 8
+    assert 1.5 <= orders_per_buyer <= 4, "about half the buyers never come back"
 
 
 def test_simulator_output_is_well_formed():
@@ -349,7 +350,7 @@ def test_experiment_conversion_rates_are_recovered(bundled_company, ground_truth
         assert (runs[s.PRODUCT_ID] == design["product_id"]).all()
         for arm, spec in design["arms"].items():
             group = runs.loc[runs[s.VARIANT] == arm]
-            assert 250 <= len(group) <= 1500, (experiment_id, arm, len(group))
+            assert 150 <= len(group) <= 1500, (experiment_id, arm, len(group))
             rate = spec["conversion_rate"]
             if isinstance(rate, dict):
                 for segment, p in rate.items():
@@ -396,12 +397,16 @@ def test_price_elasticities_are_recovered_by_log_log_ols(bundled_company, ground
     for product_id, spec in truth["products"].items():
         y, x = _weekly_design(weekly, truth, product_id)
         fit = sm.OLS(y, x).fit()
-        assert fit.params["own"] == pytest.approx(spec["own_elasticity"], abs=0.15), product_id
+        # within 3.5 standard errors of the planted value, and the standard errors small enough to mean something
+        def within(name: str, planted: float) -> bool:
+            return abs(fit.params[name] - planted) <= 3.5 * fit.bse[name]
+
+        assert within("own", spec["own_elasticity"]) and fit.bse["own"] < 0.15, (product_id, fit.params["own"])
         for other, elasticity in spec["cross_elasticities"].items():
-            assert fit.params[other] == pytest.approx(elasticity, abs=0.15), (product_id, other)
+            assert within(other, elasticity) and fit.bse[other] < 0.25, (product_id, other, fit.params[other])
             assert np.sign(fit.params[other]) == np.sign(elasticity)
-        assert fit.params["q4"] == pytest.approx(truth["seasonality_log"]["q4"], abs=0.1)
-        assert fit.params["promotion"] == pytest.approx(truth["promotion_lift_log"], abs=0.1)
+        assert within("q4", truth["seasonality_log"]["q4"]), product_id
+        assert within("promotion", truth["promotion_lift_log"]), product_id
 
 
 def test_weekly_sales_exceed_identified_customers_orders(bundled_company, ground_truth):

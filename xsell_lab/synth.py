@@ -130,8 +130,8 @@ MONTH_WEIGHTS = (0.80, 0.75, 0.80, 0.80, 0.85, 0.85, 0.95, 1.50, 1.40, 0.95, 1.9
 
 # --- funnel and lifecycle -------------------------------------------------
 
-P_CONSIDERATION_GIVEN_AWARENESS = 0.88
-P_PURCHASE_GIVEN_CONSIDERATION = 0.94
+P_CONSIDERATION_GIVEN_AWARENESS = 0.70
+P_PURCHASE_GIVEN_CONSIDERATION = 0.62
 #: Lags are Gamma(shape 2) days, rounded to whole days.
 MEAN_LAG_AWARENESS_TO_CONSIDERATION_DAYS = 7.0
 MEAN_LAG_CONSIDERATION_TO_PURCHASE_DAYS = 12.0
@@ -152,7 +152,7 @@ P_REFERRAL_NONLOYAL_BUYER = 0.02
 
 #: BG/NBD parameters: purchase rate lambda ~ Gamma(shape r, rate alpha) per
 #: week; dropout probability after each repeat purchase p ~ Beta(a, b).
-BGNBD_PARAMS = {"r": 1.0, "alpha": 10.0, "a": 0.9, "b": 4.0}
+BGNBD_PARAMS = {"r": 0.45, "alpha": 18.0, "a": 1.0, "b": 3.0}
 
 # --- baskets --------------------------------------------------------------
 
@@ -180,17 +180,17 @@ TIER_MIX = {
 #: P(complement category is added | anchor category), one independent draw
 #: per pair. Warranties are the warranty of the anchor's category.
 ATTACH_PROBABILITIES = {
-    "laptop": {"laptop_case": 0.35, "mouse": 0.30, "docking_station": 0.10, "software": 0.25,
-               "warranty": 0.15, "subscription": 0.06},
-    "printer": {"ink": 0.60, "paper": 0.45, "cable": 0.20, "warranty": 0.12},
-    "smartphone": {"phone_case": 0.50, "screen_protector": 0.40, "earbuds": 0.20, "charger": 0.25,
-                   "warranty": 0.18, "subscription": 0.06},
-    "tablet": {"tablet_case": 0.40, "screen_protector": 0.25, "charger": 0.15, "subscription": 0.05},
-    "ink": {"paper": 0.35},
+    "laptop": {"laptop_case": 0.25, "mouse": 0.18, "docking_station": 0.06, "software": 0.15,
+               "warranty": 0.12, "subscription": 0.04},
+    "printer": {"ink": 0.45, "paper": 0.30, "cable": 0.10, "warranty": 0.08},
+    "smartphone": {"phone_case": 0.40, "screen_protector": 0.28, "earbuds": 0.12, "charger": 0.15,
+                   "warranty": 0.12, "subscription": 0.04},
+    "tablet": {"tablet_case": 0.30, "screen_protector": 0.15, "charger": 0.10, "subscription": 0.03},
+    "ink": {"paper": 0.25},
     "earbuds": {"charger": 0.10},
 }
 #: Small add-ons put in any basket independently of the anchor.
-ADDON_PROBABILITIES = {"cable": 0.05, "storage": 0.03}
+ADDON_PROBABILITIES = {"cable": 0.03, "storage": 0.02}
 #: Weight of a product whose tier equals the anchor's tier when an accessory
 #: is picked within its category (other products weigh 1).
 MATCHING_TIER_WEIGHT = 3.0
@@ -296,12 +296,12 @@ SEASONALITY = {"q4": 0.30, "back_to_school": 0.20}
 PROMOTION_PROBABILITY = {"q4": 0.35, "other": 0.18}
 PROMOTION_DISCOUNT_RANGE = (0.10, 0.25)
 #: Each focal product gets this many list-price changes, each by one of these factors.
-LIST_PRICE_CHANGES = 2
+LIST_PRICE_CHANGES = 4
 LIST_PRICE_FACTORS = (0.92, 0.95, 1.05, 1.08)
 WEEKLY_NOISE_SD = 0.05
 
 DEFAULT_SEED = 42
-DEFAULT_N_CUSTOMERS = 5000
+DEFAULT_N_CUSTOMERS = 12000
 DEFAULT_START = "2023-01-01"
 DEFAULT_END = "2025-12-31"
 
@@ -390,7 +390,10 @@ def generate_company(
     Parameters
     ----------
     seed : int
-        Seed of the one random generator all draws come from.
+        Seed of the random generators: one for customers, orders and
+        everything that follows them, and an independent one (seeded
+        ``[seed, 1]``) for the weekly sales, so that changing the number of
+        customers leaves the weekly price series unchanged.
     n_customers : int
         People in the customers table (leads who never bought included).
     start, end : str
@@ -415,7 +418,7 @@ def generate_company(
     people = _people(rng, n_customers, start_ts, n_days)
     orders = _order_schedule(rng, people, n_days)
     orders, lines = _baskets(rng, orders, people, products)
-    weekly = _weekly_sales(rng, start_ts, end_ts, products)
+    weekly = _weekly_sales(np.random.default_rng([seed, 1]), start_ts, end_ts, products)
     lines = _prices(lines, orders, products, weekly, start_ts)
     events = _marketing_events(rng, people, orders, lines, products, n_days)
     returns = _returns(rng, lines, orders, products, n_days)
