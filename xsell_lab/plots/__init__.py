@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import pandas as pd
 import seaborn as sns
 
 #: The lab's colours: first for "our product / treatment", second for comparisons.
@@ -16,11 +17,13 @@ PALETTE = ["#1f5f8b", "#e07b39", "#3b9a6e", "#8c5fa8", "#c44e52", "#7f7f7f", "#b
 
 
 def set_theme(dpi: int = 90) -> None:
-    """Apply the lab's plotting theme (seaborn whitegrid, lab palette, modest dpi).
+    """Apply the lab's look: plotting theme and how tables show numbers.
 
-    Figures are kept small on disk (dpi 90) so notebooks stay light for git
-    and nbval.
+    Plots get seaborn's whitegrid style, the lab palette and a modest dpi (90)
+    so notebooks stay light for git and nbval. Tables show numbers with
+    thousands separators: three decimals below 1,000, none above.
     """
+    pd.set_option("display.float_format", _format_number)
     sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
     mpl.rcParams.update(
         {
@@ -35,6 +38,10 @@ def set_theme(dpi: int = 90) -> None:
             "svg.hashsalt": "xsell-lab",
         }
     )
+
+
+def _format_number(value: float) -> str:
+    return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
 def new_axes(ax: plt.Axes | None = None, figsize: tuple[float, float] = (8, 4)) -> plt.Axes:
