@@ -223,3 +223,13 @@ def test_unnamed_integer_index_is_dropped_from_tables_but_named_index_kept():
     first, second = body.split("</table>")[:2]
     assert "<th>3</th>" not in first and "<td>consumer</td>" in first
     assert "<th>consumer</th>" in second  # a named index is information: kept
+
+
+def test_printed_sentences_read_as_prose_but_aligned_text_stays_monospaced():
+    sentence = nbformat.v4.new_code_cell("print(...)")
+    sentence.outputs = [nbformat.v4.new_output("stream", name="stdout", text="72% of customers cross-bought.\n")]
+    aligned = nbformat.v4.new_code_cell("print(table)")
+    aligned.outputs = [nbformat.v4.new_output("stream", name="stdout", text="kpi     value\nrate     0.72\n")]
+    body = document.notebook_body_html(nbformat.v4.new_notebook(cells=[sentence, aligned]))
+    assert '<pre class="prose">72% of customers cross-bought.' in body
+    assert "<pre>kpi     value" in body

@@ -49,6 +49,8 @@ _HEADER_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.DOTALL)
 _OBJECT_REPR = re.compile(r"^(<[^<>]*>|Text\(.*\)|\[<matplotlib.*\]|\[Text\(.*\))$", re.DOTALL)
 _INTEGER_ROW_HEADER = re.compile(r"(<tr\b[^>]*>\s*)<th>-?\d+</th>")
 _EMPTY_CORNER = re.compile(r"(<thead>\s*<tr\b[^>]*>\s*)<th></th>")
+_STDOUT_PRE = re.compile(r'output_stdout[^"]*">\s*<pre>(?P<text>.*?)</pre>', re.DOTALL)
+_DRAWING = re.compile(r"[\u2500-\u257f|+]-|[\u2500-\u257f]")
 _STYLE = re.compile(r"<style scoped[^>]*>.*?</style>", re.DOTALL)
 
 
@@ -125,7 +127,15 @@ def notebook_body_html(notebook: nbformat.NotebookNode) -> str:
     body, _ = exporter.from_notebook_node(printable_notebook(notebook))
     body = _ANCHOR.sub("", body)
     body = _STYLE.sub("", body)
+    body = _STDOUT_PRE.sub(_mark_prose, body)
     return _TABLE.sub(_mark_wide_table, body)
+
+
+def _mark_prose(match: re.Match) -> str:
+    """Printed sentences read as prose; printed tables and diagrams keep the monospaced font."""
+    text = match.group("text")
+    aligned = "  " in text.strip() or _DRAWING.search(text)
+    return match.group(0) if aligned else match.group(0).replace("<pre>", '<pre class="prose">', 1)
 
 
 def _without_default_index(table: str) -> str:
