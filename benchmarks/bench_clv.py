@@ -13,7 +13,7 @@ pandas buffers included) is measured in a second, traced run of each step.
 
 Run from the repository root::
 
-    nice .venv/bin/python benchmarks/bench_clv.py [--customers 1000000] [--lines 10000000] [--seed 1]
+    nice .venv/bin/python benchmarks/bench_clv.py [--customers 1000000] [--lines 10000000] [--seed 1] [--part all|models|rfm]
 """
 
 from __future__ import annotations
@@ -133,8 +133,13 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--lines", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--part", choices=["all", "models", "rfm"], default="all")
     args = parser.parse_args()
-    rows = bench_models(args.customers, args.seed) + bench_rfm(args.lines, args.seed)
+    rows = []
+    if args.part in ("all", "models"):
+        rows += bench_models(args.customers, args.seed)
+    if args.part in ("all", "rfm"):
+        rows += bench_rfm(args.lines, args.seed)
     print("\n" + pd.DataFrame(rows).to_string(index=False))
 
 

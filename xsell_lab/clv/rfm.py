@@ -177,16 +177,12 @@ def purchase_days(
     if len(day) == 0:
         return pd.DataFrame({s.CUSTOMER_ID: customers[:0], "purchase_date": pd.Series(dtype="datetime64[ns]"),
                              "spend": pd.Series(dtype="float64"), "is_first": pd.Series(dtype=bool)})
-    origin = day.min()
-    span = int(day.max() - origin + 1)
-    per_day = pd.Series(spend).groupby(codes * span + (day - origin), sort=True).sum()
-    keys = per_day.index.to_numpy()
-    customer = keys // span
+    customer, purchase_day, amounts = _customer_days(day, codes, spend)
     return pd.DataFrame(
         {
             s.CUSTOMER_ID: customers[customer],
-            "purchase_date": (keys % span + origin).astype("datetime64[D]").astype("datetime64[ns]"),
-            "spend": per_day.to_numpy(),
+            "purchase_date": purchase_day.astype("datetime64[D]").astype("datetime64[ns]"),
+            "spend": amounts,
             "is_first": np.r_[True, customer[1:] != customer[:-1]],
         }
     )
@@ -279,9 +275,9 @@ def _day_number(date: str | pd.Timestamp) -> int:
 def _customer_stats(day: np.ndarray, codes: np.ndarray, spend: np.ndarray, n_customers: int) -> dict:
     """First and last purchase day, purchase days and spend, per customer code.
 
-    Lines are summed per (customer, day) with one hash group-by on a single
-    int64 key; the sorted keys then hold each customer's days in a contiguous,
-    ascending run, so the per-customer figures are ``reduceat`` slices.
+    The (customer, day) totals of :func:`_customer_days` hold each customer's
+    days in a contiguous, ascending run, so the per-customer figures are
+    ``reduceat`` slices.
     """
     empty = np.zeros(n_customers, dtype="int64")
     stats = {"periods": empty.copy(), "first_day": empty.copy(), "last_day": empty.copy(),
@@ -289,24 +285,35 @@ def _customer_stats(day: np.ndarray, codes: np.ndarray, spend: np.ndarray, n_cus
              "min_day_spend": np.zeros(n_customers), "negative_day": np.full(n_customers, -1)}
     if len(day) == 0:
         return stats
-    origin = day.min()
-    span = int(day.max() - origin + 1)
-    key = codes * span + (day - origin)
-    per_day = pd.Series(spend).groupby(key, sort=True).sum()
-    keys, amounts = per_day.index.to_numpy(), per_day.to_numpy()
-    customer, day_offset = keys // span, keys % span
+    customer, purchase_day, amounts = _customer_days(day, codes, spend)
     starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]])
-    ends = np.r_[starts[1:], len(keys)] - 1
+    ends = np.r_[starts[1:], len(customer)] - 1
     owner = customer[starts]
-    stats["periods"][owner] = np.diff(np.r_[starts, len(keys)])
-    stats["first_day"][owner] = day_offset[starts] + origin
-    stats["last_day"][owner] = day_offset[ends] + origin
+    stats["periods"][owner] = np.diff(np.r_[starts, len(customer)])
+    stats["first_day"][owner] = purchase_day[starts]
+    stats["last_day"][owner] = purchase_day[ends]
     stats["total"][owner] = np.add.reduceat(amounts, starts)
     stats["first_spend"][owner] = amounts[starts]
     stats["min_day_spend"][owner] = np.minimum.reduceat(amounts, starts)
     negative = amounts < 0
-    stats["negative_day"][customer[negative]] = day_offset[negative] + origin
+    stats["negative_day"][customer[negative]] = purchase_day[negative]
     return stats
+
+
+def _customer_days(day: np.ndarray, codes: np.ndarray, spend: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Spend summed per (customer code, day), sorted by customer then day.
+
+    One int64 key per line, one stable argsort and one ``add.reduceat``: an
+    order of magnitude faster than a hash group-by on ten million lines.
+    """
+    origin = day.min()
+    span = int(day.max() - origin + 1)
+    key = codes * span + (day - origin)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    unique_key = key[starts]
+    return unique_key // span, unique_key % span + origin, np.add.reduceat(spend[order], starts)
 
 
 def _check_no_negative_spend(stats: dict, customers: pd.Index, value_col: str) -> None:
