@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pypdf import PdfReader
+from scipy import stats
 
 from xsell_lab import cli
 from xsell_lab.report.batch import column_values, report_stem
@@ -120,3 +124,52 @@ def test_real_notebook_00_renders_with_its_numbers(tmp_path):
     assert f"{len(customers):,}" in text and f"{len(orders):,}" in text
     assert "import xsell_lab" not in text and "load_company(data_path)" not in text
     assert 6 <= len(PdfReader(tmp_path / "00-welcome.pdf").pages) <= 20
+
+
+def _executive_report(tmp_path: Path, *arguments: str) -> str:
+    assert cli.main(["report", "10", "--out", str(tmp_path), *arguments]) == 0
+    (made,) = tmp_path.glob("10-executive-report*.pdf")
+    return " ".join(pdf_text(made).split())
+
+
+@pytest.mark.slow
+def test_executive_report_for_one_region_matches_data_truth_and_scipy(tmp_path):
+    text = _executive_report(tmp_path, "-p", "region", "North")
+    customers = pd.read_parquet(REPO / "data" / "customers.parquet")
+    orders = pd.read_parquet(REPO / "data" / "orders.parquet")
+    north = orders.merge(customers, on="customer_id").query("region == 'North'")
+    north = north[(north["order_date"] >= "2023-01-01") & (north["order_date"] <= "2025-12-31 23:59:59")]
+    assert "Executive cross-sell report" in text and "North" in text
+    assert f"Reporting on {north['customer_id'].nunique():,} buying customers, {north['order_id'].nunique():,} orders" in text
+    for section in ["Headline KPIs", "Top product pairs", "Top opportunities", "CLV impact", "Latest offer-test results", "Recommendations"]:
+        assert section in text
+    assert "Exercise" not in text.split("Contents")[1]  # learner-only cells are tagged report-skip
+
+    # planted truth: every bundle recommended is a main product -> add-on pair the generator planted
+    truth = json.loads((REPO / "data" / "ground_truth.json").read_text())["baskets"]["attach_probability"]
+    bundles = re.search(r"Bundle what already sells together: (.+?)\. Test", text).group(1)
+    for pair in bundles.split(", "):
+        main, addon = (item.replace(" ", "_") for item in pair.split(" + "))
+        assert addon in truth.get(main, {}), f"{pair} is not a planted pair"
+
+    # independent reference: each test's p-value against scipy's chi-square test (no continuity correction)
+    offers = pd.read_parquet(REPO / "data" / "offers.parquet").merge(customers, on="customer_id").query("region == 'North'")
+    for experiment, arms in offers.groupby("experiment_id"):
+        rates = arms.groupby("variant")["accepted"].agg(["sum", "count"])
+        best = rates.drop(index="control").assign(rate=lambda r: r["sum"] / r["count"])["rate"].idxmax()
+        table = [[rates.loc[arm, "sum"], rates.loc[arm, "count"] - rates.loc[arm, "sum"]] for arm in (best, "control")]
+        p_value = stats.chi2_contingency(table, correction=False).pvalue
+        expected = "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+        assert f"{experiment}: '{best}' converts" in text and expected in text.split(f"{experiment}: '{best}'")[1][:120]
+
+
+@pytest.mark.slow
+def test_executive_report_leaves_out_sections_without_data(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for table in ["customers", "products", "orders", "order_lines"]:
+        shutil.copy(REPO / "data" / f"{table}.parquet", data / f"{table}.parquet")
+    text = _executive_report(tmp_path / "out", "--data", str(data))
+    assert "has no offer tests with a control group in the chosen selection; this section is left out" in text
+    assert "Scale the offers" not in text
+    assert "Headline KPIs" in text and "Target the whitespace first" in text
