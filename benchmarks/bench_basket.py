@@ -13,6 +13,8 @@ min_support 0.001 with each backend *in a fresh subprocess*, so that the peak
 resident memory (``ru_maxrss``) of one run is not inflated by another. The
 reported memory is the peak RSS of that subprocess minus its RSS after loading
 the input, i.e. what mining itself needed (the input table is not counted).
+CPU seconds (user + system) are reported next to wall time because the
+machine may be shared: the 1-minute load average at the end is printed too.
 Results are checked to be identical across backends, and printed as a
 Markdown table (optionally appended to a CSV with --csv).
 
@@ -74,13 +76,18 @@ def run_one(path: str, backend: str) -> dict:
 
     lines = pd.read_parquet(path)
     baseline = _rss_bytes()
+    cpu_start = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     itemsets = basket.frequent_itemsets(lines, MIN_SUPPORT, max_len=MAX_LEN, backend=backend, memory_limit=20 * 1024**3)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_seconds = usage.ru_utime + usage.ru_stime - cpu_start.ru_utime - cpu_start.ru_stime
+    peak = usage.ru_maxrss * 1024
     digest = sorted((sorted(map(int, s)), int(c)) for s, c in zip(itemsets["itemsets"], itemsets["count"]))
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "load_average": os.getloadavg()[0],
         "peak_mb": max(peak - baseline, 0) / 1024**2,
         "n_itemsets": len(itemsets),
         "digest": hashlib.sha1(json.dumps(digest).encode()).hexdigest(),

@@ -20,8 +20,8 @@ from mlxtend.frequent_patterns import apriori, fpgrowth
 
 from xsell_lab.basket.transactions import Baskets, guard_memory
 
-#: Bytes of FP-tree per (basket, item) entry, measured order of magnitude for mlxtend's Python nodes.
-_BYTES_PER_ENTRY = 250
+#: Peak bytes per (basket, item) entry, measured with benchmarks/bench_basket.py (9.8 GB for 1M baskets x 10 items).
+_BYTES_PER_ENTRY = 1000
 
 _ALGORITHMS = {"fpgrowth": fpgrowth, "apriori": apriori}
 

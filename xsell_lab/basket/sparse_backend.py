@@ -30,6 +30,8 @@ from xsell_lab.basket.transactions import BasketMemoryError, Baskets, guard_memo
 _BYTES_PER_ENTRY = 16
 #: Bytes one found itemset costs in the result (tuple, ints, frozenset, row), order of magnitude.
 _BYTES_PER_ITEMSET = 400
+#: Pairs are counted with one bincount over ``n_cols**2`` bins up to this size (128 MB), else a sparse product.
+_MAX_PAIR_BINS = 2**24
 #: Projections with at most this many cells (basket x item) are handled as dense arrays (4 MB in float32).
 _DENSE_CELLS = 2**20
 
@@ -118,15 +120,39 @@ def _grow(
 
 def _frequent_pairs(matrix: sp.csr_array | np.ndarray, min_count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Column pairs ``b < c`` held together by at least ``min_count`` rows, sorted by ``(b, c)``."""
-    if sp.issparse(matrix):
-        pairs = sp.triu(matrix.T @ matrix, k=1, format="coo")
-        keep = pairs.data >= min_count
-        first, second, count = pairs.row[keep], pairs.col[keep], pairs.data[keep]
-        order = np.lexsort((second, first))
-        return first[order], second[order], count[order].astype(np.int64)
-    together = np.triu(matrix.T @ matrix, k=1)
-    first, second = np.nonzero(together >= min_count)
-    return first, second, together[first, second].round().astype(np.int64)
+    if not sp.issparse(matrix):
+        together = np.triu(matrix.T @ matrix, k=1)
+        first, second = np.nonzero(together >= min_count)
+        return first, second, together[first, second].round().astype(np.int64)
+    n_cols = matrix.shape[1]
+    if n_cols * n_cols <= _MAX_PAIR_BINS:
+        together = _pair_counts(matrix).reshape(n_cols, n_cols)
+        first, second = np.nonzero(together >= min_count)
+        return first, second, together[first, second]
+    pairs = sp.triu(matrix.T @ matrix, k=1, format="coo")
+    keep = pairs.data >= min_count
+    first, second, count = pairs.row[keep], pairs.col[keep], pairs.data[keep]
+    order = np.lexsort((second, first))
+    return first[order], second[order], count[order].astype(np.int64)
+
+
+def _pair_counts(matrix: sp.csr_array) -> np.ndarray:
+    """Flat ``n_cols x n_cols`` counts of column pairs ``b < c`` sharing a row.
+
+    Rows have sorted column indices, so entry ``p`` and entry ``p + d`` of the
+    same row form the pair ``(indices[p], indices[p + d])`` with the first
+    column smaller. One ``bincount`` per distance ``d`` counts them all.
+    """
+    n_cols, indptr, indices = matrix.shape[1], matrix.indptr, matrix.indices
+    later = (np.repeat(indptr[1:], np.diff(indptr)) - np.arange(len(indices)) - 1).astype(np.int32)
+    key_base = indices.astype(np.int64) * n_cols
+    counts = np.zeros(n_cols * n_cols, dtype=np.int64)
+    entries, distance = np.flatnonzero(later >= 1), 1
+    while len(entries):
+        counts += np.bincount(key_base[entries] + indices[entries + distance], minlength=n_cols * n_cols)
+        distance += 1
+        entries = entries[later[entries] >= distance]
+    return counts
 
 
 def _project(
@@ -141,12 +167,12 @@ def _project(
 
 def _keep_columns(matrix: sp.csr_array, keep: np.ndarray) -> sp.csr_array:
     """Restrict a CSR matrix to the columns ``keep`` (renumbered 0..len-1), keeping every row."""
-    remap = np.full(matrix.shape[1], -1, dtype=np.int64)
-    remap[keep] = np.arange(len(keep))
+    remap = np.full(matrix.shape[1], -1, dtype=np.int32)
+    remap[keep] = np.arange(len(keep), dtype=np.int32)
     new_cols = remap[matrix.indices]
     kept = new_cols >= 0
-    row_of_entry = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    indptr = np.zeros(matrix.shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_of_entry[kept], minlength=matrix.shape[0]), out=indptr[1:])
-    indices = new_cols[kept].astype(np.int32)
-    return sp.csr_array((np.ones(len(indices), dtype=np.int32), indices, indptr), shape=(matrix.shape[0], len(keep)))
+    kept_before = np.zeros(len(kept) + 1, dtype=np.int64)
+    np.cumsum(kept, out=kept_before[1:])
+    indices = new_cols[kept]
+    data = np.ones(len(indices), dtype=np.int32)
+    return sp.csr_array((data, indices, kept_before[matrix.indptr]), shape=(matrix.shape[0], len(keep)))
