@@ -1,0 +1,329 @@
+"""Tests of xsell_lab.lifecycle: hand-computed examples, planted truth, statsmodels and real data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xsell_lab import DataValidationError, sales_lines
+from xsell_lab import lifecycle as lc
+from xsell_lab import schema as s
+
+D = pd.Timestamp
+
+
+# --- a tiny company, computed by hand ------------------------------------------------
+
+
+@pytest.fixture
+def tiny():
+    customers = pd.DataFrame({
+        s.CUSTOMER_ID: ["A", "B", "C", "D", "E"],
+        s.SIGNUP_DATE: [D("2024-01-01"), pd.NaT, D("2024-01-03"), D("2024-12-01"), D("2024-01-02")],
+        s.SEGMENT: ["consumer", "consumer", "student", "student", "consumer"],
+    })
+    orders = pd.DataFrame({
+        s.ORDER_ID: ["o1", "o2", "o3", "o4", "o5", "o6"],
+        s.CUSTOMER_ID: ["A", "A", "A", "A", "B", "E"],
+        s.ORDER_DATE: [D("2024-01-10"), D("2024-02-01"), D("2024-03-01"), D("2024-04-01"), D("2024-01-20"), D("2024-01-15")],
+    })
+    events = pd.DataFrame({
+        s.CUSTOMER_ID: ["A", "A", "A", "C", "E"],
+        s.EVENT_DATE: [D("2024-01-01"), D("2024-01-05"), D("2024-04-15"), D("2024-01-03"), D("2024-01-04")],
+        s.EVENT_TYPE: ["awareness", "consideration", "referral", "awareness", "site_visit"],
+    })
+    surveys = pd.DataFrame({s.CUSTOMER_ID: ["E", "A"], s.SURVEY_DATE: [D("2024-02-01"), D("2024-02-02")], s.NPS_SCORE: [9, 6]})
+    return customers, orders, events, surveys
+
+
+def _stages(tiny, **options):
+    customers, orders, events, surveys = tiny
+    return lc.customer_stages(customers, orders, marketing_events=events, surveys=surveys, **options).set_index(s.CUSTOMER_ID)
+
+
+def test_stages_and_dates_by_hand(tiny):
+    table = _stages(tiny, as_of="2024-06-30", loyalty_min_orders=4)
+    assert table["stage"].astype(str).to_dict() == {
+        "A": "advocacy", "B": "purchase", "C": "awareness", "D": lc.NOT_AWARE, "E": "advocacy",  # D signs up in December
+    }
+    a = table.loc["A"]
+    assert [a[f"{stage}_date"] for stage in s.LIFECYCLE_STAGES] == [
+        D("2024-01-01"), D("2024-01-05"), D("2024-01-10"), D("2024-02-01"), D("2024-04-01"), D("2024-04-15"),
+    ]
+    # B has no events and no signup date: awareness and consideration are implied by the purchase
+    assert table.loc["B", "awareness_date"] == table.loc["B", "consideration_date"] == D("2024-01-20")
+    # E: a promoter (NPS 9) after a single order is an advocate, but not retained or loyal
+    assert table.loc["E", "advocacy_date"] == D("2024-02-01")
+    assert pd.isna(table.loc["E", "retention_date"]) and pd.isna(table.loc["E", "loyalty_date"])
+    assert table.loc["A", "n_orders"] == 4 and table.loc["A", "referrals"] == 1 and table.loc["A", "last_nps"] == 6
+    assert table.attrs["as_of"] == D("2024-06-30")
+
+
+def test_as_of_ignores_later_rows(tiny):
+    table = _stages(tiny, as_of="2024-03-15")
+    assert table.loc["A", "stage"] == "retention"  # the 4th order and the referral come later
+    assert table.loc["A", "n_orders"] == 3 and table.loc["A", "referrals"] == 0
+    early = _stages(tiny, as_of="2024-01-02")
+    assert early.loc["D", "stage"] == lc.NOT_AWARE  # signs up in December
+    assert early.loc["B", "stage"] == lc.NOT_AWARE  # no evidence yet
+    assert early.loc["E", "stage"] == "awareness"  # the signup day counts (as_of is inclusive)
+
+
+def test_loyalty_threshold_is_a_parameter(tiny):
+    assert _stages(tiny, as_of="2024-03-15", loyalty_min_orders=3).loc["A", "loyalty_date"] == D("2024-03-01")
+    with pytest.raises(ValueError, match="loyalty_min_orders must be >= 3"):
+        _stages(tiny, loyalty_min_orders=2)
+
+
+def test_event_before_signup_is_a_clear_error(tiny):
+    customers, orders, events, surveys = tiny
+    bad = pd.concat([events, pd.DataFrame({s.CUSTOMER_ID: ["C"], s.EVENT_DATE: [D("2023-12-25")], s.EVENT_TYPE: ["awareness"]})])
+    with pytest.raises(DataValidationError) as error:
+        lc.customer_stages(customers, orders, marketing_events=bad)
+    message = str(error.value)
+    assert "table 'marketing_events', column 'event_date': 1 row(s)" in message
+    assert "'C'" in message and "2023-12-25" in message and "signup_date" in message
+
+
+def test_unknown_customers_and_missing_columns_are_named(tiny):
+    customers, orders, events, _ = tiny
+    stranger = pd.concat([orders, pd.DataFrame({s.ORDER_ID: ["o9"], s.CUSTOMER_ID: ["Z"], s.ORDER_DATE: [D("2024-05-01")]})])
+    with pytest.raises(DataValidationError, match=r"table 'orders', column 'customer_id': 1 row\(s\) refer to customers missing.*'Z'"):
+        lc.customer_stages(customers, stranger)
+    with pytest.raises(DataValidationError, match="table 'marketing_events', column 'event_type'"):
+        lc.customer_stages(customers, orders, marketing_events=events.drop(columns=s.EVENT_TYPE))
+
+
+def test_inputs_are_not_modified(tiny):
+    copies = [frame.copy() for frame in tiny]
+    _stages(tiny)
+    for before, after in zip(copies, tiny):
+        pd.testing.assert_frame_equal(before, after)
+
+
+def test_funnel_by_hand(tiny):
+    funnel = lc.stage_funnel(_stages(tiny, as_of="2024-06-30").reset_index()).set_index("stage")
+    assert funnel["customers"].tolist() == [4, 3, 3, 1, 1, 2]  # D is not aware yet
+    assert funnel.loc["awareness", "conversion_rate"] == pytest.approx(4 / 5)
+    assert funnel.loc["purchase", "conversion_rate"] == 1.0  # A, B, E considered and bought
+    assert funnel.loc["consideration", "conversion_rate"] == pytest.approx(3 / 4)
+    assert funnel.loc["advocacy", ["from_previous", "converted"]].tolist() == [1, 1]  # E advocates without loyalty
+    # purchase lags: A 5 days, B 0 (implied), E 11 days
+    assert funnel.loc["purchase", "mean_days_from_previous"] == pytest.approx(16 / 3)
+    by = lc.stage_funnel(_stages(tiny, as_of="2024-06-30").reset_index(), by=s.SEGMENT)
+    assert by.loc[(by[s.SEGMENT] == "student") & (by["stage"] == "consideration"), "conversion_rate"].item() == 0.0
+
+
+def test_distribution_and_transitions_by_hand(tiny):
+    before, after = _stages(tiny, as_of="2024-01-02").reset_index(), _stages(tiny, as_of="2024-06-30").reset_index()
+    share = lc.stage_distribution(after, by=s.SEGMENT).set_index([s.SEGMENT, "stage"])["share"]
+    assert share[("consumer", "advocacy")] == pytest.approx(2 / 3) and share[("student", "awareness")] == 0.5
+    counts = lc.stage_transitions(before, after, normalize=False)
+    assert counts.loc[lc.NOT_AWARE].to_dict() == {
+        "not_aware": 1, "awareness": 1, "consideration": 0, "purchase": 1, "retention": 0, "loyalty": 0, "advocacy": 0,
+    }
+    assert counts.loc["awareness", "advocacy"] == 2  # A and E
+    assert lc.stage_transitions(before, after).sum(axis=1).tolist() == pytest.approx([1.0, 1.0])
+    with pytest.raises(ValueError, match="1 customer\\(s\\) appear in only one.*'E'"):
+        lc.stage_transitions(before, after[after[s.CUSTOMER_ID] != "E"])
+
+
+# --- Kaplan-Meier ---------------------------------------------------------------------
+
+
+def test_kaplan_meier_by_hand_with_censoring():
+    waits = pd.DataFrame({"duration_days": [1, 2, 2, 3, 4], "observed": [True, True, False, True, False]})
+    curve = lc.kaplan_meier(waits)
+    assert curve["at_risk"].tolist() == [5, 4, 2, 1]
+    assert curve["censored"].tolist() == [0, 1, 0, 1]
+    # S(1) = 4/5; S(2) = 4/5 * 3/4 (the case censored at 2 is still at risk at 2); S(3) = 0.6 * 1/2
+    assert curve["survival"].tolist() == pytest.approx([0.8, 0.6, 0.3, 0.3])
+    assert curve["se"].iloc[0] == pytest.approx(0.8 * np.sqrt(1 / (5 * 4)))  # Greenwood
+    assert curve["se"].iloc[2] == pytest.approx(0.3 * np.sqrt(1 / 20 + 1 / 12 + 1 / 2))
+    assert (curve["ci_low"] <= curve["survival"]).all() and (curve["survival"] <= curve["ci_high"]).all()
+    assert lc.median_time(curve) == 3.0
+    assert lc.share_within(curve, 2.5) == pytest.approx(0.4) and lc.share_within(curve, 0.5) == 0.0
+
+
+def test_kaplan_meier_rejects_negative_waits():
+    with pytest.raises(DataValidationError, match=r"table 'durations', column 'duration_days': 1 row\(s\) are empty or negative, e.g. -3.0 \(row 2\)"):
+        lc.kaplan_meier(pd.DataFrame({"duration_days": [2.0, -3.0], "observed": [True, True]}))
+
+
+def test_kaplan_meier_recovers_a_planted_exponential_wait():
+    rng = np.random.default_rng(7)
+    rate = 1 / 60  # planted: mean wait 60 days
+    wait, follow_up = rng.exponential(1 / rate, 4000), rng.uniform(0, 200, 4000)
+    waits = pd.DataFrame({"duration_days": np.minimum(wait, follow_up), "observed": wait <= follow_up})
+    curve = lc.kaplan_meier(waits)
+    for days in (15, 30, 60, 120):
+        row = curve.loc[curve["time"] <= days].iloc[-1]
+        assert abs(row["survival"] - np.exp(-rate * days)) < 4 * row["se"], days
+    assert lc.median_time(curve) == pytest.approx(60 * np.log(2), rel=0.1)
+
+
+def _statsmodels_agrees(waits: pd.DataFrame) -> None:
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    reference = SurvfuncRight(waits["duration_days"].to_numpy(), waits["observed"].to_numpy().astype(int))
+    curve = lc.kaplan_meier(waits)
+    at_events = curve.loc[curve["events"] > 0]
+    assert at_events["time"].to_numpy() == pytest.approx(reference.surv_times)
+    assert at_events["survival"].to_numpy() == pytest.approx(reference.surv_prob, abs=1e-12)
+    assert at_events["se"].to_numpy() == pytest.approx(reference.surv_prob_se, rel=1e-9, abs=1e-12)
+    assert at_events["at_risk"].to_numpy() == pytest.approx(reference.n_risk)
+
+
+def test_kaplan_meier_matches_statsmodels_on_the_bundled_company(bundled_company):
+    waits = lc.time_to_next_order(bundled_company.orders)
+    assert 0.3 < waits["observed"].mean() < 0.8  # plenty of both events and censored waits
+    _statsmodels_agrees(waits)
+
+
+def _inter_purchase_waits(orders: pd.DataFrame) -> pd.DataFrame:
+    return lc.time_to_next_order(orders)
+
+
+def test_kaplan_meier_matches_statsmodels_on_cdnow():
+    from xsell_lab import adapters
+
+    try:
+        data = adapters.cdnow()
+    except FileNotFoundError as missing:
+        pytest.skip(f"CDNOW not available: {missing}")
+    waits = lc.time_to_next_order(data.tables[s.ORDERS], cutoff="1998-06-30")
+    assert len(waits) == len(data.tables[s.ORDERS])
+    _statsmodels_agrees(waits)
+
+
+def test_kaplan_meier_matches_statsmodels_on_the_grocery_event_log(shared_data):
+    log = pd.read_csv(shared_data / "btydplus_groceryElog.csv", dtype={"cust": str}, parse_dates=["date"])
+    orders = pd.DataFrame({
+        s.CUSTOMER_ID: log["cust"], s.ORDER_ID: [f"g{i}" for i in range(len(log))], s.ORDER_DATE: log["date"],
+    })
+    waits = lc.time_to_next_order(orders)
+    _statsmodels_agrees(waits)
+    # Platzer & Reutterer's grocer: regular shoppers; most come back within a quarter
+    assert lc.share_within(lc.kaplan_meier(waits), 90) > 0.5
+
+
+# --- waits, censoring and the best moment, by hand -------------------------------------------
+
+
+@pytest.fixture
+def tiny_lines():
+    rows = [
+        ("c1", "o1", "2024-01-01", "printer"), ("c1", "o1", "2024-01-01", "paper"), ("c1", "o2", "2024-01-21", "ink"),
+        ("c2", "o3", "2024-01-10", "printer"), ("c2", "o4", "2024-03-10", "laptop"),
+        ("c3", "o5", "2024-02-01", "printer"),
+        ("c4", "o6", "2024-01-05", "printer"), ("c4", "o7", "2024-01-05", "ink"), ("c4", "o8", "2024-02-14", "ink"),
+    ]
+    lines = pd.DataFrame(rows, columns=[s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.CATEGORY])
+    return lines.assign(**{s.ORDER_DATE: pd.to_datetime(lines[s.ORDER_DATE]), s.PRODUCT_ID: lines[s.CATEGORY]})
+
+
+def test_time_to_next_order_censors_at_the_cutoff(tiny_lines):
+    waits = lc.time_to_next_order(tiny_lines, cutoff="2024-03-31").set_index(s.ORDER_ID)
+    assert waits.loc["o1", ["duration_days", "observed"]].tolist() == [20.0, True]
+    assert waits.loc["o5", ["duration_days", "observed"]].tolist() == [59.0, False]  # Feb 1 -> Mar 31
+    assert waits.loc["o6", ["duration_days", "observed"]].tolist() == [0.0, True]  # same-day second order
+    early = lc.time_to_next_order(tiny_lines, cutoff="2024-02-01").set_index(s.ORDER_ID)
+    assert "o8" not in early.index and early.loc["o7", ["duration_days", "observed"]].tolist() == [27.0, False]
+    by_item = lc.time_to_next_order(tiny_lines, cutoff="2024-03-31", item_col=s.CATEGORY)
+    assert sorted(by_item.loc[by_item[s.ORDER_ID] == "o1", "trigger"]) == ["paper", "printer"]
+
+
+def test_time_to_category_by_hand(tiny_lines):
+    waits = lc.time_to_category(tiny_lines, "printer", "ink", cutoff="2024-03-31").set_index(s.CUSTOMER_ID)
+    assert waits["duration_days"].to_dict() == {"c1": 20.0, "c2": 81.0, "c3": 59.0, "c4": 40.0}  # c4: the same-day ink does not count
+    assert waits["observed"].to_dict() == {"c1": True, "c2": False, "c3": False, "c4": True}
+
+
+def test_best_moment_by_hand(tiny_lines):
+    table = lc.best_moment(tiny_lines, pairs=[("printer", "ink")], within_days=30, cutoff="2024-03-31")
+    row = table.iloc[0]
+    assert row[["trigger_customers", "bought_later"]].tolist() == [4, 2]
+    assert row["median_lag_days"] == 30.0  # lags 20 and 40
+    # Kaplan-Meier: event at 20 with 4 at risk -> S(30) = 3/4
+    assert row["share_within"] == pytest.approx(0.25)
+    # printer orders followed by another order: o1 -> o2 (ink), o3 -> o4 (laptop), o6 -> o7 (ink)
+    assert row["next_orders"] == 3 and row["next_order_probability"] == pytest.approx(2 / 3)
+
+
+# --- planted truth of the bundled company ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def company_stages(bundled_company, ground_truth):
+    c = bundled_company
+    k = ground_truth["lifecycle"]["loyalty_min_orders"]
+    return lc.customer_stages(c.customers, c.orders, marketing_events=c.marketing_events, surveys=c.surveys, loyalty_min_orders=k)
+
+
+def _within(estimate: float, truth: float, n: int, z: float = 4.0) -> bool:
+    return abs(estimate - truth) <= z * np.sqrt(truth * (1 - truth) / n)
+
+
+def test_funnel_recovers_planted_probabilities_and_lags(company_stages, ground_truth):
+    truth = ground_truth["funnel"]
+    funnel = lc.stage_funnel(company_stages).set_index("stage")
+    for stage, key in (("consideration", "p_consideration_given_awareness"), ("purchase", "p_purchase_given_consideration")):
+        row = funnel.loc[stage]
+        assert _within(row["conversion_rate"], truth[key], row["from_previous"]), (stage, row["conversion_rate"], truth[key])
+    for stage, key in (("consideration", "mean_lag_awareness_to_consideration_days"), ("purchase", "mean_lag_consideration_to_purchase_days")):
+        mean, n = funnel.loc[stage, "mean_days_from_previous"], funnel.loc[stage, "converted"]
+        se = truth[key] / np.sqrt(2) / np.sqrt(n)  # Gamma(shape 2): sd = mean / sqrt(2)
+        assert abs(mean - truth[key]) <= 4 * se + 0.5, (stage, mean, truth[key])  # + half a day of rounding
+
+
+def test_referral_rates_reveal_the_loyalty_threshold(company_stages, ground_truth):
+    truth = ground_truth["lifecycle"]
+    buyers = company_stages[company_stages["n_orders"] > 0]
+    rate = buyers.assign(referred=buyers["referrals"] > 0).groupby(np.minimum(buyers["n_orders"], 8))["referred"].mean()
+    threshold = int(rate[rate > 0.1].index.min())  # loyal buyers refer at >= 0.2, others at 0.02
+    assert threshold == truth["loyalty_min_orders"], rate.to_dict()
+
+
+def test_referral_probabilities_recovered(company_stages, ground_truth):
+    truth = ground_truth["lifecycle"]
+    buyers = company_stages[company_stages["n_orders"] > 0]
+    loyal, referred = buyers["loyalty_date"].notna(), buyers["referrals"] > 0
+    surveyed, promoter = buyers["last_nps"].notna(), buyers["last_nps"] >= truth["promoter_min_nps"]
+    groups = {
+        "p_referral_loyal_promoter": loyal & promoter,
+        "p_referral_loyal_other": loyal & surveyed & ~promoter,
+        "p_referral_nonloyal_buyer": ~loyal,
+    }
+    for key, members in groups.items():
+        n = int(members.sum())
+        assert n >= 30, key
+        assert _within(referred[members].mean(), truth[key], n), (key, referred[members].mean(), truth[key], n)
+    assert (buyers["referrals"] <= 1).all()
+
+
+def test_loyal_means_at_least_k_orders(company_stages, ground_truth):
+    k = ground_truth["lifecycle"]["loyalty_min_orders"]
+    assert (company_stages["loyalty_date"].notna() == (company_stages["n_orders"] >= k)).all()
+    assert (company_stages["n_orders"] >= k).sum() > 100
+
+
+def test_next_order_probabilities_recovered_by_segment(bundled_company, ground_truth):
+    lines = sales_lines(bundled_company)
+    for trigger, truth in ground_truth["next_purchase"].items():
+        if not isinstance(truth, dict):
+            continue
+        for segment, expected in truth["expected_next_order_contains_by_segment"].items():
+            row = lc.best_moment(lines[lines[s.SEGMENT] == segment], pairs=[(trigger, truth["next_category"])]).iloc[0]
+            assert _within(row["next_order_probability"], expected, row["next_orders"]), (trigger, segment, row.to_dict(), expected)
+
+
+def test_best_moment_on_the_company_is_consistent_with_kaplan_meier(bundled_company):
+    lines = sales_lines(bundled_company)
+    row = lc.best_moment(lines, pairs=[("printer", "ink")], within_days=60).iloc[0]
+    curve = lc.kaplan_meier(lc.time_to_category(lines, "printer", "ink"))
+    assert row["share_within"] == pytest.approx(lc.share_within(curve, 60))
+    assert row["lag_p25_days"] <= row["median_lag_days"] <= row["lag_p75_days"]
+    default = lc.best_moment(lines)
+    assert ("printer", "ink") in set(zip(default["trigger"], default["target"]))
+    assert default["share_within"].is_monotonic_decreasing

@@ -1,0 +1,727 @@
+"""Customer lifecycle: where each customer stands with us, and when to offer the next product.
+
+Stages (:data:`xsell_lab.schema.LIFECYCLE_STAGES`), each reached on a date:
+
+awareness
+    First contact: the customer's ``signup_date`` or first ``awareness`` event.
+consideration
+    First ``consideration`` (or ``site_visit``) event: the customer looked at a product.
+purchase
+    First order.
+retention
+    Second order (a repeat purchase).
+loyalty
+    The K-th order (``loyalty_min_orders``, K = 4 by default).
+advocacy
+    First ``referral`` event, or first survey answer with NPS >= 9 (a promoter).
+
+The ladder follows the customer-journey stages of Kotler & Keller (2016),
+*Marketing Management*, 15th ed., ch. 5 (the "brand/marketing funnel") and the
+loyalty ladder of Christopher, Payne & Ballantyne (1991), *Relationship
+Marketing*. A customer's ``stage`` is the furthest stage reached.
+
+Functions
+---------
+:func:`customer_stages`
+    One row per customer as of a date: the stage and the date each stage was reached.
+:func:`stage_funnel`, :func:`stage_distribution`, :func:`stage_transitions`
+    Funnel counts and conversion, current-stage mix, stage at t0 vs t1.
+:func:`time_to_next_order`, :func:`time_to_category`, :func:`kaplan_meier`
+    Time to the next purchase as a survival curve, with right censoring at the cut-off
+    (Kaplan & Meier 1958; Greenwood 1926 for the standard error).
+:func:`best_moment`
+    For "bought A, then B" pairs: how often and how soon B follows A (the timing of a
+    cross-sell offer; Li, Sun & Wilcox 2005 on sequentially ordered products).
+
+Inputs are canonical tables (:mod:`xsell_lab.schema`) and are never modified.
+Errors name the table, the column, the row count and an example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from xsell_lab import schema as s
+from xsell_lab.validation import DataValidationError, Problem
+
+#: Stages in ladder order.
+STAGES = s.LIFECYCLE_STAGES
+#: Stage of a customer with no evidence of contact by the cut-off date.
+NOT_AWARE = "not_aware"
+#: Ordered stage values of :func:`customer_stages` (``not_aware`` first).
+STAGE_ORDER = (NOT_AWARE, *STAGES)
+#: Event types that count as consideration by default.
+CONSIDERATION_EVENTS = ("consideration", "site_visit")
+#: Customer attributes carried into the stage table when present.
+CUSTOMER_ATTRIBUTES = [s.SEGMENT, s.REGION, s.ACQUISITION_CHANNEL]
+#: Date column of each stage in :func:`customer_stages`.
+STAGE_DATE_COLUMNS = {stage: f"{stage}_date" for stage in STAGES}
+#: Columns of :func:`kaplan_meier` (after the ``by`` columns).
+KAPLAN_MEIER_COLUMNS = ["time", "at_risk", "events", "censored", "survival", "se", "ci_low", "ci_high"]
+#: Columns of :func:`best_moment`.
+BEST_MOMENT_COLUMNS = [
+    "trigger", "target", "trigger_customers", "bought_later", "median_lag_days", "lag_p25_days", "lag_p75_days",
+    "within_days", "share_within", "next_orders", "next_order_probability",
+]
+
+DURATION = "duration_days"
+OBSERVED = "observed"
+
+
+# --- stages -------------------------------------------------------------------
+
+
+def customer_stages(
+    customers: pd.DataFrame,
+    orders: pd.DataFrame,
+    *,
+    marketing_events: pd.DataFrame | None = None,
+    surveys: pd.DataFrame | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    loyalty_min_orders: int = 4,
+    promoter_min_nps: int = 9,
+    consideration_events: Sequence[str] = CONSIDERATION_EVENTS,
+) -> pd.DataFrame:
+    """Each customer's lifecycle stage as of a date, with the date each stage was reached.
+
+    Only rows dated on or before ``as_of`` count (the whole day): the table
+    shows what was known on that day. Evidence of a later stage implies the
+    earlier ones: a purchase without a recorded consideration event sets the
+    consideration date to the first purchase date, and any evidence at all
+    sets the awareness date (so customers without marketing events are aware
+    from their ``signup_date`` or, lacking one, from their first order).
+    Retention and loyalty are never implied: they count orders. Advocacy does
+    not require loyalty (a one-time buyer may refer a friend); the ``stage`` is
+    the furthest stage reached on the ladder.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        Needs ``customer_id``; ``signup_date`` (first contact) and the columns
+        of :data:`CUSTOMER_ATTRIBUTES` are used when present.
+    orders : pandas.DataFrame
+        ``orders`` (or :func:`xsell_lab.sales_lines`): ``customer_id``,
+        ``order_id``, ``order_date``. Each order counts once.
+    marketing_events : pandas.DataFrame, optional
+        ``customer_id``, ``event_date``, ``event_type``.
+    surveys : pandas.DataFrame, optional
+        ``customer_id``, ``survey_date``, ``nps_score``.
+    as_of : str or Timestamp, optional
+        The cut-off date (inclusive). Default: the latest date in the data.
+    loyalty_min_orders : int
+        K: a customer is loyal from their K-th order (K >= 3; K = 2 would be retention).
+    promoter_min_nps : int
+        NPS answers at or above this mark a promoter (9 in Reichheld 2003,
+        "The one number you need to grow", *Harvard Business Review* 81(12)).
+    consideration_events : sequence of str
+        Event types that show consideration.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per row of ``customers``, in its order: ``customer_id``, the
+        customer attributes present, ``stage`` (ordered categorical over
+        :data:`STAGE_ORDER`; ``not_aware`` when nothing is known by ``as_of``),
+        ``awareness_date`` ... ``advocacy_date`` (NaT when not reached),
+        ``n_orders``, ``referrals``, ``last_nps`` (latest answer, NaN if none).
+        ``attrs["as_of"]`` holds the cut-off.
+
+    Raises
+    ------
+    DataValidationError
+        Missing columns, customers unknown to ``customers``, or events, orders
+        or survey answers dated before the customer's ``signup_date`` (first
+        contact cannot follow a contact; fix the date or leave it empty).
+    ValueError
+        When ``loyalty_min_orders < 3``.
+    """
+    if loyalty_min_orders < 3:
+        raise ValueError(f"customer_stages: loyalty_min_orders must be >= 3 (2 orders is retention). Got {loyalty_min_orders!r}.")
+    sources = _stage_sources(customers, orders, marketing_events, surveys)
+    _check_known_customers(customers, sources)
+    _check_not_before_signup(customers, sources)
+    cut = _cut_off(as_of, sources)
+    within = {table: frame[frame[date] < cut + pd.Timedelta(days=1)] for table, (frame, date) in sources.items()}
+    ids = customers[s.CUSTOMER_ID]
+    dates = pd.DataFrame(index=pd.Index(ids, name=s.CUSTOMER_ID))
+    signup = customers.set_index(s.CUSTOMER_ID)[s.SIGNUP_DATE] if s.SIGNUP_DATE in customers else None
+    events = within.get(s.MARKETING_EVENTS)
+    dates["awareness"] = _first(events, s.EVENT_DATE, events[s.EVENT_TYPE] == "awareness" if events is not None else None)
+    if signup is not None:
+        known_signup = signup.where(signup < cut + pd.Timedelta(days=1))
+        dates["awareness"] = dates["awareness"].combine(known_signup.reindex(dates.index), _earliest)
+    dates["consideration"] = _first(
+        events, s.EVENT_DATE, events[s.EVENT_TYPE].isin(list(consideration_events)) if events is not None else None
+    )
+    ranked = _order_dates(within[s.ORDERS])
+    for stage, rank in (("purchase", 1), ("retention", 2), ("loyalty", loyalty_min_orders)):
+        dates[stage] = ranked.loc[ranked["rank"] == rank].set_index(s.CUSTOMER_ID)[s.ORDER_DATE]
+    answers = within.get(s.SURVEYS)
+    referral = _first(events, s.EVENT_DATE, events[s.EVENT_TYPE] == "referral" if events is not None else None)
+    promoter = _first(answers, s.SURVEY_DATE, answers[s.NPS_SCORE] >= promoter_min_nps if answers is not None else None)
+    dates["advocacy"] = referral.reindex(dates.index).combine(promoter.reindex(dates.index), _earliest)
+    dates = _imply_earlier_stages(dates)
+    return _stage_table(customers, dates, ranked, events, answers, cut)
+
+
+def _stage_sources(customers, orders, marketing_events, surveys) -> dict[str, tuple[pd.DataFrame, str]]:
+    _require(customers, [s.CUSTOMER_ID], s.CUSTOMERS)
+    _require(orders, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE], s.ORDERS)
+    sources = {s.ORDERS: (orders[[s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE]].drop_duplicates(), s.ORDER_DATE)}
+    if marketing_events is not None:
+        _require(marketing_events, [s.CUSTOMER_ID, s.EVENT_DATE, s.EVENT_TYPE], s.MARKETING_EVENTS)
+        sources[s.MARKETING_EVENTS] = (marketing_events, s.EVENT_DATE)
+    if surveys is not None:
+        _require(surveys, [s.CUSTOMER_ID, s.SURVEY_DATE, s.NPS_SCORE], s.SURVEYS)
+        sources[s.SURVEYS] = (surveys, s.SURVEY_DATE)
+    return sources
+
+
+def _check_known_customers(customers: pd.DataFrame, sources: dict) -> None:
+    known = set(customers[s.CUSTOMER_ID])
+    problems = []
+    for table, (frame, _) in sources.items():
+        unknown = ~frame[s.CUSTOMER_ID].isin(known)
+        if unknown.any():
+            example = frame.loc[unknown, s.CUSTOMER_ID].iloc[0]
+            problems.append(Problem(table, s.CUSTOMER_ID, "refer to customers missing from table 'customers'", int(unknown.sum()), repr(example)))
+    if problems:
+        raise DataValidationError(problems)
+
+
+def _check_not_before_signup(customers: pd.DataFrame, sources: dict) -> None:
+    if s.SIGNUP_DATE not in customers:
+        return
+    signup = customers.set_index(s.CUSTOMER_ID)[s.SIGNUP_DATE]
+    problems = []
+    for table, (frame, date) in sources.items():
+        their_signup = frame[s.CUSTOMER_ID].map(signup)
+        early = frame[date] < their_signup
+        if early.any():
+            row = frame.loc[early].iloc[0]
+            example = f"customer {row[s.CUSTOMER_ID]!r}: {date} {row[date]:%Y-%m-%d} < signup_date {signup[row[s.CUSTOMER_ID]]:%Y-%m-%d}"
+            problems.append(
+                Problem(table, date, "are dated before the customer's signup_date (first contact)", int(early.sum()), example,
+                        hint="Correct signup_date, or leave it empty to date first contact from the events")
+            )
+    if problems:
+        raise DataValidationError(problems)
+
+
+def _cut_off(as_of, sources: dict) -> pd.Timestamp:
+    if as_of is not None:
+        return pd.Timestamp(as_of).normalize()
+    latest = [frame[date].max() for frame, date in sources.values() if len(frame)]
+    if not latest:
+        raise ValueError("customer_stages: no dated rows in orders, marketing_events or surveys; pass as_of.")
+    return max(latest).normalize()
+
+
+def _first(frame: pd.DataFrame | None, date: str, mask: pd.Series | None) -> pd.Series:
+    """Earliest ``date`` per customer among rows where ``mask`` holds (empty Series without a table)."""
+    if frame is None:
+        return pd.Series(dtype="datetime64[ns]")
+    return frame.loc[mask].groupby(s.CUSTOMER_ID)[date].min()
+
+
+def _earliest(a, b):
+    return min(x for x in (a, b) if pd.notna(x)) if pd.notna(a) or pd.notna(b) else pd.NaT
+
+
+def _order_dates(orders: pd.DataFrame) -> pd.DataFrame:
+    ranked = orders.sort_values([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID], kind="stable")
+    return ranked.assign(rank=ranked.groupby(s.CUSTOMER_ID).cumcount() + 1)
+
+
+def _imply_earlier_stages(dates: pd.DataFrame) -> pd.DataFrame:
+    """A purchase implies consideration; any stage implies awareness (dates: the earliest evidence)."""
+    dates = dates.astype("datetime64[ns]")
+    consideration = dates[["consideration", "purchase"]].min(axis=1)
+    awareness = dates[list(STAGES)].min(axis=1)
+    return dates.assign(consideration=consideration, awareness=awareness)
+
+
+def _stage_table(customers, dates, ranked, events, answers, cut) -> pd.DataFrame:
+    reached = dates[list(STAGES)].notna().to_numpy()
+    furthest = np.where(reached.any(axis=1), len(STAGES) - np.argmax(reached[:, ::-1], axis=1), 0)
+    table = customers[[s.CUSTOMER_ID] + [c for c in CUSTOMER_ATTRIBUTES if c in customers]].reset_index(drop=True)
+    table["stage"] = pd.Categorical.from_codes(furthest, categories=list(STAGE_ORDER), ordered=True)
+    for stage, column in STAGE_DATE_COLUMNS.items():
+        table[column] = dates[stage].to_numpy()
+    ids = table[s.CUSTOMER_ID]
+    table["n_orders"] = ids.map(ranked.groupby(s.CUSTOMER_ID).size()).fillna(0).astype("int64").to_numpy()
+    referrals = events.loc[events[s.EVENT_TYPE] == "referral"].groupby(s.CUSTOMER_ID).size() if events is not None else pd.Series(dtype="int64")
+    table["referrals"] = ids.map(referrals).fillna(0).astype("int64").to_numpy()
+    last_nps = answers.sort_values(s.SURVEY_DATE, kind="stable").groupby(s.CUSTOMER_ID)[s.NPS_SCORE].last() if answers is not None else pd.Series(dtype="float64")
+    table["last_nps"] = ids.map(last_nps).astype("float64").to_numpy()
+    table.attrs["as_of"] = cut
+    return table
+
+
+# --- funnel, distribution, transitions --------------------------------------------
+
+
+def stage_funnel(stages: pd.DataFrame, *, by: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """How many customers reached each stage, and how many moved on from the previous one.
+
+    ::
+
+        conversion_rate(k) = customers who reached stages k-1 and k / customers who reached stage k-1
+
+    a conditional probability in [0, 1] (the stage-to-stage conversion of the
+    marketing funnel; Kotler & Keller 2016, ch. 5). For ``awareness`` the
+    "previous stage" is being in the table at all. For ``advocacy`` the
+    previous stage is loyalty, so non-loyal advocates count in ``customers``
+    but not in ``converted``. Customers who reached a stage shortly before the
+    cut-off have had little time to move on: their conversion is censored
+    (compare cohorts of similar age, or use :func:`kaplan_meier`).
+
+    Parameters
+    ----------
+    stages : pandas.DataFrame
+        Output of :func:`customer_stages`.
+    by : str or list of str, optional
+        Group columns of ``stages`` (``segment``, ``acquisition_channel``, ``region``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and stage: ``stage``, ``customers`` (reached it),
+        ``share_of_aware``, ``from_previous`` (reached the previous stage),
+        ``converted`` (reached both), ``conversion_rate``,
+        ``mean_days_from_previous`` and ``median_days_from_previous`` (over the
+        converted; 0 for implied dates).
+    """
+    keys = _as_list(by)
+    _require(stages, [*STAGE_DATE_COLUMNS.values(), *keys], "stages")
+    groups = stages.groupby(keys, sort=True, observed=True) if keys else [((), stages)]
+    rows = []
+    for key, frame in groups:
+        labels = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
+        aware = int(frame[STAGE_DATE_COLUMNS["awareness"]].notna().sum())
+        previous = pd.Series(pd.Timestamp(0), index=frame.index)
+        for stage, column in STAGE_DATE_COLUMNS.items():
+            date = frame[column]
+            converted = previous.notna() & date.notna()
+            lag = (date[converted] - previous[converted]) / pd.Timedelta(days=1)
+            rows.append({
+                **labels,
+                "stage": stage,
+                "customers": int(date.notna().sum()),
+                "share_of_aware": date.notna().sum() / aware if aware else np.nan,
+                "from_previous": int(previous.notna().sum()),
+                "converted": int(converted.sum()),
+                "mean_days_from_previous": lag.mean() if stage != "awareness" else np.nan,
+                "median_days_from_previous": lag.median() if stage != "awareness" else np.nan,
+            })
+            previous = date
+    funnel = pd.DataFrame(rows)
+    funnel.insert(funnel.columns.get_loc("converted") + 1, "conversion_rate", funnel["converted"] / funnel["from_previous"].where(funnel["from_previous"] > 0))
+    return funnel
+
+
+def stage_distribution(stages: pd.DataFrame, *, by: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """How many customers are at each stage now (their furthest stage), per group.
+
+    Parameters
+    ----------
+    stages : pandas.DataFrame
+        Output of :func:`customer_stages`.
+    by : str or list of str, optional
+        Group columns of ``stages``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and stage of :data:`STAGE_ORDER` (zeros included):
+        ``stage``, ``customers``, ``share`` (of the group's customers).
+    """
+    keys = _as_list(by)
+    _require(stages, ["stage", *keys], "stages")
+    counts = stages.groupby([*keys, "stage"], observed=False).size().rename("customers").reset_index()
+    totals = counts.groupby(keys)["customers"].transform("sum") if keys else counts["customers"].sum()
+    return counts.assign(share=counts["customers"] / totals)
+
+
+def stage_transitions(before: pd.DataFrame, after: pd.DataFrame, *, normalize: bool = True) -> pd.DataFrame:
+    """Stage at the start of a period (rows) against the stage at its end (columns).
+
+    Stages are the furthest reached, so customers only move down and right
+    (a first-order Markov view of the lifecycle, as in Pfeifer & Carraway
+    2000, "Modeling customer relationships as Markov chains", *Journal of
+    Interactive Marketing* 14(2)); the diagonal holds those who stood still.
+
+    Parameters
+    ----------
+    before, after : pandas.DataFrame
+        :func:`customer_stages` of the same customers as of the period's
+        start and end.
+    normalize : bool
+        Row shares (each row sums to 1) instead of counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``stage_before`` (stages with at least one customer), columns
+        ``stage_after`` (every stage of :data:`STAGE_ORDER`).
+
+    Raises
+    ------
+    ValueError
+        When the two tables do not hold the same customers.
+    """
+    _require(before, [s.CUSTOMER_ID, "stage"], "before")
+    _require(after, [s.CUSTOMER_ID, "stage"], "after")
+    unmatched = set(before[s.CUSTOMER_ID]).symmetric_difference(after[s.CUSTOMER_ID])
+    if unmatched:
+        raise ValueError(
+            f"stage_transitions: {len(unmatched):,} customer(s) appear in only one of the tables "
+            f"'before' and 'after', e.g. {sorted(unmatched)[0]!r}; build both from the same customers table."
+        )
+    pairs = before[[s.CUSTOMER_ID, "stage"]].merge(after[[s.CUSTOMER_ID, "stage"]], on=s.CUSTOMER_ID, suffixes=("_before", "_after"))
+    matrix = pd.crosstab(pairs["stage_before"], pairs["stage_after"], dropna=False)
+    matrix = matrix.reindex(index=list(STAGE_ORDER), columns=list(STAGE_ORDER), fill_value=0)
+    matrix = matrix.loc[matrix.sum(axis=1) > 0]
+    matrix.index.name, matrix.columns.name = "stage_before", "stage_after"
+    return matrix.div(matrix.sum(axis=1), axis=0) if normalize else matrix
+
+
+# --- time to the next purchase ---------------------------------------------------------
+
+
+def time_to_next_order(
+    lines: pd.DataFrame, *, cutoff: str | pd.Timestamp | None = None, item_col: str | None = None
+) -> pd.DataFrame:
+    """Days from each order to the same customer's next order, censored at the cut-off.
+
+    An order with no later order by ``cutoff`` is *censored*: we only know the
+    wait is longer than ``cutoff - order_date`` (right censoring, Kaplan &
+    Meier 1958). Orders after the cut-off are left out.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        ``orders`` or :func:`xsell_lab.sales_lines`: ``customer_id``,
+        ``order_id``, ``order_date`` (and ``item_col``).
+    cutoff : str or Timestamp, optional
+        End of observation (inclusive). Default: the latest order date.
+    item_col : str, optional
+        E.g. ``"category"``: one row per order *and* item it holds, with the
+        item in a column ``trigger``, to compare waits by what was bought.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``order_id``, ``order_date``, [``trigger``],
+        ``duration_days`` (float, >= 0), ``observed`` (True: the next order
+        came; False: censored).
+    """
+    columns = [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE]
+    _require(lines, columns + ([item_col] if item_col else []), _table_name(lines))
+    cut = _order_cutoff(lines, cutoff)
+    orders = lines.loc[lines[s.ORDER_DATE] < cut + pd.Timedelta(days=1), columns].drop_duplicates()
+    orders = orders.sort_values([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID], kind="stable")
+    following = orders.groupby(s.CUSTOMER_ID)[s.ORDER_DATE].shift(-1)
+    end = following.fillna(cut)
+    orders = orders.assign(**{DURATION: (end - orders[s.ORDER_DATE]) / pd.Timedelta(days=1), OBSERVED: following.notna()})
+    if item_col:
+        items = lines[[s.ORDER_ID, item_col]].drop_duplicates().rename(columns={item_col: "trigger"})
+        orders = orders.merge(items, on=s.ORDER_ID)[[*columns, "trigger", DURATION, OBSERVED]]
+    return orders.reset_index(drop=True)
+
+
+def time_to_category(
+    lines: pd.DataFrame,
+    trigger: object,
+    target: object,
+    *,
+    cutoff: str | pd.Timestamp | None = None,
+    item_col: str = s.CATEGORY,
+) -> pd.DataFrame:
+    """Days from a customer's first ``trigger`` purchase to their first later ``target`` purchase.
+
+    Counted once per customer, from the first order holding ``trigger``; only
+    orders on a later day count (the same basket is the attach rate's
+    business). Customers who have not bought ``target`` by the cut-off are
+    censored at ``cutoff - trigger date``.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`: ``customer_id``, ``order_date``, ``item_col``.
+    trigger, target : object
+        Values of ``item_col``, e.g. ``"printer"`` and ``"ink"``.
+    cutoff : str or Timestamp, optional
+        End of observation (inclusive). Default: the latest order date.
+    item_col : str
+        ``"category"`` or ``"product_id"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``trigger_date``, ``duration_days``, ``observed``;
+        one row per customer who bought ``trigger``.
+    """
+    waits = _pair_waits(lines, cutoff, item_col, triggers=[trigger], targets=[target])
+    waits = waits.loc[waits["target"] == target] if len(waits) else waits
+    return waits[[s.CUSTOMER_ID, "trigger_date", DURATION, OBSERVED]].reset_index(drop=True)
+
+
+def kaplan_meier(
+    durations: pd.DataFrame,
+    *,
+    duration_col: str = DURATION,
+    event_col: str = OBSERVED,
+    by: str | Sequence[str] | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """The Kaplan-Meier estimate of the share still waiting after t days.
+
+    ::
+
+        S(t) = prod over event times t_i <= t of (1 - d_i / n_i)
+
+    with ``d_i`` events at ``t_i`` and ``n_i`` still at risk just before
+    (Kaplan & Meier 1958, "Nonparametric estimation from incomplete
+    observations", *JASA* 53(282), eq. 2). Censored cases count as at risk up
+    to and including their time. Standard error by Greenwood's formula
+    ``se = S sqrt(sum d_i / (n_i (n_i - d_i)))`` (Greenwood 1926); the
+    interval uses the log(-log) transform (Kalbfleisch & Prentice 2002, *The
+    Statistical Analysis of Failure Time Data*, 2nd ed., eq. 1.10), which
+    keeps it inside [0, 1].
+
+    Parameters
+    ----------
+    durations : pandas.DataFrame
+        One row per case, e.g. from :func:`time_to_next_order` or
+        :func:`time_to_category`.
+    duration_col, event_col : str
+        Time (>= 0) and event flag (True = happened, False = censored).
+    by : str or list of str, optional
+        One curve per group.
+    confidence : float
+        Level of the pointwise interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        [group columns], ``time`` (each distinct time), ``at_risk``,
+        ``events``, ``censored``, ``survival``, ``se``, ``ci_low``, ``ci_high``.
+
+    Raises
+    ------
+    DataValidationError
+        Missing columns, or empty or negative durations.
+    """
+    keys = _as_list(by)
+    _require(durations, [duration_col, event_col, *keys], "durations")
+    _check_durations(durations, duration_col)
+    if not keys:
+        return _km_curve(durations[duration_col], durations[event_col].astype(bool), confidence)
+    curves = [
+        _km_curve(group[duration_col], group[event_col].astype(bool), confidence).assign(**dict(zip(keys, key if isinstance(key, tuple) else (key,))))
+        for key, group in durations.groupby(keys, sort=True)
+    ]
+    return pd.concat(curves, ignore_index=True)[[*keys, *KAPLAN_MEIER_COLUMNS]]
+
+
+def median_time(curve: pd.DataFrame) -> float:
+    """The median wait: the first time at which the Kaplan-Meier curve is at or below 0.5.
+
+    NaN when the curve never gets there (fewer than half ever have the event
+    within the observed time).
+    """
+    below = curve.loc[curve["survival"] <= 0.5 + 1e-12, "time"]
+    return float(below.iloc[0]) if len(below) else float("nan")
+
+
+def share_within(curve: pd.DataFrame, days: float) -> float:
+    """``1 - S(days)``: the share expected to have the event within ``days``, censoring accounted for."""
+    before = curve.loc[curve["time"] <= days, "survival"]
+    return float(1 - before.iloc[-1]) if len(before) else 0.0
+
+
+def best_moment(
+    lines: pd.DataFrame,
+    *,
+    pairs: Sequence[tuple[object, object]] | None = None,
+    within_days: int = 30,
+    cutoff: str | pd.Timestamp | None = None,
+    item_col: str = s.CATEGORY,
+    min_customers: int = 30,
+) -> pd.DataFrame:
+    """When to offer B after A: how often B follows A, and how soon.
+
+    For each pair (trigger A, target B), from each customer's first purchase
+    of A (see :func:`time_to_category`): the lag quartiles among customers who
+    bought B later (the offer window), and the Kaplan-Meier share who buy B
+    within ``within_days`` (censoring accounted for). The next-order view is
+    added: of the orders holding A that were followed by another order, the
+    share whose very next order held B (Li, Sun & Wilcox 2005, "Cross-selling
+    sequentially ordered products", *Journal of Marketing Research* 42(2),
+    on products bought in a natural order).
+
+    The lag quartiles are among buyers by the cut-off, so long lags of recent
+    triggers are not seen yet: read them as "typically", not as a law.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`: ``customer_id``, ``order_id``, ``order_date``, ``item_col``.
+    pairs : sequence of (trigger, target), optional
+        Pairs to report; default every pair with at least ``min_customers``
+        trigger customers and one later target purchase.
+    within_days : int
+        N of "share within N days".
+    cutoff : str or Timestamp, optional
+        End of observation (inclusive). Default: the latest order date.
+    item_col : str
+        ``"category"`` or ``"product_id"``.
+    min_customers : int
+        Smallest number of trigger customers for a default pair.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`BEST_MOMENT_COLUMNS`: ``trigger``, ``target``,
+        ``trigger_customers``, ``bought_later``, ``median_lag_days``,
+        ``lag_p25_days``, ``lag_p75_days``, ``within_days``, ``share_within``,
+        ``next_orders`` (trigger orders followed by an order),
+        ``next_order_probability``; in the order of ``pairs``, or by
+        ``share_within`` (highest first).
+    """
+    triggers = targets = None
+    if pairs is not None:
+        triggers, targets = [p[0] for p in pairs], [p[1] for p in pairs]
+    waits = _pair_waits(lines, cutoff, item_col, triggers=triggers, targets=targets)
+    if pairs is None:
+        counts = waits.groupby(["trigger", "target"]).agg(n=(s.CUSTOMER_ID, "size"), later=(OBSERVED, "sum"))
+        keep = counts[(counts["n"] >= min_customers) & (counts["later"] > 0)].index
+        wanted = [(a, b) for a, b in keep if a != b]
+    else:
+        wanted = list(pairs)
+    next_orders, next_holds = _next_order_counts(lines, cutoff, item_col)
+    groups = dict(iter(waits.groupby(["trigger", "target"], sort=False)))
+    rows = [
+        _moment_row(groups.get((a, b), waits.iloc[:0]), a, b, within_days, next_orders.get(a, 0), next_holds.get((a, b), 0))
+        for a, b in wanted
+    ]
+    table = pd.DataFrame(rows, columns=BEST_MOMENT_COLUMNS)
+    if pairs is None:
+        table = table.sort_values(["share_within", "trigger", "target"], ascending=[False, True, True], kind="stable")
+    return table.reset_index(drop=True)
+
+
+def _moment_row(pair: pd.DataFrame, trigger, target, within_days: int, next_orders: int, next_holds: int) -> dict:
+    lags = pair.loc[pair[OBSERVED], DURATION].to_numpy()
+    p25, median, p75 = np.quantile(lags, [0.25, 0.5, 0.75]) if lags.size else (np.nan,) * 3
+    return {
+        "trigger": trigger,
+        "target": target,
+        "trigger_customers": len(pair),
+        "bought_later": int(lags.size),
+        "median_lag_days": median,
+        "lag_p25_days": p25,
+        "lag_p75_days": p75,
+        "within_days": within_days,
+        "share_within": share_within(_km_curve(pair[DURATION], pair[OBSERVED], 0.95), within_days) if len(pair) else np.nan,
+        "next_orders": int(next_orders),
+        "next_order_probability": next_holds / next_orders if next_orders else np.nan,
+    }
+
+
+def _pair_waits(lines, cutoff, item_col, *, triggers=None, targets=None) -> pd.DataFrame:
+    """Per customer, trigger and target: first trigger date, wait to the first later target (censored)."""
+    _require(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_col], _table_name(lines))
+    cut = _order_cutoff(lines, cutoff)
+    bought = lines.loc[lines[s.ORDER_DATE] < cut + pd.Timedelta(days=1), [s.CUSTOMER_ID, item_col, s.ORDER_DATE]].drop_duplicates()
+    bought = bought.rename(columns={item_col: "item"})
+    first = bought.groupby([s.CUSTOMER_ID, "item"], as_index=False)[s.ORDER_DATE].min()
+    first = first.rename(columns={"item": "trigger", s.ORDER_DATE: "trigger_date"})
+    if triggers is not None:
+        first = first[first["trigger"].isin(triggers)]
+    later = bought if targets is None else bought[bought["item"].isin(targets)]
+    joined = first.merge(later.rename(columns={"item": "target"}), on=s.CUSTOMER_ID)
+    joined = joined[joined[s.ORDER_DATE] > joined["trigger_date"]]
+    first_later = joined.groupby([s.CUSTOMER_ID, "trigger", "target"], as_index=False)[s.ORDER_DATE].min()
+    all_targets = later["item"].unique()
+    grid = first.merge(pd.DataFrame({"target": all_targets}), how="cross")
+    grid = grid.merge(first_later, on=[s.CUSTOMER_ID, "trigger", "target"], how="left")
+    end = grid[s.ORDER_DATE].fillna(cut)
+    return grid.assign(**{DURATION: (end - grid["trigger_date"]) / pd.Timedelta(days=1), OBSERVED: grid[s.ORDER_DATE].notna()})
+
+
+def _next_order_counts(lines, cutoff, item_col) -> tuple[pd.Series, pd.Series]:
+    """Orders holding each item that were followed by another order, and how many of those next orders held each item."""
+    waits = time_to_next_order(lines, cutoff=cutoff, item_col=item_col)
+    orders = waits.drop_duplicates(s.ORDER_ID).sort_values([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID], kind="stable")
+    next_of = pd.Series(orders.groupby(s.CUSTOMER_ID)[s.ORDER_ID].shift(-1).to_numpy(), index=orders[s.ORDER_ID])
+    followed = waits.loc[waits[OBSERVED], [s.ORDER_ID, "trigger"]]
+    followed = followed.assign(next_order=followed[s.ORDER_ID].map(next_of))
+    items = lines[[s.ORDER_ID, item_col]].drop_duplicates().rename(columns={s.ORDER_ID: "next_order", item_col: "target"})
+    holds = followed.merge(items, on="next_order").groupby(["trigger", "target"]).size()
+    return followed.groupby("trigger").size(), holds
+
+
+def _km_curve(duration: pd.Series, observed: pd.Series, confidence: float) -> pd.DataFrame:
+    times, position, total = np.unique(duration.to_numpy(dtype="float64"), return_inverse=True, return_counts=True)
+    events = np.bincount(position, weights=observed.to_numpy(dtype=bool), minlength=times.size).astype("int64")
+    at_risk = total[::-1].cumsum()[::-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        survival = np.cumprod(1 - events / at_risk)
+        greenwood = np.cumsum(np.where(events > 0, events / (at_risk * (at_risk - events)), 0.0))
+        se = np.where(survival > 0, survival * np.sqrt(greenwood), 0.0)
+        z = stats.norm.ppf(0.5 + confidence / 2)
+        log_survival = np.log(survival)
+        spread = z * np.sqrt(greenwood) / np.abs(log_survival)
+        low = np.where((survival > 0) & (survival < 1), survival ** np.exp(spread), np.nan)
+        high = np.where((survival > 0) & (survival < 1), survival ** np.exp(-spread), np.nan)
+    return pd.DataFrame({
+        "time": times, "at_risk": at_risk, "events": events, "censored": total - events,
+        "survival": survival, "se": se, "ci_low": low, "ci_high": high,
+    })
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _check_durations(durations: pd.DataFrame, duration_col: str) -> None:
+    values = durations[duration_col]
+    bad = values.isna() | (values < 0)
+    if bad.any():
+        example = values[bad].iloc[0]
+        raise DataValidationError([
+            Problem("durations", duration_col, "are empty or negative", int(bad.sum()), f"{example} (row {int(np.flatnonzero(bad.to_numpy())[0]) + 1})",
+                    hint="A wait cannot end before it starts: check the dates and the cut-off")
+        ])
+
+
+def _order_cutoff(lines: pd.DataFrame, cutoff) -> pd.Timestamp:
+    if cutoff is not None:
+        return pd.Timestamp(cutoff).normalize()
+    if lines.empty:
+        raise ValueError(f"table '{_table_name(lines)}' is empty: no orders to measure waits from.")
+    return lines[s.ORDER_DATE].max().normalize()
+
+
+def _as_list(by) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _table_name(frame: pd.DataFrame) -> str:
+    return "sales_lines" if s.PRODUCT_ID in frame.columns else s.ORDERS
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
+    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
+    if missing:
+        found = ", ".join(map(str, frame.columns[:12])) + (" ..." if frame.shape[1] > 12 else "")
+        raise DataValidationError(
+            [Problem(table, column, "missing: the column is required", len(frame), hint=f"Columns found: {found}") for column in missing]
+        )
