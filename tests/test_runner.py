@@ -106,3 +106,21 @@ def test_bad_parameter_fails_before_running(tmp_path):
     with pytest.raises(runner.ParameterError):
         runner.execute_notebook(NOTEBOOK, tmp_path, {"top_n": "many"}, progress=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_parameters_cell_is_parsed_without_running_it(tmp_path):
+    cell = nbformat.v4.new_code_cell(
+        'mapping_path: str = ""  # YAML mapping ("" = canonical names already)\n'
+        "ratio = 0.5  # an unannotated literal\n"
+        "import os  # not a parameter\n"
+        'label: str = "a # b"  # the # inside the string is not the comment'
+    )
+    cell.metadata["tags"] = ["parameters"]
+    notebook = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), notebook)
+    declared = runner.notebook_parameters(notebook).set_index("name")
+    assert list(declared.index) == ["mapping_path", "ratio", "label"]
+    assert declared.loc["mapping_path", "help"] == 'YAML mapping ("" = canonical names already)'
+    assert declared.loc["ratio", "type"] == "float"
+    assert declared.loc["label", "default"] == '"a # b"'
+    assert declared.loc["label", "help"] == "the # inside the string is not the comment"

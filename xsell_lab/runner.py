@@ -2,7 +2,7 @@
 
 A notebook declares its parameters in one cell tagged ``parameters``, one
 literal per line, ``name: type = value  # comment``. :func:`notebook_parameters`
-reads that cell (with papermill's ``inspect_notebook``), :func:`validate_parameters`
+reads that cell without running it, :func:`validate_parameters`
 checks and converts the values a user passes against it, and
 :func:`execute_notebook` runs the notebook into a report folder.
 
@@ -25,16 +25,20 @@ Run ``python -m xsell_lab.runner --out reports`` to execute every notebook in
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import datetime as dt
+import io
 import os
 import re
 import sys
 import tempfile
 import time
+import tokenize
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import papermill
 
@@ -92,6 +96,10 @@ def discover_notebooks(folder: str | os.PathLike | None = None) -> list[Path]:
 def notebook_parameters(notebook: str | os.PathLike) -> pd.DataFrame:
     """The parameters a notebook declares in its ``parameters`` cell.
 
+    The cell is parsed with :mod:`ast` and :mod:`tokenize` (nothing is
+    executed). papermill's ``inspect_notebook`` is not used: its line regex
+    drops parameters whose comment holds an ``=`` (``# ("" = no mapping)``).
+
     Parameters
     ----------
     notebook : str or path-like
@@ -101,18 +109,46 @@ def notebook_parameters(notebook: str | os.PathLike) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per parameter, columns :data:`PARAMETER_COLUMNS`: ``name``,
-        ``type`` (the annotation, e.g. ``"str"``; ``"None"`` when absent),
-        ``default`` (the literal as written), ``help`` (the trailing comment).
+        ``type`` (the annotation, e.g. ``"str"``; for an unannotated literal
+        its Python type; ``"None"`` when unknown), ``default`` (the value as
+        written), ``help`` (the comment at the end of its line).
     """
     path = Path(notebook)
     if not path.is_file():
         raise FileNotFoundError(f"Notebook '{path}' does not exist.")
-    found = papermill.inspect_notebook(str(path))
-    rows = [
-        {"name": p["name"], "type": p["inferred_type_name"], "default": p["default"], "help": p["help"]}
-        for p in found.values()
-    ]
+    cells = [c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        return pd.DataFrame(columns=PARAMETER_COLUMNS)
+    source = cells[0].source
+    comments = {
+        token.start[0]: token.string.lstrip("#").strip()
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    }
+    rows = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            name, type_name = node.target.id, ast.unparse(node.annotation)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, type_name = node.targets[0].id, _literal_type(node.value)
+        else:
+            continue
+        rows.append(
+            {
+                "name": name,
+                "type": type_name,
+                "default": ast.get_source_segment(source, node.value),
+                "help": comments.get(node.end_lineno, ""),
+            }
+        )
     return pd.DataFrame(rows, columns=PARAMETER_COLUMNS)
+
+
+def _literal_type(value: ast.expr) -> str:
+    try:
+        return type(ast.literal_eval(value)).__name__
+    except ValueError:
+        return "None"
 
 
 def describe_parameters(parameters: pd.DataFrame) -> str:

@@ -8,6 +8,7 @@ the notebook's ``parameters`` cell holds the defaults of the others.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import re
@@ -76,11 +77,11 @@ def data_fingerprint(path: str | os.PathLike | None) -> str:
 
 
 def _literal(text: str) -> object:
-    """A parameter default as written (``"../data"`` -> ``../data``), without evaluating it."""
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
-        return text[1:-1]
-    return text
+    """A parameter default as written (``"../data"`` -> ``../data``), read with ``ast.literal_eval`` (never run)."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
 
 
 def read_provenance(executed: str | os.PathLike) -> Provenance:
