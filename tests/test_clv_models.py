@@ -100,6 +100,7 @@ def test_p_alive_is_one_without_repeats_and_falls_with_silence(cdnow_bgnbd):
     assert p_alive.iloc[1] > p_alive.iloc[2]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_bgnbd_and_gamma_gamma_recover_planted_parameters(seed):
     truth = {"r": 0.6, "alpha": 8.0, "a": 0.8, "b": 3.0, "p": 5.0, "q": 4.0, "gamma": 12.0}
