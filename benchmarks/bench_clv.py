@@ -10,6 +10,9 @@
 
 Timings are taken without tracing; peak memory (tracemalloc, NumPy and
 pandas buffers included) is measured in a second, traced run of each step.
+Progress goes to stderr; the Markdown tables (steps, estimates) and the
+machine go to stdout and to ``benchmarks/results/clv.json``. The exit status
+is 1 when the two fitters disagree at four significant figures.
 
 Run from the repository root::
 
@@ -20,9 +23,15 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
+import os
+import platform
+import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,6 +39,7 @@ import pandas as pd
 from xsell_lab.clv import BetaGeoModel, GammaGammaModel, rfm_summary
 from xsell_lab.synth import simulate_repeat_purchases
 
+RESULTS = Path(__file__).resolve().parent / "results" / "clv.json"
 PLANTED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "p": 6.25, "q": 3.74, "gamma": 15.44}
 
 
@@ -45,8 +55,8 @@ def measure(label: str, step: Callable[[], object]) -> tuple[object, dict]:
     result = step()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"  {label:<48} {seconds:8.2f} s  {peak / 2**20:8.0f} MiB", flush=True)
-    return result, {"step": label, "seconds": round(seconds, 2), "peak_mib": round(peak / 2**20)}
+    _progress(f"  {label:<48} {seconds:8.2f} s  {peak / 2**20:8.0f} MiB")
+    return result, {"step": label, "seconds": round(seconds, 2), "peak_MiB": round(peak / 2**20)}
 
 
 def simulated_rfm(n_customers: int, seed: int) -> pd.DataFrame:
@@ -80,10 +90,10 @@ def purchase_lines(n_lines: int, seed: int) -> pd.DataFrame:
 def bench_models(n_customers: int, seed: int) -> list[dict]:
     import lifetimes
 
-    print(f"Simulating {n_customers:,} customers ...", flush=True)
+    _progress(f"Simulating {n_customers:,} customers ...")
     rfm = simulated_rfm(n_customers, seed)
     repeat = rfm[rfm["frequency"] > 0]
-    print(f"  {len(repeat):,} repeat buyers; fitting (time, then traced memory):", flush=True)
+    _progress(f"  {len(repeat):,} repeat buyers; fitting (time, then traced memory):")
     ours_bg, row_bg = measure("xsell_lab BetaGeoModel.fit", lambda: BetaGeoModel().fit(rfm))
     ours_gg, row_gg = measure("xsell_lab GammaGammaModel.fit", lambda: GammaGammaModel().fit(rfm))
     ref_bg, ref_row_bg = measure(
@@ -103,20 +113,21 @@ def bench_models(n_customers: int, seed: int) -> list[dict]:
     estimates["same_to_4_sf"] = [
         f"{a:.3e}" == f"{b:.3e}" for a, b in zip(estimates["xsell_lab"], estimates["lifetimes"])
     ]
-    print(estimates.to_string(float_format=lambda v: f"{v:.5g}"))
     speedup = (ref_row_bg["seconds"] + ref_row_gg["seconds"]) / (row_bg["seconds"] + row_gg["seconds"])
-    print(f"  speed-up BG/NBD + Gamma-Gamma: {speedup:.1f}x", flush=True)
-    return [row_bg, row_gg, ref_row_bg, ref_row_gg]
+    _progress(f"  speed-up BG/NBD + Gamma-Gamma: {speedup:.1f}x")
+    return [row_bg, row_gg, ref_row_bg, ref_row_gg], estimates.rename_axis("parameter").reset_index()
 
 
 def bench_rfm(n_lines: int, seed: int) -> list[dict]:
     from lifetimes.utils import summary_data_from_transaction_data
 
-    print(f"Generating {n_lines:,} purchase lines ...", flush=True)
+    _progress(f"Generating {n_lines:,} purchase lines ...")
     lines = purchase_lines(n_lines, seed)
     rfm, row = measure(f"xsell_lab rfm_summary, {n_lines:,} lines", lambda: rfm_summary(lines, "2025-12-31"))
-    print(f"  {len(rfm):,} customers", flush=True)
-    head = lines.iloc[: min(n_lines, 1_000_000)]
+    _progress(f"  {len(rfm):,} customers")
+    if n_lines <= 1_000_000:
+        return [row]
+    head = lines.iloc[:1_000_000]
     _, ours_head = measure(f"xsell_lab rfm_summary, {len(head):,} lines", lambda: rfm_summary(head, "2025-12-31"))
     _, ref_head = measure(
         f"lifetimes summary_data..., {len(head):,} lines",
@@ -135,12 +146,45 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--part", choices=["all", "models", "rfm"], default="all")
     args = parser.parse_args()
-    rows = []
+    steps, estimates = [], pd.DataFrame()
     if args.part in ("all", "models"):
-        rows += bench_models(args.customers, args.seed)
+        model_steps, estimates = bench_models(args.customers, args.seed)
+        steps += model_steps
     if args.part in ("all", "rfm"):
-        rows += bench_rfm(args.lines, args.seed)
-    print("\n" + pd.DataFrame(rows).to_string(index=False))
+        steps += bench_rfm(args.lines, args.seed)
+    machine = _machine()
+    print(f"Machine: {machine}\n")
+    print(_markdown(pd.DataFrame(steps)))
+    if len(estimates):
+        print("\n" + _markdown(estimates))
+    _write({"machine": machine, "arguments": vars(args), "steps": steps, "estimates": estimates.to_dict("records")})
+    if len(estimates) and not estimates["same_to_4_sf"].all():
+        sys.exit(1)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _machine() -> str:
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    return f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}, load average {load}"
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    def cell(value: object) -> str:
+        return f"{value:.5g}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * table.shape[1]]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def _write(result: dict) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=RESULTS.parent, suffix=".tmp", delete=False) as handle:
+        json.dump(result, handle, indent=1, default=str)
+    os.replace(handle.name, RESULTS)
 
 
 if __name__ == "__main__":
