@@ -32,6 +32,8 @@ _BYTES_PER_ENTRY = 16
 _BYTES_PER_ITEMSET = 400
 #: Pairs are counted with one bincount over ``n_cols**2`` bins up to this size (128 MB), else a sparse product.
 _MAX_PAIR_BINS = 2**24
+#: Keys counted per bincount call in :func:`_pair_counts` (32 MB of int64).
+_KEYS_PER_CHUNK = 2**22
 #: Projections with at most this many cells (basket x item) are handled as dense arrays (4 MB in float32).
 _DENSE_CELLS = 2**20
 
@@ -139,19 +141,24 @@ def _frequent_pairs(matrix: sp.csr_array | np.ndarray, min_count: int) -> tuple[
 def _pair_counts(matrix: sp.csr_array) -> np.ndarray:
     """Flat ``n_cols x n_cols`` counts of column pairs ``b < c`` sharing a row.
 
-    Rows have sorted column indices, so entry ``p`` and entry ``p + d`` of the
-    same row form the pair ``(indices[p], indices[p + d])`` with the first
-    column smaller. One ``bincount`` per distance ``d`` counts them all.
+    Rows are grouped by their number of entries ``k``; a group is then a
+    dense ``rows x k`` block of sorted column indices, whose ``k (k - 1) / 2``
+    column pairs become keys ``b * n_cols + c`` counted by one ``bincount``
+    (in chunks of at most ``_KEYS_PER_CHUNK`` keys).
     """
-    n_cols, indptr, indices = matrix.shape[1], matrix.indptr, matrix.indices
-    later = (np.repeat(indptr[1:], np.diff(indptr)) - np.arange(len(indices)) - 1).astype(np.int32)
-    key_base = indices.astype(np.int64) * n_cols
+    n_cols = matrix.shape[1]
+    sizes = np.diff(matrix.indptr)
+    by_size = np.argsort(sizes, kind="stable")
+    sorted_sizes = sizes[by_size]
     counts = np.zeros(n_cols * n_cols, dtype=np.int64)
-    entries, distance = np.flatnonzero(later >= 1), 1
-    while len(entries):
-        counts += np.bincount(key_base[entries] + indices[entries + distance], minlength=n_cols * n_cols)
-        distance += 1
-        entries = entries[later[entries] >= distance]
+    for size in np.unique(sorted_sizes[sorted_sizes >= 2]).tolist():
+        rows = by_size[np.searchsorted(sorted_sizes, size) : np.searchsorted(sorted_sizes, size, side="right")]
+        block = matrix.indices[matrix.indptr[rows][:, None] + np.arange(size)].astype(np.int64)
+        first, second = np.triu_indices(size, 1)
+        step = max(1, _KEYS_PER_CHUNK // len(first))
+        for start in range(0, len(rows), step):
+            part = block[start : start + step]
+            counts += np.bincount((part[:, first] * n_cols + part[:, second]).ravel(), minlength=n_cols * n_cols)
     return counts
 
 
