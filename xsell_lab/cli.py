@@ -28,7 +28,7 @@ import yaml
 from xsell_lab.report.batch import Job, column_values, report_stem, run_jobs, write_index
 from xsell_lab.report.document import PAPER_SIZES
 from xsell_lab.report.pdf import RENDERERS
-from xsell_lab.report.provenance import _headline
+from xsell_lab.report.provenance import notebook_headline
 from xsell_lab.report.render import new_pseudonym_key
 from xsell_lab.runner import (
     ParameterError,
@@ -113,7 +113,7 @@ def list_notebooks(folder: Path | None) -> str:
     """The text of ``xsell-lab list``."""
     blocks = []
     for notebook in discover_notebooks(folder):
-        title, _, question = _headline(nbformat.read(notebook, as_version=4))
+        title, _, question = notebook_headline(nbformat.read(notebook, as_version=4))
         blocks.append(
             f"{notebook.stem}\n  {title}" + (f"\n  Question: {question}" if question else "")
             + "\n  Parameters:\n" + textwrap.indent(describe_parameters(notebook_parameters(notebook)), "  ")
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     results = run_jobs(jobs, workers=getattr(args, "jobs", None) or (1 if len(jobs) == 1 else None))
     if getattr(args, "by", None):
         first = jobs[0]
-        title, _, _ = _headline(nbformat.read(first.notebook, as_version=4))
+        title, _, _ = notebook_headline(nbformat.read(first.notebook, as_version=4))
         index = write_index(
             results, args.out, f"{first.notebook.stem}--by-{args.by}--index", title=f"{title}: one report per {args.by}",
             data_path=_data_folder(first.notebook, dict(first.parameters)), force=args.force, renderer=args.renderer,

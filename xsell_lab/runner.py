@@ -18,13 +18,12 @@ Safety rules
 * An existing report is never overwritten silently: without ``force`` the next
   free versioned name (``name.v2.ipynb``, ``name.v3.ipynb``, ...) is used.
 
-Run ``python -m xsell_lab.runner --out reports`` to execute every notebook in
-``notebooks/``.
+``python -m xsell_lab.runner --out reports`` executes every notebook in
+``notebooks/`` (the same as ``xsell-lab run --all --out reports``).
 """
 
 from __future__ import annotations
 
-import argparse
 import ast
 import contextlib
 import datetime as dt
@@ -33,7 +32,6 @@ import os
 import re
 import sys
 import tempfile
-import time
 import tokenize
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -384,48 +382,11 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
-def run_all(
-    notebooks: list[Path], out_dir: str | os.PathLike, *, force: bool = False, progress: bool = True
-) -> pd.DataFrame:
-    """Execute notebooks one after the other, continuing past failures.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per notebook: ``notebook``, ``output`` (path or empty),
-        ``seconds``, ``error`` (empty when it ran).
-    """
-    rows = []
-    for notebook in notebooks:
-        started = time.perf_counter()
-        try:
-            output, error = execute_notebook(notebook, out_dir, force=force, progress=progress), ""
-        except (NotebookExecutionError, ParameterError) as failure:
-            output, error = None, str(failure)
-        rows.append(
-            {"notebook": notebook.name, "output": output, "seconds": time.perf_counter() - started, "error": error}
-        )
-    return pd.DataFrame(rows, columns=["notebook", "output", "seconds", "error"])
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Command line: execute every notebook of a folder into a report folder."""
-    parser = argparse.ArgumentParser(prog="python -m xsell_lab.runner", description=__doc__.splitlines()[0])
-    parser.add_argument("--notebooks", default=None, help="folder of notebooks (default: notebooks/)")
-    parser.add_argument("--out", default="reports", help="report folder (default: reports)")
-    parser.add_argument("--force", action="store_true", help="replace existing reports instead of versioning")
-    args = parser.parse_args(argv)
-    notebooks = discover_notebooks(args.notebooks)
-    if not notebooks:
-        print(f"No notebooks found in {args.notebooks or repo_root() / 'notebooks'}.")
-        return 0
-    results = run_all(notebooks, args.out, force=args.force)
-    for row in results.itertuples(index=False):
-        status = f"-> {row.output}" if row.output is not None else f"FAILED\n{row.error}"
-        print(f"{row.notebook} ({row.seconds:.1f} s) {status}")
-    failed = int((results["error"] != "").sum())
-    print(f"Executed notebooks are in {Path(args.out).resolve()}; {failed} failed.")
-    return 1 if failed else 0
+    """``python -m xsell_lab.runner [--out DIR] [--force]``: ``xsell-lab run --all`` (every notebook, no PDF)."""
+    from xsell_lab.cli import main as cli_main  # the command line lives in cli; cli imports this module
+
+    return cli_main(["run", "--all", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

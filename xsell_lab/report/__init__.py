@@ -1,9 +1,42 @@
 """Reports: executed notebooks rendered as business-ready PDFs.
 
-``render_pdf`` turns an executed notebook into a PDF (title page, contents,
-code hidden, customer ids pseudonymised); :mod:`~xsell_lab.report.batch` makes
-one PDF per value of a column. See :mod:`~xsell_lab.report.privacy` for how
-ids are hidden and :mod:`~xsell_lab.report.document` for what a PDF leaves out.
+Commands
+--------
+``xsell-lab report NOTEBOOK [-p NAME VALUE ...] [--pdf]`` runs a notebook with
+papermill and prints it to PDF; ``--by COLUMN`` makes one PDF per value plus an
+index; ``make reports`` runs ``xsell-lab report --all --force``. See
+:mod:`xsell_lab.cli`.
+
+What a PDF contains
+-------------------
+A title page (title and business question from the notebook's first cell,
+the parameters used, data source and its fingerprint, date, version, whether
+customer ids are pseudonymised), a table of contents of the ``##`` headings
+(with page numbers under WeasyPrint), then prose, tables and figures. Code,
+prompts, warnings (stderr), plot-object reprs, the parameters cell, empty
+sections and cells tagged ``report-skip`` are left out
+(:mod:`~xsell_lab.report.document`).
+
+For notebook authors
+--------------------
+* Tag learner-only cells (an exercise and its check) ``report-skip``.
+* Label charts that show customer ids with
+  :func:`~xsell_lab.report.privacy.display_ids`: the report command runs the
+  kernel with ``XSELL_LAB_SHOW_IDS=0`` and a per-run key, and the function then
+  returns the same pseudonyms the PDF's tables get. Ids in tables and printed
+  text are replaced automatically (every whole word equal to a ``customer_id``
+  of the notebook's ``data_path``); ``--show-ids`` keeps real ids.
+* Print sentences with ``print``: they become call-outs in the body font;
+  aligned text (two spaces in a row) stays monospaced.
+* Give Styler tables a fixed ``set_uuid(...)`` so nbval sees identical HTML.
+
+Renderers
+---------
+WeasyPrint first (pure Python over Pango: present on Debian/Ubuntu; macOS
+``brew install pango``; conda-forge's ``weasyprint`` brings it), then a local
+Chrome/Chromium in headless mode (``--print-to-pdf``) when WeasyPrint cannot
+load. The command prints which renderer made each PDF; ``--renderer`` forces
+one. No LaTeX, no network.
 """
 
 from xsell_lab.report.pdf import RENDERERS, RendererUnavailable, html_to_pdf

@@ -105,7 +105,7 @@ def read_provenance(executed: str | os.PathLike) -> Provenance:
             "given": declared["name"].isin(list(given)),
         }
     )
-    title, number, question = _headline(notebook)
+    title, number, question = notebook_headline(notebook)
     data_label = str(given.get("data_path", _default(declared, "data_path"))) if "data_path" in set(declared["name"]) else ""
     data_path = (source.parent / data_label).resolve() if data_label else None
     return Provenance(title, number, question, parameters, data_path, data_label, data_fingerprint(data_path))
@@ -115,7 +115,8 @@ def _default(declared: pd.DataFrame, name: str) -> object:
     return _literal(declared.set_index("name").loc[name, "default"])
 
 
-def _headline(notebook: nbformat.NotebookNode) -> tuple[str, str, str]:
+def notebook_headline(notebook: nbformat.NotebookNode) -> tuple[str, str, str]:
+    """Title, number and business question from the first ``# NN · Title`` markdown cell."""
     for cell in notebook.cells:
         if cell.cell_type != "markdown":
             continue
