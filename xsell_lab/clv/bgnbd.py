@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from xsell_lab.clv._mle import ConvergenceError, check_fitted, covariance, dot, maximise, summary_frame
+from xsell_lab.clv._mle import check_fitted, covariance, dot, maximise, summary_frame
 from xsell_lab.clv.rfm import validate_rfm
 
 PARAM_NAMES = ["r", "alpha", "a", "b"]
@@ -266,4 +266,4 @@ def _p_alive(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarr
     return expit(-log_c)
 
 
-__all__ = ["BetaGeoModel", "ConvergenceError", "PARAM_NAMES"]
+__all__ = ["BetaGeoModel", "PARAM_NAMES"]
