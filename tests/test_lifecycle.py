@@ -327,3 +327,25 @@ def test_best_moment_on_the_company_is_consistent_with_kaplan_meier(bundled_comp
     default = lc.best_moment(lines)
     assert ("printer", "ink") in set(zip(default["trigger"], default["target"]))
     assert default["share_within"].is_monotonic_decreasing
+
+
+# --- plots ------------------------------------------------------------------------------------
+
+
+def test_plots_draw_on_the_given_axes(tiny):
+    import matplotlib.pyplot as plt
+
+    from xsell_lab.plots import lifecycle as plots
+
+    before, after = _stages(tiny, as_of="2024-01-02").reset_index(), _stages(tiny, as_of="2024-06-30").reset_index()
+    curve = lc.kaplan_meier(pd.DataFrame({"duration_days": [1, 2, 3], "observed": [True, False, True], "g": ["a", "a", "b"]}), by="g")
+    fig, axes = plt.subplots(1, 4)
+    try:
+        assert plots.plot_funnel(lc.stage_funnel(after), ax=axes[0]) is axes[0]
+        assert len(axes[0].patches) == len(s.LIFECYCLE_STAGES)
+        assert plots.plot_stage_distribution(lc.stage_distribution(after, by=s.SEGMENT), s.SEGMENT, ax=axes[1]) is axes[1]
+        assert plots.plot_transition_heatmap(lc.stage_transitions(before, after), ax=axes[2]) is axes[2]
+        assert plots.plot_survival_curves(curve, by="g", mark_days=2, ax=axes[3]) is axes[3]
+        assert [line.get_label() for line in axes[3].get_lines()][:2] == ["a", "b"]
+    finally:
+        plt.close(fig)
