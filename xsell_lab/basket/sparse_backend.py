@@ -1,14 +1,16 @@
 """Fast in-process itemset mining with scipy.sparse (the default backend).
 
-Pairs are counted in one sparse matrix product: for the 0/1 basket x item
-matrix ``X`` (frequent items only), ``(X^T X)[a, b]`` is the number of baskets
-holding both ``a`` and ``b``. Longer itemsets grow by projection, as in
-Eclat (Zaki 2000) and FP-growth (Han, Pei & Yin 2000): for a frequent prefix
-``P + {b}``, keep only the baskets holding it and only the items ``c`` that
-were frequent together with ``P + {b}`` (every other candidate is pruned by
-the Apriori property), and count pairs again with one product on that small
-matrix. Each product yields a whole level of itemsets in compiled code.
-Counts are exact, so the result equals Apriori's / FP-growth's itemset for
+Pairs are counted exactly and in bulk: baskets are grouped by their number
+``k`` of frequent items, each group's ``k (k - 1) / 2`` item pairs become keys
+``a * F + b`` and one ``bincount`` counts them (when the ``F`` frequent items
+are too many for a flat ``F x F`` table, the sparse product ``X^T X`` of the
+0/1 basket x item matrix counts them instead).
+
+Longer itemsets grow by projection, as in Eclat (Zaki 2000) and FP-growth
+(Han, Pei & Yin 2000): for a frequent prefix ``P + {b}``, keep only the
+baskets holding it and only the items ``c`` that were frequent together with
+``P + {b}`` (every other candidate is pruned by the Apriori property), and
+count pairs again on that small matrix. Counts are exact, so the result equals Apriori's / FP-growth's itemset for
 itemset.
 
 References
