@@ -441,3 +441,33 @@ def test_inputs_are_not_modified(bundled_company):
     ex.sample_ratio_mismatch(offers, warn=False)
     ex.segment_effects(offers, bundled_company.customers)
     pd.testing.assert_frame_equal(offers, before)
+
+
+# --- plots -----------------------------------------------------------------------------
+
+
+def test_plot_helpers_return_their_axes(bundled_company):
+    import matplotlib.pyplot as plt
+
+    from xsell_lab.plots import experiments as experiment_plots
+
+    conversion = ex.compare_conversion(bundled_company.offers)
+    segments = ex.segment_effects(bundled_company.offers, bundled_company.customers)
+    fig, axes = plt.subplots(2, 2)
+    try:
+        drawn = [
+            experiment_plots.plot_uplift(conversion, title="uplift", ax=axes[0, 0]),
+            experiment_plots.plot_segment_effects(segments[segments[s.EXPERIMENT_ID] == "EXP-BUNDLE"], ax=axes[0, 1]),
+            experiment_plots.plot_peeking(ex.peeking_simulation(n_simulations=50), ax=axes[1, 0]),
+            experiment_plots.plot_power_curve(ex.power_two_proportions(0.1, 0.04, [100, 500, 1000]), highlight=230,
+                                              ax=axes[1, 1]),
+        ]
+        assert drawn == list(axes.flat)
+        assert [t.get_text() for t in axes[0, 0].get_yticklabels()][0] == "EXP-BUNDLE · bundle_offer"
+        assert axes[0, 0].get_title() == "uplift"
+        assert len(axes[1, 0].get_lines()) == 3
+    finally:
+        plt.close(fig)
+    own = experiment_plots.plot_uplift(conversion)
+    assert own.figure is not fig
+    plt.close(own.figure)
