@@ -233,3 +233,13 @@ def test_printed_sentences_read_as_prose_but_aligned_text_stays_monospaced():
     body = document.notebook_body_html(nbformat.v4.new_notebook(cells=[sentence, aligned]))
     assert '<pre class="prose">72% of customers cross-bought.' in body
     assert "<pre>kpi     value" in body
+
+
+def test_numbers_are_right_aligned_with_their_headers_and_text_is_not():
+    frame = pd.DataFrame({"offer": ["laptop case", "paper"], "customers": ["1,381", "571"], "rate": ["5.1%", "7%"]})
+    cell = nbformat.v4.new_code_cell("frame")
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/html": frame.to_html()}, execution_count=1)]
+    body = document.notebook_body_html(nbformat.v4.new_notebook(cells=[cell]))
+    assert '<td class="num">1,381</td>' in body and '<td class="num">5.1%</td>' in body
+    assert "<td>laptop case</td>" in body
+    assert '<th style="text-align: right">customers</th>' in body and "<th>offer</th>" in body

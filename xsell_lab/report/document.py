@@ -51,6 +51,9 @@ _INTEGER_ROW_HEADER = re.compile(r"(<tr\b[^>]*>\s*)<th>-?\d+</th>")
 _EMPTY_CORNER = re.compile(r"(<thead>\s*<tr\b[^>]*>\s*)<th></th>")
 _STDOUT_PRE = re.compile(r'output_stdout[^"]*">\s*<pre>(?P<text>.*?)</pre>', re.DOTALL)
 _DRAWING = re.compile(r"[\u2500-\u257f|+]-|[\u2500-\u257f]")
+_ANY_CELL = re.compile(r"<t[hd]\b[^>]*>.*?</t[hd]>", re.DOTALL)
+_CELL = re.compile(r"<td(?P<attributes>[^>]*)>(?P<text>[^<]*)</td>")
+_NUMBER = re.compile(r"^[+\-\u2212]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?(e[+-]?\d+)?\s*%?$|^(nan|inf|-inf|NaN)$")
 _STYLE = re.compile(r"<style scoped[^>]*>.*?</style>", re.DOTALL)
 
 
@@ -128,7 +131,19 @@ def notebook_body_html(notebook: nbformat.NotebookNode) -> str:
     body = _ANCHOR.sub("", body)
     body = _STYLE.sub("", body)
     body = _STDOUT_PRE.sub(_mark_prose, body)
-    return _TABLE.sub(_mark_wide_table, body)
+    return _TABLE.sub(_tidy_table, body)
+
+
+def _mark_number(match: re.Match) -> str:
+    """Right-align table cells that hold a number (text stays left-aligned)."""
+    if not _NUMBER.match(match.group("text").strip()):
+        return match.group(0)
+    attributes = match.group("attributes")
+    if 'class="' in attributes:
+        attributes = attributes.replace('class="', 'class="num ', 1)
+    else:
+        attributes += ' class="num"'
+    return f"<td{attributes}>{match.group('text')}</td>"
 
 
 def _mark_prose(match: re.Match) -> str:
@@ -148,13 +163,36 @@ def _without_default_index(table: str) -> str:
     return _EMPTY_CORNER.sub(r"\1", head, count=1) + "</thead>" + _INTEGER_ROW_HEADER.sub(r"\1", body)
 
 
-def _mark_wide_table(match: re.Match) -> str:
-    table = _without_default_index(match.group(0))
+def _tidy_table(match: re.Match) -> str:
+    """Print form of one table: no default index, numbers right-aligned, small font when wide."""
+    table = _CELL.sub(_mark_number, _without_default_index(match.group(0)))
+    table = _align_numeric_headers(table)
     first_row = _HEADER_ROW.search(table)
     columns = len(re.findall(r"<t[hd]\b", first_row.group(1))) if first_row else 0
     if columns <= WIDE_TABLE_COLUMNS:
         return table
     return table.replace("<table", '<table data-wide="yes"', 1)
+
+
+def _align_numeric_headers(table: str) -> str:
+    """Right-align the header of every column whose body cells are all numbers."""
+    head, separator, body = table.partition("</thead>")
+    header_rows = _HEADER_ROW.findall(head)
+    body_rows = [_ANY_CELL.findall(row) for row in _HEADER_ROW.findall(body)]
+    if not separator or not header_rows or not body_rows:
+        return table
+    numeric = [
+        all(len(row) > i and 'class="num' in row[i] for row in body_rows) for i in range(max(map(len, body_rows)))
+    ]
+    header = _ANY_CELL.findall(header_rows[-1])
+    if len(header) != len(numeric):
+        return table
+    aligned = "".join(
+        cell.replace("<th", '<th style="text-align: right"', 1) if is_number else cell
+        for cell, is_number in zip(header, numeric, strict=True)
+    )
+    last = header_rows[-1]
+    return head[: head.rindex(last)] + aligned + head[head.rindex(last) + len(last) :] + separator + body
 
 
 def table_of_contents(body: str) -> str:
