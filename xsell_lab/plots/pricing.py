@@ -10,6 +10,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import StrMethodFormatter
 
 from xsell_lab import schema as s
 from xsell_lab.plots import PALETTE, new_axes
@@ -56,6 +57,9 @@ def plot_price_units_scatter(
         ax.plot(np.exp(grid), np.exp(line), color="black", lw=1.5, label=f"slope = elasticity {elasticity:.2f}")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+        axis.set_minor_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_xlabel("price (log scale)")
     ax.set_ylabel("units per week (log scale)")
     ax.set_title(f"{product}: price and weekly units")
@@ -96,7 +100,8 @@ def plot_elasticities(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt
         ax.axvline(-1, color="grey", lw=0.8, ls="--")
     ax.set_yticks(y, labels)
     ax.set_xlabel("elasticity (% change in units for a 1 % price increase)")
-    ax.legend(frameon=False, loc="best")
+    if rows["relationship"].nunique() > 1:
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
 
 
@@ -162,6 +167,7 @@ def plot_price_response(response: pd.DataFrame, *, ax: plt.Axes | None = None) -
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_xlabel("price change (%)")
     ax.set_ylabel("change in margin")
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.legend(frameon=False)
     return ax
 
@@ -186,6 +192,7 @@ def plot_bundle_strategies(bundles: pd.DataFrame, *, ax: plt.Axes | None = None)
     ax.bar(x + 0.2, bundles["margin"], width=0.4, color=PALETTE[1], label="margin")
     ax.set_xticks(x, bundles["strategy"].str.replace("_", " "))
     ax.set_ylabel("per period")
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.legend(frameon=False)
     return ax
 
