@@ -171,10 +171,11 @@ def _batch_values(notebook: Path, column: str, parameters: dict[str, object], gi
 
 
 def _print_results(results, out: Path) -> None:
+    width = max(len(str(label)) for label in results["label"])
     for row in results.itertuples(index=False):
         made = row.pdf or row.executed
         status = f"-> {made}" + (f"  [{row.renderer}]" if row.renderer else "") if not row.error else "FAILED"
-        print(f"{row.label:<30} {row.seconds:6.1f} s  {status}")
+        print(f"{row.label:<{width}}  {row.seconds:6.1f} s  {status}")
     failures = results[results["error"] != ""]
     for row in failures.itertuples(index=False):
         print(f"\nFAILED {row.label}:\n{row.error}", file=sys.stderr)

@@ -53,7 +53,7 @@ _STDOUT_PRE = re.compile(r'output_stdout[^"]*">\s*<pre>(?P<text>.*?)</pre>', re.
 _DRAWING = re.compile(r"[\u2500-\u257f|+]-|[\u2500-\u257f]")
 _ANY_CELL = re.compile(r"<t[hd]\b[^>]*>.*?</t[hd]>", re.DOTALL)
 _CELL = re.compile(r"<td(?P<attributes>[^>]*)>(?P<text>[^<]*)</td>")
-_NUMBER = re.compile(r"^[+\-\u2212]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?(e[+-]?\d+)?\s*%?$|^(nan|inf|-inf|NaN)$")
+_NUMBER = re.compile(r"^(?=\D*\d)[+\-\u2212]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?(e[+-]?\d+)?\s*%?$|^(nan|inf|-inf|NaN)$")
 _STYLE = re.compile(r"<style scoped[^>]*>.*?</style>", re.DOTALL)
 
 
