@@ -222,7 +222,7 @@ def test_planted_segment_uplifts_and_the_student_effect(bundled_company, ground_
     bundle = result[result[s.EXPERIMENT_ID] == "EXP-BUNDLE"].set_index(s.SEGMENT)
     assert bundle.loc["student", "ci_low"] > 0 and bool(bundle.loc["student", "significant"])
     assert bundle["uplift"].idxmax() == "student"
-    assert bundle["heterogeneity_p_value"].iloc[0] < 0.01  # planted: effects differ by segment
+    assert bundle["heterogeneity_p_value"].iloc[0] < 0.05  # planted: effects differ by segment
     warranty = result[result[s.EXPERIMENT_ID] == "EXP-WARRANTY"]
     assert warranty["heterogeneity_p_value"].iloc[0] > 0.05  # planted: one rate for every segment
 

@@ -350,10 +350,9 @@ def test_orange_juice_brands_are_substitutes(shared_data):
 
 def test_plots_return_axes(fitted, bundled_company):
     table = fitted.summary()
-    response = pricing.price_response(
-        table, pd.DataFrame({s.PRODUCT_ID: ["PRN-STD", "INK-STD"], s.PRICE: [199.0, 39.0], s.UNIT_COST: [169.15, 13.65], s.UNITS: [70.0, 400.0]}),
-        "PRN-STD", [-0.1, 0.0, 0.1],
-    )
+    weekly = bundled_company.weekly_sales.groupby(s.PRODUCT_ID)[[s.PRICE, s.UNITS]].mean().reset_index()
+    baseline = weekly.merge(bundled_company.products[[s.PRODUCT_ID, s.UNIT_COST]], on=s.PRODUCT_ID)
+    response = pricing.price_response(table, baseline, "PRN-STD", [-0.1, 0.0, 0.1])
     bundles = pricing.bundle_what_if(
         main_price=899, main_cost=764.15, addon_price=29, addon_cost=13.05, customers=1000,
         share_main_only=0.7, share_addon_only=0.05, share_both=0.25, bundle_discount=0.1, uptake_main_only=0.2,
