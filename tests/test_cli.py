@@ -173,3 +173,13 @@ def test_executive_report_leaves_out_sections_without_data(tmp_path):
     assert "has no offer tests with a control group in the chosen selection; this section is left out" in text
     assert "Scale the offers" not in text
     assert "Headline KPIs" in text and "Target the whitespace first" in text
+
+
+def test_missing_or_broken_input_files_are_usage_errors(tmp_path, capsys):
+    assert cli.main(["run", str(NOTEBOOK), "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path)]) == 2
+    assert "--data" in capsys.readouterr().err
+    broken = tmp_path / "params.yaml"
+    broken.write_text("region: [North\n")
+    assert cli.main(["run", str(NOTEBOOK), "--params", str(broken), "--out", str(tmp_path)]) == 2
+    assert "is not valid YAML" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]

@@ -61,8 +61,14 @@ def resolve_notebook(name: str, folder: Path | None = None) -> Path:
 def collect_parameters(args: argparse.Namespace) -> dict[str, object]:
     """Parameters from ``--params FILE.yaml``, then ``--data``/``--mapping``, then ``-p`` (later wins)."""
     values: dict[str, object] = {}
+    for option, path in (("--params", args.params), ("--data", args.data), ("--mapping", args.mapping)):
+        if path and not Path(path).exists():
+            raise UsageError(f"{option} {path}: no such file or folder (working directory: {Path.cwd()}).")
     if args.params:
-        loaded = yaml.safe_load(Path(args.params).read_text(encoding="utf-8")) or {}
+        try:
+            loaded = yaml.safe_load(Path(args.params).read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as error:
+            raise UsageError(f"{args.params} is not valid YAML: {error}") from None
         if not isinstance(loaded, dict):
             raise UsageError(f"{args.params} must hold 'name: value' lines; found a {type(loaded).__name__}.")
         values.update({str(name): value for name, value in loaded.items()})
