@@ -359,6 +359,8 @@ def execute_notebook(
                 kernel_name=KERNEL_NAME,
                 cwd=str(source.parent),
                 progress_bar=progress,
+                # the kernel's own log (transport notices, the interrupt at shutdown) is noise to a report reader
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
         target = output_path(folder, stem, ".ipynb", force=force)
         os.replace(tmp, target)
