@@ -21,9 +21,11 @@ def set_theme(dpi: int = 90) -> None:
 
     Plots get seaborn's whitegrid style, the lab palette and a modest dpi (90)
     so notebooks stay light for git and nbval. Tables show numbers with
-    thousands separators: three decimals below 1,000, none above.
+    thousands separators: three decimals below 1,000, none above, and text
+    columns in full.
     """
     pd.set_option("display.float_format", _format_number)
+    pd.set_option("display.max_colwidth", 200)  # definitions and reasons are read in full
     sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
     mpl.rcParams.update(
         {
