@@ -15,7 +15,8 @@ customer, Fader, Hardie & Lee 2005, eq. 10).
 The offer list then applies the guardrails every campaign needs: no offer
 without marketing consent (empty consent means no), no more than
 ``max_contacts`` contacts per customer in the last ``contact_window_days``,
-and at most ``budget`` offers, highest CLV at risk first. Every suppressed
+and at most ``budget`` offers, highest CLV at risk first (the consent and
+cap rules are those of :mod:`xsell_lab.guardrails`). Every suppressed
 customer is logged with the reason.
 """
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 import pandas as pd
 
 from xsell_lab import schema as s
+from xsell_lab.guardrails import has_consent, recent_offer_counts
 
 #: Columns of :func:`churn_risk`.
 RISK_COLUMNS = ["p_alive", "p_alive_earlier", "p_alive_drop", "clv", "clv_if_alive", "clv_at_risk", "at_risk"]
@@ -122,10 +124,10 @@ def retention_offer_list(
     """
     candidates = risk.loc[risk["at_risk"]]
     people = customers.set_index(s.CUSTOMER_ID).reindex(candidates.index)
-    consent = people[s.MARKETING_CONSENT].astype("boolean").fillna(False).astype(bool)
+    consent = has_consent(customers).reindex(candidates.index, fill_value=False)
     log = [("no marketing consent", int((~consent).sum()))]
     candidates = candidates.loc[consent.to_numpy()]
-    recent = _recent_contacts(offers, pd.Timestamp(as_of), contact_window_days).reindex(candidates.index, fill_value=0)
+    recent = recent_offer_counts(offers, as_of, contact_window_days).reindex(candidates.index, fill_value=0)
     capped = recent >= max_contacts
     log.append(("contact cap reached", int(capped.sum())))
     candidates = candidates.loc[~capped.to_numpy()]
@@ -142,10 +144,3 @@ def retention_offer_list(
     )
     return offer_list, pd.DataFrame(log, columns=SUPPRESSION_COLUMNS)
 
-
-def _recent_contacts(offers: pd.DataFrame | None, as_of: pd.Timestamp, window_days: int) -> pd.Series:
-    if offers is None or len(offers) == 0:
-        return pd.Series(dtype="int64")
-    dates = offers[s.OFFER_DATE]
-    recent = (dates <= as_of) & (dates > as_of - pd.Timedelta(days=window_days))
-    return offers.loc[recent].groupby(s.CUSTOMER_ID).size()

@@ -1,0 +1,182 @@
+"""Guardrails: each rule on a hand-made example, the suppression log and its counts, bad input."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from xsell_lab import sales_lines
+from xsell_lab.guardrails import (
+    RULES,
+    GuardrailPolicy,
+    apply_guardrails,
+    guardrail_funnel,
+    has_consent,
+    owned_categories,
+    recent_offer_counts,
+)
+
+AS_OF = "2025-06-15"
+
+
+def _customers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d", "e"],
+            "marketing_consent": [True, False, None, True, True],
+            "preferred_channel": ["web", "app", "store", "phone", None],
+            "other_channels": ["app", None, None, "web, store", "web"],
+        }
+    )
+
+
+def _lines() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "d", "d", "e"],
+            "order_date": pd.to_datetime(["2024-01-05", "2024-01-05", "2025-02-01", "2025-07-01", "2025-03-03"]),
+            "category": ["printer", "laptop_case", "laptop", "printer", "ink"],
+        }
+    )
+
+
+def _run(offers, policy, history=None):
+    return apply_guardrails(offers, _customers(), as_of=AS_OF, lines=_lines(), history=history, policy=policy)
+
+
+def test_consent_false_and_unknown_both_block():
+    offers = pd.DataFrame({"customer_id": list("abcd"), "category": "mouse"})
+    kept, log = _run(offers, GuardrailPolicy(rules=("consent",)))
+    assert kept["customer_id"].tolist() == ["a", "d"]
+    assert log["customer_id"].tolist() == ["b", "c"]
+    assert set(log["rule"]) == {"consent"}
+    assert has_consent(_customers()).to_dict() == {"a": True, "b": False, "c": False, "d": True, "e": True}
+
+
+def test_channel_preferred_or_consented_and_filled_when_empty():
+    offers = pd.DataFrame(
+        {"customer_id": ["a", "a", "a", "d", "e"], "category": "mouse", "channel": [None, "app", "sms", "store", "phone"]}
+    )
+    kept, log = _run(offers, GuardrailPolicy(rules=("channel",), consented_channels_column="other_channels"))
+    # a: empty -> web (preferred); app consented; sms refused. d: store consented. e: no preference, phone not consented.
+    assert kept["channel"].tolist() == ["web", "app", "store"]
+    assert log["channel"].tolist() == ["sms", "phone"]
+    assert "prefers web" in log["reason"].iloc[0]
+    kept_strict, log_strict = _run(offers, GuardrailPolicy(rules=("channel",)))
+    assert kept_strict["channel"].tolist() == ["web"]  # without the consented list only the preferred channel is allowed
+    assert len(log_strict) == 4
+
+
+def test_offer_without_any_channel_is_logged_not_dropped_silently():
+    offers = pd.DataFrame({"customer_id": ["e"], "category": "mouse"})
+    kept, log = _run(offers, GuardrailPolicy(rules=("channel",)))
+    assert kept.empty
+    assert log["reason"].iloc[0] == "no channel: no preferred channel on file"
+
+
+def test_sensitive_by_category_or_product():
+    offers = pd.DataFrame(
+        {"customer_id": ["a", "a", "d"], "category": ["subscription", "mouse", "warranty"], "product_id": ["SUB-BAS", "MOU-1", "WAR-LAP"]}
+    )
+    kept, log = _run(offers, GuardrailPolicy(rules=("sensitive",), sensitive=("subscription", "WAR-LAP")))
+    assert kept["category"].tolist() == ["mouse"]
+    assert log["product_id"].tolist() == ["SUB-BAS", "WAR-LAP"]
+
+
+def test_already_owned_counts_only_purchases_before_as_of_and_spares_consumables():
+    offers = pd.DataFrame({"customer_id": ["a", "a", "d", "e"], "category": ["laptop_case", "printer", "printer", "ink"]})
+    kept, log = _run(offers, GuardrailPolicy(rules=("already_owned",)))
+    # a owns both; d's printer is bought after as_of (not owned yet); e's ink is a consumable.
+    assert list(zip(kept["customer_id"], kept["category"])) == [("d", "printer"), ("e", "ink")]
+    assert log["reason"].tolist() == ["already owns a laptop_case", "already owns a printer"]
+
+
+def test_prerequisite_no_ink_without_a_printer():
+    offers = pd.DataFrame({"customer_id": ["a", "d", "e", "e"], "category": ["ink", "ink", "ink", "mouse"]})
+    kept, log = _run(offers, GuardrailPolicy(rules=("prerequisite",)))
+    assert list(zip(kept["customer_id"], kept["category"])) == [("a", "ink"), ("e", "mouse")]
+    assert log["customer_id"].tolist() == ["d", "e"]  # d's printer comes after as_of
+    assert log["reason"].iloc[0] == "ink needs a printer, which the customer does not own"
+
+
+def test_season_rule_uses_the_month_of_as_of():
+    offers = pd.DataFrame({"customer_id": ["a", "a"], "category": ["laptop_case", "mouse"]})
+    kept, log = _run(offers, GuardrailPolicy(rules=("season",), season={"laptop_case": (8, 9), "mouse": (5, 6, 7)}))
+    assert kept["category"].tolist() == ["mouse"]  # June
+    assert "month 6" in log["reason"].iloc[0]
+
+
+def test_contact_cap_counts_history_in_window_and_keeps_the_most_valuable():
+    history = pd.DataFrame(
+        {"customer_id": ["a", "d", "d"], "offer_date": pd.to_datetime(["2025-06-01", "2025-05-01", "2025-06-15"])}
+    )
+    offers = pd.DataFrame(
+        {"customer_id": ["a", "d", "d", "e", "e", "e"], "category": list("pqrstu"), "expected_value": [5, 1, 2, 1, 3, 2]}
+    )
+    kept, log = _run(offers, GuardrailPolicy(rules=("contact_cap",), max_offers=2, window_days=30), history=history)
+    # a: 1 recent + 1 -> ok; d: 1 recent (05-01 is 45 days ago) -> keeps its best (r); e: none recent -> best two (t, u)
+    assert kept["category"].tolist() == ["p", "r", "t", "u"]
+    assert log["category"].tolist() == ["q", "s"]
+    assert recent_offer_counts(history, AS_OF, 30).to_dict() == {"a": 1, "d": 1}
+
+
+def test_all_rules_in_order_and_the_funnel_counts_add_up():
+    offers = pd.DataFrame(
+        {
+            "customer_id": ["b", "c", "a", "a", "a", "d", "d", "e"],
+            "category": ["mouse", "mouse", "subscription", "laptop_case", "ink", "ink", "mouse", "mouse"],
+            "expected_value": [9, 9, 9, 8, 7, 6, 5, 4],
+        }
+    )
+    policy = GuardrailPolicy(sensitive=("subscription",), max_offers=1)
+    kept, log = _run(offers, policy)
+    counts = log["rule"].value_counts().to_dict()
+    # b, c: consent; e: no channel; a/subscription: sensitive; a/laptop_case: owned; d/ink: no printer yet
+    assert counts == {"consent": 2, "channel": 1, "sensitive": 1, "already_owned": 1, "prerequisite": 1}
+    assert list(zip(kept["customer_id"], kept["category"])) == [("a", "ink"), ("d", "mouse")]
+    funnel = guardrail_funnel(len(offers), log)
+    assert funnel["rule"].tolist() == ["offer list", *RULES]
+    assert funnel["removed"].sum() == len(offers) - len(kept)
+    assert funnel["remaining"].iloc[-1] == len(kept)
+    assert funnel.set_index("rule").loc["contact_cap", "removed"] == 0
+
+
+def test_inputs_are_not_modified():
+    offers = pd.DataFrame({"customer_id": ["a", "b"], "category": ["mouse", "mouse"]})
+    customers, before = _customers(), offers.copy()
+    apply_guardrails(offers, customers, as_of=AS_OF, lines=_lines())
+    pd.testing.assert_frame_equal(offers, before)
+    pd.testing.assert_frame_equal(customers, _customers())
+
+
+def test_missing_consent_column_is_a_clear_error():
+    offers = pd.DataFrame({"customer_id": ["a"], "category": ["mouse"]})
+    with pytest.raises(ValueError, match=r"Table 'customers' lacks column\(s\) marketing_consent"):
+        apply_guardrails(offers, _customers().drop(columns="marketing_consent"), as_of=AS_OF, lines=_lines())
+
+
+def test_unknown_customer_and_missing_lines_are_clear_errors():
+    with pytest.raises(ValueError, match=r"1 offer\(s\) name customers absent.*'zz'"):
+        apply_guardrails(pd.DataFrame({"customer_id": ["zz"], "category": ["mouse"]}), _customers(), as_of=AS_OF, lines=_lines())
+    with pytest.raises(ValueError, match="need the sales lines"):
+        apply_guardrails(pd.DataFrame({"customer_id": ["a"], "category": ["mouse"]}), _customers(), as_of=AS_OF)
+    with pytest.raises(ValueError, match="Unknown guardrail rule"):
+        GuardrailPolicy(rules=("consent", "vibes"))
+
+
+def test_bundled_company_guardrails_respect_consent_and_ownership(bundled_company):
+    """On the synthetic company: no kept offer goes to a non-consenting customer or repeats a durable they own."""
+    s_customer = "customer_id"
+    lines = sales_lines(bundled_company)
+    buyers = lines[s_customer].drop_duplicates().head(600)
+    offers = pd.DataFrame({s_customer: buyers, "category": "laptop_case"})
+    kept, log = apply_guardrails(offers, bundled_company.customers, as_of="2025-01-01", lines=lines, history=bundled_company.offers)
+    consent = has_consent(bundled_company.customers)
+    assert consent[kept[s_customer]].all()
+    assert (log["rule"] == "consent").sum() == (~consent[buyers]).sum()
+    owned = owned_categories(lines, "2025-01-01")
+    owners = set(owned.loc[owned["category"] == "laptop_case", s_customer])
+    laptop_owners = set(owned.loc[owned["category"] == "laptop", s_customer])
+    assert not set(kept[s_customer]) & owners
+    assert set(kept[s_customer]) <= laptop_owners
+    assert len(kept) + len(log) == len(offers)

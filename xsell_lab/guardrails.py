@@ -1,0 +1,398 @@
+"""Guardrails: which offers must NOT be sent, applied to any offer list, with a log of why.
+
+A propensity model happily recommends whatever sells. Cross-selling that
+ignores the customer's wishes, floods them with messages or pushes products
+they cannot use destroys trust and, in the end, profit: Shah & Kumar (2012)
+found that a sizeable share of cross-buyers are unprofitable, often because
+they were pushed into products they did not need and then returned them or
+called support. The rules here run in a fixed order, each on the offers the
+previous ones kept:
+
+1. ``consent`` - no offer unless ``marketing_consent`` is True (empty means no;
+   GDPR Art. 6-7, ePrivacy Directive Art. 13 for electronic marketing);
+2. ``channel`` - only through the customer's preferred channel or another
+   channel they consented to; an offer without a channel gets the preferred one;
+3. ``sensitive`` - products on a configurable sensitive list (e.g. recurring
+   subscriptions) are never offered automatically;
+4. ``already_owned`` - do not offer what the customer already owns
+   (consumables such as ink are exempt);
+5. ``prerequisite`` - do not offer an add-on without its main product
+   (no ink to customers without a printer);
+6. ``season`` - categories with a season are offered only in its months;
+7. ``contact_cap`` - no more than ``max_offers`` offers per customer in any
+   ``window_days`` days, counting the offers already sent (fatigue).
+
+Nothing is dropped silently: every removed offer is a row of the suppression
+log, with the rule and a reason in words, and :func:`guardrail_funnel`
+counts them per rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from xsell_lab import schema as s
+
+#: The rules, in the order they are applied.
+RULES = ("consent", "channel", "sensitive", "already_owned", "prerequisite", "season", "contact_cap")
+#: Columns of the suppression log returned by :func:`apply_guardrails`.
+LOG_COLUMNS = [s.CUSTOMER_ID, s.CATEGORY, s.PRODUCT_ID, s.CHANNEL, "rule", "reason"]
+#: Columns of :func:`guardrail_funnel`.
+FUNNEL_COLUMNS = ["rule", "removed", "remaining"]
+#: Add-ons that only make sense with a main product (Northwind Tech's catalogue).
+DEFAULT_PREREQUISITES: dict[str, tuple[str, ...]] = {
+    "ink": ("printer",),
+    "paper": ("printer",),
+    "laptop_case": ("laptop",),
+    "docking_station": ("laptop",),
+    "phone_case": ("smartphone",),
+    "screen_protector": ("smartphone",),
+    "tablet_case": ("tablet",),
+}
+#: Consumables: bought again and again, so owning one is no reason not to offer it.
+DEFAULT_REPEATABLE = ("ink", "paper", "cable", "storage")
+
+
+@dataclass(frozen=True)
+class GuardrailPolicy:
+    """The settings of the guardrails.
+
+    Parameters
+    ----------
+    max_offers : int, default 1
+        Contact cap: at most this many offers per customer in ``window_days``.
+    window_days : int, default 30
+        The cap's window, ending on the ``as_of`` day.
+    sensitive : tuple of str, default ()
+        Categories or product ids that are never offered automatically.
+    prerequisites : mapping of str to tuple of str
+        ``{add-on category: main categories}``: the add-on is offered only to
+        owners of at least one of the main categories.
+    repeatable : tuple of str
+        Categories exempt from the ``already_owned`` rule (consumables).
+    season : mapping of str to tuple of int, default {}
+        ``{category: months}`` (1-12): the category is offered only when the
+        ``as_of`` date falls in one of these months.
+    consented_channels_column : str, optional
+        A column of the customers table listing further channels each customer
+        agreed to, comma-separated (e.g. ``"web,phone"``). ``None`` = only the
+        preferred channel.
+    rules : tuple of str, default :data:`RULES`
+        The rules to apply (always in the order of :data:`RULES`).
+    """
+
+    max_offers: int = 1
+    window_days: int = 30
+    sensitive: tuple[str, ...] = ()
+    prerequisites: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_PREREQUISITES))
+    repeatable: tuple[str, ...] = DEFAULT_REPEATABLE
+    season: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    consented_channels_column: str | None = None
+    rules: tuple[str, ...] = RULES
+
+    def __post_init__(self) -> None:
+        unknown = [rule for rule in self.rules if rule not in RULES]
+        if unknown:
+            raise ValueError(f"Unknown guardrail rule(s) {', '.join(map(repr, unknown))}. Known rules: {', '.join(RULES)}.")
+        if self.max_offers < 0 or self.window_days < 1:
+            raise ValueError(f"max_offers must be >= 0 and window_days >= 1. Got {self.max_offers} and {self.window_days}.")
+        bad_months = {c: m for c, m in self.season.items() if not set(m) <= set(range(1, 13))}
+        if bad_months:
+            raise ValueError(f"season months must be 1-12. Got {bad_months}.")
+
+
+def has_consent(customers: pd.DataFrame) -> pd.Series:
+    """Whether each customer may receive marketing offers.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        Needs ``customer_id`` and ``marketing_consent``.
+
+    Returns
+    -------
+    pandas.Series
+        Boolean, indexed by ``customer_id``; an empty (unknown) consent is False.
+
+    Raises
+    ------
+    ValueError
+        When the ``marketing_consent`` column is missing: without it nobody
+        may be contacted, and guessing is not an option.
+    """
+    _require(customers, [s.CUSTOMER_ID, s.MARKETING_CONSENT], s.CUSTOMERS)
+    consent = customers[s.MARKETING_CONSENT].astype("boolean").fillna(False).astype(bool)
+    return pd.Series(consent.to_numpy(), index=pd.Index(customers[s.CUSTOMER_ID], name=s.CUSTOMER_ID), name=s.MARKETING_CONSENT)
+
+
+def recent_offer_counts(history: pd.DataFrame | None, as_of: str | pd.Timestamp, window_days: int) -> pd.Series:
+    """Offers each customer received in the ``window_days`` days up to ``as_of``.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame or None
+        Offers already sent (``customer_id``, ``offer_date``); None = none.
+    as_of : str or pandas.Timestamp
+        The last day of the window (inclusive).
+    window_days : int
+        Window length: offers dated in ``(as_of - window_days, as_of]`` count.
+
+    Returns
+    -------
+    pandas.Series
+        Count of offers, indexed by ``customer_id`` (customers without offers absent).
+    """
+    if history is None or len(history) == 0:
+        return pd.Series(dtype="int64", index=pd.Index([], name=s.CUSTOMER_ID))
+    _require(history, [s.CUSTOMER_ID, s.OFFER_DATE], s.OFFERS)
+    as_of = pd.Timestamp(as_of)
+    dates = history[s.OFFER_DATE]
+    recent = (dates <= as_of) & (dates > as_of - pd.Timedelta(days=window_days))
+    return history.loc[recent].groupby(s.CUSTOMER_ID).size()
+
+
+def owned_categories(lines: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.DataFrame:
+    """The categories each customer bought before ``as_of``.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Sales lines (``customer_id``, ``order_date``, ``category``), e.g. from
+        :func:`xsell_lab.sales_lines`.
+    as_of : str or pandas.Timestamp
+        Only purchases strictly before this day count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Distinct pairs ``customer_id``, ``category``.
+    """
+    _require(lines, [s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY], "sales_lines")
+    before = lines.loc[lines[s.ORDER_DATE] < pd.Timestamp(as_of), [s.CUSTOMER_ID, s.CATEGORY]]
+    return before.drop_duplicates().reset_index(drop=True)
+
+
+def apply_guardrails(
+    offers: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    as_of: str | pd.Timestamp,
+    lines: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
+    policy: GuardrailPolicy | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Remove the offers that must not be sent, and log each removal.
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame
+        Any offer list: ``customer_id`` and ``category`` required; optional
+        ``product_id``, ``channel`` (empty = the preferred channel) and
+        ``expected_value`` (under the contact cap, the most valuable offers of
+        a customer are kept; otherwise the list order decides).
+    customers : pandas.DataFrame
+        The customers table (``customer_id``, ``marketing_consent``,
+        ``preferred_channel``, and the consented-channels column if the policy
+        names one).
+    as_of : str or pandas.Timestamp
+        The day the offers go out (ownership counts purchases before it; the
+        season and the cap's window are taken at it).
+    lines : pandas.DataFrame, optional
+        Sales lines, needed by the ``already_owned`` and ``prerequisite`` rules.
+    history : pandas.DataFrame, optional
+        Offers already sent (``customer_id``, ``offer_date``), for the cap.
+    policy : GuardrailPolicy, optional
+        The settings; default :class:`GuardrailPolicy()`.
+
+    Returns
+    -------
+    kept : pandas.DataFrame
+        The offers that pass every rule, in their original order, with
+        ``channel`` filled in.
+    log : pandas.DataFrame
+        Columns :data:`LOG_COLUMNS`, one row per removed offer: the ``rule``
+        that removed it and the ``reason`` in words.
+
+    Raises
+    ------
+    ValueError
+        When a required column is missing (e.g. ``marketing_consent``), when
+        an offer names an unknown customer, or when ownership rules are asked
+        for without ``lines``.
+    """
+    policy = policy or GuardrailPolicy()
+    _require(offers, [s.CUSTOMER_ID, s.CATEGORY], "offers")
+    consent = has_consent(customers)
+    unknown = ~offers[s.CUSTOMER_ID].isin(consent.index)
+    if unknown.any():
+        raise ValueError(
+            f"Table 'offers', column '{s.CUSTOMER_ID}': {int(unknown.sum())} offer(s) name customers absent from "
+            f"table 'customers', e.g. {offers.loc[unknown, s.CUSTOMER_ID].iloc[0]!r}."
+        )
+    if lines is None and {"already_owned", "prerequisite"} & set(policy.rules):
+        raise ValueError("The 'already_owned' and 'prerequisite' rules need the sales lines: pass lines=sales_lines(company).")
+    people = customers.set_index(s.CUSTOMER_ID)
+    frame = offers.reset_index(drop=True).assign(**{s.CHANNEL: _offer_channel(offers, people)})
+    owned = _owned_sets(lines, as_of) if lines is not None else {}
+    checks = {
+        "consent": lambda f: _consent_reasons(f, consent),
+        "channel": lambda f: _channel_reasons(f, people, policy),
+        "sensitive": lambda f: _sensitive_reasons(f, policy),
+        "already_owned": lambda f: _owned_reasons(f, owned, policy),
+        "prerequisite": lambda f: _prerequisite_reasons(f, owned, policy),
+        "season": lambda f: _season_reasons(f, pd.Timestamp(as_of), policy),
+        "contact_cap": lambda f: _cap_reasons(f, recent_offer_counts(history, as_of, policy.window_days), policy),
+    }
+    logs = []
+    for rule in RULES:
+        if rule not in policy.rules or frame.empty:
+            continue
+        reasons = checks[rule](frame)
+        removed = reasons.notna()
+        logs.append(_log_rows(frame.loc[removed], rule, reasons[removed]))
+        frame = frame.loc[~removed]
+    log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=LOG_COLUMNS)
+    return frame.reset_index(drop=True), log
+
+
+def guardrail_funnel(n_offers: int, log: pd.DataFrame, rules: tuple[str, ...] = RULES) -> pd.DataFrame:
+    """How many offers each rule removed, and how many were left after it.
+
+    Parameters
+    ----------
+    n_offers : int
+        Offers in the list before the guardrails.
+    log : pandas.DataFrame
+        The suppression log of :func:`apply_guardrails`.
+    rules : tuple of str, default :data:`RULES`
+        The rules to list (rules that removed nothing show 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`FUNNEL_COLUMNS`, first row ``"offer list"`` (removed 0,
+        remaining ``n_offers``), then one row per rule in order.
+    """
+    counts = log["rule"].value_counts().reindex(list(rules), fill_value=0)
+    remaining = n_offers - counts.cumsum()
+    rows = [{"rule": "offer list", "removed": 0, "remaining": n_offers}]
+    rows += [{"rule": rule, "removed": int(counts[rule]), "remaining": int(remaining[rule])} for rule in rules]
+    return pd.DataFrame(rows, columns=FUNNEL_COLUMNS)
+
+
+# --- one function per rule: a reason (str) for each removed offer, NaN for the kept ones ---
+
+
+def _consent_reasons(frame: pd.DataFrame, consent: pd.Series) -> pd.Series:
+    ok = frame[s.CUSTOMER_ID].map(consent).to_numpy(dtype=bool)
+    return pd.Series(None, index=frame.index, dtype="object").where(ok, "no marketing consent (or consent unknown)")
+
+
+def _offer_channel(offers: pd.DataFrame, people: pd.DataFrame) -> pd.Series:
+    preferred = offers[s.CUSTOMER_ID].map(people[s.PREFERRED_CHANNEL]) if s.PREFERRED_CHANNEL in people else None
+    if s.CHANNEL not in offers:
+        return preferred.to_numpy() if preferred is not None else None
+    return offers[s.CHANNEL].fillna(preferred).to_numpy() if preferred is not None else offers[s.CHANNEL].to_numpy()
+
+
+def _channel_reasons(frame: pd.DataFrame, people: pd.DataFrame, policy: GuardrailPolicy) -> pd.Series:
+    _require(people.reset_index(), [s.PREFERRED_CHANNEL], s.CUSTOMERS)
+    preferred = frame[s.CUSTOMER_ID].map(people[s.PREFERRED_CHANNEL])
+    allowed = preferred.map(lambda c: {c} if isinstance(c, str) else set())
+    if policy.consented_channels_column:
+        _require(people.reset_index(), [policy.consented_channels_column], s.CUSTOMERS)
+        extra = frame[s.CUSTOMER_ID].map(people[policy.consented_channels_column])
+        extra = extra.map(lambda text: {c.strip() for c in text.split(",")} if isinstance(text, str) else set())
+        allowed = pd.Series([a | e for a, e in zip(allowed, extra)], index=frame.index)
+    channel = frame[s.CHANNEL]
+    ok = pd.Series([isinstance(c, str) and c in a for c, a in zip(channel, allowed)], index=frame.index)
+    reason = [
+        "no channel: no preferred channel on file" if not isinstance(c, str)
+        else f"channel '{c}' not wanted (prefers {p if isinstance(p, str) else 'nothing on file'})"
+        for c, p in zip(channel, preferred)
+    ]
+    return pd.Series(reason, index=frame.index, dtype="object").where(~ok)
+
+
+def _sensitive_reasons(frame: pd.DataFrame, policy: GuardrailPolicy) -> pd.Series:
+    sensitive = set(policy.sensitive)
+    hit = frame[s.CATEGORY].isin(sensitive)
+    if s.PRODUCT_ID in frame:
+        hit |= frame[s.PRODUCT_ID].isin(sensitive)
+    text = "sensitive product '" + frame[s.CATEGORY].astype(str) + "': needs a person, not an automatic offer"
+    return text.astype("object").where(hit)
+
+
+def _owned_sets(lines: pd.DataFrame, as_of: str | pd.Timestamp) -> dict[str, set[str]]:
+    owned = owned_categories(lines, as_of)
+    return owned.groupby(s.CUSTOMER_ID)[s.CATEGORY].agg(set).to_dict()
+
+
+def _owned_reasons(frame: pd.DataFrame, owned: dict[str, set[str]], policy: GuardrailPolicy) -> pd.Series:
+    repeatable = set(policy.repeatable)
+    hit = [
+        cat not in repeatable and cat in owned.get(cust, ()) for cust, cat in zip(frame[s.CUSTOMER_ID], frame[s.CATEGORY])
+    ]
+    text = "already owns a " + frame[s.CATEGORY].astype(str)
+    return text.astype("object").where(pd.Series(hit, index=frame.index))
+
+
+def _prerequisite_reasons(frame: pd.DataFrame, owned: dict[str, set[str]], policy: GuardrailPolicy) -> pd.Series:
+    reasons = []
+    for cust, cat in zip(frame[s.CUSTOMER_ID], frame[s.CATEGORY]):
+        needs = policy.prerequisites.get(cat)
+        if needs and not set(needs) & owned.get(cust, set()):
+            reasons.append(f"{cat} needs a {' or '.join(needs)}, which the customer does not own")
+        else:
+            reasons.append(None)
+    return pd.Series(reasons, index=frame.index, dtype="object")
+
+
+def _season_reasons(frame: pd.DataFrame, as_of: pd.Timestamp, policy: GuardrailPolicy) -> pd.Series:
+    out_of_season = {cat for cat, months in policy.season.items() if as_of.month not in months}
+    hit = frame[s.CATEGORY].isin(out_of_season)
+    months = frame[s.CATEGORY].map(lambda c: ", ".join(map(str, policy.season.get(c, ()))))
+    text = frame[s.CATEGORY].astype(str) + f" is out of season in month {as_of.month} (offered in months " + months + ")"
+    return text.astype("object").where(hit)
+
+
+def _cap_reasons(frame: pd.DataFrame, recent: pd.Series, policy: GuardrailPolicy) -> pd.Series:
+    order = frame
+    if "expected_value" in frame:
+        order = frame.sort_values("expected_value", ascending=False, kind="stable")
+    rank_in_list = order.groupby(s.CUSTOMER_ID, sort=False).cumcount().reindex(frame.index)
+    already = frame[s.CUSTOMER_ID].map(recent).fillna(0).astype(int)
+    over = already + rank_in_list + 1 > policy.max_offers
+    text = [
+        f"contact cap: {a} offer(s) already sent in the last {policy.window_days} days"
+        + (f" and {r} better offer(s) in this list" if r else "")
+        + f" (cap {policy.max_offers})"
+        for a, r in zip(already, rank_in_list)
+    ]
+    return pd.Series(text, index=frame.index, dtype="object").where(over)
+
+
+def _log_rows(removed: pd.DataFrame, rule: str, reasons: pd.Series) -> pd.DataFrame:
+    log = pd.DataFrame(
+        {
+            s.CUSTOMER_ID: removed[s.CUSTOMER_ID],
+            s.CATEGORY: removed[s.CATEGORY],
+            s.PRODUCT_ID: removed[s.PRODUCT_ID] if s.PRODUCT_ID in removed else None,
+            s.CHANNEL: removed[s.CHANNEL],
+            "rule": rule,
+            "reason": reasons,
+        },
+        index=removed.index,
+    )
+    return log[LOG_COLUMNS]
+
+
+def _require(frame: pd.DataFrame, columns: list[str], table: str) -> None:
+    missing = [c for c in columns if c not in frame]
+    if missing:
+        raise ValueError(
+            f"Table '{table}' lacks column(s) {', '.join(missing)} ({len(frame):,} rows; it has: {', '.join(map(str, frame.columns))})."
+        )
