@@ -68,7 +68,7 @@ def plot_stage_distribution(distribution: pd.DataFrame, by: str, *, ax: plt.Axes
         left += shares[stage].to_numpy()
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set_xlabel("share of customers")
-    ax.legend(ncols=shares.shape[1], loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=8, frameon=False)
+    ax.legend(ncols=min(shares.shape[1], 4), loc="upper center", bbox_to_anchor=(0.5, -0.28), fontsize=8, frameon=False)
     ax.grid(axis="y", visible=False)
     return ax
 
@@ -109,6 +109,7 @@ def plot_survival_curves(
     share_bought: bool = True,
     mark_days: float | None = None,
     max_days: float | None = None,
+    ylabel: str | None = None,
     ax: plt.Axes | None = None,
 ) -> plt.Axes:
     """Kaplan-Meier curves as steps, with their confidence band.
@@ -126,6 +127,9 @@ def plot_survival_curves(
         Draw a vertical line at this day (e.g. the offer's timing).
     max_days : float, optional
         Right end of the x axis.
+    ylabel : str, optional
+        Label of the y axis; by default "share who bought again" (or "share
+        still waiting" with ``share_bought=False``).
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -148,7 +152,7 @@ def plot_survival_curves(
     ax.set_ylim(0, None)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set_xlabel("days since the purchase")
-    ax.set_ylabel("share who bought again" if share_bought else "share still waiting")
+    ax.set_ylabel(ylabel or ("share who bought again" if share_bought else "share still waiting"))
     if by:
         ax.legend(fontsize=8)
     return ax
