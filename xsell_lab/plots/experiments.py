@@ -9,7 +9,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from xsell_lab.plots import PALETTE, new_axes
 
@@ -61,8 +61,8 @@ def plot_uplift(
     ax.set_yticks(y, names)
     ax.set_ylim(-0.7, len(table) - 0.3)
     if percent:
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_xlabel("uplift over control (percentage points), with confidence interval")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value * 100:+.0f} pts" if value else "0"))
+        ax.set_xlabel("uplift over control in percentage points, with confidence interval")
     else:
         ax.set_xlabel(f"{estimate} over control, with confidence interval")
     if title:
