@@ -1,0 +1,272 @@
+"""Propensity models and next best offer: by hand, planted truth, independent references, real data, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xsell_lab import sales_lines
+from xsell_lab import schema as s
+from xsell_lab.propensity import (
+    PropensityModel,
+    calibration_table,
+    category_margins,
+    customer_features,
+    gains_table,
+    next_best_offer,
+    propensity_dataset,
+    purchase_labels,
+    roc_auc,
+    score_customers,
+    time_split,
+)
+
+
+def _tiny_lines() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b", "a", "b"],
+            "order_id": ["o1", "o1", "o2", "o3", "o3", "o4", "o5"],
+            "order_date": pd.to_datetime(
+                ["2024-01-01", "2024-01-01", "2024-03-01", "2024-02-15", "2024-02-15", "2024-04-01", "2024-06-01"]
+            ),
+            "category": ["printer", "paper", "ink", "laptop", "mouse", "ink", "software"],
+            "revenue": [200.0, 10.0, 40.0, 900.0, 30.0, 40.0, 120.0],
+        }
+    )
+
+
+def _tiny_customers() -> pd.DataFrame:
+    return pd.DataFrame({"customer_id": ["a", "b"], "segment": ["consumer", None], "preferred_channel": ["web", "store"]})
+
+
+def test_features_use_only_orders_strictly_before_the_cutoff():
+    features = customer_features(_tiny_lines(), _tiny_customers(), "2024-04-01").set_index("customer_id")
+    a, b = features.loc["a"], features.loc["b"]
+    assert a["orders"] == 2 and a["spend_hundreds"] == pytest.approx(2.5)  # o4 on the cut-off day is not history
+    assert a["recency_months"] == pytest.approx(31 / (365.25 / 12))  # 2024-03-01 -> 2024-04-01
+    assert a["tenure_months"] == pytest.approx(91 / (365.25 / 12))
+    assert (a["owns_printer"], a["owns_ink"], a["last_ink"], a["last_printer"]) == (1, 1, 1, 0)
+    assert (b["owns_laptop"], b["last_mouse"], b["owns_software"]) == (1, 1, 0)
+    assert (a["segment"], b["segment"], b["preferred_channel"]) == ("consumer", "unknown", "store")
+
+
+def test_labels_window_and_next_order():
+    lines = _tiny_lines()
+    window = purchase_labels(lines, "2024-04-01", "ink", horizon_days=30)
+    assert window.to_dict() == {"a": 1}  # b's June order is outside the 30 days
+    software = purchase_labels(lines, "2024-04-01", "software", horizon_days=90, label="next_order")
+    assert software.to_dict() == {"a": 0, "b": 1}
+    data = propensity_dataset(lines, _tiny_customers(), "ink", ["2024-04-01"], horizon_days=30)
+    assert data.set_index("customer_id")["label"].to_dict() == {"a": 1, "b": 0}
+
+
+def test_time_split_training_labels_end_where_validation_starts(bundled_company):
+    lines = sales_lines(bundled_company)
+    train, test = time_split(lines, bundled_company.customers, "ink", test_cutoff="2025-07-01", horizon_days=90, n_train_cutoffs=3)
+    assert test["cutoff"].unique().tolist() == [pd.Timestamp("2025-07-01")]
+    last_train = train["cutoff"].max()
+    assert last_train + pd.Timedelta(days=90) == pd.Timestamp("2025-07-01")
+    assert train["cutoff"].nunique() == 3
+
+
+def test_auc_by_hand_and_against_scikit_learn():
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    # buyers score 0.9, 0.4; others 0.4, 0.1: pairs (0.9>0.4, 0.9>0.1, 0.4=0.4 half, 0.4>0.1) = 3.5 / 4
+    assert roc_auc([1, 1, 0, 0], [0.9, 0.4, 0.4, 0.1]) == pytest.approx(0.875)
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 500)
+    score = np.round(rng.random(500) + 0.3 * y, 1)  # ties on purpose
+    assert roc_auc(y, score) == pytest.approx(sklearn_metrics.roc_auc_score(y, score), abs=1e-12)
+
+
+def test_gains_table_by_hand():
+    y = [1, 0, 1, 0, 0, 0, 1, 0, 0, 0]
+    score = np.linspace(1, 0.1, 10)  # already sorted high to low
+    gains = gains_table(y, score, bins=5)
+    assert gains["buyers"].tolist() == [1, 1, 0, 1, 0]
+    assert gains["lift"].iloc[0] == pytest.approx(0.5 / 0.3)
+    assert gains["cumulative_buyers"].tolist() == pytest.approx([1 / 3, 2 / 3, 2 / 3, 1, 1])
+    assert gains["cumulative_lift"].iloc[1] == pytest.approx((2 / 3) / 0.4)
+
+
+def test_calibration_uniform_bins_match_scikit_learn():
+    calibration = pytest.importorskip("sklearn.calibration")
+    rng = np.random.default_rng(5)
+    p = rng.random(2000)
+    y = (rng.random(2000) < p).astype(int)
+    ours = calibration_table(y, p, bins=8, strategy="uniform")
+    observed, predicted = calibration.calibration_curve(y, p, n_bins=8, strategy="uniform")
+    assert ours["observed_rate"].to_numpy() == pytest.approx(observed)
+    assert ours["mean_predicted"].to_numpy() == pytest.approx(predicted)
+    assert (ours["ci_low"] <= ours["observed_rate"]).all() and (ours["observed_rate"] <= ours["ci_high"]).all()
+
+
+def test_next_best_offer_arithmetic_one_offer_per_customer():
+    scores = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b"],
+            "category": ["ink", "warranty", "ink", "warranty"],
+            "propensity": [0.40, 0.10, 0.05, 0.08],
+            "driver": ["last order had: printer", "", "", "has bought: laptop"],
+        }
+    )
+    offers = next_best_offer(scores, {"ink": 25.0, "warranty": 100.0}, horizon_days=90)
+    assert offers["customer_id"].tolist() == ["a", "b"]  # 0.4 x 25 = 10 > 0.1 x 100; b: 8 > 1.25
+    assert offers["category"].tolist() == ["ink", "warranty"]
+    assert offers["expected_value"].tolist() == pytest.approx([10.0, 8.0])
+    assert offers["reason"].iloc[0] == "40% likely to buy ink within 90 days x margin 25 = 10.00 expected; main driver: last order had: printer"
+    with_uplift = next_best_offer(scores, {"ink": 25.0, "warranty": 100.0}, uplift={"ink": 0.6, "warranty": 1.67})
+    assert with_uplift.set_index("customer_id")["expected_value"].to_dict() == pytest.approx({"a": 16.7, "b": 13.36})
+    assert with_uplift["category"].tolist() == ["warranty", "warranty"]
+    with pytest.raises(ValueError, match="No margin for categor.*warranty"):
+        next_best_offer(scores, {"ink": 25.0})
+
+
+def test_category_margins_from_the_catalogue(bundled_company):
+    margins = category_margins(bundled_company.products)
+    ink = bundled_company.products[bundled_company.products["category"] == "ink"]
+    assert margins["ink"] == pytest.approx((ink["price"] - ink["unit_cost"]).mean())
+
+
+# --- on the bundled company ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lines(bundled_company):
+    return sales_lines(bundled_company)
+
+
+@pytest.fixture(scope="module")
+def ink_next_order(bundled_company, lines):
+    """'When they come back, is ink in the next order?' - the quantity the generator plants."""
+    train, test = time_split(
+        lines, bundled_company.customers, "ink", test_cutoff="2025-07-01", horizon_days=90, n_train_cutoffs=16, step_days=30,
+        label="next_order",
+    )
+    return PropensityModel().fit(train), train, test
+
+
+def _planted(ground_truth, group: pd.DataFrame) -> float:
+    by_segment = ground_truth["next_purchase"]["printer"]["expected_next_order_contains_by_segment"]
+    return float(group["segment"].map(by_segment).mean())
+
+
+def test_planted_printer_owners_next_order_holds_ink(ground_truth, ink_next_order):
+    model, train, test = ink_next_order
+    for data in (train, test):
+        printer_last = data[data["last_printer"] == 1]
+        predicted = model.predict_proba(printer_last).mean()
+        planted = _planted(ground_truth, printer_last)
+        assert predicted == pytest.approx(planted, abs=0.08), (predicted, planted, len(printer_last))
+    others = test[test["last_printer"] == 0]
+    assert model.predict_proba(others).mean() < 0.25  # planted baselines are 0.05-0.24
+    assert model.summary().loc["last_printer", "odds_ratio"] > 5
+
+
+def test_planted_segments_rank_as_planted_for_ink(ground_truth, ink_next_order):
+    model, train, _ = ink_next_order
+    baseline = ground_truth["next_purchase"]["printer"]["baseline_probability_by_segment"]
+    others = train[train["last_printer"] == 0]
+    predicted = model.predict_proba(others).groupby(others["segment"]).mean()
+    assert predicted.sort_values().index.tolist() == sorted(baseline, key=baseline.get)
+
+
+def test_planted_offer_response_by_segment(ground_truth, bundled_company):
+    """Response propensity to the bundle offer, by segment, from the offers table (planted 0.10 / 0.06 / 0.20)."""
+    offers = bundled_company.offers
+    treated = offers[(offers["experiment_id"] == "EXP-BUNDLE") & (offers["variant"] == "bundle_offer")]
+    data = treated.merge(bundled_company.customers[["customer_id", "segment"]], on="customer_id")
+    data = data.assign(label=data["accepted"].astype(int))[["segment", "label"]]
+    model = PropensityModel(categorical=["segment"]).fit(data)
+    predicted = model.predict_proba(data).groupby(data["segment"]).mean()
+    planted = pd.Series(ground_truth["experiments"]["EXP-BUNDLE"]["arms"]["bundle_offer"]["conversion_rate"])
+    n = data["segment"].value_counts()
+    tolerance = 3 * np.sqrt(planted * (1 - planted) / n[planted.index])
+    assert (abs(predicted[planted.index] - planted) < tolerance).all(), (predicted, planted)
+    assert predicted.idxmax() == planted.idxmax() == "student"
+
+
+def test_statsmodels_logit_matches_unpenalized_scikit_learn(bundled_company, lines):
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    train, _ = time_split(lines, bundled_company.customers, "software", test_cutoff="2025-04-01", horizon_days=90, n_train_cutoffs=3)
+    model = PropensityModel().fit(train)
+    design = model.design_matrix(train).to_numpy()
+    unpenalized = linear_model.LogisticRegression(C=np.inf, max_iter=5000, tol=1e-10)  # C = inf: no penalty
+    reference = unpenalized.fit(design, train["label"])
+    assert reference.intercept_[0] == pytest.approx(model.params_["const"], abs=2e-3)
+    assert reference.coef_[0] == pytest.approx(model.params_[model.features_].to_numpy(), abs=2e-3)
+
+
+def test_validation_auc_and_lift_out_of_time_and_boosting_is_seeded(bundled_company, lines):
+    train, test = time_split(lines, bundled_company.customers, "ink", test_cutoff="2025-07-01", horizon_days=90, n_train_cutoffs=6)
+    logit = PropensityModel().fit(train)
+    score = logit.predict_proba(test)
+    assert roc_auc(test["label"], score) > 0.7
+    gains = gains_table(test["label"], score)
+    assert gains["lift"].iloc[0] > 2  # the top tenth buys at more than twice the average rate
+    assert gains["cumulative_buyers"].is_monotonic_increasing
+    boost = PropensityModel("boosting", seed=7, max_iter=60).fit(train)
+    again = PropensityModel("boosting", seed=7, max_iter=60).fit(train)
+    assert boost.predict_proba(test).equals(again.predict_proba(test))
+    assert roc_auc(test["label"], boost.predict_proba(test)) > 0.65
+
+
+def test_score_customers_and_drivers(bundled_company, lines, ink_next_order):
+    model, _, test = ink_next_order
+    scores = score_customers({"ink": model}, test)
+    assert len(scores) == len(test)
+    printer_rows = scores[test["last_printer"].to_numpy() == 1]
+    assert (printer_rows["driver"] == "last order had: printer").mean() > 0.9
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+def test_cutoff_outside_the_data_is_a_clear_error(bundled_company, lines):
+    with pytest.raises(ValueError, match=r"Cut-off 2026-01-01 with a 90-day label window .* outside the data \(2023-01-05 to 2025-12-30\)"):
+        propensity_dataset(lines, bundled_company.customers, "ink", ["2026-01-01"])
+    with pytest.raises(ValueError, match="Cut-off 2022-06-01"):
+        propensity_dataset(lines, bundled_company.customers, "ink", ["2022-06-01"])
+
+
+def test_category_nobody_buys_is_a_clear_error(bundled_company, lines):
+    with pytest.raises(ValueError, match=r"Nobody bought category 'fax_machine' .* Known values: cable, charger"):
+        propensity_dataset(lines, bundled_company.customers, "fax_machine", ["2025-01-01"])
+    data = pd.DataFrame({"segment": ["a", "b"] * 10, "label": 0})
+    with pytest.raises(ValueError, match="has 0 buyers among 20 rows"):
+        PropensityModel(categorical=["segment"]).fit(data)
+
+
+def test_missing_columns_are_named(bundled_company, lines):
+    with pytest.raises(ValueError, match=r"Table 'sales_lines' lacks column\(s\) revenue"):
+        customer_features(lines.drop(columns="revenue"), bundled_company.customers, "2025-01-01")
+
+
+# --- real data ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_real_online_retail_product_propensity(shared_data):
+    """UCI Online Retail: will a customer buy the best-selling product in the next 60 days?
+
+    The data has no categories, so products are the items. AUC is checked against scikit-learn,
+    and a model using history must beat chance clearly out of time.
+    """
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    from xsell_lab.adapters import online_retail
+
+    company = online_retail(shared_data / "online_retail.csv.gz").to_company()
+    lines = sales_lines(company)
+    top = lines[s.PRODUCT_ID].value_counts().index[:15].tolist()
+    train, test = time_split(
+        lines, company.customers, top[0], test_cutoff="2011-09-01", horizon_days=60, n_train_cutoffs=3,
+        items=top, item_column=s.PRODUCT_ID,
+    )
+    model = PropensityModel().fit(train)
+    score = model.predict_proba(test)
+    auc = roc_auc(test["label"], score)
+    assert auc == pytest.approx(sklearn_metrics.roc_auc_score(test["label"], score), abs=1e-12)
+    assert auc > 0.7
+    assert model.summary().loc[f"owns_{top[0]}", "odds_ratio"] > 1  # past buyers of the item buy it again

@@ -1,0 +1,691 @@
+"""Propensity to buy and next-best-offer: who will buy which add-on next, and what to offer each customer.
+
+A **propensity model** scores each customer with the probability of buying
+a target category in the next ``horizon_days`` days. Everything the model
+sees is computed strictly before a cut-off date, and the label is what
+happened after it, so the score is an honest forecast (no leakage). Several
+cut-offs are stacked for training (each customer appears once per cut-off);
+the model is validated on a later cut-off whose label window begins where
+the training windows end (a time-based split).
+
+Features (per customer and cut-off, :func:`customer_features`):
+``recency_months`` (since the last order), ``tenure_months`` (since the
+first), ``orders``, ``spend_hundreds`` (revenue / 100), ``owns_<item>``
+(bought the item before), ``last_<item>`` (it was in the last order),
+``segment`` and ``preferred_channel``.
+
+The model is a logistic regression (statsmodels ``Logit``; its coefficients
+read as odds ratios, ``exp(beta)``, Hosmer, Lemeshow & Sturdivant 2013,
+ch. 3) or gradient-boosted trees (scikit-learn
+``HistGradientBoostingClassifier``, Friedman 2001). It is judged by the AUC
+(the probability that a buyer scores above a non-buyer, Hanley & McNeil
+1982), the gains / lift table by decile (Blattberg, Kim & Neslin 2008,
+ch. 10) and calibration (do customers scored 30 % buy 30 % of the time?).
+
+The **next best offer** of a customer is the category with the highest
+expected value ``propensity x margin`` (times the offer's relative uplift
+when an experiment measured one), one offer per customer, with the reason in
+words. Send it only after :mod:`xsell_lab.guardrails`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from xsell_lab import schema as s
+from xsell_lab.experiments import wilson_interval
+
+#: Numeric features of :func:`customer_features` (besides ``owns_*`` and ``last_*``).
+NUMERIC_FEATURES = ["recency_months", "tenure_months", "orders", "spend_hundreds"]
+#: Categorical features, one-hot encoded against their most frequent level.
+CATEGORICAL_FEATURES = [s.SEGMENT, s.PREFERRED_CHANNEL]
+#: Label kinds of :func:`propensity_dataset`.
+LABELS = ("window", "next_order")
+#: Columns of :func:`gains_table`.
+GAINS_COLUMNS = ["decile", "customers", "buyers", "response_rate", "lift", "cumulative_customers", "cumulative_buyers", "cumulative_lift"]
+#: Columns of :func:`calibration_table`.
+CALIBRATION_COLUMNS = ["bin", "customers", "mean_predicted", "observed_rate", "ci_low", "ci_high"]
+#: Columns of :func:`next_best_offer`.
+OFFER_COLUMNS = [s.CUSTOMER_ID, s.CATEGORY, "propensity", "margin", "uplift", "expected_value", "reason"]
+_DAYS_PER_MONTH = 365.25 / 12
+
+
+# --- features and labels ------------------------------------------------------------------
+
+
+def customer_features(
+    lines: pd.DataFrame,
+    customers: pd.DataFrame,
+    cutoff: str | pd.Timestamp,
+    *,
+    items: Sequence[str] | None = None,
+    item_column: str = s.CATEGORY,
+) -> pd.DataFrame:
+    """Features of every customer who bought before ``cutoff``, from purchases strictly before it.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Sales lines (:func:`xsell_lab.sales_lines`: ``customer_id``,
+        ``order_id``, ``order_date``, ``revenue`` and ``item_column``).
+    customers : pandas.DataFrame
+        The customers table; ``segment`` and ``preferred_channel`` are used
+        when present (``"unknown"`` otherwise).
+    cutoff : str or pandas.Timestamp
+        Only orders dated before this day are used.
+    items : sequence of str, optional
+        The items to make ``owns_*`` / ``last_*`` flags for; default every
+        value of ``item_column``.
+    item_column : str, default "category"
+        ``category``, or ``product_id`` for data without categories.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer: ``customer_id``, ``cutoff``,
+        :data:`NUMERIC_FEATURES`, ``owns_<item>`` and ``last_<item>`` (0/1),
+        :data:`CATEGORICAL_FEATURES`.
+
+    Raises
+    ------
+    ValueError
+        When no order is dated before ``cutoff``.
+    """
+    _require(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, "revenue", item_column], "sales_lines")
+    cutoff = pd.Timestamp(cutoff)
+    before = lines.loc[lines[s.ORDER_DATE] < cutoff]
+    if before.empty:
+        raise ValueError(
+            f"Cut-off {cutoff:%Y-%m-%d} is before the first order ({lines[s.ORDER_DATE].min():%Y-%m-%d}): no history to learn from."
+        )
+    items = list(items) if items is not None else sorted(lines[item_column].dropna().unique())
+    by_customer = before.groupby(s.CUSTOMER_ID, sort=True)
+    first, last = by_customer[s.ORDER_DATE].min(), by_customer[s.ORDER_DATE].max()
+    features = pd.DataFrame(
+        {
+            "cutoff": cutoff,
+            "recency_months": (cutoff - last).dt.days / _DAYS_PER_MONTH,
+            "tenure_months": (cutoff - first).dt.days / _DAYS_PER_MONTH,
+            "orders": by_customer[s.ORDER_ID].nunique(),
+            "spend_hundreds": by_customer["revenue"].sum() / 100,
+        }
+    )
+    in_last = before[s.ORDER_DATE].to_numpy() == before[s.CUSTOMER_ID].map(last).to_numpy()
+    owns = _item_flags(before, items, item_column, "owns_")
+    last_items = _item_flags(before.loc[in_last], items, item_column, "last_")
+    features = features.join(owns).join(last_items).fillna(0)
+    people = customers.set_index(s.CUSTOMER_ID)
+    for column in CATEGORICAL_FEATURES:
+        values = people[column].reindex(features.index) if column in people else pd.Series(np.nan, index=features.index)
+        features[column] = values.astype("object").fillna("unknown").astype(str)
+    return features.rename_axis(s.CUSTOMER_ID).reset_index()
+
+
+def purchase_labels(
+    lines: pd.DataFrame,
+    cutoff: str | pd.Timestamp,
+    target: str,
+    *,
+    horizon_days: int = 90,
+    label: str = "window",
+    item_column: str = s.CATEGORY,
+) -> pd.Series:
+    """What customers bought in the ``horizon_days`` days from ``cutoff`` on.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Sales lines (``customer_id``, ``order_date``, ``item_column``).
+    cutoff : str or pandas.Timestamp
+        First day of the label window ``[cutoff, cutoff + horizon_days)``.
+    target : str
+        The item (category) whose purchase is the label.
+    horizon_days : int, default 90
+        Length of the window.
+    label : {"window", "next_order"}
+        ``window``: 1 if the customer bought ``target`` in the window, for
+        customers with an order in it (the others are 0 by
+        :func:`propensity_dataset`). ``next_order``: 1 if the customer's first
+        order in the window holds ``target`` ("when they come back, what do
+        they buy?"), only for customers who order in the window.
+
+    Returns
+    -------
+    pandas.Series
+        0/1 indexed by ``customer_id`` (customers who ordered in the window).
+    """
+    if label not in LABELS:
+        raise ValueError(f"label must be one of {', '.join(LABELS)}. Got {label!r}.")
+    cutoff = pd.Timestamp(cutoff)
+    window = lines.loc[(lines[s.ORDER_DATE] >= cutoff) & (lines[s.ORDER_DATE] < cutoff + pd.Timedelta(days=horizon_days))]
+    if label == "next_order":
+        first_date = window.groupby(s.CUSTOMER_ID)[s.ORDER_DATE].transform("min")
+        window = window.loc[window[s.ORDER_DATE] == first_date]
+    hit = (window[item_column] == target).groupby(window[s.CUSTOMER_ID]).any()
+    return hit.astype(int).rename("label")
+
+
+def propensity_dataset(
+    lines: pd.DataFrame,
+    customers: pd.DataFrame,
+    target: str,
+    cutoffs: Iterable[str | pd.Timestamp],
+    *,
+    horizon_days: int = 90,
+    label: str = "window",
+    items: Sequence[str] | None = None,
+    item_column: str = s.CATEGORY,
+) -> pd.DataFrame:
+    """Features before each cut-off and the label after it, stacked over cut-offs.
+
+    Parameters
+    ----------
+    lines, customers : pandas.DataFrame
+        Sales lines and the customers table (see :func:`customer_features`).
+    target : str
+        The item whose purchase is predicted (a value of ``item_column``).
+    cutoffs : iterable of str or pandas.Timestamp
+        Snapshot dates. Each label window must end by the last order date.
+    horizon_days : int, default 90
+        Label window length.
+    label : {"window", "next_order"}
+        See :func:`purchase_labels`. With ``window`` every customer with
+        history is a row (0 when they bought nothing); with ``next_order``
+        only customers who ordered in the window are.
+    items, item_column
+        See :func:`customer_features`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`customer_features` plus ``label`` (0/1), one row
+        per customer and cut-off.
+
+    Raises
+    ------
+    ValueError
+        When ``target`` is never bought, or a cut-off leaves no history before
+        it or no full label window after it.
+    """
+    _require(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_column], "sales_lines")
+    known = lines[item_column].dropna().unique()
+    if target not in set(known):
+        shown = ", ".join(sorted(map(str, known))[:25])
+        raise ValueError(f"Nobody bought {item_column} {target!r} in table 'sales_lines' ({len(lines):,} lines). Known values: {shown}.")
+    first_day, last_day = lines[s.ORDER_DATE].min().normalize(), lines[s.ORDER_DATE].max().normalize()
+    frames = []
+    for cutoff in map(pd.Timestamp, cutoffs):
+        end = cutoff + pd.Timedelta(days=horizon_days - 1)
+        if cutoff <= first_day or end > last_day:
+            raise ValueError(
+                f"Cut-off {cutoff:%Y-%m-%d} with a {horizon_days}-day label window (to {end:%Y-%m-%d}) is outside the data "
+                f"({first_day:%Y-%m-%d} to {last_day:%Y-%m-%d}): it needs history before it and a whole window after it."
+            )
+        features = customer_features(lines, customers, cutoff, items=items, item_column=item_column)
+        labels = purchase_labels(lines, cutoff, target, horizon_days=horizon_days, label=label, item_column=item_column)
+        how = "inner" if label == "next_order" else "left"
+        merged = features.merge(labels, left_on=s.CUSTOMER_ID, right_index=True, how=how)
+        frames.append(merged.assign(label=merged["label"].fillna(0).astype(int)))
+    return pd.concat(frames, ignore_index=True)
+
+
+def time_split(
+    lines: pd.DataFrame,
+    customers: pd.DataFrame,
+    target: str,
+    *,
+    test_cutoff: str | pd.Timestamp,
+    horizon_days: int = 90,
+    n_train_cutoffs: int = 4,
+    step_days: int | None = None,
+    label: str = "window",
+    items: Sequence[str] | None = None,
+    item_column: str = s.CATEGORY,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Training snapshots whose label windows end where the validation window starts.
+
+    The training cut-offs are ``test_cutoff - horizon_days - k x step_days``
+    for ``k = 0 .. n_train_cutoffs - 1``: every training label is observed
+    before ``test_cutoff``, so nothing of the validation period leaks in.
+
+    Parameters
+    ----------
+    lines, customers, target, horizon_days, label, items, item_column
+        See :func:`propensity_dataset`.
+    test_cutoff : str or pandas.Timestamp
+        Cut-off of the validation snapshot.
+    n_train_cutoffs : int, default 4
+        Number of stacked training snapshots.
+    step_days : int, optional
+        Days between training cut-offs; default ``horizon_days``.
+
+    Returns
+    -------
+    train, test : pandas.DataFrame
+        Two outputs of :func:`propensity_dataset`.
+    """
+    test_cutoff = pd.Timestamp(test_cutoff)
+    step = step_days or horizon_days
+    train_cutoffs = [test_cutoff - pd.Timedelta(days=horizon_days + k * step) for k in range(n_train_cutoffs)]
+    options = dict(horizon_days=horizon_days, label=label, items=items, item_column=item_column)
+    train = propensity_dataset(lines, customers, target, sorted(train_cutoffs), **options)
+    test = propensity_dataset(lines, customers, target, [test_cutoff], **options)
+    return train, test
+
+
+# --- the model ------------------------------------------------------------------------------
+
+
+class PropensityModel:
+    """Probability of buying, from customer features.
+
+    Parameters
+    ----------
+    method : {"logit", "boosting"}, default "logit"
+        Logistic regression (statsmodels ``Logit``, Newton's method, no
+        penalty) or gradient-boosted trees (scikit-learn
+        ``HistGradientBoostingClassifier``).
+    categorical : sequence of str
+        Columns one-hot encoded (reference = the most frequent level).
+    min_count : int, default 20
+        0/1 columns with fewer ones (or zeros) than this are left out: too
+        rare to estimate, and they make the logit unstable.
+    seed : int, default 0
+        Random state of the boosting model (the logit is deterministic).
+    max_iter : int, default 100
+        Newton iterations (logit) or boosting rounds.
+
+    Attributes
+    ----------
+    features_ : list of str
+        Columns of the design matrix (after encoding and dropping).
+    params_ : pandas.Series
+        Logit coefficients, ``const`` first (logit only).
+    base_rate_ : float
+        Share of positive labels in the training data.
+    """
+
+    def __init__(
+        self,
+        method: str = "logit",
+        *,
+        categorical: Sequence[str] = tuple(CATEGORICAL_FEATURES),
+        min_count: int = 20,
+        seed: int = 0,
+        max_iter: int = 100,
+    ) -> None:
+        self.method = method
+        self.categorical = categorical
+        self.min_count = min_count
+        self.seed = seed
+        self.max_iter = max_iter
+
+    def fit(self, data: pd.DataFrame, label: str = "label") -> PropensityModel:
+        """Fit on a :func:`propensity_dataset` (or any frame of features and a 0/1 label).
+
+        Raises
+        ------
+        ValueError
+            When the label column is missing or has a single class (nobody, or
+            everybody, bought).
+        """
+        if self.method not in ("logit", "boosting"):
+            raise ValueError(f"method must be 'logit' or 'boosting'. Got {self.method!r}.")
+        _require(data, [label], "propensity data")
+        y = data[label].to_numpy(dtype=float)
+        positives = int(y.sum())
+        if positives == 0 or positives == len(y):
+            raise ValueError(
+                f"Column '{label}' of the propensity data has {positives:,} buyers among {len(y):,} rows: "
+                "a model needs both buyers and non-buyers (is the target ever bought in the label windows?)."
+            )
+        self.label_ = label
+        self.levels_ = {c: data[c].value_counts().index.tolist() for c in self.categorical if c in data}
+        design = self._encode(data)
+        self.features_ = _informative_columns(design, self.min_count)
+        design = design[self.features_]
+        self.base_rate_ = float(y.mean())
+        self.means_ = design.mean()
+        if self.method == "logit":
+            self.result_ = sm.Logit(y, sm.add_constant(design, has_constant="add")).fit(
+                method="newton", maxiter=self.max_iter, disp=False
+            )
+            self.params_ = self.result_.params
+        else:
+            from sklearn.ensemble import HistGradientBoostingClassifier
+
+            self.booster_ = HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=0.1, random_state=self.seed)
+            self.booster_.fit(design.to_numpy(dtype=float), y)
+        return self
+
+    def design_matrix(self, data: pd.DataFrame) -> pd.DataFrame:
+        """The model's inputs for ``data``: columns :attr:`features_` (0/1 dummies, numbers), no constant."""
+        return self._encode(data).reindex(columns=self.features_, fill_value=0.0)
+
+    def predict_proba(self, data: pd.DataFrame) -> pd.Series:
+        """Probability of buying, one per row of ``data`` (same index)."""
+        design = self.design_matrix(data)
+        if self.method == "logit":
+            linear = self.params_["const"] + design.to_numpy(dtype=float) @ self.params_[self.features_].to_numpy()
+            return pd.Series(1 / (1 + np.exp(-linear)), index=data.index, name="propensity")
+        return pd.Series(self.booster_.predict_proba(design.to_numpy(dtype=float))[:, 1], index=data.index, name="propensity")
+
+    def summary(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Coefficients as odds ratios (logit only).
+
+        ``odds ratio = exp(beta)``: the factor by which the odds of buying are
+        multiplied for one more unit of the feature (for a 0/1 feature: with it
+        versus without it), the others held equal.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``feature`` (``const`` first): ``coefficient``,
+            ``std_error``, ``odds_ratio``, ``ci_low``, ``ci_high`` (of the odds
+            ratio, Wald), ``p_value``, ``meaning`` (the feature in words).
+        """
+        if self.method != "logit":
+            raise ValueError("Odds ratios exist for method='logit' only; a boosting model has no coefficients.")
+        ci = self.result_.conf_int(alpha)
+        table = pd.DataFrame(
+            {
+                "coefficient": self.params_,
+                "std_error": self.result_.bse,
+                "odds_ratio": np.exp(self.params_),
+                "ci_low": np.exp(ci[0]),
+                "ci_high": np.exp(ci[1]),
+                "p_value": self.result_.pvalues,
+                "meaning": [describe_feature(name, self.levels_) for name in self.params_.index],
+            }
+        )
+        return table.rename_axis("feature")
+
+    def drivers(self, data: pd.DataFrame) -> pd.Series:
+        """The feature that raises each row's score most above an average customer's (logit only).
+
+        The contribution of feature ``j`` is ``beta_j (x_j - mean_j)`` on the
+        log-odds scale; the largest positive one is named, in words.
+        """
+        if self.method != "logit":
+            raise ValueError("Drivers are read from logit coefficients; use method='logit'.")
+        design = self.design_matrix(data)
+        contribution = (design - self.means_) * self.params_[self.features_]
+        top = contribution.to_numpy().argmax(axis=1)
+        names = [describe_feature(self.features_[j], self.levels_) for j in top]
+        positive = contribution.to_numpy().max(axis=1) > 0
+        return pd.Series(np.where(positive, names, "no single strong driver"), index=data.index, name="driver")
+
+    def _encode(self, data: pd.DataFrame) -> pd.DataFrame:
+        flags = [c for c in data.columns if c.startswith(("owns_", "last_"))]
+        numeric = [c for c in NUMERIC_FEATURES if c in data] + flags
+        parts = [data[numeric].astype(float)]
+        for column, levels in self.levels_.items():
+            values = data[column].astype(str)
+            parts.append(pd.DataFrame({f"{column}={level}": (values == level).astype(float) for level in levels[1:]}, index=data.index))
+        return pd.concat(parts, axis=1)
+
+
+def describe_feature(name: str, levels: Mapping[str, list[str]] | None = None) -> str:
+    """A feature name in words, e.g. ``owns_printer`` -> ``has bought: printer``."""
+    if name == "const":
+        return "baseline (reference customer)"
+    if name.startswith("owns_"):
+        return f"has bought: {name[5:].replace('_', ' ')}"
+    if name.startswith("last_"):
+        return f"last order had: {name[5:].replace('_', ' ')}"
+    if "=" in name:
+        column, level = name.split("=", 1)
+        reference = (levels or {}).get(column, ["the most common"])[0]
+        return f"{column.replace('_', ' ')} {level} (vs {reference})"
+    return {
+        "recency_months": "one more month since the last order",
+        "tenure_months": "one more month since the first order",
+        "orders": "one more order so far",
+        "spend_hundreds": "100 more spent so far",
+    }.get(name, name)
+
+
+def _informative_columns(design: pd.DataFrame, min_count: int) -> list[str]:
+    kept = []
+    for column in design.columns:
+        values = design[column]
+        binary = values.isin([0.0, 1.0]).all()
+        ones = int(values.sum()) if binary else None
+        if values.nunique() < 2 or (binary and min(ones, len(values) - ones) < min_count):
+            continue
+        kept.append(column)
+    unique = design[kept].T.drop_duplicates().index
+    return [c for c in kept if c in set(unique)]
+
+
+# --- evaluation ------------------------------------------------------------------------
+
+
+def roc_auc(label: Sequence[int], score: Sequence[float]) -> float:
+    """Area under the ROC curve: P(a random buyer scores above a random non-buyer), ties count half.
+
+    Computed from mid-ranks (the Mann-Whitney U statistic divided by
+    ``n_buyers x n_others``, Hanley & McNeil 1982, eq. 2).
+    """
+    y = np.asarray(label, dtype=bool)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError(f"AUC needs buyers and non-buyers. Got {n_pos} buyers and {n_neg} others.")
+    ranks = stats.rankdata(np.asarray(score, dtype=float))
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def gains_table(label: Sequence[int], score: Sequence[float], bins: int = 10) -> pd.DataFrame:
+    """Gains and lift by score decile (decile 1 = the highest scores).
+
+    Customers are sorted by score (ties in their given order) and cut into
+    ``bins`` groups of (nearly) equal size. ``lift`` = the group's response
+    rate / the overall rate; ``cumulative_buyers`` = the share of all buyers
+    found in the top groups so far (the gains curve); ``cumulative_lift`` =
+    that share / the share of customers contacted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`GAINS_COLUMNS`, one row per decile.
+    """
+    y = np.asarray(label, dtype=float)
+    order = np.argsort(-np.asarray(score, dtype=float), kind="stable")
+    groups = np.array_split(y[order], bins)
+    customers = np.array([len(g) for g in groups])
+    buyers = np.array([g.sum() for g in groups])
+    overall = y.mean()
+    cum_customers = customers.cumsum() / customers.sum()
+    cum_buyers = buyers.cumsum() / buyers.sum()
+    return pd.DataFrame(
+        {
+            "decile": np.arange(1, bins + 1),
+            "customers": customers,
+            "buyers": buyers.astype(int),
+            "response_rate": buyers / customers,
+            "lift": buyers / customers / overall,
+            "cumulative_customers": cum_customers,
+            "cumulative_buyers": cum_buyers,
+            "cumulative_lift": cum_buyers / cum_customers,
+        },
+        columns=GAINS_COLUMNS,
+    )
+
+
+def calibration_table(label: Sequence[int], score: Sequence[float], bins: int = 10, strategy: str = "quantile") -> pd.DataFrame:
+    """Mean predicted probability against the observed buying rate, by score bin.
+
+    Parameters
+    ----------
+    label, score : sequences
+        0/1 outcomes and predicted probabilities.
+    bins : int, default 10
+    strategy : {"quantile", "uniform"}
+        ``quantile``: groups of equal size by score rank; ``uniform``: bins of
+        equal width on [0, 1] (empty bins left out).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`CALIBRATION_COLUMNS`; ``ci_low`` / ``ci_high`` are the
+        95 % Wilson interval of the observed rate (Wilson 1927).
+    """
+    y, p = np.asarray(label, dtype=float), np.asarray(score, dtype=float)
+    if strategy == "quantile":
+        group = np.empty(len(p), dtype=int)
+        for index, chunk in enumerate(np.array_split(np.argsort(p, kind="stable"), bins)):
+            group[chunk] = index
+    elif strategy == "uniform":
+        group = np.clip(np.searchsorted(np.linspace(0, 1, bins + 1)[1:-1], p, side="right"), 0, bins - 1)
+    else:
+        raise ValueError(f"strategy must be 'quantile' or 'uniform'. Got {strategy!r}.")
+    table = pd.DataFrame({"bin": group, "y": y, "p": p}).groupby("bin").agg(
+        customers=("y", "size"), buyers=("y", "sum"), mean_predicted=("p", "mean")
+    )
+    table["observed_rate"] = table["buyers"] / table["customers"]
+    low, high = wilson_interval(table["buyers"].to_numpy(), table["customers"].to_numpy())
+    table["ci_low"], table["ci_high"] = low, high
+    return table.reset_index()[CALIBRATION_COLUMNS]
+
+
+# --- next best offer ---------------------------------------------------------------------
+
+
+def score_customers(models: Mapping[str, PropensityModel], features: pd.DataFrame) -> pd.DataFrame:
+    """Every customer's propensity for every target, in long form.
+
+    Parameters
+    ----------
+    models : mapping of str to PropensityModel
+        Fitted models by target category.
+    features : pandas.DataFrame
+        :func:`customer_features` at the scoring date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_id``, ``category``, ``propensity``, ``driver`` (the
+        main reason in words, logit models; empty for boosting).
+    """
+    frames = []
+    for category, model in models.items():
+        driver = model.drivers(features) if model.method == "logit" else pd.Series("", index=features.index)
+        frames.append(
+            pd.DataFrame(
+                {
+                    s.CUSTOMER_ID: features[s.CUSTOMER_ID],
+                    s.CATEGORY: category,
+                    "propensity": model.predict_proba(features),
+                    "driver": driver,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def category_margins(products: pd.DataFrame) -> pd.Series:
+    """Average list margin (``price - unit_cost``) of the products of each category.
+
+    Returns
+    -------
+    pandas.Series
+        Margin per sale, indexed by ``category``; categories without costs are left out.
+    """
+    _require(products, [s.CATEGORY, s.PRICE, s.UNIT_COST], s.PRODUCTS)
+    margin = (products[s.PRICE] - products[s.UNIT_COST]).groupby(products[s.CATEGORY]).mean()
+    return margin.dropna().rename("margin")
+
+
+def next_best_offer(
+    scores: pd.DataFrame,
+    margins: pd.Series | Mapping[str, float],
+    *,
+    uplift: pd.Series | Mapping[str, float] | None = None,
+    horizon_days: int | None = None,
+) -> pd.DataFrame:
+    """The one offer per customer with the highest expected value, and why.
+
+    ``expected_value = propensity x margin x uplift`` where ``uplift`` is the
+    offer's relative uplift measured in an experiment (treated rate / control
+    rate - 1; the extra purchases the offer causes per purchase that would
+    happen anyway) and 1 when no experiment measured it. Without uplift the
+    expected value is the margin at stake, not the margin the offer adds:
+    read it as a ranking, not a promise (Blattberg, Kim & Neslin 2008, ch. 21).
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        ``customer_id``, ``category``, ``propensity`` (and optionally
+        ``driver``), e.g. :func:`score_customers`.
+    margins : pandas.Series or mapping
+        Margin per sale by category (:func:`category_margins`).
+    uplift : pandas.Series or mapping, optional
+        Relative uplift by category; categories absent count as 1 (give it
+        for every category, or for none, to compare like with like).
+    horizon_days : int, optional
+        Stated in the reason ("within 90 days").
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`OFFER_COLUMNS`, one row per customer, sorted by
+        ``expected_value`` (highest first); ties go to the first category in
+        ``scores``.
+
+    Raises
+    ------
+    ValueError
+        When a scored category has no margin.
+    """
+    _require(scores, [s.CUSTOMER_ID, s.CATEGORY, "propensity"], "scores")
+    margins = pd.Series(margins, dtype=float)
+    missing = sorted(set(scores[s.CATEGORY]) - set(margins.dropna().index))
+    if missing:
+        raise ValueError(f"No margin for categor(ies) {', '.join(missing)} of table 'scores'; give a margin for every scored category.")
+    uplift_factor = pd.Series(uplift if uplift is not None else {}, dtype=float)
+    table = scores.assign(
+        margin=scores[s.CATEGORY].map(margins),
+        uplift=scores[s.CATEGORY].map(uplift_factor).fillna(1.0) if uplift is not None else np.nan,
+    )
+    factor = table["uplift"].fillna(1.0)
+    table["expected_value"] = table["propensity"] * table["margin"] * factor
+    best = table.sort_values("expected_value", ascending=False, kind="stable").drop_duplicates(s.CUSTOMER_ID)
+    best["reason"] = _reasons(best, horizon_days)
+    return best.reset_index(drop=True)[OFFER_COLUMNS]
+
+
+def _reasons(best: pd.DataFrame, horizon_days: int | None) -> list[str]:
+    within = f" within {horizon_days} days" if horizon_days else ""
+    drivers = best["driver"] if "driver" in best else pd.Series("", index=best.index)
+    reasons = []
+    for row, driver in zip(best.itertuples(), drivers):
+        text = f"{row.propensity:.0%} likely to buy {row.category.replace('_', ' ')}{within} x margin {row.margin:,.0f}"
+        if not np.isnan(row.uplift):
+            text += f" x uplift {row.uplift:.2f}"
+        text += f" = {row.expected_value:,.2f} expected"
+        if driver:
+            text += f"; main driver: {driver}"
+        reasons.append(text)
+    return reasons
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _item_flags(lines: pd.DataFrame, items: list[str], item_column: str, prefix: str) -> pd.DataFrame:
+    chosen = lines.loc[lines[item_column].isin(items), [s.CUSTOMER_ID, item_column]].drop_duplicates()
+    flags = pd.crosstab(chosen[s.CUSTOMER_ID], chosen[item_column]).reindex(columns=items, fill_value=0).clip(upper=1)
+    return flags.rename(columns=lambda item: f"{prefix}{item}").astype(float)
+
+
+def _require(frame: pd.DataFrame, columns: list[str], table: str) -> None:
+    missing = [c for c in columns if c not in frame]
+    if missing:
+        raise ValueError(
+            f"Table '{table}' lacks column(s) {', '.join(missing)} ({len(frame):,} rows; it has: {', '.join(map(str, frame.columns))})."
+        )
