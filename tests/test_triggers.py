@@ -1,0 +1,227 @@
+"""Tests of xsell_lab.triggers: hand-worked histories, planted next-purchase truth of the bundled company,
+independent references (statsmodels Kaplan-Meier and proportion intervals) and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.duration.survfunc import SurvfuncRight
+from statsmodels.stats.proportion import proportion_confint
+
+import xsell_lab
+from xsell_lab import lifecycle
+from xsell_lab import schema as s
+from xsell_lab import triggers as tr
+from xsell_lab.validation import DataValidationError
+
+PRINTER_INK = tr.TriggerRule("printer -> ink", "purchase", "ink", "printer")
+
+
+@pytest.fixture(scope="module")
+def lines(bundled_company):
+    return xsell_lab.sales_lines(bundled_company)
+
+
+@pytest.fixture(scope="module")
+def history(lines, bundled_company):
+    return tr.event_history(lines, bundled_company.marketing_events, bundled_company.products)
+
+
+def _tiny_history(support: bool = False) -> pd.DataFrame:
+    rows = [  # customer, order, date, category
+        ("A", "o1", "2024-01-01", "printer"),
+        ("A", "o2", "2024-01-10", "ink"),
+        ("B", "o3", "2024-01-01", "printer"),
+        ("B", "o4", "2024-03-15", "ink"),
+        ("C", "o5", "2024-01-05", "laptop"),
+        ("C", "o6", "2024-01-20", "ink"),
+    ]
+    lines = pd.DataFrame(rows, columns=[s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.CATEGORY])
+    lines = lines.assign(**{s.ORDER_DATE: pd.to_datetime(lines[s.ORDER_DATE]), s.PRODUCT_ID: lines[s.CATEGORY], s.CHANNEL: "web"})
+    events = None
+    if support:
+        events = pd.DataFrame({s.CUSTOMER_ID: ["A", "B"], s.EVENT_DATE: pd.to_datetime(["2024-01-05", "2024-01-02"]),
+                               s.EVENT_TYPE: "support", s.CHANNEL: "phone", s.PRODUCT_ID: ["printer", "printer"]})
+    return tr.event_history(lines, events)
+
+
+# --- hand-worked examples ------------------------------------------------------------------------------
+
+
+def test_fire_triggers_by_hand():
+    fired = tr.fire_triggers(PRINTER_INK, _tiny_history(), cutoff="2024-03-31").set_index(s.CUSTOMER_ID)
+    assert list(fired.index) == ["A", "B"]
+    assert fired.loc["A", "hit"] and not fired.loc["B", "hit"]  # ink 9 days vs 74 days after the printer
+    assert fired["complete"].all() and not fired["already_bought"].any()
+    assert fired["next_order_holds_offer"].tolist() == [True, True]
+    assert fired.loc["A", s.OFFER_DATE] == pd.Timestamp("2024-01-01")
+    late = tr.fire_triggers(PRINTER_INK.with_delay(14), _tiny_history(), cutoff="2024-03-31").set_index(s.CUSTOMER_ID)
+    assert late.loc["A", "already_bought"] and not late.loc["A", "hit"]  # the offer would have come too late for A
+    assert late.loc["A", "window_end"] == pd.Timestamp("2024-02-14")
+
+
+def test_baseline_other_orders_by_hand():
+    base = tr.baseline_moments(PRINTER_INK, _tiny_history(), cutoff="2024-03-31")
+    # orders without a printer: o2 (A), o4 (B), o5 and o6 (C); o6 is within C's 30-day cool-down after o5
+    assert list(zip(base[s.CUSTOMER_ID], base[s.EVENT_DATE].dt.strftime("%m-%d"))) == [("A", "01-10"), ("B", "03-15"), ("C", "01-05")]
+    assert base["complete"].tolist() == [True, False, True]
+    assert base["hit"].tolist() == [False, False, True]  # C bought ink 15 days after the laptop
+    assert base["next_order_holds_offer"].tolist() == [pd.NA, pd.NA, True]
+
+
+def test_backtest_by_hand_matches_statsmodels_intervals():
+    row = tr.backtest_triggers([PRINTER_INK], _tiny_history(), cutoff="2024-03-31").iloc[0]
+    assert (row["complete"], row["hits"], row["baseline_moments"], row["baseline_hits"]) == (2, 1, 2, 1)
+    assert row["hit_rate"] == row["baseline_rate"] == 0.5 and row["uplift"] == 0.0
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(proportion_confint(1, 2, method="wilson"))
+    assert (row["next_orders"], row["next_order_hit_rate"]) == (2, 1.0)
+
+
+def test_cooldown_and_other_events_by_hand():
+    history = _tiny_history(support=True)
+    support = tr.TriggerRule("support -> ink", "support", "ink", delay_days=0, window_days=10)
+    fired = tr.fire_triggers(support, history, cutoff="2024-03-31").set_index(s.CUSTOMER_ID)
+    assert fired.loc["A", "hit"] and not fired.loc["B", "hit"]  # A's ink 5 days after the call
+    assert fired.loc["A", "next_order_date"] == pd.Timestamp("2024-01-10")
+    twice = pd.concat([history, history.assign(**{s.EVENT_DATE: history[s.EVENT_DATE] + pd.Timedelta(days=10),
+                                                  s.ORDER_ID: history[s.ORDER_ID] + "x"})], ignore_index=True)
+    assert len(tr.fire_triggers(PRINTER_INK, twice, cutoff="2024-06-30")) == 2  # the repeat 10 days later is cooled down
+    assert len(tr.fire_triggers(tr.TriggerRule("p", "purchase", "ink", "printer", cooldown_days=0), twice, cutoff="2024-06-30")) == 4
+
+
+def test_delay_profile_by_hand():
+    lines = pd.DataFrame({s.CUSTOMER_ID: ["A", "A", "B", "B"], s.ORDER_ID: ["1", "2", "3", "4"],
+                          s.ORDER_DATE: pd.to_datetime(["2024-01-01", "2024-01-11", "2024-01-01", "2024-02-10"]),
+                          s.CATEGORY: ["printer", "ink", "printer", "ink"]})
+    profile = tr.delay_profile(lines, "printer", "ink", delays=[0, 5, 20], window_days=10).set_index("delay_days")
+    assert profile["caught"].tolist() == pytest.approx([0.5, 0.5, 0.0])  # A at day 10; B at day 40
+    assert profile.loc[20, "already_bought"] == pytest.approx(0.5)
+    assert tr.best_delay(profile.reset_index()) == 0
+
+
+# --- planted truth -------------------------------------------------------------------------------------
+
+
+def _segment_of(fired: pd.DataFrame, customers: pd.DataFrame) -> pd.Series:
+    return fired[s.CUSTOMER_ID].map(customers.set_index(s.CUSTOMER_ID)[s.SEGMENT])
+
+
+@pytest.mark.parametrize("trigger", ["printer", "smartphone"])
+def test_next_order_hit_rate_recovers_the_planted_next_purchase_probability(trigger, history, bundled_company, ground_truth):
+    truth = ground_truth["next_purchase"][trigger]
+    rule = tr.TriggerRule(trigger, "purchase", truth["next_category"], trigger, cooldown_days=0)  # every trigger order
+    fired = tr.fire_triggers(rule, history)
+    followed = fired[fired["next_order_holds_offer"].notna()]
+    planted = _segment_of(followed, bundled_company.customers).map(truth["expected_next_order_contains_by_segment"])
+    observed = followed["next_order_holds_offer"].astype(bool).mean()
+    se = np.sqrt(np.sum(planted * (1 - planted))) / len(followed)
+    assert abs(observed - planted.mean()) < 3.5 * se, (observed, planted.mean())
+    assert observed > truth["probability"]  # the anchor rule plus the category's own baseline chance
+
+
+def test_baseline_next_order_rate_recovers_the_planted_baseline(history, bundled_company, ground_truth):
+    truth = ground_truth["next_purchase"]
+    rule = tr.TriggerRule("printer", "purchase", "ink", "printer", cooldown_days=0)
+    base = tr.baseline_moments(rule, history)
+    base = base[base["next_order_holds_offer"].notna()].reset_index(drop=True)
+    # the order before the baseline moment's next order: its anchor lowers ink's chance after a laptop or smartphone
+    orders = history[history["event"] == "purchase"]
+    anchors = orders[orders[s.CATEGORY].isin(["laptop", "smartphone"])].drop_duplicates([s.CUSTOMER_ID, s.EVENT_DATE])
+    anchor = base.merge(anchors[[s.CUSTOMER_ID, s.EVENT_DATE, s.CATEGORY]], on=[s.CUSTOMER_ID, s.EVENT_DATE], how="left")[s.CATEGORY]
+    follow = anchor.map({c: truth[c]["probability"] for c in ("laptop", "smartphone")}).fillna(0.0).to_numpy()
+    planted = _segment_of(base, bundled_company.customers).map(truth["printer"]["baseline_probability_by_segment"]) * (1 - follow)
+    observed = base["next_order_holds_offer"].astype(bool).mean()
+    se = np.sqrt(np.sum(planted * (1 - planted))) / len(base)
+    assert abs(observed - planted.mean()) < 3.5 * se, (observed, planted.mean())
+
+
+def test_planted_triggers_beat_their_baselines_and_support_does_not(history):
+    rules = [PRINTER_INK, tr.TriggerRule("phone", "purchase", "earbuds", "smartphone"),
+             tr.TriggerRule("support", "support", "subscription")]
+    for baseline in ("other_orders", "random_day"):
+        table = tr.backtest_triggers(rules, history, baseline=baseline, seed=3).set_index("rule")
+        assert (table.loc[["printer -> ink", "phone"], "uplift_ci_low"] > 0).all(), baseline
+    # no support -> subscription structure was planted: its hit rate is not above ordinary moments
+    assert table.loc["support", "uplift_ci_low"] < 0 < table.loc["support", "uplift_ci_high"] or table.loc["support", "uplift"] < 0
+
+
+def test_best_delay_is_immediate_for_a_decreasing_purchase_lag(lines):
+    # planted: the next order's lag is the BG/NBD inter-purchase time (a gamma mixture of exponentials with
+    # drop-out), whose density decreases, so the window that starts right away catches the most buyers
+    for trigger, target in (("printer", "ink"), ("smartphone", "earbuds")):
+        profile = tr.delay_profile(lines, trigger, target, delays=[0, 14, 30, 60, 90])
+        assert tr.best_delay(profile) == 0
+        assert profile["caught"].iloc[0] > profile["caught"].iloc[-2]
+
+
+# --- independent references ----------------------------------------------------------------------
+
+
+def test_delay_profile_matches_statsmodels_kaplan_meier(lines):
+    waits = lifecycle.time_to_category(lines, "printer", "ink")
+    survival = SurvfuncRight(waits["duration_days"].to_numpy(), waits["observed"].astype(int).to_numpy())
+    times, probs = survival.surv_times, survival.surv_prob
+
+    def s_at(t: float) -> float:
+        before = probs[times <= t]
+        return float(before[-1]) if before.size else 1.0
+
+    profile = tr.delay_profile(lines, "printer", "ink", delays=[0, 7, 30], window_days=30)
+    for row in profile.itertuples():
+        assert row.caught == pytest.approx(s_at(row.delay_days) - s_at(row.delay_days + 30), abs=1e-12)
+
+
+def test_delay_profile_agrees_with_the_backtest_of_first_triggers(lines, history):
+    # two routes to "first ink purchase falls in (D, D + 30] after the first printer": Kaplan-Meier with censoring,
+    # and counting complete windows; they must agree up to sampling noise
+    once = tr.TriggerRule("p", "purchase", "ink", "printer", cooldown_days=100_000)
+    profile = tr.delay_profile(lines, "printer", "ink", delays=[0, 14, 30]).set_index("delay_days")
+    for delay in (0, 14, 30):
+        fired = tr.fire_triggers(once.with_delay(delay), history)
+        done = fired[fired["complete"]]
+        first_in_window = (done["hit"] & ~done["already_bought"]).mean()
+        assert first_in_window == pytest.approx(profile.loc[delay, "caught"], abs=0.02)
+    table = tr.delay_backtest(PRINTER_INK, history, delays=[0, 30])
+    assert table["hit_rate"].iloc[0] > table["hit_rate"].iloc[1]
+
+
+# --- bad input ----------------------------------------------------------------------------------------
+
+
+def test_unknown_event_names_table_column_and_known_values():
+    with pytest.raises(DataValidationError, match=r"table 'event_history', column 'event': 0 row\(s\) match rule 'x': "
+                                                  r"no event 'webinar'. Events found: purchase"):
+        tr.fire_triggers(tr.TriggerRule("x", "webinar", "ink"), _tiny_history())
+
+
+def test_unknown_event_category_is_named():
+    with pytest.raises(DataValidationError, match=r"column 'category': 0 row\(s\) match rule 'x': no purchase of category 'fax'"):
+        tr.fire_triggers(tr.TriggerRule("x", "purchase", "ink", "fax"), _tiny_history())
+
+
+def test_dates_that_are_text_are_refused():
+    lines = pd.DataFrame({s.CUSTOMER_ID: ["A"], s.ORDER_ID: ["1"], s.ORDER_DATE: ["2024-01-01"], s.PRODUCT_ID: ["P"],
+                          s.CATEGORY: ["printer"], s.CHANNEL: ["web"]})
+    with pytest.raises(DataValidationError, match=r"table 'sales_lines', column 'order_date': 1 row\(s\) are not dates .*'2024-01-01'"):
+        tr.event_history(lines)
+
+
+def test_missing_history_column_is_named():
+    with pytest.raises(DataValidationError, match=r"table 'event_history', column 'category': 6 row\(s\) missing"):
+        tr.fire_triggers(PRINTER_INK, _tiny_history().drop(columns=s.CATEGORY))
+
+
+def test_bad_rule_settings_are_refused():
+    with pytest.raises(ValueError, match="delay_days must be >= 0. Got -1"):
+        tr.TriggerRule("x", "purchase", "ink", delay_days=-1)
+    with pytest.raises(ValueError, match="window_days must be >= 1"):
+        tr.TriggerRule("x", "purchase", "ink", window_days=0)
+    with pytest.raises(ValueError, match="baseline kind must be one of"):
+        tr.baseline_moments(PRINTER_INK, _tiny_history(), kind="yesterday")
+
+
+def test_inputs_are_not_modified(history):
+    before = history.copy()
+    tr.backtest_triggers([PRINTER_INK], history, baseline="random_day")
+    pd.testing.assert_frame_equal(history, before)
