@@ -383,3 +383,41 @@ def test_product_level_whitespace_on_online_retail(retail_lines):
     assert scores["probability"].between(0, 1).all() and scores["expected_value"].notna().all()
     top = t.top_whitespace(scores, n=5)
     assert len(top) == 5 and (top["probability"] > 0.1).all(), "the best product-level opportunities have real peer support"
+
+
+def test_whitespace_value_by_group_by_hand(tiny_lines, tiny_customers):
+    own = t.ownership_matrix(tiny_lines)
+    scores = t.expected_whitespace_value(own, t.main_items(tiny_lines), t.item_margins(tiny_lines), min_peers=1)
+    table = t.whitespace_value_by_group(scores, tiny_customers.set_index(s.CUSTOMER_ID)[s.SEGMENT]).set_index([s.SEGMENT, "item"])
+    # students a (owns the case) and b (lacks it): one customer x 1/3 x 15, spread over 2 students
+    row = table.loc[("student", "laptop_case")]
+    assert (row["customers"], row["customers_without_it"]) == (2, 1)
+    assert row["expected_value_per_customer"] == pytest.approx(1 / 3 * 15.0 / 2)
+    with pytest.raises(ValueError, match=r"1 scored customer\(s\) have no 'segment', e.g. 'd'"):
+        t.whitespace_value_by_group(scores, tiny_customers.set_index(s.CUSTOMER_ID)[s.SEGMENT].drop("d"))
+
+
+def test_plots_draw_what_they_are_given(tiny_lines, tiny_customers):
+    import matplotlib.pyplot as plt
+
+    from xsell_lab.plots import targeting as plots
+
+    own = t.ownership_matrix(tiny_lines)
+    scores = t.expected_whitespace_value(own, t.main_items(tiny_lines), t.item_margins(tiny_lines), min_peers=1)
+    by_segment = t.whitespace_value_by_group(scores, tiny_customers.set_index(s.CUSTOMER_ID)[s.SEGMENT])
+    ax = plots.plot_whitespace_heatmap(by_segment, index=s.SEGMENT)
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["consumer", "student"]
+    assert len(ax.texts) == by_segment.shape[0]
+    top = t.top_whitespace(scores, n=3)
+    ax = plots.plot_top_whitespace(top)
+    assert len(ax.patches) == 3 and [p.get_width() for p in ax.patches] == pytest.approx(top["expected_value"].tolist())
+    features = t.customer_features(tiny_lines, tiny_customers)
+    lift = t.profile_lift(features, t.cross_buyers(tiny_lines).set_index(s.CUSTOMER_ID)["cross_bought"], columns=[s.SEGMENT])
+    ax = plots.plot_profile_lift(lift)
+    assert sorted(round(p.get_x() + p.get_width(), 6) for p in ax.patches) == sorted(lift["lift"].round(6))
+    ranked = t.lookalikes(features, pd.Series({"a": True, "b": True, "c": False, "d": False}), k=2, columns=["tenure_days"])
+    ax = plots.plot_lookalike_scores(ranked, base_rate=0.5)
+    assert sum(p.get_height() for p in ax.patches) == len(ranked)
+    with pytest.raises(ValueError, match="Nothing to plot"):
+        plots.plot_top_whitespace(top.iloc[0:0])
+    plt.close("all")

@@ -10,8 +10,9 @@ Whitespace: who does not own what, and what is it worth?
     or by group), :func:`main_items` (each customer's main product),
     :func:`peer_ownership_rates` (P(item | main product), counted),
     :func:`item_margins`, :func:`expected_whitespace_value` (one row per
-    customer and item not owned: probability x average margin) and
-    :func:`top_whitespace` (the opportunity list, with counts).
+    customer and item not owned: probability x average margin),
+    :func:`top_whitespace` (the opportunity list, with counts) and
+    :func:`whitespace_value_by_group` (per segment, region, ...).
 Target-customer profiles: what do the customers who cross-bought have in common?
     :func:`customer_features` (segment, region, channels, tenure, first
     category, early spend), :func:`cross_buyers` (who bought 2+ items) and
@@ -425,6 +426,47 @@ def top_whitespace(scores: pd.DataFrame, *, n: int = 10, min_probability: float 
     )
     pairs = pairs.reset_index().sort_values(["expected_value", "main_item", "item"], ascending=[False, True, True])
     return pairs.head(n).reset_index(drop=True)[TOP_WHITESPACE_COLUMNS]
+
+
+def whitespace_value_by_group(scores: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Expected whitespace value per group of customers (e.g. segment) and item.
+
+    ::
+
+        expected value per customer = sum of expected_value over the group's customers / customers in the group
+
+    Customers who own the item count with 0, so groups of different sizes
+    compare fairly.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Output of :func:`expected_whitespace_value`.
+    groups : pandas.Series
+        Group label per customer, index ``customer_id`` (must cover every
+        customer of ``scores``); its name names the group column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: the group column, ``item``, ``customers`` (scored customers in
+        the group), ``customers_without_it``, ``expected_value`` (total) and
+        ``expected_value_per_customer``. Sorted by group and item.
+    """
+    _require(scores, WHITESPACE_VALUE_COLUMNS, "whitespace_scores")
+    name = groups.name or "group"
+    labels = scores[s.CUSTOMER_ID].map(groups)
+    if labels.isna().any():
+        example = scores.loc[labels.isna(), s.CUSTOMER_ID].iloc[0]
+        raise ValueError(f"{scores.loc[labels.isna(), s.CUSTOMER_ID].nunique():,} scored customer(s) have no '{name}', e.g. {example!r}.")
+    frame = scores.assign(**{name: labels})
+    sizes = frame.drop_duplicates(s.CUSTOMER_ID).groupby(name).size().rename("customers")
+    table = frame.groupby([name, "item"], sort=True).agg(
+        customers_without_it=(s.CUSTOMER_ID, "size"), expected_value=("expected_value", "sum")
+    )
+    table = table.reset_index().merge(sizes.reset_index(), on=name, how="left")
+    table["expected_value_per_customer"] = table["expected_value"] / table["customers"]
+    return table[[name, "item", "customers", "customers_without_it", "expected_value", "expected_value_per_customer"]]
 
 
 # --- target-customer profiles -------------------------------------------------
