@@ -421,3 +421,16 @@ def test_plots_draw_what_they_are_given(tiny_lines, tiny_customers):
     with pytest.raises(ValueError, match="Nothing to plot"):
         plots.plot_top_whitespace(top.iloc[0:0])
     plt.close("all")
+
+
+def test_backtest_helpers_by_hand(tiny_lines):
+    later = t.new_items_after(tiny_lines, "2024-01-20")
+    # a buys a case (new) after the cut, d buys paper (new); b and c buy nothing later
+    assert later.to_dict() == {"a": True, "b": False, "c": False, "d": True}
+    ranked = pd.DataFrame({s.CUSTOMER_ID: ["a", "d", "b", "c"], "rank": [1, 2, 3, 4]})
+    table = t.ranking_backtest(ranked, later, groups=2)
+    assert table["with_outcome"].tolist() == [2, 0] and table["outcome_rate"].tolist() == [1.0, 0.0]
+    with pytest.raises(ValueError, match="No order.*before 2020-01-01"):
+        t.new_items_after(tiny_lines, "2020-01-01")
+    with pytest.raises(ValueError, match="groups must be between 1 and 4"):
+        t.ranking_backtest(ranked, later, groups=5)

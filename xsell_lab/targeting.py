@@ -19,7 +19,8 @@ Target-customer profiles: what do the customers who cross-bought have in common?
     :func:`profile_lift` (share in the group / share overall, with counts).
 Lookalikes: who resembles the cross-buyers but has not cross-bought yet?
     :func:`lookalikes` (k-nearest-neighbour share on standardized features,
-    with the reasons in words).
+    with the reasons in words); :func:`new_items_after` and
+    :func:`ranking_backtest` check a list against what customers did next.
 
 The whitespace score is an association-based *next-product-to-buy* score:
 Knott, Hayes & Neslin (2002) rank products by the probability that a
@@ -730,6 +731,72 @@ def lookalikes(
     fallback = "no feature value is over-represented among the targets"
     result["reasons"] = [reasons.get(customer, fallback) for customer in result[s.CUSTOMER_ID]]
     return result[LOOKALIKE_COLUMNS]
+
+
+def new_items_after(lines: pd.DataFrame, date: str | pd.Timestamp, *, level: str = "category") -> pd.Series:
+    """Did each customer who bought before ``date`` buy an item on or after it that they did not own before?
+
+    The outcome for back-testing a target list: rank customers with data up
+    to ``date``, then check who really cross-bought afterwards.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`; needs ``customer_id``, ``order_date``
+        and the ``level`` column.
+    date : str or Timestamp
+        The cut-off: before it is the past, from it on the future.
+    level : {"category", "product"}
+        What counts as a new item.
+
+    Returns
+    -------
+    pandas.Series
+        Bool named ``bought_new_item``, index ``customer_id`` (every customer
+        with an order before ``date``, sorted).
+    """
+    item = _item_column(level)
+    _require(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], SALES_LINES)
+    cut = pd.Timestamp(date)
+    before = lines.loc[lines[s.ORDER_DATE] < cut, [s.CUSTOMER_ID, item]].drop_duplicates()
+    if before.empty:
+        raise ValueError(f"No order in '{SALES_LINES}' before {cut:%Y-%m-%d}: nothing to back-test.")
+    after = lines.loc[lines[s.ORDER_DATE] >= cut, [s.CUSTOMER_ID, item]].drop_duplicates()
+    new = after.merge(before, on=[s.CUSTOMER_ID, item], how="left", indicator=True)
+    buyers = set(new.loc[new["_merge"] == "left_only", s.CUSTOMER_ID])
+    customers = pd.Index(sorted(before[s.CUSTOMER_ID].unique()), name=s.CUSTOMER_ID)
+    return pd.Series(customers.isin(buyers), index=customers, name="bought_new_item")
+
+
+def ranking_backtest(ranked: pd.DataFrame, outcome: pd.Series, *, groups: int = 5) -> pd.DataFrame:
+    """Outcome rate by rank group (quintiles by default): does the top of a list do better?
+
+    Parameters
+    ----------
+    ranked : pandas.DataFrame
+        A ranked list with ``customer_id`` and ``rank`` (e.g. :func:`lookalikes`).
+    outcome : pandas.Series
+        Bool per customer, index ``customer_id`` (e.g. :func:`new_items_after`);
+        customers without an outcome count as False.
+    groups : int
+        Equal-size rank groups; 1 = the top of the list.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``rank_group`` (1 = top), ``customers``, ``with_outcome``,
+        ``outcome_rate``.
+    """
+    _require(ranked, [s.CUSTOMER_ID, "rank"], "ranked")
+    if not 1 <= groups <= len(ranked):
+        raise ValueError(f"ranking_backtest: groups must be between 1 and {len(ranked)} (the list length). Got {groups!r}.")
+    ordered = ranked.sort_values("rank")
+    hit = ordered[s.CUSTOMER_ID].isin(outcome.index[outcome.astype(bool).to_numpy()]).to_numpy()
+    group = np.arange(len(ordered)) * groups // len(ordered) + 1
+    table = pd.DataFrame({"rank_group": group, "hit": hit}).groupby("rank_group")["hit"].agg(customers="size", with_outcome="sum")
+    table["with_outcome"] = table["with_outcome"].astype("int64")
+    table["outcome_rate"] = table["with_outcome"] / table["customers"]
+    return table.reset_index()
 
 
 # --- helpers ------------------------------------------------------------------------
