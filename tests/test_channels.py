@@ -298,3 +298,31 @@ def test_inputs_are_not_modified(lines):
 def test_bad_confidence_is_refused():
     with pytest.raises(ValueError, match="confidence must be in"):
         ch.channel_performance(_tiny_lines(), confidence=95)
+
+
+# --- plots ---------------------------------------------------------------------------------------------
+
+
+def test_plots_draw_on_the_given_axes_and_refuse_an_unknown_experiment(lines, bundled_company):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from xsell_lab import triggers as tr
+    from xsell_lab.plots import channels as plots
+
+    figure, axes = plt.subplots(2, 2)
+    response = ch.contact_channel_response(bundled_company.offers)
+    history = tr.event_history(lines)
+    rule = tr.TriggerRule("printer -> ink", "purchase", "ink", "printer")
+    assert plots.plot_channel_kpis(ch.channel_performance(lines), ax=axes[0, 0]) is axes[0, 0]
+    assert len(axes[0, 0].patches) == 2 * lines[s.CHANNEL].nunique()  # one bar per channel and KPI
+    assert plots.plot_contact_response(response, "EXP-INK-CHANNEL", ax=axes[0, 1]) is axes[0, 1]
+    assert len(axes[0, 1].patches) == 3
+    assert plots.plot_trigger_backtest(tr.backtest_triggers([rule], history), ax=axes[1, 0]) is axes[1, 0]
+    profile = tr.delay_profile(lines, "printer", "ink", delays=[0, 30])
+    assert plots.plot_delay_profile(profile, tr.delay_backtest(rule, history, delays=[0, 30]), ax=axes[1, 1]) is axes[1, 1]
+    with pytest.raises(ValueError, match="no rows for experiment 'EXP-NOPE'"):
+        plots.plot_contact_response(response, "EXP-NOPE")
+    plt.close(figure)

@@ -68,6 +68,8 @@ BACKTEST_COLUMNS = [
 DELAY_PROFILE_COLUMNS = ["delay_days", "window_days", "customers", "already_bought", "caught", "caught_among_waiting"]
 #: Columns of :func:`delay_backtest`.
 DELAY_BACKTEST_COLUMNS = ["delay_days", "window_days", "complete", "hits", "hit_rate", "ci_low", "ci_high", "already_bought_share"]
+#: How :meth:`TriggerRule.describe` names the events.
+_EVENT_WORDS = {PURCHASE: "purchase", "support": "support contact", "site_visit": "site visit", "referral": "referral"}
 #: Kinds of baseline :func:`baseline_moments` knows.
 BASELINES = ("other_orders", "random_day")
 
@@ -175,7 +177,7 @@ class TriggerRule:
 
     def describe(self) -> str:
         """The rule in one plain sentence."""
-        what = self.event.replace("_", " ")
+        what = _EVENT_WORDS.get(self.event, self.event.replace("_", " "))
         if self.event_category:
             what = f"{what} of {self.event_category.replace('_', ' ')}" if self.event == PURCHASE else f"{what} about {self.event_category.replace('_', ' ')}"
         return (f"When a {what} happens, offer {self.offer.replace('_', ' ')} after {self.delay_days} days by "
