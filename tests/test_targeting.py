@@ -126,7 +126,7 @@ def test_lookalikes_by_hand():
     assert result.loc["c", "score"] == 1.0 and result.loc["e", "score"] == 0.5 and result.loc["f", "score"] == 0.5
     assert result["rank"].tolist() == [1, 2, 3] and list(result.index) == ["c", "e", "f"]
     # bins of x: a, b, c (2 targets of 3, lift (2/3) / (3/6)) and d, e, f (1 of 3, lift below 1)
-    assert result.loc["c", "reasons"] == "x = 0.0-0.2 (lift 1.3)"
+    assert result.loc["c", "reasons"] == "x = 0.0-0.2 (lift 1.33)"
     assert result.loc["e", "reasons"] == "no feature value is over-represented among the targets"
     scored = t.lookalikes(features, target, k=1, columns=["x"], candidates=["a", "f"]).set_index(s.CUSTOMER_ID)
     assert scored.loc["a", "score"] == 1.0, "a's nearest other customer is b, a target (a itself is excluded)"

@@ -105,6 +105,8 @@ FEATURE_COLUMNS = [
 CROSS_BUYER_COLUMNS = [s.CUSTOMER_ID, "items", "cross_bought"]
 #: Columns of :func:`profile_lift`.
 PROFILE_LIFT_COLUMNS = ["feature", "value", "customers", "target_customers", "target_rate", "share_in_target", "share_overall", "lift"]
+#: A feature value is given as a lookalike reason only when its lift reaches this (5 % over-represented).
+MIN_REASON_LIFT = 1.05
 #: Columns of :func:`lookalikes`.
 LOOKALIKE_COLUMNS = [s.CUSTOMER_ID, "rank", "score", "similar_target_customers", "neighbours", "reasons"]
 
@@ -653,8 +655,9 @@ def lookalikes(
     Distance ties are broken by a random order drawn from ``seed``.
 
     The reasons name the candidate's feature values that are most
-    over-represented among the targets (highest lift of :func:`profile_lift`
-    above 1), e.g. ``"first_category = printer (lift 1.8)"``.
+    over-represented among the targets (highest lift of :func:`profile_lift`,
+    at least :data:`MIN_REASON_LIFT`), e.g.
+    ``"first_category = printer (lift 1.80)"``.
 
     Parameters
     ----------
@@ -947,7 +950,7 @@ def _neighbour_target_counts(
 def _reasons(
     ranked: pd.DataFrame, lift: pd.DataFrame, labelled: pd.DataFrame, columns: Sequence[str], n_reasons: int, bins: int
 ) -> pd.Series:
-    """Per ranked customer: their feature values with the highest lift above 1, in words.
+    """Per ranked customer: their feature values with the highest lift (>= MIN_REASON_LIFT), in words.
 
     Numeric values are put in the quantile bins of the labelled customers (those of ``lift``).
     """
@@ -963,9 +966,9 @@ def _reasons(
     long = long.melt(id_vars=s.CUSTOMER_ID, var_name="feature", value_name="value").dropna(subset=["value"])
     long["value"] = long["value"].astype(str)
     long = long.merge(lift[["feature", "value", "lift"]], on=["feature", "value"], how="inner")
-    long = long[long["lift"] > 1].sort_values([s.CUSTOMER_ID, "lift", "feature"], ascending=[True, False, True])
+    long = long[long["lift"] >= MIN_REASON_LIFT].sort_values([s.CUSTOMER_ID, "lift", "feature"], ascending=[True, False, True])
     long = long.groupby(s.CUSTOMER_ID, sort=False).head(n_reasons)
     if long.empty:
         return pd.Series(dtype="str")
-    long["text"] = long["feature"] + " = " + long["value"] + " (lift " + long["lift"].map("{:.1f}".format) + ")"
+    long["text"] = long["feature"] + " = " + long["value"] + " (lift " + long["lift"].map("{:.2f}".format) + ")"
     return long.groupby(s.CUSTOMER_ID, sort=False)["text"].agg("; ".join)

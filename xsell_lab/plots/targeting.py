@@ -23,6 +23,7 @@ def plot_whitespace_heatmap(
     columns: str = "item",
     label: str = "expected margin per customer",
     percent: bool = False,
+    title: str | None = None,
     ax: plt.Axes | None = None,
 ) -> plt.Axes:
     """Groups (rows) x items (columns), each cell coloured and labelled with ``value``.
@@ -40,6 +41,8 @@ def plot_whitespace_heatmap(
         Colour-bar label.
     percent : bool
         Show a share (0-1) in percent.
+    title : str, optional
+        Axes title.
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -63,16 +66,20 @@ def plot_whitespace_heatmap(
             ax.text(col, row, text, ha="center", va="center", fontsize=8, color="white" if number > 0.6 * high else "black")
     colour_format = PercentFormatter(xmax=1) if percent else None
     ax.figure.colorbar(image, ax=ax, format=colour_format, label=label, shrink=0.9, pad=0.02)
+    if title:
+        ax.set_title(title)
     return ax
 
 
-def plot_top_whitespace(top: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
+def plot_top_whitespace(top: pd.DataFrame, *, title: str | None = None, ax: plt.Axes | None = None) -> plt.Axes:
     """The opportunity list as horizontal bars: total expected value of each (main product -> item).
 
     Parameters
     ----------
     top : pandas.DataFrame
         Output of :func:`xsell_lab.targeting.top_whitespace` (largest first).
+    title : str, optional
+        Axes title.
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -90,10 +97,12 @@ def plot_top_whitespace(top: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt
     ax.set_yticks(positions, labels=labels)
     ax.set_xlabel("expected margin if they bought like their peers")
     ax.grid(axis="y", visible=False)
+    if title:
+        ax.set_title(title)
     return ax
 
 
-def plot_profile_lift(lift: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
+def plot_profile_lift(lift: pd.DataFrame, *, title: str | None = None, ax: plt.Axes | None = None) -> plt.Axes:
     """Lift of each feature value among the target customers: bars right of 1 = over-represented.
 
     Parameters
@@ -101,6 +110,8 @@ def plot_profile_lift(lift: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.
     lift : pandas.DataFrame
         Output of :func:`xsell_lab.targeting.profile_lift` (a few features;
         each bar is labelled ``feature: value`` and with its customer count).
+    title : str, optional
+        Axes title.
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -118,10 +129,14 @@ def plot_profile_lift(lift: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.
     ax.axvline(1, color="black", linewidth=1)
     ax.set_xlabel("lift = share among target customers / share among all customers")
     ax.grid(axis="y", visible=False)
+    if title:
+        ax.set_title(title)
     return ax
 
 
-def plot_lookalike_scores(ranked: pd.DataFrame, *, base_rate: float | None = None, ax: plt.Axes | None = None) -> plt.Axes:
+def plot_lookalike_scores(
+    ranked: pd.DataFrame, *, base_rate: float | None = None, title: str | None = None, ax: plt.Axes | None = None
+) -> plt.Axes:
     """Histogram of lookalike scores (share of target customers among each candidate's neighbours).
 
     Parameters
@@ -130,6 +145,8 @@ def plot_lookalike_scores(ranked: pd.DataFrame, *, base_rate: float | None = Non
         Output of :func:`xsell_lab.targeting.lookalikes`.
     base_rate : float, optional
         The share of target customers overall, drawn as a reference line.
+    title : str, optional
+        Axes title.
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -147,6 +164,8 @@ def plot_lookalike_scores(ranked: pd.DataFrame, *, base_rate: float | None = Non
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set_xlabel(f"lookalike score: share of target customers among the {k} most similar customers")
     ax.set_ylabel("customers")
+    if title:
+        ax.set_title(title)
     return ax
 
 
