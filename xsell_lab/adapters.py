@@ -374,7 +374,8 @@ def hillstrom(path: str | os.PathLike, *, offer_date: str = "2008-01-01") -> Ada
     Choices: ``customer_id`` and ``offer_id`` are synthesised as ``"H00001"``,
     ... in file order; ``variant`` is ``mens`` / ``womens`` / ``control``;
     ``product_id`` is the merchandise promoted (``mens``, ``womens``, ``none``
-    for control); ``accepted`` = ``conversion``; ``revenue`` = ``spend``;
+    for control); ``channel`` is ``email``, or ``none`` for the control group
+    that got no e-mail (the lab's convention for control arms); ``accepted`` = ``conversion``; ``revenue`` = ``spend``;
     ``region`` = ``zip_code`` (Urban / Suburban / Rural, the file's typo
     "Surburban" corrected, counted); ``segment`` = ``history_segment``;
     ``preferred_channel`` = ``channel``. The data has no dates, so every
@@ -429,7 +430,7 @@ def hillstrom(path: str | os.PathLike, *, offer_date: str = "2008-01-01") -> Ada
             s.OFFER_DATE: pd.Timestamp(offer_date),
             s.EXPERIMENT_ID: "hillstrom-email",
             s.VARIANT: variant,
-            s.CHANNEL: "email",
+            s.CHANNEL: variant.map(lambda arm: "none" if arm == "control" else "email"),
             s.ACCEPTED: raw["conversion"] == "1",
             s.REVENUE: pd.to_numeric(raw["spend"]),
             "visit": raw["visit"] == "1",
