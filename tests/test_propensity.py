@@ -270,3 +270,39 @@ def test_real_online_retail_product_propensity(shared_data):
     assert auc == pytest.approx(sklearn_metrics.roc_auc_score(test["label"], score), abs=1e-12)
     assert auc > 0.7
     assert model.summary().loc[f"owns_{top[0]}", "odds_ratio"] > 1  # past buyers of the item buy it again
+
+
+def test_drivers_name_the_feature_in_words():
+    data = pd.DataFrame(
+        {"orders": [1.0, 1, 2, 6, 1, 1, 3, 1] * 10, "owns_printer": [0.0, 1] * 40, "segment": ["x", "y", "x", "x"] * 20}
+    )
+    row = np.arange(80)
+    data["label"] = (((data["orders"] > 2) & (row % 5 != 0)) | ((data["owns_printer"] == 1) & (row % 3 == 0))).astype(int)
+    model = PropensityModel(categorical=["segment"], min_count=5).fit(data)
+    drivers = model.drivers(data)
+    assert drivers.iloc[3] == "many orders so far"  # 6 orders, far above the mean of 2
+    assert drivers.iloc[1] == "has bought: printer"
+
+
+def test_plots_return_their_axes(bundled_company, lines):
+    import matplotlib.pyplot as plt
+
+    from xsell_lab.guardrails import apply_guardrails, guardrail_funnel
+    from xsell_lab.plots import propensity as plots
+
+    train, test = time_split(lines, bundled_company.customers, "ink", test_cutoff="2025-07-01", n_train_cutoffs=2)
+    model = PropensityModel().fit(train)
+    score = model.predict_proba(test)
+    offers = pd.DataFrame({"customer_id": test["customer_id"].head(50), "category": "ink"})
+    kept, log = apply_guardrails(offers, bundled_company.customers, as_of="2025-07-01", lines=lines)
+    for draw in (
+        lambda ax: plots.plot_gains(gains_table(test["label"], score), ax=ax),
+        lambda ax: plots.plot_lift(gains_table(test["label"], score), ax=ax),
+        lambda ax: plots.plot_calibration(calibration_table(test["label"], score, bins=5), ax=ax),
+        lambda ax: plots.plot_odds_ratios(model.summary(), top=5, ax=ax),
+        lambda ax: plots.plot_guardrail_funnel(guardrail_funnel(len(offers), log), ax=ax),
+    ):
+        fig, ax = plt.subplots()
+        assert draw(ax) is ax
+        plt.close(fig)
+    assert len(kept) + len(log) == 50

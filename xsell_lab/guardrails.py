@@ -336,7 +336,7 @@ def _owned_reasons(frame: pd.DataFrame, owned: dict[str, set[str]], policy: Guar
     hit = [
         cat not in repeatable and cat in owned.get(cust, ()) for cust, cat in zip(frame[s.CUSTOMER_ID], frame[s.CATEGORY])
     ]
-    text = "already owns a " + frame[s.CATEGORY].astype(str)
+    text = "already bought " + frame[s.CATEGORY].astype(str).str.replace("_", " ") + " before"
     return text.astype("object").where(pd.Series(hit, index=frame.index))
 
 

@@ -294,7 +294,8 @@ class PropensityModel:
         Columns one-hot encoded (reference = the most frequent level).
     min_count : int, default 20
         0/1 columns with fewer ones (or zeros) than this are left out: too
-        rare to estimate, and they make the logit unstable.
+        rare to estimate, and they make the logit unstable. So are 0/1
+        columns whose ones are all buyers or all non-buyers (separation).
     seed : int, default 0
         Random state of the boosting model (the logit is deterministic).
     max_iter : int, default 100
@@ -347,7 +348,7 @@ class PropensityModel:
         self.label_ = label
         self.levels_ = {c: data[c].value_counts().index.tolist() for c in self.categorical if c in data}
         design = self._encode(data)
-        self.features_ = _informative_columns(design, self.min_count)
+        self.features_ = _informative_columns(design, y, self.min_count)
         design = design[self.features_]
         self.base_rate_ = float(y.mean())
         self.means_ = design.mean()
@@ -409,15 +410,18 @@ class PropensityModel:
         """The feature that raises each row's score most above an average customer's (logit only).
 
         The contribution of feature ``j`` is ``beta_j (x_j - mean_j)`` on the
-        log-odds scale; the largest positive one is named, in words.
+        log-odds scale (the training mean); the largest positive one is named
+        in words (:func:`describe_driver`), or ``"no single strong driver"``
+        when none is positive.
         """
         if self.method != "logit":
             raise ValueError("Drivers are read from logit coefficients; use method='logit'.")
         design = self.design_matrix(data)
-        contribution = (design - self.means_) * self.params_[self.features_]
-        top = contribution.to_numpy().argmax(axis=1)
-        names = [describe_feature(self.features_[j], self.levels_) for j in top]
-        positive = contribution.to_numpy().max(axis=1) > 0
+        above = (design - self.means_).to_numpy()
+        contribution = above * self.params_[self.features_].to_numpy()
+        top = contribution.argmax(axis=1)
+        names = [describe_driver(self.features_[j], above[i, j] > 0) for i, j in enumerate(top)]
+        positive = contribution.max(axis=1) > 0
         return pd.Series(np.where(positive, names, "no single strong driver"), index=data.index, name="driver")
 
     def _encode(self, data: pd.DataFrame) -> pd.DataFrame:
@@ -450,17 +454,42 @@ def describe_feature(name: str, levels: Mapping[str, list[str]] | None = None) -
     }.get(name, name)
 
 
-def _informative_columns(design: pd.DataFrame, min_count: int) -> list[str]:
+def describe_driver(name: str, above_average: bool) -> str:
+    """Why a feature raises a customer's score, in words: ``orders`` above average -> ``many orders so far``."""
+    numeric = {
+        "recency_months": ("a long time since the last order", "a recent last order"),
+        "tenure_months": ("a long-standing customer", "a new customer"),
+        "orders": ("many orders so far", "few orders so far"),
+        "spend_hundreds": ("high spend so far", "low spend so far"),
+    }
+    if name in numeric:
+        return numeric[name][0 if above_average else 1]
+    if "=" in name:
+        column, level = name.split("=", 1)
+        return f"{column.replace('_', ' ')} {'' if above_average else 'not '}{level}"
+    if not above_average:
+        return f"not {describe_feature(name)}"
+    return describe_feature(name)
+
+
+def _informative_columns(design: pd.DataFrame, label: np.ndarray, min_count: int) -> list[str]:
+    """Columns worth estimating: not constant, not a copy of an earlier column, and for 0/1 columns at
+    least ``min_count`` ones and zeros, and both buyers and non-buyers among the ones (otherwise the
+    logit's estimate runs off to infinity: separation, Albert & Anderson 1984)."""
+    values = design.to_numpy(dtype=float)
+    _, first = np.unique(values.T, axis=0, return_index=True)
     kept = []
-    for column in design.columns:
-        values = design[column]
-        binary = values.isin([0.0, 1.0]).all()
-        ones = int(values.sum()) if binary else None
-        if values.nunique() < 2 or (binary and min(ones, len(values) - ones) < min_count):
+    for j in sorted(first):
+        column = values[:, j]
+        if np.ptp(column) == 0:
             continue
-        kept.append(column)
-    unique = design[kept].T.drop_duplicates().index
-    return [c for c in kept if c in set(unique)]
+        if np.isin(column, (0.0, 1.0)).all():
+            ones = column == 1
+            buyers = label[ones].sum()
+            if min(ones.sum(), (~ones).sum()) < min_count or buyers == 0 or buyers == ones.sum():
+                continue
+        kept.append(design.columns[j])
+    return kept
 
 
 # --- evaluation ------------------------------------------------------------------------
