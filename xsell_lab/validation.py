@@ -16,6 +16,7 @@ The input DataFrame is never modified.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -169,6 +170,29 @@ def check_foreign_keys(tables: dict[str, pd.DataFrame]) -> None:
                 )
     if problems:
         raise DataValidationError(problems)
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
+    """Check that ``frame`` (called ``table`` in messages) has ``columns``.
+
+    Every analysis function calls this on entry, so a missing column is
+    reported by name, with the columns that are there, instead of as a
+    ``KeyError`` from deep inside pandas.
+
+    Raises
+    ------
+    DataValidationError
+        One problem per missing column.
+    """
+    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
+    if missing:
+        found = ", ".join(map(str, frame.columns[:12])) + (" ..." if frame.shape[1] > 12 else "")
+        raise DataValidationError(
+            [
+                Problem(table, column, "missing: the column is required", len(frame), hint=f"Columns found: {found}")
+                for column in missing
+            ]
+        )
 
 
 # --- helpers --------------------------------------------------------------
