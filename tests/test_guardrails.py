@@ -151,7 +151,7 @@ def test_inputs_are_not_modified():
 
 def test_missing_consent_column_is_a_clear_error():
     offers = pd.DataFrame({"customer_id": ["a"], "category": ["mouse"]})
-    with pytest.raises(ValueError, match=r"Table 'customers' lacks column\(s\) marketing_consent"):
+    with pytest.raises(ValueError, match=r"table 'customers', column 'marketing_consent'.*missing: the column is required"):
         apply_guardrails(offers, _customers().drop(columns="marketing_consent"), as_of=AS_OF, lines=_lines())
 
 

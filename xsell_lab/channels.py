@@ -47,7 +47,7 @@ from scipy import stats
 
 from xsell_lab import experiments, metrics
 from xsell_lab import schema as s
-from xsell_lab.validation import DataValidationError, Problem
+from xsell_lab.validation import DataValidationError, Problem, require_columns
 
 #: Columns of :func:`channel_performance` (after the channel column).
 CHANNEL_PERFORMANCE_COLUMNS = [
@@ -123,7 +123,7 @@ def channel_performance(
     """
     _check_confidence(confidence)
     item = _item_column(level)
-    _require(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, "revenue", channel, item], _SALES_LINES)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, "revenue", channel, item], _SALES_LINES)
     _refuse_empty(lines, channel, _SALES_LINES)
     rate = metrics.cross_sell_rate(lines, level=level, by=channel).set_index(channel)
     contribution = metrics.revenue_contribution(lines, level=level, by=channel).set_index(channel)
@@ -196,10 +196,10 @@ def preferred_channel_share(
     """
     _check_confidence(confidence)
     keys = _as_list(by)
-    _require(orders, [s.CUSTOMER_ID, s.CHANNEL], s.ORDERS)
-    _require(customers, [s.CUSTOMER_ID, s.PREFERRED_CHANNEL], s.CUSTOMERS)
+    require_columns(orders, [s.CUSTOMER_ID, s.CHANNEL], s.ORDERS)
+    require_columns(customers, [s.CUSTOMER_ID, s.PREFERRED_CHANNEL], s.CUSTOMERS)
     from_customers = [k for k in keys if k not in orders.columns]
-    _require(customers, from_customers, s.CUSTOMERS)
+    require_columns(customers, from_customers, s.CUSTOMERS)
     joined = orders[[s.CUSTOMER_ID, s.CHANNEL, *[k for k in keys if k in orders.columns]]].merge(
         customers[[s.CUSTOMER_ID, s.PREFERRED_CHANNEL, *from_customers]], on=s.CUSTOMER_ID, how="left", validate="many_to_one"
     )
@@ -269,7 +269,7 @@ def contact_channel_response(
         ``channel`` is the arm's contact channel (joined with ``+`` if an arm
         used several).
     """
-    _require(offers, [s.EXPERIMENT_ID, s.VARIANT, s.CHANNEL, s.CUSTOMER_ID, s.ACCEPTED], s.OFFERS)
+    require_columns(offers, [s.EXPERIMENT_ID, s.VARIANT, s.CHANNEL, s.CUSTOMER_ID, s.ACCEPTED], s.OFFERS)
     if experiment_id is not None:
         wanted = _as_list(experiment_id)
         absent = [e for e in wanted if e not in set(offers[s.EXPERIMENT_ID])]
@@ -328,8 +328,8 @@ def arm_balance(
         :data:`ARM_BALANCE_COLUMNS`, one row per experiment and attribute.
     """
     attributes = list(attributes)
-    _require(offers, [s.EXPERIMENT_ID, s.VARIANT, s.CUSTOMER_ID], s.OFFERS)
-    _require(customers, [s.CUSTOMER_ID, *attributes], s.CUSTOMERS)
+    require_columns(offers, [s.EXPERIMENT_ID, s.VARIANT, s.CUSTOMER_ID], s.OFFERS)
+    require_columns(customers, [s.CUSTOMER_ID, *attributes], s.CUSTOMERS)
     labelled = offers[[s.EXPERIMENT_ID, s.VARIANT, s.CUSTOMER_ID]].merge(
         customers[[s.CUSTOMER_ID, *attributes]], on=s.CUSTOMER_ID, how="left", validate="many_to_one")
     rows = []
@@ -390,8 +390,8 @@ def tier_match(
         lines first.
     """
     _check_confidence(confidence)
-    _require(lines, [s.ORDER_ID, s.PRODUCT_ID, s.CATEGORY, s.TIER], _SALES_LINES)
-    _require(products, [s.PRODUCT_ID, s.CATEGORY, s.TIER], s.PRODUCTS)
+    require_columns(lines, [s.ORDER_ID, s.PRODUCT_ID, s.CATEGORY, s.TIER], _SALES_LINES)
+    require_columns(products, [s.PRODUCT_ID, s.CATEGORY, s.TIER], s.PRODUCTS)
     is_device = lines[s.CATEGORY].isin(list(device_categories)) & lines[s.TIER].notna()
     devices = lines.loc[is_device, [s.ORDER_ID, s.TIER]].rename(columns={s.TIER: "device_tier"})
     devices = devices[devices.groupby(s.ORDER_ID)[s.ORDER_ID].transform("size") == 1]
@@ -447,9 +447,9 @@ def offer_tier_fit(
         ``offers`` (same rows, same order) plus :data:`OFFER_FIT_COLUMNS`;
         ``tier_matched`` is a nullable boolean.
     """
-    _require(offers, [s.OFFER_ID, s.CUSTOMER_ID, s.PRODUCT_ID, s.OFFER_DATE], s.OFFERS)
-    _require(lines, [s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY, s.TIER], _SALES_LINES)
-    _require(products, [s.PRODUCT_ID, s.TIER], s.PRODUCTS)
+    require_columns(offers, [s.OFFER_ID, s.CUSTOMER_ID, s.PRODUCT_ID, s.OFFER_DATE], s.OFFERS)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY, s.TIER], _SALES_LINES)
+    require_columns(products, [s.PRODUCT_ID, s.TIER], s.PRODUCTS)
     devices = lines.loc[lines[s.CATEGORY].isin(list(device_categories)) & lines[s.TIER].notna(),
                         [s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY, s.TIER]]
     devices = devices.rename(columns={s.CATEGORY: "device_category", s.TIER: "device_tier"})
@@ -484,15 +484,6 @@ def _as_list(by: str | Sequence[str] | None) -> list[str]:
 def _check_confidence(confidence: float) -> None:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1). Got {confidence!r}.")
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
-    if missing:
-        found = ", ".join(map(str, frame.columns[:12])) + (" ..." if frame.shape[1] > 12 else "")
-        raise DataValidationError(
-            [Problem(table, c, "missing: the column is required", len(frame), hint=f"Columns found: {found}") for c in missing]
-        )
 
 
 def _refuse_empty(frame: pd.DataFrame, column: str, table: str) -> None:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from xsell_lab import schema as s
+from xsell_lab.validation import require_columns
 
 #: The rules, in the order they are applied.
 RULES = ("consent", "channel", "sensitive", "already_owned", "prerequisite", "season", "contact_cap")
@@ -123,7 +124,7 @@ def has_consent(customers: pd.DataFrame) -> pd.Series:
         When the ``marketing_consent`` column is missing: without it nobody
         may be contacted, and guessing is not an option.
     """
-    _require(customers, [s.CUSTOMER_ID, s.MARKETING_CONSENT], s.CUSTOMERS)
+    require_columns(customers, [s.CUSTOMER_ID, s.MARKETING_CONSENT], s.CUSTOMERS)
     consent = customers[s.MARKETING_CONSENT].astype("boolean").fillna(False).astype(bool)
     return pd.Series(consent.to_numpy(), index=pd.Index(customers[s.CUSTOMER_ID], name=s.CUSTOMER_ID), name=s.MARKETING_CONSENT)
 
@@ -147,7 +148,7 @@ def recent_offer_counts(history: pd.DataFrame | None, as_of: str | pd.Timestamp,
     """
     if history is None or len(history) == 0:
         return pd.Series(dtype="int64", index=pd.Index([], name=s.CUSTOMER_ID))
-    _require(history, [s.CUSTOMER_ID, s.OFFER_DATE], s.OFFERS)
+    require_columns(history, [s.CUSTOMER_ID, s.OFFER_DATE], s.OFFERS)
     as_of = pd.Timestamp(as_of)
     dates = history[s.OFFER_DATE]
     recent = (dates <= as_of) & (dates > as_of - pd.Timedelta(days=window_days))
@@ -170,7 +171,7 @@ def owned_categories(lines: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.DataF
     pandas.DataFrame
         Distinct pairs ``customer_id``, ``category``.
     """
-    _require(lines, [s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY], "sales_lines")
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY], "sales_lines")
     before = lines.loc[lines[s.ORDER_DATE] < pd.Timestamp(as_of), [s.CUSTOMER_ID, s.CATEGORY]]
     return before.drop_duplicates().reset_index(drop=True)
 
@@ -224,7 +225,7 @@ def apply_guardrails(
         for without ``lines``.
     """
     policy = policy or GuardrailPolicy()
-    _require(offers, [s.CUSTOMER_ID, s.CATEGORY], "offers")
+    require_columns(offers, [s.CUSTOMER_ID, s.CATEGORY], "offers")
     consent = has_consent(customers)
     unknown = ~offers[s.CUSTOMER_ID].isin(consent.index)
     if unknown.any():
@@ -299,11 +300,11 @@ def _offer_channel(offers: pd.DataFrame, people: pd.DataFrame) -> pd.Series:
 
 
 def _channel_reasons(frame: pd.DataFrame, people: pd.DataFrame, policy: GuardrailPolicy) -> pd.Series:
-    _require(people.reset_index(), [s.PREFERRED_CHANNEL], s.CUSTOMERS)
+    require_columns(people.reset_index(), [s.PREFERRED_CHANNEL], s.CUSTOMERS)
     preferred = frame[s.CUSTOMER_ID].map(people[s.PREFERRED_CHANNEL])
     allowed = preferred.map(lambda c: {c} if isinstance(c, str) else set())
     if policy.consented_channels_column:
-        _require(people.reset_index(), [policy.consented_channels_column], s.CUSTOMERS)
+        require_columns(people.reset_index(), [policy.consented_channels_column], s.CUSTOMERS)
         extra = frame[s.CUSTOMER_ID].map(people[policy.consented_channels_column])
         extra = extra.map(lambda text: {c.strip() for c in text.split(",")} if isinstance(text, str) else set())
         allowed = pd.Series([a | e for a, e in zip(allowed, extra)], index=frame.index)
@@ -388,11 +389,3 @@ def _log_rows(removed: pd.DataFrame, rule: str, reasons: pd.Series) -> pd.DataFr
         index=removed.index,
     )
     return log[LOG_COLUMNS]
-
-
-def _require(frame: pd.DataFrame, columns: list[str], table: str) -> None:
-    missing = [c for c in columns if c not in frame]
-    if missing:
-        raise ValueError(
-            f"Table '{table}' lacks column(s) {', '.join(missing)} ({len(frame):,} rows; it has: {', '.join(map(str, frame.columns))})."
-        )

@@ -46,7 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from xsell_lab import schema as s
-from xsell_lab.validation import DataValidationError, Problem
+from xsell_lab.validation import DataValidationError, Problem, require_columns
 
 #: Stages in ladder order.
 STAGES = s.LIFECYCLE_STAGES
@@ -169,14 +169,14 @@ def customer_stages(
 
 
 def _stage_sources(customers, orders, marketing_events, surveys) -> dict[str, tuple[pd.DataFrame, str]]:
-    _require(customers, [s.CUSTOMER_ID], s.CUSTOMERS)
-    _require(orders, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE], s.ORDERS)
+    require_columns(customers, [s.CUSTOMER_ID], s.CUSTOMERS)
+    require_columns(orders, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE], s.ORDERS)
     sources = {s.ORDERS: (orders[[s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE]].drop_duplicates(), s.ORDER_DATE)}
     if marketing_events is not None:
-        _require(marketing_events, [s.CUSTOMER_ID, s.EVENT_DATE, s.EVENT_TYPE], s.MARKETING_EVENTS)
+        require_columns(marketing_events, [s.CUSTOMER_ID, s.EVENT_DATE, s.EVENT_TYPE], s.MARKETING_EVENTS)
         sources[s.MARKETING_EVENTS] = (marketing_events, s.EVENT_DATE)
     if surveys is not None:
-        _require(surveys, [s.CUSTOMER_ID, s.SURVEY_DATE, s.NPS_SCORE], s.SURVEYS)
+        require_columns(surveys, [s.CUSTOMER_ID, s.SURVEY_DATE, s.NPS_SCORE], s.SURVEYS)
         sources[s.SURVEYS] = (surveys, s.SURVEY_DATE)
     return sources
 
@@ -297,7 +297,7 @@ def stage_funnel(stages: pd.DataFrame, *, by: str | Sequence[str] | None = None)
         converted; 0 for implied dates).
     """
     keys = _as_list(by)
-    _require(stages, [*STAGE_DATE_COLUMNS.values(), *keys], "stages")
+    require_columns(stages, [*STAGE_DATE_COLUMNS.values(), *keys], "stages")
     groups = stages.groupby(keys, sort=True, observed=True) if keys else [((), stages)]
     rows = []
     for key, frame in groups:
@@ -341,7 +341,7 @@ def stage_distribution(stages: pd.DataFrame, *, by: str | Sequence[str] | None =
         ``stage``, ``customers``, ``share`` (of the group's customers).
     """
     keys = _as_list(by)
-    _require(stages, ["stage", *keys], "stages")
+    require_columns(stages, ["stage", *keys], "stages")
     counts = stages.groupby([*keys, "stage"], observed=False).size().rename("customers").reset_index()
     totals = counts.groupby(keys)["customers"].transform("sum") if keys else counts["customers"].sum()
     return counts.assign(share=counts["customers"] / totals)
@@ -374,8 +374,8 @@ def stage_transitions(before: pd.DataFrame, after: pd.DataFrame, *, normalize: b
     ValueError
         When the two tables do not hold the same customers.
     """
-    _require(before, [s.CUSTOMER_ID, "stage"], "before")
-    _require(after, [s.CUSTOMER_ID, "stage"], "after")
+    require_columns(before, [s.CUSTOMER_ID, "stage"], "before")
+    require_columns(after, [s.CUSTOMER_ID, "stage"], "after")
     unmatched = set(before[s.CUSTOMER_ID]).symmetric_difference(after[s.CUSTOMER_ID])
     if unmatched:
         raise ValueError(
@@ -421,7 +421,7 @@ def time_to_next_order(
         came; False: censored).
     """
     columns = [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE]
-    _require(lines, columns + ([item_col] if item_col else []), _table_name(lines))
+    require_columns(lines, columns + ([item_col] if item_col else []), _table_name(lines))
     cut = _order_cutoff(lines, cutoff)
     orders = lines.loc[lines[s.ORDER_DATE] < cut + pd.Timedelta(days=1), columns].drop_duplicates()
     orders = orders.sort_values([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID], kind="stable")
@@ -518,7 +518,7 @@ def kaplan_meier(
         Missing columns, or empty or negative durations.
     """
     keys = _as_list(by)
-    _require(durations, [duration_col, event_col, *keys], "durations")
+    require_columns(durations, [duration_col, event_col, *keys], "durations")
     _check_durations(durations, duration_col)
     if not keys:
         return _km_curve(durations[duration_col], durations[event_col].astype(bool), confidence)
@@ -636,7 +636,7 @@ def _moment_row(pair: pd.DataFrame, trigger, target, within_days: int, next_orde
 
 def _pair_waits(lines, cutoff, item_col, *, triggers=None, targets=None) -> pd.DataFrame:
     """Per customer, trigger and target: first trigger date, wait to the first later target (censored)."""
-    _require(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_col], _table_name(lines))
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_col], _table_name(lines))
     cut = _order_cutoff(lines, cutoff)
     bought = lines.loc[lines[s.ORDER_DATE] < cut + pd.Timedelta(days=1), [s.CUSTOMER_ID, item_col, s.ORDER_DATE]].drop_duplicates()
     bought = bought.rename(columns={item_col: "item"})
@@ -716,12 +716,3 @@ def _as_list(by) -> list[str]:
 
 def _table_name(frame: pd.DataFrame) -> str:
     return "sales_lines" if s.PRODUCT_ID in frame.columns else s.ORDERS
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
-    if missing:
-        found = ", ".join(map(str, frame.columns[:12])) + (" ..." if frame.shape[1] > 12 else "")
-        raise DataValidationError(
-            [Problem(table, column, "missing: the column is required", len(frame), hint=f"Columns found: {found}") for column in missing]
-        )

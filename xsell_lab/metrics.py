@@ -51,7 +51,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from xsell_lab import schema as s
-from xsell_lab.validation import DataValidationError, Problem
+from xsell_lab.validation import require_columns
 
 #: Name of the wide line table in error messages.
 SALES_LINES = "sales_lines"
@@ -531,7 +531,7 @@ def offer_conversion_rate(
     if not 0 < confidence < 1:
         raise ValueError(f"offer_conversion_rate: confidence must be in (0, 1). Got {confidence!r}.")
     keys = _as_list(by)
-    _require(offers, [s.ACCEPTED] + keys, s.OFFERS)
+    require_columns(offers, [s.ACCEPTED] + keys, s.OFFERS)
     accepted = offers[s.ACCEPTED].astype("boolean").fillna(False).astype(bool)
     frame = offers[keys].assign(offers=1, accepted=accepted)
     grouped = frame.groupby(keys, dropna=False) if keys else frame.assign(_all=0).groupby("_all")
@@ -633,8 +633,8 @@ def sales_cycle_days(
         ``first_purchase_date``, ``sales_cycle_days`` (float, fractional
         when dates have times); one row per customer.
     """
-    _require(marketing_events, [s.CUSTOMER_ID, s.EVENT_DATE, s.EVENT_TYPE], s.MARKETING_EVENTS)
-    _require(orders, [s.CUSTOMER_ID, s.ORDER_DATE], _table_name(orders))
+    require_columns(marketing_events, [s.CUSTOMER_ID, s.EVENT_DATE, s.EVENT_TYPE], s.MARKETING_EVENTS)
+    require_columns(orders, [s.CUSTOMER_ID, s.ORDER_DATE], _table_name(orders))
     starts = marketing_events.loc[marketing_events[s.EVENT_TYPE].isin(list(start_events))]
     first_touch = starts.groupby(s.CUSTOMER_ID)[s.EVENT_DATE].min().rename("first_touch_date")
     first_order = orders.sort_values([s.CUSTOMER_ID, s.ORDER_DATE], kind="stable").drop_duplicates(s.CUSTOMER_ID)
@@ -727,7 +727,7 @@ def kpi_summary(
         Columns :data:`KPI_SUMMARY_COLUMNS` (``kpi``, ``value``, ``unit``,
         ``definition``).
     """
-    _require(lines, [s.ORDER_ID, s.CUSTOMER_ID, _REVENUE], SALES_LINES)
+    require_columns(lines, [s.ORDER_ID, s.CUSTOMER_ID, _REVENUE], SALES_LINES)
     items = "products" if level == "product" else "categories"
     rows = [
         ("customers", lines[s.CUSTOMER_ID].nunique(), "customers", "Customers with at least one order"),
@@ -859,23 +859,11 @@ def _table_name(frame: pd.DataFrame) -> str:
     return SALES_LINES if s.PRODUCT_ID in frame.columns else s.ORDERS
 
 
-def _require(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
-    if missing:
-        found = ", ".join(map(str, frame.columns[:12])) + (" ..." if frame.shape[1] > 12 else "")
-        raise DataValidationError(
-            [
-                Problem(table, column, "missing: the column is required", len(frame), hint=f"Columns found: {found}")
-                for column in missing
-            ]
-        )
-
-
 def _prepare(frame: pd.DataFrame, columns: Sequence[str], table: str, by: By) -> tuple[pd.DataFrame, list[str]]:
     """Check columns and add derived period columns named in ``by``."""
     keys = _as_list(by)
     derived = [k for k in keys if k in _PERIODS and k not in frame.columns]
-    _require(frame, list(columns) + [k for k in keys if k not in derived] + ([s.ORDER_DATE] if derived else []), table)
+    require_columns(frame, list(columns) + [k for k in keys if k not in derived] + ([s.ORDER_DATE] if derived else []), table)
     if derived:
         frame = frame.assign(**{k: frame[s.ORDER_DATE].dt.to_period(_PERIODS[k]).dt.start_time for k in derived})
     return frame, keys

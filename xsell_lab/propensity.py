@@ -38,6 +38,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from xsell_lab import schema as s
+from xsell_lab.validation import require_columns
 from xsell_lab.experiments import wilson_interval
 
 #: Numeric features of :func:`customer_features` (besides ``owns_*`` and ``last_*``).
@@ -96,7 +97,7 @@ def customer_features(
     ValueError
         When no order is dated before ``cutoff``.
     """
-    _require(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, "revenue", item_column], "sales_lines")
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, "revenue", item_column], "sales_lines")
     cutoff = pd.Timestamp(cutoff)
     before = lines.loc[lines[s.ORDER_DATE] < cutoff]
     if before.empty:
@@ -212,7 +213,7 @@ def propensity_dataset(
         When ``target`` is never bought, or a cut-off leaves no history before
         it or no full label window after it.
     """
-    _require(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_column], "sales_lines")
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_column], "sales_lines")
     known = lines[item_column].dropna().unique()
     if target not in set(known):
         shown = ", ".join(sorted(map(str, known))[:25])
@@ -337,7 +338,7 @@ class PropensityModel:
         """
         if self.method not in ("logit", "boosting"):
             raise ValueError(f"method must be 'logit' or 'boosting'. Got {self.method!r}.")
-        _require(data, [label], "propensity data")
+        require_columns(data, [label], "propensity data")
         y = data[label].to_numpy(dtype=float)
         positives = int(y.sum())
         if positives == 0 or positives == len(y):
@@ -625,7 +626,7 @@ def category_margins(products: pd.DataFrame) -> pd.Series:
     pandas.Series
         Margin per sale, indexed by ``category``; categories without costs are left out.
     """
-    _require(products, [s.CATEGORY, s.PRICE, s.UNIT_COST], s.PRODUCTS)
+    require_columns(products, [s.CATEGORY, s.PRICE, s.UNIT_COST], s.PRODUCTS)
     margin = (products[s.PRICE] - products[s.UNIT_COST]).groupby(products[s.CATEGORY]).mean()
     return margin.dropna().rename("margin")
 
@@ -671,7 +672,7 @@ def next_best_offer(
     ValueError
         When a scored category has no margin.
     """
-    _require(scores, [s.CUSTOMER_ID, s.CATEGORY, "propensity"], "scores")
+    require_columns(scores, [s.CUSTOMER_ID, s.CATEGORY, "propensity"], "scores")
     margins = pd.Series(margins, dtype=float)
     missing = sorted(set(scores[s.CATEGORY]) - set(margins.dropna().index))
     if missing:
@@ -710,11 +711,3 @@ def _item_flags(lines: pd.DataFrame, items: list[str], item_column: str, prefix:
     chosen = lines.loc[lines[item_column].isin(items), [s.CUSTOMER_ID, item_column]].drop_duplicates()
     flags = pd.crosstab(chosen[s.CUSTOMER_ID], chosen[item_column]).reindex(columns=items, fill_value=0).clip(upper=1)
     return flags.rename(columns=lambda item: f"{prefix}{item}").astype(float)
-
-
-def _require(frame: pd.DataFrame, columns: list[str], table: str) -> None:
-    missing = [c for c in columns if c not in frame]
-    if missing:
-        raise ValueError(
-            f"Table '{table}' lacks column(s) {', '.join(missing)} ({len(frame):,} rows; it has: {', '.join(map(str, frame.columns))})."
-        )

@@ -75,7 +75,7 @@ import pandas as pd
 
 from xsell_lab import schema as s
 from xsell_lab.metrics import primary_items
-from xsell_lab.validation import DataValidationError, Problem
+from xsell_lab.validation import require_columns
 
 #: Name of the wide line table in error messages.
 SALES_LINES = "sales_lines"
@@ -156,7 +156,7 @@ def ownership_matrix(
         ``first_orders`` < 1.
     """
     item = _item_column(level)
-    _require(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item], SALES_LINES)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item], SALES_LINES)
     if lines.empty:
         raise ValueError(f"Table '{SALES_LINES}' is empty: no orders, so no customer owns anything.")
     known = sorted(lines[item].dropna().unique())
@@ -312,7 +312,7 @@ def item_margins(lines: pd.DataFrame, *, level: str = "category", value: str = "
     if value not in ("margin", "revenue"):
         raise ValueError(f"item_margins: value must be 'margin' or 'revenue'. Got {value!r}.")
     item = _item_column(level)
-    _require(lines, [item, value], SALES_LINES)
+    require_columns(lines, [item, value], SALES_LINES)
     margins = lines.groupby(item, sort=True)[value].agg(lines="size", average_margin="mean").reset_index()
     return margins.rename(columns={item: "item"})[ITEM_MARGIN_COLUMNS]
 
@@ -364,7 +364,7 @@ def expected_whitespace_value(
     if min_peers < 1:
         raise ValueError(f"expected_whitespace_value: min_peers must be >= 1. Got {min_peers!r}.")
     rates = peer_ownership_rates(ownership, main)
-    _require(margins, ITEM_MARGIN_COLUMNS, "item_margins")
+    require_columns(margins, ITEM_MARGIN_COLUMNS, "item_margins")
     lacking = sorted(set(ownership.columns) - set(margins["item"]))
     if lacking:
         raise ValueError(
@@ -415,7 +415,7 @@ def top_whitespace(scores: pd.DataFrame, *, n: int = 10, min_probability: float 
     ValueError
         When no pair is left.
     """
-    _require(scores, WHITESPACE_VALUE_COLUMNS, "whitespace_scores")
+    require_columns(scores, WHITESPACE_VALUE_COLUMNS, "whitespace_scores")
     kept = scores[scores["probability"] >= min_probability]
     if kept.empty:
         raise ValueError(f"No whitespace pair has a probability >= {min_probability}: lower min_probability.")
@@ -456,7 +456,7 @@ def whitespace_value_by_group(scores: pd.DataFrame, groups: pd.Series) -> pd.Dat
         the group), ``customers_without_it``, ``expected_value`` (total) and
         ``expected_value_per_customer``. Sorted by group and item.
     """
-    _require(scores, WHITESPACE_VALUE_COLUMNS, "whitespace_scores")
+    require_columns(scores, WHITESPACE_VALUE_COLUMNS, "whitespace_scores")
     name = groups.name or "group"
     labels = scores[s.CUSTOMER_ID].map(groups)
     if labels.isna().any():
@@ -515,8 +515,8 @@ def customer_features(
     ValueError
         When an ordering customer is missing from ``customers``.
     """
-    _require(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.CHANNEL, "revenue", _item_column(level)], SALES_LINES)
-    _require(customers, [s.CUSTOMER_ID, s.SEGMENT, s.REGION, s.ACQUISITION_CHANNEL, s.PREFERRED_CHANNEL], s.CUSTOMERS)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.CHANNEL, "revenue", _item_column(level)], SALES_LINES)
+    require_columns(customers, [s.CUSTOMER_ID, s.SEGMENT, s.REGION, s.ACQUISITION_CHANNEL, s.PREFERRED_CHANNEL], s.CUSTOMERS)
     if lines.empty:
         raise ValueError(f"Table '{SALES_LINES}' is empty: no customer has ordered.")
     unknown = sorted(set(lines[s.CUSTOMER_ID]) - set(customers[s.CUSTOMER_ID]))
@@ -555,7 +555,7 @@ def cross_buyers(lines: pd.DataFrame, *, level: str = "category", min_items: int
     if min_items < 2:
         raise ValueError(f"cross_buyers: min_items must be >= 2 (one item is not a cross-sale). Got {min_items!r}.")
     item = _item_column(level)
-    _require(lines, [s.CUSTOMER_ID, item], SALES_LINES)
+    require_columns(lines, [s.CUSTOMER_ID, item], SALES_LINES)
     counts = lines.groupby(s.CUSTOMER_ID, sort=True)[item].nunique().rename("items").reset_index()
     counts["cross_bought"] = counts["items"] >= min_items
     return counts[CROSS_BUYER_COLUMNS]
@@ -608,9 +608,9 @@ def profile_lift(
         When target customers have no features (customers without orders),
         the target is not boolean, or no customer is a target.
     """
-    _require(features, [s.CUSTOMER_ID], "features")
+    require_columns(features, [s.CUSTOMER_ID], "features")
     columns = [c for c in features.columns if c != s.CUSTOMER_ID] if columns is None else list(columns)
-    _require(features, columns, "features")
+    require_columns(features, columns, "features")
     frame = _with_target(features, target)
     total, targets = len(frame), int(frame["_target"].sum())
     rows = []
@@ -697,9 +697,9 @@ def lookalikes(
         a feature is empty, no candidate is left, or no labelled customer is
         a target.
     """
-    _require(features, [s.CUSTOMER_ID], "features")
+    require_columns(features, [s.CUSTOMER_ID], "features")
     columns = [c for c in features.columns if c != s.CUSTOMER_ID] if columns is None else list(columns)
-    _require(features, columns, "features")
+    require_columns(features, columns, "features")
     labelled = _with_target(features, target)
     wanted = labelled.loc[~labelled["_target"], s.CUSTOMER_ID] if candidates is None else pd.Index(candidates).unique()
     no_features = pd.Index(wanted).difference(pd.Index(features[s.CUSTOMER_ID]))
@@ -759,7 +759,7 @@ def new_items_after(lines: pd.DataFrame, date: str | pd.Timestamp, *, level: str
         with an order before ``date``, sorted).
     """
     item = _item_column(level)
-    _require(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], SALES_LINES)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], SALES_LINES)
     cut = pd.Timestamp(date)
     before = lines.loc[lines[s.ORDER_DATE] < cut, [s.CUSTOMER_ID, item]].drop_duplicates()
     if before.empty:
@@ -790,7 +790,7 @@ def ranking_backtest(ranked: pd.DataFrame, outcome: pd.Series, *, groups: int = 
         Columns ``rank_group`` (1 = top), ``customers``, ``with_outcome``,
         ``outcome_rate``.
     """
-    _require(ranked, [s.CUSTOMER_ID, "rank"], "ranked")
+    require_columns(ranked, [s.CUSTOMER_ID, "rank"], "ranked")
     if not 1 <= groups <= len(ranked):
         raise ValueError(f"ranking_backtest: groups must be between 1 and {len(ranked)} (the list length). Got {groups!r}.")
     ordered = ranked.sort_values("rank")
@@ -809,15 +809,6 @@ def _item_column(level: str) -> str:
     if level not in _LEVELS:
         raise ValueError(f"level must be one of {', '.join(_LEVELS)}. Got {level!r}.")
     return _LEVELS[level]
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
-    if missing:
-        found = ", ".join(map(str, frame.columns[:12])) + (" ..." if frame.shape[1] > 12 else "")
-        raise DataValidationError(
-            [Problem(table, column, "missing: the column is required", len(frame), hint=f"Columns found: {found}") for column in missing]
-        )
 
 
 def _check_items(items: Sequence[str], known: list[str], column: str) -> list[str]:

@@ -44,7 +44,7 @@ import pandas as pd
 
 from xsell_lab import experiments, lifecycle
 from xsell_lab import schema as s
-from xsell_lab.validation import DataValidationError, Problem
+from xsell_lab.validation import DataValidationError, Problem, require_columns
 
 #: The ``event`` value of purchases in :func:`event_history`.
 PURCHASE = "purchase"
@@ -102,18 +102,18 @@ def event_history(
         the order) and one per marketing event (``event`` = its
         ``event_type``, no ``order_id``); sorted by customer, date, order.
     """
-    _require(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.PRODUCT_ID, s.CATEGORY, s.CHANNEL], "sales_lines")
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.PRODUCT_ID, s.CATEGORY, s.CHANNEL], "sales_lines")
     _require_dates(lines, s.ORDER_DATE, "sales_lines")
     purchases = lines[[s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY, s.PRODUCT_ID, s.ORDER_ID, s.CHANNEL]]
     purchases = purchases.drop_duplicates([s.ORDER_ID, s.CATEGORY]).rename(columns={s.ORDER_DATE: s.EVENT_DATE})
     frames = [purchases.assign(event=PURCHASE)]
     if marketing_events is not None:
-        _require(marketing_events, [s.CUSTOMER_ID, s.EVENT_DATE, s.EVENT_TYPE, s.CHANNEL, s.PRODUCT_ID], s.MARKETING_EVENTS)
+        require_columns(marketing_events, [s.CUSTOMER_ID, s.EVENT_DATE, s.EVENT_TYPE, s.CHANNEL, s.PRODUCT_ID], s.MARKETING_EVENTS)
         _require_dates(marketing_events, s.EVENT_DATE, s.MARKETING_EVENTS)
         events = marketing_events[[s.CUSTOMER_ID, s.EVENT_DATE, s.EVENT_TYPE, s.CHANNEL, s.PRODUCT_ID]]
         events = events.rename(columns={s.EVENT_TYPE: "event"})
         if products is not None:
-            _require(products, [s.PRODUCT_ID, s.CATEGORY], s.PRODUCTS)
+            require_columns(products, [s.PRODUCT_ID, s.CATEGORY], s.PRODUCTS)
             events = events.assign(**{s.CATEGORY: events[s.PRODUCT_ID].map(products.set_index(s.PRODUCT_ID)[s.CATEGORY])})
         frames.append(events)
     history = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else frames[0]
@@ -485,7 +485,7 @@ def delay_backtest(
 
 def best_delay(profile: pd.DataFrame, *, value: str = "caught") -> int:
     """The delay with the highest ``value`` in a :func:`delay_profile` (or ``hit_rate`` of :func:`delay_backtest`); ties go to the shortest."""
-    _require(profile, ["delay_days", value], "delay profile")
+    require_columns(profile, ["delay_days", value], "delay profile")
     if profile[value].isna().all():
         raise ValueError(f"delay profile: every {value!r} is empty; no delay can be chosen.")
     ordered = profile.sort_values("delay_days", kind="stable")
@@ -497,7 +497,7 @@ def best_delay(profile: pd.DataFrame, *, value: str = "caught") -> int:
 
 def _rule_moments(rule: TriggerRule, history: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
     """The events that match the rule, one per order (purchases) or per customer and day (others)."""
-    _require(history, HISTORY_COLUMNS, HISTORY)
+    require_columns(history, HISTORY_COLUMNS, HISTORY)
     mask = history["event"] == rule.event
     if not mask.any():
         known = ", ".join(sorted(map(str, history["event"].dropna().unique())))
@@ -516,7 +516,7 @@ def _rule_moments(rule: TriggerRule, history: pd.DataFrame, cut: pd.Timestamp) -
 
 def _orders(history: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
     """One row per order up to the cut-off, in each customer's order sequence."""
-    _require(history, HISTORY_COLUMNS, HISTORY)
+    require_columns(history, HISTORY_COLUMNS, HISTORY)
     orders = history.loc[(history["event"] == PURCHASE) & (history[s.EVENT_DATE] <= cut), [s.CUSTOMER_ID, s.EVENT_DATE, s.ORDER_ID]]
     return orders.drop_duplicates(s.ORDER_ID).sort_values([s.CUSTOMER_ID, s.EVENT_DATE, s.ORDER_ID], kind="stable").reset_index(drop=True)
 
@@ -576,7 +576,7 @@ def _next_orders(moments: pd.DataFrame, offer: str, history: pd.DataFrame, cut: 
 
 
 def _cutoff(history: pd.DataFrame, cutoff) -> pd.Timestamp:
-    _require(history, HISTORY_COLUMNS, HISTORY)
+    require_columns(history, HISTORY_COLUMNS, HISTORY)
     if cutoff is not None:
         return pd.Timestamp(cutoff).normalize()
     purchases = history.loc[history["event"] == PURCHASE, s.EVENT_DATE]
@@ -596,15 +596,6 @@ def _check_delays(delays: Sequence[int], window_days: int) -> list[int]:
 
 def _share(hits: int, total: int) -> float:
     return hits / total if total else float("nan")
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
-    if missing:
-        found = ", ".join(map(str, frame.columns[:12])) + (" ..." if frame.shape[1] > 12 else "")
-        raise DataValidationError(
-            [Problem(table, c, "missing: the column is required", len(frame), hint=f"Columns found: {found}") for c in missing]
-        )
 
 
 def _require_dates(frame: pd.DataFrame, column: str, table: str) -> None:
