@@ -84,6 +84,16 @@ def test_unknown_product_in_lines_is_reported_with_count_and_example():
     assert "1 row(s)" in message and "'GHOST'" in message
 
 
+def test_problems_of_every_table_come_in_one_error():
+    tables = tiny_tables()
+    tables[s.ORDERS] = tables[s.ORDERS].assign(order_date=["2024-01-05", "31/02/2024", "2024-03-31"])
+    tables[s.ORDER_LINES] = tables[s.ORDER_LINES].assign(quantity=["1", "2", "-3", "1"], product_id=["LAP", "CASE", "INK", "GHOST"])
+    with pytest.raises(DataValidationError) as info:
+        Company.from_tables(tables)
+    assert [(p.table, p.column) for p in info.value.problems] == [(s.ORDERS, s.ORDER_DATE), (s.ORDER_LINES, s.QUANTITY)]
+    assert "were not checked yet" in str(info.value)  # the unknown product GHOST waits for valid types
+
+
 def test_sales_lines_revenue_and_margin_by_hand(company):
     lines = sales_lines(company)
     assert list(lines.columns) == list(lines.columns.unique())

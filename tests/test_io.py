@@ -184,6 +184,9 @@ def test_gzipped_csv_is_read(tmp_path):
         ({"tables": {"orders": {"defaults": {"chanel": "web"}}}}, r"default.*'chanel' \(did you mean 'channel'\?\)"),
         ({"tables": {"orders": {"columns": {"A": "order_id", "B": "order_id"}}}}, r"'order_id' from 'A', 'B'"),
         ({"table": {}}, r"unknown top-level key 'table' \(did you mean 'tables'\?\)"),
+        ({"tables": {"orders": {"decimal": ",,"}}}, r"table 'orders': 'decimal' must be one character.*got ',,'"),
+        ({"tables": {"orders": {"decimal": ",", "thousands": ","}}}, r"'decimal' and 'thousands' are both ','"),
+        ({"tables": {"orders": {"thousands": "."}}}, r"'decimal' and 'thousands' are both '\.'"),
     ],
 )
 def test_mapping_errors_name_the_bad_entry(mapping, message):
@@ -214,6 +217,8 @@ def test_example_export_loads_with_its_mapping():
     assert company.customers[s.REGION].tolist() == ["Nord", "Süd", "Nord"]
     assert company.orders[s.ORDER_DATE].max() == pd.Timestamp("2024-02-29")
     assert company.orders[s.CHANNEL].value_counts()["Web"] == 2
+    assert company.products[s.PRICE].tolist() == [1049.0, 39.9, 24.9]  # 1.049,00 / 39,90 / 24,90
+    assert company.order_lines[s.UNIT_PRICE].sum() == pytest.approx(949 + 35 + 24.9 + 24.9 + 999 + 39.9)
     assert checksums(EXAMPLES / "shop_export") == before
 
 

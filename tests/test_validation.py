@@ -61,10 +61,25 @@ def test_unparseable_dates(tmp_path):
     assert_names(message, "table 'orders'", "column 'order_date'", "2 row(s) cannot be read as a date", "'31/02/2024' (row 2)", "date_format")
 
 
-def test_dates_in_the_wrong_declared_format(tmp_path):
+def test_dates_in_the_wrong_declared_format_name_the_format(tmp_path):
     folder = write_csvs(tmp_path, canonical_tables())
     message = load_error(folder, {"tables": {"orders": {"date_format": "%d/%m/%Y"}}})
-    assert_names(message, "table 'orders'", "column 'order_date'", "3 row(s) cannot be read as a date", "'2024-01-05' (row 1)")
+    assert_names(message, "table 'orders'", "column 'order_date'", "3 row(s) do not match date_format '%d/%m/%Y'", "'2024-01-05' (row 1)")
+    assert_names(message, "They are ISO 8601 dates: remove date_format")
+    assert "Dates must be ISO 8601" not in message
+
+
+def test_dates_partly_off_the_declared_format(tmp_path):
+    folder = broken(tmp_path, s.ORDERS, lambda f: f.assign(order_date=["05.01.2024", "10/02/2024", "31.03.2024"]))
+    message = load_error(folder, {"date_format": "%d.%m.%Y"})
+    assert_names(message, "1 row(s) do not match date_format '%d.%m.%Y', e.g. '10/02/2024' (row 2)", "Check date_format")
+    assert "ISO 8601" not in message
+
+
+@pytest.mark.parametrize(("cells", "rows"), [(["o1", None, "o3"], "e.g. row 2."), ([None, None, "o3"], "e.g. rows 1, 2.")])
+def test_empty_required_values_name_the_rows(tmp_path, cells, rows):
+    folder = broken(tmp_path, s.ORDERS, lambda f: f.assign(order_id=cells))
+    assert_names(load_error(folder), "table 'orders'", "column 'order_id'", "are empty but the column is required", rows, "Row numbers count")
 
 
 @pytest.mark.parametrize("bad", ["0", "-2"])
@@ -86,13 +101,23 @@ def test_same_key_with_different_values_is_an_error(tmp_path):
     extra = pd.DataFrame({s.ORDER_ID: ["o1", "o1"], s.PRODUCT_ID: ["CASE", "CASE"], s.QUANTITY: ["5", "6"], s.UNIT_PRICE: ["40", "40"]})
     folder = broken(tmp_path, s.ORDER_LINES, lambda f: pd.concat([f, extra], ignore_index=True))
     message = load_error(folder)
-    assert_names(message, "table 'order_lines'", "column 'order_id + product_id'", "3 row(s) share their key", "order_id='o1', product_id='CASE'")
+    assert_names(message, "table 'order_lines'", "column 'order_id + product_id'", "3 row(s) share their key", "order_id='o1', product_id='CASE' (rows 2 and 5)")
+
+
+def test_duplicate_key_rows_count_from_the_input_even_after_exact_duplicates(tmp_path):
+    def change(f):
+        repeated = pd.concat([f.iloc[[0]], f], ignore_index=True)  # row 2 repeats row 1 exactly and is dropped
+        return pd.concat([repeated, f.iloc[[2]].assign(quantity="9")], ignore_index=True)
+
+    message = load_error(broken(tmp_path, s.ORDER_LINES, change))
+    assert_names(message, "2 row(s) share their key", "order_id='o2', product_id='INK' (rows 4 and 6)")
 
 
 def test_unknown_product_ids(tmp_path):
     folder = broken(tmp_path, s.ORDER_LINES, lambda f: f.assign(product_id=["007", "CASE", "MOUSE", "MOUSE"]))
     message = load_error(folder)
     assert_names(message, "table 'order_lines'", "column 'product_id'", "2 row(s) refer to a product_id that is not in table 'products'", "'MOUSE' (row 3)")
+    assert "not checked" not in message
 
 
 def test_unknown_customer_ids_keep_leading_zeros_in_the_message(tmp_path):
@@ -186,3 +211,60 @@ def test_bad_input_leaves_files_untouched(tmp_path):
     before = checksums(folder)
     load_error(folder)
     assert checksums(folder) == before
+
+
+def test_problems_of_every_table_are_listed_together(tmp_path):
+    tables = canonical_tables()
+    tables[s.ORDERS] = tables[s.ORDERS].assign(order_date=["2024-01-05", "someday", "2024-03-31"])
+    tables[s.ORDER_LINES] = tables[s.ORDER_LINES].assign(quantity=["1", "-2", "3", "1"])
+    tables[s.PRODUCTS] = tables[s.PRODUCTS].assign(price=["1000", "40", "cheap"])
+    message = load_error(write_csvs(tmp_path, tables))
+    assert re.search(r"^3 problem\(s\)", message)
+    assert_names(message, "table 'products', column 'price'", "'cheap' (row 3)", "File: 'products.csv'")
+    assert_names(message, "table 'orders', column 'order_date'", "'someday' (row 2)", "File: 'orders.csv'")
+    assert_names(message, "table 'order_lines', column 'quantity'", "-2 (row 2)", "File: 'order_lines.csv'")
+    assert_names(message, "References between tables", "were not checked yet")
+
+
+def european(tmp_path, unit_prices: list[str], mapping_entry: dict | None = None):
+    """The canonical company with order lines exported ';'-separated, prices as given."""
+    tables = canonical_tables()
+    folder = write_csvs(tmp_path, {k: v for k, v in tables.items() if k != s.ORDER_LINES})
+    tables[s.ORDER_LINES].assign(unit_price=unit_prices).to_csv(folder / "lines.csv", sep=";", index=False)
+    return folder, {"tables": {"order_lines": {"file": "lines.csv", "sep": ";", **(mapping_entry or {})}}}
+
+
+def test_decimal_comma_is_explained_then_read_with_the_decimal_option(tmp_path):
+    folder, mapping = european(tmp_path, ["899,00", "39,90", "25", "34,5"])
+    message = load_error(folder, mapping)
+    assert_names(message, "column 'unit_price'", "3 row(s) cannot be read as a number", "'899,00' (row 1)", "seems to use a decimal comma: set decimal: ','")
+    mapping["tables"]["order_lines"]["decimal"] = ","
+    company = load_company(folder, mapping)
+    assert company.order_lines[s.UNIT_PRICE].tolist() == [899.0, 39.9, 25.0, 34.5]
+
+
+def test_thousands_separator_with_decimal_comma(tmp_path):
+    folder, mapping = european(tmp_path, ["1.299,00", "39,90", "25", "35"], {"decimal": ","})
+    assert_names(load_error(folder, mapping), "'1.299,00' (row 1)", "seems to use '.' between thousands: set thousands: '.'")
+    mapping["tables"]["order_lines"]["thousands"] = "."
+    assert load_company(folder, mapping).order_lines[s.UNIT_PRICE].tolist() == [1299.0, 39.9, 25.0, 35.0]
+
+
+def test_decimal_comma_file_refuses_a_stray_dot(tmp_path):
+    folder, mapping = european(tmp_path, ["899,00", "39.90", "25", "35"], {"decimal": ","})
+    message = load_error(folder, mapping)
+    assert_names(message, "1 row(s) cannot be read as a number", "'39.90' (row 2)")
+    assert "set decimal" not in message
+
+
+def test_comma_between_thousands_is_explained(tmp_path):
+    folder = broken(tmp_path, s.ORDER_LINES, lambda f: f.assign(unit_price=["1,299.00", "40", "25", "1,035"]))
+    message = load_error(folder)
+    assert_names(message, "2 row(s) cannot be read as a number", "set thousands: ','")
+    assert "decimal comma" not in message
+
+
+def test_plain_text_in_a_number_column_gets_no_decimal_hint(tmp_path):
+    folder = broken(tmp_path, s.ORDER_LINES, lambda f: f.assign(unit_price=["950", "forty", "25", "n/a"]))
+    message = load_error(folder)
+    assert "decimal" not in message and "thousands" not in message

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 import pandas as pd
 
 from xsell_lab import schema as s
-from xsell_lab.validation import CLEANING_LOG_COLUMNS, check_foreign_keys, validate_table
+from xsell_lab.validation import CLEANING_LOG_COLUMNS, validate_tables
 
 
 @dataclass
@@ -67,7 +67,8 @@ class Company:
         Raises
         ------
         DataValidationError
-            When a table breaks the data model or refers to unknown ids.
+            When tables break the data model or refer to unknown ids, listing
+            the problems of every table at once.
         """
         missing = [name for name in s.REQUIRED_TABLES if name not in tables]
         if missing:
@@ -78,14 +79,7 @@ class Company:
         unknown = [name for name in tables if name not in s.TABLES]
         if unknown:
             raise ValueError(f"Unknown table(s): {', '.join(unknown)}. Known tables: {', '.join(s.TABLES)}.")
-        clean, logs = {}, []
-        for name, frame in tables.items():
-            clean[name], log = validate_table(frame, name, date_format=date_format)
-            logs.append(log)
-        check_foreign_keys(clean)
-        cleaning_log = pd.concat([log for log in logs if len(log)], ignore_index=True) if any(
-            len(log) for log in logs
-        ) else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
+        clean, cleaning_log = validate_tables(tables, {name: {"date_format": date_format} for name in tables})
         return cls(**clean, cleaning_log=cleaning_log)
 
     def subset(

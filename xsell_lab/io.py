@@ -14,7 +14,10 @@ values raises a :class:`~xsell_lab.validation.DataValidationError` naming the
 table, the column, the count and an example. Input files are only read,
 never written. :func:`write_company` writes Parquet files whole or not at all.
 
-Identifiers are always read as text, so ``"00123"`` keeps its zeros.
+Identifiers are always read as text, so ``"00123"`` keeps its zeros. So are
+numbers: a table's ``decimal`` and ``thousands`` marks (``899,00``,
+``1.299,00``) are applied when they are typed, by
+:func:`~xsell_lab.validation.validate_table`.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import pandas as pd
 from xsell_lab import schema as s
 from xsell_lab.company import Company
 from xsell_lab.mapping import TableSource, parse_mapping
-from xsell_lab.validation import CLEANING_LOG_COLUMNS, DataValidationError, check_foreign_keys, validate_table
+from xsell_lab.validation import CLEANING_LOG_COLUMNS, DataValidationError, validate_tables
 
 #: File endings looked for, in this order, when a table has no ``file`` in the mapping.
 FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".xlsx")
@@ -90,32 +93,31 @@ def load_company(
     DataFileError
         When a file is missing, empty or cannot be read as a table.
     DataValidationError
-        When values break the data model (see :func:`~xsell_lab.validation.validate_table`).
+        When values break the data model, listing the problems of every
+        table at once (see :func:`~xsell_lab.validation.validate_tables`).
     """
     folder = Path(path)
     if not folder.is_dir():
         raise FileNotFoundError(f"Data folder '{folder}' does not exist (working directory: {Path.cwd()}).")
     sources = parse_mapping(mapping)
-    files, tables, logs = {}, {}, []
+    files, raw_tables, options, logs = {}, {}, {}, []
     for name in s.TABLES:
         source = sources.get(name, TableSource(name))
         file = _locate(folder, source)
         if file is None:
             continue
         source = dataclasses.replace(source, date_format=source.date_format or date_format)
-        raw = read_table(file, source)
-        frame, log = _apply_defaults(raw, source)
+        raw_tables[name], log = _apply_defaults(read_table(file, source), source)
         files[name] = file
-        tables[name], validation_log = _validate(frame, source, file)
-        logs += [log, validation_log]
-    _check_required(tables, folder)
+        options[name] = {"date_format": source.date_format, "decimal": source.decimal or ".", "thousands": source.thousands}
+        logs.append(log)
+    _check_required(raw_tables, folder)
     try:
-        check_foreign_keys(tables)
+        tables, validation_log = validate_tables(raw_tables, options)
     except DataValidationError as error:
         raise _with_files(error, files) from None
-    cleaning_log = pd.concat([log for log in logs if len(log)], ignore_index=True) if any(len(x) for x in logs) else (
-        pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
-    )
+    filled = [log for log in [*logs, validation_log] if len(log)]
+    cleaning_log = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
     return Company(**tables, cleaning_log=cleaning_log)
 
 
@@ -351,13 +353,6 @@ def _apply_defaults(frame: pd.DataFrame, source: TableSource) -> tuple[pd.DataFr
     return frame, pd.DataFrame(log, columns=CLEANING_LOG_COLUMNS)
 
 
-def _validate(frame: pd.DataFrame, source: TableSource, file: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    try:
-        return validate_table(frame, source.table, date_format=source.date_format)
-    except DataValidationError as error:
-        raise _with_files(error, {source.table: file}) from None
-
-
 def _with_files(error: DataValidationError, files: dict[str, Path]) -> DataValidationError:
     problems = [
         dataclasses.replace(p, hint=f"{p.hint}{'. ' if p.hint else ''}File: '{files[p.table].name}'")
@@ -365,4 +360,4 @@ def _with_files(error: DataValidationError, files: dict[str, Path]) -> DataValid
         else p
         for p in error.problems
     ]
-    return DataValidationError(problems)
+    return DataValidationError(problems, note=error.note)

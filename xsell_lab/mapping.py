@@ -10,6 +10,8 @@ in YAML (or given as the same structure in a Python ``dict``)::
         file: my_orders.csv          # relative to the data folder
         sep: ";"                     # CSV only; default ","
         encoding: latin-1            # CSV only; default utf-8
+        decimal: ","                 # decimal mark of numbers written as text, default "."
+        thousands: "."               # thousands separator of numbers written as text, default none
         date_format: "%d/%m/%Y"      # overrides the top-level one
         columns:                     # your name: canonical name
           OrderNo: order_id
@@ -51,6 +53,8 @@ TABLE_OPTIONS = {
     "date_format": "strftime format of the date columns, e.g. '%d/%m/%Y' (default ISO 8601)",
     "sep": "CSV delimiter, e.g. ';' or '\\t' (default ',')",
     "encoding": "CSV text encoding, e.g. 'latin-1' or 'cp1252' (default 'utf-8')",
+    "decimal": "decimal mark of numbers written as text, e.g. ',' for 899,00 (default '.')",
+    "thousands": "thousands separator of numbers written as text, e.g. '.' for 1.299,00 (default none)",
     "sheet": "Excel sheet name (default: the sheet named after the table, or the only sheet)",
     "defaults": "mapping {canonical column: value} used where the column is absent or empty",
 }
@@ -74,7 +78,7 @@ class TableSource:
         look for ``<table>.parquet`` / ``.csv`` / ``.xlsx``.
     columns : dict of str to str
         Source column name -> canonical column name.
-    date_format, sep, encoding, sheet : str or None
+    date_format, sep, encoding, decimal, thousands, sheet : str or None
         Reading options (``None`` = default).
     defaults : dict of str to object
         Canonical column -> value for absent or empty cells.
@@ -86,6 +90,8 @@ class TableSource:
     date_format: str | None = None
     sep: str | None = None
     encoding: str | None = None
+    decimal: str | None = None
+    thousands: str | None = None
     sheet: str | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
 
@@ -103,14 +109,17 @@ def parse_mapping(mapping: str | os.PathLike | dict | None) -> dict[str, TableSo
     Returns
     -------
     dict of str to TableSource
-        One entry per table listed in the mapping, by canonical table name.
+        One entry per table listed in the mapping, by canonical table name;
+        with a top-level ``date_format``, every other table too (read under
+        its canonical name, with that date format).
 
     Raises
     ------
     MappingError
         When the mapping names an unknown table, an unknown canonical column,
         an unknown option, maps two source columns onto one canonical column,
-        or is not valid YAML.
+        gives a ``decimal`` or ``thousands`` that is not one character (or
+        the same for both), or is not valid YAML.
     FileNotFoundError
         When the mapping file does not exist.
     """
@@ -125,9 +134,11 @@ def parse_mapping(mapping: str | os.PathLike | dict | None) -> dict[str, TableSo
     if not isinstance(tables, dict):
         raise MappingError(f"In {where}: 'tables' must be a mapping of table name to options, got {tables!r}.")
     default_format = mapping.get("date_format")
-    return {
-        table: _parse_table(table, options or {}, default_format, where) for table, options in tables.items()
-    }
+    listed = {table: _parse_table(table, options or {}, default_format, where) for table, options in tables.items()}
+    if default_format is None:
+        return listed
+    unlisted = {table: TableSource(table, date_format=str(default_format)) for table in s.TABLES if table not in listed}
+    return listed | unlisted
 
 
 def _read_yaml(path: Path) -> dict:
@@ -172,16 +183,30 @@ def _parse_table(table: str, options: dict, default_format: str | None, where: s
             f"In {where}, table '{table}': {len(unknown)} default(s) name a column that is not canonical, "
             f"e.g. '{unknown[0]}'{_suggest(unknown[0], canonical)}. Canonical columns: {', '.join(canonical)}."
         )
-    return TableSource(
+    source = TableSource(
         table=table,
         file=_optional_text(options.get("file")),
         columns=columns,
         date_format=_optional_text(options.get("date_format", default_format)),
         sep=_optional_text(options.get("sep")),
         encoding=_optional_text(options.get("encoding")),
+        decimal=_optional_text(options.get("decimal")),
+        thousands=_optional_text(options.get("thousands")),
         sheet=_optional_text(options.get("sheet")),
         defaults=defaults,
     )
+    _check_number_marks(source, f"{where}, table '{table}'")
+    return source
+
+
+def _check_number_marks(source: TableSource, where: str) -> None:
+    marks = {"decimal": source.decimal, "thousands": source.thousands}
+    for option, mark in marks.items():
+        if mark is not None and len(mark) != 1:
+            raise MappingError(f"In {where}: '{option}' must be one character, e.g. ',' or '.', got {mark!r}.")
+    decimal = source.decimal or "."
+    if decimal == source.thousands:
+        raise MappingError(f"In {where}: 'decimal' and 'thousands' are both {decimal!r}; they must differ.")
 
 
 def _check_keys(options: dict, allowed, where: str, what: str) -> None:

@@ -6,6 +6,10 @@ raises one :class:`DataValidationError` listing *every* problem found. Each
 problem names the table, the column, the number of bad rows and an example
 value with its row number, so an analyst can find it in the source file.
 
+:func:`validate_tables` does the same for a whole company: it validates every
+table, collects the problems of all of them into one error, and only then
+checks the references between tables (which need valid types everywhere).
+
 Two problems are repaired instead of refused, because real exports contain
 them and the repair is unambiguous: exact duplicate rows are dropped, and
 optional columns that are absent are added empty. Both are written to the
@@ -16,6 +20,7 @@ The input DataFrame is never modified.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +35,19 @@ _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 
 #: Columns of the cleaning log returned by :func:`validate_table`.
 CLEANING_LOG_COLUMNS = ["table", "step", "rows", "detail"]
+
+#: Said when other problems stopped the checks of references between tables.
+FOREIGN_KEYS_NOT_CHECKED = (
+    "References between tables (e.g. order lines to products) were not checked yet: "
+    "they are checked once every table is free of the problems above."
+)
+
+# Text that reads as a number with a decimal comma (899,00 or 1.299,00), with
+# ',' between thousands (1,299 or 1,299.00), or with '.' between thousands (1.299).
+_DECIMAL_COMMA = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+")
+_COMMA_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_DOT_THOUSANDS = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?")
+_ROW_NUMBERS = re.compile(r"\brows? \d")
 
 
 @dataclass(frozen=True)
@@ -55,12 +73,15 @@ class Problem:
 class DataValidationError(ValueError):
     """Raised when a table breaks the data model; ``problems`` lists why."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], *, note: str = ""):
         self.problems = list(problems)
+        self.note = note
         lines = [f"{len(self.problems)} problem(s) found in the input data:"]
         lines += [f"  - {p}" for p in self.problems]
-        if any("(row " in p.example for p in self.problems):
+        if any(_ROW_NUMBERS.search(p.example) for p in self.problems):
             lines.append("Row numbers count data rows from 1: in a file with a header line, row N is on line N + 1.")
+        if note:
+            lines.append(note)
         super().__init__("\n".join(lines))
 
 
@@ -69,6 +90,8 @@ def validate_table(
     table: str,
     *,
     date_format: str | None = None,
+    decimal: str = ".",
+    thousands: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Type, check and clean one canonical table.
 
@@ -82,6 +105,11 @@ def validate_table(
     date_format : str, optional
         ``strftime`` format of the date columns (e.g. ``"%d/%m/%Y"``). By
         default dates must be ISO 8601 (``2024-03-31`` or ``2024-03-31 14:05``).
+    decimal : str, default "."
+        Decimal mark of numbers held as text, e.g. ``","`` for ``899,00``.
+    thousands : str, optional
+        Thousands separator of numbers held as text, e.g. ``"."`` for
+        ``1.299,00``; removed before reading.
 
     Returns
     -------
@@ -113,26 +141,73 @@ def validate_table(
             ]
         )
     _check_columns_present(frame, spec)
-    clean = frame.copy()
+    clean = frame.reset_index(drop=True)  # the index is the row position from here on
     log: list[dict] = []
     problems: list[Problem] = []
+    formats = _Formats(date_format, decimal, thousands)
     for col in spec.columns:
         if col.name not in clean.columns:
             clean[col.name] = _empty_column(col, len(clean))
             log.append(_log(table, "added empty optional column", len(clean), col.name))
             continue
-        clean[col.name], col_problems = _coerce(clean[col.name], col, table, date_format)
+        clean[col.name], col_problems = _coerce(clean[col.name], col, table, formats)
         problems += col_problems
         if not col_problems:
             problems += _check_values(clean[col.name], col, table)
+    clean, dropped = _drop_exact_duplicates(clean)
+    if not any(p.column in spec.key for p in problems):
+        problems += _check_key(clean, spec)
     if problems:
         raise DataValidationError(problems)
-    clean, dropped = _drop_exact_duplicates(clean)
     if dropped:
         log.append(_log(table, "dropped exact duplicate rows", dropped, "identical in every column"))
-    _check_key(clean, spec)
     clean = clean.reset_index(drop=True)
     return clean, pd.DataFrame(log, columns=CLEANING_LOG_COLUMNS)
+
+
+def validate_tables(
+    tables: dict[str, pd.DataFrame], options: dict[str, dict] | None = None
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Validate every table of a company, then the references between them.
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        Raw tables by canonical name, with canonical column names.
+    options : dict of str to dict, optional
+        Keyword arguments of :func:`validate_table` per table, e.g.
+        ``{"orders": {"date_format": "%d/%m/%Y"}}``.
+
+    Returns
+    -------
+    clean : dict of str to pandas.DataFrame
+        The typed tables, by name.
+    cleaning_log : pandas.DataFrame
+        The repairs made in every table, columns :data:`CLEANING_LOG_COLUMNS`.
+
+    Raises
+    ------
+    DataValidationError
+        Listing the problems of *every* table at once. References between
+        tables are checked only when no table has a problem (an unreadable
+        id or date makes them meaningless); the message then says they
+        were not checked yet.
+    """
+    options = options or {}
+    clean, logs, problems = {}, [], []
+    for name, frame in tables.items():
+        try:
+            clean[name], log = validate_table(frame, name, **options.get(name, {}))
+        except DataValidationError as error:
+            problems += error.problems
+            continue
+        logs.append(log)
+    if problems:
+        raise DataValidationError(problems, note=FOREIGN_KEYS_NOT_CHECKED)
+    check_foreign_keys(clean)
+    filled = [log for log in logs if len(log)]
+    cleaning_log = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
+    return clean, cleaning_log
 
 
 def check_foreign_keys(tables: dict[str, pd.DataFrame]) -> None:
@@ -198,6 +273,15 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> 
 # --- helpers --------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Formats:
+    """How dates and numbers held as text are written."""
+
+    date_format: str | None = None
+    decimal: str = "."
+    thousands: str | None = None
+
+
 def _spec(table: str) -> TableSpec:
     if table not in schema.TABLES:
         known = ", ".join(schema.TABLES)
@@ -234,9 +318,7 @@ def _empty_column(col: ColumnSpec, n: int) -> pd.Series:
     return pd.Series([None] * n, dtype=dtype)
 
 
-def _coerce(
-    values: pd.Series, col: ColumnSpec, table: str, date_format: str | None
-) -> tuple[pd.Series, list[Problem]]:
+def _coerce(values: pd.Series, col: ColumnSpec, table: str, formats: _Formats) -> tuple[pd.Series, list[Problem]]:
     missing = values.isna()
     problems = []
     if missing.any() and not col.nullable:
@@ -246,18 +328,15 @@ def _coerce(
     converter = {
         "id": _to_id,
         "text": _to_text,
-        "date": lambda v: _to_date(v, date_format),
-        "float": _to_float,
-        "int": _to_float,
+        "date": lambda v: _to_date(v, formats.date_format),
+        "float": lambda v: _to_float(v, formats.decimal, formats.thousands),
+        "int": lambda v: _to_float(v, formats.decimal, formats.thousands),
         "bool": _to_bool,
     }[col.kind]
     converted = converter(values)
     unreadable = converted.isna() & ~missing
     if unreadable.any():
-        rule = f"cannot be read as {_kind_words(col.kind)}"
-        hint = ""
-        if col.kind == "date":
-            hint = "Dates must be ISO 8601 (2024-03-31), or give their format as date_format"
+        rule, hint = _unreadable_words(col.kind, values[unreadable], formats)
         problems.append(Problem(table, col.name, rule, int(unreadable.sum()), _example(values, unreadable), hint))
         return values, problems
     if col.kind == "int":
@@ -271,6 +350,38 @@ def _coerce(
     if col.kind == "bool" and not converted.isna().any():
         converted = converted.astype(bool)
     return converted, problems
+
+
+def _unreadable_words(kind: str, bad: pd.Series, formats: _Formats) -> tuple[str, str]:
+    """The rule broken by unreadable values, and a hint at the likely cause."""
+    if kind == "date" and formats.date_format:
+        hint = "Check date_format for this table in the mapping"
+        if pd.to_datetime(bad, format="ISO8601", errors="coerce").notna().all():
+            hint = "They are ISO 8601 dates: remove date_format for this table"
+        return f"do not match date_format {formats.date_format!r}", hint
+    if kind == "date":
+        return "cannot be read as a date", "Dates must be ISO 8601 (2024-03-31), or give their format as date_format"
+    if kind in ("float", "int"):
+        return f"cannot be read as {_kind_words(kind)}", _number_hint(bad, formats)
+    return f"cannot be read as {_kind_words(kind)}", ""
+
+
+def _number_hint(bad: pd.Series, formats: _Formats) -> str:
+    """Suggest ``decimal`` / ``thousands`` when most unreadable numbers are written that way."""
+    text = bad.astype("string").str.strip()
+
+    def most_look_like(pattern: re.Pattern) -> bool:
+        return bool(text.str.fullmatch(pattern).fillna(False).mean() >= 0.5)
+
+    if formats.decimal == "." and not formats.thousands:
+        if most_look_like(_COMMA_THOUSANDS):
+            return "The file seems to use ',' between thousands: set thousands: ',' for this table in the mapping"
+        if most_look_like(_DECIMAL_COMMA):
+            also = " and thousands: '.'" if text.str.contains(".", regex=False).any() else ""
+            return f"The file seems to use a decimal comma: set decimal: ','{also} for this table in the mapping"
+    if formats.decimal == "," and not formats.thousands and most_look_like(_DOT_THOUSANDS):
+        return "The file seems to use '.' between thousands: set thousands: '.' for this table in the mapping"
+    return ""
 
 
 def _kind_words(kind: str) -> str:
@@ -302,10 +413,21 @@ def _to_date(values: pd.Series, date_format: str | None) -> pd.Series:
     return pd.to_datetime(values, format=fmt, errors="coerce").astype("datetime64[ns]")
 
 
-def _to_float(values: pd.Series) -> pd.Series:
+def _to_float(values: pd.Series, decimal: str = ".", thousands: str | None = None) -> pd.Series:
     if pd.api.types.is_bool_dtype(values):
         return values.astype("float64")
+    if (decimal != "." or thousands) and not pd.api.types.is_numeric_dtype(values):
+        values = _dot_decimal(values.astype("string"), decimal, thousands)
     return pd.to_numeric(values, errors="coerce").astype("float64")
+
+
+def _dot_decimal(text: pd.Series, decimal: str, thousands: str | None) -> pd.Series:
+    """Rewrite ``1.299,50`` (thousands '.', decimal ',') as ``1299.50``; a stray '.' makes the value unreadable."""
+    if decimal != "." and thousands != ".":
+        text = text.where(~text.str.contains(".", regex=False).fillna(False))
+    if thousands:
+        text = text.str.replace(thousands, "", regex=False)
+    return text.str.replace(decimal, ".", regex=False)
 
 
 def _to_bool(values: pd.Series) -> pd.Series:
@@ -346,26 +468,28 @@ def _drop_exact_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return frame.loc[~duplicated], int(duplicated.sum())
 
 
-def _check_key(frame: pd.DataFrame, spec: TableSpec) -> None:
+def _check_key(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
+    """Rows sharing a key; ``frame``'s index must be the row position in the input."""
     if not spec.key:
-        return
-    duplicated = frame.duplicated(list(spec.key), keep=False)
-    if duplicated.any():
-        key_text = " + ".join(spec.key)
-        first = frame.loc[duplicated, list(spec.key)].iloc[0]
-        example = ", ".join(f"{k}={first[k]!r}" for k in spec.key)
-        raise DataValidationError(
-            [
-                Problem(
-                    spec.name,
-                    key_text,
-                    "share their key with another row that differs in other columns",
-                    int(duplicated.sum()),
-                    example,
-                    "Each key must identify one row: combine or correct these rows",
-                )
-            ]
+        return []
+    keys = list(spec.key)
+    duplicated = frame.duplicated(keys, keep=False)
+    if not duplicated.any():
+        return []
+    group = frame.groupby(keys, dropna=False, sort=False).ngroup()
+    first = frame.loc[duplicated, keys].iloc[0]
+    pair = group.index[group == group[duplicated].iloc[0]][:2] + 1
+    example = ", ".join(f"{k}={first[k]!r}" for k in keys) + f" (rows {pair[0]} and {pair[1]})"
+    return [
+        Problem(
+            spec.name,
+            " + ".join(keys),
+            "share their key with another row that differs in other columns",
+            int(duplicated.sum()),
+            example,
+            "Each key must identify one row: combine or correct these rows",
         )
+    ]
 
 
 def _example(values: pd.Series, mask: pd.Series) -> str:
@@ -378,7 +502,7 @@ def _example(values: pd.Series, mask: pd.Series) -> str:
 
 def _example_rows(mask: pd.Series) -> str:
     rows = np.flatnonzero(mask.to_numpy())[:3] + 1
-    return "rows " + ", ".join(map(str, rows))
+    return ("row " if len(rows) == 1 else "rows ") + ", ".join(map(str, rows))
 
 
 def _log(table: str, step: str, rows: int, detail: str) -> dict:
