@@ -158,6 +158,28 @@ def test_parameters_are_typed_commented_literals(notebook_path):
         )
 
 
+def test_own_data_can_be_mapped(notebook_path):
+    """Every notebook that reads data takes the standard ``mapping_path`` and passes it to the loader.
+
+    ``xsell-lab run NB --mapping FILE`` sets ``mapping_path``; a notebook without it refuses the
+    analyst's mapping.
+    """
+    notebook = _read(notebook_path)
+    (_, cell), *_ = _parameters_cells(notebook) or [(None, None)]
+    defaults = _parameter_defaults(cell) if cell is not None else {}
+    if "data_path" not in defaults:
+        pytest.skip(f"{notebook_path.name} reads no data")
+    assert defaults.get("mapping_path") == "", f"{notebook_path.name}: add `mapping_path: str = \"\"` after data_path"
+    comment = next(line for line in cell.source.splitlines() if line.startswith("mapping_path"))
+    assert "=" not in comment.split("#", 1)[1] and '"' not in comment.split("#", 1)[1], (
+        f"{notebook_path.name}: papermill cannot parse a parameter comment holding '=' or quotes: {comment!r}"
+    )
+    loads = [c.source for c in _code_cells(notebook) if "load_company(" in c.source]
+    assert loads and all("mapping=mapping_path" in source for source in loads), (
+        f"{notebook_path.name}: load the data with load_company(data_path, mapping=mapping_path or None)"
+    )
+
+
 def test_executed_in_order_by_a_clean_run(notebook_path):
     counts = [cell.execution_count for cell in _code_cells(_read(notebook_path)) if cell.source.strip()]
     assert counts == list(range(1, len(counts) + 1)), (
