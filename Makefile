@@ -10,7 +10,7 @@ export PYTHONHASHSEED := 0
 .PHONY: help venv reports test test-fast lab data benchmarks clean
 
 help:
-	@echo "make reports    run every notebook on the bundled data and write reports/"
+	@echo "make reports    run every notebook on the bundled data; executed notebooks and PDFs in reports/"
 	@echo "make test       run the whole test suite (unit, notebooks under nbval, browser)"
 	@echo "make lab        open JupyterLab on the notebooks"
 	@echo "make data       regenerate the bundled synthetic company in data/"
@@ -35,8 +35,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not browser" tests
 
+# JupyterLab refuses to run as root unless told; containers often run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
 data: $(STAMP)
 	$(BIN)/python -m xsell_lab.synth --out data
