@@ -36,6 +36,17 @@ def test_bad_parameter_is_a_clear_error_and_nothing_runs(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_misspelt_parameter_gets_a_suggestion(tmp_path, capsys):
+    status = cli.main(["run", str(NOTEBOOK), "-p", "regoin", "North", "-p", "colour", "red", "--out", str(tmp_path)])
+    error = capsys.readouterr().err
+    assert status == 2
+    headline = error.splitlines()[0]
+    assert "'regoin' (did you mean 'region'?)" in headline
+    assert "'colour'" in headline and "'colour' (did you mean" not in headline  # nothing close: no guess
+    assert "Allowed parameters:" in error and "region: str" in error
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_unknown_parameter_from_yaml_file_is_named(tmp_path, capsys):
     params = tmp_path / "params.yaml"
     params.write_text("region: North\nsegmnet: retail\n")
@@ -126,6 +137,29 @@ def test_real_notebook_00_renders_with_its_numbers(tmp_path):
     assert 6 <= len(PdfReader(tmp_path / "00-welcome.pdf").pages) <= 20
 
 
+def _notebook_07_cross_sell_gap(region: str) -> tuple[float, float]:
+    """Naive and matched margin gap as notebook 07 defines them (its default dates and 90-day window)."""
+    import xsell_lab
+    from xsell_lab import clv, schema
+
+    company = xsell_lab.load_company(REPO / "data").subset(start="2023-01-01", end="2025-12-31", region=region)
+    lines = xsell_lab.sales_lines(company)
+    calibration_end = "2024-12-31"
+    early = clv.early_cross_sell_status(lines[lines[schema.ORDER_DATE] <= calibration_end])
+    early = early[early["first_purchase"] <= pd.Timestamp(calibration_end) - pd.Timedelta(days=90)]
+    future_margin = lines[lines[schema.ORDER_DATE] > calibration_end].groupby(schema.CUSTOMER_ID)["margin"].sum()
+    customers = early.assign(
+        future_margin=future_margin.reindex(early.index, fill_value=0.0),
+        segment=company.customers.set_index(schema.CUSTOMER_ID)[schema.SEGMENT].reindex(early.index),
+        cohort=early["first_purchase"].dt.to_period("Q").astype(str),
+    )
+    comparison = clv.matched_comparison(
+        customers, treatment="cross_sold", outcome="future_margin", match_on=["early_orders", "early_spend", "segment", "cohort"]
+    )
+    naive, matched = comparison.set_index("comparison")["difference"]
+    return naive, matched
+
+
 def _executive_report(tmp_path: Path, *arguments: str) -> str:
     assert cli.main(["report", "10", "--out", str(tmp_path), *arguments]) == 0
     (made,) = tmp_path.glob("10-executive-report*.pdf")
@@ -139,11 +173,27 @@ def test_executive_report_for_one_region_matches_data_truth_and_scipy(tmp_path):
     orders = pd.read_parquet(REPO / "data" / "orders.parquet")
     north = orders.merge(customers, on="customer_id").query("region == 'North'")
     north = north[(north["order_date"] >= "2023-01-01") & (north["order_date"] <= "2025-12-31 23:59:59")]
-    assert "Executive cross-sell report" in text and "North" in text
-    assert f"Reporting on {north['customer_id'].nunique():,} buying customers, {north['order_id'].nunique():,} orders" in text
+    assert "Executive cross-sell report — North, 2023-01-01 to 2025-12-31" in text
+    body = text.split("Contents")[1]
+    summary = f"This report covers {north['customer_id'].nunique():,} buying customers, {north['order_id'].nunique():,} orders"
+    assert summary in body and "passed the lab's validation checks" in body
+    after_contents = body.split("References", 1)[1]  # the last entry of the contents
+    assert after_contents.index(summary) < after_contents.index("Headline KPIs")  # the summary opens the body
     for section in ["Headline KPIs", "Top product pairs", "Top opportunities", "CLV impact", "Latest offer-test results", "Recommendations"]:
         assert section in text
-    assert "Exercise" not in text.split("Contents")[1]  # learner-only cells are tagged report-skip
+    for learner_only in ["Exercise", "What you will learn", "Load and validate", "xsell-lab report 10", "notebook 01"]:
+        assert learner_only not in body, learner_only  # learner-only cells are tagged report-skip
+    # counts and money without decimals, shares with one decimal and a % sign
+    lines = north.merge(pd.read_parquet(REPO / "data" / "order_lines.parquet"), on="order_id")
+    revenue = (lines["quantity"] * lines["unit_price"]).sum()
+    kpis = body.split("Headline KPIs")[2][:600]
+    assert f"Customers {north['customer_id'].nunique():,} customers" in kpis and f"Revenue {revenue:,.0f} money" in kpis
+    assert re.search(r"Cross sell rate \d{1,3}\.\d% ", kpis) and ".0 customers" not in kpis
+
+    # the CLV gap follows notebook 07's definition (its cell, re-run here on the North selection)
+    naive, matched = _notebook_07_cross_sell_gap(region="North")
+    assert f"(naive gap {naive:,.0f}). Compared with similar customers the gap is {matched:,.0f} per customer" in text
+    assert "From 01 Jan 2025 to 31 Dec 2025" in text
 
     # planted truth: every bundle recommended is a main product -> add-on pair the generator planted
     truth = json.loads((REPO / "data" / "ground_truth.json").read_text())["baskets"]["attach_probability"]

@@ -56,6 +56,36 @@ def test_pdf_states_title_question_parameters_and_key_number(north_report):
         assert expected in text, expected
 
 
+def test_title_and_running_header_name_the_region(north_report):
+    _, report_pdf = north_report
+    pages = [page.extract_text() for page in PdfReader(report_pdf).pages]
+    assert "Fixture sales report — North" in pages[0]
+    assert all("Fixture sales report — North" in page for page in pages[1:])  # running header
+
+
+def test_report_title_names_non_default_scope_and_the_period():
+    def title(**values) -> str:
+        defaults = {"region": "all", "segment": "all", "start_date": "2023-01-01", "end_date": "2025-12-31", "top_n": 5}
+        parameters = pd.DataFrame(
+            {"name": list(defaults), "value": [values.get(n, d) for n, d in defaults.items()], "default": list(defaults.values()),
+             "help": "", "given": [n in values for n in defaults]}
+        )
+        return document.report_title(provenance.Provenance("Sales", "10", "", parameters, None, "", "no data"))
+
+    assert title() == "Sales"
+    assert title(top_n=3, region="all") == "Sales"  # other parameters, or a default given again, keep the plain title
+    assert title(region="North") == "Sales — North, 2023-01-01 to 2025-12-31"
+    assert title(start_date="2025-01-01") == "Sales — 2025-01-01 to 2025-12-31"
+    assert title(segment="small_business", region="East") == "Sales — East, small business, 2023-01-01 to 2025-12-31"
+
+
+def test_ids_note_reads_naturally():
+    assert document.ids_note(False, 0).startswith("pseudonymised (none shown in this report)")
+    assert document.ids_note(False, 1).startswith("pseudonymised (1 id replaced)")
+    assert document.ids_note(False, 1234).startswith("pseudonymised (1,234 ids replaced)")
+    assert document.ids_note(True, 0) == "shown (--show-ids)"
+
+
 def test_pdf_contains_no_code_and_has_page_numbers(north_report):
     _, report_pdf = north_report
     text = pdf_text(report_pdf)
@@ -73,7 +103,8 @@ def test_customer_ids_are_pseudonymised_by_default(north_report):
     for customer in north_ids:
         assert customer not in text
         assert privacy.pseudonym(customer, KEY) in text
-    assert "pseudonymised" in text
+    replaced = sum(text.count(privacy.pseudonym(customer, KEY)) for customer in north_ids)
+    assert f"pseudonymised ({replaced:,} ids replaced)" in " ".join(text.split())
 
 
 def test_show_ids_keeps_real_ids(north_report, tmp_path):

@@ -18,6 +18,7 @@ runs).
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 import textwrap
 from pathlib import Path
@@ -138,7 +139,7 @@ def plan_jobs(args: argparse.Namespace, pdf: bool) -> list[Job]:
                   pseudonym_key=key, renderer=getattr(args, "renderer", "auto"), paper=getattr(args, "paper", "A4"))
     jobs = []
     for notebook in notebooks:
-        checked = validate_parameters(notebook, values)
+        checked = checked_parameters(notebook, values)
         by = getattr(args, "by", None)
         if not by:
             jobs.append(Job(notebook, notebook.stem, checked, report_stem(notebook, checked), **common))
@@ -147,6 +148,27 @@ def plan_jobs(args: argparse.Namespace, pdf: bool) -> list[Job]:
             one = validate_parameters(notebook, {**checked, by: value})
             jobs.append(Job(notebook, value, one, report_stem(notebook, one), **common))
     return jobs
+
+
+def checked_parameters(notebook: Path, values: dict[str, object]) -> dict[str, object]:
+    """:func:`~xsell_lab.runner.validate_parameters`, with a "did you mean" hint for misspelt names.
+
+    Raises
+    ------
+    ParameterError
+        As ``validate_parameters``; an unknown name close to a declared one
+        gets ``(did you mean 'region'?)`` on the first line of the message.
+    """
+    try:
+        return validate_parameters(notebook, values)
+    except ParameterError as error:
+        declared = list(notebook_parameters(notebook)["name"])
+        headline, _, rest = str(error).partition("\n")
+        for name in values:
+            close = difflib.get_close_matches(name, declared, n=1) if name not in declared else []
+            if close:
+                headline = headline.replace(repr(name), f"{name!r} (did you mean {close[0]!r}?)", 1)
+        raise ParameterError(f"{headline}\n{rest}" if rest else headline) from None
 
 
 def _data_folder(notebook: Path, parameters: dict[str, object]) -> Path | None:

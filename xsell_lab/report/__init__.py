@@ -10,7 +10,8 @@ index; ``make reports`` runs ``xsell-lab report --all --force``. See
 What a PDF contains
 -------------------
 A title page (title and business question from the notebook's first cell,
-the parameters used, data source and its fingerprint, date, version, whether
+the title and running header naming the region, segment and period when the
+run chose them, the parameters used, data source and its fingerprint, date, version, whether
 customer ids are pseudonymised), a table of contents of the ``##`` headings
 (with page numbers under WeasyPrint), then prose, tables and figures. Code,
 prompts, warnings (stderr), plot-object reprs, the parameters cell, empty

@@ -38,6 +38,10 @@ SKIP_TAG = "report-skip"
 PAPER_SIZES = ("A4", "Letter")
 #: Tables with more columns than this are set in a smaller font.
 WIDE_TABLE_COLUMNS = 7
+#: Parameters that name the slice of the business a report covers (see :func:`report_title`).
+SCOPE_PARAMETERS = ("region", "segment")
+#: Parameters that name the period a report covers.
+PERIOD_PARAMETERS = ("start_date", "end_date")
 
 _HIDDEN_TAGS = {"parameters", "injected-parameters", SKIP_TAG}
 _HEADLINE_LINES = re.compile(r"^(#\s+.+|\*\*Business question:\*\*.*)$\n?", re.MULTILINE)
@@ -215,6 +219,36 @@ def _parameter_rows(provenance: Provenance) -> str:
     return "\n".join(rows) or '<tr><td colspan="3">This notebook has no parameters.</td></tr>'
 
 
+def report_title(provenance: Provenance) -> str:
+    """The notebook's title, followed by the slice and period when the run chose one.
+
+    When any of :data:`SCOPE_PARAMETERS` or :data:`PERIOD_PARAMETERS` differs
+    from the notebook's default, the title names the region and segment that
+    differ (underscores read as spaces) and the whole period, e.g.
+    ``"Executive cross-sell report — North, 2025-01-01 to 2025-12-31"``. A
+    run on the defaults keeps the plain title.
+    """
+    table = provenance.parameters.set_index("name")
+    names = [name for name in (*SCOPE_PARAMETERS, *PERIOD_PARAMETERS) if name in table.index]
+    changed = [name for name in names if str(table.loc[name, "value"]) != str(table.loc[name, "default"])]
+    if not changed:
+        return provenance.title
+    parts = [str(table.loc[name, "value"]).replace("_", " ") for name in SCOPE_PARAMETERS if name in changed]
+    if all(name in table.index for name in PERIOD_PARAMETERS):
+        parts.append(" to ".join(str(table.loc[name, "value"]) for name in PERIOD_PARAMETERS))
+    else:
+        parts += [f"{name.replace('_', ' ')} {table.loc[name, 'value']}" for name in PERIOD_PARAMETERS if name in changed]
+    return f"{provenance.title} — {', '.join(parts)}"
+
+
+def ids_note(show_ids: bool, replaced: int) -> str:
+    """What the title page says about customer ids."""
+    if show_ids:
+        return "shown (--show-ids)"
+    shown = "none shown in this report" if replaced == 0 else f"{replaced:,} id{'s' if replaced != 1 else ''} replaced"
+    return f"pseudonymised ({shown}); run with --show-ids to show them"
+
+
 def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -249,18 +283,18 @@ def report_html(
     if paper not in PAPER_SIZES:
         raise ValueError(f"Paper must be one of {', '.join(PAPER_SIZES)}; got {paper!r}.")
     body = notebook_body_html(notebook)
-    ids_note = "shown (--show-ids)"
+    replaced = 0
     if not show_ids:
         body, replaced = pseudonymise_html(body, known_customer_ids(provenance.data_path), pseudonym_key)
-        ids_note = f"pseudonymised ({replaced} replaced); run with --show-ids to show them"
     generated = generated or dt.datetime.now().astimezone()
+    title = report_title(provenance)
     templates = resources.files("xsell_lab.report") / "templates"
     css = (templates / "print.css").read_text(encoding="utf-8")
-    page_rules = f"@page {{ size: {paper}; @top-left {{ content: {_css_string(provenance.title)}; }} }}"
+    page_rules = f"@page {{ size: {paper}; @top-left {{ content: {_css_string(title)}; }} }}"
     kicker = f"Notebook {provenance.number} · xsell-lab report" if provenance.number else "xsell-lab report"
     return Template((templates / "report.html").read_text(encoding="utf-8")).substitute(
         css=css + "\n" + page_rules,
-        title=html.escape(provenance.title),
+        title=html.escape(title),
         kicker=html.escape(kicker),
         question=html.escape(provenance.question),
         parameter_rows=_parameter_rows(provenance),
@@ -268,7 +302,7 @@ def report_html(
         fingerprint=html.escape(provenance.fingerprint),
         generated=generated.strftime("%d %B %Y, %H:%M %Z").strip(),
         version=html.escape(xsell_lab.__version__),
-        ids_note=html.escape(ids_note),
+        ids_note=html.escape(ids_note(show_ids, replaced)),
         toc=table_of_contents(body),
         body=body,
     )

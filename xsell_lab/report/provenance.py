@@ -37,8 +37,9 @@ class Provenance:
         From the notebook's first ``# NN · Title`` heading and its
         ``**Business question:**`` line (empty when absent).
     parameters : pandas.DataFrame
-        Columns ``name``, ``value`` (as used in the run), ``help``, ``given``
-        (True when the user set it, False for the notebook's default).
+        Columns ``name``, ``value`` (as used in the run), ``default`` (the
+        notebook's default), ``help``, ``given`` (True when the user set it,
+        False for the notebook's default).
     data_path : pathlib.Path or None
         The data folder (or file) the run read, resolved against the notebook's folder.
     data_label : str
@@ -97,10 +98,12 @@ def read_provenance(executed: str | os.PathLike) -> Provenance:
     source = Path(meta.get("input_path") or executed)
     given = dict(meta.get("parameters") or {})
     declared = notebook_parameters(executed)
+    defaults = [_literal(default) for default in declared["default"]]
     parameters = pd.DataFrame(
         {
             "name": declared["name"],
-            "value": [given.get(name, _literal(default)) for name, default in zip(declared["name"], declared["default"])],
+            "value": [given.get(name, default) for name, default in zip(declared["name"], defaults)],
+            "default": defaults,
             "help": declared["help"],
             "given": declared["name"].isin(list(given)),
         }
