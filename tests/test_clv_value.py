@@ -8,6 +8,7 @@ import pytest
 
 from xsell_lab import sales_lines
 from xsell_lab.clv import (
+    cross_sell_followup,
     BetaGeoModel,
     ContactCosts,
     GammaGammaModel,
@@ -201,3 +202,28 @@ def test_matched_comparison_needs_both_groups():
     customers = pd.DataFrame({"t": [True, True], "y": [1.0, 2.0], "x": [1, 2]})
     with pytest.raises(ValueError, match="both treated and control"):
         matched_comparison(customers, treatment="t", outcome="y", match_on=["x"])
+
+
+def test_cross_sell_followup_by_hand():
+    """Two customers: a cross-buyer in the early window and a single-category one; one is too recent."""
+    day = pd.Timestamp
+    lines = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b", "c"],
+            "order_id": ["o1", "o2", "o3", "o4", "o5", "o6"],
+            "order_date": [day("2024-01-01"), day("2024-02-01"), day("2024-09-01"), day("2024-01-10"), day("2024-08-01"),
+                           day("2024-05-01")],
+            "category": ["laptop", "laptop_case", "ink", "phone", "phone", "laptop"],
+            "revenue": [900.0, 30.0, 40.0, 700.0, 700.0, 900.0],
+            "margin": [90.0, 15.0, 25.0, 70.0, 70.0, 90.0],
+        }
+    )
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c"], "segment": ["consumer", "student", "consumer"]})
+    followed = cross_sell_followup(lines, customers, "2024-06-30", window_days=90)
+    # c's first purchase (May) leaves no full 90-day window before the end of June: left out
+    assert followed.index.tolist() == ["a", "b"]
+    assert followed["cross_sold"].tolist() == [True, False]
+    assert followed["early_spend"].tolist() == [930.0, 700.0]
+    assert followed["outcome_margin"].tolist() == [25.0, 70.0]  # orders after 2024-06-30 only
+    assert followed["cohort"].tolist() == ["2024Q1", "2024Q1"]
+    assert followed["segment"].tolist() == ["consumer", "student"]

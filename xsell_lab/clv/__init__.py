@@ -23,7 +23,7 @@ churn
 from xsell_lab.clv._mle import ConvergenceError
 from xsell_lab.clv.bgnbd import BetaGeoModel
 from xsell_lab.clv.churn import churn_risk, retention_offer_list
-from xsell_lab.clv.cross_sell_value import early_cross_sell_status, matched_comparison
+from xsell_lab.clv.cross_sell_value import cross_sell_followup, early_cross_sell_status, matched_comparison
 from xsell_lab.clv.diagnostics import cumulative_repeat_purchases, holdout_by_frequency
 from xsell_lab.clv.gamma_gamma import GammaGammaModel
 from xsell_lab.clv.historical import cohort_curves, historical_clv
@@ -43,6 +43,7 @@ __all__ = [
     "cumulative_repeat_purchases",
     "customer_lifetime_value",
     "customer_profitability",
+    "cross_sell_followup",
     "early_cross_sell_status",
     "historical_clv",
     "holdout_by_frequency",

@@ -73,6 +73,56 @@ def early_cross_sell_status(sales: pd.DataFrame, window_days: int = 90) -> pd.Da
     return table[STATUS_COLUMNS]
 
 
+#: Columns of :func:`cross_sell_followup` besides :data:`STATUS_COLUMNS`.
+FOLLOWUP_COLUMNS = ["outcome_margin", s.SEGMENT, "cohort"]
+
+
+def cross_sell_followup(
+    sales: pd.DataFrame,
+    customers: pd.DataFrame,
+    outcome_start: str | pd.Timestamp,
+    window_days: int = 90,
+) -> pd.DataFrame:
+    """Early cross-sell status before a date, and the margin each customer brought after it.
+
+    The design behind "are cross-sold customers worth more?": customers whose
+    whole early window (``window_days`` from their first purchase) ends on or
+    before ``outcome_start`` are labelled cross-sold or not from the orders up
+    to ``outcome_start``; their outcome is the margin of their orders after it.
+    Feed the result to :func:`matched_comparison` with
+    ``match_on=["early_orders", "early_spend", "segment", "cohort"]``.
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        Sales lines (:func:`xsell_lab.sales_lines`), with ``margin``.
+    customers : pandas.DataFrame
+        The ``customers`` table (for ``segment``).
+    outcome_start : str or pandas.Timestamp
+        Last day of the labelling period; the outcome counts orders after it.
+    window_days : int, default 90
+        Length of the early window.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``customer_id``: :data:`STATUS_COLUMNS` plus
+        ``outcome_margin`` (0 for customers who did not buy again),
+        ``segment`` and ``cohort`` (quarter of the first purchase, e.g.
+        ``"2024Q1"``).
+    """
+    start = pd.Timestamp(outcome_start)
+    early = early_cross_sell_status(sales[sales[s.ORDER_DATE] <= start], window_days=window_days)
+    early = early[early["first_purchase"] <= start - pd.Timedelta(days=window_days)]
+    outcome = sales[sales[s.ORDER_DATE] > start].groupby(s.CUSTOMER_ID)["margin"].sum()
+    segments = customers.set_index(s.CUSTOMER_ID)[s.SEGMENT]
+    return early.assign(
+        outcome_margin=outcome.reindex(early.index, fill_value=0.0),
+        segment=segments.reindex(early.index),
+        cohort=early["first_purchase"].dt.to_period("Q").astype(str),
+    )
+
+
 def matched_comparison(
     customers: pd.DataFrame,
     *,
