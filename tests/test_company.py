@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from xsell_lab import Company, DataValidationError, sales_lines
+from xsell_lab import Company, DataValidationError, MissingTableError, sales_lines
 from xsell_lab import schema as s
 
 
@@ -134,3 +134,9 @@ def test_summary_counts_rows(company):
     summary = company.summary()
     assert summary.loc[s.ORDER_LINES, "rows"] == 4
     assert summary.loc[s.ORDERS, "first_date"] == pd.Timestamp("2024-01-05")
+
+
+def test_require_names_the_missing_table_and_its_columns(company):
+    company.require(s.ORDERS, purpose="Anything")  # present: no error
+    with pytest.raises(MissingTableError, match=r"Notebook 08 needs the table\(s\) 'offers' \(offers and experiment arms: offer_id, "):
+        company.require(s.OFFERS, purpose="Notebook 08")

@@ -19,6 +19,10 @@ from xsell_lab import schema as s
 from xsell_lab.validation import CLEANING_LOG_COLUMNS, validate_tables
 
 
+class MissingTableError(ValueError):
+    """An analysis needs an optional table that the data does not have."""
+
+
 @dataclass
 class Company:
     """The canonical tables of one company.
@@ -51,6 +55,32 @@ class Company:
             for f in fields(self)
             if f.name in s.TABLES and getattr(self, f.name) is not None
         }
+
+    def require(self, *tables: str, purpose: str) -> None:
+        """Stop with a clear message when an optional table this analysis needs is absent.
+
+        Parameters
+        ----------
+        *tables : str
+            Canonical table names, e.g. ``"offers"``.
+        purpose : str
+            What needs them, in words, e.g. ``"Notebook 08 (A/B testing of offers)"``.
+
+        Raises
+        ------
+        MissingTableError
+            Naming the missing tables, what they hold and the columns they need.
+        """
+        missing = [name for name in tables if getattr(self, name, None) is None or len(getattr(self, name)) == 0]
+        if missing:
+            details = "; ".join(
+                f"'{name}' ({s.TABLES[name].description.lower()}: {', '.join(s.TABLES[name].column_names)})"
+                for name in missing
+            )
+            raise MissingTableError(
+                f"{purpose} needs the table(s) {details}, which this data does not have. "
+                "Add the file(s) to the data folder (see README, 'Use your own data'), or use a notebook that does not need them."
+            )
 
     @classmethod
     def from_tables(cls, tables: dict[str, pd.DataFrame], *, date_format: str | None = None) -> Company:
