@@ -42,10 +42,12 @@ def plot_rules_scatter(rules: pd.DataFrame, *, ax: plt.Axes | None = None) -> pl
     return ax
 
 
-def plot_rule_network(
-    rules: pd.DataFrame, *, top: int = 25, seed: int = 42, ax: plt.Axes | None = None
-) -> plt.Axes:
+def plot_rule_network(rules: pd.DataFrame, *, top: int = 25, ax: plt.Axes | None = None) -> plt.Axes:
     """The strongest one-to-one rules as a product network: arrows A -> B, wider for higher lift.
+
+    Each family of connected products (e.g. printer, ink, paper) is drawn in
+    its own cell of a grid, laid out with Kamada-Kawai (deterministic), so
+    families neither overlap nor drift apart.
 
     Parameters
     ----------
@@ -54,8 +56,6 @@ def plot_rule_network(
         one item on each side are drawn, the ``top`` by lift.
     top : int
         Number of rules drawn.
-    seed : int
-        Seed of the spring layout (same seed, same picture).
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -64,18 +64,41 @@ def plot_rule_network(
     """
     simple = _one_to_one(rules).nlargest(top, "lift")
     _check_not_empty(simple, "one-to-one rules")
-    ax = new_axes(ax, figsize=(8, 6))
     graph = nx.DiGraph()
     for row in simple.itertuples():
         graph.add_edge(row.antecedent, row.consequent, lift=row.lift)
-    layout = nx.spring_layout(graph, seed=seed, k=1.2 / np.sqrt(graph.number_of_nodes()))
+    layout, rows = _family_grid_layout(graph)
+    ax = new_axes(ax, figsize=(8, 2.6 * rows + 0.6))
     widths = [0.5 + 1.5 * np.log1p(graph.edges[e]["lift"]) for e in graph.edges]
-    nx.draw_networkx_nodes(graph, layout, ax=ax, node_color=PALETTE[0], node_size=500, alpha=0.85)
-    nx.draw_networkx_edges(graph, layout, ax=ax, width=widths, edge_color=PALETTE[5], arrowsize=12, node_size=500)
-    nx.draw_networkx_labels(graph, layout, ax=ax, font_size=8)
-    ax.set_title(f"Top {len(simple)} rules by lift (arrow A -> B, width = lift)")
+    nx.draw_networkx_edges(
+        graph, layout, ax=ax, width=widths, edge_color=PALETTE[5], arrowsize=14, node_size=350,
+        connectionstyle="arc3,rad=0.12",
+    )
+    nx.draw_networkx_nodes(graph, layout, ax=ax, node_color=PALETTE[0], node_size=350, alpha=0.9)
+    labels = {node: str(node).replace("_", " ") for node in graph.nodes}
+    below = {node: (x, y - 0.32) for node, (x, y) in layout.items()}
+    nx.draw_networkx_labels(graph, below, labels=labels, ax=ax, font_size=9, verticalalignment="top")
+    ax.set_title(f"Top {len(simple)} rules by lift: arrow A -> B, wider = higher lift")
+    ax.margins(0.12)
     ax.axis("off")
     return ax
+
+
+def _family_grid_layout(graph: nx.DiGraph, spacing: float = 3.2) -> tuple[dict, int]:
+    """Kamada-Kawai positions per connected family, families placed on a grid (largest first)."""
+    families = sorted(nx.weakly_connected_components(graph), key=lambda nodes: (-len(nodes), sorted(map(str, nodes))))
+    columns = int(np.ceil(np.sqrt(len(families))))
+    layout = {}
+    for index, nodes in enumerate(families):
+        ordered = sorted(nodes, key=str)
+        if len(ordered) <= 2:
+            local = {node: np.array([1.2 * i - 0.6 * (len(ordered) - 1), 0.0]) for i, node in enumerate(ordered)}
+        else:
+            local = nx.kamada_kawai_layout(graph.subgraph(ordered).to_undirected(), scale=1.1)
+        row, column = divmod(index, columns)
+        for node, (x, y) in local.items():
+            layout[node] = np.array([column * spacing + x, -row * spacing + y])
+    return layout, int(np.ceil(len(families) / columns))
 
 
 def plot_pair_heatmap(
