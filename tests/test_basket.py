@@ -181,3 +181,10 @@ def test_memory_guard_refuses_before_allocating(backend):
     lines = random_lines(2)
     with pytest.raises(basket.BasketMemoryError, match="Nothing was allocated.*(min_support|backend='sparse')"):
         basket.frequent_itemsets(lines, 0.01, backend=backend, memory_limit=1000)
+
+
+def test_itemset_text_is_sorted_and_independent_of_set_order():
+    from xsell_lab.basket import itemset_text
+
+    sets = pd.Series([frozenset({"laptop_case", "laptop"}), frozenset({"ink"})])
+    assert itemset_text(sets).tolist() == ["laptop, laptop_case", "ink"]

@@ -26,7 +26,7 @@ next_order_rules, sequential_rules, purchase_lags, next_purchase
 """
 
 from xsell_lab.basket.itemsets import BACKENDS, ITEMSET_COLUMNS, frequent_itemsets
-from xsell_lab.basket.rules import METRICS, RULE_COLUMNS, association_rules
+from xsell_lab.basket.rules import METRICS, RULE_COLUMNS, association_rules, itemset_text
 from xsell_lab.basket.sequences import (
     NEXT_ORDER_COLUMNS,
     SEQUENTIAL_COLUMNS,
@@ -58,6 +58,7 @@ __all__ = [
     "association_rules",
     "clean_baskets",
     "frequent_itemsets",
+    "itemset_text",
     "next_order_rules",
     "next_purchase",
     "prune_redundant_rules",

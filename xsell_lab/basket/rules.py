@@ -168,5 +168,14 @@ def _measures(antecedents: list, consequents: list, counts: dict, n_baskets: int
     )
 
 
+def itemset_text(itemsets: pd.Series) -> pd.Series:
+    """Item sets as sorted, comma-separated text, e.g. ``"laptop, laptop_case"``.
+
+    Easier to read in a table than ``frozenset({...})``, and the same on every
+    run (a frozenset's printed order depends on the hash seed).
+    """
+    return itemsets.map(_key)
+
+
 def _key(items: frozenset) -> str:
     return ", ".join(sorted(map(str, items)))
