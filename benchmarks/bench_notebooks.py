@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from run_all import write_whole  # the scripts share one folder; run_all.py writes results whole
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "notebooks.json"
 
@@ -103,14 +105,6 @@ def markdown_table(rows: list[dict]) -> str:
         for r in rows
     ]
     return "\n".join(lines)
-
-
-def write_whole(path: Path, payload: dict) -> None:
-    """Write JSON to a temporary file, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> int:
