@@ -7,11 +7,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv reports test test-fast lab data benchmarks clean
+.PHONY: help venv reports test test-fast test-blas lab data benchmarks clean
 
 help:
 	@echo "make reports    run every notebook on the bundled data; executed notebooks and PDFs in reports/"
 	@echo "make test       run the whole test suite (unit, notebooks under nbval, browser)"
+	@echo "make test-blas  re-validate the notebooks under two other OpenBLAS kernels (what CI adds)"
 	@echo "make lab        open JupyterLab on the notebooks"
 	@echo "make data       regenerate the bundled synthetic company in data/"
 	@echo "make benchmarks time notebooks and methods (not part of the tests)"
@@ -34,6 +35,19 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not browser" tests
+
+# Stored notebook outputs must not depend on the CPU's BLAS kernel: re-validate the notebooks
+# under the first two of these OpenBLAS kernels that differ from this machine's own choice.
+# They are conservative x86-64 kernels (AVX2 or SSE3) that run on any CPU that has them.
+BLAS_KERNELS := Haswell Zen Prescott
+OTHER_KERNELS := $(wordlist 1,2,$(filter-out $(OPENBLAS_CORETYPE),$(BLAS_KERNELS)))
+
+test-blas: $(STAMP)
+	@if [ "$$(uname -m)" != x86_64 ]; then echo "test-blas: OpenBLAS kernel names are x86-64 ones; nothing to do on $$(uname -m)"; exit 0; fi; \
+	for kernel in $(OTHER_KERNELS); do \
+	  echo "test-blas: notebooks under OPENBLAS_CORETYPE=$$kernel"; \
+	  OPENBLAS_CORETYPE=$$kernel $(BIN)/python -m pytest notebooks -q -p no:cacheprovider || exit 1; \
+	done
 
 # JupyterLab refuses to run as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
