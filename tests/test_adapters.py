@@ -19,6 +19,8 @@ import pytest
 from xsell_lab import adapters
 from xsell_lab import schema as s
 
+from conftest import import_or_skip
+
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -160,7 +162,7 @@ def test_groceries_cleans_empty_and_repeated_items(tmp_path):
 
 
 def test_cdnow_matches_published_counts_and_recount():
-    pytest.importorskip("lifetimes", reason="the CDNOW file ships with the lifetimes package")
+    import_or_skip("lifetimes")
     file = adapters.lifetimes_dataset_path("CDNOW_master.txt")
     data = adapters.cdnow(file)
     company = data.to_company()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,14 +11,7 @@ from mlxtend.frequent_patterns import fpgrowth
 from xsell_lab import adapters, basket
 from xsell_lab import schema as s
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
-
-def shared_file(name: str) -> Path:
-    path = SHARED / name
-    if not path.exists():
-        pytest.skip(f"{path} is absent (real public data sets live in ../shared/data, outside a fresh clone)")
-    return path
+from conftest import shared_file
 
 
 @pytest.fixture(scope="module")

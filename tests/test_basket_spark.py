@@ -9,6 +9,7 @@ import pytest
 
 from xsell_lab import basket
 
+from conftest import import_or_skip, skip_test
 from test_basket import between_counts, onehot, random_lines
 
 pytestmark = pytest.mark.slow
@@ -16,9 +17,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def spark():
-    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'xsell-lab[spark]')")
+    import_or_skip("pyspark", "spark")
     if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-        pytest.skip("no Java runtime (Spark needs Java 17)")
+        skip_test("spark", "no Java runtime (java on the PATH or JAVA_HOME)")
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 

@@ -17,10 +17,8 @@ Z = 4.0  # tolerance in binomial standard errors (about 1 in 16,000 per check by
 
 
 @pytest.fixture(scope="module")
-def lines():
-    if not (DATA / "ground_truth.json").exists():
-        pytest.skip("the bundled synthetic company (data/) is absent; run `make data`")
-    return xsell_lab.sales_lines(xsell_lab.load_company(DATA))
+def lines(bundled_company):
+    return xsell_lab.sales_lines(bundled_company)  # committed data: its absence fails (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,8 @@ from xsell_lab import experiments as ex
 from xsell_lab import schema as s
 from xsell_lab.validation import DataValidationError
 
+from conftest import import_or_skip, shared_file
+
 
 @pytest.fixture(scope="module")
 def lines(bundled_company):
@@ -188,7 +190,7 @@ def test_ink_offer_response_does_not_depend_on_tier_fit_as_planted(lines, bundle
 
 
 def test_channel_kpis_match_a_duckdb_sql_recount(lines):
-    duckdb = pytest.importorskip("duckdb")
+    duckdb = import_or_skip("duckdb")
     frame = lines[[s.CUSTOMER_ID, s.ORDER_ID, s.CHANNEL, s.CATEGORY, "revenue"]]
     sql = """
         WITH per_order AS (
@@ -218,12 +220,10 @@ def test_channel_kpis_match_a_duckdb_sql_recount(lines):
 
 
 @pytest.fixture(scope="module")
-def hillstrom(shared_data):
+def hillstrom():
     from xsell_lab.adapters import hillstrom as adapt
 
-    path = shared_data / "hillstrom_email.csv"
-    if not path.is_file():
-        pytest.skip(f"{path} is absent")
+    path = shared_file("hillstrom_email.csv")
     return adapt(path).tables, path
 
 

@@ -9,7 +9,9 @@ import pytest
 from xsell_lab import DataValidationError
 from xsell_lab.clv import BetaGeoModel, GammaGammaModel, calibration_holdout_summary, rfm_summary
 
-lifetimes = pytest.importorskip("lifetimes", reason="lifetimes (dev extra) is the reference fitter")
+from conftest import import_or_skip
+
+lifetimes = import_or_skip("lifetimes")
 
 
 @pytest.fixture(scope="module")

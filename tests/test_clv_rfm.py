@@ -11,7 +11,9 @@ import pytest
 from xsell_lab import DataValidationError
 from xsell_lab.clv import calibration_holdout_summary, rfm_summary, validate_rfm
 
-lifetimes = pytest.importorskip("lifetimes", reason="lifetimes (dev extra) ships the CDNOW data set")
+from conftest import import_or_skip
+
+lifetimes = import_or_skip("lifetimes")
 CDNOW_DIR = Path(lifetimes.__file__).parent / "datasets"
 
 

@@ -23,7 +23,9 @@ from xsell_lab.clv import (
     profit_concentration,
 )
 
-lifetimes = pytest.importorskip("lifetimes", reason="lifetimes (dev extra) ships CDNOW and is the reference fitter")
+from conftest import import_or_skip
+
+lifetimes = import_or_skip("lifetimes")
 from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value  # noqa: E402
 
 

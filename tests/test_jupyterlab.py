@@ -23,6 +23,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import skip_reason
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "00-welcome.ipynb"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -57,10 +59,8 @@ OUTPUT = ".jp-OutputArea-child"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium)"),
-    pytest.mark.skipif(
-        CHROMEDRIVER is None, reason="chromedriver is not installed (Debian: apt-get install chromium-driver)"
-    ),
+    pytest.mark.skipif(CHROMIUM is None, reason=skip_reason("browser", "chromium is not installed")),
+    pytest.mark.skipif(CHROMEDRIVER is None, reason=skip_reason("browser", "chromedriver is not installed")),
 ]
 
 

@@ -25,6 +25,8 @@ from xsell_lab import DataValidationError, metrics
 from xsell_lab import schema as s
 from xsell_lab.plots import kpis as kpi_plots
 
+from conftest import import_or_skip
+
 # --- a tiny company, computed by hand -----------------------------------------
 #
 # customer  order  date        channel  product (category)        revenue
@@ -439,7 +441,7 @@ def _assert_same_kpis(ours: dict, reference: dict) -> None:
 
 
 def test_duckdb_reference_on_the_tiny_company(lines):
-    duckdb = pytest.importorskip("duckdb", reason="duckdb is in the [dev] extra")
+    duckdb = import_or_skip("duckdb")
     con = duckdb.connect()
     con.register("raw", lines)
     con.execute("CREATE VIEW lines AS SELECT order_id, customer_id, order_date, category AS item, revenue FROM raw")
@@ -454,7 +456,7 @@ def online_retail(shared_data):
     (InvoiceNo starting with 'C'), non-positive quantity or price, and blank
     CustomerID. StockCode is the product; there are no categories.
     """
-    duckdb = pytest.importorskip("duckdb", reason="duckdb is in the [dev] extra")
+    duckdb = import_or_skip("duckdb")
     path = shared_data / "online_retail.csv.gz"
     con = duckdb.connect()
     con.execute(
@@ -590,7 +592,7 @@ def test_sales_cycle_recovers_planted_funnel_lags(bundled_company, ground_truth)
 
 
 def test_duckdb_reference_on_the_synthetic_company(company_lines):
-    duckdb = pytest.importorskip("duckdb", reason="duckdb is in the [dev] extra")
+    duckdb = import_or_skip("duckdb")
     con = duckdb.connect()
     con.register("raw", company_lines)
     con.execute("CREATE VIEW lines AS SELECT order_id, customer_id, order_date, category AS item, revenue FROM raw")

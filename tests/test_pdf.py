@@ -14,6 +14,8 @@ from pypdf import PdfReader
 from xsell_lab.report import document, pdf, privacy, provenance
 from xsell_lab.report.render import make_report, render_pdf
 
+from conftest import skip_test
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOTEBOOK = FIXTURES / "report_notebooks" / "99-fixture-report.ipynb"
 DATA = FIXTURES / "report_data"
@@ -127,7 +129,7 @@ def test_letter_paper(north_report, tmp_path):
 @pytest.mark.browser
 def test_chromium_fallback_renders_the_same_report(north_report, tmp_path):
     if pdf.find_chromium() is None:
-        pytest.skip("no Chrome/Chromium on the PATH")
+        skip_test("browser", "no Chrome/Chromium on the PATH")
     executed, _ = north_report
     target = tmp_path / "chromium.pdf"
     assert render_pdf(executed, target, renderer="chromium", pseudonym_key=KEY) == "chromium"

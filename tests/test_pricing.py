@@ -17,6 +17,8 @@ from xsell_lab import DataValidationError, pricing
 from xsell_lab import schema as s
 from xsell_lab.plots import pricing as pricing_plots
 
+from conftest import shared_file
+
 # --- small hand-made data -------------------------------------------------------
 
 
@@ -267,11 +269,8 @@ def test_bad_settings_are_refused():
 
 
 @pytest.fixture(scope="module")
-def orange_juice_3brand(shared_data):
-    path = shared_data / "dominicks" / "dominicks_oj_3brand.csv.gz"
-    if not path.is_file():
-        pytest.skip(f"{path} is absent")
-    return pd.read_csv(path)
+def orange_juice_3brand():
+    return pd.read_csv(shared_file("dominicks/dominicks_oj_3brand.csv.gz"))
 
 
 def _oj_sales(oj: pd.DataFrame, brand: pd.Series, price: pd.Series, promotion: pd.Series) -> pd.DataFrame:
@@ -323,11 +322,8 @@ def test_brand_elasticities_match_the_interaction_model_and_formula_api(orange_j
         assert -4.5 < within.loc[brand, "elasticity"] < -2.0  # juice shoppers are price-sensitive
 
 
-def test_orange_juice_brands_are_substitutes(shared_data):
-    path = shared_data / "dominicks" / "orangejuice_yx.csv.gz"
-    if not path.is_file():
-        pytest.skip(f"{path} is absent")
-    oj = pd.read_csv(path)
+def test_orange_juice_brands_are_substitutes():
+    oj = pd.read_csv(shared_file("dominicks/orangejuice_yx.csv.gz"))
     prices = oj[[f"price{b}" for b in range(1, 12)]].to_numpy()
     own_price = np.take_along_axis(prices, (oj["brand"].to_numpy() - 1)[:, None], axis=1)[:, 0]
     sales = _oj_sales(oj, "brand" + oj["brand"].astype(str).str.zfill(2), pd.Series(own_price), oj["deal"])

@@ -19,6 +19,8 @@ from xsell_lab import DataValidationError, adapters, sales_lines
 from xsell_lab import schema as s
 from xsell_lab import targeting as t
 
+from conftest import import_or_skip
+
 # --- tiny hand-worked examples ----------------------------------------------------
 
 
@@ -306,7 +308,7 @@ def test_lookalike_neighbours_match_scipy_kdtree():
 
 
 def test_whitespace_and_profile_counts_match_duckdb(bundled_company, lines):
-    duckdb = pytest.importorskip("duckdb", reason="duckdb is in the [dev] extra")
+    duckdb = import_or_skip("duckdb")
     con = duckdb.connect()
     con.register("sales", lines[[s.ORDER_ID, s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY, "revenue", s.SEGMENT]])
     owned = con.sql(
@@ -366,7 +368,7 @@ def retail_lines(shared_data) -> pd.DataFrame:
 
 def test_product_level_whitespace_on_online_retail(retail_lines):
     """UCI Online Retail has no categories: whitespace is customers x products, the main item the main product."""
-    duckdb = pytest.importorskip("duckdb", reason="duckdb is in the [dev] extra")
+    duckdb = import_or_skip("duckdb")
     assert retail_lines[s.CATEGORY].eq(adapters.UNKNOWN_CATEGORY).all()
     best_sellers = retail_lines.groupby(s.PRODUCT_ID)[s.CUSTOMER_ID].nunique().nlargest(40).index
     own = t.ownership_matrix(retail_lines, level="product", items=best_sellers)
