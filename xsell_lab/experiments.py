@@ -485,12 +485,21 @@ def _bootstrap_difference(
 # --- sample ratio mismatch --------------------------------------------------
 
 
+#: Verdict bands of the sample-ratio check: ``(p-value bound, grade, meaning)``, strictest first.
+SRM_GRADES = (
+    (0.001, "mismatch", "the arm sizes differ from the planned split far more than chance gives"),
+    (0.01, "likely mismatch", "the arm sizes differ from the planned split more than chance usually gives"),
+    (0.05, "borderline", "the arm sizes are borderline: a little more unequal than chance usually gives"),
+    (float("inf"), "consistent", "the arm sizes are consistent with the planned split"),
+)
+
+
 def sample_ratio_mismatch(
     offers: pd.DataFrame,
     planned_shares: Mapping[str, Mapping[str, float]] | None = None,
     *,
     control: str = "control",
-    threshold: float = 0.001,
+    threshold: float = 0.01,
     warn: bool = True,
 ) -> pd.DataFrame:
     """Are the arms the sizes the plan said? (chi-square goodness of fit).
@@ -500,8 +509,11 @@ def sample_ratio_mismatch(
     freedom. A p-value below ``threshold`` means the assignment or the
     logging is broken (a bot filter, a crash in one arm, a redirect): do not
     read the results until the cause is found (Kohavi, Tang & Xu 2020,
-    ch. 21; Fabijan et al. 2019 use a threshold of 0.0005 to 0.001, because
-    the check runs on every experiment).
+    ch. 21). Platforms that run the check on thousands of experiments alarm
+    at 0.0005 to 0.001 (Fabijan et al. 2019); a team reading a handful of
+    tests by hand can afford to look closer, so the default flags p < 0.01,
+    and the verdict is graded by :data:`SRM_GRADES` so that a split with
+    p = 0.0086 is never called a match.
 
     Parameters
     ----------
@@ -515,7 +527,7 @@ def sample_ratio_mismatch(
     control : str
         Name of the control arm.
     threshold : float
-        p-value below which a mismatch is flagged.
+        p-value below which a mismatch is flagged (``mismatch`` True).
     warn : bool
         Emit a :class:`SampleRatioMismatchWarning` naming each flagged experiment.
 
@@ -524,7 +536,8 @@ def sample_ratio_mismatch(
     pandas.DataFrame
         One row per experiment and arm: ``experiment_id``, ``variant``,
         ``customers``, ``planned_share``, ``observed_share``, ``expected``,
-        and per experiment ``chi2``, ``dof``, ``p_value``, ``mismatch``,
+        and per experiment ``chi2``, ``dof``, ``p_value``, ``grade`` (one of
+        :data:`SRM_GRADES`' names), ``mismatch`` (``p_value < threshold``),
         ``message`` (a plain-language verdict).
     """
     check_experiments(offers, control=control)
@@ -535,6 +548,7 @@ def sample_ratio_mismatch(
     counts["expected"] = counts["planned_share"] * total
     per_experiment = counts.groupby(s.EXPERIMENT_ID).apply(_chi_square, include_groups=False)
     counts = counts.merge(per_experiment, left_on=s.EXPERIMENT_ID, right_index=True)
+    counts["grade"] = [srm_grade(p_value) for p_value in counts["p_value"]]
     counts["mismatch"] = counts["p_value"] < threshold
     counts["message"] = [_srm_message(row, threshold) for row in counts.itertuples()]
     flagged = counts.loc[counts["mismatch"]].drop_duplicates(s.EXPERIMENT_ID)
@@ -571,13 +585,19 @@ def _chi_square(group: pd.DataFrame) -> pd.Series:
     return pd.Series({"chi2": float(chi2), "dof": len(group) - 1, "p_value": float(p_value)})
 
 
+def srm_grade(p_value: float) -> str:
+    """The verdict band of a sample-ratio p-value: the first of :data:`SRM_GRADES` whose bound exceeds it."""
+    return next(name for bound, name, _ in SRM_GRADES if p_value < bound)
+
+
 def _srm_message(row, threshold: float) -> str:
-    if row.p_value >= threshold:
-        return f"{row.experiment_id}: arm sizes match the plan (p = {row.p_value:.3g})."
+    meaning = next(text for _, name, text in SRM_GRADES if name == row.grade)
+    statistic = f"chi-square {row.chi2:.2f}, p = {row.p_value:.2g}"
+    if not row.mismatch:
+        return f"{row.experiment_id}: {meaning} ({statistic})."
     return (
-        f"Sample ratio mismatch in experiment {row.experiment_id}: the arm sizes differ from the planned split "
-        f"(chi-square {row.chi2:.1f}, p = {row.p_value:.2g} < {threshold:g}). Do not trust its results until the "
-        "assignment and logging have been checked."
+        f"Sample ratio mismatch in experiment {row.experiment_id}: {meaning} ({statistic}, below {threshold:g}). "
+        "Do not trust its results until the assignment and logging have been checked."
     )
 
 
