@@ -18,6 +18,8 @@ from xsell_lab import schema as s
 from xsell_lab.company import sales_lines
 from xsell_lab.validation import DataValidationError
 
+from conftest import shared_file
+
 
 def _offers(experiment: str, arms: dict[str, tuple[int, int]], revenue_per_conversion: float = 10.0) -> pd.DataFrame:
     """An offers table with ``arms = {variant: (customers, conversions)}``."""
@@ -324,12 +326,10 @@ def test_cuped_on_bundled_data_uses_pre_period_spend(bundled_company):
 
 
 @pytest.fixture(scope="module")
-def hillstrom_offers(shared_data):
+def hillstrom_offers():
     from xsell_lab.adapters import hillstrom
 
-    path = shared_data / "hillstrom_email.csv"
-    if not path.is_file():
-        pytest.skip(f"real data set not available: {path}")
+    path = shared_file("hillstrom_email.csv")
     return hillstrom(path).tables[s.OFFERS], path
 
 
@@ -471,3 +471,31 @@ def test_plot_helpers_return_their_axes(bundled_company):
     own = experiment_plots.plot_uplift(conversion)
     assert own.figure is not fig
     plt.close(own.figure)
+
+
+def _split(sizes: dict[str, int]) -> pd.DataFrame:
+    """An offers table of one experiment with the given arm sizes, nobody converting."""
+    variants = [arm for arm, size in sizes.items() for _ in range(size)]
+    return pd.DataFrame({
+        s.CUSTOMER_ID: [f"C{i}" for i in range(len(variants))], s.EXPERIMENT_ID: "EXP",
+        s.VARIANT: variants, s.OFFER_DATE: pd.Timestamp("2025-01-01"), s.ACCEPTED: False,
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sizes", "grade", "flagged"),
+    [
+        ({"control": 44_700, "offer": 45_489}, "likely mismatch", True),  # chi-square 6.90, p = 0.0086
+        ({"control": 1_000, "offer": 1_300}, "mismatch", True),  # chi-square 39.1, p = 4e-10
+        ({"control": 1_000, "offer": 1_100}, "borderline", False),  # chi-square 4.76, p = 0.029
+        ({"control": 1_000, "offer": 1_010}, "consistent", False),  # p = 0.82
+    ],
+)
+def test_srm_verdicts_are_graded_and_never_call_p_0_0086_a_match(sizes, grade, flagged):
+    result = ex.sample_ratio_mismatch(_split(sizes), warn=False).iloc[0]
+    chi2, p_value = stats.chisquare(list(sizes.values()))
+    assert result["chi2"] == pytest.approx(chi2) and result["p_value"] == pytest.approx(p_value)
+    assert result["grade"] == grade, (p_value, result["message"])
+    assert bool(result["mismatch"]) is flagged
+    assert "match the plan" not in result["message"]
+    assert result["message"].startswith("Sample ratio mismatch") is flagged
