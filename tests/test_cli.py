@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 from scipy import stats
 
-from xsell_lab import cli
+from xsell_lab import cli, workspace
 from xsell_lab.report.batch import column_values, report_stem
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -233,3 +233,138 @@ def test_missing_or_broken_input_files_are_usage_errors(tmp_path, capsys):
     assert cli.main(["run", str(NOTEBOOK), "--params", str(broken), "--out", str(tmp_path)]) == 2
     assert "is not valid YAML" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
+
+
+# --- lab folders: `xsell-lab init` and which notebooks a command uses ---------------------------
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_init_copies_notebooks_data_and_examples_and_says_so(tmp_path, capsys):
+    lab = tmp_path / "lab"
+    assert cli.main(["init", str(lab)]) == 0
+    made = _tree(lab)
+    bundle = {str(path): (REPO / path).read_bytes() for path in workspace.bundle_files()}
+    assert made == {**bundle, "README.md": made["README.md"]}
+    assert {name for name in made if name.startswith("notebooks/")} == {
+        f"notebooks/{path.name}" for path in (REPO / "notebooks").glob("[0-9][0-9]-*.ipynb")
+    }
+    assert (lab / "data" / "ground_truth.json").is_file() and (lab / "examples" / "shop_export_mapping.yaml").is_file()
+    readme = made["README.md"].decode()
+    for command in ["xsell-lab list", "xsell-lab run 01", "xsell-lab report 10", "jupyter lab", "--mapping", "data_path"]:
+        assert command in readme, command
+    out = capsys.readouterr().out
+    assert f"Lab folder {lab}: {len(made)} file(s) created." in out
+    assert f"cd {lab}" in out and "xsell-lab run 01" in out
+
+
+def test_init_refuses_a_folder_that_holds_files_and_writes_nothing(tmp_path, capsys):
+    lab = tmp_path / "lab"
+    lab.mkdir()
+    (lab / "notes.txt").write_text("mine")
+    assert cli.main(["init", str(lab)]) == 2
+    error = capsys.readouterr().err
+    assert f"xsell-lab: error: {lab} is not empty; nothing was written" in error and "--force" in error
+    assert _tree(lab) == {"notes.txt": b"mine"}
+    assert list(tmp_path.iterdir()) == [lab]  # no staging folder left behind
+    (tmp_path / "file").write_text("x")
+    assert cli.main(["init", str(tmp_path / "file")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_init_into_an_empty_folder_and_force_lists_what_it_replaced(tmp_path, capsys):
+    lab = tmp_path / "lab"
+    lab.mkdir()
+    assert cli.main(["init", str(lab)]) == 0
+    first = _tree(lab)
+    edited = lab / "notebooks" / "01-cross-sell-kpis.ipynb"
+    edited.write_text("my edits")
+    (lab / "data" / "README.md").unlink()
+    (lab / "notes.txt").write_text("mine")
+    capsys.readouterr()
+    assert cli.main(["init", str(lab), "--force"]) == 0
+    out = capsys.readouterr().out
+    assert f"Lab folder {lab}: 1 file(s) created, {len(first) - 2} already there unchanged." in out
+    assert "Replaced 1 file(s) that differed (--force):\n  notebooks/01-cross-sell-kpis.ipynb\n" in out
+    assert _tree(lab) == {**first, "notes.txt": b"mine"}
+
+
+def _numbered_notebook(folder: Path, name: str = "00-a.ipynb") -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("{}")
+
+
+def test_the_lab_folder_is_the_nearest_one_with_numbered_notebooks(tmp_path):
+    outer = tmp_path / "outer"
+    _numbered_notebook(outer / "notebooks")
+    deeper = outer / "inner" / "deeper"
+    deeper.mkdir(parents=True)
+    _numbered_notebook(outer / "inner" / "notebooks", "scratch.ipynb")  # not NN-*.ipynb: not a lab folder
+    assert workspace.find_lab_folder(deeper) == outer
+    assert workspace.lab_root(outer / "notebooks") == outer
+    _numbered_notebook(outer / "inner" / "notebooks", "01-b.ipynb")
+    assert workspace.lab_root(deeper) == outer / "inner"
+
+
+def test_outside_a_lab_folder_the_checkout_is_used_else_init_is_suggested(tmp_path, monkeypatch, capsys):
+    assert workspace.find_lab_folder(tmp_path) is None
+    assert workspace.lab_root(tmp_path) == REPO  # these tests run from a checkout
+    monkeypatch.setattr(workspace, "checkout_root", lambda: None)  # as an installed package does
+    with pytest.raises(workspace.NoLabFolderError, match=r"Create one with `xsell-lab init DIR`"):
+        workspace.lab_root(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for command in (["list"], ["run", "01"]):
+        assert cli.main(command) == 2
+        assert "No lab folder here" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_commands_inside_a_lab_folder_use_its_notebooks_and_reports(tmp_path, monkeypatch):
+    lab = tmp_path / "lab"
+    workspace.init_lab(lab)
+    (lab / "notebooks" / "01-cross-sell-kpis.ipynb").write_text(
+        (FIXTURES / "report_notebooks" / "99-fixture-report.ipynb").read_text()  # recognisable
+    )
+    monkeypatch.chdir(lab / "notebooks")
+    assert "Question: How much did each region sell?" in cli.list_notebooks(None)
+    (job,) = cli.plan_jobs(cli.build_parser().parse_args(["run", "01"]), pdf=False)
+    assert job.notebook == lab / "notebooks" / "01-cross-sell-kpis.ipynb"
+    assert job.out_dir == lab / "reports"
+
+
+def test_help_states_how_notebooks_are_found():
+    done = subprocess.run([sys.executable, "-m", "xsell_lab", "--help"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "nearest parent folder that has a notebooks/ folder of NN-*.ipynb files" in text
+    assert "`xsell-lab init DIR`" in text and "repository checkout" in text and "reports/ of that folder" in text
+
+
+HEAVY = ("pandas", "numpy", "matplotlib", "papermill", "nbformat", "nbconvert", "weasyprint", "scipy", "sklearn")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import xsell_lab",
+        "import xsell_lab.cli as c; c.build_parser().format_help()",
+        f"import xsell_lab.cli as c; c.list_notebooks({str(REPO / 'notebooks')!r})",
+    ],
+)
+def test_starting_the_command_imports_nothing_heavy(code):
+    probe = f"import sys; {code}; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", f"{code!r} imported {done.stdout.strip()}"
+
+
+def test_public_names_and_submodules_are_there_on_first_use():
+    done = subprocess.run(
+        [sys.executable, "-c", "import xsell_lab as x; print(x.Company.__module__, x.load_company.__module__, "
+         "x.schema.ORDER_DATE, 'Company' in dir(x), 'clv' in dir(x)); x.no_such_name"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.stdout.split() == ["xsell_lab.company", "xsell_lab.io", "order_date", "True", "True"]
+    assert "AttributeError: module 'xsell_lab' has no attribute 'no_such_name'" in done.stderr

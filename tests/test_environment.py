@@ -6,12 +6,20 @@
   you add such a package).
 * CI (``.ci/run``) runs ``make test``, and the README's Quickstart shows ``make reports`` and
   ``make test``.
+* The runtime dependencies (``[project].dependencies``) are what the package and its shipped
+  notebooks import, found by walking their code with :mod:`ast` and mapping modules to
+  distributions with :func:`importlib.metadata.packages_distributions`; the few exceptions are
+  listed below with their reason. Test tools live in the ``dev`` extra.
 """
 
 from __future__ import annotations
 
+import ast
+import json
 import re
+import sys
 import tomllib
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
@@ -30,6 +38,21 @@ CONDA_TO_PIP = {
 # conda entries that are the interpreter and the installer, not project dependencies.
 CONDA_ONLY = {"python", "pip"}
 PIP_EXTRAS_IN_CONDA = ("dev", "spark")
+
+# Runtime dependencies nothing imports, each with the reason it is a runtime dependency.
+RUNTIME_WITHOUT_IMPORT = {
+    "openpyxl": "pandas' engine for the .xlsx files xsell_lab.io reads (pandas does not require it)",
+    "jupyterlab": "the lab is opened in JupyterLab (`jupyter lab`, as the README of `xsell-lab init` says)",
+    "ipykernel": "papermill runs every notebook on the python3 kernel ipykernel provides",
+}
+# Third-party modules imported without being a runtime dependency of their own, and why that is right.
+IMPORTED_THROUGH = {
+    "IPython": ("ipykernel", "notebook 10 displays Markdown with IPython, which the kernel (ipykernel) requires"),
+}
+# Modules imported only by optional features: module -> the extra that declares their distribution.
+OPTIONAL_IMPORTS = {"pyspark": "spark"}
+# Development tools: never runtime dependencies, always in the dev extra.
+TEST_TOOLS = ("pytest", "nbval", "selenium", "pypdf", "lifetimes", "duckdb")
 CONDA_SPEC = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?P<spec>.*?)\s*$")
 
 
@@ -138,3 +161,79 @@ def test_readme_quickstart_shows_the_command(command):
     code_blocks = "\n".join(re.findall(r"```[^\n]*\n(.*?)```", quickstart, flags=re.DOTALL))
     commands = [line.split("#")[0].strip() for line in code_blocks.splitlines()]
     assert command in commands, f"README.md's Quickstart must show `{command}` in a code block"
+
+
+def _names(lines: list[str]) -> set[str]:
+    return {canonicalize_name(Requirement(line).name) for line in lines}
+
+
+def _runtime() -> set[str]:
+    return _names(_pyproject()["project"]["dependencies"])
+
+
+def _top_level_imports(source: str) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _notebook_code(notebook: Path) -> str:
+    """The code cells of a notebook, without IPython magics and shell lines."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+    return "\n".join(line for source in sources for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+
+
+def _third_party_imports() -> dict[str, set[str]]:
+    """Third-party top-level modules imported by xsell_lab/ and the shipped notebooks -> where."""
+    sources = {str(path.relative_to(REPO_ROOT)): path.read_text(encoding="utf-8") for path in (REPO_ROOT / "xsell_lab").rglob("*.py")}
+    sources |= {str(path.relative_to(REPO_ROOT)): _notebook_code(path) for path in (REPO_ROOT / "notebooks").glob("*.ipynb")}
+    found: dict[str, set[str]] = {}
+    for where, source in sources.items():
+        for module in _top_level_imports(source) - set(sys.stdlib_module_names) - {"xsell_lab"}:
+            found.setdefault(module, set()).add(where)
+    return found
+
+
+def _distributions(module: str) -> set[str]:
+    return {canonicalize_name(name) for name in packages_distributions().get(module, [])}
+
+
+def test_every_third_party_import_is_a_declared_dependency():
+    runtime, extras = _runtime(), _pyproject()["project"]["optional-dependencies"]
+    undeclared = []
+    for module, where in sorted(_third_party_imports().items()):
+        if module in OPTIONAL_IMPORTS:
+            declared = _names(extras[OPTIONAL_IMPORTS[module]])
+            ok = canonicalize_name(module) in declared or bool(_distributions(module) & declared)
+        elif module in IMPORTED_THROUGH:
+            ok = IMPORTED_THROUGH[module][0] in runtime and bool(_distributions(module))
+        else:
+            ok = bool(_distributions(module) & runtime)
+        if not ok:
+            undeclared.append(f"{module} (imported in {', '.join(sorted(where)[:3])})")
+    assert not undeclared, (
+        "imported but not a runtime dependency in pyproject.toml [project].dependencies: " + "; ".join(undeclared)
+    )
+
+
+def test_every_runtime_dependency_is_imported_or_explained():
+    imported = {name for module in _third_party_imports() for name in _distributions(module)}
+    unexplained = sorted(_runtime() - imported - set(RUNTIME_WITHOUT_IMPORT))
+    assert not unexplained, (
+        f"runtime dependencies nothing in xsell_lab/ or notebooks/ imports: {unexplained}. Move them to the dev "
+        "extra, or add them to RUNTIME_WITHOUT_IMPORT in tests/test_environment.py with the reason."
+    )
+    stale = sorted(set(RUNTIME_WITHOUT_IMPORT) - _runtime())
+    assert not stale, f"RUNTIME_WITHOUT_IMPORT names packages that are no runtime dependency: {stale}"
+    assert not set(RUNTIME_WITHOUT_IMPORT) & imported, "an imported package needs no entry in RUNTIME_WITHOUT_IMPORT"
+
+
+@pytest.mark.parametrize("tool", TEST_TOOLS)
+def test_test_tools_are_development_dependencies_only(tool):
+    assert tool not in _runtime(), f"{tool} is a test tool: move it from [project].dependencies to the dev extra"
+    assert tool in _names(_pyproject()["project"]["optional-dependencies"]["dev"]), f"{tool} is missing from the dev extra"

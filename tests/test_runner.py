@@ -34,6 +34,34 @@ def test_parameters_are_read_from_the_tagged_cell():
     assert declared.set_index("name").loc["region", "help"] == 'region to report on, or "all"'
 
 
+def test_parameters_as_a_list_and_as_a_table_agree():
+    declared = runner.read_parameters(NOTEBOOK)
+    assert declared[3] == runner.Parameter("top_n", "int", "3", "customers listed in the top table")
+    table = runner.notebook_parameters(NOTEBOOK)
+    assert [tuple(row) for row in table.itertuples(index=False)] == [tuple(p) for p in declared]
+    assert runner.describe_parameters(declared) == runner.describe_parameters(table)
+    assert "  top_n: int = 3  # customers listed in the top table" in runner.describe_parameters(declared).splitlines()
+
+
+def test_headline_is_read_from_the_first_title_cell():
+    headline = runner.notebook_headline(runner.read_notebook(NOTEBOOK))
+    assert headline == ("Fixture sales report", "99", "How much did each region sell?")
+    assert runner.notebook_headline(nbformat.read(NOTEBOOK, as_version=4)) == headline  # nbformat's form works too
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [("not json at all", "is not a Jupyter notebook \\(not JSON"), ('{"nbformat": 3, "worksheets": []}', "of format 4")],
+)
+def test_a_file_that_is_not_a_notebook_is_named(tmp_path, content, expected):
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text(content)
+    with pytest.raises(runner.NotebookFormatError, match=expected):
+        runner.read_parameters(bad)
+    with pytest.raises(FileNotFoundError, match="missing.ipynb' does not exist"):
+        runner.read_notebook(tmp_path / "missing.ipynb")
+
+
 def test_text_values_are_converted_to_the_declared_types():
     values = runner.validate_parameters(
         NOTEBOOK, {"top_n": "5", "min_amount": "2", "show_plot": "no", "region": "North"}

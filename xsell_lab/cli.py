@@ -4,15 +4,23 @@ Examples
 --------
 ::
 
+    xsell-lab init my-lab                           # a lab folder: notebooks, data, examples
+    cd my-lab
     xsell-lab list
     xsell-lab run 01 -p region North -p start_date 2025-10-01
     xsell-lab report 10 -p region North --pdf
     xsell-lab report 10 --by region --pdf          # one PDF per region + an index
     xsell-lab report --all --pdf --force            # every notebook (what `make reports` does)
 
+Which notebooks a command uses is :data:`xsell_lab.workspace.LAB_RULE`.
+
 Exit status: 0 when everything was made, 1 when a notebook or a batch value
 failed (the others are still made), 2 for a usage or parameter error (nothing
 runs).
+
+Only the standard library is imported up front, so ``--help``, ``list`` and
+``init`` answer at once; running and rendering import papermill, pandas and
+nbconvert when they start.
 """
 
 from __future__ import annotations
@@ -22,23 +30,25 @@ import difflib
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
-import yaml
-
-from xsell_lab.report.batch import Job, column_values, report_stem, run_jobs, write_index
-from xsell_lab.report.document import PAPER_SIZES
-from xsell_lab.report.pdf import RENDERERS
-from xsell_lab.report.provenance import notebook_headline
-from xsell_lab.report.render import new_pseudonym_key
+from xsell_lab import workspace
+from xsell_lab.report.pdf import PAPER_SIZES, RENDERERS
 from xsell_lab.runner import (
+    NotebookFormatError,
     ParameterError,
     describe_parameters,
     discover_notebooks,
-    notebook_parameters,
-    repo_root,
+    notebook_headline,
+    read_notebook,
+    read_parameters,
     validate_parameters,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from xsell_lab.report.batch import Job
 
 
 class UsageError(Exception):
@@ -46,11 +56,14 @@ class UsageError(Exception):
 
 
 def resolve_notebook(name: str, folder: Path | None = None) -> Path:
-    """A notebook given as a path, or as a prefix of a name in ``notebooks/`` (``"10"``, ``"01-cross"``)."""
+    """A notebook given as a path, or as a prefix of a name in ``notebooks/`` (``"10"``, ``"01-cross"``).
+
+    ``folder`` defaults to ``notebooks/`` of the lab folder (:func:`xsell_lab.workspace.lab_root`).
+    """
     path = Path(name)
     if path.is_file():
         return path
-    folder = folder or repo_root() / "notebooks"
+    folder = folder or workspace.notebook_folder()
     matches = [nb for nb in discover_notebooks(folder) if nb.stem.startswith(name) or nb.name == name]
     if len(matches) == 1:
         return matches[0]
@@ -66,6 +79,8 @@ def collect_parameters(args: argparse.Namespace) -> dict[str, object]:
         if path and not Path(path).exists():
             raise UsageError(f"{option} {path}: no such file or folder (working directory: {Path.cwd()}).")
     if args.params:
+        import yaml
+
         try:
             loaded = yaml.safe_load(Path(args.params).read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as error:
@@ -88,7 +103,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params", metavar="FILE.yaml", help="parameters from a YAML file of 'name: value' lines")
     parser.add_argument("--data", metavar="PATH", help="data folder or file (sets the data_path parameter)")
     parser.add_argument("--mapping", metavar="FILE", help="column mapping YAML (sets the mapping_path parameter)")
-    parser.add_argument("--out", default="reports", help="output folder (default: reports)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: reports/ of the lab folder)")
     parser.add_argument("--force", action="store_true", help="replace existing outputs instead of writing versioned names")
     parser.add_argument("--all", action="store_true", help="every notebook in notebooks/")
 
@@ -96,12 +111,20 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``xsell-lab``."""
     parser = argparse.ArgumentParser(
-        prog="xsell-lab", description="Run xsell-lab notebooks and make PDF reports.",
+        prog="xsell-lab", description=f"Run xsell-lab notebooks and make PDF reports. {workspace.LAB_RULE}",
         epilog="Exit status: 0 all made, 1 something failed, 2 usage or parameter error.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    init = commands.add_parser(
+        "init", help="create a lab folder: notebooks/, data/, examples/ and a README",
+        description="Create a lab folder to work in, outside the repository: the notebooks, the bundled data, "
+        "the examples and a README with the next commands. DIR must be new or empty unless --force.",
+    )
+    init.add_argument("folder", type=Path, metavar="DIR", help="the folder to create")
+    init.add_argument("--force", action="store_true",
+                      help="write into a folder that holds files; lab files of the same name are replaced and listed")
     listing = commands.add_parser("list", help="the notebooks with their questions and parameters")
-    listing.add_argument("--notebooks", type=Path, default=None, help="notebook folder (default: notebooks/)")
+    listing.add_argument("--notebooks", type=Path, default=None, help="notebook folder (default: notebooks/ of the lab folder)")
     run = commands.add_parser("run", help="execute notebooks into the output folder")
     _add_run_options(run)
     report = commands.add_parser("report", help="execute notebooks and render PDF reports")
@@ -117,15 +140,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def list_notebooks(folder: Path | None) -> str:
-    """The text of ``xsell-lab list``."""
+    """The text of ``xsell-lab list`` (reads the notebooks' JSON; nothing heavy is imported)."""
     blocks = []
     for notebook in discover_notebooks(folder):
-        title, _, question = notebook_headline(nbformat.read(notebook, as_version=4))
+        title, _, question = notebook_headline(read_notebook(notebook))
         blocks.append(
             f"{notebook.stem}\n  {title}" + (f"\n  Question: {question}" if question else "")
-            + "\n  Parameters:\n" + textwrap.indent(describe_parameters(notebook_parameters(notebook)), "  ")
+            + "\n  Parameters:\n" + textwrap.indent(describe_parameters(read_parameters(notebook)), "  ")
         )
     return "\n\n".join(blocks) or "No notebooks found."
+
+
+def init_lab(folder: Path, force: bool) -> str:
+    """Create a lab folder (:func:`xsell_lab.workspace.init_lab`) and say what was done and what next."""
+    result = workspace.init_lab(folder, force=force)
+    lines = [f"Lab folder {result.folder}: {len(result.created)} file(s) created"
+             + (f", {len(result.unchanged)} already there unchanged" if result.unchanged else "") + "."]
+    if result.replaced:
+        lines.append(f"Replaced {len(result.replaced)} file(s) that differed (--force):")
+        lines += [f"  {path}" for path in result.replaced]
+    lines += ["Next:", f"  cd {result.folder}", "  xsell-lab list", "  xsell-lab run 01",
+              "  xsell-lab report 10", "  jupyter lab", "See README.md there for using your own data."]
+    return "\n".join(lines)
+
+
+def output_folder(args: argparse.Namespace) -> Path:
+    """``--out``, or ``reports/`` of the lab folder (:func:`xsell_lab.workspace.lab_root`)."""
+    return args.out if args.out is not None else workspace.lab_root() / "reports"
 
 
 def plan_jobs(args: argparse.Namespace, pdf: bool) -> list[Job]:
@@ -134,20 +175,22 @@ def plan_jobs(args: argparse.Namespace, pdf: bool) -> list[Job]:
         raise UsageError("Name one or more notebooks, or use --all (not both).")
     notebooks = discover_notebooks() if args.all else [resolve_notebook(name) for name in args.notebooks]
     values = collect_parameters(args)
-    key = new_pseudonym_key()
-    common = dict(out_dir=Path(args.out), pdf=pdf, force=args.force, show_ids=getattr(args, "show_ids", False),
-                  pseudonym_key=key, renderer=getattr(args, "renderer", "auto"), paper=getattr(args, "paper", "A4"))
-    jobs = []
+    by = getattr(args, "by", None)
+    planned = []  # (notebook, label, checked parameters)
     for notebook in notebooks:
         checked = checked_parameters(notebook, values)
-        by = getattr(args, "by", None)
         if not by:
-            jobs.append(Job(notebook, notebook.stem, checked, report_stem(notebook, checked), **common))
+            planned.append((notebook, notebook.stem, checked))
             continue
         for value in _batch_values(notebook, by, checked, args.values):
-            one = validate_parameters(notebook, {**checked, by: value})
-            jobs.append(Job(notebook, value, one, report_stem(notebook, one), **common))
-    return jobs
+            planned.append((notebook, value, validate_parameters(notebook, {**checked, by: value})))
+    from xsell_lab.report.batch import Job, report_stem  # heavy (pandas, nbconvert): only once the input is valid
+    from xsell_lab.report.render import new_pseudonym_key
+
+    common = dict(out_dir=output_folder(args), pdf=pdf, force=args.force, show_ids=getattr(args, "show_ids", False),
+                  pseudonym_key=new_pseudonym_key(), renderer=getattr(args, "renderer", "auto"),
+                  paper=getattr(args, "paper", "A4"))
+    return [Job(notebook, label, one, report_stem(notebook, one), **common) for notebook, label, one in planned]
 
 
 def checked_parameters(notebook: Path, values: dict[str, object]) -> dict[str, object]:
@@ -162,7 +205,7 @@ def checked_parameters(notebook: Path, values: dict[str, object]) -> dict[str, o
     try:
         return validate_parameters(notebook, values)
     except ParameterError as error:
-        declared = list(notebook_parameters(notebook)["name"])
+        declared = [parameter.name for parameter in read_parameters(notebook)]
         headline, _, rest = str(error).partition("\n")
         for name in values:
             close = difflib.get_close_matches(name, declared, n=1) if name not in declared else []
@@ -173,16 +216,18 @@ def checked_parameters(notebook: Path, values: dict[str, object]) -> dict[str, o
 
 def _data_folder(notebook: Path, parameters: dict[str, object]) -> Path | None:
     """The data folder a run of the notebook reads (None when it has no ``data_path`` parameter)."""
-    declared = notebook_parameters(notebook).set_index("name")
-    if "data_path" not in declared.index:
+    defaults = {parameter.name: parameter.default for parameter in read_parameters(notebook)}
+    if "data_path" not in defaults:
         return None
-    data = parameters.get("data_path", str(declared.loc["data_path", "default"]).strip("\"'"))
+    data = parameters.get("data_path", defaults["data_path"].strip("\"'"))
     return (notebook.resolve().parent / str(data)).resolve()
 
 
 def _batch_values(notebook: Path, column: str, parameters: dict[str, object], given: str | None) -> list[str]:
-    declared = notebook_parameters(notebook)
-    if column not in set(declared["name"]):
+    from xsell_lab.report.batch import column_values
+
+    declared = read_parameters(notebook)
+    if column not in {parameter.name for parameter in declared}:
         raise ParameterError(
             f"--by {column}: {notebook.name} has no parameter '{column}' to filter on.\n"
             f"Allowed parameters:\n{describe_parameters(declared)}"
@@ -198,7 +243,7 @@ def _batch_values(notebook: Path, column: str, parameters: dict[str, object], gi
         raise UsageError(str(error)) from None
 
 
-def _print_results(results, out: Path) -> None:
+def _print_results(results: pd.DataFrame, out: Path) -> None:
     width = max(len(str(label)) for label in results["label"])
     for row in results.itertuples(index=False):
         made = row.pdf or row.executed
@@ -220,22 +265,33 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "list":
             print(list_notebooks(args.notebooks))
             return 0
+        if args.command == "init":
+            print(init_lab(args.folder, args.force))
+            return 0
         jobs = plan_jobs(args, pdf=args.command == "report")
-    except (UsageError, ParameterError, FileNotFoundError) as error:
+    except (UsageError, ParameterError, NotebookFormatError, FileNotFoundError, FileExistsError,
+            NotADirectoryError) as error:
         print(f"xsell-lab: error: {error}", file=sys.stderr)
         return 2
+    return _run(jobs, args)
+
+
+def _run(jobs: list[Job], args: argparse.Namespace) -> int:
+    """Make the planned reports, the index of a ``--by`` batch, and print the outcome."""
+    from xsell_lab.report.batch import run_jobs, write_index
+
+    out = jobs[0].out_dir
     results = run_jobs(jobs, workers=getattr(args, "jobs", None) or (1 if len(jobs) == 1 else None))
     if getattr(args, "by", None):
         first = jobs[0]
-        title, _, _ = notebook_headline(nbformat.read(first.notebook, as_version=4))
+        title, _, _ = notebook_headline(read_notebook(first.notebook))
         index = write_index(
-            results, args.out, f"{first.notebook.stem}--by-{args.by}--index", title=f"{title}: one report per {args.by}",
+            results, out, f"{first.notebook.stem}--by-{args.by}--index", title=f"{title}: one report per {args.by}",
             data_path=_data_folder(first.notebook, dict(first.parameters)), force=args.force, renderer=args.renderer,
         )
         print(f"Index: {index}")
-    _print_results(results, Path(args.out))
+    _print_results(results, out)
     return 1 if (results["error"] != "").any() else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

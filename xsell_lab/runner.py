@@ -1,10 +1,16 @@
 """Execute notebooks with papermill: parameters checked first, outputs written whole.
 
 A notebook declares its parameters in one cell tagged ``parameters``, one
-literal per line, ``name: type = value  # comment``. :func:`notebook_parameters`
-reads that cell without running it, :func:`validate_parameters`
-checks and converts the values a user passes against it, and
-:func:`execute_notebook` runs the notebook into a report folder.
+literal per line, ``name: type = value  # comment``. :func:`read_parameters`
+(and its table form :func:`notebook_parameters`) reads that cell without
+running it, :func:`validate_parameters` checks and converts the values a user
+passes against it, and :func:`execute_notebook` runs the notebook into a report
+folder.
+
+Reading a notebook's parameters and headline needs only the standard library
+(the notebook is JSON), so ``xsell-lab list`` and the checks before a run start
+at once; pandas and papermill are imported by the functions that use
+them.
 
 Safety rules
 ------------
@@ -28,20 +34,20 @@ import ast
 import contextlib
 import datetime as dt
 import io
+import json
 import os
 import re
 import sys
 import tempfile
 import tokenize
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-import nbformat
-import pandas as pd
-import papermill
+from xsell_lab import workspace
 
-#: Columns of :func:`notebook_parameters`.
-PARAMETER_COLUMNS = ["name", "type", "default", "help"]
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Kernel every notebook runs on (installed by ``make venv``).
 KERNEL_NAME = "python3"
@@ -50,13 +56,32 @@ KERNEL_NAME = "python3"
 #: scripts; a kernel that inherited it would draw no inline figures at all.
 KERNEL_MPLBACKEND = "module://matplotlib_inline.backend_inline"
 
+_TITLE = re.compile(r"^#\s+(?:(?P<number>\d+)\s*·\s*)?(?P<title>.+?)\s*$", re.MULTILINE)
+_QUESTION = re.compile(r"\*\*Business question:\*\*\s*(?P<question>.+)")
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 _SCALAR_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 
 
+class Parameter(NamedTuple):
+    """One parameter a notebook declares (see :func:`read_parameters`)."""
+
+    name: str
+    type: str
+    default: str
+    help: str
+
+
+#: Columns of :func:`notebook_parameters`.
+PARAMETER_COLUMNS = list(Parameter._fields)
+
+
 class ParameterError(ValueError):
     """A parameter the notebook does not declare, or a value of the wrong type."""
+
+
+class NotebookFormatError(ValueError):
+    """A file that is not a Jupyter notebook of format 4."""
 
 
 class NotebookExecutionError(RuntimeError):
@@ -67,31 +92,71 @@ class NotebookExecutionError(RuntimeError):
         self.failed_path = failed_path
 
 
-def repo_root() -> Path:
-    """The folder holding ``notebooks/`` and ``data/`` (the parent of the package)."""
-    return Path(__file__).resolve().parents[1]
-
-
 def discover_notebooks(folder: str | os.PathLike | None = None) -> list[Path]:
     """The notebooks of a folder in reading order (sorted by file name).
 
     Parameters
     ----------
     folder : str or path-like, optional
-        Defaults to ``notebooks/`` of the repository.
+        Defaults to ``notebooks/`` of the lab folder (:func:`xsell_lab.workspace.lab_root`).
 
     Returns
     -------
     list of pathlib.Path
         ``*.ipynb`` files, checkpoints excluded.
     """
-    folder = Path(folder) if folder is not None else repo_root() / "notebooks"
+    folder = Path(folder) if folder is not None else workspace.notebook_folder()
     if not folder.is_dir():
         raise FileNotFoundError(f"Notebook folder '{folder}' does not exist.")
     return sorted(path for path in folder.glob("*.ipynb") if not path.name.startswith("."))
 
 
-def notebook_parameters(notebook: str | os.PathLike) -> pd.DataFrame:
+def read_notebook(notebook: str | os.PathLike) -> dict:
+    """A notebook file as plain JSON, each cell's ``source`` joined into one string.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    NotebookFormatError
+        When it is not JSON or not notebook format 4.
+    """
+    path = Path(notebook)
+    if not path.is_file():
+        raise FileNotFoundError(f"Notebook '{path}' does not exist.")
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise NotebookFormatError(f"'{path}' is not a Jupyter notebook (not JSON: {error}).") from None
+    if not isinstance(content, dict) or content.get("nbformat") != 4 or not isinstance(content.get("cells"), list):
+        raise NotebookFormatError(
+            f"'{path}' is not a Jupyter notebook of format 4; open and save it in JupyterLab to convert it."
+        )
+    for cell in content["cells"]:
+        source = cell.get("source", "")
+        cell["source"] = "".join(source) if isinstance(source, list) else source
+    return content
+
+
+def notebook_headline(notebook: Mapping) -> tuple[str, str, str]:
+    """Title, number and business question from the first ``# NN · Title`` markdown cell.
+
+    Parameters
+    ----------
+    notebook : mapping
+        A notebook from :func:`read_notebook` or ``nbformat.read``.
+    """
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        heading = _TITLE.search(cell["source"])
+        if heading:
+            question = _QUESTION.search(cell["source"])
+            return heading["title"], heading["number"] or "", question["question"].strip() if question else ""
+    return "Report", "", ""
+
+
+def read_parameters(notebook: str | os.PathLike) -> list[Parameter]:
     """The parameters a notebook declares in its ``parameters`` cell.
 
     The cell is parsed with :mod:`ast` and :mod:`tokenize` (nothing is
@@ -105,25 +170,22 @@ def notebook_parameters(notebook: str | os.PathLike) -> pd.DataFrame:
 
     Returns
     -------
-    pandas.DataFrame
-        One row per parameter, columns :data:`PARAMETER_COLUMNS`: ``name``,
-        ``type`` (the annotation, e.g. ``"str"``; for an unannotated literal
-        its Python type; ``"None"`` when unknown), ``default`` (the value as
-        written), ``help`` (the comment at the end of its line).
+    list of Parameter
+        In the cell's order: ``name``, ``type`` (the annotation, e.g.
+        ``"str"``; for an unannotated literal its Python type; ``"None"`` when
+        unknown), ``default`` (the value as written), ``help`` (the comment at
+        the end of its line). Empty without a ``parameters`` cell.
     """
-    path = Path(notebook)
-    if not path.is_file():
-        raise FileNotFoundError(f"Notebook '{path}' does not exist.")
-    cells = [c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    cells = [c for c in read_notebook(notebook)["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
     if not cells:
-        return pd.DataFrame(columns=PARAMETER_COLUMNS)
-    source = cells[0].source
+        return []
+    source = cells[0]["source"]
     comments = {
         token.start[0]: token.string.lstrip("#").strip()
         for token in tokenize.generate_tokens(io.StringIO(source).readline)
         if token.type == tokenize.COMMENT
     }
-    rows = []
+    parameters = []
     for node in ast.parse(source).body:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
             name, type_name = node.target.id, ast.unparse(node.annotation)
@@ -131,15 +193,23 @@ def notebook_parameters(notebook: str | os.PathLike) -> pd.DataFrame:
             name, type_name = node.targets[0].id, _literal_type(node.value)
         else:
             continue
-        rows.append(
-            {
-                "name": name,
-                "type": type_name,
-                "default": ast.get_source_segment(source, node.value),
-                "help": comments.get(node.end_lineno, ""),
-            }
-        )
-    return pd.DataFrame(rows, columns=PARAMETER_COLUMNS)
+        default = ast.get_source_segment(source, node.value)
+        parameters.append(Parameter(name, type_name, default, comments.get(node.end_lineno, "")))
+    return parameters
+
+
+def notebook_parameters(notebook: str | os.PathLike) -> pd.DataFrame:
+    """:func:`read_parameters` as a table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per parameter, columns :data:`PARAMETER_COLUMNS`: ``name``,
+        ``type``, ``default`` and ``help``.
+    """
+    import pandas as pd
+
+    return pd.DataFrame(read_parameters(notebook), columns=PARAMETER_COLUMNS)
 
 
 def _literal_type(value: ast.expr) -> str:
@@ -149,13 +219,20 @@ def _literal_type(value: ast.expr) -> str:
         return "None"
 
 
-def describe_parameters(parameters: pd.DataFrame) -> str:
-    """Human-readable list of declared parameters, one per line."""
-    if parameters.empty:
+def describe_parameters(parameters: Iterable[Parameter] | pd.DataFrame) -> str:
+    """Human-readable list of declared parameters, one per line.
+
+    Parameters
+    ----------
+    parameters : iterable of Parameter, or pandas.DataFrame
+        From :func:`read_parameters`, or the table of :func:`notebook_parameters`.
+    """
+    rows = list(parameters.itertuples(index=False) if hasattr(parameters, "itertuples") else parameters)
+    if not rows:
         return "  (this notebook declares no parameters)"
     return "\n".join(
         f"  {row.name}: {row.type} = {row.default}" + (f"  # {row.help}" if row.help else "")
-        for row in parameters.itertuples(index=False)
+        for row in rows
     )
 
 
@@ -226,8 +303,8 @@ def validate_parameters(notebook: str | os.PathLike, values: Mapping[str, object
         Naming the offending parameter(s) and listing every allowed parameter
         with its type, default and comment.
     """
-    declared = notebook_parameters(notebook)
-    types = dict(zip(declared["name"], declared["type"], strict=True))
+    declared = read_parameters(notebook)
+    types = {parameter.name: parameter.type for parameter in declared}
     unknown = [name for name in values if name not in types]
     if unknown:
         raise ParameterError(
@@ -341,6 +418,8 @@ def execute_notebook(
     NotebookExecutionError
         When a cell fails; the partial notebook is kept as ``<stem>.failed.ipynb``.
     """
+    import papermill
+
     source = Path(notebook).resolve()
     values = validate_parameters(source, parameters or {})
     folder = Path(out_dir)

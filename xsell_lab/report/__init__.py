@@ -40,8 +40,25 @@ load. The command prints which renderer made each PDF; ``--renderer`` forces
 one. No LaTeX, no network.
 """
 
+import importlib
+
 from xsell_lab.report.pdf import RENDERERS, RendererUnavailable, html_to_pdf
-from xsell_lab.report.privacy import display_ids
-from xsell_lab.report.render import render_pdf
+
+# Imported on first use (PEP 562), so that `xsell-lab list` and `--help`, which need only
+# RENDERERS and PAPER_SIZES from the light pdf module, do not load pandas and nbconvert.
+_LAZY = {"display_ids": "xsell_lab.report.privacy", "render_pdf": "xsell_lab.report.render"}
 
 __all__ = ["RENDERERS", "RendererUnavailable", "display_ids", "html_to_pdf", "render_pdf"]
+
+
+def __getattr__(name: str) -> object:
+    """``display_ids`` and ``render_pdf``, imported when first asked for."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

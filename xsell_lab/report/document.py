@@ -29,13 +29,12 @@ import nbformat
 from nbconvert import HTMLExporter
 
 import xsell_lab
-from xsell_lab.report.privacy import known_customer_ids, pseudonymise_html
-from xsell_lab.report.provenance import Provenance
+from xsell_lab.report.pdf import PAPER_SIZES
+from xsell_lab.report.privacy import check_pseudonymised, known_customer_ids, pseudonymise_html
+from xsell_lab.report.provenance import Provenance, path_label
 
 #: Cells with this tag are left out of PDFs.
 SKIP_TAG = "report-skip"
-#: Paper sizes the stylesheet supports.
-PAPER_SIZES = ("A4", "Letter")
 #: Tables with more columns than this are set in a smaller font.
 WIDE_TABLE_COLUMNS = 7
 #: Parameters that name the slice of the business a report covers (see :func:`report_title`).
@@ -209,11 +208,13 @@ def table_of_contents(body: str) -> str:
 
 
 def _parameter_rows(provenance: Provenance) -> str:
+    """The title page's parameter table; path parameters (``*_path``) show only a file or folder name."""
     rows = []
     for row in provenance.parameters.itertuples(index=False):
         given = ' class="given"' if row.given else ""
+        value = path_label(str(row.value)) if str(row.name).endswith("_path") else str(row.value)
         rows.append(
-            f"<tr><th>{html.escape(str(row.name))}</th><td{given}>{html.escape(str(row.value))}</td>"
+            f"<tr><th>{html.escape(str(row.name))}</th><td{given}>{html.escape(value)}</td>"
             f"<td>{html.escape(str(row.help))}</td></tr>"
         )
     return "\n".join(rows) or '<tr><td colspan="3">This notebook has no parameters.</td></tr>'
@@ -249,6 +250,14 @@ def ids_note(show_ids: bool, replaced: int) -> str:
     return f"pseudonymised ({shown}); run with --show-ids to show them"
 
 
+def data_source_text(provenance: Provenance) -> str:
+    """The title page's data source: the data folder's and the mapping's names, never their paths."""
+    if not provenance.data_label:
+        return "not stated by the notebook"
+    mapping = f", column mapping '{path_label(provenance.mapping_path)}'" if provenance.mapping_path else ""
+    return f"data folder '{provenance.data_label}'{mapping}"
+
+
 def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -261,6 +270,7 @@ def report_html(
     pseudonym_key: str,
     paper: str = "A4",
     generated: dt.datetime | None = None,
+    customer_ids: frozenset[str] | None = None,
 ) -> str:
     """The whole report as one self-contained HTML document.
 
@@ -279,26 +289,40 @@ def report_html(
         Page size.
     generated : datetime, optional
         Time stamp of the title page; now (local time) by default.
+    customer_ids : frozenset of str, optional
+        The ids to pseudonymise, read before the run
+        (:func:`~xsell_lab.report.privacy.known_customer_ids`); by default
+        read now from the provenance's data folder and mapping.
+
+    Raises
+    ------
+    PseudonymisationError
+        When ids are pseudonymised but a known id is still in the document's
+        text (see :func:`~xsell_lab.report.privacy.check_pseudonymised`).
     """
     if paper not in PAPER_SIZES:
         raise ValueError(f"Paper must be one of {', '.join(PAPER_SIZES)}; got {paper!r}.")
-    body = notebook_body_html(notebook)
+    body, parameter_rows = notebook_body_html(notebook), _parameter_rows(provenance)
     replaced = 0
     if not show_ids:
-        body, replaced = pseudonymise_html(body, known_customer_ids(provenance.data_path), pseudonym_key)
+        if customer_ids is None:
+            customer_ids = known_customer_ids(provenance.data_path, provenance.mapping_path)
+        body, in_body = pseudonymise_html(body, customer_ids, pseudonym_key)
+        parameter_rows, in_parameters = pseudonymise_html(parameter_rows, customer_ids, pseudonym_key)
+        replaced = in_body + in_parameters
     generated = generated or dt.datetime.now().astimezone()
     title = report_title(provenance)
     templates = resources.files("xsell_lab.report") / "templates"
     css = (templates / "print.css").read_text(encoding="utf-8")
     page_rules = f"@page {{ size: {paper}; @top-left {{ content: {_css_string(title)}; }} }}"
     kicker = f"Notebook {provenance.number} · xsell-lab report" if provenance.number else "xsell-lab report"
-    return Template((templates / "report.html").read_text(encoding="utf-8")).substitute(
+    document = Template((templates / "report.html").read_text(encoding="utf-8")).substitute(
         css=css + "\n" + page_rules,
         title=html.escape(title),
         kicker=html.escape(kicker),
         question=html.escape(provenance.question),
-        parameter_rows=_parameter_rows(provenance),
-        data_source=html.escape(provenance.data_label or "not stated by the notebook"),
+        parameter_rows=parameter_rows,
+        data_source=html.escape(data_source_text(provenance)),
         fingerprint=html.escape(provenance.fingerprint),
         generated=generated.strftime("%d %B %Y, %H:%M %Z").strip(),
         version=html.escape(xsell_lab.__version__),
@@ -306,3 +330,6 @@ def report_html(
         toc=table_of_contents(body),
         body=body,
     )
+    if not show_ids:
+        check_pseudonymised(document, customer_ids, pseudonym_key)
+    return document

@@ -25,6 +25,8 @@ from pathlib import Path
 
 #: Renderer names accepted by :func:`html_to_pdf`.
 RENDERERS = ("auto", "weasyprint", "chromium")
+#: Paper sizes the report stylesheet supports (:func:`xsell_lab.report.document.report_html`).
+PAPER_SIZES = ("A4", "Letter")
 #: Browser executables looked for on the PATH, in order.
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 #: Headless flags: no sandbox (containers), no GPU, and no network traffic of the browser's own.

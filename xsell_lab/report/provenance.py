@@ -4,6 +4,9 @@ Everything the title page states is read from the *executed* notebook, so the
 page describes the run that produced the numbers: papermill records the
 source notebook and the injected parameters in the notebook's metadata, and
 the notebook's ``parameters`` cell holds the defaults of the others.
+
+A report never shows a local path: the data and the mapping are named by
+their folder and file names (:func:`path_label`), with the data fingerprint.
 """
 
 from __future__ import annotations
@@ -11,20 +14,18 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 
-from xsell_lab.runner import notebook_parameters
+from xsell_lab.runner import notebook_headline, notebook_parameters
 
 #: Files that count as data for the fingerprint.
-DATA_SUFFIXES = (".parquet", ".csv", ".xlsx", ".json", ".yaml", ".yml")
-
-_TITLE = re.compile(r"^#\s+(?:(?P<number>\d+)\s*·\s*)?(?P<title>.+?)\s*$", re.MULTILINE)
-_QUESTION = re.compile(r"\*\*Business question:\*\*\s*(?P<question>.+)")
+DATA_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".xlsx", ".json", ".yaml", ".yml")
+#: Notebook parameters naming the data folder and the column mapping (paths relative to the notebook's folder).
+DATA_PARAMETER, MAPPING_PARAMETER = "data_path", "mapping_path"
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,11 @@ class Provenance:
     data_path : pathlib.Path or None
         The data folder (or file) the run read, resolved against the notebook's folder.
     data_label : str
-        The data path as the run saw it (``"../data"``), for display.
+        The data folder's name (``"data"``), for display; empty without ``data_path``.
     fingerprint : str
         :func:`data_fingerprint` of ``data_path``.
+    mapping_path : pathlib.Path or None
+        The column mapping the run read (parameter ``mapping_path``), None without one.
     """
 
     title: str
@@ -55,6 +58,7 @@ class Provenance:
     data_path: Path | None
     data_label: str
     fingerprint: str
+    mapping_path: Path | None = None
 
 
 def data_fingerprint(path: str | os.PathLike | None) -> str:
@@ -67,7 +71,7 @@ def data_fingerprint(path: str | os.PathLike | None) -> str:
     if path is None or not Path(path).exists():
         return "no data"
     target = Path(path)
-    files = [target] if target.is_file() else sorted(f for f in target.iterdir() if f.suffix in DATA_SUFFIXES)
+    files = [target] if target.is_file() else sorted(f for f in target.iterdir() if f.name.endswith(DATA_SUFFIXES))
     digest = hashlib.sha256()
     for file in files:
         digest.update(file.name.encode() + b"\0")
@@ -109,22 +113,40 @@ def read_provenance(executed: str | os.PathLike) -> Provenance:
         }
     )
     title, number, question = notebook_headline(notebook)
-    data_label = str(given.get("data_path", _default(declared, "data_path"))) if "data_path" in set(declared["name"]) else ""
-    data_path = (source.parent / data_label).resolve() if data_label else None
-    return Provenance(title, number, question, parameters, data_path, data_label, data_fingerprint(data_path))
+    data_path, mapping_path = data_source(source, dict(zip(parameters["name"], parameters["value"])))
+    return Provenance(
+        title, number, question, parameters, data_path, path_label(data_path), data_fingerprint(data_path), mapping_path
+    )
 
 
-def _default(declared: pd.DataFrame, name: str) -> object:
-    return _literal(declared.set_index("name").loc[name, "default"])
+def data_source(notebook: str | os.PathLike, values: dict[str, object]) -> tuple[Path | None, Path | None]:
+    """The data folder and column mapping a run of the notebook reads.
+
+    Parameters
+    ----------
+    notebook : str or path-like
+        The source notebook: relative paths are relative to its folder (the
+        folder it runs in).
+    values : dict
+        Every parameter value of the run (given or default), by name.
+
+    Returns
+    -------
+    tuple of (pathlib.Path or None, pathlib.Path or None)
+        The resolved ``data_path`` and ``mapping_path``; None when the
+        notebook has no such parameter or it is empty.
+    """
+    folder = Path(notebook).resolve().parent
+    data, mapping = (str(values.get(name) or "") for name in (DATA_PARAMETER, MAPPING_PARAMETER))
+    return (folder / data).resolve() if data else None, (folder / mapping).resolve() if mapping else None
 
 
-def notebook_headline(notebook: nbformat.NotebookNode) -> tuple[str, str, str]:
-    """Title, number and business question from the first ``# NN · Title`` markdown cell."""
-    for cell in notebook.cells:
-        if cell.cell_type != "markdown":
-            continue
-        heading = _TITLE.search(cell.source)
-        if heading:
-            question = _QUESTION.search(cell.source)
-            return heading["title"], heading["number"] or "", question["question"].strip() if question else ""
-    return "Report", "", ""
+def run_values(notebook: str | os.PathLike, given: dict[str, object]) -> dict[str, object]:
+    """Every parameter value of a run before it starts: the given ones, else the notebook's defaults."""
+    declared = notebook_parameters(notebook)
+    return {name: given.get(name, _literal(default)) for name, default in zip(declared["name"], declared["default"])}
+
+
+def path_label(path: str | os.PathLike | None) -> str:
+    """How a report names a local file or folder: its last name only (``"data"``), never the path."""
+    return Path(path).name if path else ""
