@@ -32,7 +32,7 @@ import pandas as pd
 
 from xsell_lab import schema as s
 from xsell_lab.company import Company
-from xsell_lab.mapping import TableSource, parse_mapping
+from xsell_lab.mapping import MappingError, TableSource, parse_mapping
 from xsell_lab.validation import CLEANING_LOG_COLUMNS, DataValidationError, validate_tables
 
 #: File endings looked for, in this order, when a table has no ``file`` in the mapping.
@@ -69,8 +69,9 @@ def load_company(
     Parameters
     ----------
     path : str or path-like
-        Data folder. Files named in the mapping are relative to it; tables
-        not in the mapping are looked for as ``<table>.parquet`` / ``.csv`` /
+        Data folder. Files named in the mapping are relative to it and must
+        lie inside it (see :func:`locate_table_file`); tables not in the
+        mapping are looked for as ``<table>.parquet`` / ``.csv`` /
         ``.csv.gz`` / ``.xlsx``.
     mapping : str, path-like or dict, optional
         Column mapping (a YAML file or the equivalent ``dict``), see
@@ -89,7 +90,8 @@ def load_company(
     Raises
     ------
     MappingError
-        When the mapping itself is wrong (unknown table or column names).
+        When the mapping itself is wrong (unknown table or column names), or
+        names a file outside the data folder (checked before any file is read).
     DataFileError
         When a file is missing, empty or cannot be read as a table.
     DataValidationError
@@ -100,12 +102,12 @@ def load_company(
     if not folder.is_dir():
         raise FileNotFoundError(f"Data folder '{folder}' does not exist (working directory: {Path.cwd()}).")
     sources = parse_mapping(mapping)
+    located = {name: locate_table_file(folder, sources.get(name, TableSource(name))) for name in s.TABLES}
     files, raw_tables, options, logs = {}, {}, {}, []
-    for name in s.TABLES:
-        source = sources.get(name, TableSource(name))
-        file = _locate(folder, source)
+    for name, file in located.items():
         if file is None:
             continue
+        source = sources.get(name, TableSource(name))
         source = dataclasses.replace(source, date_format=source.date_format or date_format)
         raw_tables[name], log = _apply_defaults(read_table(file, source), source)
         files[name] = file
@@ -191,9 +193,36 @@ def write_company(company: Company, path: str | os.PathLike) -> list[Path]:
 # --- locating files -------------------------------------------------------
 
 
-def _locate(folder: Path, source: TableSource) -> Path | None:
+def locate_table_file(folder: str | os.PathLike, source: TableSource) -> Path | None:
+    """The file holding one table in a data folder, checked without reading it.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The data folder.
+    source : TableSource
+        The table's mapping entry: its ``file``, or none to look for
+        ``<table>`` with each of :data:`FILE_SUFFIXES`.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file; None when the mapping names no file and no
+        ``<table>.<suffix>`` exists.
+
+    Raises
+    ------
+    MappingError
+        When ``file`` lies outside the data folder once ``..`` and symbolic
+        links are resolved (an absolute path, ``../x.csv``, a link pointing
+        out), unless the mapping sets ``allow_outside_data_folder: true``.
+    DataFileError
+        When the file named in the mapping does not exist.
+    """
+    folder = Path(folder)
     if source.file is not None:
         file = folder / source.file
+        _check_inside(folder, file, source)
         if not file.is_file():
             raise DataFileError(
                 source.table, file, f"the file named in the mapping does not exist. Files in '{folder}': {_listing(folder)}."
@@ -202,8 +231,20 @@ def _locate(folder: Path, source: TableSource) -> Path | None:
     for suffix in FILE_SUFFIXES:
         file = folder / f"{source.table}{suffix}"
         if file.is_file():
+            _check_inside(folder, file, source)
             return file
     return None
+
+
+def _check_inside(folder: Path, file: Path, source: TableSource) -> None:
+    """Refuse a table file that resolves to a place outside the data folder (unless the mapping allows it)."""
+    if source.allow_outside or file.resolve().is_relative_to(folder.resolve()):
+        return
+    named = f"file '{source.file}'" if source.file is not None else f"'{file.name}' (a symbolic link)"
+    raise MappingError(
+        f"In the column mapping, table '{source.table}': {named} is outside the data folder '{folder}'. "
+        "Put the file in the data folder, or set 'allow_outside_data_folder: true' at the top of the mapping."
+    )
 
 
 def _check_required(tables: dict[str, pd.DataFrame], folder: Path) -> None:

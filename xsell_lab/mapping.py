@@ -5,6 +5,7 @@ that file and which of its columns is which canonical column. It is written
 in YAML (or given as the same structure in a Python ``dict``)::
 
     date_format: "%d/%m/%Y"          # optional, default for every table
+    allow_outside_data_folder: false # optional; true lets `file` point outside the data folder
     tables:
       orders:
         file: my_orders.csv          # relative to the data folder
@@ -24,6 +25,11 @@ in YAML (or given as the same structure in a Python ``dict``)::
         sheet: Products              # Excel only; default: the only sheet
         columns: {SKU: product_id, Name: product_name, Family: category, ListPrice: price}
 
+A table's ``file`` must lie inside the data folder (after resolving ``..``
+and symbolic links): ``../other/orders.csv`` or an absolute path is refused
+when the data is loaded, before any file is read, unless the mapping sets
+``allow_outside_data_folder: true``.
+
 Tables not listed are looked up in the data folder by their canonical name
 (``customers.csv``, ``customers.parquet``, ...). Columns not listed keep
 their name, so files that already use canonical names need no ``columns``.
@@ -38,7 +44,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +64,7 @@ TABLE_OPTIONS = {
     "sheet": "Excel sheet name (default: the sheet named after the table, or the only sheet)",
     "defaults": "mapping {canonical column: value} used where the column is absent or empty",
 }
-_TOP_LEVEL_OPTIONS = ("tables", "date_format")
+_TOP_LEVEL_OPTIONS = ("tables", "date_format", "allow_outside_data_folder")
 
 
 class MappingError(ValueError):
@@ -74,8 +80,11 @@ class TableSource:
     table : str
         Canonical table name.
     file : str or None
-        File name (relative to the data folder, or absolute); ``None`` means
-        look for ``<table>.parquet`` / ``.csv`` / ``.xlsx``.
+        File name, relative to the data folder; ``None`` means look for
+        ``<table>.parquet`` / ``.csv`` / ``.csv.gz`` / ``.xlsx``.
+    allow_outside : bool
+        True when the mapping's ``allow_outside_data_folder`` lets ``file``
+        lie outside the data folder (see :func:`xsell_lab.io.locate_table_file`).
     columns : dict of str to str
         Source column name -> canonical column name.
     date_format, sep, encoding, decimal, thousands, sheet : str or None
@@ -94,6 +103,7 @@ class TableSource:
     thousands: str | None = None
     sheet: str | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
+    allow_outside: bool = False
 
 
 def parse_mapping(mapping: str | os.PathLike | dict | None) -> dict[str, TableSource]:
@@ -119,7 +129,8 @@ def parse_mapping(mapping: str | os.PathLike | dict | None) -> dict[str, TableSo
         When the mapping names an unknown table, an unknown canonical column,
         an unknown option, maps two source columns onto one canonical column,
         gives a ``decimal`` or ``thousands`` that is not one character (or
-        the same for both), or is not valid YAML.
+        the same for both), is not valid YAML, or gives an
+        ``allow_outside_data_folder`` that is not true or false.
     FileNotFoundError
         When the mapping file does not exist.
     """
@@ -132,13 +143,24 @@ def parse_mapping(mapping: str | os.PathLike | dict | None) -> dict[str, TableSo
     _check_keys(mapping, _TOP_LEVEL_OPTIONS, where, "top-level key")
     tables = mapping.get("tables") or {}
     if not isinstance(tables, dict):
-        raise MappingError(f"In {where}: 'tables' must be a mapping of table name to options, got {tables!r}.")
+        raise MappingError(f"In {where}: 'tables' must be a mapping of table name to options, got {_kind(tables)}.")
     default_format = mapping.get("date_format")
-    listed = {table: _parse_table(table, options or {}, default_format, where) for table, options in tables.items()}
+    outside = _allow_outside(mapping, where)
+    listed = {
+        table: replace(_parse_table(table, options or {}, default_format, where), allow_outside=outside)
+        for table, options in tables.items()
+    }
     if default_format is None:
         return listed
     unlisted = {table: TableSource(table, date_format=str(default_format)) for table in s.TABLES if table not in listed}
     return listed | unlisted
+
+
+def _allow_outside(mapping: dict, where: str) -> bool:
+    value = mapping.get("allow_outside_data_folder", False)
+    if not isinstance(value, bool):
+        raise MappingError(f"In {where}: 'allow_outside_data_folder' must be true or false, got {value!r}.")
+    return value
 
 
 def _read_yaml(path: Path) -> dict:
@@ -147,17 +169,31 @@ def _read_yaml(path: Path) -> dict:
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
-        raise MappingError(f"Mapping file '{path}' is not valid YAML: {error}") from None
+        raise MappingError(f"Mapping file '{path}' is not valid YAML: {_yaml_problem(error)}") from None
     if not isinstance(content, dict):
-        raise MappingError(f"Mapping file '{path}' must hold a mapping with a 'tables' key, got {content!r}.")
+        raise MappingError(
+            f"Mapping file '{path}' must hold a mapping with a 'tables' key, got {_kind(content)}."
+        )
     return content
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """What is wrong and where (line, column), without quoting the file's text."""
+    problem = getattr(error, "problem", None) or type(error).__name__
+    mark = getattr(error, "problem_mark", None)
+    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})." if mark is not None else f"{problem}."
+
+
+def _kind(value: Any) -> str:
+    """A value's kind for a message (``"a str"``, ``"a list"``), never its content."""
+    return "nothing" if value is None else f"a {type(value).__name__}"
 
 
 def _parse_table(table: str, options: dict, default_format: str | None, where: str) -> TableSource:
     if table not in s.TABLES:
         raise MappingError(f"In {where}: unknown table '{table}'{_suggest(table, s.TABLES)}. Known tables: {', '.join(s.TABLES)}.")
     if not isinstance(options, dict):
-        raise MappingError(f"In {where}, table '{table}': options must be a mapping, got {options!r}.")
+        raise MappingError(f"In {where}, table '{table}': options must be a mapping, got {_kind(options)}.")
     _check_keys(options, TABLE_OPTIONS, f"{where}, table '{table}'", "option")
     canonical = s.TABLES[table].column_names
     columns = {str(k): str(v) for k, v in (options.get("columns") or {}).items()}

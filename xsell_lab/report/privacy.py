@@ -6,15 +6,56 @@ and both are covered by one keyed hash, so a customer gets the same pseudonym
 in a table and in a chart of the same report (or batch of reports):
 
 1. **Text, tables and printed output** are post-processed: after the
-   notebook is converted to HTML, every whole word equal to a known customer
-   id (the ``customer_id`` column of the ``customers`` table in the notebook's
-   ``data_path``) is replaced by its pseudonym (:func:`pseudonymise_html`).
-   Notebook authors need to do nothing.
+   notebook is converted to HTML, every occurrence of a known customer id in
+   the text is replaced by its pseudonym (:func:`pseudonymise_html`). The
+   known ids are the ``customer_id`` column of the ``customers`` table, read
+   the way :func:`xsell_lab.load_company` reads it for the notebook (same
+   column mapping, file name, format and id clean-up), and *before* the
+   notebook runs (:func:`known_customer_ids`). Notebook authors need to do
+   nothing.
 2. **Pictures** (ids drawn on a chart's axis) cannot be post-processed. The
    report command therefore runs the kernel with the environment variables
    :data:`SHOW_IDS_VARIABLE` (``"0"`` or ``"1"``) and :data:`KEY_VARIABLE`;
    notebook authors label charts with :func:`display_ids`, which honours them
    (and returns the ids unchanged in an interactive session).
+
+Before a report is written, :func:`surviving_ids` checks the final document's
+text once more; any known id left makes the report fail
+(:class:`PseudonymisationError`) instead of shipping it.
+
+How an id is matched
+--------------------
+Ids are matched as exact, case-sensitive strings of any shape (``C00017``,
+``anna@example.com``, ``ACME Ltd.``, ``A/17``); a run of white space inside an
+id also matches a different run of white space (HTML may wrap or pad it). When
+one id is a prefix of another (``17`` and ``175``), the longest one that fits
+is replaced. An occurrence counts only where it is not part of a longer word
+or number:
+
+* an id that starts (ends) with a letter, digit or ``_`` must not touch
+  another letter, digit or ``_`` on that side: ``17`` is not found in
+  ``2017``, ``17th`` or ``C17``, nor ``anna@example.com`` in
+  ``hanna@example.com``;
+* an id that starts (ends) with a digit must also not continue a number or
+  date through one of ``. , - / :`` followed by a digit: ``17`` is not found
+  in ``17.5``, ``0.17``, ``1,017``, ``2024-01-17``, ``17/01/2024`` or ``12:17``;
+* an id that starts (ends) with another character (``#17``, ``(A)``) has no
+  boundary on that side.
+
+Limits
+------
+* **Very short numeric ids** (``1`` to ``999``) are indistinguishable from
+  the numbers of a report: a count, a rank or a percentage equal to an id
+  (``Top 5``, ``17 customers``, ``17%``) is replaced by a pseudonym, so the
+  report loses that number (the title page states how many replacements were
+  made). Ids with a prefix (``C00017``) avoid this; so does ``--show-ids``
+  for reports that stay in-house.
+* Ids are not found where a notebook changed their form: upper/lower case,
+  a table cell shortened with ``...`` by pandas, a number formatting
+  (``1,017`` for id ``1017``) or an id split across two HTML elements; and
+  an id that continues into a number (``C17-2`` for id ``C17``) is left as is.
+* Ids drawn into charts are only hidden when the notebook labels the chart
+  with :func:`display_ids`; pictures cannot be checked.
 
 A pseudonym is ``cust-`` plus the first 8 hex digits of
 HMAC-SHA256(key, id). The key is random per command run, so the pseudonyms of
@@ -23,25 +64,33 @@ two runs cannot be linked with each other or reversed by hashing a list of ids.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import html
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-
-import pandas as pd
-
-from xsell_lab import schema as s
 
 #: Kernel environment variable: ``"1"`` shows real ids, ``"0"`` pseudonymises.
 SHOW_IDS_VARIABLE = "XSELL_LAB_SHOW_IDS"
 #: Kernel environment variable holding the hex key of the pseudonyms.
 KEY_VARIABLE = "XSELL_LAB_PSEUDONYM_KEY"
 
-# A whole "word" (letters, digits, _ and -) that is not part of a number such as 1,234.5.
-_TOKEN = re.compile(r"(?<![\w.,-])[\w-]+(?![\w-]|[.,]\d)")
+# Where an id may start and end (see the module docstring): the lookarounds test the id's own
+# first (last) character, then its neighbour outside the id.
+_START = r"(?:(?=\d)(?<!\w)(?<!\d[.,\-/:])|(?=[^\W\d])(?<!\w)|(?=\W))"
+_END = r"(?:(?<=\d)(?!\w)(?![.,\-/:]\d)|(?<=[^\W\d])(?!\w)|(?<=\W))"
+_SPACE = re.compile(r"\s+")
+_UNIT = re.compile(r"\s+|.", re.DOTALL)
 _TEXT_NODE = re.compile(r">([^<]+)<")
+_SCRIPT_OR_STYLE = re.compile(r"(<(script|style)\b[^>]*>.*?</\2\s*>)", re.DOTALL | re.IGNORECASE)
+_CSS_STRING = re.compile(r"""content:\s*"((?:[^"\\]|\\.)*)\"""")
+
+
+class PseudonymisationError(RuntimeError):
+    """A report would show customer ids although it says they are pseudonymised."""
 
 
 def pseudonym(customer_id: object, key: str) -> str:
@@ -77,49 +126,175 @@ def kernel_settings(show_ids: bool, key: str) -> dict[str, str]:
     return {SHOW_IDS_VARIABLE: "1" if show_ids else "0", KEY_VARIABLE: key}
 
 
-def known_customer_ids(data_path: str | os.PathLike | None) -> set[str]:
-    """Customer ids of the ``customers`` table in a data folder (empty when there is none).
+def known_customer_ids(data_path: str | os.PathLike | None, mapping: str | os.PathLike | dict | None = None) -> frozenset[str]:
+    """The customer ids a report on this data may show, read before the notebook runs.
 
-    Reads only the ``customer_id`` column of ``customers.parquet``,
-    ``customers.csv`` or ``customers.xlsx``.
+    Only the ``customers`` table is read, through the column mapping exactly
+    as :func:`xsell_lab.load_company` reads it (any file name and format the
+    mapping names, its delimiter, encoding and column names), and its
+    ``customer_id`` column is cleaned as validation cleans it (text, white
+    space stripped), so the ids are those the notebook prints.
+
+    Parameters
+    ----------
+    data_path : str, path-like or None
+        The data folder; ``None`` for a notebook that reads no data (no ids).
+    mapping : str, path-like or dict, optional
+        The column mapping the notebook is given (see :mod:`xsell_lab.mapping`).
+
+    Returns
+    -------
+    frozenset of str
+
+    Raises
+    ------
+    FileNotFoundError
+        When the data folder does not exist or has no ``customers`` table.
+    MappingError, DataFileError, DataValidationError
+        When the mapping is wrong or the table cannot be read (as ``load_company``).
     """
     if data_path is None:
-        return set()
+        return frozenset()
+    from xsell_lab import schema as s
+    from xsell_lab.io import FILE_SUFFIXES, locate_table_file, read_table
+    from xsell_lab.mapping import TableSource, parse_mapping
+    from xsell_lab.validation import validate_table
+
     folder = Path(data_path)
-    readers = {
-        "customers.parquet": lambda f: pd.read_parquet(f, columns=[s.CUSTOMER_ID]),
-        "customers.csv": lambda f: pd.read_csv(f, usecols=[s.CUSTOMER_ID], dtype=str),
-        "customers.xlsx": lambda f: pd.read_excel(f, usecols=[s.CUSTOMER_ID], dtype=str),
-    }
-    for name, reader in readers.items():
-        if (folder / name).is_file():
-            return {str(value) for value in reader(folder / name)[s.CUSTOMER_ID].dropna()}
-    return set()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"Data folder '{folder.name}' does not exist: the customer ids to pseudonymise cannot be read.")
+    source = parse_mapping(mapping).get(s.CUSTOMERS, TableSource(s.CUSTOMERS))
+    file = locate_table_file(folder, source)
+    if file is None:
+        looked = ", ".join(f"{s.CUSTOMERS}{suffix}" for suffix in FILE_SUFFIXES)
+        raise FileNotFoundError(
+            f"No '{s.CUSTOMERS}' table in data folder '{folder.name}' (looked for {looked}), so the customer ids "
+            "to pseudonymise are unknown. Name its file in the column mapping, or run with --show-ids."
+        )
+    frame = read_table(file, source)
+    if s.CUSTOMER_ID not in frame.columns:
+        found = ", ".join(map(str, frame.columns[:15]))
+        raise FileNotFoundError(
+            f"Table '{s.CUSTOMERS}', file '{file.name}': no column '{s.CUSTOMER_ID}' (map yours onto it). Columns in the file: {found}."
+        )
+    clean, _ = validate_table(frame[[s.CUSTOMER_ID]], s.CUSTOMERS)
+    return frozenset(str(value) for value in clean[s.CUSTOMER_ID] if value)
 
 
-def pseudonymise_html(html: str, ids: set[str], key: str) -> tuple[str, int]:
-    """Replace every whole-word customer id in the text of an HTML document.
+def pseudonymise_html(html_text: str, ids: Iterable[str], key: str) -> tuple[str, int]:
+    """Replace every known customer id in the text of an HTML document by its pseudonym.
 
-    Only text between tags is touched (never attributes or embedded images).
+    Only text between tags is touched: never attributes, embedded images,
+    scripts or style sheets. Ids are matched by the rule of the module
+    docstring, in the text as a reader sees it (``&amp;`` is ``&``).
+
+    Parameters
+    ----------
+    html_text : str
+        An HTML document or fragment.
+    ids : iterable of str
+        Known customer ids (:func:`known_customer_ids`).
+    key : str
+        Hex key of the pseudonyms.
 
     Returns
     -------
     tuple of (str, int)
         The new HTML and the number of replacements.
     """
-    if not ids:
-        return html, 0
+    pattern, originals = _id_pattern(frozenset(ids))
+    if pattern is None:
+        return html_text, 0
     count = 0
 
-    def replace_token(match: re.Match) -> str:
+    def replace_id(match: re.Match) -> str:
         nonlocal count
-        token = match.group(0)
-        if token not in ids:
-            return token
         count += 1
-        return pseudonym(token, key)
+        return pseudonym(originals[_SPACE.sub(" ", match.group(0))], key)
 
-    def replace_text(match: re.Match) -> str:
-        return ">" + _TOKEN.sub(replace_token, match.group(1)) + "<"
+    def replace_text(text: str) -> str:
+        plain = html.unescape(text)
+        replaced = pattern.sub(replace_id, plain)
+        return text if replaced == plain else html.escape(replaced, quote=False)
 
-    return _TEXT_NODE.sub(replace_text, html), count
+    return _map_text_nodes(html_text, replace_text), count
+
+
+def surviving_ids(html_text: str, ids: Iterable[str]) -> list[str]:
+    """Known ids still in the text a reader of the document sees, by the rule of the module docstring.
+
+    The text is every text node outside scripts and style sheets, plus the
+    ``content: "..."`` strings of the style sheets (running headers).
+
+    Returns
+    -------
+    list of str
+        The ids found, each once, in order of first appearance.
+    """
+    pattern, originals = _id_pattern(frozenset(ids))
+    if pattern is None:
+        return []
+    texts: list[str] = []
+    _map_text_nodes(html_text, lambda text: texts.append(html.unescape(text)) or text)
+    texts += _CSS_STRING.findall(html_text)
+    found = (originals[_SPACE.sub(" ", match.group(0))] for text in texts for match in pattern.finditer(text))
+    return list(dict.fromkeys(found))
+
+
+def check_pseudonymised(html_text: str, ids: Iterable[str], key: str) -> None:
+    """Fail when any known id is left in a document that claims to be pseudonymised.
+
+    Raises
+    ------
+    PseudonymisationError
+        Naming the count and the pseudonym of the first id left (never the id
+        itself: the message may end up in a batch index).
+    """
+    left = surviving_ids(html_text, ids)
+    if left:
+        raise PseudonymisationError(
+            f"{len(left)} customer id(s) of table 'customers', column 'customer_id' would still be shown in the report "
+            f"(e.g. the id with pseudonym {pseudonym(left[0], key)}); no report was written. "
+            "Label them with xsell_lab.report.display_ids, or run with --show-ids for an in-house report."
+        )
+
+
+def _map_text_nodes(html_text: str, change: Callable[[str], str]) -> str:
+    """Apply ``change`` to every text node outside ``<script>`` and ``<style>`` elements."""
+    parts = _SCRIPT_OR_STYLE.split(html_text)
+    # split() yields [text, element, tag name, text, element, tag name, ...]
+    for index in range(0, len(parts), 3):
+        parts[index] = _TEXT_NODE.sub(lambda m: ">" + change(m.group(1)) + "<", parts[index])
+    return "".join(part for index, part in enumerate(parts) if index % 3 != 2)
+
+
+@functools.lru_cache(maxsize=4)
+def _id_pattern(ids: frozenset[str]) -> tuple[re.Pattern | None, Mapping[str, str]]:
+    """One regular expression for all ids (a trie, longest match first) and id by matched text.
+
+    Returns
+    -------
+    pattern : re.Pattern or None
+        None when there are no ids.
+    originals : mapping of str to str
+        The id for a match whose white-space runs are single spaces.
+    """
+    originals = {_SPACE.sub(" ", value): value for value in sorted(ids) if value.strip()}
+    if not originals:
+        return None, originals
+    trie: dict = {}
+    for text in originals:
+        node = trie
+        for unit in _UNIT.findall(text):
+            node = node.setdefault(" " if unit.isspace() else unit, {})
+        node[""] = {}
+    return re.compile(_START + "(?:" + _trie_pattern(trie) + ")" + _END), originals
+
+
+def _trie_pattern(node: dict) -> str:
+    """The pattern of a trie node: its branches, the longer ones tried first (greedy)."""
+    branches = [(r"\s+" if unit == " " else re.escape(unit)) + _trie_pattern(child) for unit, child in node.items() if unit]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body

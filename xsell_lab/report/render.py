@@ -2,7 +2,9 @@
 
 :func:`render_pdf` prints an already executed notebook; :func:`make_report`
 does both steps with one pseudonym key, so ids drawn in charts (kernel side)
-and ids in tables (HTML side) get the same pseudonyms.
+and ids in tables (HTML side) get the same pseudonyms. It reads the customer
+ids to pseudonymise before the notebook runs (:func:`report_customer_ids`),
+so a wrong data folder or mapping fails at once and nothing is executed.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import nbformat
 
 from xsell_lab.report.document import report_html
 from xsell_lab.report.pdf import html_to_pdf
-from xsell_lab.report.privacy import kernel_settings
-from xsell_lab.report.provenance import read_provenance
-from xsell_lab.runner import execute_notebook, output_path
+from xsell_lab.report.privacy import PseudonymisationError, kernel_settings, known_customer_ids
+from xsell_lab.report.provenance import data_source, read_provenance, run_values
+from xsell_lab.runner import execute_notebook, output_path, validate_parameters
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,24 @@ def new_pseudonym_key() -> str:
     return secrets.token_hex(16)
 
 
+def report_customer_ids(notebook: str | os.PathLike, parameters: Mapping[str, object] | None = None) -> frozenset[str]:
+    """The customer ids a report of this notebook would show, read before it runs.
+
+    The data folder and mapping are the run's ``data_path`` and
+    ``mapping_path`` (given, else the notebook's defaults; relative to the
+    notebook's folder), read by :func:`~xsell_lab.report.privacy.known_customer_ids`.
+
+    Raises
+    ------
+    ParameterError
+        When a parameter is unknown or of the wrong type.
+    FileNotFoundError, MappingError, DataFileError, DataValidationError
+        When the customers table cannot be found or read through the mapping.
+    """
+    values = run_values(notebook, validate_parameters(notebook, parameters or {}))
+    return known_customer_ids(*data_source(notebook, values))
+
+
 def render_pdf(
     executed: str | os.PathLike,
     target: str | os.PathLike,
@@ -59,6 +79,7 @@ def render_pdf(
     pseudonym_key: str | None = None,
     renderer: str = "auto",
     paper: str = "A4",
+    customer_ids: frozenset[str] | None = None,
 ) -> str:
     """Print an executed notebook to a PDF file.
 
@@ -69,7 +90,7 @@ def render_pdf(
     target : str or path-like
         The PDF to write (atomically; an existing file is replaced, so pick
         the name with :func:`xsell_lab.runner.output_path`).
-    show_ids, pseudonym_key, paper
+    show_ids, pseudonym_key, paper, customer_ids
         See :func:`xsell_lab.report.document.report_html`.
     renderer : {"auto", "weasyprint", "chromium"}
         See :func:`xsell_lab.report.pdf.html_to_pdf`.
@@ -78,6 +99,11 @@ def render_pdf(
     -------
     str
         The renderer used.
+
+    Raises
+    ------
+    PseudonymisationError
+        When a known customer id would be left in the report; no PDF is written.
     """
     notebook = nbformat.read(executed, as_version=4)
     document = report_html(
@@ -86,6 +112,7 @@ def render_pdf(
         show_ids=show_ids,
         pseudonym_key=pseudonym_key or new_pseudonym_key(),
         paper=paper,
+        customer_ids=customer_ids,
     )
     return html_to_pdf(document, target, renderer=renderer)
 
@@ -106,11 +133,20 @@ def make_report(
 ) -> Report:
     """Execute a notebook into ``out_dir`` and, if asked, print it to PDF.
 
-    Parameters are checked before anything runs (see
+    Parameters are checked, and for a pseudonymised PDF the customer ids
+    read (:func:`report_customer_ids`), before anything runs (see
     :func:`xsell_lab.runner.validate_parameters`); neither the executed
-    notebook nor the PDF overwrites an existing file unless ``force``.
+    notebook nor the PDF overwrites an existing file unless ``force``. When
+    the PDF would show a known customer id, no PDF is written and the
+    executed notebook is renamed ``<stem>.failed.ipynb``.
+
+    Raises
+    ------
+    PseudonymisationError
+        When the report would show a known customer id.
     """
     key = pseudonym_key or new_pseudonym_key()
+    customer_ids = report_customer_ids(notebook, parameters) if pdf and not show_ids else None
     started = time.perf_counter()
     executed = execute_notebook(
         notebook,
@@ -125,5 +161,13 @@ def make_report(
     if not pdf:
         return Report(executed, None, "", ran - started, 0.0)
     target = output_path(out_dir, executed.stem, ".pdf", force=force)
-    used = render_pdf(executed, target, show_ids=show_ids, pseudonym_key=key, renderer=renderer, paper=paper)
+    try:
+        used = render_pdf(
+            executed, target, show_ids=show_ids, pseudonym_key=key, renderer=renderer, paper=paper,
+            customer_ids=customer_ids,
+        )
+    except PseudonymisationError as error:
+        failed = executed.with_name(f"{executed.stem}.failed.ipynb")
+        os.replace(executed, failed)
+        raise PseudonymisationError(f"{error} The executed notebook is {failed.name}.") from None
     return Report(executed, target, used, ran - started, time.perf_counter() - ran)
