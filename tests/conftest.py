@@ -49,6 +49,7 @@ SKIP_GROUPS = {
     "real data": f"put the public data sets in ../shared/data or set {SHARED_DATA_VARIABLE}",
     "spark": "pip install -e '.[spark]' and Java 17",
     "dev extra": "pip install -e '.[dev]'",
+    "git checkout": "run the tests in a git clone of the repository, with git installed",
 }
 
 

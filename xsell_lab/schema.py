@@ -310,14 +310,33 @@ TABLES: dict[str, TableSpec] = {
 REQUIRED_TABLES = (CUSTOMERS, PRODUCTS, ORDERS, ORDER_LINES)
 
 
-def describe_tables() -> pd.DataFrame:
+class DataModelTable(pd.DataFrame):
+    """The data model table of :func:`describe_tables`: a DataFrame that prints in full.
+
+    ``print(describe_tables())`` shows every row, column and description, where pandas would
+    elide some with ``...``. Selections and copies are plain DataFrames again, shown as usual.
+    """
+
+    @property
+    def _constructor(self) -> type[pd.DataFrame]:
+        return pd.DataFrame
+
+    def __repr__(self) -> str:
+        text = self.astype(str)
+        widths = {name: max(len(name), *text[name].str.len()) for name in text.columns}
+        left = {name: f"{{:<{width}}}".format for name, width in widths.items()}
+        lines = text.to_string(index=False, justify="left", formatters=left).splitlines()
+        return "\n".join(line.rstrip() for line in lines)
+
+
+def describe_tables() -> DataModelTable:
     """The data model as a table, one row per column, for notebooks and docs.
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``table``, ``column``, ``type``, ``required``, ``rule``,
-        ``description``.
+    DataModelTable
+        A DataFrame with columns ``table``, ``column``, ``type``, ``required``, ``rule``,
+        ``description``, whose printed form is complete (no ``...``).
     """
     rows = []
     for table in TABLES.values():
@@ -332,7 +351,7 @@ def describe_tables() -> pd.DataFrame:
                     "description": col.description,
                 }
             )
-    return pd.DataFrame(rows)
+    return DataModelTable(rows)
 
 
 def _rule_text(col: ColumnSpec) -> str:
