@@ -161,33 +161,43 @@ def _files(folder: Path) -> set[Path]:
     return set(folder.rglob("*")) if folder.is_dir() else set()
 
 
-def broken_promises(command: str, output: str, new_files: set[Path], clone: Path) -> list[str]:
-    """What a command line promised but did not leave (only the cheap checks, by the command's shape)."""
+def reports_folder(command: str, cwd: Path) -> Path:
+    """Where a command line writes its reports: ``--out FOLDER``, else ``reports/`` of its folder."""
+    words = command.split()
+    return cwd / (words[words.index("--out") + 1] if "--out" in words[:-1] else "reports")
+
+
+def broken_promises(command: str, output: str, new_files: set[Path], cwd: Path) -> list[str]:
+    """What a command line run in ``cwd`` promised but did not leave (cheap checks, by the command's shape)."""
     made = {path.suffix for path in new_files}
     words = command.split()
+    notebooks = sorted((cwd / "notebooks").glob("*.ipynb"))
+    listing = words[0].endswith("xsell-lab") and words[1:2] == ["list"]
     broken = []
+    if (command == "make reports" or listing) and not notebooks:
+        broken.append("no notebooks/*.ipynb in the clone to check against")
     if command == "make reports":
-        for notebook in sorted((clone / "notebooks").glob("*.ipynb")):
-            broken += [f"no reports/{notebook.stem}{suffix}" for suffix in (".ipynb", ".pdf")
-                       if not (clone / "reports" / f"{notebook.stem}{suffix}").is_file()]  # fmt: skip
-    if words[0].endswith("xsell-lab") and words[1:2] == ["list"]:
-        broken += [f"{n.stem} not listed" for n in (clone / "notebooks").glob("*.ipynb") if n.stem not in output]
+        broken += [f"no reports/{notebook.stem}{suffix}" for notebook in notebooks for suffix in (".ipynb", ".pdf")
+                   if not (cwd / "reports" / f"{notebook.stem}{suffix}").is_file()]  # fmt: skip
+    if listing:
+        broken += [f"{notebook.stem} not listed" for notebook in notebooks if notebook.stem not in output]
     if words[0].endswith("xsell-lab") and words[1:2] in (["run"], ["report"]) and ".ipynb" not in made:
-        broken.append("no new executed notebook in reports/")
+        broken.append(f"no new executed notebook in {reports_folder(command, cwd)}")
     if "--pdf" in words and ".pdf" not in made:
-        broken.append("no new PDF in reports/")
+        broken.append(f"no new PDF in {reports_folder(command, cwd)}")
     return broken
 
 
-def run_readme_line(line: str, cwd: Path, clone: Path) -> str | None:
+def run_readme_line(line: str, cwd: Path) -> str | None:
     """Run one README line in ``cwd``; ``None`` if it kept its promises, else what went wrong."""
-    before = _files(clone / "reports")
+    reports = reports_folder(command_of(line), cwd)
+    before = _files(reports)
     run = subprocess.run(["bash", "-c", line], cwd=cwd, env=user_environment(), capture_output=True, text=True,
                          timeout=LINE_SECONDS)  # fmt: skip
     output = run.stdout + run.stderr
     if run.returncode != 0:
         return f"{line!r} exited {run.returncode}:\n{output[-3000:]}"
-    broken = broken_promises(command_of(line), output, _files(clone / "reports") - before, clone)
+    broken = broken_promises(command_of(line), output, _files(reports) - before, cwd)
     return f"{line!r}: {'; '.join(broken)}\n{output[-2000:]}" if broken else None
 
 
@@ -207,7 +217,7 @@ def test_readme_bash_blocks_run_in_a_fresh_clone(clone):
                 problems += [] if cwd.is_dir() else [f"{line!r}: no folder {cwd}"]
                 continue
             ran += 1
-            problem = run_readme_line(line, cwd, clone)
+            problem = run_readme_line(line, cwd)
             problems += [problem] if problem else []
     assert ran >= 5, f"only {ran} README lines ran: did the ```bash blocks change shape?"
     assert not problems, "\n\n".join(problems)
