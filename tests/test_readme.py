@@ -60,6 +60,8 @@ EXEMPT = {
     "make test": "the test suite itself: running it from a test would recurse",
     "make lab": "starts a JupyterLab server that runs until stopped; tests/test_jupyterlab.py opens "
     "the notebooks in JupyterLab in a real browser instead",
+    "make test-fast": "runs most of the suite this test belongs to (minutes); the single-file and "
+    "single-notebook lines next to it run the same pytest the same way",
 }
 LINE_SECONDS = 600
 BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```", re.MULTILINE | re.DOTALL)
