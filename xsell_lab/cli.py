@@ -151,7 +151,7 @@ def list_notebooks(folder: Path | None) -> str:
     return "\n\n".join(blocks) or "No notebooks found."
 
 
-def init_lab(folder: Path, force: bool) -> str:
+def make_lab(folder: Path, force: bool) -> str:
     """Create a lab folder (:func:`xsell_lab.workspace.init_lab`) and say what was done and what next."""
     result = workspace.init_lab(folder, force=force)
     lines = [f"Lab folder {result.folder}: {len(result.created)} file(s) created"
@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             print(list_notebooks(args.notebooks))
             return 0
         if args.command == "init":
-            print(init_lab(args.folder, args.force))
+            print(make_lab(args.folder, args.force))
             return 0
         jobs = plan_jobs(args, pdf=args.command == "report")
     except (UsageError, ParameterError, NotebookFormatError, FileNotFoundError, FileExistsError,

@@ -258,13 +258,22 @@ def _write_each(target: Path, files: dict[Path, bytes]) -> InitResult:
             result.unchanged.append(relative)
             continue
         (result.replaced if path.exists() else result.created).append(relative)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        _write_whole(path, content)
+    return result
+
+
+def _write_whole(path: Path, content: bytes) -> None:
+    """Write a file through a temporary file moved into place: the old content or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(name)
+    try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
-        os.chmod(tmp, 0o666 & ~_umask())
+        tmp.chmod(0o666 & ~_umask())
         os.replace(tmp, path)
-    return result
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _umask() -> int:
