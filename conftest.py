@@ -123,7 +123,7 @@ def skip_summary(reports: Iterable[pytest.TestReport | pytest.CollectReport]) ->
         name, hint = classify_skip(skip_message(report))
         groups.setdefault(name, SkipGroup()).add(report, hint)
     if not groups:
-        return "skipped: none (every collected test ran)"
+        return "skipped: none (every selected test ran)"
     names = sorted(groups, key=lambda name: (name == OTHER_GROUP, name))
     return "skipped: " + ", ".join(groups[name].describe(name) for name in names)
 

@@ -96,7 +96,7 @@ def test_never_collected():
 
 def test_a_run_without_skips_says_so(tmp_path):
     lines = _run_pytest(tmp_path, {"test_plain.py": "def test_runs():\n    pass\n"})
-    assert lines[-2] == "skipped: none (every collected test ran)"
+    assert lines[-2] == "skipped: none (every selected test ran)"
     assert lines[-1].strip("= ").startswith("1 passed in "), lines[-1]
 
 
