@@ -62,6 +62,8 @@ EXEMPT = {
     "the notebooks in JupyterLab in a real browser instead",
     "make test-fast": "runs most of the suite this test belongs to (minutes); the single-file and "
     "single-notebook lines next to it run the same pytest the same way",
+    "make test-blas": "re-validates every notebook twice under other BLAS kernels (minutes); .ci/run runs it "
+    "after make test on every submission",
 }
 LINE_SECONDS = 600
 BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```", re.MULTILINE | re.DOTALL)
