@@ -19,7 +19,7 @@ import pytest
 from xsell_lab import adapters
 from xsell_lab import schema as s
 
-from conftest import import_or_skip
+from skips import import_or_skip
 
 
 def sha256(path: Path) -> str:

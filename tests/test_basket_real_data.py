@@ -11,7 +11,7 @@ from mlxtend.frequent_patterns import fpgrowth
 from xsell_lab import adapters, basket
 from xsell_lab import schema as s
 
-from conftest import shared_file
+from skips import shared_file
 
 
 @pytest.fixture(scope="module")

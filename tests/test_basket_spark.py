@@ -9,7 +9,7 @@ import pytest
 
 from xsell_lab import basket
 
-from conftest import import_or_skip, skip_test
+from skips import import_or_skip, skip_test
 from test_basket import between_counts, onehot, random_lines
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,7 @@ from xsell_lab import experiments as ex
 from xsell_lab import schema as s
 from xsell_lab.validation import DataValidationError
 
-from conftest import import_or_skip, shared_file
+from skips import import_or_skip, shared_file
 
 
 @pytest.fixture(scope="module")

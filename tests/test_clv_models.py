@@ -10,7 +10,7 @@ from xsell_lab import DataValidationError
 from xsell_lab.clv import BetaGeoModel, ConvergenceError, GammaGammaModel
 from xsell_lab.synth import simulate_repeat_purchases
 
-from conftest import import_or_skip
+from skips import import_or_skip
 
 lifetimes = import_or_skip("lifetimes")
 from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value  # noqa: E402

@@ -9,7 +9,7 @@ import pytest
 from xsell_lab import DataValidationError
 from xsell_lab.clv import BetaGeoModel, GammaGammaModel, calibration_holdout_summary, rfm_summary
 
-from conftest import import_or_skip
+from skips import import_or_skip
 
 lifetimes = import_or_skip("lifetimes")
 

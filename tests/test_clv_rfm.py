@@ -11,7 +11,7 @@ import pytest
 from xsell_lab import DataValidationError
 from xsell_lab.clv import calibration_holdout_summary, rfm_summary, validate_rfm
 
-from conftest import import_or_skip
+from skips import import_or_skip
 
 lifetimes = import_or_skip("lifetimes")
 CDNOW_DIR = Path(lifetimes.__file__).parent / "datasets"

@@ -23,7 +23,7 @@ from xsell_lab.clv import (
     profit_concentration,
 )
 
-from conftest import import_or_skip
+from skips import import_or_skip
 
 lifetimes = import_or_skip("lifetimes")
 from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value  # noqa: E402

@@ -18,7 +18,7 @@ from xsell_lab import schema as s
 from xsell_lab.company import sales_lines
 from xsell_lab.validation import DataValidationError
 
-from conftest import shared_file
+from skips import shared_file
 
 
 def _offers(experiment: str, arms: dict[str, tuple[int, int]], revenue_per_conversion: float = 10.0) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import skip_reason
+from skips import skip_reason
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "00-welcome.ipynb"

@@ -10,7 +10,7 @@ from xsell_lab import DataValidationError, sales_lines
 from xsell_lab import lifecycle as lc
 from xsell_lab import schema as s
 
-from conftest import skip_test
+from skips import skip_test
 
 D = pd.Timestamp
 

@@ -25,7 +25,7 @@ from xsell_lab import DataValidationError, metrics
 from xsell_lab import schema as s
 from xsell_lab.plots import kpis as kpi_plots
 
-from conftest import import_or_skip
+from skips import import_or_skip
 
 # --- a tiny company, computed by hand -----------------------------------------
 #

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from xsell_lab.report import document, pdf, privacy, provenance
 from xsell_lab.report.render import make_report, render_pdf
 
-from conftest import skip_test
+from skips import skip_test
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOTEBOOK = FIXTURES / "report_notebooks" / "99-fixture-report.ipynb"

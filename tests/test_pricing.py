@@ -17,7 +17,7 @@ from xsell_lab import DataValidationError, pricing
 from xsell_lab import schema as s
 from xsell_lab.plots import pricing as pricing_plots
 
-from conftest import shared_file
+from skips import shared_file
 
 # --- small hand-made data -------------------------------------------------------
 

@@ -51,7 +51,7 @@ import pytest
 
 from xsell_lab import schema
 
-from conftest import REPO_ROOT, skip_test
+from skips import REPO_ROOT, skip_test
 
 README = REPO_ROOT / "README.md"
 MAPPING = REPO_ROOT / "examples" / "shop_export_mapping.yaml"

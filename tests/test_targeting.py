@@ -19,7 +19,7 @@ from xsell_lab import DataValidationError, adapters, sales_lines
 from xsell_lab import schema as s
 from xsell_lab import targeting as t
 
-from conftest import import_or_skip
+from skips import import_or_skip
 
 # --- tiny hand-worked examples ----------------------------------------------------
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SKIP_GROUPS, skip_reason
+from skips import SKIP_GROUPS, skip_reason
 
 ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
 
