@@ -8,6 +8,7 @@ import pytest
 
 from xsell_lab import basket
 from xsell_lab import schema as s
+from xsell_lab.company import sales_lines
 
 
 def lines_from(orders: list[tuple[str, str, str, list[str]]]) -> pd.DataFrame:
@@ -105,3 +106,52 @@ def test_bad_input_is_named():
     clash = HAND.assign(customer_id=HAND[s.CUSTOMER_ID].where(HAND.index != 1, "c9"))
     with pytest.raises(ValueError, match="order 'o1' has several customers"):
         basket.next_order_rules(clash)
+
+
+def _lines(rows):
+    """Order lines from (customer, day, item, price) tuples."""
+    return pd.DataFrame(rows, columns=[s.CUSTOMER_ID, "day", s.CATEGORY, s.UNIT_PRICE]).assign(
+        **{s.ORDER_DATE: lambda f: pd.Timestamp("2025-01-01") + pd.to_timedelta(f["day"], unit="D")}
+    )
+
+
+def test_pair_counts_orders_each_pair_as_it_is_bought():
+    lines = _lines([
+        ("a", 0, "printer", 99.0), ("a", 30, "ink", 20.0),
+        ("b", 0, "printer", 99.0), ("b", 0, "ink", 20.0),  # same day: the pricier item is the anchor
+        ("c", 5, "printer", 99.0), ("c", 9, "ink", 20.0), ("c", 9, "paper", 5.0),
+        ("d", 0, "paper", 5.0),
+    ])  # fmt: skip
+    pairs = basket.pair_counts(lines).set_index(["anchor", "add_on"])
+    assert pairs.loc[("printer", "ink"), "customers"] == 3
+    assert pairs.loc[("printer", "ink"), "anchor_first_share"] == 1.0
+    assert pairs.loc[("printer", "paper"), "customers"] == 1
+    assert pairs.loc[("ink", "paper"), "customers"] == 1  # same day, ink costs more
+    assert list(basket.pair_counts(lines).columns) == basket.PAIR_COLUMNS
+
+
+def test_pair_counts_equal_a_brute_force_count(bundled_company):
+    lines = sales_lines(bundled_company)
+    pairs = basket.pair_counts(lines).head(5)
+    held = lines.groupby(s.CUSTOMER_ID)[s.CATEGORY].agg(set)
+    for row in pairs.itertuples():
+        assert row.customers == sum(1 for items in held if {row.anchor, row.add_on} <= items)
+
+
+def test_choose_pair_follows_the_data_or_the_parameters(bundled_company):
+    lines = sales_lines(bundled_company)
+    automatic = basket.choose_pair(lines)
+    top = basket.pair_counts(lines).iloc[0]
+    assert (automatic["anchor"], automatic["add_on"], automatic["chosen_by_data"]) == (top["anchor"], top["add_on"], True)
+    # the planted consumable follows its device: ask for ink, get the printer as anchor
+    assert basket.choose_pair(lines, add_on="ink")["anchor"] == "printer"
+    given = basket.choose_pair(lines, "ink", "printer")
+    assert (given["anchor"], given["add_on"], given["chosen_by_data"]) == ("ink", "printer", False)
+
+
+def test_choose_pair_says_what_is_wrong():
+    lines = _lines([("a", 0, "printer", 99.0), ("b", 0, "ink", 20.0)])
+    with pytest.raises(ValueError, match=r"anchor 'laptop' is not a value of column 'category'.*printer"):
+        basket.choose_pair(lines, "laptop")
+    with pytest.raises(ValueError, match="needs customers who bought two different items"):
+        basket.choose_pair(lines)

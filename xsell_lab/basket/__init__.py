@@ -23,15 +23,21 @@ add_significance, prune_redundant_rules
 next_order_rules, sequential_rules, purchase_lags, next_purchase
     Customer level: "next order holds B after A", "bought A, then B within
     N days", the delay between them, and each customer's likely next item.
+pair_counts, choose_pair
+    Customers who bought both items of each pair, ordered anchor -> add-on;
+    the pair a notebook studies when its parameters say "auto".
 """
 
 from xsell_lab.basket.itemsets import BACKENDS, ITEMSET_COLUMNS, frequent_itemsets
 from xsell_lab.basket.rules import METRICS, RULE_COLUMNS, association_rules, itemset_text
 from xsell_lab.basket.sequences import (
     NEXT_ORDER_COLUMNS,
+    PAIR_COLUMNS,
     SEQUENTIAL_COLUMNS,
+    choose_pair,
     next_order_rules,
     next_purchase,
+    pair_counts,
     purchase_lags,
     sequential_rules,
 )
@@ -48,6 +54,7 @@ __all__ = [
     "ITEMSET_COLUMNS",
     "METRICS",
     "NEXT_ORDER_COLUMNS",
+    "PAIR_COLUMNS",
     "RULE_COLUMNS",
     "SEQUENTIAL_COLUMNS",
     "SIGNIFICANCE_COLUMNS",
@@ -56,11 +63,13 @@ __all__ = [
     "NoFrequentItemsetsError",
     "add_significance",
     "association_rules",
+    "choose_pair",
     "clean_baskets",
     "frequent_itemsets",
     "itemset_text",
     "next_order_rules",
     "next_purchase",
+    "pair_counts",
     "prune_redundant_rules",
     "purchase_lags",
     "sequential_rules",

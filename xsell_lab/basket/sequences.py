@@ -258,3 +258,124 @@ def _first_later(first: pd.DataFrame, bought: pd.DataFrame, within_days: int | N
         keep &= lag <= within_days
     joined = joined.assign(lag_days=lag)[keep].rename(columns={"item": "consequent"})
     return joined.groupby([s.CUSTOMER_ID, "antecedent", "consequent"], as_index=False)["lag_days"].min()
+
+
+#: Columns of :func:`pair_counts`.
+PAIR_COLUMNS = ["anchor", "add_on", "customers", "anchor_first_share"]
+
+
+def pair_counts(lines: pd.DataFrame, *, item_col: str = s.CATEGORY) -> pd.DataFrame:
+    """Customers who bought both items of each pair, with the pair ordered as it is bought.
+
+    For every unordered pair of distinct items, the customers who bought both
+    (at any time in ``lines``). The item these customers bought strictly
+    first more often is the ``anchor``, the other the ``add_on``: "a printer,
+    then ink" rather than "ink, then a printer". When as many bought each
+    first (typically: both in the same basket), the item with the higher
+    average ``unit_price`` is the anchor, as the main product usually costs
+    more than its add-on (a laptop and its case).
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Order lines with ``customer_id``, ``order_date``, ``item_col`` and
+        (for ties) ``unit_price``.
+    item_col : str
+        ``"category"`` or ``"product_id"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`PAIR_COLUMNS`, most customers first (ties by name):
+        ``anchor_first_share`` = share of the pair's customers whose first
+        anchor is not later than their first add-on. Empty when no customer
+        bought two different items.
+    """
+    _check(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_col])
+    first = lines.groupby([s.CUSTOMER_ID, item_col], observed=True)[s.ORDER_DATE].min().reset_index()
+    first.columns = [s.CUSTOMER_ID, "item", "first_date"]
+    both = first.merge(first, on=s.CUSTOMER_ID, suffixes=("_a", "_b"))
+    both = both[both["item_a"].astype(str) < both["item_b"].astype(str)]
+    both = both.assign(
+        a_earlier=both["first_date_a"] < both["first_date_b"], b_earlier=both["first_date_b"] < both["first_date_a"]
+    )
+    pairs = both.groupby(["item_a", "item_b"], observed=True).agg(
+        customers=(s.CUSTOMER_ID, "size"), a_earlier=("a_earlier", "mean"), b_earlier=("b_earlier", "mean")
+    ).reset_index()
+    if s.UNIT_PRICE in lines.columns:
+        price = lines.groupby(item_col, observed=True)[s.UNIT_PRICE].mean()
+        a_pricier = pairs["item_a"].map(price).to_numpy() >= pairs["item_b"].map(price).to_numpy()
+    else:
+        a_pricier = np.ones(len(pairs), dtype=bool)
+    a_leads = (pairs["a_earlier"] > pairs["b_earlier"]) | ((pairs["a_earlier"] == pairs["b_earlier"]) & a_pricier)
+    result = pd.DataFrame({
+        "anchor": np.where(a_leads, pairs["item_a"], pairs["item_b"]),
+        "add_on": np.where(a_leads, pairs["item_b"], pairs["item_a"]),
+        "customers": pairs["customers"].astype("int64"),
+        "anchor_first_share": np.where(a_leads, 1 - pairs["b_earlier"], 1 - pairs["a_earlier"]),
+    })  # fmt: skip
+    result = result.sort_values(["customers", "anchor", "add_on"], ascending=[False, True, True], kind="stable")
+    return result[PAIR_COLUMNS].reset_index(drop=True)
+
+
+def choose_pair(
+    lines: pd.DataFrame, anchor: str = "auto", add_on: str = "auto", *, item_col: str = s.CATEGORY
+) -> pd.Series:
+    """The anchor and add-on a notebook studies: the ones given, or the data's most common pair.
+
+    ``"auto"`` (or ``""``) lets the data decide: both auto, the pair of
+    :func:`pair_counts` with the most customers; only ``add_on`` auto, the
+    add-on most often bought with ``anchor``; only ``anchor`` auto, the
+    anchor most often bought with ``add_on``.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Order lines with ``customer_id``, ``order_date`` and ``item_col``.
+    anchor, add_on : str
+        Item values of ``item_col``, or ``"auto"``.
+    item_col : str
+        ``"category"`` or ``"product_id"``.
+
+    Returns
+    -------
+    pandas.Series
+        ``anchor``, ``add_on``, ``customers`` (who bought both),
+        ``anchor_first_share`` and ``chosen_by_data`` (True when either was auto).
+
+    Raises
+    ------
+    ValueError
+        A given item that is not in the data (the message lists the most
+        sold ones), or data where no customer bought two different items.
+    """
+    automatic = {"auto", ""}
+    items = lines[item_col].astype(str).value_counts()
+    for name, value in (("anchor", anchor), ("add_on", add_on)):
+        if value not in automatic and value not in items.index:
+            raise ValueError(
+                f"{name} {value!r} is not a value of column '{item_col}' ({len(items):,} values; "
+                f"most sold: {', '.join(items.index[:8])}). Use one of them, or 'auto'."
+            )
+    pairs = pair_counts(lines, item_col=item_col)
+    swapped = pairs.rename(columns={"anchor": "add_on", "add_on": "anchor"})
+    both_ways = pd.concat([pairs, swapped.assign(anchor_first_share=1 - swapped["anchor_first_share"])])
+    both_ways = both_ways.sort_values(["customers", "anchor_first_share"], ascending=False, kind="stable")
+    if anchor in automatic and add_on in automatic:
+        candidates = pairs
+    else:
+        keep = pd.Series(True, index=both_ways.index)
+        if anchor not in automatic:
+            keep &= both_ways["anchor"].astype(str) == anchor
+        if add_on not in automatic:
+            keep &= both_ways["add_on"].astype(str) == add_on
+        candidates = both_ways[keep]
+    if candidates.empty:
+        raise ValueError(
+            f"No customer bought both items of a pair (anchor {anchor!r}, add-on {add_on!r}) in column "
+            f"'{item_col}' among {lines[s.CUSTOMER_ID].nunique():,} customers: a pair analysis needs customers "
+            "who bought two different items."
+        )
+    chosen = candidates.iloc[0].copy()
+    chosen["chosen_by_data"] = anchor in automatic or add_on in automatic
+    return chosen
