@@ -23,9 +23,6 @@ Safety rules
   is kept as ``<name>.failed.ipynb`` for debugging.
 * An existing report is never overwritten silently: without ``force`` the next
   free versioned name (``name.v2.ipynb``, ``name.v3.ipynb``, ...) is used.
-
-``python -m xsell_lab.runner --out reports`` executes every notebook in
-``notebooks/`` (the same as ``xsell-lab run --all --out reports``).
 """
 
 from __future__ import annotations
@@ -37,7 +34,6 @@ import io
 import json
 import os
 import re
-import sys
 import tempfile
 import tokenize
 from collections.abc import Iterable, Iterator, Mapping
@@ -428,7 +424,7 @@ def execute_notebook(
     handle, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".tmp.ipynb")
     os.close(handle)
     tmp = Path(tmp_name)
-    tmp.chmod(_file_mode())
+    tmp.chmod(0o666 & ~workspace.current_umask())
     try:
         with kernel_environment(kernel_env):
             papermill.execute_notebook(
@@ -454,21 +450,3 @@ def execute_notebook(
     finally:
         tmp.unlink(missing_ok=True)
     return target
-
-
-def _file_mode() -> int:
-    """Permissions of a new ordinary file under the current umask (mkstemp makes 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m xsell_lab.runner [--out DIR] [--force]``: ``xsell-lab run --all`` (every notebook, no PDF)."""
-    from xsell_lab.cli import main as cli_main  # the command line lives in cli; cli imports this module
-
-    return cli_main(["run", "--all", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

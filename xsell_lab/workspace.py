@@ -239,7 +239,7 @@ def _write_new_folder(target: Path, files: dict[Path, bytes]) -> InitResult:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
-        staging.chmod(0o777 & ~_umask())
+        staging.chmod(0o777 & ~current_umask())
         for relative, content in files.items():
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             (staging / relative).write_bytes(content)
@@ -270,14 +270,14 @@ def _write_whole(path: Path, content: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
-        tmp.chmod(0o666 & ~_umask())
+        tmp.chmod(0o666 & ~current_umask())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _umask() -> int:
-    """The current umask (read by setting it and restoring it)."""
+def current_umask() -> int:
+    """The process's umask (read by setting it and restoring it): files made by mkstemp are 0600."""
     umask = os.umask(0)
     os.umask(umask)
     return umask
