@@ -381,6 +381,87 @@ def test_hillstrom_uplifts_match_an_independent_recomputation(hillstrom_offers):
     assert not ex.sample_ratio_mismatch(offers, warn=False)["mismatch"].any()  # randomised thirds
 
 
+# --- choosing the experiment and arm a notebook studies -------------------------------
+
+
+def test_choose_experiment_by_hand():
+    offers = pd.concat([
+        _offers("EXP-BIG", {"control": (30, 3), "offer": (30, 6)}),
+        _offers("EXP-WIDE", {"control": (10, 1), "a": (12, 2), "b": (9, 3)}),
+        _offers("EXP-NO-CONTROL", {"x": (50, 5), "y": (50, 5)}),
+    ], ignore_index=True)
+    chosen = ex.choose_experiment(offers)
+    assert chosen.to_dict() == {s.EXPERIMENT_ID: "EXP-BIG", s.VARIANT: "offer", "arms": 2, "customers": 60,
+                                "arm_customers": 30, "chosen_by_data": True}
+    wide = ex.choose_experiment(offers, most="arms")
+    assert (wide[s.EXPERIMENT_ID], wide[s.VARIANT], wide["arm_customers"]) == ("EXP-WIDE", "a", 12)
+    assert ex.choose_experiment(offers, min_arms=3)[s.EXPERIMENT_ID] == "EXP-WIDE"
+    given = ex.choose_experiment(offers, "EXP-WIDE", arm="b")
+    assert (given[s.VARIANT], given["arm_customers"], given["chosen_by_data"]) == ("b", 9, False)
+
+
+def test_choose_experiment_breaks_ties_by_the_other_count_then_by_name():
+    offers = pd.concat([
+        _offers("EXP-B", {"control": (10, 1), "offer": (10, 1)}),
+        _offers("EXP-A", {"control": (10, 1), "offer": (10, 1)}),
+        _offers("EXP-C", {"control": (8, 1), "x": (6, 1), "y": (6, 1)}),
+    ], ignore_index=True)
+    assert ex.choose_experiment(offers)[s.EXPERIMENT_ID] == "EXP-C"  # 20 customers each: more arms wins
+    assert ex.choose_experiment(offers, min_arms=2, most="arms")[s.EXPERIMENT_ID] == "EXP-C"
+    two_arms = offers[offers[s.EXPERIMENT_ID] != "EXP-C"]
+    assert ex.choose_experiment(two_arms)[s.EXPERIMENT_ID] == "EXP-A"
+    assert ex.choose_experiment(offers, "EXP-C")[s.VARIANT] == "x"  # equal arms: the first name
+
+
+def test_choose_experiment_on_bundled_data_agrees_with_planted_truth_and_a_plain_count(bundled_company, ground_truth):
+    offers = bundled_company.offers
+    customers: dict[str, set] = {}
+    arm_sizes: dict[tuple[str, str], int] = {}
+    for experiment, arm, customer in zip(offers[s.EXPERIMENT_ID], offers[s.VARIANT], offers[s.CUSTOMER_ID]):
+        customers.setdefault(experiment, set()).add(customer)
+        arm_sizes[experiment, arm] = arm_sizes.get((experiment, arm), 0) + 1
+    largest = max(customers, key=lambda experiment: len(customers[experiment]))
+    chosen = ex.choose_experiment(offers)
+    assert (chosen[s.EXPERIMENT_ID], chosen["customers"]) == (largest, len(customers[largest]))
+    planted = ground_truth["experiments"]
+    widest = max(planted, key=lambda experiment: len(planted[experiment]["arms"]))
+    multi_arm = ex.choose_experiment(offers, most="arms")
+    assert (multi_arm[s.EXPERIMENT_ID], multi_arm["arms"]) == (widest, len(planted[widest]["arms"]))
+    offer_arms = {arm: n for (experiment, arm), n in arm_sizes.items() if experiment == widest and arm != "control"}
+    assert multi_arm[s.VARIANT] == max(offer_arms, key=offer_arms.get)
+    assert multi_arm[s.VARIANT] in planted[widest]["arms"]
+
+
+def test_choose_experiment_on_the_hillstrom_test(hillstrom_offers):
+    offers, path = hillstrom_offers
+    raw = _raw_hillstrom_counts(path)
+    chosen = ex.choose_experiment(offers)
+    assert (chosen[s.EXPERIMENT_ID], chosen["arms"], chosen["customers"]) == ("hillstrom-email", 3, 64_000)
+    labels = {"mens": "Mens E-Mail", "womens": "Womens E-Mail"}
+    assert chosen["arm_customers"] == max(raw[label]["n"] for label in labels.values())
+    assert raw[labels[chosen[s.VARIANT]]]["n"] == chosen["arm_customers"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"experiment": "EXP-NOPE"}, "experiment 'EXP-NOPE' is not a value of column 'experiment_id' (experiments: EXP with"),
+        ({"experiment": "EXP-X"}, "experiment 'EXP-X' needs a 'control' arm and at least 2 arms in column 'variant'; it "
+                                  "has EXP-X with 20 customers in 2 arm(s), no control"),
+        ({"arm": "sms"}, "arm 'sms' is not an offer arm (column 'variant') of experiment 'EXP', whose offer arms are offer"),
+        ({"min_arms": 3}, "No experiment in column 'experiment_id' has a 'control' arm and at least 3 arms"),
+        ({"min_arms": 1}, "min_arms must be at least 2"),
+        ({"most": "uplift"}, "most must be one of customers, arms. Got 'uplift'"),
+    ],
+)
+def test_choose_experiment_names_the_bad_value_and_the_choices(kwargs, message):
+    offers = pd.concat([_offers("EXP", {"control": (10, 1), "offer": (10, 2)}),
+                        _offers("EXP-X", {"email": (10, 1), "sms": (10, 2)})], ignore_index=True)
+    with pytest.raises(ValueError) as error:
+        ex.choose_experiment(offers, **kwargs)
+    assert message in str(error.value)
+
+
 # --- bad input -------------------------------------------------------------------------
 
 
