@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from xsell_lab import DataValidationError
+from xsell_lab import clv
 from xsell_lab.clv import calibration_holdout_summary, rfm_summary, validate_rfm
 
 from skips import import_or_skip
@@ -146,3 +147,12 @@ def test_cdnow_holdout_matches_lifetimes():
     np.testing.assert_array_equal(ours["frequency_holdout"], theirs["frequency_holdout"])
     np.testing.assert_allclose(ours["recency"], theirs["recency_cal"])
     np.testing.assert_allclose(ours["monetary_value_holdout"], theirs["monetary_value_holdout"])
+
+
+def test_calibration_end_date_is_two_thirds_into_the_data_unless_given():
+    purchases = pd.DataFrame({"order_date": pd.to_datetime(["2024-01-01", "2024-06-01", "2024-12-31"])})
+    # 365 days from the first purchase to the holdout end: day 243 is 2024-08-31
+    assert clv.calibration_end_date(purchases, "2024-12-31") == "2024-08-31"
+    assert clv.calibration_end_date(purchases, "2024-12-31", "2024-06-30") == "2024-06-30"
+    with pytest.raises(ValueError, match="must lie between the first purchase"):
+        clv.calibration_end_date(purchases, "2024-12-31", "2025-02-01")

@@ -28,7 +28,7 @@ from xsell_lab.clv.diagnostics import cumulative_repeat_purchases, holdout_by_fr
 from xsell_lab.clv.gamma_gamma import GammaGammaModel
 from xsell_lab.clv.historical import cohort_curves, historical_clv
 from xsell_lab.clv.profitability import ContactCosts, customer_profitability, profit_concentration
-from xsell_lab.clv.rfm import RFM_COLUMNS, calibration_holdout_summary, purchase_days, rfm_summary, validate_rfm
+from xsell_lab.clv.rfm import RFM_COLUMNS, calibration_end_date, calibration_holdout_summary, purchase_days, rfm_summary, validate_rfm
 from xsell_lab.clv.value import customer_lifetime_value
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "ConvergenceError",
     "GammaGammaModel",
     "RFM_COLUMNS",
+    "calibration_end_date",
     "calibration_holdout_summary",
     "churn_risk",
     "cohort_curves",

@@ -91,6 +91,47 @@ def rfm_summary(
     return _rfm_frame(stats, customers, end_day, time_unit)
 
 
+def calibration_end_date(
+    purchases: pd.DataFrame, holdout_end: str | pd.Timestamp, calibration_end: str = "", *, date_col: str = s.ORDER_DATE
+) -> str:
+    """The last day of the calibration period: the one given, or two thirds into the data.
+
+    Fader, Hardie & Lee (2005) calibrate the BG/NBD on 39 of CDNOW's 78
+    weeks; with shorter histories a longer calibration period keeps enough
+    repeat purchases to fit on, so the default is the day two thirds of the
+    way from the first purchase to ``holdout_end`` (one year of data: eight
+    months to fit, four to check).
+
+    Parameters
+    ----------
+    purchases : pandas.DataFrame
+        As in :func:`rfm_summary` (``date_col`` is read).
+    holdout_end : str or pandas.Timestamp
+        Last day of the holdout period (inclusive).
+    calibration_end : str
+        An ISO date, or ``""`` for the default.
+
+    Returns
+    -------
+    str
+        The ISO date of the calibration end.
+
+    Raises
+    ------
+    ValueError
+        When the given or derived day is not inside the data's period.
+    """
+    first, last = purchases[date_col].min().normalize(), pd.Timestamp(holdout_end).normalize()
+    chosen = pd.Timestamp(calibration_end) if calibration_end else first + (last - first) * 2 / 3
+    chosen = chosen.normalize()
+    if not first <= chosen < last:
+        raise ValueError(
+            f"calibration_end {chosen.date()} must lie between the first purchase ({first.date()}) and "
+            f"the end of the holdout ({last.date()}); leave it empty to use two thirds of the period."
+        )
+    return chosen.date().isoformat()
+
+
 def calibration_holdout_summary(
     purchases: pd.DataFrame,
     calibration_end: str | pd.Timestamp,
