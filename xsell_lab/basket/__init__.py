@@ -26,8 +26,12 @@ next_order_rules, sequential_rules, purchase_lags, next_purchase
 pair_counts, choose_pair
     Customers who bought both items of each pair, ordered anchor -> add-on;
     the pair a notebook studies when its parameters say "auto".
+choose_pairs, choose_next_pair
+    Pairs without a shared item (a hand-sized example from the data); the
+    "A, then B in the next order" pair with the highest lift.
 """
 
+from xsell_lab.basket.choices import choose_next_pair, choose_pairs
 from xsell_lab.basket.itemsets import BACKENDS, ITEMSET_COLUMNS, frequent_itemsets
 from xsell_lab.basket.rules import METRICS, RULE_COLUMNS, association_rules, itemset_text
 from xsell_lab.basket.sequences import (
@@ -63,7 +67,9 @@ __all__ = [
     "NoFrequentItemsetsError",
     "add_significance",
     "association_rules",
+    "choose_next_pair",
     "choose_pair",
+    "choose_pairs",
     "clean_baskets",
     "frequent_itemsets",
     "itemset_text",

@@ -1,0 +1,135 @@
+"""Which items a notebook studies when its parameters say "auto": the data decides.
+
+:func:`choose_pairs`
+    Several pairs without a shared item, the most customers first: the
+    items of a hand-sized example drawn from the data.
+:func:`choose_next_pair`
+    The "A, then B in the next order" pair with the highest lift: the
+    add-on customers come back for (ink after a printer).
+
+Both read a long table of order lines such as :func:`xsell_lab.sales_lines`
+returns. :func:`xsell_lab.basket.choose_pair` chooses one pair bought by the
+most customers, at any time.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from xsell_lab import schema as s
+from xsell_lab.basket.sequences import NEXT_ORDER_COLUMNS, _check, next_order_rules, pair_counts
+
+#: Values of a parameter that let the data decide.
+AUTOMATIC = ("auto", "")
+
+
+def choose_pairs(lines: pd.DataFrame, count: int, *, item_col: str = s.CATEGORY) -> pd.DataFrame:
+    """The ``count`` pairs with the most customers that share no item.
+
+    Going down :func:`~xsell_lab.basket.pair_counts` (most customers first),
+    a pair is kept when neither of its items is in a pair kept before.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Order lines with ``customer_id``, ``order_date`` and ``item_col``.
+    count : int
+        Number of pairs wanted (>= 1).
+    item_col : str
+        ``"category"`` or ``"product_id"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``count`` rows of :data:`~xsell_lab.basket.PAIR_COLUMNS`, most
+        customers first, index 0 .. count - 1.
+
+    Raises
+    ------
+    ValueError
+        When the data holds fewer than ``count`` such pairs (the message says
+        how many items and pairs it has).
+    """
+    if count < 1:
+        raise ValueError(f"count must be at least 1; got {count!r}.")
+    pairs = pair_counts(lines, item_col=item_col)
+    used: set[str] = set()
+    kept = []
+    for index, anchor, add_on in zip(pairs.index, pairs["anchor"].astype(str), pairs["add_on"].astype(str)):
+        if anchor not in used and add_on not in used:
+            kept.append(index)
+            used |= {anchor, add_on}
+        if len(kept) == count:
+            return pairs.loc[kept].reset_index(drop=True)
+    raise ValueError(
+        f"Column '{item_col}' has {lines[item_col].nunique():,} values and {len(kept)} pair(s) without a shared item "
+        f"bought by the same customers; {count} are needed."
+    )
+
+
+def choose_next_pair(
+    lines: pd.DataFrame,
+    anchor: str = "auto",
+    add_on: str = "auto",
+    *,
+    item_col: str = s.CATEGORY,
+    min_count: int = 20,
+) -> pd.Series:
+    """The anchor whose orders are most often followed by an order with the add-on.
+
+    From :func:`~xsell_lab.basket.next_order_rules` (two different items,
+    at least ``min_count`` next orders holding the add-on), the rule with the
+    highest lift; ``anchor`` or ``add_on`` given keep only their rules.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Order lines with ``customer_id``, ``order_id``, ``order_date`` and ``item_col``.
+    anchor, add_on : str
+        Values of ``item_col``, or ``"auto"`` (or ``""``) to let the data decide.
+    item_col : str
+        ``"category"`` or ``"product_id"``.
+    min_count : int
+        Fewest next orders with the add-on for a rule to be chosen by the data
+        (fewer is anecdote); ignored when both items are given.
+
+    Returns
+    -------
+    pandas.Series
+        ``anchor``, ``add_on``, then the rule's ``antecedent_orders``,
+        ``count``, ``probability``, ``baseline``, ``lift`` and
+        ``median_lag_days``, and ``chosen_by_data`` (True when either was auto).
+
+    Raises
+    ------
+    ValueError
+        A given item that is not a value of ``item_col`` (the message lists the
+        most sold ones), or no rule to choose from.
+    """
+    _check(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item_col])
+    items = lines[item_col].astype(str).value_counts()
+    for name, value in (("anchor", anchor), ("add_on", add_on)):
+        if value not in AUTOMATIC and value not in items.index:
+            raise ValueError(
+                f"{name} {value!r} is not a value of column '{item_col}' ({len(items):,} values; "
+                f"most sold: {', '.join(items.index[:8])}). Use one of them, or 'auto'."
+            )
+    rules = next_order_rules(lines, item_col=item_col)
+    rules = rules[rules["antecedent"].astype(str) != rules["consequent"].astype(str)]
+    given = anchor not in AUTOMATIC and add_on not in AUTOMATIC
+    if not given:
+        rules = rules[rules["count"] >= min_count]
+    if anchor not in AUTOMATIC:
+        rules = rules[rules["antecedent"].astype(str) == anchor]
+    if add_on not in AUTOMATIC:
+        rules = rules[rules["consequent"].astype(str) == add_on]
+    if rules.empty:
+        raise ValueError(
+            f"No customer's next order held add-on {add_on!r} after an order with anchor {anchor!r} in column "
+            f"'{item_col}'" + ("" if given else f" at least {min_count} times") + f" ({len(lines):,} lines): "
+            "a next-purchase pair needs customers who came back for a different item."
+        )
+    best = rules.sort_values(["lift", "count"], ascending=False, kind="stable").iloc[0]
+    chosen = best[NEXT_ORDER_COLUMNS].rename({"antecedent": "anchor", "consequent": "add_on"})
+    chosen["chosen_by_data"] = not given
+    return chosen
