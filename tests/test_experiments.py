@@ -527,6 +527,23 @@ def test_inputs_are_not_modified(bundled_company):
 # --- plots -----------------------------------------------------------------------------
 
 
+def test_uplift_labels_with_dollar_signs_are_shown_as_written():
+    # Hillstrom's history segments read "2) $100 - $200": matplotlib would typeset the text between two $ as math.
+    import matplotlib.pyplot as plt
+
+    from xsell_lab.plots import experiments as experiment_plots
+
+    table = pd.DataFrame({s.VARIANT: ["mens"], s.SEGMENT: ["2) $100 - $200"], "uplift": [0.01], "ci_low": [0.0],
+                          "ci_high": [0.02]})
+    ax = experiment_plots.plot_segment_effects(table)
+    try:
+        label = ax.get_yticklabels()[0]
+        assert label.get_text() == r"mens · 2) \$100 - \$200"  # an escaped $ is drawn as a dollar sign
+        ax.figure.canvas.draw()
+    finally:
+        plt.close(ax.figure)
+
+
 def test_plot_helpers_return_their_axes(bundled_company):
     import matplotlib.pyplot as plt
 

@@ -26,7 +26,8 @@ def plot_uplift(
     """Forest plot: one row per comparison, the estimate with its confidence interval.
 
     Intervals that exclude zero are drawn in the lab's first colour, the
-    others in grey; the dashed line is "no effect".
+    others in grey; the dashed line is "no effect". Labels are shown as
+    written: a ``$`` (a segment such as ``$0 - $100``) does not start math.
 
     Parameters
     ----------
@@ -50,7 +51,7 @@ def plot_uplift(
     """
     labels = labels or ["experiment_id", "variant"]
     ax = new_axes(ax, (8, 0.5 * len(table) + 1.5))
-    names = table[labels].astype(str).agg(" · ".join, axis=1).to_numpy()
+    names = table[labels].astype(str).agg(" · ".join, axis=1).str.replace("$", r"\$", regex=False).to_numpy()
     y = np.arange(len(table))[::-1]
     centre, low, high = (table[c].to_numpy(dtype=float) for c in (estimate, "ci_low", "ci_high"))
     clear = (low > 0) | (high < 0)
