@@ -209,6 +209,32 @@ def test_primary_item_ties_break_alphabetically():
     assert metrics.primary_items(same_order).loc[0, "primary_item"] == "audio"
 
 
+
+def test_top_primary_items_by_hand_with_ties(lines):
+    # primary items: c1, c2, c4 laptops; c3 accessories
+    assert metrics.top_primary_items(lines, n=4) == ["laptops", "accessories"]
+    assert metrics.top_primary_items(lines, n=1) == ["laptops"]
+    one_each = lines[lines[s.CUSTOMER_ID].isin(["c2", "c3"])]  # laptops 1, accessories 1: the name decides
+    assert metrics.top_primary_items(one_each, n=2) == ["accessories", "laptops"]
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        metrics.top_primary_items(lines, n=0)
+
+
+def test_top_primary_items_are_the_planted_main_anchors(bundled_company, company_lines, ground_truth):
+    lines = company_lines
+    segments = ground_truth["customers"]["segment_mix"]
+    planted = pd.DataFrame(ground_truth["baskets"]["anchor_mix_by_segment"]).mul(pd.Series(segments)).sum(axis=1)
+    top = metrics.top_primary_items(lines, n=2)
+    assert set(top) == set(planted.nlargest(2).index), (top, planted.nlargest(3).to_dict())
+    # an independent count: the primary item of each customer's first order, read from the orders table
+    first = bundled_company.orders.sort_values([s.ORDER_DATE, s.ORDER_ID]).drop_duplicates(s.CUSTOMER_ID)[s.ORDER_ID]
+    first_lines = lines[lines[s.ORDER_ID].isin(first)]
+    per_item = first_lines.groupby([s.CUSTOMER_ID, s.CATEGORY], as_index=False)["revenue"].sum()
+    per_item = per_item.sort_values([s.CUSTOMER_ID, "revenue", s.CATEGORY], ascending=[True, False, True])
+    counts = per_item.drop_duplicates(s.CUSTOMER_ID)[s.CATEGORY].value_counts()
+    assert top == sorted(counts.index, key=lambda item: (-counts[item], item))[:2]
+
+
 def test_average_order_value_by_hand(lines):
     assert metrics.average_order_value(lines) == pytest.approx(3100 / 6)
     by_channel = metrics.average_order_value(lines, by=s.CHANNEL)

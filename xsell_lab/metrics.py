@@ -417,6 +417,34 @@ def primary_items(lines: pd.DataFrame, *, level: str = "category") -> pd.DataFra
     return primary.rename(columns={item: "primary_item"}).reset_index(drop=True)
 
 
+def top_primary_items(lines: pd.DataFrame, *, n: int = 4, level: str = "category") -> list:
+    """The ``n`` items customers most often came to us for: the commonest primary items.
+
+    Counts the customers whose primary item (:func:`primary_items`) is each
+    item; ties go to the item whose name sorts first, so the choice is
+    deterministic.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`, as for :func:`primary_items`.
+    n : int
+        How many items (>= 1); fewer when the data has fewer primary items.
+    level : {"category", "product"}
+        What the items are.
+
+    Returns
+    -------
+    list
+        Item values, the most customers first.
+    """
+    if n < 1:
+        raise ValueError(f"top_primary_items: n must be >= 1. Got {n!r}.")
+    counts = primary_items(lines, level=level)["primary_item"].value_counts().rename("customers").reset_index()
+    counts = counts.sort_values(["customers", "primary_item"], ascending=[False, True], kind="stable")
+    return counts["primary_item"].head(n).tolist()
+
+
 def revenue_contribution(
     lines: pd.DataFrame,
     *,
