@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xsell_lab import DataValidationError, sales_lines
+from xsell_lab import DataValidationError, metrics, sales_lines
 from xsell_lab import lifecycle as lc
 from xsell_lab import schema as s
 
@@ -253,6 +253,41 @@ def test_best_moment_by_hand(tiny_lines):
     assert row["next_orders"] == 3 and row["next_order_probability"] == pytest.approx(2 / 3)
 
 
+
+def test_next_item_rules_by_hand(tiny_lines):
+    rules = lc.next_item_rules(tiny_lines)
+    # followed orders: printer o1 -> o2 (ink), o3 -> o4 (laptop), o6 -> o7 (ink); paper o1 -> o2 (ink); ink o7 -> o8 (ink, a repeat)
+    assert list(zip(rules["trigger"], rules["target"])) == [("paper", "ink"), ("printer", "ink"), ("printer", "laptop")]
+    assert rules[["next_orders", "next_holds"]].to_numpy().tolist() == [[1, 1], [3, 2], [3, 1]]
+    assert rules["next_order_probability"].tolist() == pytest.approx([1.0, 2 / 3, 1 / 3])
+    assert list(lc.next_item_rules(tiny_lines, min_orders=2)["trigger"].unique()) == ["printer"]
+
+
+def test_choose_timing_pair_by_hand(tiny_lines):
+    # customers per item: printer 4, ink 2, laptop 1, paper 1 (ties by name)
+    chosen = lc.choose_timing_pair(tiny_lines, min_orders=2)
+    assert chosen[["trigger", "target", "baseline", "next_orders"]].tolist() == ["printer", "ink", "laptop", 3]
+    assert chosen["next_order_probability"] == pytest.approx(2 / 3) and chosen["chosen_by_data"]
+    assert lc.choose_timing_pair(tiny_lines, min_orders=1)[["trigger", "target", "baseline"]].tolist() == ["paper", "ink", "printer"]
+    given = lc.choose_timing_pair(tiny_lines, "printer", "laptop", "paper")
+    assert given[["trigger", "target", "baseline"]].tolist() == ["printer", "laptop", "paper"] and not given["chosen_by_data"]
+    assert lc.choose_timing_pair(tiny_lines, target="laptop", min_orders=1)["trigger"] == "printer"
+    within = lc.choose_timing_pair(tiny_lines, triggers=["laptop", "paper"], min_orders=1)
+    assert within[["trigger", "target", "baseline"]].tolist() == ["paper", "ink", "laptop"]
+
+
+def test_choose_timing_pair_errors_name_the_column_and_the_values(tiny_lines):
+    with pytest.raises(ValueError, match=r"trigger 'tablet' is not a value of column 'category'.*printer, ink, laptop, paper"):
+        lc.choose_timing_pair(tiny_lines, "tablet")
+    with pytest.raises(ValueError, match="baseline 'ink' must differ"):
+        lc.choose_timing_pair(tiny_lines, "printer", "ink", "ink")
+    with pytest.raises(ValueError, match=r"no order holding trigger 'ink' is followed by an order holding target 'paper'"):
+        lc.choose_timing_pair(tiny_lines, "ink", "paper")
+    two_items = tiny_lines[tiny_lines[s.CATEGORY].isin(["printer", "ink"])]
+    with pytest.raises(ValueError, match="No baseline left"):
+        lc.choose_timing_pair(two_items, min_orders=1)
+
+
 # --- planted truth of the bundled company ---------------------------------------------------
 
 
@@ -318,6 +353,23 @@ def test_next_order_probabilities_recovered_by_segment(bundled_company, ground_t
         for segment, expected in truth["expected_next_order_contains_by_segment"].items():
             row = lc.best_moment(lines[lines[s.SEGMENT] == segment], pairs=[(trigger, truth["next_category"])]).iloc[0]
             assert _within(row["next_order_probability"], expected, row["next_orders"]), (trigger, segment, row.to_dict(), expected)
+
+
+
+def test_choose_timing_pair_recovers_the_planted_next_purchases(bundled_company, ground_truth):
+    lines = sales_lines(bundled_company)
+    planted = {trigger: truth for trigger, truth in ground_truth["next_purchase"].items() if isinstance(truth, dict)}
+    for trigger, truth in planted.items():
+        assert lc.choose_timing_pair(lines, trigger)["target"] == truth["next_category"], trigger
+    main_products = metrics.top_primary_items(lines)
+    chosen = lc.choose_timing_pair(lines, triggers=main_products)
+    strongest = max(planted, key=lambda trigger: planted[trigger]["probability"])
+    assert (chosen["trigger"], chosen["target"]) == (strongest, planted[strongest]["next_category"])
+    assert chosen["baseline"] == main_products[0] != chosen["trigger"]
+    # an independent count: best_moment's next-order view goes through time_to_next_order
+    moment = lc.best_moment(lines, pairs=[(chosen["trigger"], chosen["target"])]).iloc[0]
+    assert chosen["next_orders"] == moment["next_orders"]
+    assert chosen["next_order_probability"] == pytest.approx(moment["next_order_probability"])
 
 
 def test_best_moment_on_the_company_is_consistent_with_kaplan_meier(bundled_company):

@@ -32,6 +32,9 @@ Functions
 :func:`best_moment`
     For "bought A, then B" pairs: how often and how soon B follows A (the timing of a
     cross-sell offer; Li, Sun & Wilcox 2005 on sequentially ordered products).
+:func:`next_item_rules`, :func:`choose_timing_pair`
+    How often a trigger's next order holds each other item, and the trigger, target and
+    baseline a timing lesson studies when its parameters say ``"auto"``.
 
 Inputs are canonical tables (:mod:`xsell_lab.schema`) and are never modified.
 Errors name the table, the column, the row count and an example.
@@ -46,6 +49,7 @@ import pandas as pd
 from scipy import stats
 
 from xsell_lab import schema as s
+from xsell_lab.basket import next_order_rules
 from xsell_lab.validation import DataValidationError, Problem, require_columns
 
 #: Stages in ladder order.
@@ -67,6 +71,12 @@ BEST_MOMENT_COLUMNS = [
     "trigger", "target", "trigger_customers", "bought_later", "median_lag_days", "lag_p25_days", "lag_p75_days",
     "within_days", "share_within", "next_orders", "next_order_probability",
 ]
+
+#: Columns of :func:`next_item_rules`.
+NEXT_ITEM_COLUMNS = ["trigger", "target", "next_orders", "next_holds", "next_order_probability"]
+#: Columns of :func:`choose_timing_pair`.
+TIMING_PAIR_COLUMNS = ["trigger", "target", "baseline", "next_orders", "next_order_probability", "chosen_by_data"]
+_AUTOMATIC = {"auto", ""}
 
 DURATION = "duration_days"
 OBSERVED = "observed"
@@ -614,6 +624,154 @@ def best_moment(
     if pairs is None:
         table = table.sort_values(["share_within", "trigger", "target"], ascending=[False, True, True], kind="stable")
     return table.reset_index(drop=True)
+
+
+def next_item_rules(lines: pd.DataFrame, *, item_col: str = s.CATEGORY, min_orders: int = 1) -> pd.DataFrame:
+    """How often an order holding the trigger is followed by an order holding the target.
+
+    The next-order view of :func:`best_moment` for every pair of different
+    items at once: of the orders holding the trigger that the same customer
+    followed with another order (``next_orders``), the share whose very next
+    order holds the target (a first-order Markov chain over a customer's
+    orders; Li, Sun & Wilcox 2005; counted by
+    :func:`xsell_lab.basket.next_order_rules`). A repeat of the same item is
+    not a cross-sale and is left out.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`: ``customer_id``, ``order_id``, ``order_date``, ``item_col``.
+    item_col : str
+        ``"category"`` or ``"product_id"``.
+    min_orders : int
+        Keep triggers with at least this many ``next_orders``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`NEXT_ITEM_COLUMNS`; ``next_holds`` = next orders
+        holding the target, ``next_order_probability = next_holds /
+        next_orders``. Highest probability first (ties: more ``next_holds``,
+        then by trigger and target).
+    """
+    rules = next_order_rules(lines, item_col=item_col, min_orders=min_orders)
+    rules = rules[rules["antecedent"] != rules["consequent"]].rename(columns={
+        "antecedent": "trigger", "consequent": "target", "antecedent_orders": "next_orders",
+        "count": "next_holds", "probability": "next_order_probability",
+    })  # fmt: skip
+    rules = rules.sort_values(
+        ["next_order_probability", "next_holds", "trigger", "target"], ascending=[False, False, True, True], kind="stable"
+    )
+    return rules[NEXT_ITEM_COLUMNS].reset_index(drop=True)
+
+
+def choose_timing_pair(
+    lines: pd.DataFrame,
+    trigger: str = "auto",
+    target: str = "auto",
+    baseline: str = "auto",
+    *,
+    triggers: Sequence[object] | None = None,
+    item_col: str = s.CATEGORY,
+    min_orders: int = 30,
+) -> pd.Series:
+    """The trigger, target and baseline a timing lesson studies: the ones given, or the data's choice.
+
+    A timing lesson asks how soon after a first purchase (the trigger) customers
+    buy another item (the target), against the same wait after a baseline
+    purchase that gives no reason to need the target. ``"auto"`` (or ``""``)
+    lets the data decide, from :func:`next_item_rules`:
+
+    - ``trigger`` and ``target``: the pair whose target most often fills the
+      trigger buyers' next order, among the ``triggers`` (default: every item)
+      with at least ``min_orders`` next orders; with one of them given, the
+      best partner of that one;
+    - ``baseline``: the first of ``triggers`` (default: the items bought by
+      the most customers first) that is neither the trigger nor the target.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`: ``customer_id``, ``order_id``, ``order_date``, ``item_col``.
+    trigger, target, baseline : str
+        Values of ``item_col``, or ``"auto"``.
+    triggers : sequence, optional
+        Candidate triggers and baselines, most important first (e.g.
+        :func:`xsell_lab.metrics.top_primary_items`).
+    item_col : str
+        ``"category"`` or ``"product_id"``.
+    min_orders : int
+        Fewest next orders an automatic trigger needs.
+
+    Returns
+    -------
+    pandas.Series
+        :data:`TIMING_PAIR_COLUMNS`: ``next_orders`` and
+        ``next_order_probability`` of the pair as in :func:`next_item_rules`;
+        ``chosen_by_data`` is True when any of the three was ``"auto"``.
+
+    Raises
+    ------
+    ValueError
+        A given value that is not in column ``item_col`` (the message lists
+        the most bought ones), a baseline equal to the trigger or target, or
+        data where no trigger's next order holds another item (or no third
+        item is left for the baseline).
+    """
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item_col], _table_name(lines))
+    items = lines.groupby(item_col, observed=True)[s.CUSTOMER_ID].nunique()
+    items = items.rename("customers").reset_index().sort_values(["customers", item_col], ascending=[False, True], kind="stable")
+    known = items[item_col].astype(str).tolist()
+    for name, value in (("trigger", trigger), ("target", target), ("baseline", baseline)):
+        if value not in _AUTOMATIC and value not in known:
+            raise ValueError(
+                f"{name} {value!r} is not a value of column '{item_col}' ({len(known):,} values; most bought: "
+                f"{', '.join(known[:8])}). Use one of them, or 'auto'."
+            )
+    pair = _timing_rule(next_item_rules(lines, item_col=item_col), trigger, target, triggers, min_orders, item_col)
+    chosen_baseline = _timing_baseline(pair, baseline, list(triggers) if triggers is not None else known, item_col)
+    return pd.Series({
+        "trigger": pair["trigger"], "target": pair["target"], "baseline": chosen_baseline,
+        "next_orders": int(pair["next_orders"]), "next_order_probability": float(pair["next_order_probability"]),
+        "chosen_by_data": any(value in _AUTOMATIC for value in (trigger, target, baseline)),
+    })[TIMING_PAIR_COLUMNS]
+
+
+def _timing_rule(rules: pd.DataFrame, trigger, target, triggers, min_orders: int, item_col: str) -> pd.Series:
+    """The first rule of ``rules`` that fits the given trigger and target (or the candidates, when automatic)."""
+    keep = pd.Series(True, index=rules.index)
+    if trigger in _AUTOMATIC:
+        keep &= rules["next_orders"] >= min_orders
+        if triggers is not None:
+            keep &= rules["trigger"].isin(list(triggers))
+    else:
+        keep &= rules["trigger"].astype(str) == trigger
+    if target not in _AUTOMATIC:
+        keep &= rules["target"].astype(str) == target
+    if not keep.any():
+        which = f"trigger {trigger!r}" if trigger not in _AUTOMATIC else f"any item followed by {min_orders}+ orders"
+        wanted = f"target {target!r}" if target not in _AUTOMATIC else "another item"
+        raise ValueError(
+            f"In column '{item_col}', no order holding {which} is followed by an order holding {wanted}: "
+            "a timing lesson needs customers who come back for another item."
+        )
+    return rules[keep].iloc[0]
+
+
+def _timing_baseline(pair: pd.Series, baseline, candidates: list, item_col: str):
+    """The baseline given (checked) or the first candidate that is neither the trigger nor the target."""
+    taken = {pair["trigger"], pair["target"]}
+    if baseline not in _AUTOMATIC:
+        if baseline in taken:
+            raise ValueError(f"baseline {baseline!r} must differ from the trigger and the target ({', '.join(map(str, taken))}).")
+        return baseline
+    left = [item for item in candidates if item not in taken]
+    if not left:
+        raise ValueError(
+            f"No baseline left in column '{item_col}': every candidate ({', '.join(map(str, candidates))}) is the "
+            "trigger or the target. A timing lesson compares with a third item."
+        )
+    return left[0]
 
 
 def _moment_row(pair: pd.DataFrame, trigger, target, within_days: int, next_orders: int, next_holds: int) -> dict:
