@@ -7,9 +7,12 @@ import pytest
 
 from xsell_lab import sales_lines
 from xsell_lab.guardrails import (
+    REPEAT_COLUMNS,
     RULES,
     GuardrailPolicy,
     apply_guardrails,
+    choose_channel,
+    choose_repeatable,
     guardrail_funnel,
     has_consent,
     owned_categories,
@@ -180,3 +183,58 @@ def test_bundled_company_guardrails_respect_consent_and_ownership(bundled_compan
     assert not set(kept[s_customer]) & owners
     assert set(kept[s_customer]) <= laptop_owners
     assert len(kept) + len(log) == len(offers)
+
+
+# --- choices the data makes ------------------------------------------------------------------
+
+
+def test_choose_channel_given_auto_or_each_customers_own(bundled_company, ground_truth):
+    people = pd.DataFrame({"preferred_channel": ["web", "store", "store", None, "web"]})
+    assert choose_channel(people) == "store"  # tie 2 - 2 goes to the name first in order
+    assert choose_channel(people, "web") == "web" and choose_channel(people, "") == ""
+    with pytest.raises(ValueError, match=r"Channel 'fax' is not a value of column 'preferred_channel'.*store, web"):
+        choose_channel(people, "fax")
+    with pytest.raises(ValueError, match="empty for all 1 customers"):
+        choose_channel(pd.DataFrame({"preferred_channel": [None]}))
+    planted = ground_truth["customers"]
+    share = {
+        channel: sum(planted["segment_mix"][seg] * mix.get(channel, 0) for seg, mix in planted["preferred_channel_mix_by_segment"].items())
+        for channel in planted["preferred_channel_mix_by_segment"]["consumer"]
+    }
+    assert choose_channel(bundled_company.customers) == max(share, key=share.get)
+
+
+def test_choose_repeatable_by_hand():
+    lines = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b", "b", "c"],
+            "order_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-03-01", "2024-01-01", "2024-02-01", "2024-02-01", "2024-01-01"]),
+            "category": ["printer", "ink", "ink", "ink", "ink", "laptop", "printer"],
+        }
+    )
+    table = choose_repeatable(lines).set_index("category")
+    # returning buyers: printer a (c never came back), ink a and b; laptop nobody (b's last order)
+    assert table.loc["ink", ["returning_buyers", "bought_again"]].tolist() == [2, 2]
+    assert table.loc["printer", ["returning_buyers", "bought_again"]].tolist() == [1, 0]
+    assert table["repeatable"].to_dict() == {"ink": True, "printer": False, "laptop": False}  # pooled share 2 / 3
+    assert list(table.reset_index().columns) == REPEAT_COLUMNS
+    assert choose_repeatable(lines, ["printer"]).set_index("category")["repeatable"].to_dict() == {
+        "ink": False, "printer": True, "laptop": False
+    }
+    with pytest.raises(ValueError, match=r"repeatable 'paper' not found in column 'category'.*ink, laptop, printer"):
+        choose_repeatable(lines, ["paper"])
+
+
+def test_choose_repeatable_on_the_planted_data(bundled_company, ground_truth):
+    lines = sales_lines(bundled_company)
+    table = choose_repeatable(lines).set_index("category")
+    planted = ground_truth["baskets"]
+    anchors = set(planted["anchor_mix_by_segment"]["consumer"])
+    attached_only = {c for complements in planted["attach_probability"].values() for c in complements} - anchors
+    assert table.loc["ink", "repeatable"]  # its own orders' anchor, and the planted next purchase after a printer
+    assert not table.loc[sorted(attached_only), "repeatable"].any()  # only ever bought with a main item
+    days = lines[["customer_id", "category", "order_date"]].drop_duplicates()
+    ink = days[days["category"] == "ink"].groupby("customer_id")["order_date"].agg(["min", "size"])
+    returning = ink[ink["min"] < lines.groupby("customer_id")["order_date"].max().reindex(ink.index)]
+    assert table.loc["ink", "returning_buyers"] == len(returning)
+    assert table.loc["ink", "bought_again"] == int((returning["size"] > 1).sum())

@@ -9,9 +9,11 @@ import pytest
 from xsell_lab import sales_lines
 from xsell_lab import schema as s
 from xsell_lab.propensity import (
+    TARGET_COLUMNS,
     PropensityModel,
     calibration_table,
     category_margins,
+    choose_targets,
     customer_features,
     gains_table,
     next_best_offer,
@@ -306,3 +308,41 @@ def test_plots_return_their_axes(bundled_company, lines):
         assert draw(ax) is ax
         plt.close(fig)
     assert len(kept) + len(log) == 50
+
+
+# --- which add-ons to model ------------------------------------------------------------------
+
+
+def test_choose_targets_by_hand():
+    lines = _tiny_lines().assign(unit_price=[200.0, 10.0, 40.0, 900.0, 30.0, 40.0, 120.0])
+    # a: printer + paper, then ink twice; b: laptop + mouse, then software. Printer and laptop come first in
+    # every pair they are in (on the same day: the pricier item), so they are anchors, never add-ons
+    chosen = choose_targets(lines, count=10).set_index("target")
+    assert chosen.loc["ink", "later_buyers"] == 1 and chosen.loc["paper", "later_buyers"] == 0
+    assert "printer" not in chosen.index and "laptop" not in chosen.index  # anchors of their pairs
+    assert list(choose_targets(lines, count=10).columns) == TARGET_COLUMNS
+    given = choose_targets(lines, ["software", "laptop"])
+    assert given["target"].tolist() == ["software", "laptop"] and given["anchor"].iloc[1] == ""
+    assert choose_targets(lines, count=2)["later_buyers"].tolist() == [1, 1]
+
+
+def test_choose_targets_finds_the_planted_add_ons(bundled_company, lines, ground_truth):
+    chosen = choose_targets(lines, count=5)
+    attached = ground_truth["baskets"]["attach_probability"]
+    for row in chosen.itertuples():
+        assert row.target in attached[row.anchor], f"{row.target} is not a planted add-on of {row.anchor}"
+    planted_next = {v["next_category"] for k, v in ground_truth["next_purchase"].items() if isinstance(v, dict)}
+    assert planted_next <= set(chosen["target"])
+    # later buyers, counted customer by customer
+    first_order = lines.groupby("customer_id")["order_date"].min()
+    for row in chosen.itertuples():
+        first_buy = lines[lines["category"] == row.target].groupby("customer_id")["order_date"].min()
+        assert row.later_buyers == int((first_buy > first_order.reindex(first_buy.index)).sum())
+
+
+def test_choose_targets_says_what_is_wrong():
+    with pytest.raises(ValueError, match=r"targets 'tent' not found in column 'category'.*ink, laptop"):
+        choose_targets(_tiny_lines(), ["tent"])
+    alone = _tiny_lines().iloc[[0]]
+    with pytest.raises(ValueError, match="no customer bought two different items"):
+        choose_targets(alone)

@@ -29,7 +29,7 @@ counts them per rule.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -43,6 +43,8 @@ RULES = ("consent", "channel", "sensitive", "already_owned", "prerequisite", "se
 LOG_COLUMNS = [s.CUSTOMER_ID, s.CATEGORY, s.PRODUCT_ID, s.CHANNEL, "rule", "reason"]
 #: Columns of :func:`guardrail_funnel`.
 FUNNEL_COLUMNS = ["rule", "removed", "remaining"]
+#: Columns of :func:`choose_repeatable`.
+REPEAT_COLUMNS = [s.CATEGORY, "returning_buyers", "bought_again", "again_share", "repeatable"]
 #: Add-ons that only make sense with a main product (Northwind Tech's catalogue).
 DEFAULT_PREREQUISITES: dict[str, tuple[str, ...]] = {
     "ink": ("printer",),
@@ -103,6 +105,99 @@ class GuardrailPolicy:
         bad_months = {c: m for c, m in self.season.items() if not set(m) <= set(range(1, 13))}
         if bad_months:
             raise ValueError(f"season months must be 1-12. Got {bad_months}.")
+
+
+def choose_channel(customers: pd.DataFrame, channel: str = "auto") -> str:
+    """The channel a campaign uses: the one given, or the channel most customers prefer.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        Needs ``preferred_channel``.
+    channel : str, default "auto"
+        A value of ``preferred_channel``; ``"auto"`` for the most frequent one
+        (ties by name); ``""`` for each customer's own preferred channel.
+
+    Returns
+    -------
+    str
+        The channel, or ``""`` (each customer's preferred channel).
+
+    Raises
+    ------
+    ValueError
+        A channel that no customer prefers (the message lists the channels),
+        or ``"auto"`` when no customer has a preferred channel.
+    """
+    if channel == "":
+        return ""
+    require_columns(customers, [s.PREFERRED_CHANNEL], s.CUSTOMERS)
+    counts = customers[s.PREFERRED_CHANNEL].dropna().astype(str).value_counts()
+    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+    if channel == "auto":
+        if counts.empty:
+            raise ValueError(
+                f"Table 'customers', column '{s.PREFERRED_CHANNEL}' is empty for all {len(customers):,} customers: "
+                "name the campaign channel, or use '' for each customer's preferred channel."
+            )
+        return str(counts.index[0])
+    if channel not in counts.index:
+        raise ValueError(
+            f"Channel {channel!r} is not a value of column '{s.PREFERRED_CHANNEL}' of table 'customers'; "
+            f"values: {', '.join(counts.index)}. Use one of them, 'auto' or ''."
+        )
+    return channel
+
+
+def choose_repeatable(lines: pd.DataFrame, repeatable: Sequence[str] = ()) -> pd.DataFrame:
+    """Which categories customers buy again: the ones given, or those the data shows.
+
+    For each category, its **returning buyers** are the customers who ordered
+    anything on a day after their first purchase of it; ``bought_again``
+    counts those who bought the category itself again on a later day. The data
+    calls a category repeatable when its ``again_share`` is above the share
+    over all categories together (the returning buyers of every category
+    pooled): its buyers come back for it more often than for an average
+    category, as they do for consumables.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Sales lines (``customer_id``, ``order_date``, ``category``).
+    repeatable : sequence of str, default ()
+        Categories to call repeatable; empty lets the data decide.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`REPEAT_COLUMNS`, one row per category, highest ``again_share``
+        first (ties by name).
+
+    Raises
+    ------
+    ValueError
+        A given category that is not a value of ``category`` (the message
+        lists the values).
+    """
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY], "sales_lines")
+    days = lines[[s.CUSTOMER_ID, s.CATEGORY, s.ORDER_DATE]].drop_duplicates()
+    days = days.assign(**{s.CATEGORY: days[s.CATEGORY].astype(str)})
+    unknown = [c for c in repeatable if c not in set(days[s.CATEGORY])]
+    if unknown:
+        raise ValueError(
+            f"repeatable {', '.join(map(repr, unknown))} not found in column '{s.CATEGORY}' of table 'sales_lines'; "
+            f"values: {', '.join(sorted(days[s.CATEGORY].unique()))}."
+        )
+    per_buyer = days.groupby([s.CATEGORY, s.CUSTOMER_ID]).agg(first=(s.ORDER_DATE, "min"), days=(s.ORDER_DATE, "size"))
+    last_order = days.groupby(s.CUSTOMER_ID)[s.ORDER_DATE].max()
+    returning = per_buyer[per_buyer["first"].to_numpy() < per_buyer.index.get_level_values(s.CUSTOMER_ID).map(last_order)]
+    table = returning.groupby(level=s.CATEGORY).agg(returning_buyers=("days", "size"), bought_again=("days", lambda d: int((d > 1).sum())))
+    table = table.reindex(sorted(days[s.CATEGORY].unique()), fill_value=0).rename_axis(s.CATEGORY).reset_index()
+    table["again_share"] = table["bought_again"] / table["returning_buyers"].where(table["returning_buyers"] > 0)
+    pooled = table["bought_again"].sum() / max(table["returning_buyers"].sum(), 1)
+    table["repeatable"] = table[s.CATEGORY].isin(repeatable) if repeatable else table["again_share"] > pooled
+    table = table.sort_values(["again_share", s.CATEGORY], ascending=[False, True], kind="stable", na_position="last")
+    return table[REPEAT_COLUMNS].reset_index(drop=True)
 
 
 def has_consent(customers: pd.DataFrame) -> pd.Series:

@@ -38,6 +38,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from xsell_lab import schema as s
+from xsell_lab.basket.sequences import pair_counts
 from xsell_lab.validation import require_columns
 from xsell_lab.experiments import wilson_interval
 
@@ -51,6 +52,8 @@ LABELS = ("window", "next_order")
 GAINS_COLUMNS = ["decile", "customers", "buyers", "response_rate", "lift", "cumulative_customers", "cumulative_buyers", "cumulative_lift"]
 #: Columns of :func:`calibration_table`.
 CALIBRATION_COLUMNS = ["bin", "customers", "mean_predicted", "observed_rate", "ci_low", "ci_high"]
+#: Columns of :func:`choose_targets`.
+TARGET_COLUMNS = ["target", "anchor", "later_buyers"]
 #: Columns of :func:`next_best_offer`.
 OFFER_COLUMNS = [s.CUSTOMER_ID, s.CATEGORY, "propensity", "margin", "uplift", "expected_value", "reason"]
 _DAYS_PER_MONTH = 365.25 / 12
@@ -702,6 +705,80 @@ def _reasons(best: pd.DataFrame, horizon_days: int | None) -> list[str]:
             text += f"; main driver: {driver}"
         reasons.append(text)
     return reasons
+
+
+# --- what to model ------------------------------------------------------------------------
+
+
+def choose_targets(
+    lines: pd.DataFrame, targets: Sequence[str] = (), count: int = 5, *, item_column: str = s.CATEGORY
+) -> pd.DataFrame:
+    """The add-ons to model: the ones given, or those customers came back for most.
+
+    An item is an **add-on** when, in its pair with the most customers
+    (:func:`xsell_lab.basket.pair_counts`), it is the item bought after or
+    with the other one, the pair's ``anchor``. Its ``later_buyers`` are the
+    customers whose first purchase of it came on a later day than their first
+    order: the buyers a propensity model can still find after a first sale.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Sales lines (``customer_id``, ``order_date``, ``item_column``; ``unit_price`` for same-day pairs).
+    targets : sequence of str, default ()
+        Items to model; empty lets the data choose.
+    count : int, default 5
+        How many add-ons the data chooses (fewer when it has fewer).
+    item_column : str, default "category"
+        ``category``, or ``product_id`` for data without categories.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`TARGET_COLUMNS`, one row per target: given targets in their
+        order (``anchor`` empty when the item is no add-on), else the add-ons
+        with the most ``later_buyers`` first (ties by name).
+
+    Raises
+    ------
+    ValueError
+        A given target that is not a value of ``item_column`` (the message
+        lists the values), or data in which no customer bought two items.
+    """
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_column], "sales_lines")
+    known = lines[item_column].dropna().astype(str).unique()
+    unknown = [target for target in targets if target not in set(known)]
+    if unknown:
+        raise ValueError(
+            f"targets {', '.join(map(repr, unknown))} not found in column '{item_column}' of table 'sales_lines'; "
+            f"values: {', '.join(sorted(known)[:25])}{' ...' if len(known) > 25 else ''}."
+        )
+    pairs = pair_counts(lines, item_col=item_column)
+    both_ways = pd.concat([pairs.assign(item=pairs["add_on"]), pairs.assign(item=pairs["anchor"])])
+    top = both_ways.sort_values("customers", ascending=False, kind="stable").drop_duplicates("item")
+    add_ons = top.loc[top["item"] == top["add_on"]].set_index("item")["anchor"]
+    first_order = lines.groupby(s.CUSTOMER_ID)[s.ORDER_DATE].transform("min")
+    first_buy = lines.assign(_first_order=first_order).groupby([item_column, s.CUSTOMER_ID], observed=True).agg(
+        first=(s.ORDER_DATE, "min"), first_order=("_first_order", "min")
+    )
+    later = (first_buy["first"] > first_buy["first_order"]).groupby(level=0, observed=True).sum()
+    later.index = later.index.astype(str)
+    if targets:
+        table = pd.DataFrame({"target": list(targets)})
+    else:
+        if add_ons.empty:
+            raise ValueError(
+                f"No add-on in column '{item_column}' of table 'sales_lines': no customer bought two different items "
+                f"({lines[s.CUSTOMER_ID].nunique():,} customers, {len(known):,} items). Name the targets instead."
+            )
+        table = pd.DataFrame({"target": add_ons.index.astype(str)})
+    table = table.assign(
+        anchor=table["target"].map(add_ons.rename(index=str)).fillna("").astype(str),
+        later_buyers=table["target"].map(later).fillna(0).astype("int64"),
+    )
+    if not targets:
+        table = table.sort_values(["later_buyers", "target"], ascending=[False, True], kind="stable").head(count)
+    return table[TARGET_COLUMNS].reset_index(drop=True)
 
 
 # --- helpers -------------------------------------------------------------------------------

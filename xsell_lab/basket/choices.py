@@ -124,10 +124,13 @@ def choose_next_pair(
     if add_on not in AUTOMATIC:
         rules = rules[rules["consequent"].astype(str) == add_on]
     if rules.empty:
+        wanted = " ".join(
+            f"{name} {value!r}" for name, value in (("anchor", anchor), ("add-on", add_on)) if value not in AUTOMATIC
+        )
         raise ValueError(
-            f"No customer's next order held add-on {add_on!r} after an order with anchor {anchor!r} in column "
-            f"'{item_col}'" + ("" if given else f" at least {min_count} times") + f" ({len(lines):,} lines): "
-            "a next-purchase pair needs customers who came back for a different item."
+            f"No next-order pair{' with ' + wanted if wanted else ''} in column '{item_col}' ({len(items):,} values, "
+            f"{len(lines):,} lines): a next-purchase pair needs customers whose next order held a different item"
+            + ("." if given else f", at least {min_count} times.")
         )
     best = rules.sort_values(["lift", "count"], ascending=False, kind="stable").iloc[0]
     chosen = best[NEXT_ORDER_COLUMNS].rename({"antecedent": "anchor", "consequent": "add_on"})
