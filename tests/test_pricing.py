@@ -13,7 +13,7 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import optimize
 
-from xsell_lab import DataValidationError, pricing
+from xsell_lab import DataValidationError, pricing, sales_lines
 from xsell_lab import schema as s
 from xsell_lab.plots import pricing as pricing_plots
 
@@ -366,3 +366,48 @@ def test_plots_return_axes(fitted, bundled_company):
         plt.close(fig)
     with pytest.raises(ValueError, match="empty"):
         pricing_plots.plot_elasticities(table.iloc[:0])
+
+
+# --- which products to study -------------------------------------------------------------------
+
+
+def _two_week_sales() -> pd.DataFrame:
+    return pd.DataFrame({
+        s.PRODUCT_ID: ["PRN", "PRN", "INK", "INK", "CASE", "CASE"],
+        s.PRICE: [100.0, 90.0, 30.0, 30.0, 20.0, 10.0],
+        s.UNITS: [5, 6, 20, 19, 1, 2],
+    })  # fmt: skip
+
+
+def test_choose_focus_product_is_the_most_revenue():
+    weekly = _two_week_sales()  # revenue: PRN 1040, INK 1170, CASE 40
+    assert pricing.choose_focus_product(weekly) == "INK"
+    assert pricing.choose_focus_product(weekly, "CASE") == "CASE"
+    with pytest.raises(ValueError, match=r"Product 'LAP' is not a value of column 'product_id' of table 'weekly_sales'.*INK, PRN, CASE"):
+        pricing.choose_focus_product(weekly, "LAP")
+
+
+def test_choose_price_pair_keeps_to_the_priced_products():
+    day = pd.Timestamp("2024-01-01")
+    lines = pd.DataFrame({
+        s.CUSTOMER_ID: ["a", "a", "b", "b", "c", "c", "d", "d"],
+        s.ORDER_DATE: [day, day + pd.Timedelta(days=30), day, day, day, day, day, day],
+        s.PRODUCT_ID: ["PRN", "INK", "PRN", "INK", "LAP", "CASE", "LAP", "CASE"],
+        s.UNIT_PRICE: [100.0, 30.0, 100.0, 30.0, 900.0, 20.0, 900.0, 20.0],
+    })  # fmt: skip
+    chosen = pricing.choose_price_pair(_two_week_sales(), lines)  # LAP has no weekly prices: its pair is left out
+    assert (chosen["anchor"], chosen["add_on"], chosen["customers"], chosen["chosen_by_data"]) == ("PRN", "INK", 2, True)
+    with pytest.raises(ValueError, match=r"anchor 'LAP' is not a value of column 'product_id' of table 'weekly_sales'; values: CASE, INK, PRN"):
+        pricing.choose_price_pair(_two_week_sales(), lines, "LAP")
+    with pytest.raises(ValueError, match="needs customers who bought two different items"):
+        pricing.choose_price_pair(_two_week_sales(), lines, "CASE")
+
+
+def test_chosen_price_pairs_are_planted_complements(bundled_company, ground_truth):
+    weekly, lines = bundled_company.weekly_sales, sales_lines(bundled_company)
+    planted = ground_truth["weekly_sales"]["products"]
+    revenue = (weekly[s.PRICE] * weekly[s.UNITS]).groupby(weekly[s.PRODUCT_ID]).sum()
+    focus = pricing.choose_focus_product(weekly)
+    assert focus == revenue.idxmax()
+    for chosen in (pricing.choose_price_pair(weekly, lines), pricing.choose_price_pair(weekly, lines, focus)):
+        assert planted[chosen["add_on"]]["cross_elasticities"].get(chosen["anchor"], 0) < 0, chosen.to_dict()
