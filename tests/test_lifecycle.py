@@ -236,6 +236,15 @@ def test_time_to_next_order_censors_at_the_cutoff(tiny_lines):
     assert sorted(by_item.loc[by_item[s.ORDER_ID] == "o1", "trigger"]) == ["paper", "printer"]
 
 
+
+def test_waits_count_calendar_days_when_orders_have_a_time_of_day(tiny_lines):
+    timed = tiny_lines.assign(**{s.ORDER_DATE: tiny_lines[s.ORDER_DATE] + pd.Timedelta(hours=15, minutes=20)})
+    waits = lc.time_to_next_order(timed)  # the cut-off is the last order's day, earlier than its time of day
+    assert (waits["duration_days"] >= 0).all() and (waits["duration_days"] % 1 == 0).all()
+    pd.testing.assert_frame_equal(waits, lc.time_to_next_order(tiny_lines))
+    assert lc.best_moment(timed, pairs=[("printer", "ink")]).equals(lc.best_moment(tiny_lines, pairs=[("printer", "ink")]))
+
+
 def test_time_to_category_by_hand(tiny_lines):
     waits = lc.time_to_category(tiny_lines, "printer", "ink", cutoff="2024-03-31").set_index(s.CUSTOMER_ID)
     assert waits["duration_days"].to_dict() == {"c1": 20.0, "c2": 81.0, "c3": 59.0, "c4": 40.0}  # c4: the same-day ink does not count

@@ -410,7 +410,8 @@ def time_to_next_order(
 
     An order with no later order by ``cutoff`` is *censored*: we only know the
     wait is longer than ``cutoff - order_date`` (right censoring, Kaplan &
-    Meier 1958). Orders after the cut-off are left out.
+    Meier 1958). Orders after the cut-off are left out. Waits count calendar
+    days: a time of day in ``order_date`` is dropped.
 
     Parameters
     ----------
@@ -433,7 +434,7 @@ def time_to_next_order(
     columns = [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE]
     require_columns(lines, columns + ([item_col] if item_col else []), _table_name(lines))
     cut = _order_cutoff(lines, cutoff)
-    orders = lines.loc[lines[s.ORDER_DATE] < cut + pd.Timedelta(days=1), columns].drop_duplicates()
+    orders = _order_days(lines, cut, columns).drop_duplicates()
     orders = orders.sort_values([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID], kind="stable")
     following = orders.groupby(s.CUSTOMER_ID)[s.ORDER_DATE].shift(-1)
     end = following.fillna(cut)
@@ -796,7 +797,7 @@ def _pair_waits(lines, cutoff, item_col, *, triggers=None, targets=None) -> pd.D
     """Per customer, trigger and target: first trigger date, wait to the first later target (censored)."""
     require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_col], _table_name(lines))
     cut = _order_cutoff(lines, cutoff)
-    bought = lines.loc[lines[s.ORDER_DATE] < cut + pd.Timedelta(days=1), [s.CUSTOMER_ID, item_col, s.ORDER_DATE]].drop_duplicates()
+    bought = _order_days(lines, cut, [s.CUSTOMER_ID, item_col, s.ORDER_DATE]).drop_duplicates()
     bought = bought.rename(columns={item_col: "item"})
     first = bought.groupby([s.CUSTOMER_ID, "item"], as_index=False)[s.ORDER_DATE].min()
     first = first.rename(columns={"item": "trigger", s.ORDER_DATE: "trigger_date"})
@@ -864,6 +865,12 @@ def _order_cutoff(lines: pd.DataFrame, cutoff) -> pd.Timestamp:
     if lines.empty:
         raise ValueError(f"table '{_table_name(lines)}' is empty: no orders to measure waits from.")
     return lines[s.ORDER_DATE].max().normalize()
+
+
+def _order_days(lines: pd.DataFrame, cut: pd.Timestamp, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of the lines ordered up to the cut-off day, with ``order_date`` as a calendar day (time of day dropped)."""
+    kept = lines.loc[lines[s.ORDER_DATE] < cut + pd.Timedelta(days=1), columns]
+    return kept.assign(**{s.ORDER_DATE: kept[s.ORDER_DATE].dt.normalize()})
 
 
 def _as_list(by) -> list[str]:
