@@ -155,3 +155,12 @@ def test_choose_pair_says_what_is_wrong():
         basket.choose_pair(lines, "laptop")
     with pytest.raises(ValueError, match="needs customers who bought two different items"):
         basket.choose_pair(lines)
+
+
+def test_pair_counts_is_the_same_through_the_dense_and_the_sparse_count(bundled_company, monkeypatch):
+    from xsell_lab.basket import sequences
+
+    lines = sales_lines(bundled_company)
+    dense = basket.pair_counts(lines, item_col=s.PRODUCT_ID)
+    monkeypatch.setattr(sequences, "_DENSE_PAIR_KEYS", 0)
+    pd.testing.assert_frame_equal(basket.pair_counts(lines, item_col=s.PRODUCT_ID), dense)
