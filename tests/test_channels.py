@@ -326,3 +326,88 @@ def test_plots_draw_on_the_given_axes_and_refuse_an_unknown_experiment(lines, bu
     with pytest.raises(ValueError, match="no rows for experiment 'EXP-NOPE'"):
         plots.plot_contact_response(response, "EXP-NOPE")
     plt.close(figure)
+
+
+# --- choosing the test and the channel a notebook uses ----------------------------------------
+
+
+def _channel_offers(experiment: str, arms: dict[str, tuple[str, int]]) -> pd.DataFrame:
+    """``arms = {variant: (channel, customers)}``, nobody converted."""
+    return pd.concat([
+        pd.DataFrame({s.EXPERIMENT_ID: experiment, s.VARIANT: arm, s.CHANNEL: channel, s.ACCEPTED: False,
+                      s.CUSTOMER_ID: [f"{experiment}-{arm}-{i}" for i in range(n)]})
+        for arm, (channel, n) in arms.items()
+    ], ignore_index=True)
+
+
+def test_choose_contact_experiment_by_hand():
+    offers = pd.concat([
+        _channel_offers("BIG", {"control": ("none", 50), "offer": ("email", 50)}),
+        _channel_offers("TWO", {"control": ("none", 5), "a": ("email", 5), "b": ("sms", 5)}),
+        _channel_offers("NO-CONTROL", {"a": ("email", 5), "b": ("sms", 5), "c": ("post", 5)}),
+    ], ignore_index=True)
+    chosen = ch.choose_contact_experiment(offers)
+    assert chosen.to_dict() == {s.EXPERIMENT_ID: "TWO", "channels": 2, "arms": 3, "customers": 15, "chosen_by_data": True}
+    assert ch.choose_contact_experiment(offers, "BIG")[["channels", "chosen_by_data"]].tolist() == [1, False]
+    with pytest.raises(ValueError, match="experiment 'NO-CONTROL' needs a 'control' arm"):
+        ch.choose_contact_experiment(offers, "NO-CONTROL")
+    with pytest.raises(ValueError, match="No experiment in column 'experiment_id' has a 'control' arm"):
+        ch.choose_contact_experiment(offers[offers[s.EXPERIMENT_ID] == "NO-CONTROL"])
+
+
+def test_choose_contact_experiment_finds_the_planted_channel_test(bundled_company, ground_truth):
+    planted = {experiment: {arm["channel"] for name, arm in truth["arms"].items() if name != "control"}
+               for experiment, truth in ground_truth["experiments"].items()}
+    chosen = ch.choose_contact_experiment(bundled_company.offers)
+    assert chosen[s.EXPERIMENT_ID] == max(planted, key=lambda experiment: len(planted[experiment]))
+    assert chosen["channels"] == len(planted[chosen[s.EXPERIMENT_ID]])
+
+
+def test_choose_contact_channel_takes_the_best_evidence_first():
+    response = pd.DataFrame({s.EXPERIMENT_ID: "T", s.VARIANT: ["control", "a", "b"], s.CHANNEL: ["none", "email", "sms"],
+                             "uplift": [np.nan, 0.02, 0.05]})
+    customers = pd.DataFrame({s.PREFERRED_CHANNEL: ["web", "store", "store", None]})
+    orders = pd.DataFrame({s.CHANNEL: ["web", "web", "store"]})
+    assert ch.choose_contact_channel(response, customers, orders).to_dict() == {
+        s.CHANNEL: "sms", "reason": "the contact channel with the largest uplift in T", "chosen_by_data": True}
+    assert ch.choose_contact_channel(None, customers, orders)[s.CHANNEL] == "store"
+    assert ch.choose_contact_channel(None, customers.iloc[3:], orders)[s.CHANNEL] == "web"
+    assert ch.choose_contact_channel(None, customers, orders, "web")[["reason", "chosen_by_data"]].tolist() == [
+        "set in the parameters", False]
+    with pytest.raises(ValueError, match=r"channel 'fax' is not a channel of the data \(.*: email, sms, store, web\)"):
+        ch.choose_contact_channel(response, customers, orders, "fax")
+    with pytest.raises(ValueError, match="No channel in the data"):
+        ch.choose_contact_channel(None, customers.iloc[3:], orders.iloc[:0])
+
+
+def test_choose_contact_channel_on_bundled_data_agrees_with_a_plain_count(bundled_company):
+    stated: dict[str, int] = {}
+    for channel in bundled_company.customers[s.PREFERRED_CHANNEL].dropna():
+        stated[channel] = stated.get(channel, 0) + 1
+    assert ch.choose_contact_channel(None, bundled_company.customers)[s.CHANNEL] == max(stated, key=stated.get)
+    response = ch.contact_channel_response(bundled_company.offers)
+    offered = response[response[s.VARIANT] != "control"]
+    assert ch.choose_contact_channel(response)[s.CHANNEL] == offered.loc[offered["uplift"].idxmax(), s.CHANNEL]
+
+
+def test_preferred_channel_share_without_preferences_says_so():
+    orders = pd.DataFrame({s.CUSTOMER_ID: ["a", "b"], s.CHANNEL: ["web", "web"]})
+    customers = pd.DataFrame({s.CUSTOMER_ID: ["a", "b"], s.PREFERRED_CHANNEL: [None, None], s.SEGMENT: ["x", "y"]})
+    with pytest.raises(DataValidationError, match="table 'customers', column 'preferred_channel': 0 row"):
+        ch.preferred_channel_share(orders, customers, by=s.SEGMENT)
+
+
+def test_channel_kpi_plot_draws_rates_of_zero():
+    # Wilson's lower limit of 0 out of n is 0 up to rounding (5e-20 for n = 2,000): the error bar must not go negative.
+    import matplotlib.pyplot as plt
+
+    from xsell_lab.plots import channels as plots
+
+    low, high = ex.wilson_interval(np.array([0, 0]), np.array([2000, 7]))
+    table = pd.DataFrame({s.CHANNEL: ["web", "phone"], "attach_rate": [0.0, 0.0], "attach_ci_low": low,
+                          "attach_ci_high": high})
+    ax = plots.plot_channel_kpis(table, kpis=["attach_rate"])
+    try:
+        assert len(ax.patches) == 2
+    finally:
+        plt.close(ax.figure)

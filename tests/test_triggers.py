@@ -225,3 +225,59 @@ def test_inputs_are_not_modified(history):
     before = history.copy()
     tr.backtest_triggers([PRINTER_INK], history, baseline="random_day")
     pd.testing.assert_frame_equal(history, before)
+
+
+# --- rules the data suggests ----------------------------------------------------------------
+
+
+def _come_back_lines() -> pd.DataFrame:
+    """Customers who come back for an add-on: 3 of 4 printer buyers for ink, 2 of 4 laptop buyers for software."""
+    rows = []
+    for i in range(4):
+        rows += [(f"P{i}", f"p{i}a", "2024-01-01", "printer"), (f"P{i}", f"p{i}b", "2024-02-01", "ink" if i < 3 else "cable")]
+        rows += [(f"L{i}", f"l{i}a", "2024-01-01", "laptop"), (f"L{i}", f"l{i}b", "2024-02-01", "software" if i < 2 else "cable")]
+    return pd.DataFrame(rows, columns=[s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.CATEGORY]).assign(
+        **{s.ORDER_DATE: lambda d: pd.to_datetime(d[s.ORDER_DATE])})
+
+
+def test_purchase_rules_by_hand():
+    # next orders: printer -> ink 3 of 4 (lift 3/4 / (3/8) = 2), laptop -> software 2 of 4 (lift 2),
+    # either -> cable 1 or 2 of 4 (baseline cable 3/8: lift 2/3 and 4/3).
+    rules = tr.purchase_rules(_come_back_lines(), count=3, min_count=1, window_days=14, channel="post")
+    assert [(r.event_category, r.offer) for r in rules] == [("printer", "ink"), ("laptop", "software")]
+    assert rules[0] == tr.TriggerRule("printer -> ink", "purchase", "ink", "printer", 0, 14, "post")
+    given = tr.purchase_rules(_come_back_lines(), count=1, anchor="laptop", add_on="software", min_count=1)
+    assert [r.name for r in given] == ["laptop -> software"]
+    with pytest.raises(ValueError, match="count must be at least 1"):
+        tr.purchase_rules(_come_back_lines(), count=0)
+    with pytest.raises(ValueError, match="anchor 'tablet' is not a value of column 'category'"):
+        tr.purchase_rules(_come_back_lines(), anchor="tablet")
+
+
+def test_purchase_rules_recover_the_planted_next_purchases(lines, ground_truth):
+    planted = {anchor: truth["next_category"] for anchor, truth in ground_truth["next_purchase"].items()
+               if isinstance(truth, dict)}
+    rules = tr.purchase_rules(lines, count=len(planted))
+    assert {r.event_category: r.offer for r in rules} == planted
+    strongest = max(planted, key=lambda anchor: ground_truth["next_purchase"][anchor]["probability"])
+    assert rules[0].event_category == strongest
+
+
+def test_event_rules_by_hand():
+    lines = _come_back_lines()
+    events = pd.DataFrame({
+        s.CUSTOMER_ID: ["P0", "P1", "L0", "L1", "L2", "P2"],
+        s.EVENT_DATE: pd.to_datetime(["2023-12-20"] * 6),
+        s.EVENT_TYPE: ["site_visit", "site_visit", "site_visit", "support", "support", "awareness"],
+        s.CHANNEL: "web", s.PRODUCT_ID: ["PRN", "PRN", "LAP", "LAP", "LAP", None],
+    })
+    products = pd.DataFrame({s.PRODUCT_ID: ["PRN", "LAP"], s.CATEGORY: ["printer", "laptop"]})
+    history = tr.event_history(lines.assign(**{s.PRODUCT_ID: "X", s.CHANNEL: "web"}), events, products)
+    rules = tr.event_rules(history, lines, window_days=60, channel="post")
+    # site visits: 3 (2 about printer), support: 2 (about laptop); awareness names no product.
+    # The add-on most bought with printer is ink (3 customers), with laptop cable (2 customers, ties by name).
+    assert rules == [
+        tr.TriggerRule("site visit about printer -> ink", "site_visit", "ink", "printer", 0, 60, "post"),
+        tr.TriggerRule("support contact about laptop -> cable", "support", "cable", "laptop", 0, 60, "post"),
+    ]
+    assert tr.event_rules(tr.event_history(lines.assign(**{s.PRODUCT_ID: "X", s.CHANNEL: "web"})), lines) == []

@@ -12,8 +12,10 @@ Purchase channels (observational: who uses a channel also differs)
     :func:`preferred_channel_share` (how often customers buy through the
     channel they say they prefer).
 Contact channels (randomised: a fair comparison)
-    :func:`contact_channel_response` (response and uplift over control per
-    arm), :func:`arm_balance` (are the arms the same population?).
+    :func:`choose_contact_experiment` (the test a notebook compares channels
+    in), :func:`contact_channel_response` (response and uplift over control
+    per arm), :func:`arm_balance` (are the arms the same population?),
+    :func:`choose_contact_channel` (the channel offers would use).
 Personalization
     :func:`tier_match` (do customers pick the accessory tier that matches
     their device?), :func:`offer_tier_fit` (did an offer match the device
@@ -207,7 +209,12 @@ def preferred_channel_share(
     if unknown.any():
         raise DataValidationError([Problem(s.ORDERS, s.CUSTOMER_ID, "are not in table 'customers'", int(unknown.sum()),
                                            repr(joined.loc[unknown, s.CUSTOMER_ID].iloc[0]))])
-    joined = joined.dropna(subset=[s.PREFERRED_CHANNEL, s.CHANNEL])
+    usable = joined.dropna(subset=[s.PREFERRED_CHANNEL, s.CHANNEL, *keys])
+    if usable.empty:
+        empty = [c for c in (s.PREFERRED_CHANNEL, *from_customers) if joined[c].isna().all()] or [s.PREFERRED_CHANNEL]
+        raise DataValidationError([Problem(s.CUSTOMERS, empty[0], "of the ordering customers are filled", 0,
+                                           hint="Without a stated preference there is nothing to compare the orders with")])
+    joined = usable
     grouped = joined.assign(_all=0).groupby(keys or ["_all"], observed=True)
     rows = grouped.apply(_preferred_row, include_groups=False)
     rows = rows.astype({"orders": "int64", "in_preferred": "int64"})
@@ -293,6 +300,53 @@ def contact_channel_response(
     return table[CONTACT_RESPONSE_COLUMNS]
 
 
+def choose_contact_experiment(offers: pd.DataFrame, experiment: str = "auto", *, control: str = "control") -> pd.Series:
+    """The offer test whose contact channels a notebook compares: the one given, or the data's choice.
+
+    ``"auto"`` (or ``""``) picks, among the experiments with a ``control``
+    arm and an offer arm, the one whose offer arms use the most distinct
+    contact channels (``offers.channel``); ties go to the most customers,
+    then to the first ``experiment_id``.
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame
+        ``experiment_id``, ``variant``, ``channel``, ``customer_id``.
+    experiment : str
+        A value of ``experiment_id``, or ``"auto"``.
+    control : str
+        Name of the arm that received no offer.
+
+    Returns
+    -------
+    pandas.Series
+        ``experiment_id``, ``channels`` (distinct contact channels of its
+        offer arms), ``arms`` (control included), ``customers``,
+        ``chosen_by_data``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`xsell_lab.experiments.choose_experiment`: an experiment not
+        in the data or without a control arm, or none to choose from.
+    """
+    require_columns(offers, [s.EXPERIMENT_ID, s.VARIANT, s.CHANNEL, s.CUSTOMER_ID], s.OFFERS)
+    overview = experiments.experiment_overview(offers, control=control)
+    treated = offers[offers[s.VARIANT].astype(str) != control]
+    overview["channels"] = overview[s.EXPERIMENT_ID].map(
+        treated.groupby(s.EXPERIMENT_ID, observed=True)[s.CHANNEL].nunique()).fillna(0).astype(int)
+    automatic = experiment in experiments.AUTOMATIC
+    if automatic:
+        candidates = overview[overview["has_control"] & (overview["arms"] >= 2)]
+        ranked = candidates.sort_values(["channels", "customers"], ascending=False, kind="stable")
+        experiment = str(ranked[s.EXPERIMENT_ID].iloc[0]) if len(ranked) else experiment
+    chosen = experiments.choose_experiment(offers, experiment, control=control)
+    row = overview.set_index(s.EXPERIMENT_ID).loc[chosen[s.EXPERIMENT_ID]]
+    return pd.Series({s.EXPERIMENT_ID: chosen[s.EXPERIMENT_ID], "channels": int(row["channels"]),
+                      "arms": int(row["arms"]), "customers": int(row["customers"]),
+                      "chosen_by_data": automatic})
+
+
 def arm_balance(
     offers: pd.DataFrame,
     customers: pd.DataFrame,
@@ -341,6 +395,68 @@ def arm_balance(
                          "customers": int(counts.to_numpy().sum()), "chi2": float(chi2), "dof": int(dof),
                          "p_value": float(p_value), "balanced": bool(p_value >= threshold)})
     return pd.DataFrame(rows, columns=ARM_BALANCE_COLUMNS)
+
+
+def choose_contact_channel(
+    response: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    orders: pd.DataFrame | None = None,
+    channel: str = "auto",
+    *,
+    control: str = "control",
+) -> pd.Series:
+    """The channel offers (e.g. trigger offers) would use: the one given, or the best evidence in the data.
+
+    ``"auto"`` (or ``""``) takes, in this order: the contact channel of the
+    offer arm with the largest uplift in a randomised test (``response``,
+    from :func:`contact_channel_response`); else the ``preferred_channel``
+    most customers state; else the purchase channel most orders come
+    through. Counting ties go to the first name.
+
+    Parameters
+    ----------
+    response : pandas.DataFrame, optional
+        :func:`contact_channel_response` rows (``variant``, ``channel``, ``uplift``).
+    customers : pandas.DataFrame, optional
+        ``preferred_channel``.
+    orders : pandas.DataFrame, optional
+        ``channel``.
+    channel : str
+        A channel, or ``"auto"``.
+    control : str
+        Name of the arm that received no offer.
+
+    Returns
+    -------
+    pandas.Series
+        ``channel``, ``reason`` (why, in words) and ``chosen_by_data``.
+
+    Raises
+    ------
+    ValueError
+        A given channel that none of the tables knows (the message lists
+        theirs), or ``"auto"`` with no channel in any table.
+    """
+    tested = pd.DataFrame() if response is None else response[response[s.VARIANT].astype(str) != control].dropna(subset=["uplift"])
+    stated = pd.Series(dtype=object) if customers is None else customers[s.PREFERRED_CHANNEL].dropna().astype(str)
+    used = pd.Series(dtype=object) if orders is None else orders[s.CHANNEL].dropna().astype(str)
+    if channel not in experiments.AUTOMATIC:
+        known = sorted(set(stated) | set(used) | set(tested[s.CHANNEL].astype(str) if len(tested) else []))
+        if known and channel not in known:
+            raise ValueError(f"channel {channel!r} is not a channel of the data (offers.{s.CHANNEL}, "
+                             f"customers.{s.PREFERRED_CHANNEL}, orders.{s.CHANNEL}: {', '.join(known)}). "
+                             "Use one of them, or 'auto'.")
+        return pd.Series({s.CHANNEL: channel, "reason": "set in the parameters", "chosen_by_data": False})
+    if len(tested):
+        best = tested.sort_values(["uplift", s.CHANNEL], ascending=[False, True], kind="stable").iloc[0]
+        reason = f"the contact channel with the largest uplift in {best[s.EXPERIMENT_ID]}"
+        return pd.Series({s.CHANNEL: str(best[s.CHANNEL]), "reason": reason, "chosen_by_data": True})
+    for values, reason in ((stated, "the channel most customers prefer"), (used, "the channel most orders come through")):
+        if len(values):
+            counts = values.value_counts().sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+            return pd.Series({s.CHANNEL: counts.index[0], "reason": reason, "chosen_by_data": True})
+    raise ValueError(f"No channel in the data: no tested offer arm, no customers.{s.PREFERRED_CHANNEL} and no "
+                     f"orders.{s.CHANNEL} is filled. Set the channel.")
 
 
 # --- personalization -------------------------------------------------------------------

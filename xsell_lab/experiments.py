@@ -151,7 +151,8 @@ def _customer_problems(offers: pd.DataFrame, table: str) -> list[Problem]:
 
 #: What :func:`choose_experiment` can rank experiments by (``most``), with its tie-breakers.
 RANKINGS = {"customers": ["customers", "arms"], "arms": ["arms", "customers"]}
-_AUTOMATIC = {"auto", ""}
+#: Values of a parameter that let the data decide.
+AUTOMATIC = ("auto", "")
 
 
 def experiment_overview(offers: pd.DataFrame, *, control: str = "control") -> pd.DataFrame:
@@ -243,7 +244,7 @@ def choose_experiment(
     if min_arms < 2:
         raise ValueError(f"min_arms must be at least 2 (a control arm and an offer arm). Got {min_arms!r}.")
     overview = experiment_overview(offers, control=control)
-    if experiment in _AUTOMATIC:
+    if experiment in AUTOMATIC:
         candidates = overview[overview["has_control"] & (overview["arms"] >= min_arms)]
         if candidates.empty:
             raise ValueError(
@@ -258,7 +259,7 @@ def choose_experiment(
     return pd.Series({
         s.EXPERIMENT_ID: chosen[s.EXPERIMENT_ID], s.VARIANT: variant, "arms": int(chosen["arms"]),
         "customers": int(chosen["customers"]), "arm_customers": int(offers.loc[in_arm, s.CUSTOMER_ID].nunique()),
-        "chosen_by_data": experiment in _AUTOMATIC or arm in _AUTOMATIC,
+        "chosen_by_data": experiment in AUTOMATIC or arm in AUTOMATIC,
     })
 
 
@@ -276,7 +277,7 @@ def _given_experiment(overview: pd.DataFrame, experiment: str, control: str, min
 
 def _choose_arm(chosen: pd.Series, arm: str) -> str:
     offer_arms = chosen["offer_arms"]
-    if arm in _AUTOMATIC:
+    if arm in AUTOMATIC:
         return offer_arms[0]
     if arm not in offer_arms:
         raise ValueError(f"arm {arm!r} is not an offer arm (column '{s.VARIANT}') of experiment "

@@ -13,6 +13,9 @@ order; Blattberg, Kim & Neslin 2008, *Database Marketing*, ch. 28).
 :class:`TriggerRule`
     One rule: event, optional event category, offered category, delay,
     response window, channel and a cool-down between two firings.
+:func:`purchase_rules`, :func:`event_rules`
+    The rules the data suggests: purchases customers come back after for an
+    add-on, and marketing events about the categories they concern most.
 :func:`fire_triggers`
     Who would have been triggered when, and what they bought afterwards.
 :func:`baseline_moments` and :func:`backtest_triggers`
@@ -42,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xsell_lab import experiments, lifecycle
+from xsell_lab import basket, experiments, lifecycle
 from xsell_lab import schema as s
 from xsell_lab.validation import DataValidationError, Problem, require_columns
 
@@ -69,7 +72,8 @@ DELAY_PROFILE_COLUMNS = ["delay_days", "window_days", "customers", "already_boug
 #: Columns of :func:`delay_backtest`.
 DELAY_BACKTEST_COLUMNS = ["delay_days", "window_days", "complete", "hits", "hit_rate", "ci_low", "ci_high", "already_bought_share"]
 #: How :meth:`TriggerRule.describe` names the events.
-_EVENT_WORDS = {PURCHASE: "purchase", "support": "support contact", "site_visit": "site visit", "referral": "referral"}
+_EVENT_WORDS = {PURCHASE: "purchase", "support": "support contact", "site_visit": "site visit", "referral": "referral",
+                "consideration": "consideration event"}
 #: Kinds of baseline :func:`baseline_moments` knows.
 BASELINES = ("other_orders", "random_day")
 
@@ -187,6 +191,114 @@ class TriggerRule:
         """The same rule with another delay (the cool-down follows unless it was set)."""
         return TriggerRule(self.name, self.event, self.offer, self.event_category, delay_days, self.window_days,
                            self.channel, self.cooldown_days)
+
+
+def purchase_rules(
+    lines: pd.DataFrame,
+    *,
+    count: int = 3,
+    anchor: str = "auto",
+    add_on: str = "auto",
+    delay_days: int = 0,
+    window_days: int = 30,
+    channel: str = "email",
+    min_count: int = 20,
+) -> list[TriggerRule]:
+    """Purchase triggers the data suggests: "when a customer buys A, offer B", main rule first.
+
+    The main rule is :func:`xsell_lab.basket.choose_next_pair` (the given
+    pair, or the anchor whose orders are most often followed by an order
+    with the add-on, by lift). The others are the next-order rules
+    (:func:`xsell_lab.basket.next_order_rules`) followed most often, with a
+    lift above 1 and at least ``min_count`` next orders, one per anchor and
+    none on the main rule's anchor: the add-ons customers come back for,
+    which a later offer can catch (an add-on bought in the same basket
+    cannot be).
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`: ``customer_id``, ``order_id``, ``order_date``, ``category``.
+    count : int
+        Rules wanted (>= 1); fewer when the data has fewer.
+    anchor, add_on : str
+        Categories of the main rule, or ``"auto"``.
+    delay_days, window_days, channel
+        As in :class:`TriggerRule`, for every rule.
+    min_count : int
+        Fewest next orders holding the add-on for a rule chosen by the data.
+
+    Returns
+    -------
+    list of TriggerRule
+        Named ``"anchor -> add_on"``.
+
+    Raises
+    ------
+    ValueError
+        ``count`` below 1, or as :func:`xsell_lab.basket.choose_next_pair`:
+        a category not in the data, or no customer who came back for a
+        different category.
+    """
+    if count < 1:
+        raise ValueError(f"count must be at least 1. Got {count!r}.")
+    main = basket.choose_next_pair(lines, anchor, add_on, min_count=min_count)
+    rules = basket.next_order_rules(lines)
+    rules = rules[(rules["antecedent"].astype(str) != rules["consequent"].astype(str)) & (rules["lift"] > 1)
+                  & (rules["count"] >= min_count) & (rules["antecedent"].astype(str) != str(main["anchor"]))]
+    others = rules.sort_values(["count", "lift"], ascending=False, kind="stable").drop_duplicates("antecedent")
+    pairs = [(str(main["anchor"]), str(main["add_on"]))]
+    pairs += list(zip(others["antecedent"].astype(str), others["consequent"].astype(str)))[: count - 1]
+    return [TriggerRule(f"{first} -> {then}", PURCHASE, then, first, delay_days, window_days, channel)
+            for first, then in pairs]
+
+
+def event_rules(
+    history: pd.DataFrame,
+    lines: pd.DataFrame,
+    *,
+    delay_days: int = 0,
+    window_days: int = 30,
+    channel: str = "email",
+) -> list[TriggerRule]:
+    """Marketing-event triggers the data suggests: one per event type that names a product.
+
+    For each event type of ``history`` other than purchases whose events
+    concern a category (most such events first): the rule "when this event
+    about its most frequent category happens, offer the add-on bought most
+    with that category" (:func:`xsell_lab.basket.choose_pair`). Event types
+    whose events name no product, and categories nobody bought with another,
+    give no rule.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        :func:`event_history` (with marketing events and their categories).
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`, for the add-ons.
+    delay_days, window_days, channel
+        As in :class:`TriggerRule`, for every rule.
+
+    Returns
+    -------
+    list of TriggerRule
+        Named ``"<event> about <category> -> <add-on>"``; empty when the
+        history holds no marketing event about a category.
+    """
+    require_columns(history, ["event", s.CATEGORY], HISTORY)
+    events = history[(history["event"] != PURCHASE) & history[s.CATEGORY].notna()]
+    counts = events.groupby(["event", s.CATEGORY], observed=True).size().rename("events").reset_index()
+    counts = counts.sort_values(["events", "event", s.CATEGORY], ascending=[False, True, True], kind="stable")
+    rules = []
+    for event in counts["event"].drop_duplicates():
+        category = str(counts.loc[counts["event"] == event, s.CATEGORY].iloc[0])
+        try:
+            offer = str(basket.choose_pair(lines, anchor=category)["add_on"])
+        except ValueError:  # nobody bought the category with another one
+            continue
+        name = f"{_EVENT_WORDS.get(event, event.replace('_', ' '))} about {category} -> {offer}"
+        rules.append(TriggerRule(name, event, offer, category, delay_days, window_days, channel))
+    return rules
 
 
 # --- firing and evaluating --------------------------------------------------------------

@@ -55,7 +55,7 @@ def plot_channel_kpis(
         errors = None
         if kpi in _RATE_INTERVALS:
             low, high = (table[c].to_numpy(dtype=float) for c in _RATE_INTERVALS[kpi])
-            errors = np.vstack([values - low, high - values])
+            errors = np.clip(np.vstack([values - low, high - values]), 0, None)  # a rate of 0 has a Wilson low of ~1e-20
         y = positions + (i - (len(kpis) - 1) / 2) * height
         ax.barh(y, values, height=height, xerr=errors, capsize=3, color=colour, label=kpi.replace("_", " "))
         for yi, value in zip(y, values):
