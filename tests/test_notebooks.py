@@ -274,3 +274,50 @@ def test_exercise_has_a_friendly_check(notebook_path):
         if isinstance(node, ast.Assert) and node.msg is not None
     ]
     assert checks, f"{notebook_path.name}: the Exercise section needs a check cell `assert ..., 'friendly message'`"
+
+
+# --- the data decides, not the code ---------------------------------------------------------
+
+#: Canonical vocabulary every company's data uses the same way (the data model's, not Northwind's).
+CANONICAL_VALUES = {"control", "none", "all", "auto"}
+#: Columns whose values are one company's world: products, categories, experiments, places, people.
+WORLD_COLUMNS = {
+    "customers": ["region", "segment", "acquisition_channel", "preferred_channel"],
+    "products": ["product_id", "product_name", "category"],
+    "orders": ["channel"],
+    "offers": ["product_id", "experiment_id", "variant", "channel"],
+    "marketing_events": ["channel"],
+    "returns": ["reason"],
+}
+
+
+@pytest.fixture(scope="module")
+def world_values(bundled_company) -> set[str]:
+    """Every value of the bundled company's world columns, less the canonical vocabulary."""
+    values = set()
+    for table, columns in WORLD_COLUMNS.items():
+        frame = getattr(bundled_company, table)
+        for column in columns:
+            values |= {str(value) for value in frame[column].dropna().unique()}
+    return values - CANONICAL_VALUES
+
+
+def _string_literals(source: str) -> list[str]:
+    return [
+        node.value for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]  # fmt: skip
+
+
+def test_no_code_cell_names_the_synthetic_company(notebook_path, world_values):
+    """Principle 1: a product, category, experiment, arm, region, segment or channel of Northwind
+    in a code cell (parameter defaults included) breaks on another company's data; such choices are
+    parameters whose default ("auto" or empty) the data decides."""
+    found = [
+        f"cell {index}: {literal!r}"
+        for index, cell in enumerate(_read(notebook_path).cells)
+        if cell.cell_type == "code"
+        for literal in _string_literals(_python_source(cell))
+        if literal in world_values
+    ]
+    assert not found, f"{notebook_path.name} names the synthetic company's world: " + ", ".join(found)
