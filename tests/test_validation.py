@@ -268,3 +268,13 @@ def test_plain_text_in_a_number_column_gets_no_decimal_hint(tmp_path):
     folder = broken(tmp_path, s.ORDER_LINES, lambda f: f.assign(unit_price=["950", "forty", "25", "n/a"]))
     message = load_error(folder)
     assert "decimal" not in message and "thousands" not in message
+
+
+def test_require_known_values_names_the_parameter_the_column_and_the_values():
+    from xsell_lab.validation import require_known_values
+
+    frame = pd.DataFrame({"category": ["printer", "ink", "ink", "paper"]})
+    require_known_values(frame, "category", "lines", anchor="printer", add_on="auto", other="")
+    with pytest.raises(ValueError, match=r"anchor 'laptop' is not a value of column 'category' of table 'lines' "
+                                         r"\(3 values; most frequent: ink, paper, printer\)"):
+        require_known_values(frame, "category", "lines", anchor="laptop")

@@ -49,7 +49,7 @@ from scipy import stats
 
 from xsell_lab import experiments, metrics
 from xsell_lab import schema as s
-from xsell_lab.validation import DataValidationError, Problem, require_columns
+from xsell_lab.validation import AUTOMATIC, DataValidationError, Problem, require_columns
 
 #: Columns of :func:`channel_performance` (after the channel column).
 CHANNEL_PERFORMANCE_COLUMNS = [
@@ -335,7 +335,7 @@ def choose_contact_experiment(offers: pd.DataFrame, experiment: str = "auto", *,
     treated = offers[offers[s.VARIANT].astype(str) != control]
     overview["channels"] = overview[s.EXPERIMENT_ID].map(
         treated.groupby(s.EXPERIMENT_ID, observed=True)[s.CHANNEL].nunique()).fillna(0).astype(int)
-    automatic = experiment in experiments.AUTOMATIC
+    automatic = experiment in AUTOMATIC
     if automatic:
         candidates = overview[overview["has_control"] & (overview["arms"] >= 2)]
         ranked = candidates.sort_values(["channels", "customers"], ascending=False, kind="stable")
@@ -440,7 +440,7 @@ def choose_contact_channel(
     tested = pd.DataFrame() if response is None else response[response[s.VARIANT].astype(str) != control].dropna(subset=["uplift"])
     stated = pd.Series(dtype=object) if customers is None else customers[s.PREFERRED_CHANNEL].dropna().astype(str)
     used = pd.Series(dtype=object) if orders is None else orders[s.CHANNEL].dropna().astype(str)
-    if channel not in experiments.AUTOMATIC:
+    if channel not in AUTOMATIC:
         known = sorted(set(stated) | set(used) | set(tested[s.CHANNEL].astype(str) if len(tested) else []))
         if known and channel not in known:
             raise ValueError(f"channel {channel!r} is not a channel of the data (offers.{s.CHANNEL}, "

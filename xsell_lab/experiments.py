@@ -49,7 +49,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from xsell_lab import schema as s
-from xsell_lab.validation import DataValidationError, Problem
+from xsell_lab.validation import AUTOMATIC, DataValidationError, Problem
 
 #: Correction methods accepted by the ``correction`` parameters (statsmodels names).
 CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "none")
@@ -151,8 +151,6 @@ def _customer_problems(offers: pd.DataFrame, table: str) -> list[Problem]:
 
 #: What :func:`choose_experiment` can rank experiments by (``most``), with its tie-breakers.
 RANKINGS = {"customers": ["customers", "arms"], "arms": ["arms", "customers"]}
-#: Values of a parameter that let the data decide.
-AUTOMATIC = ("auto", "")
 
 
 def experiment_overview(offers: pd.DataFrame, *, control: str = "control") -> pd.DataFrame:

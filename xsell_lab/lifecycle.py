@@ -50,7 +50,7 @@ from scipy import stats
 
 from xsell_lab import schema as s
 from xsell_lab.basket import next_order_rules
-from xsell_lab.validation import DataValidationError, Problem, require_columns
+from xsell_lab.validation import AUTOMATIC, DataValidationError, Problem, require_columns, require_known_values
 
 #: Stages in ladder order.
 STAGES = s.LIFECYCLE_STAGES
@@ -76,7 +76,6 @@ BEST_MOMENT_COLUMNS = [
 NEXT_ITEM_COLUMNS = ["trigger", "target", "next_orders", "next_holds", "next_order_probability"]
 #: Columns of :func:`choose_timing_pair`.
 TIMING_PAIR_COLUMNS = ["trigger", "target", "baseline", "next_orders", "next_order_probability", "chosen_by_data"]
-_AUTOMATIC = {"auto", ""}
 
 DURATION = "duration_days"
 OBSERVED = "observed"
@@ -723,35 +722,30 @@ def choose_timing_pair(
     items = lines.groupby(item_col, observed=True)[s.CUSTOMER_ID].nunique()
     items = items.rename("customers").reset_index().sort_values(["customers", item_col], ascending=[False, True], kind="stable")
     known = items[item_col].astype(str).tolist()
-    for name, value in (("trigger", trigger), ("target", target), ("baseline", baseline)):
-        if value not in _AUTOMATIC and value not in known:
-            raise ValueError(
-                f"{name} {value!r} is not a value of column '{item_col}' ({len(known):,} values; most bought: "
-                f"{', '.join(known[:8])}). Use one of them, or 'auto'."
-            )
+    require_known_values(lines, item_col, _table_name(lines), trigger=trigger, target=target, baseline=baseline)
     pair = _timing_rule(next_item_rules(lines, item_col=item_col), trigger, target, triggers, min_orders, item_col)
     chosen_baseline = _timing_baseline(pair, baseline, list(triggers) if triggers is not None else known, item_col)
     return pd.Series({
         "trigger": pair["trigger"], "target": pair["target"], "baseline": chosen_baseline,
         "next_orders": int(pair["next_orders"]), "next_order_probability": float(pair["next_order_probability"]),
-        "chosen_by_data": any(value in _AUTOMATIC for value in (trigger, target, baseline)),
+        "chosen_by_data": any(value in AUTOMATIC for value in (trigger, target, baseline)),
     })[TIMING_PAIR_COLUMNS]
 
 
 def _timing_rule(rules: pd.DataFrame, trigger, target, triggers, min_orders: int, item_col: str) -> pd.Series:
     """The first rule of ``rules`` that fits the given trigger and target (or the candidates, when automatic)."""
     keep = pd.Series(True, index=rules.index)
-    if trigger in _AUTOMATIC:
+    if trigger in AUTOMATIC:
         keep &= rules["next_orders"] >= min_orders
         if triggers is not None:
             keep &= rules["trigger"].isin(list(triggers))
     else:
         keep &= rules["trigger"].astype(str) == trigger
-    if target not in _AUTOMATIC:
+    if target not in AUTOMATIC:
         keep &= rules["target"].astype(str) == target
     if not keep.any():
-        which = f"trigger {trigger!r}" if trigger not in _AUTOMATIC else f"any item followed by {min_orders}+ orders"
-        wanted = f"target {target!r}" if target not in _AUTOMATIC else "another item"
+        which = f"trigger {trigger!r}" if trigger not in AUTOMATIC else f"any item followed by {min_orders}+ orders"
+        wanted = f"target {target!r}" if target not in AUTOMATIC else "another item"
         raise ValueError(
             f"In column '{item_col}', no order holding {which} is followed by an order holding {wanted}: "
             "a timing lesson needs customers who come back for another item."
@@ -762,7 +756,7 @@ def _timing_rule(rules: pd.DataFrame, trigger, target, triggers, min_orders: int
 def _timing_baseline(pair: pd.Series, baseline, candidates: list, item_col: str):
     """The baseline given (checked) or the first candidate that is neither the trigger nor the target."""
     taken = {pair["trigger"], pair["target"]}
-    if baseline not in _AUTOMATIC:
+    if baseline not in AUTOMATIC:
         if baseline in taken:
             raise ValueError(f"baseline {baseline!r} must differ from the trigger and the target ({', '.join(map(str, taken))}).")
         return baseline

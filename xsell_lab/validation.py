@@ -247,6 +247,39 @@ def check_foreign_keys(tables: dict[str, pd.DataFrame]) -> None:
         raise DataValidationError(problems)
 
 
+#: Parameter values that let the data decide (a notebook's ``"auto"`` default, or left empty).
+AUTOMATIC = ("auto", "")
+
+
+def require_known_values(frame: pd.DataFrame, column: str, table: str, **given: object) -> None:
+    """Check that each given value (other than :data:`AUTOMATIC`) occurs in ``frame[column]``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table (called ``table`` in messages).
+    column : str
+        The column the values must come from.
+    table : str
+        Table name for messages.
+    **given
+        ``name=value`` pairs, e.g. ``anchor="printer"``.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, its value, the column, how many values it has
+        and the most frequent ones.
+    """
+    counts = frame[column].astype(str).value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    for name, value in given.items():
+        if value not in AUTOMATIC and str(value) not in counts.index:
+            raise ValueError(
+                f"{name} {value!r} is not a value of column '{column}' of table '{table}' ({len(counts):,} values; "
+                f"most frequent: {', '.join(counts.index[:8])}). Use one of them, or 'auto'."
+            )
+
+
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
     """Check that ``frame`` (called ``table`` in messages) has ``columns``.
 

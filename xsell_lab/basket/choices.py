@@ -18,9 +18,9 @@ import pandas as pd
 
 from xsell_lab import schema as s
 from xsell_lab.basket.sequences import NEXT_ORDER_COLUMNS, _check, next_order_rules, pair_counts
+from xsell_lab.validation import AUTOMATIC, require_known_values
 
 #: Values of a parameter that let the data decide.
-AUTOMATIC = ("auto", "")
 
 
 def choose_pairs(lines: pd.DataFrame, count: int, *, item_col: str = s.CATEGORY) -> pd.DataFrame:
@@ -107,13 +107,7 @@ def choose_next_pair(
         most sold ones), or no rule to choose from.
     """
     _check(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item_col])
-    items = lines[item_col].astype(str).value_counts()
-    for name, value in (("anchor", anchor), ("add_on", add_on)):
-        if value not in AUTOMATIC and value not in items.index:
-            raise ValueError(
-                f"{name} {value!r} is not a value of column '{item_col}' ({len(items):,} values; "
-                f"most sold: {', '.join(items.index[:8])}). Use one of them, or 'auto'."
-            )
+    require_known_values(lines, item_col, "lines", anchor=anchor, add_on=add_on)
     rules = next_order_rules(lines, item_col=item_col)
     rules = rules[rules["antecedent"].astype(str) != rules["consequent"].astype(str)]
     given = anchor not in AUTOMATIC and add_on not in AUTOMATIC
@@ -128,7 +122,7 @@ def choose_next_pair(
             f"{name} {value!r}" for name, value in (("anchor", anchor), ("add-on", add_on)) if value not in AUTOMATIC
         )
         raise ValueError(
-            f"No next-order pair{' with ' + wanted if wanted else ''} in column '{item_col}' ({len(items):,} values, "
+            f"No next-order pair{' with ' + wanted if wanted else ''} in column '{item_col}' ({lines[item_col].nunique():,} values, "
             f"{len(lines):,} lines): a next-purchase pair needs customers whose next order held a different item"
             + ("." if given else f", at least {min_count} times.")
         )

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from xsell_lab import schema as s
+from xsell_lab.validation import AUTOMATIC, require_known_values
 
 #: Columns of :func:`next_order_rules` (after the optional ``by`` column).
 NEXT_ORDER_COLUMNS = [
@@ -395,14 +396,8 @@ def choose_pair(
         A given item that is not in the data (the message lists the most
         sold ones), or data where no customer bought two different items.
     """
-    automatic = {"auto", ""}
-    items = lines[item_col].astype(str).value_counts()
-    for name, value in (("anchor", anchor), ("add_on", add_on)):
-        if value not in automatic and value not in items.index:
-            raise ValueError(
-                f"{name} {value!r} is not a value of column '{item_col}' ({len(items):,} values; "
-                f"most sold: {', '.join(items.index[:8])}). Use one of them, or 'auto'."
-            )
+    require_known_values(lines, item_col, "lines", anchor=anchor, add_on=add_on)
+    automatic = AUTOMATIC
     pairs = pair_counts(lines, item_col=item_col)
     swapped = pairs.rename(columns={"anchor": "add_on", "add_on": "anchor"})
     both_ways = pd.concat([pairs, swapped.assign(anchor_first_share=1 - swapped["anchor_first_share"])])
