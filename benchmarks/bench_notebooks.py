@@ -7,7 +7,7 @@ Run from the repository root (``make benchmarks`` runs it through ``run_all.py``
     .venv/bin/python benchmarks/bench_notebooks.py --repeat 5
 
 Each run executes one notebook with its default parameters exactly as ``make reports`` does
-(``xsell_lab.runner.execute_notebook``: papermill, working directory ``notebooks/``, inline
+(``xsell_lab.lab.runner.execute_notebook``: papermill, working directory ``notebooks/``, inline
 figures, ``PYTHONHASHSEED=0``) in a fresh Python process, writing into a temporary folder.
 That process reports
 
@@ -42,7 +42,7 @@ RESULTS = REPO_ROOT / "benchmarks" / "results" / "notebooks.json"
 
 def run_one(notebook: str) -> dict:
     """Execute one notebook in this process (called in a child by :func:`measure`)."""
-    from xsell_lab.runner import execute_notebook
+    from xsell_lab.lab.runner import execute_notebook
 
     with tempfile.TemporaryDirectory() as out_dir:
         start = time.perf_counter()

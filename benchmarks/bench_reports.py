@@ -32,12 +32,12 @@ import nbformat
 import pandas as pd
 from pypdf import PdfReader
 
-from xsell_lab.cli import resolve_notebook
-from xsell_lab.report.document import report_html
-from xsell_lab.report.pdf import find_chromium, html_to_pdf, weasyprint_available
-from xsell_lab.report.provenance import read_provenance
-from xsell_lab.report.render import new_pseudonym_key
-from xsell_lab.runner import discover_notebooks, execute_notebook
+from xsell_lab.lab.cli import resolve_notebook
+from xsell_lab.lab.report.document import report_html
+from xsell_lab.lab.report.pdf import find_chromium, html_to_pdf, weasyprint_available
+from xsell_lab.lab.report.provenance import read_provenance
+from xsell_lab.lab.report.render import new_pseudonym_key
+from xsell_lab.lab.runner import discover_notebooks, execute_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from xsell_lab import adapters
-from xsell_lab import schema as s
+from xsell_lab.data import adapters
+from xsell_lab.data import schema as s
 
 from skips import import_or_skip
 

@@ -11,7 +11,7 @@ from mlxtend.frequent_patterns import apriori, fpgrowth
 from mlxtend.frequent_patterns import association_rules as mlxtend_rules
 
 from xsell_lab import basket
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 
 IN_PROCESS = ["sparse", "mlxtend"]
 

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from xsell_lab import basket
-from xsell_lab import schema as s
-from xsell_lab.company import sales_lines
+from xsell_lab.data import schema as s
+from xsell_lab.data.company import sales_lines
 
 
 PRICES = {"printer": 99.0, "ink": 20.0, "paper": 5.0, "laptop": 900.0, "case": 30.0, "phone": 500.0, "cover": 10.0}

@@ -8,8 +8,9 @@ import pytest
 from mlxtend.frequent_patterns import association_rules as mlxtend_rules
 from mlxtend.frequent_patterns import fpgrowth
 
-from xsell_lab import adapters, basket
-from xsell_lab import schema as s
+from xsell_lab import basket
+from xsell_lab.data import adapters
+from xsell_lab.data import schema as s
 
 from skips import shared_file
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from xsell_lab import basket
-from xsell_lab import schema as s
-from xsell_lab.company import sales_lines
+from xsell_lab.data import schema as s
+from xsell_lab.data.company import sales_lines
 
 
 def lines_from(orders: list[tuple[str, str, str, list[str]]]) -> pd.DataFrame:

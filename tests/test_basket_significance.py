@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import fisher_exact
 
 from xsell_lab import basket
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 
 
 def independent_items_plus_one_pair(seed: int = 7, n_baskets: int = 3000, n_items: int = 30) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pytest
 
 import xsell_lab
 from xsell_lab import basket
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 Z = 4.0  # tolerance in binomial standard errors (about 1 in 16,000 per check by chance)

@@ -14,8 +14,8 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 import xsell_lab
 from xsell_lab import channels as ch
 from xsell_lab import experiments as ex
-from xsell_lab import schema as s
-from xsell_lab.validation import DataValidationError
+from xsell_lab.data import schema as s
+from xsell_lab.data.validation import DataValidationError
 
 from skips import import_or_skip, shared_file
 
@@ -221,7 +221,7 @@ def test_channel_kpis_match_a_duckdb_sql_recount(lines):
 
 @pytest.fixture(scope="module")
 def hillstrom():
-    from xsell_lab.adapters import hillstrom as adapt
+    from xsell_lab.data.adapters import hillstrom as adapt
 
     path = shared_file("hillstrom_email.csv")
     return adapt(path).tables, path

@@ -14,8 +14,8 @@ import pytest
 from pypdf import PdfReader
 from scipy import stats
 
-from xsell_lab import cli, workspace
-from xsell_lab.report.batch import column_values, report_stem
+from xsell_lab.lab import cli, workspace
+from xsell_lab.lab.report.batch import column_values, report_stem
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOTEBOOK = FIXTURES / "report_notebooks" / "99-fixture-report.ipynb"
@@ -140,7 +140,8 @@ def test_real_notebook_00_renders_with_its_numbers(tmp_path):
 def _notebook_07_cross_sell_gap(region: str) -> tuple[float, float, str]:
     """Naive and matched margin gap as notebook 07 defines them (its default dates and 90-day window), and its calibration end."""
     import xsell_lab
-    from xsell_lab import clv, schema
+    from xsell_lab import clv
+    from xsell_lab.data import schema
 
     company = xsell_lab.load_company(REPO / "data").subset(start="2023-01-01", end="2025-12-31", region=region)
     lines = xsell_lab.sales_lines(company)
@@ -349,8 +350,8 @@ HEAVY = ("pandas", "numpy", "matplotlib", "papermill", "nbformat", "nbconvert", 
     "code",
     [
         "import xsell_lab",
-        "import xsell_lab.cli as c; c.build_parser().format_help()",
-        f"import xsell_lab.cli as c; c.list_notebooks({str(REPO / 'notebooks')!r})",
+        "import xsell_lab.lab.cli as c; c.build_parser().format_help()",
+        f"import xsell_lab.lab.cli as c; c.list_notebooks({str(REPO / 'notebooks')!r})",
     ],
 )
 def test_starting_the_command_imports_nothing_heavy(code):
@@ -366,5 +367,5 @@ def test_public_names_and_submodules_are_there_on_first_use():
          "x.schema.ORDER_DATE, 'Company' in dir(x), 'clv' in dir(x)); x.no_such_name"],
         capture_output=True, text=True, check=False,
     )
-    assert done.stdout.split() == ["xsell_lab.company", "xsell_lab.io", "order_date", "True", "True"]
+    assert done.stdout.split() == ["xsell_lab.data.company", "xsell_lab.data.io", "order_date", "True", "True"]
     assert "AttributeError: module 'xsell_lab' has no attribute 'no_such_name'" in done.stderr

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from xsell_lab import Company, DataValidationError, MissingTableError, sales_lines
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 
 
 def tiny_tables() -> dict[str, pd.DataFrame]:

@@ -41,7 +41,7 @@ PIP_EXTRAS_IN_CONDA = ("dev", "spark")
 
 # Runtime dependencies nothing imports, each with the reason it is a runtime dependency.
 RUNTIME_WITHOUT_IMPORT = {
-    "openpyxl": "pandas' engine for the .xlsx files xsell_lab.io reads (pandas does not require it)",
+    "openpyxl": "pandas' engine for the .xlsx files xsell_lab.data.io reads (pandas does not require it)",
     "jupyterlab": "the lab is opened in JupyterLab (`jupyter lab`, as the README of `xsell-lab init` says)",
     "ipykernel": "papermill runs every notebook on the python3 kernel ipykernel provides",
 }

@@ -14,9 +14,9 @@ from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_effectsize, proportions_ztest
 
 from xsell_lab import experiments as ex
-from xsell_lab import schema as s
-from xsell_lab.company import sales_lines
-from xsell_lab.validation import DataValidationError
+from xsell_lab.data import schema as s
+from xsell_lab.data.company import sales_lines
+from xsell_lab.data.validation import DataValidationError
 
 from skips import shared_file
 
@@ -327,7 +327,7 @@ def test_cuped_on_bundled_data_uses_pre_period_spend(bundled_company):
 
 @pytest.fixture(scope="module")
 def hillstrom_offers():
-    from xsell_lab.adapters import hillstrom
+    from xsell_lab.data.adapters import hillstrom
 
     path = shared_file("hillstrom_email.csv")
     return hillstrom(path).tables[s.OFFERS], path

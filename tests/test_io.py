@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from xsell_lab import load_company, write_company
-from xsell_lab import schema as s
-from xsell_lab.io import DataFileError
-from xsell_lab.mapping import MappingError, parse_mapping
+from xsell_lab.data import schema as s
+from xsell_lab.data.io import DataFileError
+from xsell_lab.data.mapping import MappingError, parse_mapping
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

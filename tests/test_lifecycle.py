@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xsell_lab import DataValidationError, metrics, sales_lines
+from xsell_lab import DataValidationError, kpis, sales_lines
 from xsell_lab import lifecycle as lc
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 
 from skips import skip_test
 
@@ -188,7 +188,7 @@ def _inter_purchase_waits(orders: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_kaplan_meier_matches_statsmodels_on_cdnow():
-    from xsell_lab import adapters
+    from xsell_lab.data import adapters
 
     try:
         data = adapters.cdnow()
@@ -370,7 +370,7 @@ def test_choose_timing_pair_recovers_the_planted_next_purchases(bundled_company,
     planted = {trigger: truth for trigger, truth in ground_truth["next_purchase"].items() if isinstance(truth, dict)}
     for trigger, truth in planted.items():
         assert lc.choose_timing_pair(lines, trigger)["target"] == truth["next_category"], trigger
-    main_products = metrics.top_primary_items(lines)
+    main_products = kpis.top_primary_items(lines)
     chosen = lc.choose_timing_pair(lines, triggers=main_products)
     strongest = max(planted, key=lambda trigger: planted[trigger]["probability"])
     assert (chosen["trigger"], chosen["target"]) == (strongest, planted[strongest]["next_category"])

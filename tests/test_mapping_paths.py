@@ -8,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from xsell_lab import io, load_company
-from xsell_lab import schema as s
-from xsell_lab.mapping import MappingError, parse_mapping
-from xsell_lab.report.privacy import known_customer_ids
+from xsell_lab import load_company
+from xsell_lab.data import io
+from xsell_lab.data import schema as s
+from xsell_lab.data.mapping import MappingError, parse_mapping
+from xsell_lab.lab.report.privacy import known_customer_ids
 
 SECRET = "s3cr3t-line-do-not-print"
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from xsell_lab import Company, load_company, write_company
-from xsell_lab import schema as s
-from xsell_lab.runner import NotebookExecutionError, discover_notebooks, execute_notebook
+from xsell_lab.data import schema as s
+from xsell_lab.lab.runner import NotebookExecutionError, discover_notebooks, execute_notebook
 
 NOTEBOOKS = discover_notebooks()
 

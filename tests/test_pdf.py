@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from xsell_lab.report import document, pdf, privacy, provenance
-from xsell_lab.report.render import make_report, render_pdf
+from xsell_lab.lab.report import document, pdf, privacy, provenance
+from xsell_lab.lab.report.render import make_report, render_pdf
 
 from skips import skip_test
 

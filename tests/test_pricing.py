@@ -14,7 +14,7 @@ import statsmodels.formula.api as smf
 from scipy import optimize
 
 from xsell_lab import DataValidationError, pricing, sales_lines
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 from xsell_lab.plots import pricing as pricing_plots
 
 from skips import shared_file

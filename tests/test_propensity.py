@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from xsell_lab import sales_lines
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 from xsell_lab.propensity import (
     TARGET_COLUMNS,
     PropensityModel,
@@ -257,7 +257,7 @@ def test_real_online_retail_product_propensity(shared_data):
     and a model using history must beat chance clearly out of time.
     """
     from sklearn import metrics as sklearn_metrics
-    from xsell_lab.adapters import online_retail
+    from xsell_lab.data.adapters import online_retail
 
     company = online_retail(shared_data / "online_retail.csv.gz").to_company()
     lines = sales_lines(company)

@@ -49,7 +49,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from xsell_lab import schema
+from xsell_lab.data import schema
 
 from skips import REPO_ROOT, skip_test
 

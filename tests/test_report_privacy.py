@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from xsell_lab import schema as s
-from xsell_lab.report import document, privacy, provenance
-from xsell_lab.report.render import make_report, render_pdf
+from xsell_lab.data import schema as s
+from xsell_lab.lab.report import document, privacy, provenance
+from xsell_lab.lab.report.render import make_report, render_pdf
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"

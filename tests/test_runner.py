@@ -8,7 +8,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from xsell_lab import runner
+from xsell_lab.lab import runner
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOTEBOOK = FIXTURES / "report_notebooks" / "99-fixture-report.ipynb"

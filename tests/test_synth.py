@@ -18,10 +18,11 @@ import pytest
 import statsmodels.api as sm
 from statsmodels.stats.proportion import proportion_confint
 
-from xsell_lab import Company, schema as s
-from xsell_lab.io import load_company
+from xsell_lab import Company
+from xsell_lab.data import schema as s
+from xsell_lab.data.io import load_company
 from xsell_lab.synth import generate_company, main, simulate_repeat_purchases, write_ground_truth
-from xsell_lab.validation import check_foreign_keys
+from xsell_lab.data.validation import check_foreign_keys
 
 #: Wilson interval level for every proportion check (about 3.3 sigma).
 ALPHA = 0.001

@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 from scipy.spatial import cKDTree
 
-from xsell_lab import DataValidationError, adapters, sales_lines
-from xsell_lab import schema as s
+from xsell_lab import DataValidationError, sales_lines
+from xsell_lab.data import adapters
+from xsell_lab.data import schema as s
 from xsell_lab import targeting as t
 
 from skips import import_or_skip

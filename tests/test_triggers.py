@@ -11,9 +11,9 @@ from statsmodels.stats.proportion import proportion_confint
 
 import xsell_lab
 from xsell_lab import lifecycle
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 from xsell_lab import triggers as tr
-from xsell_lab.validation import DataValidationError
+from xsell_lab.data.validation import DataValidationError
 
 PRINTER_INK = tr.TriggerRule("printer -> ink", "purchase", "ink", "printer")
 

@@ -14,8 +14,8 @@ import pytest
 from test_io import canonical_tables, checksums, write_csvs
 
 from xsell_lab import DataValidationError, load_company
-from xsell_lab import schema as s
-from xsell_lab.io import DataFileError
+from xsell_lab.data import schema as s
+from xsell_lab.data.io import DataFileError
 
 
 def broken(tmp_path, table: str, change) -> "Path":  # noqa: F821 - Path only in the annotation
@@ -271,7 +271,7 @@ def test_plain_text_in_a_number_column_gets_no_decimal_hint(tmp_path):
 
 
 def test_require_known_values_names_the_parameter_the_column_and_the_values():
-    from xsell_lab.validation import require_known_values
+    from xsell_lab.data.validation import require_known_values
 
     frame = pd.DataFrame({"category": ["printer", "ink", "ink", "paper"]})
     require_known_values(frame, "category", "lines", anchor="printer", add_on="auto", other="")

@@ -2,7 +2,7 @@
 
 The fast tests check the packaging configuration against the repository: every package of
 ``xsell_lab/`` is listed in ``pyproject.toml``, the bundle's file patterns equal
-:data:`xsell_lab.workspace.BUNDLE_FILES`, and every committed notebook, data file and example
+:data:`xsell_lab.lab.workspace.BUNDLE_FILES`, and every committed notebook, data file and example
 matches them. The slow test builds the wheel from a copy of the sources, installs it with its
 dependencies into a fresh virtual environment, and in a folder outside the repository runs
 ``xsell-lab init lab``, ``xsell-lab list``, ``xsell-lab run 01`` and ``xsell-lab report 10``.
@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from xsell_lab import workspace
+from xsell_lab.lab import workspace
 
 REPO = Path(__file__).resolve().parents[1]
 SETUPTOOLS = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
@@ -47,7 +47,7 @@ def _bundle_patterns_in_pyproject() -> dict[str, tuple[str, ...]]:
 def test_every_package_is_listed_in_pyproject():
     code = {
         ".".join(init.parent.relative_to(REPO).parts) for init in (REPO / "xsell_lab").rglob("__init__.py")
-    } | {"xsell_lab.report.templates"}
+    } | {"xsell_lab.lab.report.templates"}
     bundle = {f"{BUNDLE_PACKAGE}{folder}" for folder in workspace.BUNDLE_FILES} | {f"{BUNDLE_PACKAGE}examples.shop_export"}
     assert set(SETUPTOOLS["packages"]) == code | bundle, (
         "[tool.setuptools] packages in pyproject.toml must list every package of xsell_lab/ (a missing one is "
@@ -96,7 +96,7 @@ def test_the_wheel_carries_the_code_and_the_bundle(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     modules = {str(path.relative_to(REPO)) for path in (REPO / "xsell_lab").rglob("*.py") if "__pycache__" not in path.parts}
     bundle = {f"xsell_lab/bundle/{path}" for path in workspace.bundle_files()}
-    templates = {f"xsell_lab/report/templates/{name}" for name in ("report.html", "print.css")}
+    templates = {f"xsell_lab/lab/report/templates/{name}" for name in ("report.html", "print.css")}
     missing = sorted((modules | bundle | templates) - names)
     assert not missing, f"missing from the wheel: {missing}"
     junk = sorted(name for name in names if any(part in name for part in NOT_SHIPPED))

@@ -2,6 +2,6 @@
 
 import sys
 
-from xsell_lab.cli import main
+from xsell_lab.lab.cli import main
 
 sys.exit(main())

@@ -22,7 +22,7 @@ Personalization
     the customer owns?).
 
 Inputs are never modified. Missing columns and bad values raise
-:class:`~xsell_lab.validation.DataValidationError` naming the table, the
+:class:`~xsell_lab.data.validation.DataValidationError` naming the table, the
 column, the count and an example.
 
 References
@@ -47,9 +47,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from xsell_lab import experiments, metrics
-from xsell_lab import schema as s
-from xsell_lab.validation import AUTOMATIC, DataValidationError, Problem, require_columns
+from xsell_lab import experiments, kpis
+from xsell_lab.data import schema as s
+from xsell_lab.data.validation import AUTOMATIC, DataValidationError, Problem, require_columns
+from xsell_lab.stats import wilson_interval
 
 #: Columns of :func:`channel_performance` (after the channel column).
 CHANNEL_PERFORMANCE_COLUMNS = [
@@ -88,7 +89,7 @@ def channel_performance(
     """Cross-sell KPIs per purchase channel, with counts and confidence intervals.
 
     Per channel, on the order lines placed through it (definitions of
-    :mod:`xsell_lab.metrics`, after Kamakura 2008 and Farris et al. 2010)::
+    :mod:`xsell_lab.kpis`, after Kamakura 2008 and Farris et al. 2010)::
 
         cross-sell rate      = customers with >= 2 distinct items in the channel / customers of the channel
         attach rate          = orders with >= 2 distinct items / orders      (basket attach, any add-on)
@@ -127,8 +128,8 @@ def channel_performance(
     item = _item_column(level)
     require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, "revenue", channel, item], _SALES_LINES)
     _refuse_empty(lines, channel, _SALES_LINES)
-    rate = metrics.cross_sell_rate(lines, level=level, by=channel).set_index(channel)
-    contribution = metrics.revenue_contribution(lines, level=level, by=channel).set_index(channel)
+    rate = kpis.cross_sell_rate(lines, level=level, by=channel).set_index(channel)
+    contribution = kpis.revenue_contribution(lines, level=level, by=channel).set_index(channel)
     per_order = lines.groupby([channel, s.ORDER_ID], observed=True).agg(revenue=("revenue", "sum"), items=(item, "nunique"))
     orders = per_order.groupby(level=0, observed=True).agg(
         orders=("revenue", "size"), revenue=("revenue", "sum"), aov_sd=("revenue", "std"),
@@ -142,10 +143,10 @@ def channel_performance(
     t = stats.t.ppf(0.5 + confidence / 2, np.maximum(table["orders"] - 1, 1))
     half = t * table["aov_sd"].fillna(0.0) / np.sqrt(table["orders"])
     table["aov_ci_low"], table["aov_ci_high"] = table["average_order_value"] - half, table["average_order_value"] + half
-    table["cross_sell_ci_low"], table["cross_sell_ci_high"] = experiments.wilson_interval(
+    table["cross_sell_ci_low"], table["cross_sell_ci_high"] = wilson_interval(
         table["cross_sold_customers"], table["customers"], confidence)
     table["attach_rate"] = table["multi_item_orders"] / table["orders"]
-    table["attach_ci_low"], table["attach_ci_high"] = experiments.wilson_interval(
+    table["attach_ci_low"], table["attach_ci_high"] = wilson_interval(
         table["multi_item_orders"], table["orders"], confidence)
     table["cross_sold_revenue_share"] = table["cross_sold_revenue"] / table["cross_sold_revenue"].sum()
     table = table.astype({"customers": "int64", "cross_sold_customers": "int64", "multi_item_orders": "int64"})
@@ -218,7 +219,7 @@ def preferred_channel_share(
     grouped = joined.assign(_all=0).groupby(keys or ["_all"], observed=True)
     rows = grouped.apply(_preferred_row, include_groups=False)
     rows = rows.astype({"orders": "int64", "in_preferred": "int64"})
-    rows["ci_low"], rows["ci_high"] = experiments.wilson_interval(rows["in_preferred"], rows["orders"], confidence)
+    rows["ci_low"], rows["ci_high"] = wilson_interval(rows["in_preferred"], rows["orders"], confidence)
     rows["preference_strength"] = (rows["share_in_preferred"] - rows["chance_share"]) / (1 - rows["chance_share"])
     return rows.reset_index(drop=not keys)[[*keys, *PREFERRED_SHARE_COLUMNS]]
 
@@ -246,7 +247,7 @@ def contact_channel_response(
     """Offer response per contact channel (experiment arm), and its uplift over the control group.
 
     For each arm: the response (conversion) rate with a Wilson interval
-    (:func:`xsell_lab.metrics.offer_conversion_rate`); for each offer arm
+    (:func:`xsell_lab.kpis.offer_conversion_rate`); for each offer arm
     the uplift over control with Newcombe's interval, the pooled z-test and
     the p-value adjusted over the arms (:func:`xsell_lab.experiments.compare_conversion`).
     Because customers were assigned to arms at random, the arms are the same
@@ -286,7 +287,7 @@ def contact_channel_response(
                                                len(absent), repr(absent[0]), f"Known experiments: {known}")])
         offers = offers[offers[s.EXPERIMENT_ID].isin(wanted)]
     uplift = experiments.compare_conversion(offers, control=control, confidence=confidence, correction=correction)
-    rates = metrics.offer_conversion_rate(offers, by=[s.EXPERIMENT_ID, s.VARIANT], confidence=confidence)
+    rates = kpis.offer_conversion_rate(offers, by=[s.EXPERIMENT_ID, s.VARIANT], confidence=confidence)
     rates = rates.rename(columns={"offers": "customers", "accepted": "conversions"})
     channels = offers.groupby([s.EXPERIMENT_ID, s.VARIANT], observed=True)[s.CHANNEL].agg(
         lambda c: "+".join(sorted(map(str, c.dropna().unique())))).rename(s.CHANNEL)
@@ -522,7 +523,7 @@ def tier_match(
     table = paired.groupby(s.CATEGORY).agg(lines=("matched", "size"), matched=("matched", "sum"), chance_rate=("chance", "mean"))
     table = table.astype({"lines": "int64", "matched": "int64"})
     table["match_rate"] = table["matched"] / table["lines"]
-    table["ci_low"], table["ci_high"] = experiments.wilson_interval(table["matched"], table["lines"], confidence)
+    table["ci_low"], table["ci_high"] = wilson_interval(table["matched"], table["lines"], confidence)
     table["match_lift"] = table["match_rate"] / table["chance_rate"]
     table = table.reset_index().rename(columns={s.CATEGORY: "category"})
     return table.sort_values(["lines", "category"], ascending=[False, True], kind="stable").reset_index(drop=True)[TIER_MATCH_COLUMNS]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 
 #: Columns of :func:`customer_profile`.
 PROFILE_COLUMNS = [

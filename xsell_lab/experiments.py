@@ -22,7 +22,7 @@ Sharper and safer tests
     :func:`peeking_simulation` (the cost of looking at a running test).
 
 Bad input (no control arm, an arm without customers, a customer in two arms,
-missing columns) raises :class:`~xsell_lab.validation.DataValidationError`
+missing columns) raises :class:`~xsell_lab.data.validation.DataValidationError`
 naming the table, the column, the count and an example.
 
 References
@@ -48,8 +48,10 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from xsell_lab import schema as s
-from xsell_lab.validation import AUTOMATIC, DataValidationError, Problem
+from xsell_lab.data import schema as s
+from xsell_lab.data.validation import AUTOMATIC, DataValidationError, Problem
+from xsell_lab.exceptions import SampleRatioMismatchWarning
+from xsell_lab.stats import newcombe_interval, pooled_z_test, wilson_interval  # noqa: F401 (wilson_interval re-exported)
 
 #: Correction methods accepted by the ``correction`` parameters (statsmodels names).
 CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "none")
@@ -60,10 +62,6 @@ CONVERSION_COLUMNS = [
     "relative_uplift", "z", "p_value", "p_adjusted", "significant",
 ]
 _PRE_PERIOD_SPEND = "pre_period_spend"
-
-
-class SampleRatioMismatchWarning(UserWarning):
-    """An experiment's arms are not the sizes the plan said they would be."""
 
 
 # --- checks ---------------------------------------------------------------
@@ -416,65 +414,6 @@ def power_two_proportions(
 # --- conversion and revenue tests -------------------------------------------
 
 
-def wilson_interval(successes: np.ndarray, trials: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson's score interval for a proportion (Wilson 1927; Newcombe 1998, method 3)."""
-    successes, trials = np.asarray(successes, dtype=float), np.asarray(trials, dtype=float)
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    p = successes / trials
-    denominator = 1 + z**2 / trials
-    centre = (p + z**2 / (2 * trials)) / denominator
-    half = z / denominator * np.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2))
-    return centre - half, centre + half
-
-
-def newcombe_interval(
-    successes_treatment: np.ndarray,
-    trials_treatment: np.ndarray,
-    successes_control: np.ndarray,
-    trials_control: np.ndarray,
-    confidence: float = 0.95,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Newcombe's hybrid score interval for ``p_t - p_c`` (Newcombe 1998, method 10).
-
-    With Wilson limits ``(l_t, u_t)`` and ``(l_c, u_c)`` of each arm and
-    ``d = p_t - p_c``::
-
-        low  = d - sqrt((p_t - l_t)^2 + (u_c - p_c)^2)
-        high = d + sqrt((u_t - p_t)^2 + (p_c - l_c)^2)
-
-    Unlike the Wald interval it stays inside [-1, 1] and keeps its coverage
-    for small arms and rates near 0, typical of offer conversions.
-    statsmodels calls it ``method="newcomb"`` in ``confint_proportions_2indep``.
-    """
-    p_t = np.asarray(successes_treatment, dtype=float) / np.asarray(trials_treatment, dtype=float)
-    p_c = np.asarray(successes_control, dtype=float) / np.asarray(trials_control, dtype=float)
-    low_t, high_t = wilson_interval(successes_treatment, trials_treatment, confidence)
-    low_c, high_c = wilson_interval(successes_control, trials_control, confidence)
-    d = p_t - p_c
-    return d - np.sqrt((p_t - low_t) ** 2 + (high_c - p_c) ** 2), d + np.sqrt((high_t - p_t) ** 2 + (p_c - low_c) ** 2)
-
-
-def pooled_z_test(
-    successes_treatment: np.ndarray,
-    trials_treatment: np.ndarray,
-    successes_control: np.ndarray,
-    trials_control: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Two-proportion z-test with the pooled rate under H0: returns ``(z, two-sided p)``.
-
-    ``z = (p_t - p_c) / sqrt(p (1 - p) (1/n_t + 1/n_c))`` with ``p`` the pooled
-    rate (e.g. Agresti 2013, sec. 2.4; ``proportions_ztest`` in statsmodels).
-    ``z = 0`` when nobody (or everybody) converted.
-    """
-    x_t, n_t = np.asarray(successes_treatment, dtype=float), np.asarray(trials_treatment, dtype=float)
-    x_c, n_c = np.asarray(successes_control, dtype=float), np.asarray(trials_control, dtype=float)
-    pooled = (x_t + x_c) / (n_t + n_c)
-    se = np.sqrt(pooled * (1 - pooled) * (1 / n_t + 1 / n_c))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(se > 0, (x_t / n_t - x_c / n_c) / se, 0.0)
-    return z, 2 * stats.norm.sf(np.abs(z))
-
-
 def compare_conversion(
     offers: pd.DataFrame,
     *,
@@ -760,7 +699,7 @@ def pre_period_spend(lines: pd.DataFrame, offers: pd.DataFrame, *, days: int = 3
     Parameters
     ----------
     lines : pandas.DataFrame
-        Sales lines (:func:`xsell_lab.company.sales_lines`): ``customer_id``,
+        Sales lines (:func:`xsell_lab.data.company.sales_lines`): ``customer_id``,
         ``order_date``, ``revenue``.
     offers : pandas.DataFrame
         The canonical offers table (``offer_date`` needed).

@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from xsell_lab import schema as s
-from xsell_lab.validation import require_columns
+from xsell_lab.data import schema as s
+from xsell_lab.data.validation import require_columns
 
 #: The rules, in the order they are applied.
 RULES = ("consent", "channel", "sensitive", "already_owned", "prerequisite", "season", "contact_cap")

@@ -1,6 +1,6 @@
 """Customer lifecycle: where each customer stands with us, and when to offer the next product.
 
-Stages (:data:`xsell_lab.schema.LIFECYCLE_STAGES`), each reached on a date:
+Stages (:data:`xsell_lab.data.schema.LIFECYCLE_STAGES`), each reached on a date:
 
 awareness
     First contact: the customer's ``signup_date`` or first ``awareness`` event.
@@ -36,7 +36,7 @@ Functions
     How often a trigger's next order holds each other item, and the trigger, target and
     baseline a timing lesson studies when its parameters say ``"auto"``.
 
-Inputs are canonical tables (:mod:`xsell_lab.schema`) and are never modified.
+Inputs are canonical tables (:mod:`xsell_lab.data.schema`) and are never modified.
 Errors name the table, the column, the row count and an example.
 """
 
@@ -48,9 +48,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 from xsell_lab.basket import next_order_rules
-from xsell_lab.validation import AUTOMATIC, DataValidationError, Problem, require_columns, require_known_values
+from xsell_lab.data.validation import AUTOMATIC, DataValidationError, Problem, require_columns, require_known_values
 
 #: Stages in ladder order.
 STAGES = s.LIFECYCLE_STAGES
@@ -697,7 +697,7 @@ def choose_timing_pair(
         Values of ``item_col``, or ``"auto"``.
     triggers : sequence, optional
         Candidate triggers and baselines, most important first (e.g.
-        :func:`xsell_lab.metrics.top_primary_items`).
+        :func:`xsell_lab.kpis.top_primary_items`).
     item_col : str
         ``"category"`` or ``"product_id"``.
     min_orders : int

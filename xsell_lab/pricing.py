@@ -37,7 +37,7 @@ Dynamic pricing
 Table contracts
 ---------------
 Input: a weekly sales table with the canonical columns of
-:data:`xsell_lab.schema.TABLES` ``["weekly_sales"]``: ``week_start``,
+:data:`xsell_lab.data.schema.TABLES` ``["weekly_sales"]``: ``week_start``,
 ``product_id``, ``price`` (> 0), ``units`` (> 0, or zero with
 ``zero_units="drop"``), ``on_promotion``; optionally a market column (e.g.
 a store) for panel data. The input is never modified.
@@ -71,9 +71,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 from xsell_lab.basket.sequences import choose_pair
-from xsell_lab.validation import DataValidationError, Problem
+from xsell_lab.data.validation import DataValidationError, Problem
 
 #: Columns of the elasticity table (:meth:`PriceElasticityModel.summary`).
 ELASTICITY_COLUMNS = [

@@ -37,10 +37,10 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 from xsell_lab.basket.sequences import pair_counts
-from xsell_lab.validation import require_columns
-from xsell_lab.experiments import wilson_interval
+from xsell_lab.data.validation import require_columns
+from xsell_lab.stats import wilson_interval
 
 #: Numeric features of :func:`customer_features` (besides ``owns_*`` and ``last_*``).
 NUMERIC_FEATURES = ["recency_months", "tenure_months", "orders", "spend_hundreds"]

@@ -53,9 +53,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from xsell_lab import schema as s
-from xsell_lab.company import Company
-from xsell_lab.io import write_company
+from xsell_lab.data import schema as s
+from xsell_lab.data.company import Company
+from xsell_lab.data.io import write_company
 
 # --- catalogue ------------------------------------------------------------
 

@@ -39,7 +39,7 @@ Conventions
 -----------
 level
     ``"category"`` (default) or ``"product"`` (``product_id``), as in
-    :mod:`xsell_lab.metrics`. Data without categories (UCI Online Retail,
+    :mod:`xsell_lab.kpis`. Data without categories (UCI Online Retail,
     whose adapter puts every product in category ``"unknown"``) uses
     ``level="product"``: the whitespace is then "customers x products" and
     the main item is the customer's main product; restrict ``items`` to the
@@ -73,9 +73,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from xsell_lab import schema as s
-from xsell_lab.metrics import primary_items
-from xsell_lab.validation import require_columns
+from xsell_lab.data import schema as s
+from xsell_lab.kpis import primary_items
+from xsell_lab.data.validation import require_columns
 
 #: Name of the wide line table in error messages.
 SALES_LINES = "sales_lines"
@@ -226,7 +226,7 @@ def main_items(lines: pd.DataFrame, *, level: str = "category") -> pd.Series:
     """Each customer's main product: the top-revenue item of their first order.
 
     The same definition as the "primary item" of the cross-sell KPIs
-    (:func:`xsell_lab.metrics.primary_items`).
+    (:func:`xsell_lab.kpis.primary_items`).
 
     Parameters
     ----------
@@ -544,7 +544,7 @@ def cross_buyers(lines: pd.DataFrame, *, level: str = "category", min_items: int
     """Who has cross-bought: customers with at least ``min_items`` distinct items.
 
     The customer-level definition of the cross-sell rate of
-    :func:`xsell_lab.metrics.cross_sell_rate` (Kamakura 2008).
+    :func:`xsell_lab.kpis.cross_sell_rate` (Kamakura 2008).
 
     Returns
     -------

@@ -30,10 +30,10 @@ Timing convention: the offer goes out at the end of day ``event_date + D``;
 a purchase of the offered category ``lag`` days after the event is a *hit*
 when ``D < lag <= D + W`` and was *already bought* when ``0 < lag <= D``.
 Anything bought on the event's own day (the same basket, for a purchase) is
-neither: that is the attach rate's business (:mod:`xsell_lab.metrics`).
+neither: that is the attach rate's business (:mod:`xsell_lab.kpis`).
 
 Inputs are never modified; bad input raises
-:class:`~xsell_lab.validation.DataValidationError` naming the table, the
+:class:`~xsell_lab.data.validation.DataValidationError` naming the table, the
 column, the count and an example.
 """
 
@@ -45,9 +45,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xsell_lab import basket, experiments, lifecycle
-from xsell_lab import schema as s
-from xsell_lab.validation import DataValidationError, Problem, require_columns
+from xsell_lab import basket, lifecycle
+from xsell_lab.data import schema as s
+from xsell_lab.data.validation import DataValidationError, Problem, require_columns
+from xsell_lab.stats import newcombe_interval, pooled_z_test, wilson_interval
 
 #: The ``event`` value of purchases in :func:`event_history`.
 PURCHASE = "purchase"
@@ -466,12 +467,12 @@ def _backtest_row(rule, history, cutoff, baseline, seed, confidence) -> dict:
     done, base_done = fired[fired["complete"]], base[base["complete"]]
     n, x = len(done), int(done["hit"].sum())
     n0, x0 = len(base_done), int(base_done["hit"].sum())
-    low, high = experiments.wilson_interval(np.array([x, x0]), np.array([n, n0]), confidence)
-    d_low, d_high = experiments.newcombe_interval(x, n, x0, n0, confidence) if n and n0 else (np.nan, np.nan)
-    _, p_value = experiments.pooled_z_test(x, n, x0, n0) if n and n0 else (np.nan, np.nan)
+    low, high = wilson_interval(np.array([x, x0]), np.array([n, n0]), confidence)
+    d_low, d_high = newcombe_interval(x, n, x0, n0, confidence) if n and n0 else (np.nan, np.nan)
+    _, p_value = pooled_z_test(x, n, x0, n0) if n and n0 else (np.nan, np.nan)
     followed = fired["next_order_holds_offer"].dropna()
     base_followed = base["next_order_holds_offer"].dropna()
-    next_low, next_high = experiments.wilson_interval(int(followed.sum()), len(followed), confidence)
+    next_low, next_high = wilson_interval(int(followed.sum()), len(followed), confidence)
     rate, base_rate = _share(x, n), _share(x0, n0)
     return {
         "rule": rule.name, "description": rule.describe(), "baseline": baseline, "triggers": len(fired), "complete": n,
@@ -588,7 +589,7 @@ def delay_backtest(
         done = fire_triggers(rule.with_delay(delay), history, cutoff=cutoff)
         done = done[done["complete"]]
         n, x = len(done), int(done["hit"].sum())
-        low, high = experiments.wilson_interval(x, n, confidence) if n else (np.nan, np.nan)
+        low, high = wilson_interval(x, n, confidence) if n else (np.nan, np.nan)
         rows.append({"delay_days": delay, "window_days": rule.window_days, "complete": n, "hits": x, "hit_rate": _share(x, n),
                      "ci_low": float(low), "ci_high": float(high),
                      "already_bought_share": _share(int(done["already_bought"].sum()), n)})

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 from xsell_lab.basket.sequences import NEXT_ORDER_COLUMNS, _check, next_order_rules, pair_counts
-from xsell_lab.validation import AUTOMATIC, require_known_values
+from xsell_lab.data.validation import AUTOMATIC, require_known_values
 
 #: Values of a parameter that let the data decide.
 

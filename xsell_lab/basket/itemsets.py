@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 from xsell_lab.basket.mlxtend_backend import mine_mlxtend
 from xsell_lab.basket.sparse_backend import mine_sparse
 from xsell_lab.basket.transactions import (

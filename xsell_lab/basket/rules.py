@@ -30,7 +30,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from xsell_lab.basket.transactions import NoFrequentItemsetsError
+from xsell_lab.exceptions import NoFrequentItemsetsError
 
 #: Columns of the table returned by :func:`association_rules`.
 RULE_COLUMNS = [

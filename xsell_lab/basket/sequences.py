@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xsell_lab import schema as s
-from xsell_lab.validation import AUTOMATIC, require_known_values
+from xsell_lab.data import schema as s
+from xsell_lab.data.validation import AUTOMATIC, require_known_values
 
 #: Columns of :func:`next_order_rules` (after the optional ``by`` column).
 NEXT_ORDER_COLUMNS = [

@@ -26,18 +26,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
+from xsell_lab.exceptions import BasketMemoryError, NoFrequentItemsetsError  # noqa: F401 (NoFrequentItemsetsError re-exported)
 
 #: Columns of the cleaning log.
 CLEANING_LOG_COLUMNS = ["step", "rows", "detail"]
-
-
-class BasketMemoryError(MemoryError):
-    """Raised *before* allocating when a mining run would not fit in memory."""
-
-
-class NoFrequentItemsetsError(ValueError):
-    """Raised when no itemset (or no rule) reaches the requested threshold."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
+from xsell_lab.exceptions import ConvergenceError
 
 #: Newton polish: at most this many steps, stopping when a step moves every
 #: log-parameter by less than the tolerance.
@@ -40,10 +41,6 @@ def dot(a: np.ndarray, b: np.ndarray) -> float:
     machine can be 100 times slower while its threads wait for cores.
     """
     return float(np.einsum("i,i->", a, b))
-
-
-class ConvergenceError(RuntimeError):
-    """A model fit did not reach a maximum of the likelihood; the message says what to try."""
 
 
 def maximise(

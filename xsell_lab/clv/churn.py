@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 from xsell_lab.guardrails import has_consent, recent_offer_counts
 
 #: Columns of :func:`churn_risk`.

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 
 #: Columns of :func:`early_cross_sell_status`.
 STATUS_COLUMNS = ["first_purchase", "early_orders", "early_spend", "early_categories", "cross_sold"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 from xsell_lab.clv.bgnbd import BetaGeoModel
 from xsell_lab.clv.rfm import purchase_days
 

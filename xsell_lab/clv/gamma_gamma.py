@@ -23,7 +23,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln
 
 from xsell_lab.clv._mle import check_fitted, covariance, dot, maximise, summary_frame
-from xsell_lab.validation import DataValidationError, Problem
+from xsell_lab.data.validation import DataValidationError, Problem
 
 PARAM_NAMES = ["p", "q", "gamma"]
 

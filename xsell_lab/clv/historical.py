@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 from xsell_lab.clv.rfm import purchase_days
 
 #: Observed time per customer is counted as at least a month, so a customer

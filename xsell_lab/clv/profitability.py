@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 
 #: Columns of :func:`customer_profitability`.
 PROFIT_COLUMNS = [

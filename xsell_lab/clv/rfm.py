@@ -32,8 +32,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xsell_lab import schema as s
-from xsell_lab.validation import DataValidationError, Problem
+from xsell_lab.data import schema as s
+from xsell_lab.data.validation import DataValidationError, Problem
 
 #: Columns of :func:`rfm_summary` (index: ``customer_id``).
 RFM_COLUMNS = ["frequency", "recency", "T", "monetary_value"]

@@ -1,4 +1,4 @@
-"""Plots of the cross-sell KPIs of :mod:`xsell_lab.metrics`.
+"""Plots of the cross-sell KPIs of :mod:`xsell_lab.kpis`.
 
 Each function takes ``ax=None`` (a new figure is made when it is None),
 returns the Axes and leaves global pyplot state (rcParams, the current
@@ -30,7 +30,7 @@ def plot_kpi_trend(
     Parameters
     ----------
     trend : pandas.DataFrame
-        Output of :func:`xsell_lab.metrics.kpi_trend` (or any table with a
+        Output of :func:`xsell_lab.kpis.kpi_trend` (or any table with a
         ``period`` column and a ``value`` column).
     period, value : str
         Column names of the x and y values.
@@ -75,7 +75,7 @@ def plot_kpi_by_group(
     ----------
     table : pandas.DataFrame
         A grouped KPI table, e.g. ``cross_sell_rate(lines, by="segment")`` or
-        :func:`xsell_lab.metrics.offer_conversion_rate`.
+        :func:`xsell_lab.kpis.offer_conversion_rate`.
     group, value : str
         Column with the group labels and column with the KPI.
     ci_low, ci_high : str, optional
@@ -115,7 +115,7 @@ def plot_attach_heatmap(
     Parameters
     ----------
     matrix : pandas.DataFrame
-        Output of :func:`xsell_lab.metrics.attach_rate_matrix` (columns
+        Output of :func:`xsell_lab.kpis.attach_rate_matrix` (columns
         ``anchor``, ``attached``, ``attach_rate``).
     annotate : bool
         Write each rate in its cell, in percent.

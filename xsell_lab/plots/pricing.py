@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import StrMethodFormatter
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 from xsell_lab.plots import PALETTE, new_axes
 
 _RELATIONSHIP_COLOURS = {"own": PALETTE[0], "complement": PALETTE[4], "substitute": PALETTE[2], "independent": PALETTE[5]}

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
 from xsell_lab.plots import new_axes
 
 

@@ -72,6 +72,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from xsell_lab.exceptions import PseudonymisationError
 
 #: Kernel environment variable: ``"1"`` shows real ids, ``"0"`` pseudonymises.
 SHOW_IDS_VARIABLE = "XSELL_LAB_SHOW_IDS"
@@ -87,10 +88,6 @@ _UNIT = re.compile(r"\s+|.", re.DOTALL)
 _TEXT_NODE = re.compile(r">([^<]+)<")
 _SCRIPT_OR_STYLE = re.compile(r"(<(script|style)\b[^>]*>.*?</\2\s*>)", re.DOTALL | re.IGNORECASE)
 _CSS_STRING = re.compile(r"""content:\s*"((?:[^"\\]|\\.)*)\"""")
-
-
-class PseudonymisationError(RuntimeError):
-    """A report would show customer ids although it says they are pseudonymised."""
 
 
 def pseudonym(customer_id: object, key: str) -> str:
@@ -140,7 +137,7 @@ def known_customer_ids(data_path: str | os.PathLike | None, mapping: str | os.Pa
     data_path : str, path-like or None
         The data folder; ``None`` for a notebook that reads no data (no ids).
     mapping : str, path-like or dict, optional
-        The column mapping the notebook is given (see :mod:`xsell_lab.mapping`).
+        The column mapping the notebook is given (see :mod:`xsell_lab.data.mapping`).
 
     Returns
     -------
@@ -155,10 +152,10 @@ def known_customer_ids(data_path: str | os.PathLike | None, mapping: str | os.Pa
     """
     if data_path is None:
         return frozenset()
-    from xsell_lab import schema as s
-    from xsell_lab.io import FILE_SUFFIXES, locate_table_file, read_table
-    from xsell_lab.mapping import TableSource, parse_mapping
-    from xsell_lab.validation import validate_table
+    from xsell_lab.data import schema as s
+    from xsell_lab.data.io import FILE_SUFFIXES, locate_table_file, read_table
+    from xsell_lab.data.mapping import TableSource, parse_mapping
+    from xsell_lab.data.validation import validate_table
 
     folder = Path(data_path)
     if not folder.is_dir():
@@ -255,7 +252,7 @@ def check_pseudonymised(html_text: str, ids: Iterable[str], key: str) -> None:
         raise PseudonymisationError(
             f"{len(left)} customer id(s) of table 'customers', column 'customer_id' would still be shown in the report "
             f"(e.g. the id with pseudonym {pseudonym(left[0], key)}); no report was written. "
-            "Label them with xsell_lab.report.display_ids, or run with --show-ids for an in-house report."
+            "Label them with xsell_lab.lab.report.display_ids, or run with --show-ids for an in-house report."
         )
 
 

@@ -25,6 +25,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xsell_lab.exceptions import LabFolderNotEmptyError, NoLabFolderError
 
 #: Files of the bundle by folder, as glob patterns relative to the folder. ``pyproject.toml``'s
 #: package data lists the same patterns (``tests/test_wheel.py`` keeps the two in step).
@@ -36,7 +37,7 @@ BUNDLE_FILES: dict[str, tuple[str, ...]] = {
 #: A lab notebook's file name: two digits, a dash, a name (``01-cross-sell-kpis.ipynb``).
 LAB_NOTEBOOK = re.compile(r"^\d{2}-.+\.ipynb$")
 #: Where the installed package keeps the bundle.
-INSTALLED_BUNDLE = Path(__file__).resolve().parent / "bundle"
+INSTALLED_BUNDLE = Path(__file__).resolve().parents[1] / "bundle"
 #: How commands find their notebooks (for ``--help`` and error messages).
 LAB_RULE = (
     "Notebooks are looked for in the current folder or its nearest parent folder that has a "
@@ -44,14 +45,6 @@ LAB_RULE = (
     "otherwise in the repository checkout xsell-lab runs from. Reports go to reports/ of that "
     "folder unless --out says otherwise."
 )
-
-
-class NoLabFolderError(FileNotFoundError):
-    """No lab folder around the current folder and no checkout to fall back on."""
-
-
-class LabFolderNotEmptyError(FileExistsError):
-    """``xsell-lab init`` was pointed at a folder that already holds files."""
 
 
 @dataclass
@@ -75,7 +68,7 @@ class InitResult:
 
 def checkout_root() -> Path | None:
     """The repository checkout the package runs from, or None for an installed package."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     return root if (root / "pyproject.toml").is_file() and is_lab_folder(root) else None
 
 

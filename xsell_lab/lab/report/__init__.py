@@ -5,7 +5,7 @@ Commands
 ``xsell-lab report NOTEBOOK [-p NAME VALUE ...] [--pdf]`` runs a notebook with
 papermill and prints it to PDF; ``--by COLUMN`` makes one PDF per value plus an
 index; ``make reports`` runs ``xsell-lab report --all --force``. See
-:mod:`xsell_lab.cli`.
+:mod:`xsell_lab.lab.cli`.
 
 What a PDF contains
 -------------------
@@ -16,13 +16,13 @@ customer ids are pseudonymised), a table of contents of the ``##`` headings
 (with page numbers under WeasyPrint), then prose, tables and figures. Code,
 prompts, warnings (stderr), plot-object reprs, the parameters cell, empty
 sections and cells tagged ``report-skip`` are left out
-(:mod:`~xsell_lab.report.document`).
+(:mod:`~xsell_lab.lab.report.document`).
 
 For notebook authors
 --------------------
 * Tag learner-only cells (an exercise and its check) ``report-skip``.
 * Label charts that show customer ids with
-  :func:`~xsell_lab.report.privacy.display_ids`: the report command runs the
+  :func:`~xsell_lab.lab.report.privacy.display_ids`: the report command runs the
   kernel with ``XSELL_LAB_SHOW_IDS=0`` and a per-run key, and the function then
   returns the same pseudonyms the PDF's tables get. Ids in tables and printed
   text are replaced automatically (every whole word equal to a ``customer_id``
@@ -42,11 +42,11 @@ one. No LaTeX, no network.
 
 import importlib
 
-from xsell_lab.report.pdf import RENDERERS, RendererUnavailable, html_to_pdf
+from xsell_lab.lab.report.pdf import RENDERERS, RendererUnavailable, html_to_pdf
 
 # Imported on first use (PEP 562), so that `xsell-lab list` and `--help`, which need only
 # RENDERERS and PAPER_SIZES from the light pdf module, do not load pandas and nbconvert.
-_LAZY = {"display_ids": "xsell_lab.report.privacy", "render_pdf": "xsell_lab.report.render"}
+_LAZY = {"display_ids": "xsell_lab.lab.report.privacy", "render_pdf": "xsell_lab.lab.report.render"}
 
 __all__ = ["RENDERERS", "RendererUnavailable", "display_ids", "html_to_pdf", "render_pdf"]
 

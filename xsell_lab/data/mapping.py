@@ -50,7 +50,8 @@ from typing import Any
 
 import yaml
 
-from xsell_lab import schema as s
+from xsell_lab.data import schema as s
+from xsell_lab.exceptions import MappingError
 
 #: Options a table entry may have, with what they mean.
 TABLE_OPTIONS = {
@@ -67,10 +68,6 @@ TABLE_OPTIONS = {
 _TOP_LEVEL_OPTIONS = ("tables", "date_format", "allow_outside_data_folder")
 
 
-class MappingError(ValueError):
-    """The column mapping itself is wrong (not the data it points at)."""
-
-
 @dataclass(frozen=True)
 class TableSource:
     """Where and how to read one canonical table.
@@ -84,7 +81,7 @@ class TableSource:
         ``<table>.parquet`` / ``.csv`` / ``.csv.gz`` / ``.xlsx``.
     allow_outside : bool
         True when the mapping's ``allow_outside_data_folder`` lets ``file``
-        lie outside the data folder (see :func:`xsell_lab.io.locate_table_file`).
+        lie outside the data folder (see :func:`xsell_lab.data.io.locate_table_file`).
     columns : dict of str to str
         Source column name -> canonical column name.
     date_format, sep, encoding, decimal, thousands, sheet : str or None

@@ -4,20 +4,20 @@ A company lives in a folder with one file per table. By default each file is
 named after its table (``orders.parquet``, ``orders.csv``, ``orders.csv.gz``
 or ``orders.xlsx``) and uses the canonical column names. An analyst's own
 files, with their own names, delimiters, encodings, date formats and column
-names, are described by a column mapping (see :mod:`xsell_lab.mapping`).
+names, are described by a column mapping (see :mod:`xsell_lab.data.mapping`).
 
 :func:`load_company` reads whatever is there, renames, validates and returns a
-:class:`~xsell_lab.company.Company`. Every problem with the files (missing,
+:class:`~xsell_lab.data.company.Company`. Every problem with the files (missing,
 empty, wrong delimiter, wrong encoding, unknown sheet, unreadable) raises a
 :class:`DataFileError` naming the table and the file; every problem with the
-values raises a :class:`~xsell_lab.validation.DataValidationError` naming the
+values raises a :class:`~xsell_lab.data.validation.DataValidationError` naming the
 table, the column, the count and an example. Input files are only read,
 never written. :func:`write_company` writes Parquet files whole or not at all.
 
 Identifiers are always read as text, so ``"00123"`` keeps its zeros. So are
 numbers: a table's ``decimal`` and ``thousands`` marks (``899,00``,
 ``1.299,00``) are applied when they are typed, by
-:func:`~xsell_lab.validation.validate_table`.
+:func:`~xsell_lab.data.validation.validate_table`.
 """
 
 from __future__ import annotations
@@ -30,32 +30,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from xsell_lab import schema as s
-from xsell_lab.company import Company
-from xsell_lab.mapping import MappingError, TableSource, parse_mapping
-from xsell_lab.validation import CLEANING_LOG_COLUMNS, DataValidationError, validate_tables
+from xsell_lab.data import schema as s
+from xsell_lab.data.company import Company
+from xsell_lab.data.mapping import MappingError, TableSource, parse_mapping
+from xsell_lab.data.validation import CLEANING_LOG_COLUMNS, DataValidationError, validate_tables
+from xsell_lab.exceptions import DataFileError
 
 #: File endings looked for, in this order, when a table has no ``file`` in the mapping.
 FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".xlsx")
 _DELIMITERS = (",", ";", "\t", "|")
-
-
-class DataFileError(DataValidationError):
-    """A data file cannot be read as a table: missing, empty, wrong format, delimiter or encoding.
-
-    Attributes
-    ----------
-    table : str
-        Canonical table the file was meant to hold.
-    file : pathlib.Path
-        The file.
-    """
-
-    def __init__(self, table: str, file: str | os.PathLike, message: str):
-        self.table = table
-        self.file = Path(file)
-        self.problems = []
-        ValueError.__init__(self, f"table '{table}', file '{self.file}': {message}")
 
 
 def load_company(
@@ -75,7 +58,7 @@ def load_company(
         ``.csv.gz`` / ``.xlsx``.
     mapping : str, path-like or dict, optional
         Column mapping (a YAML file or the equivalent ``dict``), see
-        :mod:`xsell_lab.mapping`. ``None``: files use canonical names.
+        :mod:`xsell_lab.data.mapping`. ``None``: files use canonical names.
     date_format : str, optional
         Format of date columns when not ISO 8601, for tables whose mapping
         entry does not give its own.
@@ -96,7 +79,7 @@ def load_company(
         When a file is missing, empty or cannot be read as a table.
     DataValidationError
         When values break the data model, listing the problems of every
-        table at once (see :func:`~xsell_lab.validation.validate_tables`).
+        table at once (see :func:`~xsell_lab.data.validation.validate_tables`).
     """
     folder = Path(path)
     if not folder.is_dir():

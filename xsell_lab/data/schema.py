@@ -6,7 +6,7 @@ silent ``KeyError`` three notebooks later) and describes each table's contract:
 column types, which columns may be empty, allowed values and ranges, the
 primary key and the foreign keys between tables.
 
-The contract is *checked* by :mod:`xsell_lab.validation`; this module only
+The contract is *checked* by :mod:`xsell_lab.data.validation`; this module only
 describes it, so that the documentation, the loader, the synthetic company and
 the validation all read from one place.
 

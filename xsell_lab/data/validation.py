@@ -27,8 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xsell_lab import schema
-from xsell_lab.schema import ColumnSpec, TableSpec
+from xsell_lab.data import schema
+from xsell_lab.data.schema import ColumnSpec, TableSpec
+from xsell_lab.exceptions import DataValidationError, Problem
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
@@ -50,41 +51,6 @@ _DOT_THOUSANDS = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?")
 _ROW_NUMBERS = re.compile(r"\brows? \d")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a table."""
-
-    table: str
-    column: str
-    rule: str
-    count: int
-    example: str = ""
-    hint: str = ""
-
-    def __str__(self) -> str:
-        text = f"table '{self.table}', column '{self.column}': {self.count:,} row(s) {self.rule}"
-        if self.example:
-            text += f", e.g. {self.example}"
-        if self.hint:
-            text += f". {self.hint}"
-        return text
-
-
-class DataValidationError(ValueError):
-    """Raised when a table breaks the data model; ``problems`` lists why."""
-
-    def __init__(self, problems: list[Problem], *, note: str = ""):
-        self.problems = list(problems)
-        self.note = note
-        lines = [f"{len(self.problems)} problem(s) found in the input data:"]
-        lines += [f"  - {p}" for p in self.problems]
-        if any(_ROW_NUMBERS.search(p.example) for p in self.problems):
-            lines.append("Row numbers count data rows from 1: in a file with a header line, row N is on line N + 1.")
-        if note:
-            lines.append(note)
-        super().__init__("\n".join(lines))
-
-
 def validate_table(
     frame: pd.DataFrame,
     table: str,
@@ -98,10 +64,10 @@ def validate_table(
     Parameters
     ----------
     frame : pandas.DataFrame
-        The raw table with canonical column names (see :mod:`xsell_lab.schema`).
+        The raw table with canonical column names (see :mod:`xsell_lab.data.schema`).
         Extra columns are kept unchanged.
     table : str
-        Name of the table in :data:`xsell_lab.schema.TABLES`, e.g. ``"orders"``.
+        Name of the table in :data:`xsell_lab.data.schema.TABLES`, e.g. ``"orders"``.
     date_format : str, optional
         ``strftime`` format of the date columns (e.g. ``"%d/%m/%Y"``). By
         default dates must be ISO 8601 (``2024-03-31`` or ``2024-03-31 14:05``).

@@ -1,7 +1,7 @@
 """A company's data: the canonical tables, validated together.
 
 :class:`Company` is what every notebook loads first. It holds the nine tables
-of :mod:`xsell_lab.schema` (the four required ones always, the others when
+of :mod:`xsell_lab.data.schema` (the four required ones always, the others when
 the data has them) plus the cleaning log of what validation repaired.
 
 :func:`sales_lines` is the one wide table most analyses start from: every
@@ -15,12 +15,9 @@ from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
-from xsell_lab import schema as s
-from xsell_lab.validation import CLEANING_LOG_COLUMNS, validate_tables
-
-
-class MissingTableError(ValueError):
-    """An analysis needs an optional table that the data does not have."""
+from xsell_lab.data import schema as s
+from xsell_lab.data.validation import CLEANING_LOG_COLUMNS, validate_tables
+from xsell_lab.exceptions import MissingTableError
 
 
 @dataclass
@@ -30,7 +27,7 @@ class Company:
     Attributes
     ----------
     customers, products, orders, order_lines : pandas.DataFrame
-        Required tables (see :mod:`xsell_lab.schema` for their columns).
+        Required tables (see :mod:`xsell_lab.data.schema` for their columns).
     marketing_events, offers, returns, surveys, weekly_sales : pandas.DataFrame or None
         Optional tables; ``None`` when the data does not have them.
     cleaning_log : pandas.DataFrame

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from xsell_lab.runner import notebook_headline, notebook_parameters
+from xsell_lab.lab.runner import notebook_headline, notebook_parameters
 
 #: Files that count as data for the fingerprint.
 DATA_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".xlsx", ".json", ".yaml", ".yml")
@@ -95,7 +95,7 @@ def read_provenance(executed: str | os.PathLike) -> Provenance:
     Parameters
     ----------
     executed : str or path-like
-        A notebook executed by :func:`xsell_lab.runner.execute_notebook`.
+        A notebook executed by :func:`xsell_lab.lab.runner.execute_notebook`.
     """
     notebook = nbformat.read(executed, as_version=4)
     meta = notebook.metadata.get("papermill", {})

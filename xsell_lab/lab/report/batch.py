@@ -23,10 +23,10 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 import xsell_lab
-from xsell_lab.report.pdf import html_to_pdf
-from xsell_lab.report.provenance import data_fingerprint
-from xsell_lab.report.render import make_report
-from xsell_lab.runner import NotebookExecutionError, output_path, slug
+from xsell_lab.lab.report.pdf import html_to_pdf
+from xsell_lab.lab.report.provenance import data_fingerprint
+from xsell_lab.lab.report.render import make_report
+from xsell_lab.lab.runner import NotebookExecutionError, output_path, slug
 
 #: Columns of :func:`run_jobs`' result.
 RESULT_COLUMNS = ["notebook", "label", "executed", "pdf", "renderer", "seconds_run", "seconds_pdf", "seconds", "error"]
@@ -38,7 +38,7 @@ class Job:
 
     ``label`` names the job in progress and result tables (e.g. ``"North"``).
     The remaining attributes are passed to
-    :func:`xsell_lab.report.render.make_report`.
+    :func:`xsell_lab.lab.report.render.make_report`.
     """
 
     notebook: Path

@@ -4,7 +4,7 @@ Each adapter reads one public format, applies a documented list of cleaning
 steps and returns an :class:`AdaptedData`: the canonical tables plus a
 cleaning report with the row count of every step, so nothing is dropped
 silently. :meth:`AdaptedData.to_company` validates the tables into a
-:class:`~xsell_lab.company.Company` when the data set has the four required
+:class:`~xsell_lab.data.company.Company` when the data set has the four required
 tables (Online Retail, CDNOW); the others give the tables they can
 (Groceries: baskets; Hillstrom: customers and offers; Instacart: no prices).
 
@@ -35,9 +35,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from xsell_lab import schema as s
-from xsell_lab.company import Company
-from xsell_lab.validation import CLEANING_LOG_COLUMNS
+from xsell_lab.data import schema as s
+from xsell_lab.data.company import Company
+from xsell_lab.data.validation import CLEANING_LOG_COLUMNS
 
 #: Stock codes of UCI Online Retail that are fees, postage or manual adjustments, not products.
 ONLINE_RETAIL_NON_PRODUCT_CODES = (
@@ -56,7 +56,7 @@ class AdaptedData:
     Attributes
     ----------
     tables : dict of str to pandas.DataFrame
-        Canonical tables by name (columns of :mod:`xsell_lab.schema`, plus
+        Canonical tables by name (columns of :mod:`xsell_lab.data.schema`, plus
         documented extra columns).
     report : pandas.DataFrame
         One row per cleaning step: ``table``, ``step``, ``rows`` (rows

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import nbformat
 
-from xsell_lab.report.document import report_html
-from xsell_lab.report.pdf import html_to_pdf
-from xsell_lab.report.privacy import PseudonymisationError, kernel_settings, known_customer_ids
-from xsell_lab.report.provenance import data_source, read_provenance, run_values
-from xsell_lab.runner import execute_notebook, output_path, validate_parameters
+from xsell_lab.lab.report.document import report_html
+from xsell_lab.lab.report.pdf import html_to_pdf
+from xsell_lab.lab.report.privacy import PseudonymisationError, kernel_settings, known_customer_ids
+from xsell_lab.lab.report.provenance import data_source, read_provenance, run_values
+from xsell_lab.lab.runner import execute_notebook, output_path, validate_parameters
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Report:
 
 
 def new_pseudonym_key() -> str:
-    """A random key for one command run (see :mod:`xsell_lab.report.privacy`)."""
+    """A random key for one command run (see :mod:`xsell_lab.lab.report.privacy`)."""
     return secrets.token_hex(16)
 
 
@@ -58,7 +58,7 @@ def report_customer_ids(notebook: str | os.PathLike, parameters: Mapping[str, ob
 
     The data folder and mapping are the run's ``data_path`` and
     ``mapping_path`` (given, else the notebook's defaults; relative to the
-    notebook's folder), read by :func:`~xsell_lab.report.privacy.known_customer_ids`.
+    notebook's folder), read by :func:`~xsell_lab.lab.report.privacy.known_customer_ids`.
 
     Raises
     ------
@@ -86,14 +86,14 @@ def render_pdf(
     Parameters
     ----------
     executed : str or path-like
-        Notebook executed by :func:`xsell_lab.runner.execute_notebook`.
+        Notebook executed by :func:`xsell_lab.lab.runner.execute_notebook`.
     target : str or path-like
         The PDF to write (atomically; an existing file is replaced, so pick
-        the name with :func:`xsell_lab.runner.output_path`).
+        the name with :func:`xsell_lab.lab.runner.output_path`).
     show_ids, pseudonym_key, paper, customer_ids
-        See :func:`xsell_lab.report.document.report_html`.
+        See :func:`xsell_lab.lab.report.document.report_html`.
     renderer : {"auto", "weasyprint", "chromium"}
-        See :func:`xsell_lab.report.pdf.html_to_pdf`.
+        See :func:`xsell_lab.lab.report.pdf.html_to_pdf`.
 
     Returns
     -------
@@ -135,7 +135,7 @@ def make_report(
 
     Parameters are checked, and for a pseudonymised PDF the customer ids
     read (:func:`report_customer_ids`), before anything runs (see
-    :func:`xsell_lab.runner.validate_parameters`); neither the executed
+    :func:`xsell_lab.lab.runner.validate_parameters`); neither the executed
     notebook nor the PDF overwrites an existing file unless ``force``. When
     the PDF would show a known customer id, no PDF is written and the
     executed notebook is renamed ``<stem>.failed.ipynb``.

@@ -40,7 +40,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from xsell_lab import workspace
+from xsell_lab.lab import workspace
+from xsell_lab.exceptions import NotebookExecutionError, NotebookFormatError, ParameterError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,29 +73,13 @@ class Parameter(NamedTuple):
 PARAMETER_COLUMNS = list(Parameter._fields)
 
 
-class ParameterError(ValueError):
-    """A parameter the notebook does not declare, or a value of the wrong type."""
-
-
-class NotebookFormatError(ValueError):
-    """A file that is not a Jupyter notebook of format 4."""
-
-
-class NotebookExecutionError(RuntimeError):
-    """A notebook raised an error while running; ``failed_path`` keeps the executed cells."""
-
-    def __init__(self, message: str, failed_path: Path | None):
-        super().__init__(message)
-        self.failed_path = failed_path
-
-
 def discover_notebooks(folder: str | os.PathLike | None = None) -> list[Path]:
     """The notebooks of a folder in reading order (sorted by file name).
 
     Parameters
     ----------
     folder : str or path-like, optional
-        Defaults to ``notebooks/`` of the lab folder (:func:`xsell_lab.workspace.lab_root`).
+        Defaults to ``notebooks/`` of the lab folder (:func:`xsell_lab.lab.workspace.lab_root`).
 
     Returns
     -------

@@ -22,10 +22,11 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from xsell_lab.exceptions import RendererUnavailable
 
 #: Renderer names accepted by :func:`html_to_pdf`.
 RENDERERS = ("auto", "weasyprint", "chromium")
-#: Paper sizes the report stylesheet supports (:func:`xsell_lab.report.document.report_html`).
+#: Paper sizes the report stylesheet supports (:func:`xsell_lab.lab.report.document.report_html`).
 PAPER_SIZES = ("A4", "Letter")
 #: Browser executables looked for on the PATH, in order.
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -41,10 +42,6 @@ CHROMIUM_FLAGS = (
     "--no-pdf-header-footer",
 )
 CHROMIUM_TIMEOUT_SECONDS = 180
-
-
-class RendererUnavailable(RuntimeError):
-    """No PDF renderer could be used; the message says how to install one."""
 
 
 def weasyprint_available() -> bool:

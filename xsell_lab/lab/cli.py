@@ -12,7 +12,7 @@ Examples
     xsell-lab report 10 --by region --pdf          # one PDF per region + an index
     xsell-lab report --all --pdf --force            # every notebook (what `make reports` does)
 
-Which notebooks a command uses is :data:`xsell_lab.workspace.LAB_RULE`.
+Which notebooks a command uses is :data:`xsell_lab.lab.workspace.LAB_RULE`.
 
 Exit status: 0 when everything was made, 1 when a notebook or a batch value
 failed (the others are still made), 2 for a usage or parameter error (nothing
@@ -32,9 +32,10 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from xsell_lab import workspace
-from xsell_lab.report.pdf import PAPER_SIZES, RENDERERS
-from xsell_lab.runner import (
+from xsell_lab.lab import workspace
+from xsell_lab.lab.report.pdf import PAPER_SIZES, RENDERERS
+from xsell_lab.exceptions import UsageError
+from xsell_lab.lab.runner import (
     NotebookFormatError,
     ParameterError,
     describe_parameters,
@@ -48,17 +49,13 @@ from xsell_lab.runner import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from xsell_lab.report.batch import Job
-
-
-class UsageError(Exception):
-    """A command line that cannot be run; the message says why."""
+    from xsell_lab.lab.report.batch import Job
 
 
 def resolve_notebook(name: str, folder: Path | None = None) -> Path:
     """A notebook given as a path, or as a prefix of a name in ``notebooks/`` (``"10"``, ``"01-cross"``).
 
-    ``folder`` defaults to ``notebooks/`` of the lab folder (:func:`xsell_lab.workspace.lab_root`).
+    ``folder`` defaults to ``notebooks/`` of the lab folder (:func:`xsell_lab.lab.workspace.lab_root`).
     """
     path = Path(name)
     if path.is_file():
@@ -152,7 +149,7 @@ def list_notebooks(folder: Path | None) -> str:
 
 
 def make_lab(folder: Path, force: bool) -> str:
-    """Create a lab folder (:func:`xsell_lab.workspace.init_lab`) and say what was done and what next."""
+    """Create a lab folder (:func:`xsell_lab.lab.workspace.init_lab`) and say what was done and what next."""
     result = workspace.init_lab(folder, force=force)
     lines = [f"Lab folder {result.folder}: {len(result.created)} file(s) created"
              + (f", {len(result.unchanged)} already there unchanged" if result.unchanged else "") + "."]
@@ -165,7 +162,7 @@ def make_lab(folder: Path, force: bool) -> str:
 
 
 def output_folder(args: argparse.Namespace) -> Path:
-    """``--out``, or ``reports/`` of the lab folder (:func:`xsell_lab.workspace.lab_root`)."""
+    """``--out``, or ``reports/`` of the lab folder (:func:`xsell_lab.lab.workspace.lab_root`)."""
     return args.out if args.out is not None else workspace.lab_root() / "reports"
 
 
@@ -184,8 +181,8 @@ def plan_jobs(args: argparse.Namespace, pdf: bool) -> list[Job]:
             continue
         for value in _batch_values(notebook, by, checked, args.values):
             planned.append((notebook, value, validate_parameters(notebook, {**checked, by: value})))
-    from xsell_lab.report.batch import Job, report_stem  # heavy (pandas, nbconvert): only once the input is valid
-    from xsell_lab.report.render import new_pseudonym_key
+    from xsell_lab.lab.report.batch import Job, report_stem  # heavy (pandas, nbconvert): only once the input is valid
+    from xsell_lab.lab.report.render import new_pseudonym_key
 
     common = dict(out_dir=output_folder(args), pdf=pdf, force=args.force, show_ids=getattr(args, "show_ids", False),
                   pseudonym_key=new_pseudonym_key(), renderer=getattr(args, "renderer", "auto"),
@@ -194,7 +191,7 @@ def plan_jobs(args: argparse.Namespace, pdf: bool) -> list[Job]:
 
 
 def checked_parameters(notebook: Path, values: dict[str, object]) -> dict[str, object]:
-    """:func:`~xsell_lab.runner.validate_parameters`, with a "did you mean" hint for misspelt names.
+    """:func:`~xsell_lab.lab.runner.validate_parameters`, with a "did you mean" hint for misspelt names.
 
     Raises
     ------
@@ -224,7 +221,7 @@ def _data_folder(notebook: Path, parameters: dict[str, object]) -> Path | None:
 
 
 def _batch_values(notebook: Path, column: str, parameters: dict[str, object], given: str | None) -> list[str]:
-    from xsell_lab.report.batch import column_values
+    from xsell_lab.lab.report.batch import column_values
 
     declared = read_parameters(notebook)
     if column not in {parameter.name for parameter in declared}:
@@ -278,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(jobs: list[Job], args: argparse.Namespace) -> int:
     """Make the planned reports, the index of a ``--by`` batch, and print the outcome."""
-    from xsell_lab.report.batch import run_jobs, write_index
+    from xsell_lab.lab.report.batch import run_jobs, write_index
 
     out = jobs[0].out_dir
     results = run_jobs(jobs, workers=getattr(args, "jobs", None) or (1 if len(jobs) == 1 else None))

@@ -1,4 +1,4 @@
-"""Tests of xsell_lab.metrics (cross-sell KPIs) and xsell_lab.plots.kpis.
+"""Tests of xsell_lab.kpis (cross-sell KPIs) and xsell_lab.plots.kpis.
 
 Three kinds of checks:
 
@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xsell_lab import DataValidationError, metrics
-from xsell_lab import schema as s
+from xsell_lab import DataValidationError, kpis
+from xsell_lab.data import schema as s
 from xsell_lab.plots import kpis as kpi_plots
 
 from skips import import_or_skip
@@ -85,70 +85,70 @@ def test_cross_sell_rate_literature_example():
     accessories = pd.DataFrame({s.CUSTOMER_ID: buyers[:50], s.CATEGORY: "accessories"})
     others = pd.DataFrame({s.CUSTOMER_ID: ["x1", "x2"], s.CATEGORY: "accessories"})
     table = pd.concat([laptop, accessories, others], ignore_index=True)
-    assert metrics.cross_sell_rate(table, anchor="laptops", target="accessories") == pytest.approx(0.25)
+    assert kpis.cross_sell_rate(table, anchor="laptops", target="accessories") == pytest.approx(0.25)
 
 
 def test_cross_sell_rate_by_hand(lines):
-    assert metrics.cross_sell_rate(lines) == pytest.approx(2 / 4)  # c1 (3 categories), c4 (2)
-    assert metrics.cross_sell_rate(lines, level="product") == pytest.approx(3 / 4)  # c1, c3, c4
-    assert metrics.cross_sell_rate(lines, anchor="laptops", target="accessories") == pytest.approx(1 / 3)
-    assert metrics.cross_sell_rate(lines, anchor="laptops") == pytest.approx(2 / 3)  # c1, c4 of c1, c2, c4
-    by_segment = metrics.cross_sell_rate(lines, level="product", by="segment")
+    assert kpis.cross_sell_rate(lines) == pytest.approx(2 / 4)  # c1 (3 categories), c4 (2)
+    assert kpis.cross_sell_rate(lines, level="product") == pytest.approx(3 / 4)  # c1, c3, c4
+    assert kpis.cross_sell_rate(lines, anchor="laptops", target="accessories") == pytest.approx(1 / 3)
+    assert kpis.cross_sell_rate(lines, anchor="laptops") == pytest.approx(2 / 3)  # c1, c4 of c1, c2, c4
+    by_segment = kpis.cross_sell_rate(lines, level="product", by="segment")
     assert _by(by_segment, s.SEGMENT, "cross_sell_rate") == {"consumer": 1.0, "smb": 0.5}
     assert _by(by_segment, s.SEGMENT, "customers") == {"consumer": 2, "smb": 2}
 
 
 def test_cross_sell_rate_equals_penetration_at_two(lines):
     for level in ("category", "product"):
-        assert metrics.cross_sell_rate(lines, level=level) == metrics.product_penetration(lines, level=level)
+        assert kpis.cross_sell_rate(lines, level=level) == kpis.product_penetration(lines, level=level)
 
 
 def test_cross_sell_rate_single_order_customers_and_unknown_anchor(lines):
     one_each = lines.loc[lines[s.ORDER_ID].isin(["o3", "o4"])]  # two customers, one line each
-    assert metrics.cross_sell_rate(one_each) == 0.0
-    assert np.isnan(metrics.cross_sell_rate(lines, anchor="printers"))  # nobody bought it: 0 / 0
+    assert kpis.cross_sell_rate(one_each) == 0.0
+    assert np.isnan(kpis.cross_sell_rate(lines, anchor="printers"))  # nobody bought it: 0 / 0
 
 
 def test_product_penetration_by_hand(lines):
-    assert metrics.product_penetration(lines, min_items=3) == pytest.approx(1 / 4)  # c1
-    assert metrics.product_penetration(lines, min_items=1) == 1.0
-    assert metrics.product_penetration(lines, min_items=2, level="product") == pytest.approx(3 / 4)
+    assert kpis.product_penetration(lines, min_items=3) == pytest.approx(1 / 4)  # c1
+    assert kpis.product_penetration(lines, min_items=1) == 1.0
+    assert kpis.product_penetration(lines, min_items=2, level="product") == pytest.approx(3 / 4)
     with pytest.raises(ValueError, match="min_items"):
-        metrics.product_penetration(lines, min_items=0)
+        kpis.product_penetration(lines, min_items=0)
 
 
 def test_cross_sell_ratio_by_hand(lines):
-    ratio = metrics.cross_sell_ratio(lines, "2024-02-01")
+    ratio = kpis.cross_sell_ratio(lines, "2024-02-01")
     # base: c1 (L1, A1 before; + S1 after) and c2 (L1); c3, c4 are new after the date.
     assert ratio.loc[0, "customers"] == 2
     assert ratio.loc[0, "ratio_before"] == pytest.approx(1.5)
     assert ratio.loc[0, "ratio_after"] == pytest.approx(2.0)
     assert ratio.loc[0, "change"] == pytest.approx(0.5)
-    by_segment = metrics.cross_sell_ratio(lines, "2024-02-01", level="category", by="segment")
+    by_segment = kpis.cross_sell_ratio(lines, "2024-02-01", level="category", by="segment")
     assert list(by_segment[s.SEGMENT]) == ["smb"]
 
 
 def test_cross_sell_ratio_without_after_purchases(lines):
-    ratio = metrics.cross_sell_ratio(lines, "2024-06-01")
+    ratio = kpis.cross_sell_ratio(lines, "2024-06-01")
     assert ratio.loc[0, "customers"] == 4
     assert ratio.loc[0, "ratio_before"] == ratio.loc[0, "ratio_after"] == pytest.approx(2.0)
     assert ratio.loc[0, "change"] == 0.0
-    nobody = metrics.cross_sell_ratio(lines, "2020-01-01")
+    nobody = kpis.cross_sell_ratio(lines, "2020-01-01")
     assert nobody.loc[0, "customers"] == 0 and np.isnan(nobody.loc[0, "ratio_before"])
 
 
 def test_attach_rate_basket_level_by_hand(lines):
-    assert metrics.attach_rate(lines, "laptops", "accessories") == pytest.approx(1 / 3)  # o1 of o1, o3, o6
-    assert metrics.attach_rate(lines, "software", "laptops") == pytest.approx(1 / 2)  # o6 of o2, o6
-    by_channel = metrics.attach_rate(lines, "laptops", "accessories", by=s.CHANNEL)
+    assert kpis.attach_rate(lines, "laptops", "accessories") == pytest.approx(1 / 3)  # o1 of o1, o3, o6
+    assert kpis.attach_rate(lines, "software", "laptops") == pytest.approx(1 / 2)  # o6 of o2, o6
+    by_channel = kpis.attach_rate(lines, "laptops", "accessories", by=s.CHANNEL)
     assert _by(by_channel, s.CHANNEL, "attach_rate") == {"store": 0.0, "web": 1.0}
     assert _by(by_channel, s.CHANNEL, "anchor_units") == {"store": 2, "web": 1}
     with pytest.raises(ValueError, match="must differ"):
-        metrics.attach_rate(lines, "laptops", "laptops")
+        kpis.attach_rate(lines, "laptops", "laptops")
 
 
 def test_attach_rate_empty_group_is_nan(lines):
-    by_month = metrics.attach_rate(lines, "laptops", "accessories", by="month")
+    by_month = kpis.attach_rate(lines, "laptops", "accessories", by="month")
     rates = _by(by_month, "month", "attach_rate")
     assert rates[pd.Timestamp("2024-01-01")] == pytest.approx(1 / 2)
     assert np.isnan(rates[pd.Timestamp("2024-02-01")])  # no laptop order in February
@@ -157,24 +157,24 @@ def test_attach_rate_empty_group_is_nan(lines):
 
 def test_attach_rate_customer_level_window(lines):
     # laptops -> software: c1 after 36 days, c4 in the same basket, c2 never.
-    assert metrics.attach_rate(lines, "laptops", "software", within_days=40) == pytest.approx(2 / 3)
-    assert metrics.attach_rate(lines, "laptops", "software", within_days=30) == pytest.approx(1 / 3)
+    assert kpis.attach_rate(lines, "laptops", "software", within_days=40) == pytest.approx(2 / 3)
+    assert kpis.attach_rate(lines, "laptops", "software", within_days=30) == pytest.approx(1 / 3)
     # software -> laptops: c1's laptop came before the software, so only c4 counts.
-    assert metrics.attach_rate(lines, "software", "laptops", within_days=365) == pytest.approx(1 / 2)
+    assert kpis.attach_rate(lines, "software", "laptops", within_days=365) == pytest.approx(1 / 2)
 
 
 def test_attach_rate_matrix_agrees_with_attach_rate(lines):
-    matrix = metrics.attach_rate_matrix(lines)
+    matrix = kpis.attach_rate_matrix(lines)
     assert len(matrix) == 3 * 2
     for row in matrix.itertuples():
-        assert row.attach_rate == pytest.approx(metrics.attach_rate(lines, row.anchor, row.attached))
-    subset = metrics.attach_rate_matrix(lines, level="product", items=["L1", "S1"])
+        assert row.attach_rate == pytest.approx(kpis.attach_rate(lines, row.anchor, row.attached))
+    subset = kpis.attach_rate_matrix(lines, level="product", items=["L1", "S1"])
     assert set(subset["anchor"]) == {"L1", "S1"}
     assert _by(subset, "anchor", "both_orders") == {"L1": 1, "S1": 1}
 
 
 def test_primary_items_and_revenue_contribution(lines):
-    primary = metrics.primary_items(lines)
+    primary = kpis.primary_items(lines)
     assert _by(primary, s.CUSTOMER_ID, "primary_item") == {
         "c1": "laptops",
         "c2": "laptops",
@@ -182,10 +182,10 @@ def test_primary_items_and_revenue_contribution(lines):
         "c4": "laptops",  # 800 laptops beat 200 software in the first order
     }
     # cross-sold: c1 accessories 50 + software 100, c4 software 200.
-    assert metrics.revenue_contribution(lines) == pytest.approx(350 / 3100)
+    assert kpis.revenue_contribution(lines) == pytest.approx(350 / 3100)
     # product level adds c3's second accessory A2 (20).
-    assert metrics.revenue_contribution(lines, level="product") == pytest.approx(370 / 3100)
-    by_month = metrics.revenue_contribution(lines, by="month")
+    assert kpis.revenue_contribution(lines, level="product") == pytest.approx(370 / 3100)
+    by_month = kpis.revenue_contribution(lines, by="month")
     assert _by(by_month, "month", "cross_sold_revenue") == {
         pd.Timestamp("2024-01-01"): 50.0,
         pd.Timestamp("2024-02-01"): 100.0,
@@ -204,27 +204,27 @@ def test_primary_item_ties_break_alphabetically():
         }
     )
     # o1 and o2 are on the same day: o1 comes first by id, so its only item is primary.
-    assert metrics.primary_items(tie).loc[0, "primary_item"] == "cables"
+    assert kpis.primary_items(tie).loc[0, "primary_item"] == "cables"
     same_order = tie.loc[tie[s.ORDER_ID] == "o2"]
-    assert metrics.primary_items(same_order).loc[0, "primary_item"] == "audio"
+    assert kpis.primary_items(same_order).loc[0, "primary_item"] == "audio"
 
 
 
 def test_top_primary_items_by_hand_with_ties(lines):
     # primary items: c1, c2, c4 laptops; c3 accessories
-    assert metrics.top_primary_items(lines, n=4) == ["laptops", "accessories"]
-    assert metrics.top_primary_items(lines, n=1) == ["laptops"]
+    assert kpis.top_primary_items(lines, n=4) == ["laptops", "accessories"]
+    assert kpis.top_primary_items(lines, n=1) == ["laptops"]
     one_each = lines[lines[s.CUSTOMER_ID].isin(["c2", "c3"])]  # laptops 1, accessories 1: the name decides
-    assert metrics.top_primary_items(one_each, n=2) == ["accessories", "laptops"]
+    assert kpis.top_primary_items(one_each, n=2) == ["accessories", "laptops"]
     with pytest.raises(ValueError, match="n must be >= 1"):
-        metrics.top_primary_items(lines, n=0)
+        kpis.top_primary_items(lines, n=0)
 
 
 def test_top_primary_items_are_the_planted_main_anchors(bundled_company, company_lines, ground_truth):
     lines = company_lines
     segments = ground_truth["customers"]["segment_mix"]
     planted = pd.DataFrame(ground_truth["baskets"]["anchor_mix_by_segment"]).mul(pd.Series(segments)).sum(axis=1)
-    top = metrics.top_primary_items(lines, n=2)
+    top = kpis.top_primary_items(lines, n=2)
     assert set(top) == set(planted.nlargest(2).index), (top, planted.nlargest(3).to_dict())
     # an independent count: the primary item of each customer's first order, read from the orders table
     first = bundled_company.orders.sort_values([s.ORDER_DATE, s.ORDER_ID]).drop_duplicates(s.CUSTOMER_ID)[s.ORDER_ID]
@@ -236,33 +236,33 @@ def test_top_primary_items_are_the_planted_main_anchors(bundled_company, company
 
 
 def test_average_order_value_by_hand(lines):
-    assert metrics.average_order_value(lines) == pytest.approx(3100 / 6)
-    by_channel = metrics.average_order_value(lines, by=s.CHANNEL)
+    assert kpis.average_order_value(lines) == pytest.approx(3100 / 6)
+    by_channel = kpis.average_order_value(lines, by=s.CHANNEL)
     assert _by(by_channel, s.CHANNEL, "average_order_value") == pytest.approx({"web": 1180 / 3, "store": 1920 / 3})
     assert _by(by_channel, s.CHANNEL, "orders") == {"web": 3, "store": 3}
 
 
 def test_retention_rate_by_hand(lines):
     # Jan: c1, c2 -> Feb buyers c1, c3: 1 of 2. Feb: c1, c3 -> Mar buyers c3, c4: 1 of 2. March is last.
-    per_month = metrics.retention_rate(lines, by="month")
+    per_month = kpis.retention_rate(lines, by="month")
     assert list(per_month["month"]) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")]
     assert list(per_month["retention_rate"]) == [0.5, 0.5]
-    assert metrics.retention_rate(lines) == pytest.approx(2 / 4)
-    by_segment = metrics.retention_rate(lines, by="segment")
+    assert kpis.retention_rate(lines) == pytest.approx(2 / 4)
+    by_segment = kpis.retention_rate(lines, by="segment")
     # smb active: c1 Jan (yes), c2 Jan (no), c1 Feb (no); consumer: c3 Feb (yes).
     assert _by(by_segment, s.SEGMENT, "retention_rate") == pytest.approx({"smb": 1 / 3, "consumer": 1.0})
 
 
 def test_retention_rate_with_one_period_is_nan(lines):
-    assert np.isnan(metrics.retention_rate(lines, period="quarter"))  # all of it in Q1 2024
+    assert np.isnan(kpis.retention_rate(lines, period="quarter"))  # all of it in Q1 2024
     with pytest.raises(ValueError, match="period"):
-        metrics.retention_rate(lines, period="week")
+        kpis.retention_rate(lines, period="week")
 
 
 def test_retention_rate_skips_empty_months(lines):
     # A customer who buys in January and again in March is not retained from January.
     gap = lines.loc[lines[s.CUSTOMER_ID] == "c3"].assign(**{s.ORDER_DATE: pd.to_datetime(["2024-01-10", "2024-03-10"])})
-    per_month = metrics.retention_rate(gap, by="month")
+    per_month = kpis.retention_rate(gap, by="month")
     assert _by(per_month, "month", "retention_rate") == {pd.Timestamp("2024-01-01"): 0.0}
 
 
@@ -276,7 +276,7 @@ def test_offer_conversion_rate_and_wilson_interval():
             s.ACCEPTED: [True] + [False] * 9 + [True] * 4 + [False] * 6 + [False] * 3,
         }
     )
-    table = metrics.offer_conversion_rate(offers)
+    table = kpis.offer_conversion_rate(offers)
     assert list(table["offers"]) == [10, 10, 3]
     assert list(table["accepted"]) == [1, 4, 0]
     assert list(table["conversion_rate"]) == pytest.approx([0.1, 0.4, 0.0])
@@ -284,48 +284,48 @@ def test_offer_conversion_rate_and_wilson_interval():
     assert table["ci_low"].to_numpy() == pytest.approx(low)
     assert table["ci_high"].to_numpy() == pytest.approx(high)
     assert table.loc[2, "ci_low"] == pytest.approx(0.0, abs=1e-12) and table.loc[2, "ci_high"] > 0.4
-    overall = metrics.offer_conversion_rate(offers, by=None)
+    overall = kpis.offer_conversion_rate(offers, by=None)
     assert overall.loc[0, "conversion_rate"] == pytest.approx(5 / 23)
     with pytest.raises(ValueError, match="confidence"):
-        metrics.offer_conversion_rate(offers, confidence=95)
+        kpis.offer_conversion_rate(offers, confidence=95)
 
 
 def test_sales_cycle_by_hand(lines, events):
-    cycles = metrics.sales_cycle_days(events, lines)
+    cycles = kpis.sales_cycle_days(events, lines)
     # c1: 2023-12-26 -> 2024-01-05 = 10 days; c2: 01-15 -> 01-20 = 5 days.
     # c3 first touched after buying, c4 only had a site visit, c5 never bought.
     assert _by(cycles, s.CUSTOMER_ID, "sales_cycle_days") == {"c1": 10.0, "c2": 5.0}
-    assert metrics.sales_cycle_time(events, lines) == pytest.approx(7.5)
-    assert metrics.sales_cycle_time(events, lines, start_events=["consideration"]) == pytest.approx(4.5)
-    by_channel = metrics.sales_cycle_time(events, lines, by=s.CHANNEL)
+    assert kpis.sales_cycle_time(events, lines) == pytest.approx(7.5)
+    assert kpis.sales_cycle_time(events, lines, start_events=["consideration"]) == pytest.approx(4.5)
+    by_channel = kpis.sales_cycle_time(events, lines, by=s.CHANNEL)
     assert _by(by_channel, s.CHANNEL, "median_days") == {"store": 5.0, "web": 10.0}
 
 
 def test_missing_columns_name_table_and_column(lines, events):
     with pytest.raises(DataValidationError, match=r"sales_lines.*column 'category'"):
-        metrics.cross_sell_rate(lines.drop(columns=[s.CATEGORY]))
+        kpis.cross_sell_rate(lines.drop(columns=[s.CATEGORY]))
     with pytest.raises(DataValidationError, match=r"column 'revenue'"):
-        metrics.average_order_value(lines.drop(columns=["revenue"]))
+        kpis.average_order_value(lines.drop(columns=["revenue"]))
     with pytest.raises(DataValidationError, match=r"column 'region'"):
-        metrics.attach_rate(lines, "laptops", "software", by=s.REGION)
+        kpis.attach_rate(lines, "laptops", "software", by=s.REGION)
     with pytest.raises(DataValidationError, match=r"marketing_events.*column 'event_type'"):
-        metrics.sales_cycle_days(events.drop(columns=[s.EVENT_TYPE]), lines)
+        kpis.sales_cycle_days(events.drop(columns=[s.EVENT_TYPE]), lines)
     with pytest.raises(DataValidationError, match=r"offers.*column 'accepted'"):
-        metrics.offer_conversion_rate(pd.DataFrame({s.EXPERIMENT_ID: ["e"], s.VARIANT: ["a"]}))
+        kpis.offer_conversion_rate(pd.DataFrame({s.EXPERIMENT_ID: ["e"], s.VARIANT: ["a"]}))
     with pytest.raises(ValueError, match="level"):
-        metrics.cross_sell_rate(lines, level="brand")
+        kpis.cross_sell_rate(lines, level="brand")
 
 
 def test_inputs_are_not_modified(lines, events):
     before = lines.copy()
-    metrics.kpi_summary(lines, marketing_events=events)
-    metrics.kpi_trend(lines, "revenue_contribution")
+    kpis.kpi_summary(lines, marketing_events=events)
+    kpis.kpi_trend(lines, "revenue_contribution")
     pd.testing.assert_frame_equal(lines, before)
 
 
 def test_kpi_summary_is_tidy_and_consistent(lines, events):
-    summary = metrics.kpi_summary(lines, marketing_events=events)
-    assert list(summary.columns) == metrics.KPI_SUMMARY_COLUMNS
+    summary = kpis.kpi_summary(lines, marketing_events=events)
+    assert list(summary.columns) == kpis.KPI_SUMMARY_COLUMNS
     values = dict(zip(summary["kpi"], summary["value"]))
     assert values["average_order_value"] == pytest.approx(3100 / 6)
     assert values["cross_sell_rate"] == pytest.approx(50.0)
@@ -337,20 +337,20 @@ def test_kpi_summary_is_tidy_and_consistent(lines, events):
     assert "offer_conversion_rate" not in values
     assert summary["definition"].str.len().min() > 10
     offers = pd.DataFrame({s.VARIANT: ["control", "control", "offer", "offer"], s.ACCEPTED: [True, True, True, False]})
-    with_offers = metrics.kpi_summary(lines, offers=offers).set_index("kpi")
+    with_offers = kpis.kpi_summary(lines, offers=offers).set_index("kpi")
     assert with_offers.loc["offer_conversion_rate", "value"] == pytest.approx(50.0)  # controls got no offer
 
 
 def test_kpi_trend_by_month(lines):
-    trend = metrics.kpi_trend(lines, "average_order_value")
+    trend = kpis.kpi_trend(lines, "average_order_value")
     assert list(trend["month"]) == list(pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]))
     assert list(trend["value"]) == pytest.approx([1950 / 2, 130 / 2, 1020 / 2])
-    attach = metrics.kpi_trend(lines, "attach_rate", anchor="laptops", attached="accessories")
+    attach = kpis.kpi_trend(lines, "attach_rate", anchor="laptops", attached="accessories")
     assert attach["value"].iloc[0] == pytest.approx(0.5)
-    quarterly = metrics.kpi_trend(lines, "product_penetration", freq="quarter")
+    quarterly = kpis.kpi_trend(lines, "product_penetration", freq="quarter")
     assert list(quarterly["value"]) == [0.5]
     with pytest.raises(ValueError, match="unknown kpi"):
-        metrics.kpi_trend(lines, "nps")
+        kpis.kpi_trend(lines, "nps")
 
 
 # --- plots --------------------------------------------------------------------
@@ -361,17 +361,17 @@ def test_plots_draw_into_the_given_axes_and_leave_pyplot_alone(lines):
     figure, axes = plt.subplots(1, 3)
     figures_before = plt.get_fignums()
     try:
-        trend = metrics.kpi_trend(lines, "cross_sell_rate")
+        trend = kpis.kpi_trend(lines, "cross_sell_rate")
         ax = kpi_plots.plot_kpi_trend(trend, percent=True, ax=axes[0])
         assert ax is axes[0] and len(ax.lines) == 1
         assert list(ax.lines[0].get_ydata()) == list(trend["value"])
         offers = pd.DataFrame({s.VARIANT: ["a", "a", "b"], s.ACCEPTED: [True, False, False]})
-        conversion = metrics.offer_conversion_rate(offers, by=s.VARIANT)
+        conversion = kpis.offer_conversion_rate(offers, by=s.VARIANT)
         ax = kpi_plots.plot_kpi_by_group(
             conversion, s.VARIANT, "conversion_rate", ci_low="ci_low", ci_high="ci_high", ax=axes[1]
         )
         assert ax is axes[1] and [p.get_width() for p in ax.patches] == pytest.approx([0.5, 0.0])
-        ax = kpi_plots.plot_attach_heatmap(metrics.attach_rate_matrix(lines), ax=axes[2])
+        ax = kpi_plots.plot_attach_heatmap(kpis.attach_rate_matrix(lines), ax=axes[2])
         assert ax is axes[2] and ax.images[0].get_array().shape == (3, 3)
         assert plt.get_fignums() == figures_before
         assert dict(matplotlib.rcParams) == rc_before
@@ -380,7 +380,7 @@ def test_plots_draw_into_the_given_axes_and_leave_pyplot_alone(lines):
 
 
 def test_plot_without_axes_makes_a_new_figure(lines):
-    ax = kpi_plots.plot_kpi_trend(metrics.kpi_trend(lines, "average_order_value"))
+    ax = kpi_plots.plot_kpi_trend(kpis.kpi_trend(lines, "average_order_value"))
     try:
         assert ax.get_xlabel() == "month" and "average order value" in ax.get_ylabel()
     finally:
@@ -450,13 +450,13 @@ def _duckdb_kpis(con, anchor: str, attached: str) -> dict[str, float]:
 
 def _pandas_kpis(lines: pd.DataFrame, level: str, anchor: str, attached: str) -> dict[str, float]:
     return {
-        "average_order_value": metrics.average_order_value(lines),
-        "penetration": metrics.product_penetration(lines, min_items=2, level=level),
-        "anchored_cross_sell_rate": metrics.cross_sell_rate(lines, level=level, anchor=anchor, target=attached),
-        "attach_rate": metrics.attach_rate(lines, anchor, attached, level=level),
-        "attach_rate_30_days": metrics.attach_rate(lines, anchor, attached, level=level, within_days=30),
-        "retention_rate": metrics.retention_rate(lines, period="month"),
-        "revenue_contribution": metrics.revenue_contribution(lines, level=level),
+        "average_order_value": kpis.average_order_value(lines),
+        "penetration": kpis.product_penetration(lines, min_items=2, level=level),
+        "anchored_cross_sell_rate": kpis.cross_sell_rate(lines, level=level, anchor=anchor, target=attached),
+        "attach_rate": kpis.attach_rate(lines, anchor, attached, level=level),
+        "attach_rate_30_days": kpis.attach_rate(lines, anchor, attached, level=level, within_days=30),
+        "retention_rate": kpis.retention_rate(lines, period="month"),
+        "revenue_contribution": kpis.revenue_contribution(lines, level=level),
     }
 
 
@@ -558,9 +558,9 @@ def test_attach_rates_recover_planted_basket_probabilities(company_lines, ground
     pairs = [(a, b, p) for a, targets in expected.items() for b, p in targets.items() if a != b]
     assert len(pairs) >= 10
     z = _family_z(len(pairs))
-    matrix = metrics.attach_rate_matrix(company_lines).set_index(["anchor", "attached"])
+    matrix = kpis.attach_rate_matrix(company_lines).set_index(["anchor", "attached"])
     for anchor, attached, planted in pairs:
-        rate = metrics.attach_rate(company_lines, anchor, attached)
+        rate = kpis.attach_rate(company_lines, anchor, attached)
         n = matrix.loc[(anchor, attached), "anchor_orders"] if (anchor, attached) in matrix.index else 0
         assert n > 100, f"too few {anchor} orders to test"
         assert matrix.loc[(anchor, attached), "attach_rate"] == pytest.approx(rate)
@@ -581,8 +581,8 @@ def test_offer_conversion_recovers_planted_arm_rates(bundled_company, ground_tru
             else:
                 checks.append(((experiment_id, arm), rate))
     confidence = 1 - 0.001 / len(checks)
-    by_arm = metrics.offer_conversion_rate(offers, confidence=confidence).set_index([s.EXPERIMENT_ID, s.VARIANT])
-    by_segment = metrics.offer_conversion_rate(
+    by_arm = kpis.offer_conversion_rate(offers, confidence=confidence).set_index([s.EXPERIMENT_ID, s.VARIANT])
+    by_segment = kpis.offer_conversion_rate(
         offers, by=[s.EXPERIMENT_ID, s.VARIANT, s.SEGMENT], confidence=confidence
     ).set_index([s.EXPERIMENT_ID, s.VARIANT, s.SEGMENT])
     for key, planted in checks:
@@ -599,8 +599,8 @@ def test_sales_cycle_recovers_planted_funnel_lags(bundled_company, ground_truth)
     to_consideration = funnel["mean_lag_awareness_to_consideration_days"]
     to_purchase = funnel["mean_lag_consideration_to_purchase_days"]
     events, orders = bundled_company.marketing_events, bundled_company.orders
-    from_awareness = metrics.sales_cycle_days(events, orders, start_events=["awareness"])
-    from_consideration = metrics.sales_cycle_days(events, orders, start_events=["consideration"])
+    from_awareness = kpis.sales_cycle_days(events, orders, start_events=["awareness"])
+    from_consideration = kpis.sales_cycle_days(events, orders, start_events=["consideration"])
     both = from_awareness.merge(from_consideration, on=s.CUSTOMER_ID, suffixes=("_a", "_c"))
     lags = {
         "awareness -> purchase": (from_awareness["sales_cycle_days"], to_consideration + to_purchase),
@@ -614,7 +614,7 @@ def test_sales_cycle_recovers_planted_funnel_lags(bundled_company, ground_truth)
         # + 0.05 day: rounding the planted Gamma lags to whole days shifts the mean slightly.
         assert abs(days.mean() - planted) <= z * standard_error + 0.05, f"{name}: {days.mean():.2f} vs {planted}"
     # The default cycle starts at the earliest awareness/consideration touch: here awareness.
-    assert metrics.sales_cycle_time(events, orders) == from_awareness["sales_cycle_days"].median()
+    assert kpis.sales_cycle_time(events, orders) == from_awareness["sales_cycle_days"].median()
 
 
 def test_duckdb_reference_on_the_synthetic_company(company_lines):

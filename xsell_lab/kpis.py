@@ -48,16 +48,17 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse
 
-from xsell_lab import schema as s
-from xsell_lab.validation import require_columns
+from xsell_lab.data import schema as s
+from xsell_lab.data.validation import require_columns
+from xsell_lab.stats import wilson_interval
 
 #: Name of the wide line table in error messages.
 SALES_LINES = "sales_lines"
 #: Columns of :func:`kpi_summary`.
 KPI_SUMMARY_COLUMNS = ["kpi", "value", "unit", "definition"]
-#: Variant name of the experiment arm that receives no offer (see :mod:`xsell_lab.schema`).
+#: Variant name of the experiment arm that receives no offer (see :mod:`xsell_lab.data.schema`).
 CONTROL_VARIANT = "control"
 #: KPIs :func:`kpi_trend` knows.
 TREND_KPIS = (
@@ -565,7 +566,7 @@ def offer_conversion_rate(
     grouped = frame.groupby(keys, dropna=False) if keys else frame.assign(_all=0).groupby("_all")
     result = grouped[["offers", "accepted"]].sum()
     result["conversion_rate"] = result["accepted"] / result["offers"]
-    low, high = _wilson_interval(result["accepted"].to_numpy(), result["offers"].to_numpy(), confidence)
+    low, high = wilson_interval(result["accepted"].to_numpy(), result["offers"].to_numpy(), confidence)
     result["ci_low"], result["ci_high"] = low, high
     return result.reset_index(drop=not keys)
 
@@ -921,14 +922,3 @@ def _rate(table: pd.DataFrame, keys: list[str], numerator: str, denominator: str
     den = result[denominator].astype("float64")
     result[name] = (result[numerator] / den.where(den != 0)).astype("float64")
     return result.reset_index()
-
-
-def _wilson_interval(successes: np.ndarray, trials: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    n = np.asarray(trials, dtype="float64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.asarray(successes, dtype="float64") / n
-        denominator = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denominator
-        half = z / denominator * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    return centre - half, centre + half

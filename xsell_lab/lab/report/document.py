@@ -29,9 +29,9 @@ import nbformat
 from nbconvert import HTMLExporter
 
 import xsell_lab
-from xsell_lab.report.pdf import PAPER_SIZES
-from xsell_lab.report.privacy import check_pseudonymised, known_customer_ids, pseudonymise_html
-from xsell_lab.report.provenance import Provenance, path_label
+from xsell_lab.lab.report.pdf import PAPER_SIZES
+from xsell_lab.lab.report.privacy import check_pseudonymised, known_customer_ids, pseudonymise_html
+from xsell_lab.lab.report.provenance import Provenance, path_label
 
 #: Cells with this tag are left out of PDFs.
 SKIP_TAG = "report-skip"
@@ -279,10 +279,10 @@ def report_html(
     notebook : nbformat.NotebookNode
         The executed notebook.
     provenance : Provenance
-        What the title page states (:func:`~xsell_lab.report.provenance.read_provenance`).
+        What the title page states (:func:`~xsell_lab.lab.report.provenance.read_provenance`).
     show_ids : bool
         Keep real customer ids; by default they are pseudonymised
-        (:func:`~xsell_lab.report.privacy.pseudonymise_html`).
+        (:func:`~xsell_lab.lab.report.privacy.pseudonymise_html`).
     pseudonym_key : str
         Hex key of the pseudonyms (the one the kernel ran with).
     paper : {"A4", "Letter"}
@@ -291,14 +291,14 @@ def report_html(
         Time stamp of the title page; now (local time) by default.
     customer_ids : frozenset of str, optional
         The ids to pseudonymise, read before the run
-        (:func:`~xsell_lab.report.privacy.known_customer_ids`); by default
+        (:func:`~xsell_lab.lab.report.privacy.known_customer_ids`); by default
         read now from the provenance's data folder and mapping.
 
     Raises
     ------
     PseudonymisationError
         When ids are pseudonymised but a known id is still in the document's
-        text (see :func:`~xsell_lab.report.privacy.check_pseudonymised`).
+        text (see :func:`~xsell_lab.lab.report.privacy.check_pseudonymised`).
     """
     if paper not in PAPER_SIZES:
         raise ValueError(f"Paper must be one of {', '.join(PAPER_SIZES)}; got {paper!r}.")
@@ -312,7 +312,7 @@ def report_html(
         replaced = in_body + in_parameters
     generated = generated or dt.datetime.now().astimezone()
     title = report_title(provenance)
-    templates = resources.files("xsell_lab.report") / "templates"
+    templates = resources.files("xsell_lab.lab.report") / "templates"
     css = (templates / "print.css").read_text(encoding="utf-8")
     page_rules = f"@page {{ size: {paper}; @top-left {{ content: {_css_string(title)}; }} }}"
     kicker = f"Notebook {provenance.number} · xsell-lab report" if provenance.number else "xsell-lab report"
