@@ -23,6 +23,7 @@ PACKAGE = ROOT / "xsell_lab"
 #: Layer of each top-level module or subpackage, lowest first.
 LAYERS = {
     "exceptions": 0,
+    "_deprecation": 0,
     "data": 1,
     "stats": 2,
     **dict.fromkeys(

@@ -117,6 +117,21 @@ LIFECYCLE_STAGES = (
     "loyalty",
     "advocacy",
 )
+#: Item levels an analysis can work at (its ``level`` parameter) and the column each reads.
+ITEM_LEVELS = {"category": CATEGORY, "product": PRODUCT_ID}
+
+
+def item_column(level: str) -> str:
+    """The column of the sales lines that holds items at ``level`` (see :data:`ITEM_LEVELS`).
+
+    Raises
+    ------
+    ValueError
+        For a level not in :data:`ITEM_LEVELS`.
+    """
+    if level not in ITEM_LEVELS:
+        raise ValueError(f"level must be one of {', '.join(map(repr, ITEM_LEVELS))}; got {level!r}")
+    return ITEM_LEVELS[level]
 
 
 @dataclass(frozen=True)

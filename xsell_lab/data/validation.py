@@ -246,12 +246,23 @@ def require_known_values(frame: pd.DataFrame, column: str, table: str, **given: 
             )
 
 
-def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str, *, hint: str = "") -> None:
     """Check that ``frame`` (called ``table`` in messages) has ``columns``.
 
     Every analysis function calls this on entry, so a missing column is
     reported by name, with the columns that are there, instead of as a
     ``KeyError`` from deep inside pandas.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    columns : sequence of str
+        The columns the caller reads.
+    table : str
+        What the caller calls ``frame`` (``"lines"``, ``"offers"``, ...).
+    hint : str, optional
+        How to fix it, added after the columns found (e.g. which parameter names the
+        caller's own column).
 
     Raises
     ------
@@ -263,10 +274,17 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> 
         found = ", ".join(map(str, frame.columns[:12])) + (" ..." if frame.shape[1] > 12 else "")
         raise DataValidationError(
             [
-                Problem(table, column, "missing: the column is required", len(frame), hint=f"Columns found: {found}")
+                Problem(table, column, "missing: the column is required", len(frame), hint=f"Columns found: {found}" + (f". {hint}" if hint else ""))
                 for column in missing
             ]
         )
+
+
+def as_list(by: str | Sequence[str] | None) -> list[str]:
+    """Grouping columns as a list: ``None`` -> ``[]``, ``"segment"`` -> ``["segment"]``."""
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
 
 
 # --- helpers --------------------------------------------------------------
