@@ -24,6 +24,7 @@ PACKAGE = ROOT / "xsell_lab"
 LAYERS = {
     "exceptions": 0,
     "_deprecation": 0,
+    "_files": 0,
     "data": 1,
     "stats": 2,
     **dict.fromkeys(

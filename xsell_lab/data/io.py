@@ -25,15 +25,19 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from xsell_lab._files import replaced_whole
 from xsell_lab.data import schema as s
 from xsell_lab.data.company import Company
 from xsell_lab.data.mapping import MappingError, TableSource, parse_mapping
-from xsell_lab.data.validation import CLEANING_LOG_COLUMNS, DataValidationError, validate_tables
+from xsell_lab.data.validation import (
+    CLEANING_LOG_COLUMNS,
+    DataValidationError,
+    validate_tables,
+)
 from xsell_lab.exceptions import DataFileError
 
 #: File endings looked for, in this order, when a table has no ``file`` in the mapping.
@@ -162,13 +166,8 @@ def write_company(company: Company, path: str | os.PathLike) -> list[Path]:
     written = []
     for name, frame in company.tables().items():
         target = folder / f"{name}.parquet"
-        with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as handle:
-            tmp = Path(handle.name)
-        try:
-            frame.to_parquet(tmp, index=False)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with replaced_whole(target) as partial:
+            frame.to_parquet(partial, index=False)
         written.append(target)
     return written
 

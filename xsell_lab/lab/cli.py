@@ -32,9 +32,9 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from xsell_lab.exceptions import UsageError
 from xsell_lab.lab import workspace
 from xsell_lab.lab.report.pdf import PAPER_SIZES, RENDERERS
-from xsell_lab.exceptions import UsageError
 from xsell_lab.lab.runner import (
     NotebookFormatError,
     ParameterError,
@@ -181,7 +181,10 @@ def plan_jobs(args: argparse.Namespace, pdf: bool) -> list[Job]:
             continue
         for value in _batch_values(notebook, by, checked, args.values):
             planned.append((notebook, value, validate_parameters(notebook, {**checked, by: value})))
-    from xsell_lab.lab.report.batch import Job, report_stem  # heavy (pandas, nbconvert): only once the input is valid
+    from xsell_lab.lab.report.batch import (  # heavy (pandas, nbconvert): only once the input is valid
+        Job,
+        report_stem,
+    )
     from xsell_lab.lab.report.render import new_pseudonym_key
 
     common = dict(out_dir=output_folder(args), pdf=pdf, force=args.force, show_ids=getattr(args, "show_ids", False),

@@ -40,8 +40,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from xsell_lab._files import current_umask
+from xsell_lab.exceptions import (
+    NotebookExecutionError,
+    NotebookFormatError,
+    ParameterError,
+)
 from xsell_lab.lab import workspace
-from xsell_lab.exceptions import NotebookExecutionError, NotebookFormatError, ParameterError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -409,7 +414,7 @@ def execute_notebook(
     handle, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".tmp.ipynb")
     os.close(handle)
     tmp = Path(tmp_name)
-    tmp.chmod(0o666 & ~workspace.current_umask())
+    tmp.chmod(0o666 & ~current_umask())
     try:
         with kernel_environment(kernel_env):
             papermill.execute_notebook(

@@ -25,6 +25,8 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from xsell_lab._files import current_umask, write_whole
 from xsell_lab.exceptions import LabFolderNotEmptyError, NoLabFolderError
 
 #: Files of the bundle by folder, as glob patterns relative to the folder. ``pyproject.toml``'s
@@ -251,26 +253,5 @@ def _write_each(target: Path, files: dict[Path, bytes]) -> InitResult:
             result.unchanged.append(relative)
             continue
         (result.replaced if path.exists() else result.created).append(relative)
-        _write_whole(path, content)
+        write_whole(path, content)
     return result
-
-
-def _write_whole(path: Path, content: bytes) -> None:
-    """Write a file through a temporary file moved into place: the old content or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        tmp.chmod(0o666 & ~current_umask())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def current_umask() -> int:
-    """The process's umask (read by setting it and restoring it): files made by mkstemp are 0600."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask

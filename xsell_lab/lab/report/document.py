@@ -30,7 +30,11 @@ from nbconvert import HTMLExporter
 
 import xsell_lab
 from xsell_lab.lab.report.pdf import PAPER_SIZES
-from xsell_lab.lab.report.privacy import check_pseudonymised, known_customer_ids, pseudonymise_html
+from xsell_lab.lab.report.privacy import (
+    check_pseudonymised,
+    known_customer_ids,
+    pseudonymise_html,
+)
 from xsell_lab.lab.report.provenance import Provenance, path_label
 
 #: Cells with this tag are left out of PDFs.

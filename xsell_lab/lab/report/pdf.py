@@ -22,6 +22,8 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from xsell_lab._files import replaced_whole
 from xsell_lab.exceptions import RendererUnavailable
 
 #: Renderer names accepted by :func:`html_to_pdf`.
@@ -126,12 +128,8 @@ def html_to_pdf(html: str, target: str | os.PathLike, *, renderer: str = "auto")
         The renderer that was used.
     """
     used = choose_renderer(renderer)
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.stem}.") as work:
+    with tempfile.TemporaryDirectory(prefix="xsell-lab-report-") as work, replaced_whole(target) as partial:
         html_file = Path(work) / "report.html"
         html_file.write_text(html, encoding="utf-8")
-        partial = Path(work) / "report.pdf"
         (_weasyprint if used == "weasyprint" else _chromium)(html_file, partial)
-        os.replace(partial, target)
     return used

@@ -72,6 +72,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+
 from xsell_lab.exceptions import PseudonymisationError
 
 #: Kernel environment variable: ``"1"`` shows real ids, ``"0"`` pseudonymises.

@@ -20,7 +20,11 @@ import nbformat
 
 from xsell_lab.lab.report.document import report_html
 from xsell_lab.lab.report.pdf import html_to_pdf
-from xsell_lab.lab.report.privacy import PseudonymisationError, kernel_settings, known_customer_ids
+from xsell_lab.lab.report.privacy import (
+    PseudonymisationError,
+    kernel_settings,
+    known_customer_ids,
+)
 from xsell_lab.lab.report.provenance import data_source, read_provenance, run_values
 from xsell_lab.lab.runner import execute_notebook, output_path, validate_parameters
 
