@@ -40,8 +40,6 @@ from xsell_lab.stats import newcombe_interval, pooled_z_test
 
 #: Correction methods accepted by the ``correction`` parameters (statsmodels names).
 CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "none")
-
-
 #: Columns of :func:`compare_conversion`.
 CONVERSION_COLUMNS = [
     s.EXPERIMENT_ID, s.VARIANT, "customers_control", "customers_treatment", "conversions_control",

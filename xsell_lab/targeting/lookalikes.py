@@ -24,8 +24,6 @@ from xsell_lab.targeting.profiles import profile_lift
 
 #: A feature value is given as a lookalike reason only when its lift reaches this (5 % over-represented).
 MIN_REASON_LIFT = 1.05
-
-
 #: Columns of :func:`lookalikes`.
 LOOKALIKE_COLUMNS = [s.CUSTOMER_ID, "rank", "score", "similar_target_customers", "neighbours", "reasons"]
 

@@ -35,12 +35,8 @@ FEATURE_COLUMNS = [
     "tenure_days",
     "early_spend",
 ]
-
-
 #: Columns of :func:`cross_buyers`.
 CROSS_BUYER_COLUMNS = [s.CUSTOMER_ID, "items", "cross_bought"]
-
-
 #: Columns of :func:`profile_lift`.
 PROFILE_LIFT_COLUMNS = ["feature", "value", "customers", "target_customers", "target_rate", "share_in_target", "share_overall", "lift"]
 

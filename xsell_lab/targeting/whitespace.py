@@ -40,20 +40,12 @@ from xsell_lab.targeting._common import SALES_LINES
 
 #: Columns of :func:`whitespace_summary` (after the optional group column).
 WHITESPACE_SUMMARY_COLUMNS = ["item", "customers", "owners", "non_owners", "whitespace_share"]
-
-
 #: Columns of :func:`peer_ownership_rates`.
 PEER_RATE_COLUMNS = ["main_item", "item", "peers", "peer_owners", "probability"]
-
-
 #: Columns of :func:`item_margins`.
 ITEM_MARGIN_COLUMNS = ["item", "lines", "average_margin"]
-
-
 #: Columns of :func:`expected_whitespace_value`.
 WHITESPACE_VALUE_COLUMNS = [s.CUSTOMER_ID, "main_item", "item", "peers", "peer_owners", "probability", "average_margin", "expected_value"]
-
-
 #: Columns of :func:`top_whitespace`.
 TOP_WHITESPACE_COLUMNS = ["main_item", "item", "customers_without_it", "peers", "peer_owners", "probability", "average_margin", "expected_value"]
 
