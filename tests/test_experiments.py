@@ -302,7 +302,7 @@ def test_cuped_recovers_planted_effect_and_variance_reduction():
     design = sm.add_constant(np.column_stack([treated.astype(float), x - x.mean()]))
     ols = sm.OLS(y, design).fit()
     assert result.loc["cuped", "difference"] == pytest.approx(ols.params[1], abs=0.1 * ols.bse[1])
-    assert result.loc["cuped", "se"] == pytest.approx(ols.bse[1], rel=0.02)
+    assert result.loc["cuped", "std_error"] == pytest.approx(ols.bse[1], rel=0.02)
 
 
 def test_cuped_on_bundled_data_uses_pre_period_spend(bundled_company):
@@ -319,7 +319,7 @@ def test_cuped_on_bundled_data_uses_pre_period_spend(bundled_company):
     cuped = result[result["method"] == "cuped"].reset_index(drop=True)
     assert (cuped["variance_reduction"] >= 0).all()
     assert (cuped["ci_width_ratio"] <= 1).all()
-    assert ((cuped["difference"] - plain["difference"]).abs() < plain["se"]).all()
+    assert ((cuped["difference"] - plain["difference"]).abs() < plain["std_error"]).all()
 
 
 # --- the real Hillstrom e-mail experiment --------------------------------------------
@@ -597,3 +597,39 @@ def test_srm_verdicts_are_graded_and_never_call_p_0_0086_a_match(sizes, grade, f
     assert bool(result["mismatch"]) is flagged
     assert "match the plan" not in result["message"]
     assert result["message"].startswith("Sample ratio mismatch") is flagged
+
+
+# --- the package layout ----------------------------------------------------------------
+
+#: Every public name of the module ``xsell_lab/experiments.py`` before it became a package (commit b853b15).
+NAMES_BEFORE_THE_SPLIT = [
+    "AUTOMATIC", "CONVERSION_COLUMNS", "CORRECTIONS", "DataValidationError", "Problem", "RANKINGS", "SRM_GRADES",
+    "SampleRatioMismatchWarning", "check_experiments", "choose_experiment", "cohens_h", "compare_conversion",
+    "compare_revenue", "cuped_comparison", "experiment_overview", "newcombe_interval", "peeking_simulation",
+    "pooled_z_test", "power_two_proportions", "pre_period_spend", "sample_ratio_mismatch",
+    "sample_size_two_proportions", "segment_effects", "srm_grade", "wilson_interval",
+]
+
+
+@pytest.mark.parametrize("name", NAMES_BEFORE_THE_SPLIT)
+def test_every_name_of_the_old_module_is_importable_from_the_package(name):
+    namespace: dict = {}
+    exec(f"from xsell_lab.experiments import {name}", namespace)  # the statement a notebook or user wrote
+    assert namespace[name] is getattr(ex, name)
+    assert name in ex.__all__
+
+
+def test_the_package_exports_nothing_it_does_not_have():
+    assert sorted(set(ex.__all__)) == sorted(ex.__all__)
+    assert [name for name in ex.__all__ if not hasattr(ex, name)] == []
+
+
+def test_revenue_and_cuped_results_use_the_vocabulary_columns():
+    offers = _offers("E", {"control": (200, 20), "offer": (200, 40)})
+    revenue = ex.compare_revenue(offers, n_bootstrap=0)
+    cuped = ex.cuped_comparison(offers.assign(pre_period_spend=np.arange(len(offers)) % 7))
+    for table in (revenue, cuped):
+        assert {"std_error", "ci_low", "ci_high", "p_value"} <= set(table.columns)
+        assert not {"se", "ci_lower", "ci_upper", "pvalue"} & set(table.columns)
+    treated, control = offers.loc[offers[s.VARIANT] == "offer", s.REVENUE], offers.loc[offers[s.VARIANT] == "control", s.REVENUE]
+    assert revenue["std_error"].iloc[0] == pytest.approx(np.sqrt(treated.var() / 200 + control.var() / 200))

@@ -1,4 +1,4 @@
-"""Tests of xsell_lab.kpis (cross-sell KPIs) and xsell_lab.plots.kpis.
+"""Tests of xsell_lab.kpis (cross-sell KPIs), xsell_lab.customers (customer profiles) and xsell_lab.plots.kpis.
 
 Three kinds of checks:
 
@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 from xsell_lab import DataValidationError, kpis
+from xsell_lab.customers import customer_profile
 from xsell_lab.data import schema as s
 from xsell_lab.plots import kpis as kpi_plots
 
@@ -312,8 +313,24 @@ def test_missing_columns_name_table_and_column(lines, events):
         kpis.sales_cycle_days(events.drop(columns=[s.EVENT_TYPE]), lines)
     with pytest.raises(DataValidationError, match=r"offers.*column 'accepted'"):
         kpis.offer_conversion_rate(pd.DataFrame({s.EXPERIMENT_ID: ["e"], s.VARIANT: ["a"]}))
-    with pytest.raises(ValueError, match="level"):
+    with pytest.raises(ValueError, match="level must be one of 'category', 'product'; got 'brand'"):
         kpis.cross_sell_rate(lines, level="brand")
+
+
+def test_a_table_that_may_be_lines_or_orders_is_named_by_what_it_is(lines):
+    orders = lines[[s.ORDER_ID, s.CUSTOMER_ID, s.ORDER_DATE]].drop_duplicates()
+    with pytest.raises(DataValidationError, match=r"'orders'.*column 'region'"):
+        kpis.retention_rate(orders, by=s.REGION)
+    with pytest.raises(DataValidationError, match=r"'sales_lines'.*column 'region'"):
+        kpis.retention_rate(lines, by=s.REGION)
+
+
+def test_customer_profile_checks_its_columns_like_every_analysis(lines):
+    with pytest.raises(DataValidationError, match=r"'sales_lines'.*column 'category'.*xsell_lab.sales_lines\(company\)"):
+        customer_profile(lines.drop(columns=[s.CATEGORY]))
+    profile = customer_profile(lines).set_index(s.CUSTOMER_ID)
+    assert profile.loc["c1", ["orders", "products", "categories", "revenue"]].tolist() == [2, 3, 3, 1150.0]
+    assert str(profile.loc["c4", "breadth"]) == "2 categories"
 
 
 def test_inputs_are_not_modified(lines, events):

@@ -437,3 +437,28 @@ def test_backtest_helpers_by_hand(tiny_lines):
         t.new_items_after(tiny_lines, "2020-01-01")
     with pytest.raises(ValueError, match="groups must be between 1 and 4"):
         t.ranking_backtest(ranked, later, groups=5)
+
+
+# --- the package layout ----------------------------------------------------------------
+
+#: Every public function and column constant of the module ``xsell_lab/targeting.py`` before it became a package.
+NAMES_BEFORE_THE_SPLIT = [
+    "CROSS_BUYER_COLUMNS", "FEATURE_COLUMNS", "ITEM_MARGIN_COLUMNS", "LOOKALIKE_COLUMNS", "MIN_REASON_LIFT",
+    "PEER_RATE_COLUMNS", "PROFILE_LIFT_COLUMNS", "SALES_LINES", "TOP_WHITESPACE_COLUMNS", "WHITESPACE_SUMMARY_COLUMNS",
+    "WHITESPACE_VALUE_COLUMNS", "cross_buyers", "customer_features", "expected_whitespace_value", "item_margins",
+    "lookalikes", "main_items", "new_items_after", "ownership_matrix", "peer_ownership_rates", "profile_lift",
+    "ranking_backtest", "top_whitespace", "whitespace_summary", "whitespace_value_by_group",
+]
+
+
+@pytest.mark.parametrize("name", NAMES_BEFORE_THE_SPLIT)
+def test_every_name_of_the_old_module_is_importable_from_the_package(name):
+    namespace: dict = {}
+    exec(f"from xsell_lab.targeting import {name}", namespace)
+    assert namespace[name] is getattr(t, name)
+    assert name in t.__all__
+
+
+def test_an_unknown_level_is_refused_with_the_levels(tiny_lines):
+    with pytest.raises(ValueError, match="level must be one of 'category', 'product'; got 'brand'"):
+        t.ownership_matrix(tiny_lines, level="brand")

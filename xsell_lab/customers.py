@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from xsell_lab.data import schema as s
+from xsell_lab.data.validation import require_columns
 
 #: Columns of :func:`customer_profile`.
 PROFILE_COLUMNS = [
@@ -42,15 +43,21 @@ def customer_profile(lines: pd.DataFrame) -> pd.DataFrame:
         (sum), ``first_order`` / ``last_order`` (dates) and ``breadth``, a
         label ``"1 category"``, ``"2 categories"``, ``"3 categories"``,
         ``"4+ categories"`` for plots. Sorted by ``customer_id``.
+
+    Raises
+    ------
+    DataValidationError
+        A required column is missing (a ``ValueError``), named with the columns found.
     """
-    missing = [c for c in (s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.PRODUCT_ID, s.CATEGORY, "revenue") if c not in lines]
-    if missing:
-        raise ValueError(f"Table 'sales_lines' lacks column(s) {', '.join(missing)}; build it with xsell_lab.sales_lines(company).")
+    require_columns(
+        lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.PRODUCT_ID, s.CATEGORY, s.REVENUE], "sales_lines",
+        hint="Build the table with xsell_lab.sales_lines(company)",
+    )
     profile = lines.groupby(s.CUSTOMER_ID, sort=True).agg(
         orders=(s.ORDER_ID, "nunique"),
         products=(s.PRODUCT_ID, "nunique"),
         categories=(s.CATEGORY, "nunique"),
-        revenue=("revenue", "sum"),
+        revenue=(s.REVENUE, "sum"),
         first_order=(s.ORDER_DATE, "min"),
         last_order=(s.ORDER_DATE, "max"),
     )

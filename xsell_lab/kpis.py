@@ -51,7 +51,7 @@ import pandas as pd
 from scipy import sparse
 
 from xsell_lab.data import schema as s
-from xsell_lab.data.validation import require_columns
+from xsell_lab.data.validation import as_list, require_columns, table_name
 from xsell_lab.stats import wilson_interval
 
 #: Name of the wide line table in error messages.
@@ -70,7 +70,6 @@ TREND_KPIS = (
     "retention_rate",
 )
 
-_LEVELS = {"category": s.CATEGORY, "product": s.PRODUCT_ID}
 _PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
 _REVENUE = "revenue"
 
@@ -126,7 +125,7 @@ def cross_sell_rate(
         The rate, or per group: ``customers`` (the base: buyers, or buyers of
         ``anchor``), ``cross_sold_customers`` and ``cross_sell_rate``.
     """
-    item = _item_column(level)
+    item = s.item_column(level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, item], SALES_LINES, by)
     if anchor is None and target is not None:
         raise ValueError("cross_sell_rate: 'target' needs an 'anchor' (of the buyers of anchor, who also bought target).")
@@ -180,7 +179,7 @@ def product_penetration(
     """
     if min_items < 1:
         raise ValueError(f"product_penetration: min_items must be >= 1. Got {min_items!r}.")
-    item = _item_column(level)
+    item = s.item_column(level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, item], SALES_LINES, by)
     held = frame[keys + [s.CUSTOMER_ID, item]].drop_duplicates()
     per_customer = held.groupby(keys + [s.CUSTOMER_ID], dropna=False).size().rename("items").reset_index()
@@ -229,7 +228,7 @@ def cross_sell_ratio(
         One row (or one per group): ``customers``, ``ratio_before``,
         ``ratio_after``, ``change``.
     """
-    item = _item_column(level)
+    item = s.item_column(level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], SALES_LINES, by)
     before = frame[s.ORDER_DATE] < pd.Timestamp(split_date)
     unit = keys + [s.CUSTOMER_ID]
@@ -300,7 +299,7 @@ def attach_rate(
     """
     if anchor == attached:
         raise ValueError(f"attach_rate: anchor and attached must differ. Got {anchor!r} twice.")
-    item = _item_column(level)
+    item = s.item_column(level)
     if within_days is None:
         frame, keys = _prepare(lines, [s.ORDER_ID, item], SALES_LINES, by)
         flags = frame.assign(anchor_units=frame[item] == anchor, attached_units=frame[item] == attached)
@@ -356,7 +355,7 @@ def attach_rate_matrix(
         Columns ``anchor``, ``attached``, ``anchor_orders``, ``both_orders``,
         ``attach_rate``; sorted by ``anchor`` then ``attached``.
     """
-    item = _item_column(level)
+    item = s.item_column(level)
     frame, _ = _prepare(lines, [s.ORDER_ID, item], SALES_LINES, None)
     pairs = frame[[s.ORDER_ID, item]].dropna().drop_duplicates()
     if items is not None:
@@ -407,7 +406,7 @@ def primary_items(lines: pd.DataFrame, *, level: str = "category") -> pd.DataFra
     pandas.DataFrame
         Columns ``customer_id``, ``primary_item``; one row per customer.
     """
-    item = _item_column(level)
+    item = s.item_column(level)
     frame, _ = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item, _REVENUE], SALES_LINES, None)
     orders = frame[[s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID]].drop_duplicates()
     first = orders.sort_values([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID]).drop_duplicates(s.CUSTOMER_ID)
@@ -482,7 +481,7 @@ def revenue_contribution(
         The share, or per group: ``revenue``, ``cross_sold_revenue``,
         ``revenue_contribution``.
     """
-    item = _item_column(level)
+    item = s.item_column(level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item, _REVENUE], SALES_LINES, by)
     flagged = frame.merge(primary_items(frame, level=level), on=s.CUSTOMER_ID, how="left")
     flagged["cross_sold_revenue"] = flagged[_REVENUE].where(flagged[item] != flagged["primary_item"], 0.0)
@@ -559,7 +558,7 @@ def offer_conversion_rate(
     """
     if not 0 < confidence < 1:
         raise ValueError(f"offer_conversion_rate: confidence must be in (0, 1). Got {confidence!r}.")
-    keys = _as_list(by)
+    keys = as_list(by)
     require_columns(offers, [s.ACCEPTED] + keys, s.OFFERS)
     accepted = offers[s.ACCEPTED].astype("boolean").fillna(False).astype(bool)
     frame = offers[keys].assign(offers=1, accepted=accepted)
@@ -611,8 +610,8 @@ def retention_rate(
     """
     if period not in _PERIODS:
         raise ValueError(f"retention_rate: period must be one of {', '.join(_PERIODS)}. Got {period!r}.")
-    keys = _as_list(by)
-    frame, _ = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE], _table_name(lines), [k for k in keys if k != period])
+    keys = as_list(by)
+    frame, _ = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE], table_name(lines), [k for k in keys if k != period])
     index = _period_index(frame[s.ORDER_DATE], period)
     bought = pd.DataFrame({s.CUSTOMER_ID: frame[s.CUSTOMER_ID], "_t": index}).drop_duplicates()
     active = frame[[k for k in keys if k != period] + [s.CUSTOMER_ID]].assign(_t=index)
@@ -663,7 +662,7 @@ def sales_cycle_days(
         when dates have times); one row per customer.
     """
     require_columns(marketing_events, [s.CUSTOMER_ID, s.EVENT_DATE, s.EVENT_TYPE], s.MARKETING_EVENTS)
-    require_columns(orders, [s.CUSTOMER_ID, s.ORDER_DATE], _table_name(orders))
+    require_columns(orders, [s.CUSTOMER_ID, s.ORDER_DATE], table_name(orders))
     starts = marketing_events.loc[marketing_events[s.EVENT_TYPE].isin(list(start_events))]
     first_touch = starts.groupby(s.CUSTOMER_ID)[s.EVENT_DATE].min().rename("first_touch_date")
     first_order = orders.sort_values([s.CUSTOMER_ID, s.ORDER_DATE], kind="stable").drop_duplicates(s.CUSTOMER_ID)
@@ -701,7 +700,7 @@ def sales_cycle_time(
         The median, or per group: ``customers``, ``mean_days``, ``median_days``.
     """
     cycles = sales_cycle_days(marketing_events, orders, start_events=start_events)
-    cycles, keys = _prepare(cycles, [], _table_name(orders), by)
+    cycles, keys = _prepare(cycles, [], table_name(orders), by)
     if not keys:
         return float(cycles["sales_cycle_days"].median()) if len(cycles) else float("nan")
     return (
@@ -777,7 +776,7 @@ def kpi_summary(
         ),
         (
             "items_per_customer",
-            lines.groupby(s.CUSTOMER_ID)[_item_column(level)].nunique().mean(),
+            lines.groupby(s.CUSTOMER_ID)[s.item_column(level)].nunique().mean(),
             items,
             f"Distinct {items} per customer (cross-sell ratio)",
         ),
@@ -870,27 +869,9 @@ def kpi_trend(lines: pd.DataFrame, kpi: str, *, freq: str = "month", **options) 
 # --- helpers ------------------------------------------------------------------
 
 
-def _item_column(level: str) -> str:
-    if level not in _LEVELS:
-        raise ValueError(f"level must be one of {', '.join(_LEVELS)}. Got {level!r}.")
-    return _LEVELS[level]
-
-
-def _as_list(by: By) -> list[str]:
-    if by is None:
-        return []
-    if isinstance(by, str):
-        return [by]
-    return list(by)
-
-
-def _table_name(frame: pd.DataFrame) -> str:
-    return SALES_LINES if s.PRODUCT_ID in frame.columns else s.ORDERS
-
-
 def _prepare(frame: pd.DataFrame, columns: Sequence[str], table: str, by: By) -> tuple[pd.DataFrame, list[str]]:
     """Check columns and add derived period columns named in ``by``."""
-    keys = _as_list(by)
+    keys = as_list(by)
     derived = [k for k in keys if k in _PERIODS and k not in frame.columns]
     require_columns(frame, list(columns) + [k for k in keys if k not in derived] + ([s.ORDER_DATE] if derived else []), table)
     if derived:

@@ -287,6 +287,15 @@ def as_list(by: str | Sequence[str] | None) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
+def table_name(frame: pd.DataFrame) -> str:
+    """What messages call a table that is either the sales lines or the orders.
+
+    ``"sales_lines"`` (the wide table of :func:`xsell_lab.data.company.sales_lines`)
+    when it has a ``product_id`` column, else ``"orders"``.
+    """
+    return "sales_lines" if schema.PRODUCT_ID in frame.columns else schema.ORDERS
+
+
 # --- helpers --------------------------------------------------------------
 
 
