@@ -12,6 +12,7 @@ from mlxtend.frequent_patterns import association_rules as mlxtend_rules
 
 from xsell_lab import basket
 from xsell_lab.data import schema as s
+from xsell_lab.exceptions import DataValidationError
 
 IN_PROCESS = ["sparse", "mlxtend"]
 
@@ -159,8 +160,8 @@ def test_other_bad_arguments_name_the_problem():
         basket.frequent_itemsets(lines, 0.1, backend="excel")
     with pytest.raises(ValueError, match="max_len"):
         basket.frequent_itemsets(lines, 0.1, max_len=0)
-    with pytest.raises(KeyError, match="'sku' missing .*20|columns found: order_id, product_id"):
-        basket.frequent_itemsets(lines, 0.1, item_col="sku")
+    with pytest.raises(DataValidationError, match="table 'transactions', column 'sku'.*missing.*Columns found: order_id"):
+        basket.frequent_itemsets(lines, 0.1, item_column="sku")
     with pytest.raises(ValueError, match="no line is left"):
         basket.frequent_itemsets(lines.assign(product_id=None), 0.1)
 

@@ -8,6 +8,7 @@ import pytest
 
 from xsell_lab import basket
 from xsell_lab.data import schema as s
+from xsell_lab.exceptions import DataValidationError
 from xsell_lab.data.company import sales_lines
 
 
@@ -99,7 +100,7 @@ def test_sequential_rules_equal_brute_force(seed):
 def test_bad_input_is_named():
     with pytest.raises(ValueError, match="within_days must be"):
         basket.sequential_rules(HAND, within_days=0)
-    with pytest.raises(KeyError, match="'category' missing"):
+    with pytest.raises(DataValidationError, match="column 'category'.*missing"):
         basket.sequential_rules(HAND.drop(columns=s.CATEGORY))
     with pytest.raises(ValueError, match=r"1 row\(s\) have an empty .*row 2"):
         basket.next_order_rules(HAND.assign(order_date=HAND[s.ORDER_DATE].where(HAND.index != 1)))
@@ -161,6 +162,6 @@ def test_pair_counts_is_the_same_through_the_dense_and_the_sparse_count(bundled_
     from xsell_lab.basket import sequences
 
     lines = sales_lines(bundled_company)
-    dense = basket.pair_counts(lines, item_col=s.PRODUCT_ID)
+    dense = basket.pair_counts(lines, item_column=s.PRODUCT_ID)
     monkeypatch.setattr(sequences, "_DENSE_PAIR_KEYS", 0)
-    pd.testing.assert_frame_equal(basket.pair_counts(lines, item_col=s.PRODUCT_ID), dense)
+    pd.testing.assert_frame_equal(basket.pair_counts(lines, item_column=s.PRODUCT_ID), dense)

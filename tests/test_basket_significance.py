@@ -9,6 +9,7 @@ from scipy.stats import fisher_exact
 
 from xsell_lab import basket
 from xsell_lab.data import schema as s
+from xsell_lab.exceptions import DataValidationError
 
 
 def independent_items_plus_one_pair(seed: int = 7, n_baskets: int = 3000, n_items: int = 30) -> pd.DataFrame:
@@ -56,7 +57,7 @@ def test_bad_alpha_and_missing_columns():
     rules = basket.association_rules(basket.frequent_itemsets(independent_items_plus_one_pair(n_baskets=300), 0.05, max_len=2))
     with pytest.raises(ValueError, match="alpha must be in"):
         basket.add_significance(rules, alpha=1.5)
-    with pytest.raises(KeyError, match="n_baskets"):
+    with pytest.raises(DataValidationError, match="n_baskets"):
         basket.add_significance(rules.drop(columns="n_baskets"))
 
 

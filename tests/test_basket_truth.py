@@ -28,7 +28,7 @@ def truth():
 
 @pytest.fixture(scope="module")
 def category_rules(lines):
-    itemsets = basket.frequent_itemsets(lines, 0.0005, max_len=2, item_col=s.CATEGORY)
+    itemsets = basket.frequent_itemsets(lines, 0.0005, max_len=2, item_column=s.CATEGORY)
     rules = basket.association_rules(itemsets)
     return {(min(a), min(b)): row for a, b, row in zip(rules["antecedents"], rules["consequents"], rules.to_dict("records"))}
 
@@ -57,8 +57,8 @@ def test_planted_lifts_are_recovered(category_rules, truth):
 
 def test_backends_agree_on_the_company(lines):
     for item_col in (s.CATEGORY, s.PRODUCT_ID):
-        sparse = basket.frequent_itemsets(lines, 0.002, item_col=item_col)
-        teaching = basket.frequent_itemsets(lines, 0.002, item_col=item_col, backend="mlxtend")
+        sparse = basket.frequent_itemsets(lines, 0.002, item_column=item_col)
+        teaching = basket.frequent_itemsets(lines, 0.002, item_column=item_col, backend="mlxtend")
         assert dict(zip(sparse["itemsets"], sparse["count"])) == dict(zip(teaching["itemsets"], teaching["count"]))
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xsell_lab import DataValidationError, kpis, sales_lines
+from xsell_lab import DataValidationError, basket, kpis, sales_lines
 from xsell_lab import lifecycle as lc
 from xsell_lab.data import schema as s
 
@@ -141,8 +141,8 @@ def test_kaplan_meier_by_hand_with_censoring():
     assert curve["censored"].tolist() == [0, 1, 0, 1]
     # S(1) = 4/5; S(2) = 4/5 * 3/4 (the case censored at 2 is still at risk at 2); S(3) = 0.6 * 1/2
     assert curve["survival"].tolist() == pytest.approx([0.8, 0.6, 0.3, 0.3])
-    assert curve["se"].iloc[0] == pytest.approx(0.8 * np.sqrt(1 / (5 * 4)))  # Greenwood
-    assert curve["se"].iloc[2] == pytest.approx(0.3 * np.sqrt(1 / 20 + 1 / 12 + 1 / 2))
+    assert curve["std_error"].iloc[0] == pytest.approx(0.8 * np.sqrt(1 / (5 * 4)))  # Greenwood
+    assert curve["std_error"].iloc[2] == pytest.approx(0.3 * np.sqrt(1 / 20 + 1 / 12 + 1 / 2))
     assert (curve["ci_low"] <= curve["survival"]).all() and (curve["survival"] <= curve["ci_high"]).all()
     assert lc.median_time(curve) == 3.0
     assert lc.share_within(curve, 2.5) == pytest.approx(0.4) and lc.share_within(curve, 0.5) == 0.0
@@ -161,7 +161,7 @@ def test_kaplan_meier_recovers_a_planted_exponential_wait():
     curve = lc.kaplan_meier(waits)
     for days in (15, 30, 60, 120):
         row = curve.loc[curve["time"] <= days].iloc[-1]
-        assert abs(row["survival"] - np.exp(-rate * days)) < 4 * row["se"], days
+        assert abs(row["survival"] - np.exp(-rate * days)) < 4 * row["std_error"], days
     assert lc.median_time(curve) == pytest.approx(60 * np.log(2), rel=0.1)
 
 
@@ -173,7 +173,7 @@ def _statsmodels_agrees(waits: pd.DataFrame) -> None:
     at_events = curve.loc[curve["events"] > 0]
     assert at_events["time"].to_numpy() == pytest.approx(reference.surv_times)
     assert at_events["survival"].to_numpy() == pytest.approx(reference.surv_prob, abs=1e-12)
-    assert at_events["se"].to_numpy() == pytest.approx(reference.surv_prob_se, rel=1e-9, abs=1e-12)
+    assert at_events["std_error"].to_numpy() == pytest.approx(reference.surv_prob_se, rel=1e-9, abs=1e-12)
     assert at_events["at_risk"].to_numpy() == pytest.approx(reference.n_risk)
 
 
@@ -194,7 +194,7 @@ def test_kaplan_meier_matches_statsmodels_on_cdnow():
         data = adapters.cdnow()
     except FileNotFoundError as missing:
         skip_test("dev extra", f"CDNOW (shipped with lifetimes) not available: {missing}")
-    waits = lc.time_to_next_order(data.tables[s.ORDERS], cutoff="1998-06-30")
+    waits = lc.time_to_next_order(data.tables[s.ORDERS], as_of="1998-06-30")
     assert len(waits) == len(data.tables[s.ORDERS])
     _statsmodels_agrees(waits)
 
@@ -226,13 +226,13 @@ def tiny_lines():
 
 
 def test_time_to_next_order_censors_at_the_cutoff(tiny_lines):
-    waits = lc.time_to_next_order(tiny_lines, cutoff="2024-03-31").set_index(s.ORDER_ID)
+    waits = lc.time_to_next_order(tiny_lines, as_of="2024-03-31").set_index(s.ORDER_ID)
     assert waits.loc["o1", ["duration_days", "observed"]].tolist() == [20.0, True]
     assert waits.loc["o5", ["duration_days", "observed"]].tolist() == [59.0, False]  # Feb 1 -> Mar 31
     assert waits.loc["o6", ["duration_days", "observed"]].tolist() == [0.0, True]  # same-day second order
-    early = lc.time_to_next_order(tiny_lines, cutoff="2024-02-01").set_index(s.ORDER_ID)
+    early = lc.time_to_next_order(tiny_lines, as_of="2024-02-01").set_index(s.ORDER_ID)
     assert "o8" not in early.index and early.loc["o7", ["duration_days", "observed"]].tolist() == [27.0, False]
-    by_item = lc.time_to_next_order(tiny_lines, cutoff="2024-03-31", item_col=s.CATEGORY)
+    by_item = lc.time_to_next_order(tiny_lines, as_of="2024-03-31", item_column=s.CATEGORY)
     assert sorted(by_item.loc[by_item[s.ORDER_ID] == "o1", "trigger"]) == ["paper", "printer"]
 
 
@@ -246,13 +246,13 @@ def test_waits_count_calendar_days_when_orders_have_a_time_of_day(tiny_lines):
 
 
 def test_time_to_category_by_hand(tiny_lines):
-    waits = lc.time_to_category(tiny_lines, "printer", "ink", cutoff="2024-03-31").set_index(s.CUSTOMER_ID)
+    waits = lc.time_to_category(tiny_lines, "printer", "ink", as_of="2024-03-31").set_index(s.CUSTOMER_ID)
     assert waits["duration_days"].to_dict() == {"c1": 20.0, "c2": 81.0, "c3": 59.0, "c4": 40.0}  # c4: the same-day ink does not count
     assert waits["observed"].to_dict() == {"c1": True, "c2": False, "c3": False, "c4": True}
 
 
 def test_best_moment_by_hand(tiny_lines):
-    table = lc.best_moment(tiny_lines, pairs=[("printer", "ink")], within_days=30, cutoff="2024-03-31")
+    table = lc.best_moment(tiny_lines, pairs=[("printer", "ink")], within_days=30, as_of="2024-03-31")
     row = table.iloc[0]
     assert row[["trigger_customers", "bought_later"]].tolist() == [4, 2]
     assert row["median_lag_days"] == 30.0  # lags 20 and 40
@@ -263,13 +263,32 @@ def test_best_moment_by_hand(tiny_lines):
 
 
 
-def test_next_item_rules_by_hand(tiny_lines):
-    rules = lc.next_item_rules(tiny_lines)
+def test_next_item_rules_is_a_deprecated_view_of_the_next_order_rules(tiny_lines):
+    with pytest.warns(FutureWarning, match="basket.next_order_rules"):
+        rules = lc.next_item_rules(tiny_lines)
     # followed orders: printer o1 -> o2 (ink), o3 -> o4 (laptop), o6 -> o7 (ink); paper o1 -> o2 (ink); ink o7 -> o8 (ink, a repeat)
     assert list(zip(rules["trigger"], rules["target"])) == [("paper", "ink"), ("printer", "ink"), ("printer", "laptop")]
     assert rules[["next_orders", "next_holds"]].to_numpy().tolist() == [[1, 1], [3, 2], [3, 1]]
     assert rules["next_order_probability"].tolist() == pytest.approx([1.0, 2 / 3, 1 / 3])
-    assert list(lc.next_item_rules(tiny_lines, min_orders=2)["trigger"].unique()) == ["printer"]
+    with pytest.warns(FutureWarning):
+        assert list(lc.next_item_rules(tiny_lines, min_orders=2)["trigger"].unique()) == ["printer"]
+    same = basket.next_order_rules(tiny_lines).set_index(["antecedent", "consequent"])
+    assert same.loc[("printer", "ink"), "probability"] == rules.set_index(["trigger", "target"]).loc[("printer", "ink"), "next_order_probability"]
+
+
+def test_old_parameter_names_still_work_with_a_warning(tiny_lines):
+    with pytest.warns(FutureWarning, match="cutoff= is now as_of="):
+        old = lc.time_to_category(tiny_lines, "printer", "ink", cutoff="2024-03-31")
+    pd.testing.assert_frame_equal(old, lc.time_to_category(tiny_lines, "printer", "ink", as_of="2024-03-31"))
+    with pytest.warns(FutureWarning, match="item_col= is now item_column="):
+        lc.best_moment(tiny_lines, pairs=[("printer", "ink")], item_col=s.CATEGORY)
+
+
+def test_kaplan_meier_is_re_exported_from_the_statistics_kernel():
+    from xsell_lab.stats import survival
+
+    assert lc.kaplan_meier is survival.kaplan_meier and lc.share_within is survival.share_within
+    assert lc.median_time is survival.median_time and lc.KAPLAN_MEIER_COLUMNS[5] == "std_error"
 
 
 def test_choose_timing_pair_by_hand(tiny_lines):

@@ -50,19 +50,19 @@ def _tiny_history(support: bool = False) -> pd.DataFrame:
 
 
 def test_fire_triggers_by_hand():
-    fired = tr.fire_triggers(PRINTER_INK, _tiny_history(), cutoff="2024-03-31").set_index(s.CUSTOMER_ID)
+    fired = tr.fire_triggers(PRINTER_INK, _tiny_history(), as_of="2024-03-31").set_index(s.CUSTOMER_ID)
     assert list(fired.index) == ["A", "B"]
     assert fired.loc["A", "hit"] and not fired.loc["B", "hit"]  # ink 9 days vs 74 days after the printer
     assert fired["complete"].all() and not fired["already_bought"].any()
     assert fired["next_order_holds_offer"].tolist() == [True, True]
     assert fired.loc["A", s.OFFER_DATE] == pd.Timestamp("2024-01-01")
-    late = tr.fire_triggers(PRINTER_INK.with_delay(14), _tiny_history(), cutoff="2024-03-31").set_index(s.CUSTOMER_ID)
+    late = tr.fire_triggers(PRINTER_INK.with_delay(14), _tiny_history(), as_of="2024-03-31").set_index(s.CUSTOMER_ID)
     assert late.loc["A", "already_bought"] and not late.loc["A", "hit"]  # the offer would have come too late for A
     assert late.loc["A", "window_end"] == pd.Timestamp("2024-02-14")
 
 
 def test_baseline_other_orders_by_hand():
-    base = tr.baseline_moments(PRINTER_INK, _tiny_history(), cutoff="2024-03-31")
+    base = tr.baseline_moments(PRINTER_INK, _tiny_history(), as_of="2024-03-31")
     # orders without a printer: o2 (A), o4 (B), o5 and o6 (C); o6 is within C's 30-day cool-down after o5
     assert list(zip(base[s.CUSTOMER_ID], base[s.EVENT_DATE].dt.strftime("%m-%d"))) == [("A", "01-10"), ("B", "03-15"), ("C", "01-05")]
     assert base["complete"].tolist() == [True, False, True]
@@ -71,7 +71,7 @@ def test_baseline_other_orders_by_hand():
 
 
 def test_backtest_by_hand_matches_statsmodels_intervals():
-    row = tr.backtest_triggers([PRINTER_INK], _tiny_history(), cutoff="2024-03-31").iloc[0]
+    row = tr.backtest_triggers([PRINTER_INK], _tiny_history(), as_of="2024-03-31").iloc[0]
     assert (row["complete"], row["hits"], row["baseline_moments"], row["baseline_hits"]) == (2, 1, 2, 1)
     assert row["hit_rate"] == row["baseline_rate"] == 0.5 and row["uplift"] == 0.0
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(proportion_confint(1, 2, method="wilson"))
@@ -81,13 +81,13 @@ def test_backtest_by_hand_matches_statsmodels_intervals():
 def test_cooldown_and_other_events_by_hand():
     history = _tiny_history(support=True)
     support = tr.TriggerRule("support -> ink", "support", "ink", delay_days=0, window_days=10)
-    fired = tr.fire_triggers(support, history, cutoff="2024-03-31").set_index(s.CUSTOMER_ID)
+    fired = tr.fire_triggers(support, history, as_of="2024-03-31").set_index(s.CUSTOMER_ID)
     assert fired.loc["A", "hit"] and not fired.loc["B", "hit"]  # A's ink 5 days after the call
     assert fired.loc["A", "next_order_date"] == pd.Timestamp("2024-01-10")
     twice = pd.concat([history, history.assign(**{s.EVENT_DATE: history[s.EVENT_DATE] + pd.Timedelta(days=10),
                                                   s.ORDER_ID: history[s.ORDER_ID] + "x"})], ignore_index=True)
-    assert len(tr.fire_triggers(PRINTER_INK, twice, cutoff="2024-06-30")) == 2  # the repeat 10 days later is cooled down
-    assert len(tr.fire_triggers(tr.TriggerRule("p", "purchase", "ink", "printer", cooldown_days=0), twice, cutoff="2024-06-30")) == 4
+    assert len(tr.fire_triggers(PRINTER_INK, twice, as_of="2024-06-30")) == 2  # the repeat 10 days later is cooled down
+    assert len(tr.fire_triggers(tr.TriggerRule("p", "purchase", "ink", "printer", cooldown_days=0), twice, as_of="2024-06-30")) == 4
 
 
 def test_delay_profile_by_hand():

@@ -26,15 +26,21 @@ Functions
     One row per customer as of a date: the stage and the date each stage was reached.
 :func:`stage_funnel`, :func:`stage_distribution`, :func:`stage_transitions`
     Funnel counts and conversion, current-stage mix, stage at t0 vs t1.
-:func:`time_to_next_order`, :func:`time_to_category`, :func:`kaplan_meier`
-    Time to the next purchase as a survival curve, with right censoring at the cut-off
-    (Kaplan & Meier 1958; Greenwood 1926 for the standard error).
+:func:`time_to_next_order`, :func:`time_to_category`
+    Time to the next purchase, with right censoring at ``as_of``, for a survival curve
+    (:func:`kaplan_meier`, :func:`median_time` and :func:`share_within` live in
+    :mod:`xsell_lab.stats.survival` and are re-exported here).
 :func:`best_moment`
     For "bought A, then B" pairs: how often and how soon B follows A (the timing of a
-    cross-sell offer; Li, Sun & Wilcox 2005 on sequentially ordered products).
-:func:`next_item_rules`, :func:`choose_timing_pair`
-    How often a trigger's next order holds each other item, and the trigger, target and
-    baseline a timing lesson studies when its parameters say ``"auto"``.
+    cross-sell offer; Li, Sun & Wilcox 2005 on sequentially ordered products). The
+    counting is :mod:`xsell_lab.stats.sequences`, shared with :mod:`xsell_lab.basket`
+    and :mod:`xsell_lab.triggers`: ``share_within`` is Kaplan-Meier over customers (later
+    day, censored at ``as_of``), ``next_order_probability`` is
+    :func:`xsell_lab.basket.next_order_rules` (orders, the next order only).
+:func:`choose_timing_pair`
+    The trigger, target and baseline a timing lesson studies when its parameters say
+    ``"auto"``. (``next_item_rules`` is a deprecated alias of
+    :func:`xsell_lab.basket.next_order_rules`.)
 
 Inputs are canonical tables (:mod:`xsell_lab.data.schema`) and are never modified.
 Errors name the table, the column, the row count and an example.
@@ -42,15 +48,30 @@ Errors name the table, the column, the row count and an example.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-
+from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
-from xsell_lab.basket import next_order_rules
-from xsell_lab.data.validation import AUTOMATIC, DataValidationError, Problem, require_columns, require_known_values
+from xsell_lab.data.validation import (
+    AUTOMATIC,
+    DataValidationError,
+    Problem,
+    as_list,
+    require_columns,
+    require_known_values,
+)
+from xsell_lab.stats import sequences
+from xsell_lab.stats.survival import (  # noqa: F401 (re-exported: lifecycle.kaplan_meier worked before 0.2)
+    DURATION,
+    KAPLAN_MEIER_COLUMNS,
+    OBSERVED,
+    kaplan_meier,
+    median_time,
+    share_within,
+)
 
 #: Stages in ladder order.
 STAGES = s.LIFECYCLE_STAGES
@@ -64,21 +85,16 @@ CONSIDERATION_EVENTS = ("consideration", "site_visit")
 CUSTOMER_ATTRIBUTES = [s.SEGMENT, s.REGION, s.ACQUISITION_CHANNEL]
 #: Date column of each stage in :func:`customer_stages`.
 STAGE_DATE_COLUMNS = {stage: f"{stage}_date" for stage in STAGES}
-#: Columns of :func:`kaplan_meier` (after the ``by`` columns).
-KAPLAN_MEIER_COLUMNS = ["time", "at_risk", "events", "censored", "survival", "se", "ci_low", "ci_high"]
 #: Columns of :func:`best_moment`.
 BEST_MOMENT_COLUMNS = [
     "trigger", "target", "trigger_customers", "bought_later", "median_lag_days", "lag_p25_days", "lag_p75_days",
     "within_days", "share_within", "next_orders", "next_order_probability",
 ]
 
-#: Columns of :func:`next_item_rules`.
+#: Columns of the deprecated :func:`next_item_rules`.
 NEXT_ITEM_COLUMNS = ["trigger", "target", "next_orders", "next_holds", "next_order_probability"]
 #: Columns of :func:`choose_timing_pair`.
 TIMING_PAIR_COLUMNS = ["trigger", "target", "baseline", "next_orders", "next_order_probability", "chosen_by_data"]
-
-DURATION = "duration_days"
-OBSERVED = "observed"
 
 
 # --- stages -------------------------------------------------------------------
@@ -305,7 +321,7 @@ def stage_funnel(stages: pd.DataFrame, *, by: str | Sequence[str] | None = None)
         ``mean_days_from_previous`` and ``median_days_from_previous`` (over the
         converted; 0 for implied dates).
     """
-    keys = _as_list(by)
+    keys = as_list(by)
     require_columns(stages, [*STAGE_DATE_COLUMNS.values(), *keys], "stages")
     groups = stages.groupby(keys, sort=True, observed=True) if keys else [((), stages)]
     rows = []
@@ -349,7 +365,7 @@ def stage_distribution(stages: pd.DataFrame, *, by: str | Sequence[str] | None =
         One row per group and stage of :data:`STAGE_ORDER` (zeros included):
         ``stage``, ``customers``, ``share`` (of the group's customers).
     """
-    keys = _as_list(by)
+    keys = as_list(by)
     require_columns(stages, ["stage", *keys], "stages")
     counts = stages.groupby([*keys, "stage"], observed=False).size().rename("customers").reset_index()
     totals = counts.groupby(keys)["customers"].transform("sum") if keys else counts["customers"].sum()
@@ -402,13 +418,14 @@ def stage_transitions(before: pd.DataFrame, after: pd.DataFrame, *, normalize: b
 # --- time to the next purchase ---------------------------------------------------------
 
 
+@renamed_parameters(cutoff="as_of", item_col="item_column")
 def time_to_next_order(
-    lines: pd.DataFrame, *, cutoff: str | pd.Timestamp | None = None, item_col: str | None = None
+    lines: pd.DataFrame, *, as_of: str | pd.Timestamp | None = None, item_column: str | None = None
 ) -> pd.DataFrame:
     """Days from each order to the same customer's next order, censored at the cut-off.
 
-    An order with no later order by ``cutoff`` is *censored*: we only know the
-    wait is longer than ``cutoff - order_date`` (right censoring, Kaplan &
+    An order with no later order by ``as_of`` is *censored*: we only know the
+    wait is longer than ``as_of - order_date`` (right censoring, Kaplan &
     Meier 1958). Orders after the cut-off are left out. Waits count calendar
     days: a time of day in ``order_date`` is dropped.
 
@@ -416,10 +433,10 @@ def time_to_next_order(
     ----------
     lines : pandas.DataFrame
         ``orders`` or :func:`xsell_lab.sales_lines`: ``customer_id``,
-        ``order_id``, ``order_date`` (and ``item_col``).
-    cutoff : str or Timestamp, optional
-        End of observation (inclusive). Default: the latest order date.
-    item_col : str, optional
+        ``order_id``, ``order_date`` (and ``item_column``).
+    as_of : str or Timestamp, optional
+        Last day of history (inclusive; ``cutoff=`` until 0.3). Default: the latest order date.
+    item_column : str, optional
         E.g. ``"category"``: one row per order *and* item it holds, with the
         item in a column ``trigger``, to compare waits by what was bought.
 
@@ -431,44 +448,45 @@ def time_to_next_order(
         came; False: censored).
     """
     columns = [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE]
-    require_columns(lines, columns + ([item_col] if item_col else []), _table_name(lines))
-    cut = _order_cutoff(lines, cutoff)
+    require_columns(lines, columns + ([item_column] if item_column else []), _table_name(lines))
+    cut = _order_cutoff(lines, as_of)
     orders = _order_days(lines, cut, columns).drop_duplicates()
     orders = orders.sort_values([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID], kind="stable")
     following = orders.groupby(s.CUSTOMER_ID)[s.ORDER_DATE].shift(-1)
     end = following.fillna(cut)
     orders = orders.assign(**{DURATION: (end - orders[s.ORDER_DATE]) / pd.Timedelta(days=1), OBSERVED: following.notna()})
-    if item_col:
-        items = lines[[s.ORDER_ID, item_col]].drop_duplicates().rename(columns={item_col: "trigger"})
+    if item_column:
+        items = lines[[s.ORDER_ID, item_column]].drop_duplicates().rename(columns={item_column: "trigger"})
         orders = orders.merge(items, on=s.ORDER_ID)[[*columns, "trigger", DURATION, OBSERVED]]
     return orders.reset_index(drop=True)
 
 
+@renamed_parameters(cutoff="as_of", item_col="item_column")
 def time_to_category(
     lines: pd.DataFrame,
     trigger: object,
     target: object,
     *,
-    cutoff: str | pd.Timestamp | None = None,
-    item_col: str = s.CATEGORY,
+    as_of: str | pd.Timestamp | None = None,
+    item_column: str = s.CATEGORY,
 ) -> pd.DataFrame:
     """Days from a customer's first ``trigger`` purchase to their first later ``target`` purchase.
 
     Counted once per customer, from the first order holding ``trigger``; only
     orders on a later day count (the same basket is the attach rate's
     business). Customers who have not bought ``target`` by the cut-off are
-    censored at ``cutoff - trigger date``.
+    censored at ``as_of - trigger date``.
 
     Parameters
     ----------
     lines : pandas.DataFrame
-        :func:`xsell_lab.sales_lines`: ``customer_id``, ``order_date``, ``item_col``.
+        :func:`xsell_lab.sales_lines`: ``customer_id``, ``order_date``, ``item_column``.
     trigger, target : object
-        Values of ``item_col``, e.g. ``"printer"`` and ``"ink"``.
-    cutoff : str or Timestamp, optional
-        End of observation (inclusive). Default: the latest order date.
-    item_col : str
-        ``"category"`` or ``"product_id"``.
+        Values of ``item_column``, e.g. ``"printer"`` and ``"ink"``.
+    as_of : str or Timestamp, optional
+        Last day of history (inclusive; ``cutoff=`` until 0.3). Default: the latest order date.
+    item_column : str
+        ``"category"`` or ``"product_id"`` (``item_col=`` until 0.3).
 
     Returns
     -------
@@ -476,92 +494,19 @@ def time_to_category(
         ``customer_id``, ``trigger_date``, ``duration_days``, ``observed``;
         one row per customer who bought ``trigger``.
     """
-    waits = _pair_waits(lines, cutoff, item_col, triggers=[trigger], targets=[target])
+    waits = _trigger_waits(lines, as_of, item_column, triggers=[trigger], targets=[target])
     waits = waits.loc[waits["target"] == target] if len(waits) else waits
     return waits[[s.CUSTOMER_ID, "trigger_date", DURATION, OBSERVED]].reset_index(drop=True)
 
 
-def kaplan_meier(
-    durations: pd.DataFrame,
-    *,
-    duration_col: str = DURATION,
-    event_col: str = OBSERVED,
-    by: str | Sequence[str] | None = None,
-    confidence: float = 0.95,
-) -> pd.DataFrame:
-    """The Kaplan-Meier estimate of the share still waiting after t days.
-
-    ::
-
-        S(t) = prod over event times t_i <= t of (1 - d_i / n_i)
-
-    with ``d_i`` events at ``t_i`` and ``n_i`` still at risk just before
-    (Kaplan & Meier 1958, "Nonparametric estimation from incomplete
-    observations", *JASA* 53(282), eq. 2). Censored cases count as at risk up
-    to and including their time. Standard error by Greenwood's formula
-    ``se = S sqrt(sum d_i / (n_i (n_i - d_i)))`` (Greenwood 1926); the
-    interval uses the log(-log) transform (Kalbfleisch & Prentice 2002, *The
-    Statistical Analysis of Failure Time Data*, 2nd ed., eq. 1.10), which
-    keeps it inside [0, 1].
-
-    Parameters
-    ----------
-    durations : pandas.DataFrame
-        One row per case, e.g. from :func:`time_to_next_order` or
-        :func:`time_to_category`.
-    duration_col, event_col : str
-        Time (>= 0) and event flag (True = happened, False = censored).
-    by : str or list of str, optional
-        One curve per group.
-    confidence : float
-        Level of the pointwise interval.
-
-    Returns
-    -------
-    pandas.DataFrame
-        [group columns], ``time`` (each distinct time), ``at_risk``,
-        ``events``, ``censored``, ``survival``, ``se``, ``ci_low``, ``ci_high``.
-
-    Raises
-    ------
-    DataValidationError
-        Missing columns, or empty or negative durations.
-    """
-    keys = _as_list(by)
-    require_columns(durations, [duration_col, event_col, *keys], "durations")
-    _check_durations(durations, duration_col)
-    if not keys:
-        return _km_curve(durations[duration_col], durations[event_col].astype(bool), confidence)
-    curves = [
-        _km_curve(group[duration_col], group[event_col].astype(bool), confidence).assign(**dict(zip(keys, key if isinstance(key, tuple) else (key,))))
-        for key, group in durations.groupby(keys, sort=True)
-    ]
-    return pd.concat(curves, ignore_index=True)[[*keys, *KAPLAN_MEIER_COLUMNS]]
-
-
-def median_time(curve: pd.DataFrame) -> float:
-    """The median wait: the first time at which the Kaplan-Meier curve is at or below 0.5.
-
-    NaN when the curve never gets there (fewer than half ever have the event
-    within the observed time).
-    """
-    below = curve.loc[curve["survival"] <= 0.5 + 1e-12, "time"]
-    return float(below.iloc[0]) if len(below) else float("nan")
-
-
-def share_within(curve: pd.DataFrame, days: float) -> float:
-    """``1 - S(days)``: the share expected to have the event within ``days``, censoring accounted for."""
-    before = curve.loc[curve["time"] <= days, "survival"]
-    return float(1 - before.iloc[-1]) if len(before) else 0.0
-
-
+@renamed_parameters(cutoff="as_of", item_col="item_column")
 def best_moment(
     lines: pd.DataFrame,
     *,
     pairs: Sequence[tuple[object, object]] | None = None,
     within_days: int = 30,
-    cutoff: str | pd.Timestamp | None = None,
-    item_col: str = s.CATEGORY,
+    as_of: str | pd.Timestamp | None = None,
+    item_column: str = s.CATEGORY,
     min_customers: int = 30,
 ) -> pd.DataFrame:
     """When to offer B after A: how often B follows A, and how soon.
@@ -581,16 +526,16 @@ def best_moment(
     Parameters
     ----------
     lines : pandas.DataFrame
-        :func:`xsell_lab.sales_lines`: ``customer_id``, ``order_id``, ``order_date``, ``item_col``.
+        :func:`xsell_lab.sales_lines`: ``customer_id``, ``order_id``, ``order_date``, ``item_column``.
     pairs : sequence of (trigger, target), optional
         Pairs to report; default every pair with at least ``min_customers``
         trigger customers and one later target purchase.
     within_days : int
         N of "share within N days".
-    cutoff : str or Timestamp, optional
-        End of observation (inclusive). Default: the latest order date.
-    item_col : str
-        ``"category"`` or ``"product_id"``.
+    as_of : str or Timestamp, optional
+        Last day of history (inclusive; ``cutoff=`` until 0.3). Default: the latest order date.
+    item_column : str
+        ``"category"`` or ``"product_id"`` (``item_col=`` until 0.3).
     min_customers : int
         Smallest number of trigger customers for a default pair.
 
@@ -607,14 +552,16 @@ def best_moment(
     triggers = targets = None
     if pairs is not None:
         triggers, targets = [p[0] for p in pairs], [p[1] for p in pairs]
-    waits = _pair_waits(lines, cutoff, item_col, triggers=triggers, targets=targets)
+    waits = _trigger_waits(lines, as_of, item_column, triggers=triggers, targets=targets)
     if pairs is None:
         counts = waits.groupby(["trigger", "target"]).agg(n=(s.CUSTOMER_ID, "size"), later=(OBSERVED, "sum"))
         keep = counts[(counts["n"] >= min_customers) & (counts["later"] > 0)].index
         wanted = [(a, b) for a, b in keep if a != b]
     else:
         wanted = list(pairs)
-    next_orders, next_holds = _next_order_counts(lines, cutoff, item_col)
+    followed = sequences.next_order_rules(lines, item_column=item_column, as_of=_order_cutoff(lines, as_of))
+    next_orders = followed.drop_duplicates("antecedent").set_index("antecedent")["antecedent_orders"]
+    next_holds = followed.set_index(["antecedent", "consequent"])["count"]
     groups = dict(iter(waits.groupby(["trigger", "target"], sort=False)))
     rows = [
         _moment_row(groups.get((a, b), waits.iloc[:0]), a, b, within_days, next_orders.get(a, 0), next_holds.get((a, b), 0))
@@ -626,35 +573,35 @@ def best_moment(
     return table.reset_index(drop=True)
 
 
-def next_item_rules(lines: pd.DataFrame, *, item_col: str = s.CATEGORY, min_orders: int = 1) -> pd.DataFrame:
-    """How often an order holding the trigger is followed by an order holding the target.
+@renamed_parameters(item_col="item_column")
+def next_item_rules(lines: pd.DataFrame, *, item_column: str = s.CATEGORY, min_orders: int = 1) -> pd.DataFrame:
+    """Deprecated alias of :func:`xsell_lab.basket.next_order_rules` without repeats, in trigger/target words.
 
-    The next-order view of :func:`best_moment` for every pair of different
-    items at once: of the orders holding the trigger that the same customer
-    followed with another order (``next_orders``), the share whose very next
-    order holds the target (a first-order Markov chain over a customer's
-    orders; Li, Sun & Wilcox 2005; counted by
-    :func:`xsell_lab.basket.next_order_rules`). A repeat of the same item is
-    not a cross-sale and is left out.
-
-    Parameters
-    ----------
-    lines : pandas.DataFrame
-        :func:`xsell_lab.sales_lines`: ``customer_id``, ``order_id``, ``order_date``, ``item_col``.
-    item_col : str
-        ``"category"`` or ``"product_id"``.
-    min_orders : int
-        Keep triggers with at least this many ``next_orders``.
+    .. deprecated:: 0.2
+        Use :func:`xsell_lab.basket.next_order_rules` (or
+        :func:`xsell_lab.stats.sequences.next_order_rules`): ``trigger`` is its
+        ``antecedent``, ``target`` its ``consequent``, ``next_orders`` its
+        ``antecedent_orders``, ``next_holds`` its ``count`` and
+        ``next_order_probability`` its ``probability``. Removed in 0.3.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`NEXT_ITEM_COLUMNS`; ``next_holds`` = next orders
-        holding the target, ``next_order_probability = next_holds /
-        next_orders``. Highest probability first (ties: more ``next_holds``,
-        then by trigger and target).
+        Columns :data:`NEXT_ITEM_COLUMNS`, pairs of different items, highest
+        probability first (ties: more ``next_holds``, then by trigger and target).
     """
-    rules = next_order_rules(lines, item_col=item_col, min_orders=min_orders)
+    warnings.warn(
+        "lifecycle.next_item_rules() is deprecated (xsell-lab 0.2) and stops working in 0.3: use "
+        "basket.next_order_rules() (antecedent = trigger, consequent = target, probability = next_order_probability)",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return _next_item_table(lines, item_column, min_orders)
+
+
+def _next_item_table(lines: pd.DataFrame, item_column: str, min_orders: int) -> pd.DataFrame:
+    """The next-order rules of two different items, in trigger/target words, most probable first."""
+    rules = sequences.next_order_rules(lines, item_column=item_column, min_orders=min_orders)
     rules = rules[rules["antecedent"] != rules["consequent"]].rename(columns={
         "antecedent": "trigger", "consequent": "target", "antecedent_orders": "next_orders",
         "count": "next_holds", "probability": "next_order_probability",
@@ -665,6 +612,7 @@ def next_item_rules(lines: pd.DataFrame, *, item_col: str = s.CATEGORY, min_orde
     return rules[NEXT_ITEM_COLUMNS].reset_index(drop=True)
 
 
+@renamed_parameters(item_col="item_column")
 def choose_timing_pair(
     lines: pd.DataFrame,
     trigger: str = "auto",
@@ -672,7 +620,7 @@ def choose_timing_pair(
     baseline: str = "auto",
     *,
     triggers: Sequence[object] | None = None,
-    item_col: str = s.CATEGORY,
+    item_column: str = s.CATEGORY,
     min_orders: int = 30,
 ) -> pd.Series:
     """The trigger, target and baseline a timing lesson studies: the ones given, or the data's choice.
@@ -680,7 +628,8 @@ def choose_timing_pair(
     A timing lesson asks how soon after a first purchase (the trigger) customers
     buy another item (the target), against the same wait after a baseline
     purchase that gives no reason to need the target. ``"auto"`` (or ``""``)
-    lets the data decide, from :func:`next_item_rules`:
+    lets the data decide, from the next-order rules
+    (:func:`xsell_lab.stats.sequences.next_order_rules`):
 
     - ``trigger`` and ``target``: the pair whose target most often fills the
       trigger buyers' next order, among the ``triggers`` (default: every item)
@@ -692,14 +641,14 @@ def choose_timing_pair(
     Parameters
     ----------
     lines : pandas.DataFrame
-        :func:`xsell_lab.sales_lines`: ``customer_id``, ``order_id``, ``order_date``, ``item_col``.
+        :func:`xsell_lab.sales_lines`: ``customer_id``, ``order_id``, ``order_date``, ``item_column``.
     trigger, target, baseline : str
-        Values of ``item_col``, or ``"auto"``.
+        Values of ``item_column``, or ``"auto"``.
     triggers : sequence, optional
         Candidate triggers and baselines, most important first (e.g.
         :func:`xsell_lab.kpis.top_primary_items`).
-    item_col : str
-        ``"category"`` or ``"product_id"``.
+    item_column : str
+        ``"category"`` or ``"product_id"`` (``item_col=`` until 0.3).
     min_orders : int
         Fewest next orders an automatic trigger needs.
 
@@ -707,24 +656,25 @@ def choose_timing_pair(
     -------
     pandas.Series
         :data:`TIMING_PAIR_COLUMNS`: ``next_orders`` and
-        ``next_order_probability`` of the pair as in :func:`next_item_rules`;
+        ``next_order_probability`` of the pair (its ``antecedent_orders`` and
+        ``probability`` in :func:`xsell_lab.basket.next_order_rules`);
         ``chosen_by_data`` is True when any of the three was ``"auto"``.
 
     Raises
     ------
     ValueError
-        A given value that is not in column ``item_col`` (the message lists
+        A given value that is not in column ``item_column`` (the message lists
         the most bought ones), a baseline equal to the trigger or target, or
         data where no trigger's next order holds another item (or no third
         item is left for the baseline).
     """
-    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item_col], _table_name(lines))
-    items = lines.groupby(item_col, observed=True)[s.CUSTOMER_ID].nunique()
-    items = items.rename("customers").reset_index().sort_values(["customers", item_col], ascending=[False, True], kind="stable")
-    known = items[item_col].astype(str).tolist()
-    require_known_values(lines, item_col, _table_name(lines), trigger=trigger, target=target, baseline=baseline)
-    pair = _timing_rule(next_item_rules(lines, item_col=item_col), trigger, target, triggers, min_orders, item_col)
-    chosen_baseline = _timing_baseline(pair, baseline, list(triggers) if triggers is not None else known, item_col)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item_column], _table_name(lines))
+    items = lines.groupby(item_column, observed=True)[s.CUSTOMER_ID].nunique()
+    items = items.rename("customers").reset_index().sort_values(["customers", item_column], ascending=[False, True], kind="stable")
+    known = items[item_column].astype(str).tolist()
+    require_known_values(lines, item_column, _table_name(lines), trigger=trigger, target=target, baseline=baseline)
+    pair = _timing_rule(_next_item_table(lines, item_column, 1), trigger, target, triggers, min_orders, item_column)
+    chosen_baseline = _timing_baseline(pair, baseline, list(triggers) if triggers is not None else known, item_column)
     return pd.Series({
         "trigger": pair["trigger"], "target": pair["target"], "baseline": chosen_baseline,
         "next_orders": int(pair["next_orders"]), "next_order_probability": float(pair["next_order_probability"]),
@@ -732,7 +682,7 @@ def choose_timing_pair(
     })[TIMING_PAIR_COLUMNS]
 
 
-def _timing_rule(rules: pd.DataFrame, trigger, target, triggers, min_orders: int, item_col: str) -> pd.Series:
+def _timing_rule(rules: pd.DataFrame, trigger, target, triggers, min_orders: int, item_column: str) -> pd.Series:
     """The first rule of ``rules`` that fits the given trigger and target (or the candidates, when automatic)."""
     keep = pd.Series(True, index=rules.index)
     if trigger in AUTOMATIC:
@@ -747,13 +697,13 @@ def _timing_rule(rules: pd.DataFrame, trigger, target, triggers, min_orders: int
         which = f"trigger {trigger!r}" if trigger not in AUTOMATIC else f"any item followed by {min_orders}+ orders"
         wanted = f"target {target!r}" if target not in AUTOMATIC else "another item"
         raise ValueError(
-            f"In column '{item_col}', no order holding {which} is followed by an order holding {wanted}: "
+            f"In column '{item_column}', no order holding {which} is followed by an order holding {wanted}: "
             "a timing lesson needs customers who come back for another item."
         )
     return rules[keep].iloc[0]
 
 
-def _timing_baseline(pair: pd.Series, baseline, candidates: list, item_col: str):
+def _timing_baseline(pair: pd.Series, baseline, candidates: list, item_column: str):
     """The baseline given (checked) or the first candidate that is neither the trigger nor the target."""
     taken = {pair["trigger"], pair["target"]}
     if baseline not in AUTOMATIC:
@@ -763,7 +713,7 @@ def _timing_baseline(pair: pd.Series, baseline, candidates: list, item_col: str)
     left = [item for item in candidates if item not in taken]
     if not left:
         raise ValueError(
-            f"No baseline left in column '{item_col}': every candidate ({', '.join(map(str, candidates))}) is the "
+            f"No baseline left in column '{item_column}': every candidate ({', '.join(map(str, candidates))}) is the "
             "trigger or the target. A timing lesson compares with a third item."
         )
     return left[0]
@@ -781,81 +731,26 @@ def _moment_row(pair: pd.DataFrame, trigger, target, within_days: int, next_orde
         "lag_p25_days": p25,
         "lag_p75_days": p75,
         "within_days": within_days,
-        "share_within": share_within(_km_curve(pair[DURATION], pair[OBSERVED], 0.95), within_days) if len(pair) else np.nan,
+        "share_within": share_within(kaplan_meier(pair), within_days) if len(pair) else np.nan,
         "next_orders": int(next_orders),
         "next_order_probability": next_holds / next_orders if next_orders else np.nan,
     }
 
 
-def _pair_waits(lines, cutoff, item_col, *, triggers=None, targets=None) -> pd.DataFrame:
-    """Per customer, trigger and target: first trigger date, wait to the first later target (censored)."""
-    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_col], _table_name(lines))
-    cut = _order_cutoff(lines, cutoff)
-    bought = _order_days(lines, cut, [s.CUSTOMER_ID, item_col, s.ORDER_DATE]).drop_duplicates()
-    bought = bought.rename(columns={item_col: "item"})
-    first = bought.groupby([s.CUSTOMER_ID, "item"], as_index=False)[s.ORDER_DATE].min()
-    first = first.rename(columns={"item": "trigger", s.ORDER_DATE: "trigger_date"})
-    if triggers is not None:
-        first = first[first["trigger"].isin(triggers)]
-    later = bought if targets is None else bought[bought["item"].isin(targets)]
-    joined = first.merge(later.rename(columns={"item": "target"}), on=s.CUSTOMER_ID)
-    joined = joined[joined[s.ORDER_DATE] > joined["trigger_date"]]
-    first_later = joined.groupby([s.CUSTOMER_ID, "trigger", "target"], as_index=False)[s.ORDER_DATE].min()
-    all_targets = later["item"].unique()
-    grid = first.merge(pd.DataFrame({"target": all_targets}), how="cross")
-    grid = grid.merge(first_later, on=[s.CUSTOMER_ID, "trigger", "target"], how="left")
-    end = grid[s.ORDER_DATE].fillna(cut)
-    return grid.assign(**{DURATION: (end - grid["trigger_date"]) / pd.Timedelta(days=1), OBSERVED: grid[s.ORDER_DATE].notna()})
-
-
-def _next_order_counts(lines, cutoff, item_col) -> tuple[pd.Series, pd.Series]:
-    """Orders holding each item that were followed by another order, and how many of those next orders held each item."""
-    waits = time_to_next_order(lines, cutoff=cutoff, item_col=item_col)
-    orders = waits.drop_duplicates(s.ORDER_ID).sort_values([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID], kind="stable")
-    next_of = pd.Series(orders.groupby(s.CUSTOMER_ID)[s.ORDER_ID].shift(-1).to_numpy(), index=orders[s.ORDER_ID])
-    followed = waits.loc[waits[OBSERVED], [s.ORDER_ID, "trigger"]]
-    followed = followed.assign(next_order=followed[s.ORDER_ID].map(next_of))
-    items = lines[[s.ORDER_ID, item_col]].drop_duplicates().rename(columns={s.ORDER_ID: "next_order", item_col: "target"})
-    holds = followed.merge(items, on="next_order").groupby(["trigger", "target"]).size()
-    return followed.groupby("trigger").size(), holds
-
-
-def _km_curve(duration: pd.Series, observed: pd.Series, confidence: float) -> pd.DataFrame:
-    times, position, total = np.unique(duration.to_numpy(dtype="float64"), return_inverse=True, return_counts=True)
-    events = np.bincount(position, weights=observed.to_numpy(dtype=bool), minlength=times.size).astype("int64")
-    at_risk = total[::-1].cumsum()[::-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        survival = np.cumprod(1 - events / at_risk)
-        greenwood = np.cumsum(np.where(events > 0, events / (at_risk * (at_risk - events)), 0.0))
-        se = np.where(survival > 0, survival * np.sqrt(greenwood), 0.0)
-        z = stats.norm.ppf(0.5 + confidence / 2)
-        log_survival = np.log(survival)
-        spread = z * np.sqrt(greenwood) / np.abs(log_survival)
-        low = np.where((survival > 0) & (survival < 1), survival ** np.exp(spread), np.nan)
-        high = np.where((survival > 0) & (survival < 1), survival ** np.exp(-spread), np.nan)
-    return pd.DataFrame({
-        "time": times, "at_risk": at_risk, "events": events, "censored": total - events,
-        "survival": survival, "se": se, "ci_low": low, "ci_high": high,
-    })
-
-
 # --- helpers ------------------------------------------------------------------------
 
 
-def _check_durations(durations: pd.DataFrame, duration_col: str) -> None:
-    values = durations[duration_col]
-    bad = values.isna() | (values < 0)
-    if bad.any():
-        example = values[bad].iloc[0]
-        raise DataValidationError([
-            Problem("durations", duration_col, "are empty or negative", int(bad.sum()), f"{example} (row {int(np.flatnonzero(bad.to_numpy())[0]) + 1})",
-                    hint="A wait cannot end before it starts: check the dates and the cut-off")
-        ])
+def _trigger_waits(lines, as_of, item_column, *, triggers=None, targets=None) -> pd.DataFrame:
+    """:func:`xsell_lab.stats.sequences.waits` in trigger/target words (``trigger_date`` = first trigger purchase)."""
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_column], _table_name(lines))
+    waits = sequences.waits(lines, item_column=item_column, antecedents=triggers, consequents=targets,
+                            as_of=_order_cutoff(lines, as_of))
+    return waits.rename(columns={"antecedent": "trigger", "consequent": "target", "start_date": "trigger_date"})
 
 
-def _order_cutoff(lines: pd.DataFrame, cutoff) -> pd.Timestamp:
-    if cutoff is not None:
-        return pd.Timestamp(cutoff).normalize()
+def _order_cutoff(lines: pd.DataFrame, as_of) -> pd.Timestamp:
+    if as_of is not None:
+        return pd.Timestamp(as_of).normalize()
     if lines.empty:
         raise ValueError(f"table '{_table_name(lines)}' is empty: no orders to measure waits from.")
     return lines[s.ORDER_DATE].max().normalize()
@@ -865,12 +760,6 @@ def _order_days(lines: pd.DataFrame, cut: pd.Timestamp, columns: list[str]) -> p
     """``columns`` of the lines ordered up to the cut-off day, with ``order_date`` as a calendar day (time of day dropped)."""
     kept = lines.loc[lines[s.ORDER_DATE] < cut + pd.Timedelta(days=1), columns]
     return kept.assign(**{s.ORDER_DATE: kept[s.ORDER_DATE].dt.normalize()})
-
-
-def _as_list(by) -> list[str]:
-    if by is None:
-        return []
-    return [by] if isinstance(by, str) else list(by)
 
 
 def _table_name(frame: pd.DataFrame) -> str:

@@ -918,7 +918,7 @@ def choose_price_pair(
                 f"values: {', '.join(priced)}. Use one of them, or 'auto'."
             )
     _require_columns(lines, "sales_lines", [s.CUSTOMER_ID, s.ORDER_DATE, s.PRODUCT_ID])
-    return choose_pair(lines[lines[s.PRODUCT_ID].astype(str).isin(priced)], anchor, add_on, item_col=s.PRODUCT_ID)
+    return choose_pair(lines[lines[s.PRODUCT_ID].astype(str).isin(priced)], anchor, add_on, item_column=s.PRODUCT_ID)
 
 
 # --- input checks and small helpers ------------------------------------------------

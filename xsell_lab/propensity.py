@@ -753,7 +753,7 @@ def choose_targets(
             f"targets {', '.join(map(repr, unknown))} not found in column '{item_column}' of table 'sales_lines'; "
             f"values: {', '.join(sorted(known)[:25])}{' ...' if len(known) > 25 else ''}."
         )
-    pairs = pair_counts(lines, item_col=item_column)
+    pairs = pair_counts(lines, item_column=item_column)
     both_ways = pd.concat([pairs.assign(item=pairs["add_on"]), pairs.assign(item=pairs["anchor"])])
     top = both_ways.sort_values("customers", ascending=False, kind="stable").drop_duplicates("item")
     add_ons = top.loc[top["item"] == top["add_on"]].set_index("item")["anchor"]

@@ -23,7 +23,8 @@ order; Blattberg, Kim & Neslin 2008, *Database Marketing*, ch. 28).
     intervals and the uplift (observational: nobody was randomised).
 :func:`delay_profile`, :func:`delay_backtest`, :func:`best_delay`
     Which delay D catches most buyers before they buy elsewhere, from the
-    Kaplan-Meier curve of the purchase lag (:mod:`xsell_lab.lifecycle`) and
+    Kaplan-Meier curve of the purchase lag (:mod:`xsell_lab.stats.sequences`,
+    :mod:`xsell_lab.stats.survival`) and
     from the backtest itself.
 
 Timing convention: the offer goes out at the end of day ``event_date + D``;
@@ -45,10 +46,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xsell_lab import basket, lifecycle
+from xsell_lab import basket
+from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import DataValidationError, Problem, require_columns
-from xsell_lab.stats import newcombe_interval, pooled_z_test, wilson_interval
+from xsell_lab.stats import newcombe_interval, pooled_z_test, sequences, wilson_interval
+from xsell_lab.stats.survival import kaplan_meier, share_within
 
 #: The ``event`` value of purchases in :func:`event_history`.
 PURCHASE = "purchase"
@@ -305,13 +308,14 @@ def event_rules(
 # --- firing and evaluating --------------------------------------------------------------
 
 
-def fire_triggers(rule: TriggerRule, history: pd.DataFrame, *, cutoff: str | pd.Timestamp | None = None) -> pd.DataFrame:
+@renamed_parameters(cutoff="as_of")
+def fire_triggers(rule: TriggerRule, history: pd.DataFrame, *, as_of: str | pd.Timestamp | None = None) -> pd.DataFrame:
     """Who the rule would have triggered, when, and what they bought afterwards.
 
-    Events up to ``cutoff`` fire (one per order for purchases, one per
+    Events up to ``as_of`` fire (one per order for purchases, one per
     customer and day for other events), except within the rule's cool-down
     of an earlier firing for the same customer. Each firing is evaluated on
-    the purchases up to ``cutoff`` (see the module's timing convention).
+    the purchases up to ``as_of`` (see the module's timing convention).
 
     Parameters
     ----------
@@ -319,8 +323,8 @@ def fire_triggers(rule: TriggerRule, history: pd.DataFrame, *, cutoff: str | pd.
         The rule.
     history : pandas.DataFrame
         :func:`event_history`.
-    cutoff : str or Timestamp, optional
-        Last day of observation (inclusive); default the last purchase date.
+    as_of : str or Timestamp, optional
+        Last day of history (inclusive; ``cutoff=`` until 0.3); default the last purchase date.
 
     Returns
     -------
@@ -336,18 +340,19 @@ def fire_triggers(rule: TriggerRule, history: pd.DataFrame, *, cutoff: str | pd.
     DataValidationError
         Missing columns, or no event of the rule's kind in the history.
     """
-    cut = _cutoff(history, cutoff)
+    cut = _cutoff(history, as_of)
     moments = _rule_moments(rule, history, cut)
     fired = moments[_cooldown_mask(moments, rule.cooldown)]
     return _evaluate(fired, rule, history, cut)
 
 
+@renamed_parameters(cutoff="as_of")
 def baseline_moments(
     rule: TriggerRule,
     history: pd.DataFrame,
     *,
     kind: str = "other_orders",
-    cutoff: str | pd.Timestamp | None = None,
+    as_of: str | pd.Timestamp | None = None,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Ordinary moments to compare a trigger with, evaluated like the trigger.
@@ -357,7 +362,7 @@ def baseline_moments(
     every order), with the rule's cool-down: "what do customers buy after an
     ordinary purchase?". ``"random_day"``: for each firing of the rule, the
     same customer on a day drawn uniformly between their first purchase and
-    ``cutoff - D - W``: "what would these very customers have bought at some
+    ``as_of - D - W``: "what would these very customers have bought at some
     other time?" (it may land near a real trigger, which makes the baseline
     conservative). Neither is randomised: read the difference as evidence,
     not proof.
@@ -370,7 +375,7 @@ def baseline_moments(
         :func:`event_history`.
     kind : {"other_orders", "random_day"}
         The baseline.
-    cutoff : str or Timestamp, optional
+    as_of : str or Timestamp, optional
         As in :func:`fire_triggers`.
     seed : int
         Seed of the random days.
@@ -382,7 +387,7 @@ def baseline_moments(
     """
     if kind not in BASELINES:
         raise ValueError(f"baseline kind must be one of {', '.join(BASELINES)}. Got {kind!r}.")
-    cut = _cutoff(history, cutoff)
+    cut = _cutoff(history, as_of)
     orders = _orders(history, cut)
     if kind == "other_orders":
         moments = orders
@@ -391,7 +396,7 @@ def baseline_moments(
             moments = orders[~orders[s.ORDER_ID].isin(set(firing))]
         moments = moments.reset_index(drop=True)
         return _evaluate(moments[_cooldown_mask(moments, rule.cooldown)], rule, history, cut)
-    fired = fire_triggers(rule, history, cutoff=cut)
+    fired = fire_triggers(rule, history, as_of=cut)
     first = orders.groupby(s.CUSTOMER_ID)[s.EVENT_DATE].min()
     start = fired[s.CUSTOMER_ID].map(first)
     last = cut - pd.Timedelta(days=rule.delay_days + rule.window_days)
@@ -405,11 +410,12 @@ def baseline_moments(
     return _evaluate(moments, rule, history, cut)
 
 
+@renamed_parameters(cutoff="as_of")
 def backtest_triggers(
     rules: Sequence[TriggerRule],
     history: pd.DataFrame,
     *,
-    cutoff: str | pd.Timestamp | None = None,
+    as_of: str | pd.Timestamp | None = None,
     baseline: str = "other_orders",
     seed: int = 0,
     confidence: float = 0.95,
@@ -440,7 +446,7 @@ def backtest_triggers(
         Rules to test.
     history : pandas.DataFrame
         :func:`event_history`.
-    cutoff : str or Timestamp, optional
+    as_of : str or Timestamp, optional
         As in :func:`fire_triggers`.
     baseline : {"other_orders", "random_day"}
         See :func:`baseline_moments`.
@@ -457,13 +463,13 @@ def backtest_triggers(
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1). Got {confidence!r}.")
     return pd.DataFrame([
-        _backtest_row(rule, history, cutoff, baseline, seed, confidence) for rule in rules
+        _backtest_row(rule, history, as_of, baseline, seed, confidence) for rule in rules
     ], columns=BACKTEST_COLUMNS)
 
 
-def _backtest_row(rule, history, cutoff, baseline, seed, confidence) -> dict:
-    fired = fire_triggers(rule, history, cutoff=cutoff)
-    base = baseline_moments(rule, history, kind=baseline, cutoff=cutoff, seed=seed)
+def _backtest_row(rule, history, as_of, baseline, seed, confidence) -> dict:
+    fired = fire_triggers(rule, history, as_of=as_of)
+    base = baseline_moments(rule, history, kind=baseline, as_of=as_of, seed=seed)
     done, base_done = fired[fired["complete"]], base[base["complete"]]
     n, x = len(done), int(done["hit"].sum())
     n0, x0 = len(base_done), int(base_done["hit"].sum())
@@ -490,6 +496,7 @@ def _backtest_row(rule, history, cutoff, baseline, seed, confidence) -> dict:
 # --- the best delay ---------------------------------------------------------------------
 
 
+@renamed_parameters(cutoff="as_of", item_col="item_column")
 def delay_profile(
     lines: pd.DataFrame,
     trigger: str,
@@ -497,15 +504,17 @@ def delay_profile(
     *,
     delays: Sequence[int] = (0, 7, 14, 30, 60, 90),
     window_days: int = 30,
-    cutoff: str | pd.Timestamp | None = None,
-    item_col: str = s.CATEGORY,
+    as_of: str | pd.Timestamp | None = None,
+    item_column: str = s.CATEGORY,
 ) -> pd.DataFrame:
     """For each delay D, the share of trigger customers an offer window (D, D + W] would catch.
 
     From the Kaplan-Meier curve ``S(t)`` of the wait from the customer's
     first ``trigger`` purchase to their first later ``target`` purchase
-    (:func:`xsell_lab.lifecycle.time_to_category` and
-    :func:`~xsell_lab.lifecycle.kaplan_meier`, censoring accounted for)::
+    (:func:`xsell_lab.stats.sequences.waits`, a later day, censored at
+    ``as_of``, and :func:`xsell_lab.stats.survival.kaplan_meier`: the
+    definition of ``share_within`` in :func:`xsell_lab.lifecycle.best_moment`,
+    so ``caught`` at delay 0 is its ``share_within`` with ``within_days = W``)::
 
         already bought       = 1 - S(D)               (the offer comes too late for them)
         caught               = S(D) - S(D + W)        (their first purchase falls in the window)
@@ -520,14 +529,14 @@ def delay_profile(
     lines : pandas.DataFrame
         :func:`xsell_lab.sales_lines`.
     trigger, target : str
-        Values of ``item_col`` (e.g. ``"printer"``, ``"ink"``).
+        Values of ``item_column`` (e.g. ``"printer"``, ``"ink"``).
     delays : sequence of int
         Delays D to evaluate (days, >= 0).
     window_days : int
         W (>= 1).
-    cutoff : str or Timestamp, optional
-        End of observation; default the last order date.
-    item_col : str
+    as_of : str or Timestamp, optional
+        Last day of history (inclusive; ``cutoff=`` until 0.3); default the last order date.
+    item_column : str
         ``"category"`` or ``"product_id"``.
 
     Returns
@@ -536,26 +545,29 @@ def delay_profile(
         :data:`DELAY_PROFILE_COLUMNS`, one row per delay.
     """
     delays = _check_delays(delays, window_days)
-    waits = lifecycle.time_to_category(lines, trigger, target, cutoff=cutoff, item_col=item_col)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_column], "sales_lines")
+    waits = sequences.waits(lines, item_column=item_column, antecedents=[trigger], consequents=[target], as_of=as_of)
+    waits = waits[waits["consequent"] == target]
     if waits.empty:
-        raise DataValidationError([Problem("sales_lines", item_col, f"hold no purchase of trigger {trigger!r}", 0,
+        raise DataValidationError([Problem("sales_lines", item_column, f"hold no purchase of trigger {trigger!r}", 0,
                                            hint="Check the spelling against the item column's values")])
-    curve = lifecycle.kaplan_meier(waits)
+    curve = kaplan_meier(waits)
     rows = []
     for delay in delays:
-        before, by_end = lifecycle.share_within(curve, delay), lifecycle.share_within(curve, delay + window_days)
+        before, by_end = share_within(curve, delay), share_within(curve, delay + window_days)
         waiting = 1 - before
         rows.append({"delay_days": delay, "window_days": window_days, "customers": len(waits), "already_bought": before,
                      "caught": by_end - before, "caught_among_waiting": (by_end - before) / waiting if waiting > 0 else np.nan})
     return pd.DataFrame(rows, columns=DELAY_PROFILE_COLUMNS)
 
 
+@renamed_parameters(cutoff="as_of")
 def delay_backtest(
     rule: TriggerRule,
     history: pd.DataFrame,
     *,
     delays: Sequence[int] = (0, 7, 14, 30, 60, 90),
-    cutoff: str | pd.Timestamp | None = None,
+    as_of: str | pd.Timestamp | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """The rule's backtested hit rate for each delay D (its window and channel unchanged).
@@ -573,7 +585,7 @@ def delay_backtest(
         :func:`event_history`.
     delays : sequence of int
         Delays to try.
-    cutoff : str or Timestamp, optional
+    as_of : str or Timestamp, optional
         As in :func:`fire_triggers`.
     confidence : float
         Level of the interval.
@@ -586,7 +598,7 @@ def delay_backtest(
     delays = _check_delays(delays, rule.window_days)
     rows = []
     for delay in delays:
-        done = fire_triggers(rule.with_delay(delay), history, cutoff=cutoff)
+        done = fire_triggers(rule.with_delay(delay), history, as_of=as_of)
         done = done[done["complete"]]
         n, x = len(done), int(done["hit"].sum())
         low, high = wilson_interval(x, n, confidence) if n else (np.nan, np.nan)
@@ -688,10 +700,10 @@ def _next_orders(moments: pd.DataFrame, offer: str, history: pd.DataFrame, cut: 
     return dates, pd.Series(holds, index=moments.index)
 
 
-def _cutoff(history: pd.DataFrame, cutoff) -> pd.Timestamp:
+def _cutoff(history: pd.DataFrame, as_of) -> pd.Timestamp:
     require_columns(history, HISTORY_COLUMNS, HISTORY)
-    if cutoff is not None:
-        return pd.Timestamp(cutoff).normalize()
+    if as_of is not None:
+        return pd.Timestamp(as_of).normalize()
     purchases = history.loc[history["event"] == PURCHASE, s.EVENT_DATE]
     if purchases.empty:
         raise DataValidationError([Problem(HISTORY, "event", "are purchases: none", 0, hint="Triggers are judged on purchases")])

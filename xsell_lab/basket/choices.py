@@ -17,13 +17,13 @@ from __future__ import annotations
 import pandas as pd
 
 from xsell_lab.data import schema as s
-from xsell_lab.basket.sequences import NEXT_ORDER_COLUMNS, _check, next_order_rules, pair_counts
-from xsell_lab.data.validation import AUTOMATIC, require_known_values
+from xsell_lab._deprecation import renamed_parameters
+from xsell_lab.basket.sequences import LINES, LINES_HINT, NEXT_ORDER_COLUMNS, next_order_rules, pair_counts
+from xsell_lab.data.validation import AUTOMATIC, require_columns, require_known_values
 
-#: Values of a parameter that let the data decide.
 
-
-def choose_pairs(lines: pd.DataFrame, count: int, *, item_col: str = s.CATEGORY) -> pd.DataFrame:
+@renamed_parameters(item_col="item_column")
+def choose_pairs(lines: pd.DataFrame, count: int, *, item_column: str = s.CATEGORY) -> pd.DataFrame:
     """The ``count`` pairs with the most customers that share no item.
 
     Going down :func:`~xsell_lab.basket.pair_counts` (most customers first),
@@ -32,11 +32,11 @@ def choose_pairs(lines: pd.DataFrame, count: int, *, item_col: str = s.CATEGORY)
     Parameters
     ----------
     lines : pandas.DataFrame
-        Order lines with ``customer_id``, ``order_date`` and ``item_col``.
+        Order lines with ``customer_id``, ``order_date`` and ``item_column``.
     count : int
         Number of pairs wanted (>= 1).
-    item_col : str
-        ``"category"`` or ``"product_id"``.
+    item_column : str
+        ``"category"`` or ``"product_id"`` (``item_col=`` until 0.3).
 
     Returns
     -------
@@ -52,7 +52,7 @@ def choose_pairs(lines: pd.DataFrame, count: int, *, item_col: str = s.CATEGORY)
     """
     if count < 1:
         raise ValueError(f"count must be at least 1; got {count!r}.")
-    pairs = pair_counts(lines, item_col=item_col)
+    pairs = pair_counts(lines, item_column=item_column)
     used: set[str] = set()
     kept = []
     for index, anchor, add_on in zip(pairs.index, pairs["anchor"].astype(str), pairs["add_on"].astype(str)):
@@ -62,17 +62,18 @@ def choose_pairs(lines: pd.DataFrame, count: int, *, item_col: str = s.CATEGORY)
         if len(kept) == count:
             return pairs.loc[kept].reset_index(drop=True)
     raise ValueError(
-        f"Column '{item_col}' has {lines[item_col].nunique():,} values and {len(kept)} pair(s) without a shared item "
+        f"Column '{item_column}' has {lines[item_column].nunique():,} values and {len(kept)} pair(s) without a shared item "
         f"bought by the same customers; {count} are needed."
     )
 
 
+@renamed_parameters(item_col="item_column")
 def choose_next_pair(
     lines: pd.DataFrame,
     anchor: str = "auto",
     add_on: str = "auto",
     *,
-    item_col: str = s.CATEGORY,
+    item_column: str = s.CATEGORY,
     min_count: int = 20,
 ) -> pd.Series:
     """The anchor whose orders are most often followed by an order with the add-on.
@@ -84,11 +85,11 @@ def choose_next_pair(
     Parameters
     ----------
     lines : pandas.DataFrame
-        Order lines with ``customer_id``, ``order_id``, ``order_date`` and ``item_col``.
+        Order lines with ``customer_id``, ``order_id``, ``order_date`` and ``item_column``.
     anchor, add_on : str
-        Values of ``item_col``, or ``"auto"`` (or ``""``) to let the data decide.
-    item_col : str
-        ``"category"`` or ``"product_id"``.
+        Values of ``item_column``, or ``"auto"`` (or ``""``) to let the data decide.
+    item_column : str
+        ``"category"`` or ``"product_id"`` (``item_col=`` until 0.3).
     min_count : int
         Fewest next orders with the add-on for a rule to be chosen by the data
         (fewer is anecdote); ignored when both items are given.
@@ -103,12 +104,12 @@ def choose_next_pair(
     Raises
     ------
     ValueError
-        A given item that is not a value of ``item_col`` (the message lists the
+        A given item that is not a value of ``item_column`` (the message lists the
         most sold ones), or no rule to choose from.
     """
-    _check(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item_col])
-    require_known_values(lines, item_col, "lines", anchor=anchor, add_on=add_on)
-    rules = next_order_rules(lines, item_col=item_col)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item_column], LINES, hint=LINES_HINT)
+    require_known_values(lines, item_column, "lines", anchor=anchor, add_on=add_on)
+    rules = next_order_rules(lines, item_column=item_column)
     rules = rules[rules["antecedent"].astype(str) != rules["consequent"].astype(str)]
     given = anchor not in AUTOMATIC and add_on not in AUTOMATIC
     if not given:
@@ -122,7 +123,7 @@ def choose_next_pair(
             f"{name} {value!r}" for name, value in (("anchor", anchor), ("add-on", add_on)) if value not in AUTOMATIC
         )
         raise ValueError(
-            f"No next-order pair{' with ' + wanted if wanted else ''} in column '{item_col}' ({lines[item_col].nunique():,} values, "
+            f"No next-order pair{' with ' + wanted if wanted else ''} in column '{item_column}' ({lines[item_column].nunique():,} values, "
             f"{len(lines):,} lines): a next-purchase pair needs customers whose next order held a different item"
             + ("." if given else f", at least {min_count} times.")
         )

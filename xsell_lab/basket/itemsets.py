@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.basket.mlxtend_backend import mine_mlxtend
 from xsell_lab.basket.sparse_backend import mine_sparse
@@ -37,6 +38,7 @@ ITEMSET_COLUMNS = ["itemsets", "support", "count", "length"]
 BACKENDS = ("sparse", "mlxtend", "spark")
 
 
+@renamed_parameters(item_col="item_column")
 def frequent_itemsets(
     transactions: pd.DataFrame | Baskets,
     min_support: float,
@@ -44,7 +46,7 @@ def frequent_itemsets(
     max_len: int | None = None,
     backend: str = "sparse",
     basket_col: str = s.ORDER_ID,
-    item_col: str = s.PRODUCT_ID,
+    item_column: str = s.PRODUCT_ID,
     quantity_col: str | None = None,
     memory_limit: float | None = None,
 ) -> pd.DataFrame:
@@ -53,8 +55,8 @@ def frequent_itemsets(
     Parameters
     ----------
     transactions : pandas.DataFrame or Baskets
-        One row per order line with ``basket_col`` and ``item_col`` (use
-        ``item_col="category"`` for category-level affinity), or baskets
+        One row per order line with ``basket_col`` and ``item_column`` (use
+        ``item_column="category"`` for category-level affinity), or baskets
         already cleaned by :func:`~xsell_lab.basket.clean_baskets`. Cleaning
         (duplicates, returns, empty and mixed-type ids) is described there.
     min_support : float
@@ -63,8 +65,8 @@ def frequent_itemsets(
         Longest itemset; ``None`` for no limit.
     backend : {"sparse", "mlxtend", "spark"}
         Engine; all return the same itemsets and counts.
-    basket_col, item_col, quantity_col : str
-        Column names (see :func:`~xsell_lab.basket.clean_baskets`).
+    basket_col, item_column, quantity_col : str
+        Column names (``item_col=`` until 0.3) (see :func:`~xsell_lab.basket.clean_baskets`).
     memory_limit : float, optional
         Bytes the in-process backends may use; default half the memory
         available now. The need is estimated before allocating, and a run
@@ -94,7 +96,7 @@ def frequent_itemsets(
     baskets = (
         transactions
         if isinstance(transactions, Baskets)
-        else clean_baskets(transactions, basket_col=basket_col, item_col=item_col, quantity_col=quantity_col)
+        else clean_baskets(transactions, basket_col=basket_col, item_column=item_column, quantity_col=quantity_col)
     )
     threshold = min_count(min_support, baskets.n_baskets)
     _check_something_frequent(baskets, threshold, min_support)

@@ -30,6 +30,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from xsell_lab.data.validation import require_columns
 from xsell_lab.exceptions import NoFrequentItemsetsError
 
 #: Columns of the table returned by :func:`association_rules`.
@@ -104,12 +105,7 @@ def association_rules(itemsets: pd.DataFrame, *, metric: str = "confidence", min
 
 
 def _check_input(itemsets: pd.DataFrame, metric: str) -> None:
-    missing = [c for c in ("itemsets", "support", "count") if c not in itemsets.columns]
-    if missing:
-        raise KeyError(
-            f"table 'itemsets': column(s) {', '.join(missing)} missing; pass the output of frequent_itemsets "
-            f"(columns found: {', '.join(map(str, itemsets.columns))})."
-        )
+    require_columns(itemsets, ["itemsets", "support", "count"], "itemsets", hint="Pass the output of frequent_itemsets")
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}.")
 

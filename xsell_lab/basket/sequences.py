@@ -21,6 +21,12 @@ Basket rules look inside one order; these look across a customer's orders.
 Every function takes a long table of order lines with ``customer_id``,
 ``order_id``, ``order_date`` and an item column (``category`` by default),
 such as :func:`xsell_lab.sales_lines` returns. Inputs are not modified.
+
+The counting lives in the statistics kernel, :mod:`xsell_lab.stats.sequences`,
+which :mod:`xsell_lab.lifecycle` and :mod:`xsell_lab.triggers` call too; its
+module docstring explains why "B after A" differs between the next-order
+and the window definitions (and :func:`xsell_lab.stats.sequences.compare_definitions`
+shows one pair under each).
 """
 
 from __future__ import annotations
@@ -28,30 +34,36 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
-from xsell_lab.data.validation import AUTOMATIC, require_known_values
+from xsell_lab.data.validation import AUTOMATIC, require_columns, require_known_values
+from xsell_lab.stats import sequences as kernel
 
 #: Columns of :func:`next_order_rules` (after the optional ``by`` column).
-NEXT_ORDER_COLUMNS = [
-    "antecedent", "consequent", "antecedent_orders", "count", "probability", "baseline", "lift", "median_lag_days",
-]
+NEXT_ORDER_COLUMNS = kernel.NEXT_ORDER_COLUMNS
 #: Columns of :func:`sequential_rules`.
 SEQUENTIAL_COLUMNS = [
     "antecedent", "consequent", "antecedent_customers", "count", "probability", "baseline", "lift", "median_lag_days",
 ]
+#: Name of the lines table in messages, and how to fix a missing column.
+LINES, LINES_HINT = kernel.LINES, kernel.LINES_HINT
 
 
+@renamed_parameters(item_col="item_column")
 def next_order_rules(
-    lines: pd.DataFrame, *, item_col: str = s.CATEGORY, by: str | None = None, min_orders: int = 1
+    lines: pd.DataFrame, *, item_column: str = s.CATEGORY, by: str | None = None, min_orders: int = 1
 ) -> pd.DataFrame:
     """Probability that a customer's next order holds B, given this order holds A.
+
+    Definition: orders in the denominator, the next order only, no window
+    (:func:`xsell_lab.stats.sequences.next_order_rules`, which this calls).
 
     Parameters
     ----------
     lines : pandas.DataFrame
-        Order lines with ``customer_id``, ``order_id``, ``order_date`` and ``item_col``.
-    item_col : str
-        What to predict: ``"category"`` or ``"product_id"``.
+        Order lines with ``customer_id``, ``order_id``, ``order_date`` and ``item_column``.
+    item_column : str
+        What to predict: ``"category"`` or ``"product_id"`` (``item_col=`` until 0.3).
     by : str, optional
         A customer attribute in ``lines`` (e.g. ``"segment"``) to estimate
         the rules separately per group.
@@ -66,43 +78,33 @@ def next_order_rules(
         next order holds B; ``probability = count / antecedent_orders``;
         ``baseline`` = share of all next orders (in the group) holding B;
         ``lift = probability / baseline``; ``median_lag_days`` between the two
-        orders. Sorted by group, antecedent, then probability (highest first).
+        orders (calendar days). Sorted by group, antecedent, then probability
+        (highest first).
     """
-    group = by or "_all"
-    orders = _orders_with_next(lines, by)
-    held = _distinct(lines, [s.ORDER_ID, item_col]).rename(columns={item_col: "antecedent"})
-    nxt = _distinct(lines, [s.ORDER_ID, item_col]).rename(columns={s.ORDER_ID: "next_order", item_col: "consequent"})
-    exposed = orders.merge(held, on=s.ORDER_ID)
-    pairs = exposed.merge(nxt, on="next_order")
-    followers = orders.merge(nxt, on="next_order").groupby([group, "consequent"]).size()
-    baseline = followers.div(orders.groupby(group).size(), level=group).rename("baseline")
-    rules = (
-        pairs.groupby([group, "antecedent", "consequent"])
-        .agg(count=(s.ORDER_ID, "size"), median_lag_days=("lag_days", "median"))
-        .join(exposed.groupby([group, "antecedent"]).size().rename("antecedent_orders"))
-        .join(baseline)
-        .reset_index()
-    )
-    rules = rules.assign(probability=rules["count"] / rules["antecedent_orders"])
-    rules = rules.assign(lift=rules["probability"] / rules["baseline"])
-    rules = rules[rules["antecedent_orders"] >= min_orders]
-    rules = rules.sort_values([group, "antecedent", "probability"], ascending=[True, True, False], kind="stable")
-    return rules[([by] if by else []) + NEXT_ORDER_COLUMNS].reset_index(drop=True)
+    return kernel.next_order_rules(lines, item_column=item_column, by=by, min_orders=min_orders)
 
 
+@renamed_parameters(item_col="item_column")
 def sequential_rules(
-    lines: pd.DataFrame, *, within_days: int = 90, item_col: str = s.CATEGORY, min_customers: int = 1
+    lines: pd.DataFrame, *, within_days: int = 90, item_column: str = s.CATEGORY, min_customers: int = 1
 ) -> pd.DataFrame:
     """Share of customers who buy B within ``within_days`` after their first A.
+
+    Definition: customers in the denominator, any purchase on a later day
+    within the window, complete windows only
+    (:func:`xsell_lab.stats.sequences.window_rules` with
+    ``censoring="complete_windows"``, ``same_basket=False``).
+    :func:`xsell_lab.lifecycle.best_moment` reports the same share with
+    Kaplan-Meier instead (``share_within``), which keeps the recent customers.
 
     Parameters
     ----------
     lines : pandas.DataFrame
-        Order lines with ``customer_id``, ``order_date`` and ``item_col``.
+        Order lines with ``customer_id``, ``order_date`` and ``item_column``.
     within_days : int
         Length of the window after the first purchase of A, in days (> 0).
-    item_col : str
-        ``"category"`` or ``"product_id"``.
+    item_column : str
+        ``"category"`` or ``"product_id"`` (``item_col=`` until 0.3).
     min_customers : int
         Keep rules with at least this many customers who bought A.
 
@@ -119,53 +121,34 @@ def sequential_rules(
         rule with A = B measures repeat purchase. Sorted by antecedent, then
         probability (highest first).
     """
-    if isinstance(within_days, bool) or not isinstance(within_days, (int, np.integer)) or within_days < 1:
-        raise ValueError(f"within_days must be a whole number of days >= 1; got {within_days!r}.")
-    _check(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_col])
-    bought = _distinct(lines, [s.CUSTOMER_ID, item_col, s.ORDER_DATE]).rename(columns={item_col: "item"})
-    last_day = bought[s.ORDER_DATE].max()
-    first = bought.groupby([s.CUSTOMER_ID, "item"], as_index=False)[s.ORDER_DATE].min()
-    first = first[first[s.ORDER_DATE] + pd.Timedelta(days=within_days) <= last_day]
-    lags = _first_later(first.rename(columns={"item": "antecedent"}), bought, within_days)
-    rules = (
-        lags.groupby(["antecedent", "consequent"])
-        .agg(count=(s.CUSTOMER_ID, "size"), median_lag_days=("lag_days", "median"))
-        .join(first.groupby("item").size().rename_axis("antecedent").rename("antecedent_customers"))
-        .reset_index()
-    )
-    starts = bought.groupby(s.CUSTOMER_ID, as_index=False)[s.ORDER_DATE].min().assign(antecedent="first order")
-    starts = starts[starts[s.ORDER_DATE] + pd.Timedelta(days=within_days) <= last_day]
-    baseline = _first_later(starts, bought, within_days).groupby("consequent").size() / len(starts)
-    rules = rules.assign(
-        probability=rules["count"] / rules["antecedent_customers"],
-        baseline=rules["consequent"].map(baseline).to_numpy(),
-    )
-    rules = rules.assign(lift=rules["probability"] / rules["baseline"])
-    rules = rules[rules["antecedent_customers"] >= min_customers]
-    rules = rules.sort_values(["antecedent", "probability"], ascending=[True, False], kind="stable")
-    return rules[SEQUENTIAL_COLUMNS].reset_index(drop=True)
+    rules = kernel.window_rules(lines, within_days=within_days, item_column=item_column, min_customers=min_customers)
+    return rules[SEQUENTIAL_COLUMNS]
 
 
+@renamed_parameters(item_col="item_column")
 def purchase_lags(
-    lines: pd.DataFrame, antecedent: object, consequent: object, *, item_col: str = s.CATEGORY
+    lines: pd.DataFrame, antecedent: object, consequent: object, *, item_column: str = s.CATEGORY
 ) -> pd.DataFrame:
     """Days from each customer's first ``antecedent`` to their first later ``consequent``.
+
+    The uncensored waits of :func:`xsell_lab.stats.sequences.waits`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``customer_id``, ``lag_days`` (> 0), one row per customer who
-        bought both in that order, sorted by customer. No censoring: use it to
-        see the shape of the delay, and :func:`sequential_rules` for rates.
+        Columns ``customer_id``, ``lag_days`` (> 0, whole days), one row per
+        customer who bought both in that order, sorted by customer. No
+        censoring: use it to see the shape of the delay, and
+        :func:`sequential_rules` for rates.
     """
-    _check(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_col])
-    bought = _distinct(lines, [s.CUSTOMER_ID, item_col, s.ORDER_DATE]).rename(columns={item_col: "item"})
-    first = bought[bought["item"] == antecedent].groupby(s.CUSTOMER_ID, as_index=False)[s.ORDER_DATE].min()
-    later = _first_later(first.assign(antecedent=antecedent), bought[bought["item"] == consequent], None)
+    waits = kernel.waits(lines, item_column=item_column, antecedents=[antecedent], consequents=[consequent])
+    later = waits[waits[kernel.OBSERVED] & (waits["consequent"] == consequent)]
+    later = later.assign(lag_days=later[kernel.DURATION].astype("int64"))
     return later[[s.CUSTOMER_ID, "lag_days"]].sort_values(s.CUSTOMER_ID).reset_index(drop=True)
 
 
-def next_purchase(lines: pd.DataFrame, rules: pd.DataFrame, *, item_col: str = s.CATEGORY) -> pd.DataFrame:
+@renamed_parameters(item_col="item_column")
+def next_purchase(lines: pd.DataFrame, rules: pd.DataFrame, *, item_column: str = s.CATEGORY) -> pd.DataFrame:
     """The most likely next item of each customer, given what their last order held.
 
     For each customer, every item ``A`` of their last order votes for its
@@ -175,9 +158,11 @@ def next_purchase(lines: pd.DataFrame, rules: pd.DataFrame, *, item_col: str = s
     Parameters
     ----------
     lines : pandas.DataFrame
-        Order lines with ``customer_id``, ``order_id``, ``order_date``, ``item_col``.
+        Order lines with ``customer_id``, ``order_id``, ``order_date``, ``item_column``.
     rules : pandas.DataFrame
         Output of :func:`next_order_rules` without ``by``.
+    item_column : str
+        ``"category"`` or ``"product_id"`` (``item_col=`` until 0.3).
 
     Returns
     -------
@@ -187,10 +172,10 @@ def next_purchase(lines: pd.DataFrame, rules: pd.DataFrame, *, item_col: str = s
         one row per customer whose last order holds an antecedent of
         ``rules``, sorted by probability (highest first), then customer.
     """
-    _check(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item_col])
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item_column], LINES, hint=LINES_HINT)
     orders = _distinct(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE]).sort_values([s.ORDER_DATE, s.ORDER_ID])
     last = orders.groupby(s.CUSTOMER_ID, as_index=False).tail(1)
-    held = last.merge(_distinct(lines, [s.ORDER_ID, item_col]), on=s.ORDER_ID).rename(columns={item_col: "antecedent"})
+    held = last.merge(_distinct(lines, [s.ORDER_ID, item_column]), on=s.ORDER_ID).rename(columns={item_column: "antecedent"})
     votes = held.merge(rules[["antecedent", "consequent", "probability", "lift"]], on="antecedent")
     votes = votes.sort_values(
         [s.CUSTOMER_ID, "probability", "lift", "consequent"], ascending=[True, False, False, True], kind="stable"
@@ -208,64 +193,16 @@ def next_purchase(lines: pd.DataFrame, rules: pd.DataFrame, *, item_col: str = s
 # --- helpers --------------------------------------------------------------
 
 
-def _check(lines: pd.DataFrame, columns: list[str]) -> None:
-    missing = [c for c in columns if c not in lines.columns]
-    if missing:
-        raise KeyError(
-            f"table 'lines': column(s) {', '.join(map(repr, missing))} missing ({len(lines):,} rows); "
-            f"columns found: {', '.join(map(str, lines.columns[:15]))}. Use xsell_lab.sales_lines(company)."
-        )
-    empty = lines[columns].isna().any(axis=1)
-    if empty.any():
-        first = int(np.flatnonzero(empty.to_numpy())[0])
-        raise ValueError(
-            f"table 'lines': {int(empty.sum()):,} row(s) have an empty {' / '.join(columns)}, "
-            f"e.g. row {first + 1}: {lines[columns].iloc[first].to_dict()}."
-        )
-
-
 def _distinct(lines: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return lines[columns].drop_duplicates().reset_index(drop=True)
-
-
-def _orders_with_next(lines: pd.DataFrame, by: str | None) -> pd.DataFrame:
-    """One row per order that has a later order of the same customer: order_id, next_order, lag_days, group."""
-    group = by or "_all"
-    columns = [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE] + ([by] if by else [])
-    _check(lines, columns)
-    orders = _distinct(lines, columns).sort_values([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID], kind="stable")
-    if orders[s.ORDER_ID].duplicated().any():
-        example = orders.loc[orders[s.ORDER_ID].duplicated(), s.ORDER_ID].iloc[0]
-        raise ValueError(
-            f"table 'lines': order {example!r} has several customers, dates or {by} values; "
-            "each order must have one."
-        )
-    following = orders.groupby(s.CUSTOMER_ID)
-    orders = orders.assign(
-        next_order=following[s.ORDER_ID].shift(-1),
-        lag_days=(following[s.ORDER_DATE].shift(-1) - orders[s.ORDER_DATE]).dt.days,
-    )
-    if not by:
-        orders = orders.assign(_all="all")
-    return orders.dropna(subset=["next_order"])[[s.ORDER_ID, "next_order", "lag_days", group]]
-
-
-def _first_later(first: pd.DataFrame, bought: pd.DataFrame, within_days: int | None) -> pd.DataFrame:
-    """For each (customer, antecedent, first date), the first later purchase date of every other item."""
-    joined = first.merge(bought, on=s.CUSTOMER_ID, suffixes=("", "_later"))
-    lag = (joined[f"{s.ORDER_DATE}_later"] - joined[s.ORDER_DATE]).dt.days
-    keep = lag > 0
-    if within_days is not None:
-        keep &= lag <= within_days
-    joined = joined.assign(lag_days=lag)[keep].rename(columns={"item": "consequent"})
-    return joined.groupby([s.CUSTOMER_ID, "antecedent", "consequent"], as_index=False)["lag_days"].min()
 
 
 #: Columns of :func:`pair_counts`.
 PAIR_COLUMNS = ["anchor", "add_on", "customers", "anchor_first_share"]
 
 
-def pair_counts(lines: pd.DataFrame, *, item_col: str = s.CATEGORY) -> pd.DataFrame:
+@renamed_parameters(item_col="item_column")
+def pair_counts(lines: pd.DataFrame, *, item_column: str = s.CATEGORY) -> pd.DataFrame:
     """Customers who bought both items of each pair, with the pair ordered as it is bought.
 
     For every unordered pair of distinct items, the customers who bought both
@@ -279,10 +216,10 @@ def pair_counts(lines: pd.DataFrame, *, item_col: str = s.CATEGORY) -> pd.DataFr
     Parameters
     ----------
     lines : pandas.DataFrame
-        Order lines with ``customer_id``, ``order_date``, ``item_col`` and
+        Order lines with ``customer_id``, ``order_date``, ``item_column`` and
         (for ties) ``unit_price``.
-    item_col : str
-        ``"category"`` or ``"product_id"``.
+    item_column : str
+        ``"category"`` or ``"product_id"`` (``item_col=`` until 0.3).
 
     Returns
     -------
@@ -292,9 +229,9 @@ def pair_counts(lines: pd.DataFrame, *, item_col: str = s.CATEGORY) -> pd.DataFr
         anchor is not later than their first add-on. Empty when no customer
         bought two different items.
     """
-    _check(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_col])
-    first = lines.groupby([s.CUSTOMER_ID, item_col], observed=True)[s.ORDER_DATE].min().reset_index()
-    names, item = np.unique(first[item_col].astype(str).to_numpy(), return_inverse=True)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_column], LINES, hint=LINES_HINT)
+    first = lines.groupby([s.CUSTOMER_ID, item_column], observed=True)[s.ORDER_DATE].min().reset_index()
+    names, item = np.unique(first[item_column].astype(str).to_numpy(), return_inverse=True)
     customer = pd.factorize(first[s.CUSTOMER_ID])[0]
     day = first[s.ORDER_DATE].to_numpy().astype("datetime64[D]").astype("int64")
     order = np.lexsort((item, day, customer))
@@ -306,7 +243,7 @@ def pair_counts(lines: pd.DataFrame, *, item_col: str = s.CATEGORY) -> pd.DataFr
         "a_earlier": a_earlier, "b_earlier": b_earlier,
     })  # fmt: skip
     if s.UNIT_PRICE in lines.columns:
-        price = lines.groupby(item_col, observed=True)[s.UNIT_PRICE].mean()
+        price = lines.groupby(item_column, observed=True)[s.UNIT_PRICE].mean()
         a_pricier = pairs["item_a"].map(price).to_numpy() >= pairs["item_b"].map(price).to_numpy()
     else:
         a_pricier = np.ones(len(pairs), dtype=bool)
@@ -365,8 +302,9 @@ def _count_keys(
     return present, counts, lo, hi
 
 
+@renamed_parameters(item_col="item_column")
 def choose_pair(
-    lines: pd.DataFrame, anchor: str = "auto", add_on: str = "auto", *, item_col: str = s.CATEGORY
+    lines: pd.DataFrame, anchor: str = "auto", add_on: str = "auto", *, item_column: str = s.CATEGORY
 ) -> pd.Series:
     """The anchor and add-on a notebook studies: the ones given, or the data's most common pair.
 
@@ -378,11 +316,11 @@ def choose_pair(
     Parameters
     ----------
     lines : pandas.DataFrame
-        Order lines with ``customer_id``, ``order_date`` and ``item_col``.
+        Order lines with ``customer_id``, ``order_date`` and ``item_column``.
     anchor, add_on : str
-        Item values of ``item_col``, or ``"auto"``.
-    item_col : str
-        ``"category"`` or ``"product_id"``.
+        Item values of ``item_column``, or ``"auto"``.
+    item_column : str
+        ``"category"`` or ``"product_id"`` (``item_col=`` until 0.3).
 
     Returns
     -------
@@ -396,9 +334,9 @@ def choose_pair(
         A given item that is not in the data (the message lists the most
         sold ones), or data where no customer bought two different items.
     """
-    require_known_values(lines, item_col, "lines", anchor=anchor, add_on=add_on)
+    require_known_values(lines, item_column, "lines", anchor=anchor, add_on=add_on)
     automatic = AUTOMATIC
-    pairs = pair_counts(lines, item_col=item_col)
+    pairs = pair_counts(lines, item_column=item_column)
     swapped = pairs.rename(columns={"anchor": "add_on", "add_on": "anchor"})
     both_ways = pd.concat([pairs, swapped.assign(anchor_first_share=1 - swapped["anchor_first_share"])])
     both_ways = both_ways.sort_values(["customers", "anchor_first_share"], ascending=False, kind="stable")
@@ -414,7 +352,7 @@ def choose_pair(
     if candidates.empty:
         raise ValueError(
             f"No customer bought both items of a pair (anchor {anchor!r}, add-on {add_on!r}) in column "
-            f"'{item_col}' among {lines[s.CUSTOMER_ID].nunique():,} customers: a pair analysis needs customers "
+            f"'{item_column}' among {lines[s.CUSTOMER_ID].nunique():,} customers: a pair analysis needs customers "
             "who bought two different items."
         )
     chosen = candidates.iloc[0].copy()

@@ -32,6 +32,8 @@ import pandas as pd
 from scipy.stats import hypergeom
 from statsmodels.stats.multitest import multipletests
 
+from xsell_lab.data.validation import require_columns
+
 #: Columns added by :func:`add_significance`.
 SIGNIFICANCE_COLUMNS = ["p_value", "p_adjusted", "significant"]
 
@@ -60,10 +62,8 @@ def add_significance(rules: pd.DataFrame, *, alpha: float = 0.05, method: str = 
     """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1); got {alpha!r}.")
-    needed = ["antecedent_count", "consequent_count", "count", "n_baskets"]
-    missing = [c for c in needed if c not in rules.columns]
-    if missing:
-        raise KeyError(f"table 'rules': column(s) {', '.join(missing)} missing; pass the output of association_rules.")
+    require_columns(rules, ["antecedent_count", "consequent_count", "count", "n_baskets"], "rules",
+                    hint="Pass the output of association_rules")
     p_value = hypergeom.sf(rules["count"] - 1, rules["n_baskets"], rules["antecedent_count"], rules["consequent_count"])
     p_value = np.clip(p_value, 0.0, 1.0)
     significant, p_adjusted, _, _ = multipletests(p_value, alpha=alpha, method=method)

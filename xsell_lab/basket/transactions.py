@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
+from xsell_lab.data.validation import require_columns
 from xsell_lab.exceptions import BasketMemoryError, NoFrequentItemsetsError  # noqa: F401 (NoFrequentItemsetsError re-exported)
 
 #: Columns of the cleaning log.
@@ -91,11 +93,12 @@ def min_count(min_support: float, n_baskets: int) -> int:
     return count
 
 
+@renamed_parameters(item_col="item_column")
 def clean_baskets(
     transactions: pd.DataFrame,
     *,
     basket_col: str = s.ORDER_ID,
-    item_col: str = s.PRODUCT_ID,
+    item_column: str = s.PRODUCT_ID,
     quantity_col: str | None = None,
 ) -> Baskets:
     """Build clean :class:`Baskets` from a long table of lines.
@@ -105,8 +108,8 @@ def clean_baskets(
     transactions : pandas.DataFrame
         One row per line, with a basket id column and an item column (a
         product id, or a category to mine category-level rules). Not modified.
-    basket_col, item_col : str
-        Names of the basket id and item columns.
+    basket_col, item_column : str
+        Names of the basket id and item columns (``item_col=`` until 0.3).
     quantity_col : str, optional
         When given, lines with a quantity <= 0 (returns, cancellations) are
         dropped and counted.
@@ -117,17 +120,18 @@ def clean_baskets(
 
     Raises
     ------
-    KeyError
+    DataValidationError
         When a column is missing (the message lists the columns found).
     ValueError
         When no line is left after cleaning.
     """
-    _check_columns(transactions, [basket_col, item_col] + ([quantity_col] if quantity_col else []))
+    require_columns(transactions, [basket_col, item_column] + ([quantity_col] if quantity_col else []), "transactions",
+                    hint="Pass basket_col= / item_column= to name yours")
     log: list[dict] = []
     baskets = transactions[basket_col]
-    items = transactions[item_col]
+    items = transactions[item_column]
     keep = baskets.notna().to_numpy() & items.notna().to_numpy()
-    _log(log, "dropped lines with a missing basket or item id", len(keep) - int(keep.sum()), f"{basket_col} / {item_col} empty")
+    _log(log, "dropped lines with a missing basket or item id", len(keep) - int(keep.sum()), f"{basket_col} / {item_column} empty")
     if quantity_col:
         returned = ~(pd.to_numeric(transactions[quantity_col], errors="coerce").to_numpy() > 0) & keep
         _log(log, "dropped returns / cancellations", int(returned.sum()), f"{quantity_col} <= 0 or not a number")
@@ -137,10 +141,10 @@ def clean_baskets(
     if len(baskets) == 0:
         raise ValueError(
             f"table 'transactions': no line is left after cleaning ({len(transactions):,} lines in, "
-            f"columns {basket_col!r} / {item_col!r}); see the cleaning steps: "
+            f"columns {basket_col!r} / {item_column!r}); see the cleaning steps: "
             + "; ".join(f"{r['step']}: {r['rows']:,}" for r in log)
         )
-    items = _items_as_one_type(items, item_col, log)
+    items = _items_as_one_type(items, item_column, log)
     basket_codes, _ = pd.factorize(baskets, sort=False)
     item_codes, labels = _sorted_codes(items)
     matrix = _dedup_matrix(basket_codes, item_codes, len(labels), log)
@@ -172,17 +176,7 @@ def guard_memory(needed_bytes: float, limit_bytes: float, what: str, advice: str
 # --- helpers --------------------------------------------------------------
 
 
-def _check_columns(frame: pd.DataFrame, columns: list[str]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        found = ", ".join(map(str, frame.columns[:12]))
-        raise KeyError(
-            f"table 'transactions': column(s) {', '.join(map(repr, missing))} missing "
-            f"({len(frame):,} rows); columns found: {found}. Pass basket_col= / item_col= to name yours."
-        )
-
-
-def _items_as_one_type(items: pd.Series, item_col: str, log: list[dict]) -> pd.Series:
+def _items_as_one_type(items: pd.Series, item_column: str, log: list[dict]) -> pd.Series:
     if items.dtype != object:
         return items
     kinds = items.map(type)
@@ -195,7 +189,7 @@ def _items_as_one_type(items: pd.Series, item_col: str, log: list[dict]) -> pd.S
         log,
         "compared item ids of mixed types as text",
         len(items),
-        f"{item_col}: types {sorted(k.__name__ for k in kinds.unique())}, e.g. {example!r}; "
+        f"{item_column}: types {sorted(k.__name__ for k in kinds.unique())}, e.g. {example!r}; "
         f"{merged} id(s) became identical (e.g. 1 and '1')",
     )
     return text
