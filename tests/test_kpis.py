@@ -119,14 +119,29 @@ def test_product_penetration_by_hand(lines):
 
 
 def test_cross_sell_ratio_by_hand(lines):
-    ratio = kpis.cross_sell_ratio(lines, "2024-02-01")
+    ratio = kpis.cross_sell_ratio(lines, "2024-01-31")
     # base: c1 (L1, A1 before; + S1 after) and c2 (L1); c3, c4 are new after the date.
     assert ratio.loc[0, "customers"] == 2
     assert ratio.loc[0, "ratio_before"] == pytest.approx(1.5)
     assert ratio.loc[0, "ratio_after"] == pytest.approx(2.0)
     assert ratio.loc[0, "change"] == pytest.approx(0.5)
-    by_segment = kpis.cross_sell_ratio(lines, "2024-02-01", level="category", by="segment")
+    by_segment = kpis.cross_sell_ratio(lines, "2024-01-31", level="category", by="segment")
     assert list(by_segment[s.SEGMENT]) == ["smb"]
+
+
+def test_cross_sell_ratio_as_of_is_inclusive_and_the_old_split_date_is_the_day_after(lines):
+    last_day = lines[s.ORDER_DATE].max()
+    on_the_last_day = set(lines.loc[lines[s.ORDER_DATE] == last_day, s.CUSTOMER_ID])
+    up_to_the_day = kpis.cross_sell_ratio(lines, last_day)
+    up_to_the_day_before = kpis.cross_sell_ratio(lines, last_day - pd.Timedelta(days=1))
+    assert on_the_last_day, "the fixture has orders on its last day"
+    assert up_to_the_day.loc[0, "customers"] >= up_to_the_day_before.loc[0, "customers"]
+    assert up_to_the_day.loc[0, "ratio_after"] == up_to_the_day.loc[0, "ratio_before"], "nothing after the last day"
+    with pytest.warns(FutureWarning, match="split_date= .exclusive. is now as_of="):
+        old = kpis.cross_sell_ratio(lines, split_date="2024-02-01")
+    pd.testing.assert_frame_equal(old, kpis.cross_sell_ratio(lines, "2024-01-31"))
+    with pytest.raises(TypeError, match="both as_of= and split_date="):
+        kpis.cross_sell_ratio(lines, "2024-01-31", split_date="2024-02-01")
 
 
 def test_cross_sell_ratio_without_after_purchases(lines):

@@ -44,6 +44,7 @@ Brown, Cai & DasGupta 2001, *Statistical Science* 16(2)).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -190,20 +191,21 @@ def product_penetration(
 
 def cross_sell_ratio(
     lines: pd.DataFrame,
-    split_date: str | pd.Timestamp,
+    as_of: str | pd.Timestamp | None = None,
     *,
     level: str = "product",
     by: By = None,
+    split_date: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Distinct items per customer before a date and after it (cumulative).
+    """Distinct items per customer up to a day and at the end of ``lines`` (cumulative).
 
     The cross-sell ratio is the number of products a customer holds (Kamakura
     2008; in banking, "products per customer")::
 
-        ratio_before = mean over customers of distinct items bought before split_date
+        ratio_before = mean over customers of distinct items bought on or before as_of
         ratio_after  = mean over the same customers of distinct items bought at any time in ``lines``
 
-    The base is the customers who bought before ``split_date`` (customers won
+    The base is the customers who bought on or before ``as_of`` (customers won
     later would dilute the comparison). ``change = ratio_after - ratio_before``
     is the number of new items per existing customer. Customers who buy nothing
     after the date keep their ratio, so with no purchase after the date,
@@ -214,13 +216,17 @@ def cross_sell_ratio(
     lines : pandas.DataFrame
         :func:`xsell_lab.sales_lines`; needs ``customer_id``, ``order_date``
         and the ``level`` column.
-    split_date : str or pandas.Timestamp
-        Purchases strictly before it are "before".
+    as_of : str or pandas.Timestamp
+        The last day of "before", inclusive (the package's ``as_of``).
     level : {"product", "category"}
         What counts as an item.
     by : str or list of str, optional
         Group columns (customer attributes such as ``segment`` or ``region``
         make most sense here).
+    split_date : str or pandas.Timestamp, optional
+        The old, exclusive form of ``as_of`` (purchases strictly before it were
+        "before"): ``as_of = split_date - 1 day``. Accepted with a ``FutureWarning``
+        until 0.3.
 
     Returns
     -------
@@ -228,9 +234,10 @@ def cross_sell_ratio(
         One row (or one per group): ``customers``, ``ratio_before``,
         ``ratio_after``, ``change``.
     """
+    as_of = _as_of_from_split_date(as_of, split_date)
     item = s.item_column(level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], SALES_LINES, by)
-    before = frame[s.ORDER_DATE] < pd.Timestamp(split_date)
+    before = frame[s.ORDER_DATE].dt.normalize() <= pd.Timestamp(as_of).normalize()
     unit = keys + [s.CUSTOMER_ID]
     items_before = frame.loc[before].groupby(unit, dropna=False)[item].nunique().rename("items_before")
     items_total = frame.groupby(unit, dropna=False)[item].nunique().rename("items_after")
@@ -867,6 +874,23 @@ def kpi_trend(lines: pd.DataFrame, kpi: str, *, freq: str = "month", **options) 
 
 
 # --- helpers ------------------------------------------------------------------
+
+
+def _as_of_from_split_date(as_of, split_date) -> pd.Timestamp:
+    """``as_of``, or the day before the deprecated exclusive ``split_date``."""
+    if split_date is None:
+        if as_of is None:
+            raise TypeError("cross_sell_ratio() needs as_of, the last day of 'before' (inclusive)")
+        return pd.Timestamp(as_of)
+    if as_of is not None:
+        raise TypeError("cross_sell_ratio() got both as_of= and split_date=; split_date= is the old, exclusive form of as_of=")
+    warnings.warn(
+        "cross_sell_ratio(): split_date= (exclusive) is now as_of= (inclusive, the day before) in xsell-lab 0.2; "
+        "split_date= stops working in 0.3",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return pd.Timestamp(split_date).normalize() - pd.Timedelta(days=1)
 
 
 def _prepare(frame: pd.DataFrame, columns: Sequence[str], table: str, by: By) -> tuple[pd.DataFrame, list[str]]:
