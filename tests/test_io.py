@@ -12,7 +12,7 @@ from xsell_lab.data import schema as s
 from xsell_lab.data.io import DataFileError
 from xsell_lab.data.mapping import MappingError, parse_mapping
 
-from factories import canonical_tables, write_csvs
+from factories import canonical_tables, checksums, write_csvs
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
