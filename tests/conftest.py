@@ -15,8 +15,23 @@ shared_data
 bundled_company
     The bundled synthetic company, ``load_company(<repo>/data)``, loaded once per session.
     It is committed, so its absence is a failure, never a skip.
+bundled_lines
+    ``sales_lines(bundled_company)``, the wide sales-lines table of the bundled company, built
+    once per session.
 ground_truth
     ``data/ground_truth.json`` (the planted truth of the synthetic company) as a dict.
+
+The three session objects are shared by every test that asks for them, so no test may change
+them: a test that needs to change one works on a copy (``frame.copy()``, ``copy.deepcopy``).
+Each is fingerprinted when built and again when the session ends; a change fails the session's
+last test at teardown, naming the object. ``tests/test_test_suite.py`` checks that test modules
+use these fixtures instead of loading the bundled company, its sales lines or its ground truth
+themselves.
+
+Helpers
+-------
+Small hand-made tables that several modules need live in ``tests/factories.py``
+(``from factories import random_lines``): test modules never import each other.
 
 Skipping
 --------
@@ -26,9 +41,13 @@ A test that cannot run here skips through the helpers of ``tests/skips.py``
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from skips import SHARED_DATA_DIR, skip_test
@@ -36,6 +55,8 @@ from skips import SHARED_DATA_DIR, skip_test
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 DATA_DIR = REPO_ROOT / "data"
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     """The repository root."""
@@ -62,17 +83,49 @@ def _require_bundled_data() -> None:
         pytest.fail(f"{truth} is missing: the bundled company is committed; regenerate it with `make data`.")
 
 
+def _fingerprint(frame: pd.DataFrame) -> tuple:
+    """Columns, dtypes and a SHA-256 of every row's values and index, in row order."""
+    rows = pd.util.hash_pandas_object(frame, index=True).to_numpy()
+    return tuple(frame.columns), tuple(map(str, frame.dtypes)), hashlib.sha256(rows.tobytes()).hexdigest()
+
+
+def _fail_if_changed(name: str, before, after) -> None:
+    if before != after:
+        pytest.fail(
+            f"the session fixture {name} was changed by a test: every test shares it, so a test that "
+            "needs to change it must work on a copy (frame.copy(), copy.deepcopy).",
+            pytrace=False,
+        )
+
+
 @pytest.fixture(scope="session")
-def bundled_company():
-    """The bundled synthetic company, validated, shared by the whole session (do not mutate)."""
+def bundled_company() -> Iterator:
+    """The bundled synthetic company, validated, shared by the whole session (never changed)."""
     from xsell_lab import load_company
 
     _require_bundled_data()
-    return load_company(DATA_DIR)
+    company = load_company(DATA_DIR)
+    before = {name: _fingerprint(frame) for name, frame in company.tables().items()}
+    yield company
+    _fail_if_changed("bundled_company", before, {name: _fingerprint(frame) for name, frame in company.tables().items()})
 
 
 @pytest.fixture(scope="session")
-def ground_truth() -> dict:
-    """The planted truth of the bundled synthetic company."""
+def bundled_lines(bundled_company) -> Iterator[pd.DataFrame]:
+    """``sales_lines(bundled_company)``, shared by the whole session (never changed)."""
+    from xsell_lab import sales_lines
+
+    lines = sales_lines(bundled_company)
+    before = _fingerprint(lines)
+    yield lines
+    _fail_if_changed("bundled_lines", before, _fingerprint(lines))
+
+
+@pytest.fixture(scope="session")
+def ground_truth() -> Iterator[dict]:
+    """The planted truth of the bundled synthetic company, shared by the whole session (never changed)."""
     _require_bundled_data()
-    return json.loads((DATA_DIR / "ground_truth.json").read_text(encoding="utf-8"))
+    truth = json.loads((DATA_DIR / "ground_truth.json").read_text(encoding="utf-8"))
+    before = copy.deepcopy(truth)
+    yield truth
+    _fail_if_changed("ground_truth", before, truth)

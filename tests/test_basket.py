@@ -14,34 +14,13 @@ from xsell_lab import basket
 from xsell_lab.data import schema as s
 from xsell_lab.exceptions import DataValidationError
 
+from factories import between_counts, onehot, random_lines
+
 IN_PROCESS = ["sparse", "mlxtend"]
-
-
-def random_lines(seed: int, n_baskets: int = 400, n_items: int = 25, max_size: int = 7) -> pd.DataFrame:
-    """Baskets with skewed item popularity, some repeated items and a planted pair (3, 7)."""
-    rng = np.random.default_rng(seed)
-    weights = 1 / np.arange(1, n_items + 1)
-    rows = []
-    for order in range(n_baskets):
-        size = int(rng.integers(1, max_size + 1))
-        items = rng.choice(n_items, size=size, p=weights / weights.sum()).tolist()
-        if rng.random() < 0.2:
-            items += [3, 7]
-        rows += [(f"o{order}", f"p{item:02d}") for item in items]
-    return pd.DataFrame(rows, columns=[s.ORDER_ID, s.PRODUCT_ID])
-
-
-def onehot(lines: pd.DataFrame) -> pd.DataFrame:
-    return pd.crosstab(lines[s.ORDER_ID], lines[s.PRODUCT_ID]).astype(bool)
 
 
 def as_dict(itemsets: pd.DataFrame) -> dict:
     return dict(zip(itemsets["itemsets"], itemsets["support"].round(12)))
-
-
-def between_counts(share: float, n: int) -> float:
-    """A threshold half-way between two attainable supports, so no library's rounding matters."""
-    return (np.floor(share * n) + 0.5) / n
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])

@@ -7,7 +7,6 @@ import pytest
 
 from xsell_lab import basket
 from xsell_lab.data import schema as s
-from xsell_lab.data.company import sales_lines
 
 
 PRICES = {"printer": 99.0, "ink": 20.0, "paper": 5.0, "laptop": 900.0, "case": 30.0, "phone": 500.0, "cover": 10.0}
@@ -40,8 +39,8 @@ def test_choose_pairs_skips_pairs_that_share_an_item():
         basket.choose_pairs(HAND, 4)
 
 
-def test_choose_pairs_on_the_bundled_data_are_the_most_bought_disjoint_pairs(bundled_company):
-    lines = sales_lines(bundled_company)
+def test_choose_pairs_on_the_bundled_data_are_the_most_bought_disjoint_pairs(bundled_lines):
+    lines = bundled_lines
     pairs = basket.choose_pairs(lines, 3)
     held = lines.groupby(s.CUSTOMER_ID)[s.CATEGORY].agg(set)
     for row in pairs.itertuples():
@@ -60,8 +59,8 @@ def test_choose_next_pair_by_hand():
     assert (given["antecedent_orders"], given["probability"], given["chosen_by_data"]) == (1, 1.0, False)
 
 
-def test_choose_next_pair_finds_the_planted_next_purchases(bundled_company, ground_truth):
-    lines = sales_lines(bundled_company)
+def test_choose_next_pair_finds_the_planted_next_purchases(bundled_lines, ground_truth):
+    lines = bundled_lines
     planted = ground_truth["next_purchase"]
     strongest = max((key for key in planted if key != "definition"), key=lambda key: planted[key]["probability"])
     chosen = basket.choose_next_pair(lines)
@@ -70,8 +69,8 @@ def test_choose_next_pair_finds_the_planted_next_purchases(bundled_company, grou
         assert basket.choose_next_pair(lines, anchor=anchor)["add_on"] == planted[anchor]["next_category"]
 
 
-def test_choose_next_pair_equals_a_brute_force_count(bundled_company):
-    lines = sales_lines(bundled_company)
+def test_choose_next_pair_equals_a_brute_force_count(bundled_lines):
+    lines = bundled_lines
     chosen = basket.choose_next_pair(lines)
     orders = lines.groupby([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID])[s.CATEGORY].agg(set).reset_index()
     orders = orders.sort_values([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID])

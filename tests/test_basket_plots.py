@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 from xsell_lab import basket  # noqa: E402
 from xsell_lab.plots import basket as plots  # noqa: E402
 
-from test_basket import random_lines  # noqa: E402
+from factories import random_lines  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from xsell_lab import basket
 from xsell_lab.data import adapters
 from xsell_lab.data import schema as s
 
+from factories import onehot
 from skips import shared_file
 
 
@@ -23,10 +24,6 @@ def groceries() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def online_retail() -> pd.DataFrame:
     return adapters.online_retail(shared_file("online_retail.csv.gz")).tables[s.ORDER_LINES]
-
-
-def onehot(lines: pd.DataFrame) -> pd.DataFrame:
-    return pd.crosstab(lines[s.ORDER_ID], lines[s.PRODUCT_ID]).astype(bool)
 
 
 def test_groceries_reproduces_arules_published_rule_count(groceries):

@@ -9,7 +9,6 @@ import pytest
 from xsell_lab import basket
 from xsell_lab.data import schema as s
 from xsell_lab.exceptions import DataValidationError
-from xsell_lab.data.company import sales_lines
 
 
 def lines_from(orders: list[tuple[str, str, str, list[str]]]) -> pd.DataFrame:
@@ -131,16 +130,16 @@ def test_pair_counts_orders_each_pair_as_it_is_bought():
     assert list(basket.pair_counts(lines).columns) == basket.PAIR_COLUMNS
 
 
-def test_pair_counts_equal_a_brute_force_count(bundled_company):
-    lines = sales_lines(bundled_company)
+def test_pair_counts_equal_a_brute_force_count(bundled_lines):
+    lines = bundled_lines
     pairs = basket.pair_counts(lines).head(5)
     held = lines.groupby(s.CUSTOMER_ID)[s.CATEGORY].agg(set)
     for row in pairs.itertuples():
         assert row.customers == sum(1 for items in held if {row.anchor, row.add_on} <= items)
 
 
-def test_choose_pair_follows_the_data_or_the_parameters(bundled_company):
-    lines = sales_lines(bundled_company)
+def test_choose_pair_follows_the_data_or_the_parameters(bundled_lines):
+    lines = bundled_lines
     automatic = basket.choose_pair(lines)
     top = basket.pair_counts(lines).iloc[0]
     assert (automatic["anchor"], automatic["add_on"], automatic["chosen_by_data"]) == (top["anchor"], top["add_on"], True)
@@ -158,10 +157,10 @@ def test_choose_pair_says_what_is_wrong():
         basket.choose_pair(lines)
 
 
-def test_pair_counts_is_the_same_through_the_dense_and_the_sparse_count(bundled_company, monkeypatch):
+def test_pair_counts_is_the_same_through_the_dense_and_the_sparse_count(bundled_lines, monkeypatch):
     from xsell_lab.basket import sequences
 
-    lines = sales_lines(bundled_company)
+    lines = bundled_lines
     dense = basket.pair_counts(lines, item_column=s.PRODUCT_ID)
     monkeypatch.setattr(sequences, "_DENSE_PAIR_KEYS", 0)
     pd.testing.assert_frame_equal(basket.pair_counts(lines, item_column=s.PRODUCT_ID), dense)

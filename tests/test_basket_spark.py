@@ -10,7 +10,7 @@ import pytest
 from xsell_lab import basket
 
 from skips import import_or_skip, skip_test
-from test_basket import between_counts, onehot, random_lines
+from factories import between_counts, onehot, random_lines
 
 pytestmark = pytest.mark.slow
 

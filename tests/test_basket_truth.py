@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-import xsell_lab
 from xsell_lab import basket
 from xsell_lab.data import schema as s
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 Z = 4.0  # tolerance in binomial standard errors (about 1 in 16,000 per check by chance)
 
 
 @pytest.fixture(scope="module")
-def lines(bundled_company):
-    return xsell_lab.sales_lines(bundled_company)  # committed data: its absence fails (tests/conftest.py)
+def lines(bundled_lines):
+    return bundled_lines  # committed data: its absence fails (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
-def truth():
-    return json.loads((DATA / "ground_truth.json").read_text())
+def truth(ground_truth):
+    return ground_truth
 
 
 @pytest.fixture(scope="module")

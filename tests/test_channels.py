@@ -11,7 +11,6 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, proportions_ztest
 
-import xsell_lab
 from xsell_lab import channels as ch
 from xsell_lab import experiments as ex
 from xsell_lab.data import schema as s
@@ -21,8 +20,8 @@ from skips import import_or_skip, shared_file
 
 
 @pytest.fixture(scope="module")
-def lines(bundled_company):
-    return xsell_lab.sales_lines(bundled_company)
+def lines(bundled_lines):
+    return bundled_lines
 
 
 def _tiny_lines() -> pd.DataFrame:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -137,13 +136,13 @@ def test_real_notebook_00_renders_with_its_numbers(tmp_path):
     assert 6 <= len(PdfReader(tmp_path / "00-welcome.pdf").pages) <= 20
 
 
-def _notebook_07_cross_sell_gap(region: str) -> tuple[float, float, str]:
+def _notebook_07_cross_sell_gap(bundled_company, region: str) -> tuple[float, float, str]:
     """Naive and matched margin gap as notebook 07 defines them (its default dates and 90-day window), and its calibration end."""
     import xsell_lab
     from xsell_lab import clv
     from xsell_lab.data import schema
 
-    company = xsell_lab.load_company(REPO / "data").subset(start="2023-01-01", end="2025-12-31", region=region)
+    company = bundled_company.subset(start="2023-01-01", end="2025-12-31", region=region)
     lines = xsell_lab.sales_lines(company)
     calibration_end = clv.calibration_end_date(lines, "2025-12-31")  # the rule itself: tests/test_clv_rfm.py
     early = clv.early_cross_sell_status(lines[lines[schema.ORDER_DATE] <= calibration_end])
@@ -168,7 +167,7 @@ def _executive_report(tmp_path: Path, *arguments: str) -> str:
 
 
 @pytest.mark.slow
-def test_executive_report_for_one_region_matches_data_truth_and_scipy(tmp_path):
+def test_executive_report_for_one_region_matches_data_truth_and_scipy(tmp_path, bundled_company, ground_truth):
     text = _executive_report(tmp_path, "-p", "region", "North")
     customers = pd.read_parquet(REPO / "data" / "customers.parquet")
     orders = pd.read_parquet(REPO / "data" / "orders.parquet")
@@ -192,12 +191,12 @@ def test_executive_report_for_one_region_matches_data_truth_and_scipy(tmp_path):
     assert re.search(r"Cross sell rate \d{1,3}\.\d% ", kpis) and ".0 customers" not in kpis
 
     # the CLV gap follows notebook 07's definition (its cell, re-run here on the North selection)
-    naive, matched, calibration_end = _notebook_07_cross_sell_gap(region="North")
+    naive, matched, calibration_end = _notebook_07_cross_sell_gap(bundled_company, region="North")
     assert f"(naive gap {naive:,.0f}). Compared with similar customers the gap is {matched:,.0f} per customer" in text
     assert f"From {pd.Timestamp(calibration_end) + pd.Timedelta(days=1):%d %b %Y} to 31 Dec 2025" in text
 
     # planted truth: every bundle recommended is a main product -> add-on pair the generator planted
-    truth = json.loads((REPO / "data" / "ground_truth.json").read_text())["baskets"]["attach_probability"]
+    truth = ground_truth["baskets"]["attach_probability"]
     bundles = re.search(r"Bundle what already sells together: (.+?)\. Test", text).group(1)
     for pair in bundles.split(", "):
         main, addon = (item.replace(" ", "_") for item in pair.split(" + "))

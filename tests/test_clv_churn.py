@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from xsell_lab import sales_lines
 from xsell_lab.clv import BetaGeoModel, calibration_holdout_summary, churn_risk, retention_offer_list, rfm_summary
 
 
@@ -25,12 +24,12 @@ def test_churn_risk_ranks_by_clv_at_risk_and_flags_drops():
     assert risk["at_risk"].to_dict() == {"a": True, "d": True, "b": False, "c": False}
 
 
-def test_p_alive_separates_customers_who_bought_again_in_the_company(bundled_company):
+def test_p_alive_separates_customers_who_bought_again_in_the_company(bundled_lines):
     """Independent check on planted BG/NBD data: low P(alive) at the end of 2024 predicts no purchase in 2025.
 
     Only repeat buyers are compared: without a repeat purchase P(alive) is 1 by construction.
     """
-    lines = sales_lines(bundled_company)
+    lines = bundled_lines
     summary = calibration_holdout_summary(lines, "2024-12-31", "2025-12-31")
     model = BetaGeoModel().fit(summary)
     summary = summary[summary["frequency"] > 0]
@@ -42,8 +41,8 @@ def test_p_alive_separates_customers_who_bought_again_in_the_company(bundled_com
     assert bought[p_alive <= low].mean() < bought[p_alive >= high].mean()
 
 
-def test_p_alive_drops_for_customers_silent_since_the_earlier_date(bundled_company):
-    lines = sales_lines(bundled_company)
+def test_p_alive_drops_for_customers_silent_since_the_earlier_date(bundled_lines):
+    lines = bundled_lines
     now, before = rfm_summary(lines, "2025-12-31"), rfm_summary(lines, "2025-06-30")
     model = BetaGeoModel().fit(now)
     p_now, p_before = model.conditional_probability_alive(now), model.conditional_probability_alive(before)

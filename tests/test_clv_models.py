@@ -126,12 +126,11 @@ def test_bgnbd_and_gamma_gamma_recover_planted_parameters(seed):
         assert (summary["std_error"] < 0.3 * summary["estimate"]).all()
 
 
-def test_bgnbd_recovers_the_bundled_company_parameters(bundled_company, ground_truth):
-    from xsell_lab import sales_lines
+def test_bgnbd_recovers_the_bundled_company_parameters(bundled_lines, ground_truth):
     from xsell_lab.clv import rfm_summary
 
     planted = ground_truth["repeat_purchases"]
-    lines = sales_lines(bundled_company)
+    lines = bundled_lines
     rfm = rfm_summary(lines, ground_truth["meta"]["end"])
     summary = BetaGeoModel().fit(rfm).summary()
     for name in ("r", "alpha", "a", "b"):

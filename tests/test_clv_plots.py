@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xsell_lab import sales_lines
 from xsell_lab.clv import (
     BetaGeoModel,
     calibration_holdout_summary,
@@ -19,8 +18,8 @@ from xsell_lab.plots import clv as clv_plots
 
 
 @pytest.fixture(scope="module")
-def fitted(bundled_company):
-    lines = sales_lines(bundled_company)
+def fitted(bundled_lines):
+    lines = bundled_lines
     summary = calibration_holdout_summary(lines, "2024-12-31", "2025-12-31")
     return lines, summary, BetaGeoModel().fit(summary)
 

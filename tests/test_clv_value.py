@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xsell_lab import sales_lines
 from xsell_lab.clv import (
     cross_sell_followup,
     BetaGeoModel,
@@ -35,8 +34,8 @@ def cdnow() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def company_lines(bundled_company) -> pd.DataFrame:
-    return sales_lines(bundled_company)
+def company_lines(bundled_lines) -> pd.DataFrame:
+    return bundled_lines
 
 
 @pytest.fixture(scope="module")

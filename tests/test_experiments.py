@@ -15,7 +15,6 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 
 from xsell_lab import experiments as ex
 from xsell_lab.data import schema as s
-from xsell_lab.data.company import sales_lines
 from xsell_lab.data.validation import DataValidationError
 
 from skips import shared_file
@@ -305,8 +304,8 @@ def test_cuped_recovers_planted_effect_and_variance_reduction():
     assert result.loc["cuped", "std_error"] == pytest.approx(ols.bse[1], rel=0.02)
 
 
-def test_cuped_on_bundled_data_uses_pre_period_spend(bundled_company):
-    lines = sales_lines(bundled_company)
+def test_cuped_on_bundled_data_uses_pre_period_spend(bundled_company, bundled_lines):
+    lines = bundled_lines
     offers = ex.pre_period_spend(lines, bundled_company.offers, days=365)
     assert len(offers) == len(bundled_company.offers)
     assert (offers["pre_period_spend"] > 0).all()  # every offer follows a qualifying (trigger) order

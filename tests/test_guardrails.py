@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from xsell_lab import sales_lines
 from xsell_lab.guardrails import (
     REPEAT_COLUMNS,
     RULES,
@@ -167,10 +166,10 @@ def test_unknown_customer_and_missing_lines_are_clear_errors():
         GuardrailPolicy(rules=("consent", "vibes"))
 
 
-def test_bundled_company_guardrails_respect_consent_and_ownership(bundled_company):
+def test_bundled_company_guardrails_respect_consent_and_ownership(bundled_company, bundled_lines):
     """On the synthetic company: no kept offer goes to a non-consenting customer or repeats a durable they own."""
     s_customer = "customer_id"
-    lines = sales_lines(bundled_company)
+    lines = bundled_lines
     buyers = lines[s_customer].drop_duplicates().head(600)
     offers = pd.DataFrame({s_customer: buyers, "category": "laptop_case"})
     kept, log = apply_guardrails(offers, bundled_company.customers, as_of="2025-01-01", lines=lines, history=bundled_company.offers)
@@ -225,8 +224,8 @@ def test_choose_repeatable_by_hand():
         choose_repeatable(lines, ["paper"])
 
 
-def test_choose_repeatable_on_the_planted_data(bundled_company, ground_truth):
-    lines = sales_lines(bundled_company)
+def test_choose_repeatable_on_the_planted_data(bundled_lines, ground_truth):
+    lines = bundled_lines
     table = choose_repeatable(lines).set_index("category")
     planted = ground_truth["baskets"]
     anchors = set(planted["anchor_mix_by_segment"]["consumer"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -13,49 +12,9 @@ from xsell_lab.data import schema as s
 from xsell_lab.data.io import DataFileError
 from xsell_lab.data.mapping import MappingError, parse_mapping
 
+from factories import canonical_tables, checksums, write_csvs
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-def canonical_tables() -> dict[str, pd.DataFrame]:
-    """Two customers (one with leading zeros), three products, three orders."""
-    return {
-        s.CUSTOMERS: pd.DataFrame({s.CUSTOMER_ID: ["00123", "c2"], s.REGION: ["North", "South"]}),
-        s.PRODUCTS: pd.DataFrame(
-            {
-                s.PRODUCT_ID: ["007", "CASE", "INK"],
-                s.PRODUCT_NAME: ["Laptop", "Laptop case", "Ink"],
-                s.CATEGORY: ["Laptops", "Accessories", "Ink"],
-                s.PRICE: ["1000", "40", "25"],
-            }
-        ),
-        s.ORDERS: pd.DataFrame(
-            {
-                s.ORDER_ID: ["o1", "o2", "o3"],
-                s.CUSTOMER_ID: ["00123", "00123", "c2"],
-                s.ORDER_DATE: ["2024-01-05", "2024-02-10", "2024-03-31"],
-                s.CHANNEL: ["web", "store", "web"],
-            }
-        ),
-        s.ORDER_LINES: pd.DataFrame(
-            {
-                s.ORDER_ID: ["o1", "o1", "o2", "o3"],
-                s.PRODUCT_ID: ["007", "CASE", "INK", "CASE"],
-                s.QUANTITY: ["1", "2", "3", "1"],
-                s.UNIT_PRICE: ["950", "40", "25", "35"],
-            }
-        ),
-    }
-
-
-def write_csvs(folder: Path, tables: dict[str, pd.DataFrame], **to_csv) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in tables.items():
-        frame.to_csv(folder / f"{name}.csv", index=False, **to_csv)
-    return folder
-
-
-def checksums(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 def test_csv_folder_keeps_leading_zeros_and_types(tmp_path):

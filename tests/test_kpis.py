@@ -577,10 +577,8 @@ def _family_z(tests: int, family_alpha: float = 0.001) -> float:
 
 
 @pytest.fixture(scope="module")
-def company_lines(bundled_company) -> pd.DataFrame:
-    from xsell_lab import sales_lines
-
-    return sales_lines(bundled_company)
+def company_lines(bundled_lines) -> pd.DataFrame:
+    return bundled_lines
 
 
 def test_attach_rates_recover_planted_basket_probabilities(company_lines, ground_truth):

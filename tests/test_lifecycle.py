@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xsell_lab import DataValidationError, basket, kpis, sales_lines
+from xsell_lab import DataValidationError, basket, kpis
 from xsell_lab import lifecycle as lc
 from xsell_lab.data import schema as s
 
@@ -373,8 +373,8 @@ def test_loyal_means_at_least_k_orders(company_stages, ground_truth):
     assert (company_stages["n_orders"] >= k).sum() > 100
 
 
-def test_next_order_probabilities_recovered_by_segment(bundled_company, ground_truth):
-    lines = sales_lines(bundled_company)
+def test_next_order_probabilities_recovered_by_segment(bundled_lines, ground_truth):
+    lines = bundled_lines
     for trigger, truth in ground_truth["next_purchase"].items():
         if not isinstance(truth, dict):
             continue
@@ -384,8 +384,8 @@ def test_next_order_probabilities_recovered_by_segment(bundled_company, ground_t
 
 
 
-def test_choose_timing_pair_recovers_the_planted_next_purchases(bundled_company, ground_truth):
-    lines = sales_lines(bundled_company)
+def test_choose_timing_pair_recovers_the_planted_next_purchases(bundled_lines, ground_truth):
+    lines = bundled_lines
     planted = {trigger: truth for trigger, truth in ground_truth["next_purchase"].items() if isinstance(truth, dict)}
     for trigger, truth in planted.items():
         assert lc.choose_timing_pair(lines, trigger)["target"] == truth["next_category"], trigger
@@ -400,8 +400,8 @@ def test_choose_timing_pair_recovers_the_planted_next_purchases(bundled_company,
     assert chosen["next_order_probability"] == pytest.approx(moment["next_order_probability"])
 
 
-def test_best_moment_on_the_company_is_consistent_with_kaplan_meier(bundled_company):
-    lines = sales_lines(bundled_company)
+def test_best_moment_on_the_company_is_consistent_with_kaplan_meier(bundled_lines):
+    lines = bundled_lines
     row = lc.best_moment(lines, pairs=[("printer", "ink")], within_days=60).iloc[0]
     curve = lc.kaplan_meier(lc.time_to_category(lines, "printer", "ink"))
     assert row["share_within"] == pytest.approx(lc.share_within(curve, 60))

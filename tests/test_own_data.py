@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from xsell_lab import Company, load_company, write_company
+from xsell_lab import Company, write_company
 from xsell_lab.data import schema as s
 from xsell_lab.lab.runner import NotebookExecutionError, discover_notebooks, execute_notebook
 
@@ -25,10 +25,14 @@ NEEDS = {
 
 
 @pytest.fixture(scope="module")
-def required_tables_only(tmp_path_factory):
+def required_tables_only(tmp_path_factory, bundled_company):
     """The bundled company reduced to customers, products, orders and order lines, as Parquet files."""
-    full = load_company("data")
-    minimal = Company(customers=full.customers, products=full.products, orders=full.orders, order_lines=full.order_lines)
+    minimal = Company(
+        customers=bundled_company.customers,
+        products=bundled_company.products,
+        orders=bundled_company.orders,
+        order_lines=bundled_company.order_lines,
+    )
     folder = tmp_path_factory.mktemp("own_data")
     write_company(minimal, folder)
     return folder

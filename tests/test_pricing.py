@@ -13,7 +13,7 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import optimize
 
-from xsell_lab import DataValidationError, pricing, sales_lines
+from xsell_lab import DataValidationError, pricing
 from xsell_lab.data import schema as s
 from xsell_lab.plots import pricing as pricing_plots
 
@@ -403,8 +403,8 @@ def test_choose_price_pair_keeps_to_the_priced_products():
         pricing.choose_price_pair(_two_week_sales(), lines, "CASE")
 
 
-def test_chosen_price_pairs_are_planted_complements(bundled_company, ground_truth):
-    weekly, lines = bundled_company.weekly_sales, sales_lines(bundled_company)
+def test_chosen_price_pairs_are_planted_complements(bundled_company, bundled_lines, ground_truth):
+    weekly, lines = bundled_company.weekly_sales, bundled_lines
     planted = ground_truth["weekly_sales"]["products"]
     revenue = (weekly[s.PRICE] * weekly[s.UNITS]).groupby(weekly[s.PRODUCT_ID]).sum()
     focus = pricing.choose_focus_product(weekly)

@@ -64,8 +64,8 @@ def test_labels_window_and_next_order():
     assert data.set_index("customer_id")["label"].to_dict() == {"a": 1, "b": 0}
 
 
-def test_time_split_training_labels_end_where_validation_starts(bundled_company):
-    lines = sales_lines(bundled_company)
+def test_time_split_training_labels_end_where_validation_starts(bundled_company, bundled_lines):
+    lines = bundled_lines
     train, test = time_split(lines, bundled_company.customers, "ink", test_cutoff="2025-07-01", horizon_days=90, n_train_cutoffs=3)
     assert test["cutoff"].unique().tolist() == [pd.Timestamp("2025-07-01")]
     last_train = train["cutoff"].max()
@@ -136,8 +136,8 @@ def test_category_margins_from_the_catalogue(bundled_company):
 
 
 @pytest.fixture(scope="module")
-def lines(bundled_company):
-    return sales_lines(bundled_company)
+def lines(bundled_lines):
+    return bundled_lines
 
 
 @pytest.fixture(scope="module")

@@ -187,8 +187,8 @@ def test_bad_input_messages(tiny_lines, tiny_customers):
 
 
 @pytest.fixture(scope="module")
-def lines(bundled_company) -> pd.DataFrame:
-    return sales_lines(bundled_company)
+def lines(bundled_lines) -> pd.DataFrame:
+    return bundled_lines
 
 
 def _within_binomial(observed: float, expected: float, n: int, z: float = 4.0) -> bool:

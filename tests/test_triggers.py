@@ -9,7 +9,6 @@ import pytest
 from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.stats.proportion import proportion_confint
 
-import xsell_lab
 from xsell_lab import lifecycle
 from xsell_lab.data import schema as s
 from xsell_lab import triggers as tr
@@ -19,8 +18,8 @@ PRINTER_INK = tr.TriggerRule("printer -> ink", "purchase", "ink", "printer")
 
 
 @pytest.fixture(scope="module")
-def lines(bundled_company):
-    return xsell_lab.sales_lines(bundled_company)
+def lines(bundled_lines):
+    return bundled_lines
 
 
 @pytest.fixture(scope="module")

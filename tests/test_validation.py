@@ -11,11 +11,12 @@ import re
 
 import pandas as pd
 import pytest
-from test_io import canonical_tables, checksums, write_csvs
 
 from xsell_lab import DataValidationError, load_company
 from xsell_lab.data import schema as s
 from xsell_lab.data.io import DataFileError
+
+from factories import canonical_tables, checksums, write_csvs
 
 
 def broken(tmp_path, table: str, change) -> "Path":  # noqa: F821 - Path only in the annotation
