@@ -15,7 +15,6 @@ import pytest
 
 from xsell_lab import basket, kpis, lifecycle, triggers
 from xsell_lab.data import schema as s
-from xsell_lab.data.company import sales_lines
 from xsell_lab.exceptions import DataValidationError
 from xsell_lab.stats import sequences
 
@@ -96,9 +95,9 @@ def test_kaplan_meier_window_by_hand():
     assert rule["antecedent_customers"] == 5 and rule["count"] == 3
 
 
-def test_one_pair_through_every_entry_point(bundled_company):
+def test_one_pair_through_every_entry_point(bundled_lines):
     """The pair of issue #9: the same numbers wherever the definitions agree."""
-    lines = sales_lines(bundled_company)
+    lines = bundled_lines
     table = sequences.compare_definitions(lines, "printer", "ink", within_days=90).set_index(["censoring", "same_basket"])
     nxt, complete = table.loc[("none", False)], table.loc[("complete_windows", False)]
     km, attach = table.loc[("kaplan_meier", False)], table.loc[("none", True)]
