@@ -16,15 +16,16 @@ from typing import TypeVar
 F = TypeVar("F", bound=Callable)
 
 
-def renamed_parameters(**renames: str) -> Callable[[F], F]:
+def renamed_parameters(**renames: str | tuple[str, Callable]) -> Callable[[F], F]:
     """Accept ``old=`` keyword arguments as ``new=`` with a ``FutureWarning``.
 
     Parameters
     ----------
-    **renames : str
-        ``old_name="new_name"`` pairs. A value passed under the old name is passed on
-        under the new one unchanged; when the meaning changed too (an exclusive end
-        became an inclusive one), convert in the function instead.
+    **renames : str or (str, callable)
+        ``old_name="new_name"`` pairs: a value passed under the old name is passed on
+        under the new one unchanged. When the meaning changed too, give
+        ``old_name=("new_name", convert)``: ``convert(old_value)`` is passed on (an
+        exclusive end date becoming an inclusive ``as_of`` is converted to the day before).
 
     Raises
     ------
@@ -46,9 +47,10 @@ def renamed_parameters(**renames: str) -> Callable[[F], F]:
     def decorate(function: F) -> F:
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
-            for old, new in renames.items():
+            for old, rename in renames.items():
                 if old not in kwargs:
                     continue
+                new, convert = (rename, None) if isinstance(rename, str) else rename
                 if new in kwargs:
                     raise TypeError(f"{function.__qualname__}() got both {old}= and {new}=; {old}= is the old name of {new}=")
                 warnings.warn(
@@ -56,10 +58,11 @@ def renamed_parameters(**renames: str) -> Callable[[F], F]:
                     FutureWarning,
                     stacklevel=2,
                 )
-                kwargs[new] = kwargs.pop(old)
+                value = kwargs.pop(old)
+                kwargs[new] = value if convert is None else convert(value)
             return function(*args, **kwargs)
 
-        wrapper.renamed_parameters = dict(renames)
+        wrapper.renamed_parameters = {old: rename if isinstance(rename, str) else rename[0] for old, rename in renames.items()}
         return wrapper  # type: ignore[return-value]
 
     return decorate

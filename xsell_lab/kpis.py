@@ -44,13 +44,13 @@ Brown, Cai & DasGupta 2001, *Statistical Science* 16(2)).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import as_list, require_columns, table_name
 from xsell_lab.stats import wilson_interval
@@ -189,13 +189,13 @@ def product_penetration(
     return _rate(per_customer, keys, "penetrated_customers", "customers", "penetration")
 
 
+@renamed_parameters(split_date=("as_of", lambda split_date: pd.Timestamp(split_date).normalize() - pd.Timedelta(days=1)))
 def cross_sell_ratio(
     lines: pd.DataFrame,
-    as_of: str | pd.Timestamp | None = None,
+    as_of: str | pd.Timestamp,
     *,
     level: str = "product",
     by: By = None,
-    split_date: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Distinct items per customer up to a day and at the end of ``lines`` (cumulative).
 
@@ -223,10 +223,10 @@ def cross_sell_ratio(
     by : str or list of str, optional
         Group columns (customer attributes such as ``segment`` or ``region``
         make most sense here).
-    split_date : str or pandas.Timestamp, optional
-        The old, exclusive form of ``as_of`` (purchases strictly before it were
-        "before"): ``as_of = split_date - 1 day``. Accepted with a ``FutureWarning``
-        until 0.3.
+
+    ``split_date=`` (0.1), the exclusive form (purchases strictly before it were
+    "before"), is still accepted as ``as_of = split_date - 1 day`` with a
+    ``FutureWarning`` until 0.3.
 
     Returns
     -------
@@ -234,7 +234,6 @@ def cross_sell_ratio(
         One row (or one per group): ``customers``, ``ratio_before``,
         ``ratio_after``, ``change``.
     """
-    as_of = _as_of_from_split_date(as_of, split_date)
     item = s.item_column(level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], SALES_LINES, by)
     before = frame[s.ORDER_DATE].dt.normalize() <= pd.Timestamp(as_of).normalize()
@@ -875,22 +874,6 @@ def kpi_trend(lines: pd.DataFrame, kpi: str, *, freq: str = "month", **options) 
 
 # --- helpers ------------------------------------------------------------------
 
-
-def _as_of_from_split_date(as_of, split_date) -> pd.Timestamp:
-    """``as_of``, or the day before the deprecated exclusive ``split_date``."""
-    if split_date is None:
-        if as_of is None:
-            raise TypeError("cross_sell_ratio() needs as_of, the last day of 'before' (inclusive)")
-        return pd.Timestamp(as_of)
-    if as_of is not None:
-        raise TypeError("cross_sell_ratio() got both as_of= and split_date=; split_date= is the old, exclusive form of as_of=")
-    warnings.warn(
-        "cross_sell_ratio(): split_date= (exclusive) is now as_of= (inclusive, the day before) in xsell-lab 0.2; "
-        "split_date= stops working in 0.3",
-        FutureWarning,
-        stacklevel=3,
-    )
-    return pd.Timestamp(split_date).normalize() - pd.Timedelta(days=1)
 
 
 def _prepare(frame: pd.DataFrame, columns: Sequence[str], table: str, by: By) -> tuple[pd.DataFrame, list[str]]:
