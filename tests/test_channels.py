@@ -95,13 +95,15 @@ def test_arm_balance_by_hand():
 
 def test_tier_match_by_hand():
     products = pd.DataFrame({s.PRODUCT_ID: ["L-B", "L-P", "C-B", "C-P"], s.CATEGORY: ["laptop", "laptop", "case", "case"],
-                             s.TIER: ["basic", "premium", "basic", "premium"]})
+                             s.TIER: ["basic", "premium", "basic", "premium"], s.REQUIRES: [None, None, "laptop", "laptop"]})
     lines = pd.DataFrame({s.ORDER_ID: ["o1", "o1", "o2", "o2", "o3", "o3"],
                           s.PRODUCT_ID: ["L-B", "C-B", "L-P", "C-B", "L-P", "C-P"]})
     lines = lines.merge(products, on=s.PRODUCT_ID)
-    row = ch.tier_match(lines, products).iloc[0]
+    row = ch.tier_match(lines, products).iloc[0]  # the device is what the cases require (products.requires)
     assert (row["category"], row["lines"], row["matched"]) == ("case", 3, 2)
     assert row["chance_rate"] == pytest.approx(0.5) and row["match_lift"] == pytest.approx((2 / 3) / 0.5)
+    flipped = ch.tier_match(lines, products, device_categories=["case"]).iloc[0]  # given devices win over the column
+    assert (flipped["category"], flipped["lines"]) == ("laptop", 3)
 
 
 def test_offer_tier_fit_by_hand():
@@ -110,7 +112,7 @@ def test_offer_tier_fit_by_hand():
                           s.CATEGORY: "printer", s.TIER: ["standard", "premium", "premium"]})
     offers = pd.DataFrame({s.OFFER_ID: ["f1", "f2", "f3"], s.CUSTOMER_ID: ["a", "a", "b"], s.PRODUCT_ID: "INK-S",
                            s.OFFER_DATE: pd.to_datetime(["2024-02-01", "2024-04-01", "2023-12-01"])})
-    fitted = ch.offer_tier_fit(offers, lines, products)
+    fitted = ch.offer_tier_fit(offers, lines, products, device_categories=["printer"])
     assert list(fitted[s.OFFER_ID]) == ["f1", "f2", "f3"]
     assert list(fitted["device_tier"].fillna("-")) == ["standard", "premium", "-"]  # b had no printer yet
     assert fitted["tier_matched"].tolist() == [True, False, pd.NA]
@@ -165,6 +167,9 @@ def test_channels_do_not_change_basket_composition_within_a_segment(lines):
 def test_accessory_tiers_match_the_device_as_planted(lines, bundled_company, ground_truth):
     weight = ground_truth["baskets"]["matching_tier_weight"]
     table = ch.tier_match(lines, bundled_company.products)
+    devices = set(bundled_company.products[s.REQUIRES].dropna())  # the planted devices, carried by the data
+    assert devices == set(ground_truth["baskets"]["expected_conditional_frequency"])  # the anchors of the basket truth
+    assert not set(table["category"]) & devices
     sizes = bundled_company.products.groupby(s.CATEGORY).size()
     observed = expected = variance = 0.0
     for row in table.itertuples():

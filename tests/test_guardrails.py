@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from xsell_lab import catalogue
 from xsell_lab.guardrails import (
     REPEAT_COLUMNS,
     RULES,
@@ -19,6 +20,9 @@ from xsell_lab.guardrails import (
 )
 
 AS_OF = "2025-06-15"
+#: The hand-made catalogue of these tests: what needs a main product, and the consumables.
+PREREQUISITES = {"ink": ("printer",), "laptop_case": ("laptop",)}
+REPEATABLE = ("ink",)
 
 
 def _customers() -> pd.DataFrame:
@@ -85,9 +89,20 @@ def test_sensitive_by_category_or_product():
     assert log["product_id"].tolist() == ["SUB-BAS", "WAR-LAP"]
 
 
+def test_the_default_policy_knows_no_catalogue():
+    """Which categories need a device or are consumables comes from the data, never from a default."""
+    policy = GuardrailPolicy()
+    assert policy.prerequisites == {} and policy.repeatable == ()
+    offers = pd.DataFrame({"customer_id": ["d", "a"], "category": ["ink", "laptop_case"]})
+    kept, log = _run(offers, GuardrailPolicy(rules=("already_owned", "prerequisite")))
+    # d owns no printer yet, but no default says ink needs one; a owns a laptop case, and no default spares it
+    assert list(zip(kept["customer_id"], kept["category"])) == [("d", "ink")]
+    assert log["rule"].tolist() == ["already_owned"]
+
+
 def test_already_owned_counts_only_purchases_before_as_of_and_spares_consumables():
     offers = pd.DataFrame({"customer_id": ["a", "a", "d", "e"], "category": ["laptop_case", "printer", "printer", "ink"]})
-    kept, log = _run(offers, GuardrailPolicy(rules=("already_owned",)))
+    kept, log = _run(offers, GuardrailPolicy(rules=("already_owned",), repeatable=REPEATABLE))
     # a owns both; d's printer is bought after as_of (not owned yet); e's ink is a consumable.
     assert list(zip(kept["customer_id"], kept["category"])) == [("d", "printer"), ("e", "ink")]
     assert log["reason"].tolist() == ["already bought laptop case before", "already bought printer before"]
@@ -95,7 +110,7 @@ def test_already_owned_counts_only_purchases_before_as_of_and_spares_consumables
 
 def test_prerequisite_no_ink_without_a_printer():
     offers = pd.DataFrame({"customer_id": ["a", "d", "e", "e"], "category": ["ink", "ink", "ink", "mouse"]})
-    kept, log = _run(offers, GuardrailPolicy(rules=("prerequisite",)))
+    kept, log = _run(offers, GuardrailPolicy(rules=("prerequisite",), prerequisites=PREREQUISITES))
     assert list(zip(kept["customer_id"], kept["category"])) == [("a", "ink"), ("e", "mouse")]
     assert log["customer_id"].tolist() == ["d", "e"]  # d's printer comes after as_of
     assert log["reason"].iloc[0] == "ink needs a printer, which the customer does not own"
@@ -130,7 +145,7 @@ def test_all_rules_in_order_and_the_funnel_counts_add_up():
             "expected_value": [9, 9, 9, 8, 7, 6, 5, 4],
         }
     )
-    policy = GuardrailPolicy(sensitive=("subscription",), max_offers=1)
+    policy = GuardrailPolicy(sensitive=("subscription",), max_offers=1, prerequisites=PREREQUISITES, repeatable=REPEATABLE)
     kept, log = _run(offers, policy)
     counts = log["rule"].value_counts().to_dict()
     # b, c: consent; e: no channel; a/subscription: sensitive; a/laptop_case: owned; d/ink: no printer yet
@@ -172,7 +187,10 @@ def test_bundled_company_guardrails_respect_consent_and_ownership(bundled_compan
     lines = bundled_lines
     buyers = lines[s_customer].drop_duplicates().head(600)
     offers = pd.DataFrame({s_customer: buyers, "category": "laptop_case"})
-    kept, log = apply_guardrails(offers, bundled_company.customers, as_of="2025-01-01", lines=lines, history=bundled_company.offers)
+    roles = catalogue.category_roles(bundled_company.products, lines)  # from the products table's columns
+    policy = GuardrailPolicy(prerequisites=catalogue.prerequisites(roles), repeatable=catalogue.repeatable_categories(roles))
+    kept, log = apply_guardrails(offers, bundled_company.customers, as_of="2025-01-01", lines=lines,
+                                 history=bundled_company.offers, policy=policy)
     consent = has_consent(bundled_company.customers)
     assert consent[kept[s_customer]].all()
     assert (log["rule"] == "consent").sum() == (~consent[buyers]).sum()
@@ -211,22 +229,25 @@ def test_choose_repeatable_by_hand():
             "category": ["printer", "ink", "ink", "ink", "ink", "laptop", "printer"],
         }
     )
-    table = choose_repeatable(lines).set_index("category")
+    with pytest.warns(FutureWarning, match="catalogue.category_roles"):
+        table = choose_repeatable(lines).set_index("category")
     # returning buyers: printer a (c never came back), ink a and b; laptop nobody (b's last order)
     assert table.loc["ink", ["returning_buyers", "bought_again"]].tolist() == [2, 2]
     assert table.loc["printer", ["returning_buyers", "bought_again"]].tolist() == [1, 0]
     assert table["repeatable"].to_dict() == {"ink": True, "printer": False, "laptop": False}  # pooled share 2 / 3
     assert list(table.reset_index().columns) == REPEAT_COLUMNS
-    assert choose_repeatable(lines, ["printer"]).set_index("category")["repeatable"].to_dict() == {
-        "ink": False, "printer": True, "laptop": False
-    }
-    with pytest.raises(ValueError, match=r"repeatable 'paper' not found in column 'category'.*ink, laptop, printer"):
+    with pytest.warns(FutureWarning):
+        assert choose_repeatable(lines, ["printer"]).set_index("category")["repeatable"].to_dict() == {
+            "ink": False, "printer": True, "laptop": False
+        }
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match=r"repeatable 'paper' not found in column 'category'.*ink, laptop, printer"):
         choose_repeatable(lines, ["paper"])
 
 
 def test_choose_repeatable_on_the_planted_data(bundled_lines, ground_truth):
     lines = bundled_lines
-    table = choose_repeatable(lines).set_index("category")
+    with pytest.warns(FutureWarning):
+        table = choose_repeatable(lines).set_index("category")
     planted = ground_truth["baskets"]
     anchors = set(planted["anchor_mix_by_segment"]["consumer"])
     attached_only = {c for complements in planted["attach_probability"].values() for c in complements} - anchors

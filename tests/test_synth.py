@@ -415,3 +415,17 @@ def test_weekly_sales_exceed_identified_customers_orders(bundled_company, ground
     ordered = bundled_company.order_lines.groupby(s.PRODUCT_ID)[s.QUANTITY].sum()
     for product_id in ground_truth["weekly_sales"]["products"]:
         assert weekly_units[product_id] > 3 * ordered.get(product_id, 0), product_id
+
+
+def test_planted_product_roles_are_what_the_baskets_do(bundled_company, baskets):
+    """products.requires and products.repeatable carry the planted catalogue: check them against the orders."""
+    products = bundled_company.products
+    lines = bundled_company.order_lines.merge(products, on=s.PRODUCT_ID).merge(baskets[[s.ORDER_ID, "categories"]], on=s.ORDER_ID)
+    needing = lines[products.set_index(s.PRODUCT_ID)[s.REQUIRES].reindex(lines[s.PRODUCT_ID]).notna().to_numpy()]
+    assert needing[s.CATEGORY].nunique() >= 4
+    # every line of a product that requires a category sits in an order holding that category
+    assert [req in cats for req, cats in zip(needing[s.REQUIRES], needing["categories"])] == [True] * len(needing)
+    devices = set(products[s.REQUIRES].dropna())
+    # repeatable products are the only ones sold several at a time outside business hardware
+    several = lines[(lines[s.QUANTITY] > 1) & ~lines[s.CATEGORY].isin(devices) & ~lines[s.PRODUCT_ID].str.startswith("WAR-")]
+    assert several[s.REPEATABLE].all() and lines.loc[lines[s.REPEATABLE], s.QUANTITY].gt(1).mean() > 0.2

@@ -279,3 +279,25 @@ def test_require_known_values_names_the_parameter_the_column_and_the_values():
     with pytest.raises(ValueError, match=r"anchor 'laptop' is not a value of column 'category' of table 'lines' "
                                          r"\(3 values; most frequent: ink, paper, printer\)"):
         require_known_values(frame, "category", "lines", anchor="laptop")
+
+
+# --- product roles (optional columns of products) ----------------------------------------------
+
+
+def test_product_roles_are_optional_and_read_when_given(tmp_path):
+    company = load_company(write_csvs(tmp_path / "without", canonical_tables()))
+    assert company.products[[s.REQUIRES, s.REPEATABLE]].isna().all().all()
+    log = company.cleaning_log
+    added = log[(log["table"] == s.PRODUCTS) & (log["step"] == "added empty optional column")]["detail"]
+    assert {s.REQUIRES, s.REPEATABLE} <= set(added)
+    tables = canonical_tables()
+    tables[s.PRODUCTS] = tables[s.PRODUCTS].assign(requires=["", "Laptops", ""], repeatable=["no", "no", "yes"])
+    products = load_company(write_csvs(tmp_path / "with", tables)).products
+    assert products[s.REQUIRES].tolist() == [None, "Laptops", None]
+    assert products[s.REPEATABLE].tolist() == [False, False, True]
+
+
+def test_a_required_category_must_be_a_category_of_products(tmp_path):
+    folder = broken(tmp_path, s.PRODUCTS, lambda f: f.assign(requires=["", "laptops", ""]))  # categories are case-sensitive: "Laptops"
+    assert_names(load_error(folder), "table 'products'", "column 'requires'",
+                 "1 row(s) refer to a category that is not in table 'products'", "'laptops' (row 2)")

@@ -47,9 +47,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from xsell_lab import experiments, kpis
+from xsell_lab import catalogue, experiments, kpis
 from xsell_lab.data import schema as s
-from xsell_lab.data.validation import AUTOMATIC, DataValidationError, Problem, require_columns
+from xsell_lab.data.validation import AUTOMATIC, DataValidationError, Problem, as_list, require_columns
 from xsell_lab.stats import wilson_interval
 
 #: Columns of :func:`channel_performance` (after the channel column).
@@ -74,8 +74,6 @@ ARM_BALANCE_COLUMNS = [s.EXPERIMENT_ID, "attribute", "levels", "customers", "chi
 TIER_MATCH_COLUMNS = ["category", "lines", "matched", "match_rate", "ci_low", "ci_high", "chance_rate", "match_lift"]
 #: Columns :func:`offer_tier_fit` adds to the offers.
 OFFER_FIT_COLUMNS = ["device_category", "device_tier", "offered_tier", "tier_matched"]
-#: Categories treated as the customer's device (the anchor an accessory goes with).
-DEVICE_CATEGORIES = ("laptop", "printer", "smartphone", "tablet")
 
 _SALES_LINES = "sales_lines"
 
@@ -125,7 +123,7 @@ def channel_performance(
         channel, by revenue (largest first).
     """
     _check_confidence(confidence)
-    item = _item_column(level)
+    item = s.item_column(level)
     require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, "revenue", channel, item], _SALES_LINES)
     _refuse_empty(lines, channel, _SALES_LINES)
     rate = kpis.cross_sell_rate(lines, level=level, by=channel).set_index(channel)
@@ -198,7 +196,7 @@ def preferred_channel_share(
         ``by`` is None.
     """
     _check_confidence(confidence)
-    keys = _as_list(by)
+    keys = as_list(by)
     require_columns(orders, [s.CUSTOMER_ID, s.CHANNEL], s.ORDERS)
     require_columns(customers, [s.CUSTOMER_ID, s.PREFERRED_CHANNEL], s.CUSTOMERS)
     from_customers = [k for k in keys if k not in orders.columns]
@@ -279,7 +277,7 @@ def contact_channel_response(
     """
     require_columns(offers, [s.EXPERIMENT_ID, s.VARIANT, s.CHANNEL, s.CUSTOMER_ID, s.ACCEPTED], s.OFFERS)
     if experiment_id is not None:
-        wanted = _as_list(experiment_id)
+        wanted = as_list(experiment_id)
         absent = [e for e in wanted if e not in set(offers[s.EXPERIMENT_ID])]
         if absent:
             known = ", ".join(sorted(map(str, offers[s.EXPERIMENT_ID].unique()))[:8])
@@ -467,7 +465,7 @@ def tier_match(
     lines: pd.DataFrame,
     products: pd.DataFrame,
     *,
-    device_categories: Sequence[str] = DEVICE_CATEGORIES,
+    device_categories: Sequence[str] | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Do customers pick the accessory tier that matches their device's tier?
@@ -495,8 +493,12 @@ def tier_match(
         :func:`xsell_lab.sales_lines`: ``order_id``, ``product_id``, ``category``, ``tier``.
     products : pandas.DataFrame
         The ``products`` table: ``product_id``, ``category``, ``tier``.
-    device_categories : sequence of str
-        Categories that are devices (anchors).
+    device_categories : sequence of str, optional
+        Categories that are devices (anchors). Default: the categories other
+        products require (:func:`xsell_lab.catalogue.device_categories` of
+        :func:`xsell_lab.catalogue.category_requirements`: the ``requires`` column of
+        ``products``, else derived from ``lines``, which then needs
+        ``customer_id`` and ``order_date``).
     confidence : float
         Level of the Wilson interval.
 
@@ -509,6 +511,7 @@ def tier_match(
     _check_confidence(confidence)
     require_columns(lines, [s.ORDER_ID, s.PRODUCT_ID, s.CATEGORY, s.TIER], _SALES_LINES)
     require_columns(products, [s.PRODUCT_ID, s.CATEGORY, s.TIER], s.PRODUCTS)
+    device_categories = _devices(products, lines, device_categories)
     is_device = lines[s.CATEGORY].isin(list(device_categories)) & lines[s.TIER].notna()
     devices = lines.loc[is_device, [s.ORDER_ID, s.TIER]].rename(columns={s.TIER: "device_tier"})
     devices = devices[devices.groupby(s.ORDER_ID)[s.ORDER_ID].transform("size") == 1]
@@ -534,7 +537,7 @@ def offer_tier_fit(
     lines: pd.DataFrame,
     products: pd.DataFrame,
     *,
-    device_categories: Sequence[str] = DEVICE_CATEGORIES,
+    device_categories: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Did each offer's product match the tier of the customer's device?
 
@@ -554,9 +557,9 @@ def offer_tier_fit(
     lines : pandas.DataFrame
         :func:`xsell_lab.sales_lines`: ``customer_id``, ``order_date``, ``category``, ``tier``.
     products : pandas.DataFrame
-        ``product_id``, ``tier``.
-    device_categories : sequence of str
-        Categories that are devices.
+        ``product_id``, ``tier`` (and ``category``, ``requires`` for the default devices).
+    device_categories : sequence of str, optional
+        Categories that are devices; default as in :func:`tier_match`.
 
     Returns
     -------
@@ -567,6 +570,7 @@ def offer_tier_fit(
     require_columns(offers, [s.OFFER_ID, s.CUSTOMER_ID, s.PRODUCT_ID, s.OFFER_DATE], s.OFFERS)
     require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY, s.TIER], _SALES_LINES)
     require_columns(products, [s.PRODUCT_ID, s.TIER], s.PRODUCTS)
+    device_categories = _devices(products, lines, device_categories)
     devices = lines.loc[lines[s.CATEGORY].isin(list(device_categories)) & lines[s.TIER].notna(),
                         [s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY, s.TIER]]
     devices = devices.rename(columns={s.CATEGORY: "device_category", s.TIER: "device_tier"})
@@ -585,17 +589,11 @@ def offer_tier_fit(
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _item_column(level: str) -> str:
-    columns = {"category": s.CATEGORY, "product": s.PRODUCT_ID}
-    if level not in columns:
-        raise ValueError(f"level must be one of {', '.join(columns)}. Got {level!r}.")
-    return columns[level]
-
-
-def _as_list(by: str | Sequence[str] | None) -> list[str]:
-    if by is None:
-        return []
-    return [by] if isinstance(by, str) else list(by)
+def _devices(products: pd.DataFrame, lines: pd.DataFrame, given: Sequence[str] | None) -> list[str]:
+    """The device categories: those given, else those the catalogue's roles name."""
+    if given is not None:
+        return list(given)
+    return list(catalogue.device_categories(catalogue.category_requirements(products, lines)))
 
 
 def _check_confidence(confidence: float) -> None:

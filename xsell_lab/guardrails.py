@@ -15,9 +15,9 @@ previous ones kept:
 3. ``sensitive`` - products on a configurable sensitive list (e.g. recurring
    subscriptions) are never offered automatically;
 4. ``already_owned`` - do not offer what the customer already owns
-   (consumables such as ink are exempt);
+   (repeatable categories, the consumables, are exempt);
 5. ``prerequisite`` - do not offer an add-on without its main product
-   (no ink to customers without a printer);
+   (no case to customers without the device it fits);
 6. ``season`` - categories with a season are offered only in its months;
 7. ``contact_cap`` - no more than ``max_offers`` offers per customer in any
    ``window_days`` days, counting the offers already sent (fatigue).
@@ -25,10 +25,16 @@ previous ones kept:
 Nothing is dropped silently: every removed offer is a row of the suppression
 log, with the rule and a reason in words, and :func:`guardrail_funnel`
 counts them per rule.
+
+Which categories are repeatable and which need a main product is catalogue
+knowledge: it comes from the company's data (the ``requires`` and
+``repeatable`` columns of ``products``, or derived from purchases) through
+:func:`xsell_lab.catalogue.category_roles`, never from this module.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -43,20 +49,8 @@ RULES = ("consent", "channel", "sensitive", "already_owned", "prerequisite", "se
 LOG_COLUMNS = [s.CUSTOMER_ID, s.CATEGORY, s.PRODUCT_ID, s.CHANNEL, "rule", "reason"]
 #: Columns of :func:`guardrail_funnel`.
 FUNNEL_COLUMNS = ["rule", "removed", "remaining"]
-#: Columns of :func:`choose_repeatable`.
+#: Columns of :func:`choose_repeatable` (deprecated).
 REPEAT_COLUMNS = [s.CATEGORY, "returning_buyers", "bought_again", "again_share", "repeatable"]
-#: Add-ons that only make sense with a main product (Northwind Tech's catalogue).
-DEFAULT_PREREQUISITES: dict[str, tuple[str, ...]] = {
-    "ink": ("printer",),
-    "paper": ("printer",),
-    "laptop_case": ("laptop",),
-    "docking_station": ("laptop",),
-    "phone_case": ("smartphone",),
-    "screen_protector": ("smartphone",),
-    "tablet_case": ("tablet",),
-}
-#: Consumables: bought again and again, so owning one is no reason not to offer it.
-DEFAULT_REPEATABLE = ("ink", "paper", "cable", "storage")
 
 
 @dataclass(frozen=True)
@@ -71,11 +65,14 @@ class GuardrailPolicy:
         The cap's window, ending on the ``as_of`` day.
     sensitive : tuple of str, default ()
         Categories or product ids that are never offered automatically.
-    prerequisites : mapping of str to tuple of str
+    prerequisites : mapping of str to tuple of str, default {}
         ``{add-on category: main categories}``: the add-on is offered only to
-        owners of at least one of the main categories.
-    repeatable : tuple of str
-        Categories exempt from the ``already_owned`` rule (consumables).
+        owners of at least one of the main categories. From the data:
+        :func:`xsell_lab.catalogue.prerequisites` of
+        :func:`~xsell_lab.catalogue.category_roles`.
+    repeatable : tuple of str, default ()
+        Categories exempt from the ``already_owned`` rule (consumables). From the
+        data: :func:`xsell_lab.catalogue.repeatable_categories`.
     season : mapping of str to tuple of int, default {}
         ``{category: months}`` (1-12): the category is offered only when the
         ``as_of`` date falls in one of these months.
@@ -90,8 +87,8 @@ class GuardrailPolicy:
     max_offers: int = 1
     window_days: int = 30
     sensitive: tuple[str, ...] = ()
-    prerequisites: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_PREREQUISITES))
-    repeatable: tuple[str, ...] = DEFAULT_REPEATABLE
+    prerequisites: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    repeatable: tuple[str, ...] = ()
     season: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     consented_channels_column: str | None = None
     rules: tuple[str, ...] = RULES
@@ -150,7 +147,12 @@ def choose_channel(customers: pd.DataFrame, channel: str = "auto") -> str:
 
 
 def choose_repeatable(lines: pd.DataFrame, repeatable: Sequence[str] = ()) -> pd.DataFrame:
-    """Which categories customers buy again: the ones given, or those the data shows.
+    """Which categories customers buy again: the ones given, or those the data shows (deprecated).
+
+    .. deprecated:: 0.2
+        Use :func:`xsell_lab.catalogue.category_roles`, which reads the
+        ``repeatable`` column of ``products`` and derives it from purchases only
+        when the column is empty; removed in 0.3.
 
     For each category, its **returning buyers** are the customers who ordered
     anything on a day after their first purchase of it; ``bought_again``
@@ -179,6 +181,9 @@ def choose_repeatable(lines: pd.DataFrame, repeatable: Sequence[str] = ()) -> pd
         A given category that is not a value of ``category`` (the message
         lists the values).
     """
+    warnings.warn("guardrails.choose_repeatable is deprecated and will be removed in 0.3: use "
+                  "catalogue.category_roles(products, lines, repeatable=...), which reads products.repeatable "
+                  "and derives it from purchases when it is empty.", FutureWarning, stacklevel=2)
     require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY], "sales_lines")
     days = lines[[s.CUSTOMER_ID, s.CATEGORY, s.ORDER_DATE]].drop_duplicates()
     days = days.assign(**{s.CATEGORY: days[s.CATEGORY].astype(str)})

@@ -19,7 +19,11 @@ customers
 products
     One row per product: ``product_id`` (key), ``product_name``,
     ``category``, ``tier`` (basic < standard < premium, the up-sell ladder),
-    ``price`` (list price), ``unit_cost``.
+    ``price`` (list price), ``unit_cost``; optional product roles
+    ``requires`` (the category a customer must own for the product to be of
+    use: a case needs its device) and ``repeatable`` (bought again and again:
+    owning one is no reason not to offer it). Where the roles are empty,
+    :mod:`xsell_lab.catalogue` derives them from purchase behaviour.
 orders
     One row per order (basket): ``order_id`` (key), ``customer_id``,
     ``order_date``, ``channel`` (where it was bought).
@@ -67,6 +71,8 @@ CATEGORY = "category"
 TIER = "tier"
 PRICE = "price"
 UNIT_COST = "unit_cost"
+REQUIRES = "requires"
+REPEATABLE = "repeatable"
 
 ORDER_ID = "order_id"
 ORDER_DATE = "order_date"
@@ -227,8 +233,11 @@ TABLES: dict[str, TableSpec] = {
             ColumnSpec(TIER, "text", nullable=True, allowed=TIERS, description="Up-sell ladder: basic < standard < premium"),
             ColumnSpec(PRICE, "float", strictly_positive=True, description="List price"),
             ColumnSpec(UNIT_COST, "float", nullable=True, minimum=0, description="Cost of one unit to the company"),
+            ColumnSpec(REQUIRES, "text", nullable=True, description="Category a customer must own for the product to be of use (a case needs its device); empty = stands alone or unknown"),
+            ColumnSpec(REPEATABLE, "bool", nullable=True, description="True if customers buy it again and again (consumables): owning one is no reason not to offer it; empty = unknown"),
         ),
         key=(PRODUCT_ID,),
+        foreign_keys=(ForeignKey(REQUIRES, PRODUCTS, CATEGORY),),
         description="One row per product",
     ),
     ORDERS: TableSpec(

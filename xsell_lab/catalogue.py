@@ -1,0 +1,332 @@
+"""Product roles: which categories need another first, and which customers buy again and again.
+
+Two facts about a catalogue change what may be offered: an add-on **requires** a main
+product (a case is of no use without its device; the guardrails do not offer it to
+customers who do not own one), and a consumable is **repeatable** (owning one is no
+reason not to offer it again). The categories that other products require are the
+**devices**: the anchors an accessory goes with (:mod:`xsell_lab.channels` compares
+accessory tiers with the device's tier).
+
+These are facts about a company, so they live in its data: the optional columns
+``requires`` and ``repeatable`` of the ``products`` table
+(:mod:`xsell_lab.data.schema`). Where an export does not have them (the columns are
+empty), :func:`category_roles` derives them from purchase behaviour and says so:
+
+* :func:`derive_repeatable`: a category is repeatable when at least a third of its
+  buyers bought more than one unit of it, in one order or over several (replenishment:
+  Ehrenberg 1988 on repeat buying of frequently bought goods);
+* :func:`derive_prerequisites`: a category requires another when nearly all its
+  buyers (90 %) had bought that other category by the day of their first purchase of
+  it (the same order counts). The high bar keeps a popular companion (software
+  bought by most laptop owners) from blocking offers to the customers who buy it
+  alone.
+
+References
+----------
+Ehrenberg, A. S. C. (1988). *Repeat-Buying: Facts, Theory and Applications* (2nd ed.).
+Griffin, London.
+Shah, D. & Kumar, V. (2012). The dark side of cross-selling. *Harvard Business
+Review*, 90(12), 21-23 (offers of products customers cannot use come back as returns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from xsell_lab.data import schema as s
+from xsell_lab.data.validation import require_columns
+
+#: Columns of :func:`derive_repeatable`, after the item column (``category`` or ``product_id``).
+REPEAT_COLUMNS = ["buyers", "bought_more", "more_share", s.REPEATABLE]
+#: Columns of :func:`derive_prerequisites`, after the item column.
+PREREQUISITE_COLUMNS = ["buyers", s.REQUIRES, "with_requires", "requires_share", "prerequisite"]
+#: Columns of :func:`category_roles`.
+ROLE_COLUMNS = [s.CATEGORY, s.REQUIRES, s.REPEATABLE, "requires_from", "repeatable_from"]
+#: Values of ``requires_from`` / ``repeatable_from``: where a role came from.
+FROM_PARAMETERS = "set in the parameters"
+FROM_PURCHASES = "derived from purchases"
+#: Default thresholds of the derivations (see the module docstring).
+MIN_REPEAT_SHARE = 1 / 3
+MIN_REQUIRES_SHARE = 0.9
+MIN_BUYERS = 30
+
+_SALES_LINES = "sales_lines"
+
+
+def derive_repeatable(lines: pd.DataFrame, *, level: str = "category", min_share: float = MIN_REPEAT_SHARE) -> pd.DataFrame:
+    """Which items customers buy more than one of: the consumables of a catalogue.
+
+    Per item::
+
+        more_share = buyers who bought more than one unit of it (in one line or over several orders) / buyers
+        repeatable = more_share >= min_share
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Sales lines (``customer_id``, ``quantity`` and the ``level`` column), e.g.
+        :func:`xsell_lab.sales_lines`.
+    level : {"category", "product"}
+        The items.
+    min_share : float
+        The share of buyers from which an item counts as repeatable.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The item column then :data:`REPEAT_COLUMNS`, one row per item, highest
+        ``more_share`` first (ties by name).
+    """
+    item = s.item_column(level)
+    require_columns(lines, [s.CUSTOMER_ID, s.QUANTITY, item], _SALES_LINES)
+    units = lines.groupby([item, s.CUSTOMER_ID], observed=True)[s.QUANTITY].sum()
+    table = (units > 1).groupby(level=item, observed=True).agg(buyers="size", bought_more="sum").reset_index()
+    table[item] = table[item].astype(str)
+    table = table.astype({"buyers": "int64", "bought_more": "int64"})
+    table["more_share"] = table["bought_more"] / table["buyers"]
+    table[s.REPEATABLE] = table["more_share"] >= min_share
+    table = table.sort_values(["more_share", item], ascending=[False, True], kind="stable")
+    return table[[item, *REPEAT_COLUMNS]].reset_index(drop=True)
+
+
+def derive_prerequisites(
+    lines: pd.DataFrame,
+    *,
+    level: str = "category",
+    min_share: float = MIN_REQUIRES_SHARE,
+    min_buyers: int = MIN_BUYERS,
+) -> pd.DataFrame:
+    """Which item nearly every buyer of an item had already bought: its prerequisite.
+
+    For item B and another item A::
+
+        with_requires  = B's buyers who bought A on or before the day of their first purchase of B
+        requires_share = with_requires / B's buyers
+
+    ``requires`` is the A with the largest share (ties by name), and B requires it
+    (``prerequisite``) when the share is at least ``min_share`` and B has at least
+    ``min_buyers`` buyers. Items with fewer buyers are left out as candidates on both
+    sides (a handful of buyers says nothing about a catalogue). The counts come from
+    one sparse product of "first bought on day d" by "bought by day d" indicators,
+    so large catalogues stay cheap.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Sales lines (``customer_id``, ``order_date`` and the ``level`` column).
+    level : {"category", "product"}
+        The items.
+    min_share : float
+        Share of buyers from which A counts as B's prerequisite.
+    min_buyers : int
+        Items with fewer buyers are not considered.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The item column then :data:`PREREQUISITE_COLUMNS`, one row per item with at
+        least ``min_buyers`` buyers, highest ``requires_share`` first (ties by name);
+        ``requires`` is empty when no other item qualifies.
+    """
+    item = s.item_column(level)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], _SALES_LINES)
+    first = lines.groupby([s.CUSTOMER_ID, item], observed=True)[s.ORDER_DATE].min().rename("first").reset_index()
+    first[item] = first[item].astype(str)
+    buyers = first[item].value_counts()
+    first = first[first[item].map(buyers) >= min_buyers]
+    items = pd.Index(sorted(first[item].unique()))
+    counts = _on_or_before_counts(first, items, item)
+    n = counts.diagonal()
+    counts.setdiag(0)
+    counts.eliminate_zeros()
+    counts.sort_indices()
+    best = np.asarray(counts.argmax(axis=1)).ravel() if len(items) else np.zeros(0, dtype="int64")
+    together = counts.max(axis=1).toarray().ravel() if len(items) else np.zeros(0, dtype="int64")
+    requires = pd.Series(items[best], dtype=object).where(together > 0, None)
+    table = pd.DataFrame({item: items, "buyers": n, s.REQUIRES: requires.to_numpy(), "with_requires": together})
+    table["requires_share"] = table["with_requires"] / table["buyers"]
+    table["prerequisite"] = table["requires_share"] >= min_share
+    table = table.sort_values(["requires_share", item], ascending=[False, True], kind="stable")
+    return table[[item, *PREREQUISITE_COLUMNS]].reset_index(drop=True)
+
+
+def category_roles(
+    products: pd.DataFrame,
+    lines: pd.DataFrame,
+    *,
+    repeatable: Sequence[str] = (),
+    min_repeat_share: float = MIN_REPEAT_SHARE,
+    min_requires_share: float = MIN_REQUIRES_SHARE,
+    min_buyers: int = MIN_BUYERS,
+) -> pd.DataFrame:
+    """The role of every category: what it requires, whether it is repeatable, and where that came from.
+
+    Each role is read from its column of the products table when the column has a
+    value for at least one product (a category requires every category its products
+    name in ``requires``; it is repeatable when one of its products is). Otherwise it
+    is derived from purchases (:func:`derive_prerequisites`,
+    :func:`derive_repeatable`). ``repeatable`` given here overrides both.
+
+    Parameters
+    ----------
+    products : pandas.DataFrame
+        The products table (``product_id``, ``category``; ``requires`` and
+        ``repeatable`` when known).
+    lines : pandas.DataFrame
+        Sales lines (``customer_id``, ``order_date``, ``quantity``, ``category``).
+    repeatable : sequence of str, default ()
+        Categories to call repeatable (the others are not); empty: the data decides.
+    min_repeat_share, min_requires_share, min_buyers
+        Thresholds of the derivations.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`ROLE_COLUMNS`, one row per category of ``products`` (by name):
+        ``requires`` a tuple of categories (empty: stands alone), ``repeatable`` a
+        bool, ``requires_from`` / ``repeatable_from`` the source in words
+        (``"products.requires"``, :data:`FROM_PURCHASES`, :data:`FROM_PARAMETERS`).
+
+    Raises
+    ------
+    ValueError
+        A given repeatable category that is not a category of ``products``.
+    """
+    roles = category_requirements(products, lines, min_share=min_requires_share, min_buyers=min_buyers)
+    names = roles[s.CATEGORY].tolist()
+    unknown = [c for c in repeatable if c not in names]
+    if unknown:
+        raise ValueError(f"repeatable {', '.join(map(repr, unknown))} not found in column '{s.CATEGORY}' of table "
+                         f"'{s.PRODUCTS}'; values: {', '.join(names)}.")
+    if repeatable:
+        roles[s.REPEATABLE], roles["repeatable_from"] = roles[s.CATEGORY].isin(list(repeatable)), FROM_PARAMETERS
+    elif _has_values(products, s.REPEATABLE):
+        flags = products[s.REPEATABLE].astype("boolean").fillna(False).astype(bool)
+        flagged = flags.groupby(products[s.CATEGORY].astype(str)).any()
+        roles[s.REPEATABLE], roles["repeatable_from"] = roles[s.CATEGORY].map(flagged), f"{s.PRODUCTS}.{s.REPEATABLE}"
+    else:
+        derived = derive_repeatable(lines, min_share=min_repeat_share).set_index(s.CATEGORY)[s.REPEATABLE]
+        roles[s.REPEATABLE] = roles[s.CATEGORY].map(derived).fillna(False).astype(bool)
+        roles["repeatable_from"] = FROM_PURCHASES
+    return roles[ROLE_COLUMNS]
+
+
+def category_requirements(
+    products: pd.DataFrame,
+    lines: pd.DataFrame,
+    *,
+    min_share: float = MIN_REQUIRES_SHARE,
+    min_buyers: int = MIN_BUYERS,
+) -> pd.DataFrame:
+    """What every category requires, from ``products.requires`` or else from purchases.
+
+    The part of :func:`category_roles` that needs no quantities (the devices of
+    :mod:`xsell_lab.channels` come from it).
+
+    Parameters
+    ----------
+    products : pandas.DataFrame
+        ``product_id``, ``category`` (and ``requires`` when known).
+    lines : pandas.DataFrame
+        Sales lines (``customer_id``, ``order_date``, ``category``); read only when
+        ``products.requires`` is empty or absent.
+    min_share, min_buyers
+        Thresholds of :func:`derive_prerequisites`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``category``, ``requires`` (a tuple of categories), ``requires_from``; one row
+        per category of ``products``, by name.
+    """
+    require_columns(products, [s.PRODUCT_ID, s.CATEGORY], s.PRODUCTS)
+    categories = products[s.CATEGORY].astype(str)
+    roles = pd.DataFrame({s.CATEGORY: sorted(categories.unique())})
+    if _has_values(products, s.REQUIRES):
+        named = products[s.REQUIRES].notna()
+        needs = products.loc[named, s.REQUIRES].astype(str).groupby(categories[named]).agg(lambda r: tuple(sorted(set(r))))
+        roles[s.REQUIRES], roles["requires_from"] = roles[s.CATEGORY].map(needs), f"{s.PRODUCTS}.{s.REQUIRES}"
+    else:
+        derived = derive_prerequisites(lines, min_share=min_share, min_buyers=min_buyers)
+        derived = derived[derived["prerequisite"]].set_index(s.CATEGORY)[s.REQUIRES].map(lambda r: (r,))
+        roles[s.REQUIRES], roles["requires_from"] = roles[s.CATEGORY].map(derived), FROM_PURCHASES
+    roles[s.REQUIRES] = roles[s.REQUIRES].map(lambda r: r if isinstance(r, tuple) else ())
+    return roles
+
+
+def prerequisites(roles: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """``{category: categories it requires}`` for the guardrails, from :func:`category_roles`."""
+    require_columns(roles, [s.CATEGORY, s.REQUIRES], "roles")
+    return {category: tuple(needs) for category, needs in zip(roles[s.CATEGORY], roles[s.REQUIRES]) if len(needs)}
+
+
+def repeatable_categories(roles: pd.DataFrame) -> tuple[str, ...]:
+    """The repeatable categories of :func:`category_roles`, by name."""
+    require_columns(roles, [s.CATEGORY, s.REPEATABLE], "roles")
+    return tuple(sorted(roles.loc[roles[s.REPEATABLE].astype(bool), s.CATEGORY]))
+
+
+def device_categories(roles: pd.DataFrame) -> tuple[str, ...]:
+    """The devices: the categories other categories require, by name."""
+    require_columns(roles, [s.REQUIRES], "roles")
+    return tuple(sorted({needed for needs in roles[s.REQUIRES] for needed in needs}))
+
+
+def describe_roles(roles: pd.DataFrame) -> str:
+    """The roles in two sentences, each naming where it came from (for notebooks and reports).
+
+    Parameters
+    ----------
+    roles : pandas.DataFrame
+        :func:`category_roles`.
+
+    Returns
+    -------
+    str
+        E.g. ``"Needs a main product first (from products.requires): case needs laptop.
+        Bought again and again (derived from purchases): ink, paper."``
+    """
+    needs = prerequisites(roles)
+    required = "; ".join(f"{category} needs {' or '.join(main)}" for category, main in needs.items()) or "none"
+    again = ", ".join(repeatable_categories(roles)) or "none"
+    return (f"Needs a main product first ({_source(roles, 'requires_from')}): {required}.\n"
+            f"Bought again and again, so offered even to owners ({_source(roles, 'repeatable_from')}): {again}.")
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _has_values(products: pd.DataFrame, column: str) -> bool:
+    return column in products.columns and bool(products[column].notna().any())
+
+
+def _source(roles: pd.DataFrame, column: str) -> str:
+    source = str(roles[column].iloc[0]) if len(roles) else FROM_PURCHASES
+    return source if source in (FROM_PURCHASES, FROM_PARAMETERS) else f"from {source}"
+
+
+def _on_or_before_counts(first: pd.DataFrame, items: pd.Index, item: str) -> sparse.csr_matrix:
+    """``C[b, a]`` = customers whose first purchase of ``a`` is on or before their first of ``b``.
+
+    Rows of the two indicator matrices are (customer, distinct first-purchase day):
+    ``E`` marks the items first bought on that day, ``L`` the items first bought on
+    or before it; ``C = E.T @ L``, whose diagonal is each item's buyers.
+    """
+    first = first.sort_values([s.CUSTOMER_ID, "first"], kind="stable")
+    rank = first.groupby(s.CUSTOMER_ID, sort=False)["first"].rank(method="dense").astype("int64").to_numpy() - 1
+    days = first.groupby(s.CUSTOMER_ID, sort=False)["first"].transform("nunique").to_numpy()
+    per_customer = first.drop_duplicates(s.CUSTOMER_ID)[s.CUSTOMER_ID]
+    offsets = first.groupby(s.CUSTOMER_ID, sort=False)["first"].nunique().reindex(per_customer)
+    start = (offsets.cumsum() - offsets).reindex(first[s.CUSTOMER_ID]).to_numpy()
+    column = items.get_indexer(first[item])
+    n_rows = int(offsets.sum()) if len(offsets) else 0
+    exact = sparse.csr_matrix((np.ones(len(first), dtype="int64"), (start + rank, column)), shape=(n_rows, len(items)))
+    repeats = days - rank  # the day of the first purchase and every later day of the customer
+    base = np.repeat(start + rank, repeats)
+    step = np.arange(repeats.sum()) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    by_day = sparse.csr_matrix((np.ones(len(base), dtype="int64"), (base + step, np.repeat(column, repeats))), shape=(n_rows, len(items)))
+    return (exact.T @ by_day).tocsr()
