@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from xsell_lab.data import schema as s
-from xsell_lab.data.validation import DataValidationError, Problem
+from xsell_lab.data.validation import DataValidationError, Problem, require_columns
 
 #: Columns of :func:`rfm_summary` (index: ``customer_id``).
 RFM_COLUMNS = ["frequency", "recency", "T", "monetary_value"]
@@ -248,12 +248,7 @@ def validate_rfm(rfm: pd.DataFrame, table: str = "rfm") -> None:
         Missing columns, empty or negative values, fractional frequencies,
         ``recency > T``, or ``recency > 0`` with ``frequency = 0``.
     """
-    missing = [c for c in ("frequency", "recency", "T") if c not in rfm.columns]
-    if missing:
-        raise DataValidationError(
-            [Problem(table, c, "missing: the column is required", len(rfm),
-                     hint="Build the table with xsell_lab.clv.rfm_summary") for c in missing]
-        )
+    require_columns(rfm, ["frequency", "recency", "T"], table, hint="Build the table with xsell_lab.clv.rfm_summary")
     x, t_x, big_t = (rfm[c].to_numpy(dtype="float64") for c in ("frequency", "recency", "T"))
     checks = [
         ("frequency", ~np.isfinite(x) | (x < 0) | (x != np.floor(x)),
@@ -282,13 +277,7 @@ def _purchase_arrays(
     purchases: pd.DataFrame, customer_col: str, date_col: str, value_col: str
 ) -> tuple[np.ndarray, np.ndarray, pd.Index, np.ndarray]:
     """Day numbers, customer codes, customer ids and spend as NumPy arrays."""
-    missing = [c for c in (customer_col, date_col, value_col) if c not in purchases.columns]
-    if missing:
-        found = ", ".join(map(str, purchases.columns[:12]))
-        raise DataValidationError(
-            [Problem(_TABLE, c, "missing: the column is required", len(purchases),
-                     hint=f"Columns found: {found}") for c in missing]
-        )
+    require_columns(purchases, [customer_col, date_col, value_col], _TABLE)
     problems = []
     # Not sorted: sorting millions of distinct ids costs more than the rest of the summary.
     codes, customers = pd.factorize(purchases[customer_col], sort=False)
