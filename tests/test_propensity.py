@@ -167,6 +167,28 @@ def test_planted_printer_owners_next_order_holds_ink(ground_truth, ink_next_orde
     assert model.summary().loc["last_printer", "odds_ratio"] > 5
 
 
+def test_summary_intervals_are_statsmodels_and_the_old_alpha_keeps_its_meaning(ink_next_order):
+    model, _, _ = ink_next_order
+    table = model.summary(confidence=0.9)
+    reference = model.result_.conf_int(0.1)
+    np.testing.assert_allclose(table["ci_low"], reference[0], rtol=1e-12)
+    np.testing.assert_allclose(table["ci_high"], reference[1], rtol=1e-12)
+    np.testing.assert_allclose(table["odds_ratio_high"], np.exp(reference[1]), rtol=1e-12)
+    assert table.index[0] == "const" and table.index.name == "parameter"
+    with pytest.warns(FutureWarning, match=r"alpha= of an interval is now confidence="):
+        old = model.summary(alpha=0.1)
+    pd.testing.assert_frame_equal(old, table)
+
+
+def test_predict_proba_is_one_column_aligned_with_the_rows(ink_next_order):
+    model, _, test = ink_next_order
+    rows = test.iloc[[5, 2, 9]]
+    score = model.predict_proba(rows)
+    assert isinstance(score, pd.Series) and score.name == "propensity"
+    assert score.index.equals(rows.index)
+    assert score.between(0, 1).all()
+
+
 def test_planted_segments_rank_as_planted_for_ink(ground_truth, ink_next_order):
     model, train, _ = ink_next_order
     baseline = ground_truth["next_purchase"]["printer"]["baseline_probability_by_segment"]

@@ -41,6 +41,7 @@ from xsell_lab.data import schema as s
 from xsell_lab.basket.sequences import pair_counts
 from xsell_lab.data.validation import require_columns
 from xsell_lab.stats import wilson_interval
+from xsell_lab.stats.estimator import Estimator, confidence_from_alpha, requires_fit, wald_table
 
 #: Numeric features of :func:`customer_features` (besides ``owns_*`` and ``last_*``).
 NUMERIC_FEATURES = ["recency_months", "tenure_months", "orders", "spend_hundreds"]
@@ -285,7 +286,7 @@ def time_split(
 # --- the model ------------------------------------------------------------------------------
 
 
-class PropensityModel:
+class PropensityModel(Estimator):
     """Probability of buying, from customer features.
 
     Parameters
@@ -313,7 +314,18 @@ class PropensityModel:
         Logit coefficients, ``const`` first (logit only).
     base_rate_ : float
         Share of positive labels in the training data.
+    n_rows_ : int
+        Rows (customer snapshots) the model was fitted on.
+
+    Notes
+    -----
+    Follows the package's estimator protocol (:mod:`xsell_lab.stats.estimator`):
+    :meth:`fit` returns the model, the methods below raise
+    :class:`~xsell_lab.exceptions.NotFittedError` before it, and the ``repr`` shows the
+    first logit coefficients and the number of rows.
     """
+
+    _fit_call = "fit(data)"
 
     def __init__(
         self,
@@ -366,50 +378,85 @@ class PropensityModel:
 
             self.booster_ = HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=0.1, random_state=self.seed)
             self.booster_.fit(design.to_numpy(dtype=float), y)
+        self.n_rows_ = len(data)
         return self
 
+    def _parameters(self) -> pd.Series:
+        return self.params_ if self.method == "logit" else pd.Series(dtype=float)
+
+    @requires_fit
     def design_matrix(self, data: pd.DataFrame) -> pd.DataFrame:
         """The model's inputs for ``data``: columns :attr:`features_` (0/1 dummies, numbers), no constant."""
         return self._encode(data).reindex(columns=self.features_, fill_value=0.0)
 
+    @requires_fit
     def predict_proba(self, data: pd.DataFrame) -> pd.Series:
-        """Probability of buying, one per row of ``data`` (same index)."""
+        """Probability of buying, one per row of ``data`` (same index).
+
+        Returns
+        -------
+        pandas.Series
+            ``propensity``, P(label = 1), indexed like ``data``.
+
+        Notes
+        -----
+        One column, not scikit-learn's two (``[P(0), P(1)]``): the label is 0/1, so the
+        second column says everything and the first is ``1 -`` it. A Series indexed like
+        ``data`` keeps every score next to its customer snapshot
+        (``data.assign(propensity=model.predict_proba(data))``), and goes straight into
+        :func:`roc_auc`, :func:`gains_table` and :func:`calibration_table`. For an
+        array in scikit-learn's shape, ``np.column_stack([1 - p, p])``.
+        """
         design = self.design_matrix(data)
         if self.method == "logit":
             linear = self.params_["const"] + design.to_numpy(dtype=float) @ self.params_[self.features_].to_numpy()
             return pd.Series(1 / (1 + np.exp(-linear)), index=data.index, name="propensity")
         return pd.Series(self.booster_.predict_proba(design.to_numpy(dtype=float))[:, 1], index=data.index, name="propensity")
 
-    def summary(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Coefficients as odds ratios (logit only).
+    @requires_fit
+    def summary(self, *, confidence: float = 0.95, alpha: float | None = None) -> pd.DataFrame:
+        """Logit coefficients with Wald intervals, and as odds ratios (logit only).
 
         ``odds ratio = exp(beta)``: the factor by which the odds of buying are
         multiplied for one more unit of the feature (for a 0/1 feature: with it
-        versus without it), the others held equal.
+        versus without it), the others held equal (Hosmer, Lemeshow & Sturdivant
+        2013, sec. 3.3). Its interval is the exponential of the coefficient's.
+
+        Parameters
+        ----------
+        confidence : float, default 0.95
+            Level of the intervals.
+        alpha : float, optional
+            Deprecated: ``1 - confidence`` (the keyword's name before xsell-lab 0.2).
 
         Returns
         -------
         pandas.DataFrame
-            Indexed by ``feature`` (``const`` first): ``coefficient``,
-            ``std_error``, ``odds_ratio``, ``ci_low``, ``ci_high`` (of the odds
-            ratio, Wald), ``p_value``, ``meaning`` (the feature in words).
-        """
-        if self.method != "logit":
-            raise ValueError("Odds ratios exist for method='logit' only; a boosting model has no coefficients.")
-        ci = self.result_.conf_int(alpha)
-        table = pd.DataFrame(
-            {
-                "coefficient": self.params_,
-                "std_error": self.result_.bse,
-                "odds_ratio": np.exp(self.params_),
-                "ci_low": np.exp(ci[0]),
-                "ci_high": np.exp(ci[1]),
-                "p_value": self.result_.pvalues,
-                "meaning": [describe_feature(name, self.levels_) for name in self.params_.index],
-            }
-        )
-        return table.rename_axis("feature")
+            Indexed by ``parameter`` (``const`` first): ``estimate`` (the coefficient,
+            log-odds), ``std_error``, ``ci_low``, ``ci_high`` (Wald), ``p_value``
+            (Wald test of a zero coefficient), ``odds_ratio``, ``odds_ratio_low``,
+            ``odds_ratio_high`` and ``meaning`` (the feature in words).
 
+        Raises
+        ------
+        ValueError
+            For ``method="boosting"``, which has no coefficients.
+        """
+        return super().summary(confidence=confidence_from_alpha(alpha, confidence, "PropensityModel.summary"))
+
+    def _summary(self, confidence: float) -> pd.DataFrame:
+        if self.method != "logit":
+            raise ValueError("Coefficients and odds ratios exist for method='logit' only; a boosting model has none.")
+        table = wald_table(self.params_, self.result_.bse, confidence)
+        return table.assign(
+            p_value=self.result_.pvalues,
+            odds_ratio=np.exp(table["estimate"]),
+            odds_ratio_low=np.exp(table["ci_low"]),
+            odds_ratio_high=np.exp(table["ci_high"]),
+            meaning=[describe_feature(name, self.levels_) for name in table.index],
+        )
+
+    @requires_fit
     def drivers(self, data: pd.DataFrame) -> pd.Series:
         """The feature that raises each row's score most above an average customer's (logit only).
 
