@@ -130,18 +130,22 @@ def wald_table(estimate: pd.Series, std_error: pd.Series, confidence: float = 0.
 class Estimator:
     """Base class of the package's models: fit state, ``repr`` and the ``summary`` contract.
 
-    A subclass sets ``n_rows_`` at the end of ``fit`` (that marks it fitted), implements
-    :meth:`_parameters` (the fitted parameters the ``repr`` shows) and :meth:`_summary`,
-    and marks the methods that need a fit with :func:`requires_fit`. ``_fit_call`` names
-    the call to make in the ``NotFittedError`` message.
+    A subclass stores every ``__init__`` argument under its own name, sets ``n_rows_`` at
+    the end of ``fit`` (that marks it fitted), implements :meth:`_parameters` (the fitted
+    parameters the ``repr`` shows) and :meth:`_summary`, and marks the methods that need a
+    fit with :func:`requires_fit`. ``_fit_call`` names the call to make in the
+    ``NotFittedError`` message.
     """
 
     _fit_call = "fit(data)"
+    #: ``__init__`` keywords kept for one release under an old name (stored under the new one).
+    _deprecated_settings: tuple[str, ...] = ()
 
     @classmethod
     def _setting_names(cls) -> list[str]:
         signature = inspect.signature(cls.__init__)
-        return [name for name, p in signature.parameters.items() if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        skipped = {"self", *cls._deprecated_settings}
+        return [name for name, p in signature.parameters.items() if name not in skipped and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
     def get_params(self) -> dict[str, object]:
         """The settings, by name, as given to ``__init__``."""
