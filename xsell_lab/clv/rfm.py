@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import DataValidationError, Problem, require_columns
 
@@ -43,9 +44,10 @@ HOLDOUT_COLUMNS = ["frequency_holdout", "monetary_value_holdout", "duration_hold
 _TABLE = "purchases"
 
 
+@renamed_parameters(observation_end="as_of")
 def rfm_summary(
     purchases: pd.DataFrame,
-    observation_end: str | pd.Timestamp,
+    as_of: str | pd.Timestamp,
     *,
     time_unit: float = 7.0,
     customer_col: str = s.CUSTOMER_ID,
@@ -59,7 +61,7 @@ def rfm_summary(
     purchases : pandas.DataFrame
         One row per order line (or per order), e.g. :func:`xsell_lab.sales_lines`.
         Needs ``customer_col``, ``date_col`` and ``value_col``. Not modified.
-    observation_end : str or pandas.Timestamp
+    as_of : str or pandas.Timestamp
         Last day of the observation period (the cut-off). Purchases *on* this
         day count, whatever their time of day; later purchases are ignored
         (use :func:`calibration_holdout_summary` to count them).
@@ -72,7 +74,7 @@ def rfm_summary(
     -------
     pandas.DataFrame
         Indexed by ``customer_id``, columns :data:`RFM_COLUMNS`, one row per
-        customer with a purchase on or before ``observation_end``, in the
+        customer with a purchase on or before ``as_of``, in the
         order customers first appear in ``purchases``. A customer first seen
         on the cut-off day has ``T = 0``.
 
@@ -84,7 +86,7 @@ def rfm_summary(
         purchases of that day).
     """
     day, codes, customers, spend = _purchase_arrays(purchases, customer_col, date_col, value_col)
-    end_day = _day_number(observation_end)
+    end_day = _day_number(as_of)
     keep = day <= end_day
     stats = _customer_stats(day[keep], codes[keep], spend[keep], len(customers))
     _check_no_negative_spend(stats, customers, value_col)
