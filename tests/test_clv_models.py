@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from xsell_lab import DataValidationError
+from xsell_lab.exceptions import NotFittedError
 from xsell_lab.clv import BetaGeoModel, ConvergenceError, GammaGammaModel
 from xsell_lab.synth import simulate_repeat_purchases
 
@@ -134,7 +135,7 @@ def test_bgnbd_recovers_the_bundled_company_parameters(bundled_lines, ground_tru
     rfm = rfm_summary(lines, ground_truth["meta"]["end"])
     summary = BetaGeoModel().fit(rfm).summary()
     for name in ("r", "alpha", "a", "b"):
-        low, high = summary.loc[name, "ci_lower"], summary.loc[name, "ci_upper"]
+        low, high = summary.loc[name, "ci_low"], summary.loc[name, "ci_high"]
         # 99.9% interval: widen the 95% one by 3.29 / 1.96 around the estimate.
         half = (high - low) / 2 * 3.29 / 1.96
         assert abs(summary.loc[name, "estimate"] - planted[name]) < half, (name, summary, planted)
@@ -175,8 +176,18 @@ def test_customers_first_seen_on_the_cutoff_do_not_change_the_fit(cdnow, cdnow_b
 
 
 def test_unfitted_model_says_so(cdnow):
-    with pytest.raises(RuntimeError, match="not fitted yet"):
+    with pytest.raises(NotFittedError, match=r"not fitted yet: call fit\(rfm\) first"):
         BetaGeoModel().conditional_probability_alive(cdnow)
+
+
+def test_repr_shows_the_cdnow_estimates_to_four_digits(cdnow_bgnbd, cdnow_gamma_gamma):
+    """The published CDNOW estimates (Fader, Hardie & Lee 2005: r 0.243, alpha 4.41, a 0.793, b 2.43;
+    Fader & Hardie 2013: p 6.25, q 3.74, gamma 15.44)."""
+    assert repr(cdnow_bgnbd).splitlines() == [
+        "BetaGeoModel(initial_params=None, max_iter=1000)",
+        "  fitted on 2,357 rows: r=0.2426, alpha=4.414, a=0.7929, b=2.426",
+    ]
+    assert repr(cdnow_gamma_gamma).splitlines()[1] == "  fitted on 2,357 rows: p=6.249, q=3.745, gamma=15.45"
 
 
 def test_weights_equal_repeated_rows(cdnow):

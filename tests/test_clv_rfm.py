@@ -156,3 +156,12 @@ def test_calibration_end_date_is_two_thirds_into_the_data_unless_given():
     assert clv.calibration_end_date(purchases, "2024-12-31", "2024-06-30") == "2024-06-30"
     with pytest.raises(ValueError, match="must lie between the first purchase"):
         clv.calibration_end_date(purchases, "2024-12-31", "2025-02-01")
+
+
+def test_the_old_observation_end_keyword_still_works():
+    purchases = pd.DataFrame(
+        {"customer_id": ["a", "a", "b"], "order_date": pd.to_datetime(["2024-01-01", "2024-01-15", "2024-01-20"]), "revenue": [10.0, 20.0, 5.0]}
+    )
+    with pytest.warns(FutureWarning, match="observation_end= is now as_of="):
+        old = rfm_summary(purchases, observation_end="2024-01-31")
+    pd.testing.assert_frame_equal(old, rfm_summary(purchases, as_of="2024-01-31"))

@@ -15,6 +15,7 @@ from scipy import optimize
 
 from xsell_lab import DataValidationError, pricing
 from xsell_lab.data import schema as s
+from xsell_lab.exceptions import NotFittedError
 from xsell_lab.plots import pricing as pricing_plots
 
 from skips import shared_file
@@ -38,10 +39,10 @@ def _noiseless_sales(n_weeks: int = 80, own: float = -2.0, cross: float = 0.5, p
 
 def test_noiseless_log_log_series_recovers_the_exact_elasticities():
     table = pricing.price_elasticities(_noiseless_sales(), season=None, cov_type="HC1").set_index(["product", "price_of"])
-    assert table.loc[("A", "A"), "elasticity"] == pytest.approx(-2.0, abs=1e-9)
-    assert table.loc[("A", "B"), "elasticity"] == pytest.approx(0.5, abs=1e-9)
-    assert table.loc[("B", "B"), "elasticity"] == pytest.approx(-1.5, abs=1e-9)
-    assert table.loc[("B", "A"), "elasticity"] == pytest.approx(0.2, abs=1e-9)
+    assert table.loc[("A", "A"), "estimate"] == pytest.approx(-2.0, abs=1e-9)
+    assert table.loc[("A", "B"), "estimate"] == pytest.approx(0.5, abs=1e-9)
+    assert table.loc[("B", "B"), "estimate"] == pytest.approx(-1.5, abs=1e-9)
+    assert table.loc[("B", "A"), "estimate"] == pytest.approx(0.2, abs=1e-9)
     assert table.loc[("A", "B"), "relationship"] == "substitute"
     assert list(table.reset_index().columns) == pricing.ELASTICITY_COLUMNS
 
@@ -101,7 +102,7 @@ def test_price_response_by_hand():
         {
             "product": ["P", "INK", "CASE"],
             "price_of": ["P", "P", "P"],
-            "elasticity": [-2.0, -0.5, 0.01],
+            "estimate": [-2.0, -0.5, 0.01],
             "relationship": ["own", "complement", "independent"],
         }
     )
@@ -162,18 +163,18 @@ def test_planted_elasticities_are_recovered_within_3_5_standard_errors(fitted, g
         planted = {product: spec["own_elasticity"], **spec["cross_elasticities"]}
         for price_of, value in planted.items():
             row = table.loc[(product, price_of)]
-            assert abs(row["elasticity"] - value) <= 3.5 * row["se"], (product, price_of, row["elasticity"], value)
-            assert np.sign(row["elasticity"]) == np.sign(value), (product, price_of)
+            assert abs(row["estimate"] - value) <= 3.5 * row["std_error"], (product, price_of, row["estimate"], value)
+            assert np.sign(row["estimate"]) == np.sign(value), (product, price_of)
             if price_of != product:
                 expected = "complement" if value < 0 else "substitute"
                 assert row["relationship"] == expected, (product, price_of, row["relationship"])
-        assert row["se"] < 0.25
+        assert row["std_error"] < 0.25
 
 
 def test_planted_promotion_lift_is_recovered(fitted, ground_truth):
     lift = ground_truth["weekly_sales"]["promotion_lift_log"]
     promo = fitted.coefficients_.loc[fitted.coefficients_["term"] == "promotion"]
-    assert (abs(promo["estimate"] - lift) <= 3.5 * promo["se"]).all(), promo
+    assert (abs(promo["estimate"] - lift) <= 3.5 * promo["std_error"]).all(), promo
 
 
 def test_simultaneous_intervals_find_every_planted_pair_and_no_phantom_pairs(bundled_company, ground_truth):
@@ -261,8 +262,27 @@ def test_duplicated_weeks_and_missing_columns_are_named():
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="market column"):
         pricing.PriceElasticityModel(market="store", cov_type="HAC").fit(_noiseless_sales())
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match=r"call fit\(weekly_sales\) first"):
         pricing.PriceElasticityModel().summary()
+
+
+def test_the_old_alpha_keyword_and_elasticity_column_keep_their_meaning(fitted, bundled_company):
+    with pytest.warns(FutureWarning, match=r"alpha= of an interval is now confidence="):
+        old = pricing.PriceElasticityModel(alpha=0.1)
+    assert old.confidence == pytest.approx(0.9) and "alpha" not in repr(old)
+    z90, z95 = 1.6448536, 1.9599640
+    at_90 = fitted.summary(confidence=0.9)
+    width = (at_90["ci_high"] - at_90["ci_low"]) / (fitted.summary()["ci_high"] - fitted.summary()["ci_low"])
+    assert np.allclose(width, z90 / z95, rtol=1e-6)
+    with pytest.warns(FutureWarning, match=r"alpha= of an interval is now confidence="):
+        pooled_old = pricing.pooled_own_elasticity(bundled_company.weekly_sales, alpha=0.1)
+    pd.testing.assert_frame_equal(pooled_old, pricing.pooled_own_elasticity(bundled_company.weekly_sales, confidence=0.9))
+    baseline = pd.DataFrame({s.PRODUCT_ID: ["LAP-STD"], s.PRICE: [899.0], s.UNIT_COST: [764.15], s.UNITS: [100.0]})
+    own = fitted.summary().query("product == price_of")
+    new = pricing.price_response(own, baseline, "LAP-STD", [-0.1])
+    with pytest.warns(FutureWarning, match="column 'elasticity' is now 'estimate'"):
+        renamed = pricing.price_response(own.rename(columns={"estimate": "elasticity"}), baseline, "LAP-STD", [-0.1])
+    pd.testing.assert_frame_equal(renamed, new)
 
 
 # --- independent reference: Dominick's orange juice ----------------------------------------------
@@ -293,8 +313,8 @@ def test_pooled_orange_juice_elasticity_matches_taddy(orange_juice_3brand):
     oj = orange_juice_3brand
     sales = _oj_sales(oj, oj["brand"], oj["price"], oj["feat"])
     pooled = pricing.pooled_own_elasticity(sales, cov_type="nonrobust").iloc[0]
-    assert pooled["elasticity"] == pytest.approx(-3.13869, abs=5e-5)
-    assert pooled["se"] == pytest.approx(0.023, abs=5e-4)
+    assert pooled["estimate"] == pytest.approx(-3.13869, abs=5e-5)
+    assert pooled["std_error"] == pytest.approx(0.023, abs=5e-4)
     assert pooled["n_obs"] == 28947
 
 
@@ -311,15 +331,15 @@ def test_brand_elasticities_match_the_interaction_model_and_formula_api(orange_j
     for brand, value in published.items():
         term = f'np.log(price):C(brand, Treatment("dominicks"))[T.{brand}]'
         reference = slope + formula.params.get(term, 0.0)
-        assert plain.loc[brand, "elasticity"] == pytest.approx(reference, abs=1e-8)
-        assert plain.loc[brand, "elasticity"] == pytest.approx(value, abs=1e-3)
+        assert plain.loc[brand, "estimate"] == pytest.approx(reference, abs=1e-8)
+        assert plain.loc[brand, "estimate"] == pytest.approx(value, abs=1e-3)
     # with store intercepts: identical to statsmodels with C(store) dummies, brand by brand
     within = pricing.PriceElasticityModel(**settings).fit(sales).summary().set_index("product")
     for brand, rows in oj.groupby("brand"):
         reference = smf.ols("logmove ~ np.log(price) + C(store)", data=rows).fit(cov_type="cluster", cov_kwds={"groups": rows["store"]})
-        assert within.loc[brand, "elasticity"] == pytest.approx(reference.params["np.log(price)"], abs=1e-8)
-        assert within.loc[brand, "se"] == pytest.approx(reference.bse["np.log(price)"], rel=0.02)
-        assert -4.5 < within.loc[brand, "elasticity"] < -2.0  # juice shoppers are price-sensitive
+        assert within.loc[brand, "estimate"] == pytest.approx(reference.params["np.log(price)"], abs=1e-8)
+        assert within.loc[brand, "std_error"] == pytest.approx(reference.bse["np.log(price)"], rel=0.02)
+        assert -4.5 < within.loc[brand, "estimate"] < -2.0  # juice shoppers are price-sensitive
 
 
 def test_orange_juice_brands_are_substitutes():
@@ -330,11 +350,11 @@ def test_orange_juice_brands_are_substitutes():
     table = pricing.price_elasticities(sales, market="store", cov_type="cluster", season=None, simultaneous=True)
     own = table.loc[table["kind"] == "own"]
     assert (own["ci_high"] < 0).all(), own  # more juice sold when its price falls, every brand
-    assert (own["elasticity"] < -1).all(), own
+    assert (own["estimate"] < -1).all(), own
     cross = table.loc[table["kind"] == "cross"]
     counts = cross["relationship"].value_counts()
     assert counts.get("substitute", 0) > 3 * counts.get("complement", 0), counts
-    assert cross["elasticity"].median() > 0
+    assert cross["estimate"].median() > 0
     # Tropicana 64 oz (brand 4) and Minute Maid 64 oz (brand 5), the two big national 64 oz brands
     pairs = table.set_index(["product", "price_of"])
     assert pairs.loc[("brand04", "brand05"), "relationship"] == "substitute"

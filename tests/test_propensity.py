@@ -43,34 +43,58 @@ def _tiny_customers() -> pd.DataFrame:
     return pd.DataFrame({"customer_id": ["a", "b"], "segment": ["consumer", None], "preferred_channel": ["web", "store"]})
 
 
-def test_features_use_only_orders_strictly_before_the_cutoff():
-    features = customer_features(_tiny_lines(), _tiny_customers(), "2024-04-01").set_index("customer_id")
+def test_features_use_only_orders_up_to_as_of_inclusive():
+    features = customer_features(_tiny_lines(), _tiny_customers(), as_of="2024-03-31").set_index("customer_id")
     a, b = features.loc["a"], features.loc["b"]
-    assert a["orders"] == 2 and a["spend_hundreds"] == pytest.approx(2.5)  # o4 on the cut-off day is not history
-    assert a["recency_months"] == pytest.approx(31 / (365.25 / 12))  # 2024-03-01 -> 2024-04-01
+    assert a["orders"] == 2 and a["spend_hundreds"] == pytest.approx(2.5)  # o4 the day after as_of is not history
+    assert a["recency_months"] == pytest.approx(31 / (365.25 / 12))  # 2024-03-01 -> the start of 2024-04-01
     assert a["tenure_months"] == pytest.approx(91 / (365.25 / 12))
     assert (a["owns_printer"], a["owns_ink"], a["last_ink"], a["last_printer"]) == (1, 1, 1, 0)
     assert (b["owns_laptop"], b["last_mouse"], b["owns_software"]) == (1, 1, 0)
     assert (a["segment"], b["segment"], b["preferred_channel"]) == ("consumer", "unknown", "store")
+    assert (features["as_of"] == pd.Timestamp("2024-03-31")).all()
+    with_last_day = customer_features(_tiny_lines(), _tiny_customers(), as_of="2024-04-01").set_index("customer_id")
+    assert with_last_day.loc["a", "orders"] == 3  # as_of is inclusive: o4 on that day counts
+
+
+def test_the_old_exclusive_cutoff_keeps_its_meaning():
+    lines, customers = _tiny_lines(), _tiny_customers()
+    with pytest.warns(FutureWarning, match=r"cutoff= \(the first day after the history\) is now as_of="):
+        old = customer_features(lines, customers, cutoff="2024-04-01")
+    pd.testing.assert_frame_equal(old, customer_features(lines, customers, as_of="2024-03-31"))
+    with pytest.warns(FutureWarning, match="cutoff="):
+        old_labels = purchase_labels(lines, "ink", cutoff="2024-04-01", horizon_days=30)
+    pd.testing.assert_series_equal(old_labels, purchase_labels(lines, "ink", as_of="2024-03-31", horizon_days=30))
+    with pytest.warns(FutureWarning, match="cutoffs="):
+        old_data = propensity_dataset(lines, customers, "ink", cutoffs=["2024-04-01"], horizon_days=30)
+    pd.testing.assert_frame_equal(old_data, propensity_dataset(lines, customers, "ink", as_of_dates=["2024-03-31"], horizon_days=30))
+    with pytest.raises(TypeError, match="got both as_of= and cutoff="):
+        customer_features(lines, customers, as_of="2024-03-31", cutoff="2024-04-01")
+    with pytest.raises(TypeError):  # positional dates are refused: a silent one-day shift would be worse
+        customer_features(lines, customers, "2024-04-01")
 
 
 def test_labels_window_and_next_order():
     lines = _tiny_lines()
-    window = purchase_labels(lines, "2024-04-01", "ink", horizon_days=30)
+    window = purchase_labels(lines, "ink", as_of="2024-03-31", horizon_days=30)
     assert window.to_dict() == {"a": 1}  # b's June order is outside the 30 days
-    software = purchase_labels(lines, "2024-04-01", "software", horizon_days=90, label="next_order")
+    software = purchase_labels(lines, "software", as_of="2024-03-31", horizon_days=90, label="next_order")
     assert software.to_dict() == {"a": 0, "b": 1}
-    data = propensity_dataset(lines, _tiny_customers(), "ink", ["2024-04-01"], horizon_days=30)
+    data = propensity_dataset(lines, _tiny_customers(), "ink", as_of_dates=["2024-03-31"], horizon_days=30)
     assert data.set_index("customer_id")["label"].to_dict() == {"a": 1, "b": 0}
 
 
 def test_time_split_training_labels_end_where_validation_starts(bundled_company, bundled_lines):
     lines = bundled_lines
-    train, test = time_split(lines, bundled_company.customers, "ink", test_cutoff="2025-07-01", horizon_days=90, n_train_cutoffs=3)
-    assert test["cutoff"].unique().tolist() == [pd.Timestamp("2025-07-01")]
-    last_train = train["cutoff"].max()
-    assert last_train + pd.Timedelta(days=90) == pd.Timestamp("2025-07-01")
-    assert train["cutoff"].nunique() == 3
+    train, test = time_split(lines, bundled_company.customers, "ink", test_as_of="2025-06-30", horizon_days=90, n_train_cutoffs=3)
+    assert test["as_of"].unique().tolist() == [pd.Timestamp("2025-06-30")]
+    last_train = train["as_of"].max()
+    assert last_train + pd.Timedelta(days=90) == pd.Timestamp("2025-06-30")  # its label window ends on the validation as_of
+    assert train["as_of"].nunique() == 3
+    with pytest.warns(FutureWarning, match="test_cutoff="):
+        old_train, old_test = time_split(lines, bundled_company.customers, "ink", test_cutoff="2025-07-01", horizon_days=90, n_train_cutoffs=3)
+    pd.testing.assert_frame_equal(old_train, train)
+    pd.testing.assert_frame_equal(old_test, test)
 
 
 def test_auc_by_hand_and_against_scikit_learn():
@@ -144,7 +168,7 @@ def lines(bundled_lines):
 def ink_next_order(bundled_company, lines):
     """'When they come back, is ink in the next order?' - the quantity the generator plants."""
     train, test = time_split(
-        lines, bundled_company.customers, "ink", test_cutoff="2025-07-01", horizon_days=90, n_train_cutoffs=16, step_days=30,
+        lines, bundled_company.customers, "ink", test_as_of="2025-06-30", horizon_days=90, n_train_cutoffs=16, step_days=30,
         label="next_order",
     )
     return PropensityModel().fit(train), train, test
@@ -165,6 +189,28 @@ def test_planted_printer_owners_next_order_holds_ink(ground_truth, ink_next_orde
     others = test[test["last_printer"] == 0]
     assert model.predict_proba(others).mean() < 0.25  # planted baselines are 0.05-0.24
     assert model.summary().loc["last_printer", "odds_ratio"] > 5
+
+
+def test_summary_intervals_are_statsmodels_and_the_old_alpha_keeps_its_meaning(ink_next_order):
+    model, _, _ = ink_next_order
+    table = model.summary(confidence=0.9)
+    reference = model.result_.conf_int(0.1)
+    np.testing.assert_allclose(table["ci_low"], reference[0], rtol=1e-12)
+    np.testing.assert_allclose(table["ci_high"], reference[1], rtol=1e-12)
+    np.testing.assert_allclose(table["odds_ratio_high"], np.exp(reference[1]), rtol=1e-12)
+    assert table.index[0] == "const" and table.index.name == "parameter"
+    with pytest.warns(FutureWarning, match=r"alpha= of an interval is now confidence="):
+        old = model.summary(alpha=0.1)
+    pd.testing.assert_frame_equal(old, table)
+
+
+def test_predict_proba_is_one_column_aligned_with_the_rows(ink_next_order):
+    model, _, test = ink_next_order
+    rows = test.iloc[[5, 2, 9]]
+    score = model.predict_proba(rows)
+    assert isinstance(score, pd.Series) and score.name == "propensity"
+    assert score.index.equals(rows.index)
+    assert score.between(0, 1).all()
 
 
 def test_planted_segments_rank_as_planted_for_ink(ground_truth, ink_next_order):
@@ -192,7 +238,7 @@ def test_planted_offer_response_by_segment(ground_truth, bundled_company):
 
 def test_statsmodels_logit_matches_unpenalized_scikit_learn(bundled_company, lines):
     from sklearn import linear_model
-    train, _ = time_split(lines, bundled_company.customers, "software", test_cutoff="2025-04-01", horizon_days=90, n_train_cutoffs=3)
+    train, _ = time_split(lines, bundled_company.customers, "software", test_as_of="2025-03-31", horizon_days=90, n_train_cutoffs=3)
     model = PropensityModel().fit(train)
     design = model.design_matrix(train).to_numpy()
     unpenalized = linear_model.LogisticRegression(C=np.inf, max_iter=5000, tol=1e-10)  # C = inf: no penalty
@@ -202,7 +248,7 @@ def test_statsmodels_logit_matches_unpenalized_scikit_learn(bundled_company, lin
 
 
 def test_validation_auc_and_lift_out_of_time_and_boosting_is_seeded(bundled_company, lines):
-    train, test = time_split(lines, bundled_company.customers, "ink", test_cutoff="2025-07-01", horizon_days=90, n_train_cutoffs=6)
+    train, test = time_split(lines, bundled_company.customers, "ink", test_as_of="2025-06-30", horizon_days=90, n_train_cutoffs=6)
     logit = PropensityModel().fit(train)
     score = logit.predict_proba(test)
     assert roc_auc(test["label"], score) > 0.7
@@ -226,16 +272,16 @@ def test_score_customers_and_drivers(bundled_company, lines, ink_next_order):
 # --- bad input --------------------------------------------------------------------------------
 
 
-def test_cutoff_outside_the_data_is_a_clear_error(bundled_company, lines):
-    with pytest.raises(ValueError, match=r"Cut-off 2026-01-01 with a 90-day label window .* outside the data \(2023-01-05 to 2025-12-30\)"):
-        propensity_dataset(lines, bundled_company.customers, "ink", ["2026-01-01"])
-    with pytest.raises(ValueError, match="Cut-off 2022-06-01"):
-        propensity_dataset(lines, bundled_company.customers, "ink", ["2022-06-01"])
+def test_as_of_outside_the_data_is_a_clear_error(bundled_company, lines):
+    with pytest.raises(ValueError, match=r"as_of 2025-12-31 with a 90-day label window .* outside the data \(2023-01-05 to 2025-12-30\)"):
+        propensity_dataset(lines, bundled_company.customers, "ink", as_of_dates=["2025-12-31"])
+    with pytest.raises(ValueError, match="as_of 2022-05-31"):
+        propensity_dataset(lines, bundled_company.customers, "ink", as_of_dates=["2022-05-31"])
 
 
 def test_category_nobody_buys_is_a_clear_error(bundled_company, lines):
     with pytest.raises(ValueError, match=r"Nobody bought category 'fax_machine' .* Known values: cable, charger"):
-        propensity_dataset(lines, bundled_company.customers, "fax_machine", ["2025-01-01"])
+        propensity_dataset(lines, bundled_company.customers, "fax_machine", as_of_dates=["2024-12-31"])
     data = pd.DataFrame({"segment": ["a", "b"] * 10, "label": 0})
     with pytest.raises(ValueError, match="has 0 buyers among 20 rows"):
         PropensityModel(categorical=["segment"]).fit(data)
@@ -243,7 +289,7 @@ def test_category_nobody_buys_is_a_clear_error(bundled_company, lines):
 
 def test_missing_columns_are_named(bundled_company, lines):
     with pytest.raises(ValueError, match=r"table 'sales_lines', column 'revenue'.*missing: the column is required"):
-        customer_features(lines.drop(columns="revenue"), bundled_company.customers, "2025-01-01")
+        customer_features(lines.drop(columns="revenue"), bundled_company.customers, as_of="2024-12-31")
 
 
 # --- real data ----------------------------------------------------------------------------------
@@ -263,7 +309,7 @@ def test_real_online_retail_product_propensity(shared_data):
     lines = sales_lines(company)
     top = lines[s.PRODUCT_ID].value_counts().index[:15].tolist()
     train, test = time_split(
-        lines, company.customers, top[0], test_cutoff="2011-09-01", horizon_days=60, n_train_cutoffs=3,
+        lines, company.customers, top[0], test_as_of="2011-08-31", horizon_days=60, n_train_cutoffs=3,
         items=top, item_column=s.PRODUCT_ID,
     )
     model = PropensityModel().fit(train)
@@ -292,7 +338,7 @@ def test_plots_return_their_axes(bundled_company, lines):
     from xsell_lab.guardrails import apply_guardrails, guardrail_funnel
     from xsell_lab.plots import propensity as plots
 
-    train, test = time_split(lines, bundled_company.customers, "ink", test_cutoff="2025-07-01", n_train_cutoffs=2)
+    train, test = time_split(lines, bundled_company.customers, "ink", test_as_of="2025-06-30", n_train_cutoffs=2)
     model = PropensityModel().fit(train)
     score = model.predict_proba(test)
     offers = pd.DataFrame({"customer_id": test["customer_id"].head(50), "category": "ink"})

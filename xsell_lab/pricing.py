@@ -65,6 +65,7 @@ Tirole, J. (1988). *The Theory of Industrial Organization*, MIT Press, sec. 1.1.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -73,15 +74,16 @@ import statsmodels.api as sm
 
 from xsell_lab.data import schema as s
 from xsell_lab.basket.sequences import choose_pair
-from xsell_lab.data.validation import DataValidationError, Problem
+from xsell_lab.data.validation import DataValidationError, Problem, require_columns
+from xsell_lab.stats.estimator import Estimator, check_confidence, confidence_from_alpha, requires_fit
 
 #: Columns of the elasticity table (:meth:`PriceElasticityModel.summary`).
 ELASTICITY_COLUMNS = [
     "product",
     "price_of",
     "kind",
-    "elasticity",
-    "se",
+    "estimate",
+    "std_error",
     "ci_low",
     "ci_high",
     "p_value",
@@ -122,7 +124,7 @@ _COV_TYPES = ("HAC", "HC1", "cluster")
 # --- elasticity estimation -----------------------------------------------------
 
 
-class PriceElasticityModel:
+class PriceElasticityModel(Estimator):
     """Own- and cross-price elasticities by log-log OLS, one regression per product.
 
     For each product ``i`` the model regresses ``log(units_i)`` on the log of
@@ -159,13 +161,15 @@ class PriceElasticityModel:
         ``market``).
     maxlags : int
         Lags of the HAC estimator (4 weeks by default).
-    alpha : float
-        1 - confidence level of the intervals (0.05: 95 %).
+    confidence : float
+        Level of the intervals (0.95). Before xsell-lab 0.2 this was ``alpha``
+        (``= 1 - confidence``); ``alpha=`` keeps that meaning, with a
+        ``FutureWarning``, until 0.3.
     simultaneous : bool
         Widen every interval of the elasticity table to a Bonferroni
-        simultaneous interval (level ``1 - alpha / m`` for ``m`` elasticities),
-        so that the whole table has at most an ``alpha`` chance of showing a
-        relationship that is not there. With "all" cross prices, ten products
+        simultaneous interval (level ``1 - (1 - confidence) / m`` for ``m``
+        elasticities), so that the whole table has at most a ``1 - confidence``
+        chance of showing a relationship that is not there. With "all" cross prices, ten products
         mean 90 cross elasticities: at 95 % about four or five pure-noise pairs
         look related by chance (Dunn 1961, *JASA* 56(293)). ``coefficients_``
         keeps the ordinary intervals.
@@ -183,7 +187,7 @@ class PriceElasticityModel:
         The tidy table of :meth:`summary`.
     coefficients_ : pandas.DataFrame
         Every coefficient of every regression: ``product``, ``term``,
-        ``estimate``, ``se``, ``ci_low``, ``ci_high`` (terms: ``log_price:<id>``,
+        ``estimate``, ``std_error``, ``ci_low``, ``ci_high`` (terms: ``log_price:<id>``,
         ``promotion``, ``season_<k>``, and ``const`` unless market intercepts
         are absorbed).
     market_intercepts_ : dict of str to pandas.Series
@@ -194,12 +198,24 @@ class PriceElasticityModel:
     smearing_ : dict of str to float
         Duan's (1983) smearing factor ``mean(exp(residual))`` per product, used
         to turn predicted log units into units.
-    interval_alpha_ : float
-        The alpha of the intervals in the elasticity table (``alpha``, or
-        ``alpha / m`` when ``simultaneous``).
+    interval_confidence_ : float
+        The level of the intervals in the elasticity table (``confidence``, or
+        ``1 - (1 - confidence) / m`` when ``simultaneous``).
     dropped_zero_units_ : dict of str to int
         Zero-unit weeks dropped per product (``zero_units="drop"`` only).
+    n_rows_ : int
+        Rows of the weekly sales table given to :meth:`fit`.
+
+    Notes
+    -----
+    Follows the package's estimator protocol (:mod:`xsell_lab.stats.estimator`):
+    :meth:`fit` returns the model, :meth:`summary` and :meth:`predict_units` raise
+    :class:`~xsell_lab.exceptions.NotFittedError` before it, and the ``repr`` shows the
+    first elasticities (``e(product,price_of)``) and the number of rows.
     """
+
+    _fit_call = "fit(weekly_sales)"
+    _deprecated_settings = ("alpha",)
 
     def __init__(
         self,
@@ -211,10 +227,11 @@ class PriceElasticityModel:
         market_effects: bool = True,
         cov_type: str = "HAC",
         maxlags: int = 4,
-        alpha: float = 0.05,
+        confidence: float = 0.95,
         simultaneous: bool = False,
         min_weeks: int = 26,
         zero_units: str = "error",
+        alpha: float | None = None,
     ):
         self.cross_prices = cross_prices
         self.season = season
@@ -223,7 +240,7 @@ class PriceElasticityModel:
         self.market_effects = market_effects
         self.cov_type = cov_type
         self.maxlags = maxlags
-        self.alpha = alpha
+        self.confidence = confidence_from_alpha(alpha, confidence, "PriceElasticityModel")
         self.simultaneous = simultaneous
         self.min_weeks = min_weeks
         self.zero_units = zero_units
@@ -267,31 +284,59 @@ class PriceElasticityModel:
             self.results_[product] = result
             self.smearing_[product] = float(np.mean(np.exp(result.resid)))
         self.coefficients_ = pd.concat(
-            [_coefficient_table(p, r, self.alpha) for p, r in self.results_.items()], ignore_index=True
+            [_coefficient_table(p, r, 1 - self.confidence) for p, r in self.results_.items()], ignore_index=True
         )
-        n_elasticities = int(self.coefficients_["term"].str.startswith("log_price:").sum())
-        self.interval_alpha_ = self.alpha / n_elasticities if self.simultaneous else self.alpha
-        rows = [_elasticity_rows(p, r, self.interval_alpha_) for p, r in self.results_.items()]
-        self.elasticities_ = pd.concat(rows, ignore_index=True)[ELASTICITY_COLUMNS]
+        self.interval_confidence_ = 1 - self._interval_alpha(self.confidence)
+        self.elasticities_ = self._summary(self.confidence)
+        self.n_rows_ = len(weekly_sales)
         return self
 
-    def summary(self) -> pd.DataFrame:
-        """The elasticity table.
+    @requires_fit
+    def summary(self, *, confidence: float | None = None) -> pd.DataFrame:
+        """The elasticity table: one row per elasticity (product, price_of).
+
+        Parameters
+        ----------
+        confidence : float, optional
+            Level of the intervals; default the model's ``confidence`` (0.95 unless
+            set). With ``simultaneous`` every interval is widened to Bonferroni's
+            ``1 - (1 - confidence) / m``.
 
         Returns
         -------
         pandas.DataFrame
-            One row per (product, price_of): ``product`` (whose units),
+            Columns :data:`ELASTICITY_COLUMNS`: ``product`` (whose units),
             ``price_of`` (whose price), ``kind`` (``own`` / ``cross``),
-            ``elasticity``, ``se``, ``ci_low``, ``ci_high`` (the
-            ``1 - interval_alpha_`` interval), ``p_value``, ``relationship`` (``own``
-            for own-price rows; for cross rows ``complement`` when the whole
-            interval is below zero, ``substitute`` when above, otherwise
-            ``independent``) and ``n_obs`` (observations used).
-        """
-        self._check_fitted()
-        return self.elasticities_.copy()
+            ``estimate`` (the elasticity), ``std_error``, ``ci_low``, ``ci_high``,
+            ``p_value`` (test of a zero elasticity), ``relationship`` (``own`` for
+            own-price rows; for cross rows ``complement`` when the whole interval is
+            below zero, ``substitute`` when above, otherwise ``independent``) and
+            ``n_obs`` (observations used).
 
+        Raises
+        ------
+        NotFittedError
+            Before :meth:`fit`.
+        """
+        if confidence is None:
+            return self.elasticities_.copy()
+        return self._summary(check_confidence(confidence))
+
+    def _summary(self, confidence: float) -> pd.DataFrame:
+        alpha = self._interval_alpha(confidence)
+        rows = [_elasticity_rows(p, r, alpha) for p, r in self.results_.items()]
+        return pd.concat(rows, ignore_index=True)[ELASTICITY_COLUMNS]
+
+    def _parameters(self) -> pd.Series:
+        table = self.elasticities_
+        return pd.Series(table["estimate"].to_numpy(), index=[f"e({p},{o})" for p, o in zip(table["product"], table["price_of"])])
+
+    def _interval_alpha(self, confidence: float) -> float:
+        """``1 - confidence``, divided by the number of elasticities when ``simultaneous`` (Bonferroni)."""
+        n_elasticities = sum(term.startswith("log_price:") for r in self.results_.values() for term in r.params.index)
+        return (1 - confidence) / n_elasticities if self.simultaneous else 1 - confidence
+
+    @requires_fit
     def predict_units(self, scenario: pd.DataFrame, *, table: str = "scenario") -> pd.DataFrame:
         """Expected units under a price scenario.
 
@@ -311,7 +356,6 @@ class PriceElasticityModel:
             ``scenario``'s rows of fitted products with a column
             ``expected_units = exp(x b) * smearing`` (Duan 1983).
         """
-        self._check_fitted()
         required = [c for c in self._required_columns() if c != s.UNITS]
         frame, _ = _clean_sales(scenario.assign(**{s.UNITS: 1}), table, required + [s.UNITS], "error", self._keys())
         parts = []
@@ -348,10 +392,6 @@ class PriceElasticityModel:
             raise ValueError(f"season must be 'month', 'quarter' or None. Got {self.season!r}.")
         if self.zero_units not in ("error", "drop"):
             raise ValueError(f"zero_units must be 'error' or 'drop'. Got {self.zero_units!r}.")
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "elasticities_"):
-            raise RuntimeError("The model is not fitted yet: call fit(weekly_sales) first.")
 
     def _cross_for(self, product: str) -> list[str]:
         if self.cross_prices is None:
@@ -435,9 +475,10 @@ def pooled_own_elasticity(
     sales: pd.DataFrame,
     *,
     promotion: bool = False,
-    alpha: float = 0.05,
+    confidence: float = 0.95,
     cov_type: str = "HC1",
     table: str = s.WEEKLY_SALES,
+    alpha: float | None = None,
 ) -> pd.DataFrame:
     """One own-price elasticity shared by all products, with product intercepts.
 
@@ -454,19 +495,22 @@ def pooled_own_elasticity(
         (weeks, stores).
     promotion : bool
         Control for ``on_promotion``.
-    alpha : float
-        1 - confidence level.
+    confidence : float
+        Level of the interval (0.95).
     cov_type : str
         statsmodels covariance type (``"HC1"`` robust by default, ``"nonrobust"`` classic).
     table : str
         Name of the table in error messages.
+    alpha : float, optional
+        Deprecated: ``1 - confidence`` (the keyword's name before xsell-lab 0.2).
 
     Returns
     -------
     pandas.DataFrame
-        One row: ``elasticity``, ``se``, ``ci_low``, ``ci_high``, ``n_obs``,
-        ``n_products``.
+        One row: ``estimate`` (the elasticity), ``std_error``, ``ci_low``,
+        ``ci_high``, ``n_obs``, ``n_products``.
     """
+    confidence = confidence_from_alpha(alpha, confidence, "pooled_own_elasticity")
     required = [s.PRODUCT_ID, s.PRICE, s.UNITS] + ([s.ON_PROMOTION] if promotion else [])
     frame, _ = _clean_sales(sales, table, required, "error", keys=[])
     products = sorted(frame[s.PRODUCT_ID].unique())
@@ -475,11 +519,11 @@ def pooled_own_elasticity(
         x["promotion"] = frame[s.ON_PROMOTION].astype(float)
     x = sm.add_constant(x.join(_category_dummies(frame[s.PRODUCT_ID], products, "product")), has_constant="add")
     result = sm.OLS(np.log(frame[s.UNITS].astype(float)), x).fit(cov_type=cov_type)
-    low, high = result.conf_int(alpha).loc["log_price"]
+    low, high = result.conf_int(1 - confidence).loc["log_price"]
     return pd.DataFrame(
         {
-            "elasticity": [result.params["log_price"]],
-            "se": [result.bse["log_price"]],
+            "estimate": [result.params["log_price"]],
+            "std_error": [result.bse["log_price"]],
             "ci_low": [low],
             "ci_high": [high],
             "n_obs": [int(result.nobs)],
@@ -555,7 +599,7 @@ def optimal_prices(products: pd.DataFrame, *, table: str = "products") -> pd.Dat
         Naming the products whose demand is inelastic (no interior optimum,
         see :func:`optimal_price`) or whose cost is not positive.
     """
-    _require_columns(products, table, [s.PRODUCT_ID, s.PRICE, s.UNIT_COST, "elasticity"])
+    require_columns(products, [s.PRODUCT_ID, s.PRICE, s.UNIT_COST, "elasticity"], table)
     problems = []
     for column, bad, rule in (
         ("elasticity", ~(products["elasticity"] < -1), "are inelastic (elasticity >= -1): no profit-maximising price exists, profit keeps rising with price"),
@@ -594,7 +638,9 @@ def price_response(
     ----------
     elasticities : pandas.DataFrame
         The table of :meth:`PriceElasticityModel.summary` (columns
-        ``product``, ``price_of``, ``elasticity``, ``relationship``).
+        ``product``, ``price_of``, ``estimate``, ``relationship``). A table whose
+        elasticity column has the pre-0.2 name ``elasticity`` is read with a
+        ``FutureWarning`` until 0.3.
     baseline : pandas.DataFrame
         One row per product: ``product_id``, ``price``, ``unit_cost``,
         ``units`` (e.g. average weekly units at the current price).
@@ -615,8 +661,16 @@ def price_response(
         product (the product itself and those whose units react to its
         price), plus a row ``product = "total"`` per price change.
     """
-    _require_columns(elasticities, "elasticities", ["product", "price_of", "elasticity", "relationship"])
-    _require_columns(baseline, "baseline", [s.PRODUCT_ID, s.PRICE, s.UNIT_COST, s.UNITS])
+    if "estimate" not in elasticities and "elasticity" in elasticities:
+        warnings.warn(
+            "price_response(): the elasticity table's column 'elasticity' is now 'estimate' (xsell-lab 0.2, "
+            "PriceElasticityModel.summary); 'elasticity' stops working in 0.3",
+            FutureWarning,
+            stacklevel=2,
+        )
+        elasticities = elasticities.rename(columns={"elasticity": "estimate"})
+    require_columns(elasticities, ["product", "price_of", "estimate", "relationship"], "elasticities")
+    require_columns(baseline, [s.PRODUCT_ID, s.PRICE, s.UNIT_COST, s.UNITS], "baseline")
     effects = elasticities.loc[elasticities["price_of"] == product]
     if significant_only:
         effects = effects.loc[effects["relationship"] != "independent"]
@@ -630,7 +684,7 @@ def price_response(
     for change in price_changes:
         if not change > -1:
             raise ValueError(f"A price change must be above -100 %. Got {change!r}.")
-        for affected, e in effects.set_index("product")["elasticity"].items():
+        for affected, e in effects.set_index("product")["estimate"].items():
             b = base.loc[affected]
             price = b[s.PRICE] * (1 + change) if affected == product else b[s.PRICE]
             units = b[s.UNITS] * (1 + change) ** e
@@ -863,7 +917,7 @@ def choose_focus_product(weekly_sales: pd.DataFrame, product: str = "auto") -> s
     ValueError
         A product that is not in ``weekly_sales`` (the message lists them, most revenue first).
     """
-    _require_columns(weekly_sales, s.WEEKLY_SALES, [s.PRODUCT_ID, s.PRICE, s.UNITS])
+    require_columns(weekly_sales, [s.PRODUCT_ID, s.PRICE, s.UNITS], s.WEEKLY_SALES)
     revenue = (weekly_sales[s.PRICE] * weekly_sales[s.UNITS]).groupby(weekly_sales[s.PRODUCT_ID].astype(str)).sum()
     revenue = revenue.sort_index().sort_values(ascending=False, kind="stable")
     if product in ("auto", ""):
@@ -909,7 +963,7 @@ def choose_price_pair(
         A product outside ``weekly_sales`` (the message lists them), or no
         customer who bought two of its products.
     """
-    _require_columns(weekly_sales, s.WEEKLY_SALES, [s.PRODUCT_ID])
+    require_columns(weekly_sales, [s.PRODUCT_ID], s.WEEKLY_SALES)
     priced = sorted(weekly_sales[s.PRODUCT_ID].astype(str).unique())
     for name, value in (("anchor", anchor), ("add_on", add_on)):
         if value not in ("auto", "") and value not in priced:
@@ -917,27 +971,18 @@ def choose_price_pair(
                 f"{name} {value!r} is not a value of column '{s.PRODUCT_ID}' of table '{s.WEEKLY_SALES}'; "
                 f"values: {', '.join(priced)}. Use one of them, or 'auto'."
             )
-    _require_columns(lines, "sales_lines", [s.CUSTOMER_ID, s.ORDER_DATE, s.PRODUCT_ID])
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, s.PRODUCT_ID], "sales_lines")
     return choose_pair(lines[lines[s.PRODUCT_ID].astype(str).isin(priced)], anchor, add_on, item_column=s.PRODUCT_ID)
 
 
 # --- input checks and small helpers ------------------------------------------------
 
 
-def _require_columns(frame: pd.DataFrame, table: str, columns: Sequence[str]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        found = ", ".join(map(str, frame.columns[:12]))
-        raise DataValidationError(
-            [Problem(table, c, "missing: the column is required", len(frame), hint=f"Columns found: {found}") for c in missing]
-        )
-
-
 def _clean_sales(
     sales: pd.DataFrame, table: str, required: Sequence[str], zero_units: str, keys: Sequence[str]
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Check prices and units for logs; count zero-unit rows per product (their prices stay usable as cross prices)."""
-    _require_columns(sales, table, required)
+    require_columns(sales, required, table)
     if sales.empty:
         raise DataValidationError([Problem(table, "(all columns)", "found: the table has no rows", 0)])
     frame = sales[list(dict.fromkeys(required))]
@@ -1022,7 +1067,7 @@ def _coefficient_table(product: str, result, alpha: float) -> pd.DataFrame:
             "product": product,
             "term": result.params.index,
             "estimate": result.params.to_numpy(),
-            "se": result.bse.to_numpy(),
+            "std_error": result.bse.to_numpy(),
             "ci_low": interval[0].to_numpy(),
             "ci_high": interval[1].to_numpy(),
         }
@@ -1036,8 +1081,8 @@ def _elasticity_rows(product: str, result, alpha: float) -> pd.DataFrame:
         {
             "product": product,
             "price_of": [t.removeprefix("log_price:") for t in terms],
-            "elasticity": result.params[terms].to_numpy(),
-            "se": result.bse[terms].to_numpy(),
+            "estimate": result.params[terms].to_numpy(),
+            "std_error": result.bse[terms].to_numpy(),
             "ci_low": interval[0].to_numpy(),
             "ci_high": interval[1].to_numpy(),
             "p_value": result.pvalues[terms].to_numpy(),

@@ -2,13 +2,14 @@
 
 A **propensity model** scores each customer with the probability of buying
 a target category in the next ``horizon_days`` days. Everything the model
-sees is computed strictly before a cut-off date, and the label is what
-happened after it, so the score is an honest forecast (no leakage). Several
-cut-offs are stacked for training (each customer appears once per cut-off);
-the model is validated on a later cut-off whose label window begins where
-the training windows end (a time-based split).
+sees happened on or before an ``as_of`` day (the last day of history,
+inclusive), and the label is what happened after it, so the score is an
+honest forecast (no leakage). Several ``as_of`` days are stacked for training
+(each customer appears once per day); the model is validated on a later
+``as_of`` whose label window begins where the training windows end (a
+time-based split).
 
-Features (per customer and cut-off, :func:`customer_features`):
+Features (per customer and ``as_of``, :func:`customer_features`):
 ``recency_months`` (since the last order), ``tenure_months`` (since the
 first), ``orders``, ``spend_hundreds`` (revenue / 100), ``owns_<item>``
 (bought the item before), ``last_<item>`` (it was in the last order),
@@ -30,6 +31,7 @@ words. Send it only after :mod:`xsell_lab.guardrails`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -41,6 +43,7 @@ from xsell_lab.data import schema as s
 from xsell_lab.basket.sequences import pair_counts
 from xsell_lab.data.validation import require_columns
 from xsell_lab.stats import wilson_interval
+from xsell_lab.stats.estimator import Estimator, confidence_from_alpha, requires_fit, wald_table
 
 #: Numeric features of :func:`customer_features` (besides ``owns_*`` and ``last_*``).
 NUMERIC_FEATURES = ["recency_months", "tenure_months", "orders", "spend_hundreds"]
@@ -65,12 +68,13 @@ _DAYS_PER_MONTH = 365.25 / 12
 def customer_features(
     lines: pd.DataFrame,
     customers: pd.DataFrame,
-    cutoff: str | pd.Timestamp,
     *,
+    as_of: str | pd.Timestamp | None = None,
     items: Sequence[str] | None = None,
     item_column: str = s.CATEGORY,
+    cutoff: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Features of every customer who bought before ``cutoff``, from purchases strictly before it.
+    """Features of every customer who bought by ``as_of``, from purchases on or before that day.
 
     Parameters
     ----------
@@ -80,41 +84,47 @@ def customer_features(
     customers : pandas.DataFrame
         The customers table; ``segment`` and ``preferred_channel`` are used
         when present (``"unknown"`` otherwise).
-    cutoff : str or pandas.Timestamp
-        Only orders dated before this day are used.
+    as_of : str or pandas.Timestamp
+        The last day of history (inclusive): orders of that day count. Recency
+        and tenure are measured to the start of the next day, the first day of
+        the label window.
     items : sequence of str, optional
         The items to make ``owns_*`` / ``last_*`` flags for; default every
         value of ``item_column``.
     item_column : str, default "category"
         ``category``, or ``product_id`` for data without categories.
+    cutoff : str or pandas.Timestamp, optional
+        Deprecated (xsell-lab 0.2): the first day *after* the history,
+        ``as_of + 1 day``; keeps that meaning, with a ``FutureWarning``, until 0.3.
 
     Returns
     -------
     pandas.DataFrame
-        One row per customer: ``customer_id``, ``cutoff``,
+        One row per customer: ``customer_id``, ``as_of``,
         :data:`NUMERIC_FEATURES`, ``owns_<item>`` and ``last_<item>`` (0/1),
         :data:`CATEGORICAL_FEATURES`.
 
     Raises
     ------
     ValueError
-        When no order is dated before ``cutoff``.
+        When no order is dated on or before ``as_of``.
     """
+    as_of = _as_of(as_of, cutoff, "customer_features")
     require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, "revenue", item_column], "sales_lines")
-    cutoff = pd.Timestamp(cutoff)
-    before = lines.loc[lines[s.ORDER_DATE] < cutoff]
+    start = as_of + pd.Timedelta(days=1)
+    before = lines.loc[lines[s.ORDER_DATE] < start]
     if before.empty:
         raise ValueError(
-            f"Cut-off {cutoff:%Y-%m-%d} is before the first order ({lines[s.ORDER_DATE].min():%Y-%m-%d}): no history to learn from."
+            f"as_of {as_of:%Y-%m-%d} is before the first order ({lines[s.ORDER_DATE].min():%Y-%m-%d}): no history to learn from."
         )
     items = list(items) if items is not None else sorted(lines[item_column].dropna().unique())
     by_customer = before.groupby(s.CUSTOMER_ID, sort=True)
     first, last = by_customer[s.ORDER_DATE].min(), by_customer[s.ORDER_DATE].max()
     features = pd.DataFrame(
         {
-            "cutoff": cutoff,
-            "recency_months": (cutoff - last).dt.days / _DAYS_PER_MONTH,
-            "tenure_months": (cutoff - first).dt.days / _DAYS_PER_MONTH,
+            "as_of": as_of,
+            "recency_months": (start - last).dt.days / _DAYS_PER_MONTH,
+            "tenure_months": (start - first).dt.days / _DAYS_PER_MONTH,
             "orders": by_customer[s.ORDER_ID].nunique(),
             "spend_hundreds": by_customer["revenue"].sum() / 100,
         }
@@ -132,23 +142,25 @@ def customer_features(
 
 def purchase_labels(
     lines: pd.DataFrame,
-    cutoff: str | pd.Timestamp,
     target: str,
     *,
+    as_of: str | pd.Timestamp | None = None,
     horizon_days: int = 90,
     label: str = "window",
     item_column: str = s.CATEGORY,
+    cutoff: str | pd.Timestamp | None = None,
 ) -> pd.Series:
-    """What customers bought in the ``horizon_days`` days from ``cutoff`` on.
+    """What customers bought in the ``horizon_days`` days after ``as_of``.
 
     Parameters
     ----------
     lines : pandas.DataFrame
         Sales lines (``customer_id``, ``order_date``, ``item_column``).
-    cutoff : str or pandas.Timestamp
-        First day of the label window ``[cutoff, cutoff + horizon_days)``.
     target : str
         The item (category) whose purchase is the label.
+    as_of : str or pandas.Timestamp
+        The last day of history; the label window is the ``horizon_days`` days
+        after it, ``as_of + 1`` to ``as_of + horizon_days``.
     horizon_days : int, default 90
         Length of the window.
     label : {"window", "next_order"}
@@ -157,6 +169,8 @@ def purchase_labels(
         :func:`propensity_dataset`). ``next_order``: 1 if the customer's first
         order in the window holds ``target`` ("when they come back, what do
         they buy?"), only for customers who order in the window.
+    cutoff : str or pandas.Timestamp, optional
+        Deprecated (xsell-lab 0.2): the first day of the window, ``as_of + 1 day``.
 
     Returns
     -------
@@ -165,8 +179,8 @@ def purchase_labels(
     """
     if label not in LABELS:
         raise ValueError(f"label must be one of {', '.join(LABELS)}. Got {label!r}.")
-    cutoff = pd.Timestamp(cutoff)
-    window = lines.loc[(lines[s.ORDER_DATE] >= cutoff) & (lines[s.ORDER_DATE] < cutoff + pd.Timedelta(days=horizon_days))]
+    start = _as_of(as_of, cutoff, "purchase_labels") + pd.Timedelta(days=1)
+    window = lines.loc[(lines[s.ORDER_DATE] >= start) & (lines[s.ORDER_DATE] < start + pd.Timedelta(days=horizon_days))]
     if label == "next_order":
         first_date = window.groupby(s.CUSTOMER_ID)[s.ORDER_DATE].transform("min")
         window = window.loc[window[s.ORDER_DATE] == first_date]
@@ -178,14 +192,15 @@ def propensity_dataset(
     lines: pd.DataFrame,
     customers: pd.DataFrame,
     target: str,
-    cutoffs: Iterable[str | pd.Timestamp],
     *,
+    as_of_dates: Iterable[str | pd.Timestamp] | None = None,
     horizon_days: int = 90,
     label: str = "window",
     items: Sequence[str] | None = None,
     item_column: str = s.CATEGORY,
+    cutoffs: Iterable[str | pd.Timestamp] | None = None,
 ) -> pd.DataFrame:
-    """Features before each cut-off and the label after it, stacked over cut-offs.
+    """Features up to each ``as_of`` day and the label after it, stacked over the days.
 
     Parameters
     ----------
@@ -193,8 +208,9 @@ def propensity_dataset(
         Sales lines and the customers table (see :func:`customer_features`).
     target : str
         The item whose purchase is predicted (a value of ``item_column``).
-    cutoffs : iterable of str or pandas.Timestamp
-        Snapshot dates. Each label window must end by the last order date.
+    as_of_dates : iterable of str or pandas.Timestamp
+        Snapshot days, each the last day of history of its snapshot. Each label
+        window must end by the last order date.
     horizon_days : int, default 90
         Label window length.
     label : {"window", "next_order"}
@@ -203,19 +219,29 @@ def propensity_dataset(
         only customers who ordered in the window are.
     items, item_column
         See :func:`customer_features`.
+    cutoffs : iterable of str or pandas.Timestamp, optional
+        Deprecated (xsell-lab 0.2): the first days after the histories,
+        ``as_of + 1 day`` each.
 
     Returns
     -------
     pandas.DataFrame
         The columns of :func:`customer_features` plus ``label`` (0/1), one row
-        per customer and cut-off.
+        per customer and ``as_of``.
 
     Raises
     ------
     ValueError
-        When ``target`` is never bought, or a cut-off leaves no history before
-        it or no full label window after it.
+        When ``target`` is never bought, or an ``as_of`` leaves no history up
+        to it or no full label window after it.
     """
+    if cutoffs is not None:
+        if as_of_dates is not None:
+            raise TypeError("propensity_dataset() got both as_of_dates= and cutoffs=; cutoffs= is the old name")
+        _warn_cutoff("propensity_dataset", "as_of_dates", "cutoffs")
+        as_of_dates = [_day(cutoff) - pd.Timedelta(days=1) for cutoff in cutoffs]
+    if as_of_dates is None:
+        raise TypeError("propensity_dataset() needs as_of_dates=, the last days of history of the snapshots")
     require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_column], "sales_lines")
     known = lines[item_column].dropna().unique()
     if target not in set(known):
@@ -223,15 +249,15 @@ def propensity_dataset(
         raise ValueError(f"Nobody bought {item_column} {target!r} in table 'sales_lines' ({len(lines):,} lines). Known values: {shown}.")
     first_day, last_day = lines[s.ORDER_DATE].min().normalize(), lines[s.ORDER_DATE].max().normalize()
     frames = []
-    for cutoff in map(pd.Timestamp, cutoffs):
-        end = cutoff + pd.Timedelta(days=horizon_days - 1)
-        if cutoff <= first_day or end > last_day:
+    for as_of in map(_day, as_of_dates):
+        end = as_of + pd.Timedelta(days=horizon_days)
+        if as_of < first_day or end > last_day:
             raise ValueError(
-                f"Cut-off {cutoff:%Y-%m-%d} with a {horizon_days}-day label window (to {end:%Y-%m-%d}) is outside the data "
-                f"({first_day:%Y-%m-%d} to {last_day:%Y-%m-%d}): it needs history before it and a whole window after it."
+                f"as_of {as_of:%Y-%m-%d} with a {horizon_days}-day label window (to {end:%Y-%m-%d}) is outside the data "
+                f"({first_day:%Y-%m-%d} to {last_day:%Y-%m-%d}): it needs history up to it and a whole window after it."
             )
-        features = customer_features(lines, customers, cutoff, items=items, item_column=item_column)
-        labels = purchase_labels(lines, cutoff, target, horizon_days=horizon_days, label=label, item_column=item_column)
+        features = customer_features(lines, customers, as_of=as_of, items=items, item_column=item_column)
+        labels = purchase_labels(lines, target, as_of=as_of, horizon_days=horizon_days, label=label, item_column=item_column)
         how = "inner" if label == "next_order" else "left"
         merged = features.merge(labels, left_on=s.CUSTOMER_ID, right_index=True, how=how)
         frames.append(merged.assign(label=merged["label"].fillna(0).astype(int)))
@@ -243,49 +269,53 @@ def time_split(
     customers: pd.DataFrame,
     target: str,
     *,
-    test_cutoff: str | pd.Timestamp,
+    test_as_of: str | pd.Timestamp | None = None,
     horizon_days: int = 90,
     n_train_cutoffs: int = 4,
     step_days: int | None = None,
     label: str = "window",
     items: Sequence[str] | None = None,
     item_column: str = s.CATEGORY,
+    test_cutoff: str | pd.Timestamp | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Training snapshots whose label windows end where the validation window starts.
 
-    The training cut-offs are ``test_cutoff - horizon_days - k x step_days``
+    The training snapshots end on ``test_as_of - horizon_days - k x step_days``
     for ``k = 0 .. n_train_cutoffs - 1``: every training label is observed
-    before ``test_cutoff``, so nothing of the validation period leaks in.
+    by ``test_as_of``, so nothing of the validation period leaks in.
 
     Parameters
     ----------
     lines, customers, target, horizon_days, label, items, item_column
         See :func:`propensity_dataset`.
-    test_cutoff : str or pandas.Timestamp
-        Cut-off of the validation snapshot.
+    test_as_of : str or pandas.Timestamp
+        Last day of history of the validation snapshot.
     n_train_cutoffs : int, default 4
         Number of stacked training snapshots.
     step_days : int, optional
-        Days between training cut-offs; default ``horizon_days``.
+        Days between training snapshots; default ``horizon_days``.
+    test_cutoff : str or pandas.Timestamp, optional
+        Deprecated (xsell-lab 0.2): the first day of the validation window,
+        ``test_as_of + 1 day``.
 
     Returns
     -------
     train, test : pandas.DataFrame
         Two outputs of :func:`propensity_dataset`.
     """
-    test_cutoff = pd.Timestamp(test_cutoff)
+    test_as_of = _as_of(test_as_of, test_cutoff, "time_split", keywords=("test_as_of", "test_cutoff"))
     step = step_days or horizon_days
-    train_cutoffs = [test_cutoff - pd.Timedelta(days=horizon_days + k * step) for k in range(n_train_cutoffs)]
+    train_as_of = [test_as_of - pd.Timedelta(days=horizon_days + k * step) for k in range(n_train_cutoffs)]
     options = dict(horizon_days=horizon_days, label=label, items=items, item_column=item_column)
-    train = propensity_dataset(lines, customers, target, sorted(train_cutoffs), **options)
-    test = propensity_dataset(lines, customers, target, [test_cutoff], **options)
+    train = propensity_dataset(lines, customers, target, as_of_dates=sorted(train_as_of), **options)
+    test = propensity_dataset(lines, customers, target, as_of_dates=[test_as_of], **options)
     return train, test
 
 
 # --- the model ------------------------------------------------------------------------------
 
 
-class PropensityModel:
+class PropensityModel(Estimator):
     """Probability of buying, from customer features.
 
     Parameters
@@ -313,7 +343,18 @@ class PropensityModel:
         Logit coefficients, ``const`` first (logit only).
     base_rate_ : float
         Share of positive labels in the training data.
+    n_rows_ : int
+        Rows (customer snapshots) the model was fitted on.
+
+    Notes
+    -----
+    Follows the package's estimator protocol (:mod:`xsell_lab.stats.estimator`):
+    :meth:`fit` returns the model, the methods below raise
+    :class:`~xsell_lab.exceptions.NotFittedError` before it, and the ``repr`` shows the
+    first logit coefficients and the number of rows.
     """
+
+    _fit_call = "fit(data)"
 
     def __init__(
         self,
@@ -366,50 +407,85 @@ class PropensityModel:
 
             self.booster_ = HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=0.1, random_state=self.seed)
             self.booster_.fit(design.to_numpy(dtype=float), y)
+        self.n_rows_ = len(data)
         return self
 
+    def _parameters(self) -> pd.Series:
+        return self.params_ if self.method == "logit" else pd.Series(dtype=float)
+
+    @requires_fit
     def design_matrix(self, data: pd.DataFrame) -> pd.DataFrame:
         """The model's inputs for ``data``: columns :attr:`features_` (0/1 dummies, numbers), no constant."""
         return self._encode(data).reindex(columns=self.features_, fill_value=0.0)
 
+    @requires_fit
     def predict_proba(self, data: pd.DataFrame) -> pd.Series:
-        """Probability of buying, one per row of ``data`` (same index)."""
+        """Probability of buying, one per row of ``data`` (same index).
+
+        Returns
+        -------
+        pandas.Series
+            ``propensity``, P(label = 1), indexed like ``data``.
+
+        Notes
+        -----
+        One column, not scikit-learn's two (``[P(0), P(1)]``): the label is 0/1, so the
+        second column says everything and the first is ``1 -`` it. A Series indexed like
+        ``data`` keeps every score next to its customer snapshot
+        (``data.assign(propensity=model.predict_proba(data))``), and goes straight into
+        :func:`roc_auc`, :func:`gains_table` and :func:`calibration_table`. For an
+        array in scikit-learn's shape, ``np.column_stack([1 - p, p])``.
+        """
         design = self.design_matrix(data)
         if self.method == "logit":
             linear = self.params_["const"] + design.to_numpy(dtype=float) @ self.params_[self.features_].to_numpy()
             return pd.Series(1 / (1 + np.exp(-linear)), index=data.index, name="propensity")
         return pd.Series(self.booster_.predict_proba(design.to_numpy(dtype=float))[:, 1], index=data.index, name="propensity")
 
-    def summary(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Coefficients as odds ratios (logit only).
+    @requires_fit
+    def summary(self, *, confidence: float = 0.95, alpha: float | None = None) -> pd.DataFrame:
+        """Logit coefficients with Wald intervals, and as odds ratios (logit only).
 
         ``odds ratio = exp(beta)``: the factor by which the odds of buying are
         multiplied for one more unit of the feature (for a 0/1 feature: with it
-        versus without it), the others held equal.
+        versus without it), the others held equal (Hosmer, Lemeshow & Sturdivant
+        2013, sec. 3.3). Its interval is the exponential of the coefficient's.
+
+        Parameters
+        ----------
+        confidence : float, default 0.95
+            Level of the intervals.
+        alpha : float, optional
+            Deprecated: ``1 - confidence`` (the keyword's name before xsell-lab 0.2).
 
         Returns
         -------
         pandas.DataFrame
-            Indexed by ``feature`` (``const`` first): ``coefficient``,
-            ``std_error``, ``odds_ratio``, ``ci_low``, ``ci_high`` (of the odds
-            ratio, Wald), ``p_value``, ``meaning`` (the feature in words).
-        """
-        if self.method != "logit":
-            raise ValueError("Odds ratios exist for method='logit' only; a boosting model has no coefficients.")
-        ci = self.result_.conf_int(alpha)
-        table = pd.DataFrame(
-            {
-                "coefficient": self.params_,
-                "std_error": self.result_.bse,
-                "odds_ratio": np.exp(self.params_),
-                "ci_low": np.exp(ci[0]),
-                "ci_high": np.exp(ci[1]),
-                "p_value": self.result_.pvalues,
-                "meaning": [describe_feature(name, self.levels_) for name in self.params_.index],
-            }
-        )
-        return table.rename_axis("feature")
+            Indexed by ``parameter`` (``const`` first): ``estimate`` (the coefficient,
+            log-odds), ``std_error``, ``ci_low``, ``ci_high`` (Wald), ``p_value``
+            (Wald test of a zero coefficient), ``odds_ratio``, ``odds_ratio_low``,
+            ``odds_ratio_high`` and ``meaning`` (the feature in words).
 
+        Raises
+        ------
+        ValueError
+            For ``method="boosting"``, which has no coefficients.
+        """
+        return super().summary(confidence=confidence_from_alpha(alpha, confidence, "PropensityModel.summary"))
+
+    def _summary(self, confidence: float) -> pd.DataFrame:
+        if self.method != "logit":
+            raise ValueError("Coefficients and odds ratios exist for method='logit' only; a boosting model has none.")
+        table = wald_table(self.params_, self.result_.bse, confidence)
+        return table.assign(
+            p_value=self.result_.pvalues,
+            odds_ratio=np.exp(table["estimate"]),
+            odds_ratio_low=np.exp(table["ci_low"]),
+            odds_ratio_high=np.exp(table["ci_high"]),
+            meaning=[describe_feature(name, self.levels_) for name in table.index],
+        )
+
+    @requires_fit
     def drivers(self, data: pd.DataFrame) -> pd.Series:
         """The feature that raises each row's score most above an average customer's (logit only).
 
@@ -782,6 +858,43 @@ def choose_targets(
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _day(value: str | pd.Timestamp) -> pd.Timestamp:
+    return pd.Timestamp(value).normalize()
+
+
+def _as_of(
+    as_of: str | pd.Timestamp | None,
+    cutoff: str | pd.Timestamp | None,
+    owner: str,
+    *,
+    keywords: tuple[str, str] = ("as_of", "cutoff"),
+) -> pd.Timestamp:
+    """The inclusive ``as_of`` day from the new keyword or the old exclusive one (``as_of = cutoff - 1 day``).
+
+    Before xsell-lab 0.2 this module took ``cutoff``, the first day *after* the
+    history; the vocabulary's ``as_of`` is the last day *of* it (README "one
+    vocabulary"). The old keyword keeps its meaning, with a ``FutureWarning``, until 0.3.
+    """
+    new, old = keywords
+    if cutoff is None:
+        if as_of is None:
+            raise TypeError(f"{owner}() needs {new}=, the last day of history")
+        return _day(as_of)
+    if as_of is not None:
+        raise TypeError(f"{owner}() got both {new}= and {old}=; {old}= is the old name")
+    _warn_cutoff(owner, new, old, stacklevel=4)
+    return _day(cutoff) - pd.Timedelta(days=1)
+
+
+def _warn_cutoff(owner: str, new: str, old: str, *, stacklevel: int = 3) -> None:
+    warnings.warn(
+        f"{owner}(): {old}= (the first day after the history) is now {new}= (the last day of history, inclusive: "
+        f"{new} = {old} - 1 day; xsell-lab 0.2); {old}= stops working in 0.3",
+        FutureWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def _item_flags(lines: pd.DataFrame, items: list[str], item_column: str, prefix: str) -> pd.DataFrame:

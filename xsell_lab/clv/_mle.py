@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 from xsell_lab.exceptions import ConvergenceError
 
 #: Newton polish: at most this many steps, stopping when a step moves every
@@ -181,30 +181,3 @@ def covariance(neg_loglik_total: GradientFunction, estimate: np.ndarray, names: 
     if np.any(np.diag(cov) <= 0):
         cov = np.full((k, k), np.nan)
     return pd.DataFrame(cov, index=names, columns=names)
-
-
-def summary_frame(params: pd.Series, cov: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Estimate, standard error and Wald confidence interval per parameter.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by parameter, columns ``estimate``, ``std_error``,
-        ``ci_lower``, ``ci_upper``.
-    """
-    std_error = pd.Series(np.sqrt(np.diag(cov.to_numpy())), index=params.index)
-    z = stats.norm.ppf(0.5 + level / 2)
-    return pd.DataFrame(
-        {
-            "estimate": params,
-            "std_error": std_error,
-            "ci_lower": params - z * std_error,
-            "ci_upper": params + z * std_error,
-        }
-    )
-
-
-def check_fitted(model: object) -> None:
-    """Raise a clear error when a prediction is asked of an unfitted model."""
-    if not hasattr(model, "params_"):
-        raise RuntimeError(f"This {type(model).__name__} is not fitted yet: call fit(rfm) first.")

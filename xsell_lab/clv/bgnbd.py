@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from xsell_lab.clv._mle import check_fitted, covariance, dot, maximise, summary_frame
+from xsell_lab.clv._mle import covariance, dot, maximise
 from xsell_lab.clv.rfm import validate_rfm
+from xsell_lab.stats.estimator import Estimator, requires_fit, wald_table
 
 PARAM_NAMES = ["r", "alpha", "a", "b"]
 
@@ -33,7 +34,7 @@ _HINT = (
 )
 
 
-class BetaGeoModel:
+class BetaGeoModel(Estimator):
     """The BG/NBD repeat-purchase model, fitted by maximum likelihood.
 
     Parameters
@@ -54,12 +55,22 @@ class BetaGeoModel:
         Maximised log-likelihood (sum over customers).
     n_customers_ : int
         Customers (total weight) the model was fitted on.
+    n_rows_ : int
+        Rows of the RFM table the model was fitted on.
+
+    Notes
+    -----
+    Follows the package's estimator protocol (:mod:`xsell_lab.stats.estimator`): the
+    methods below raise :class:`~xsell_lab.exceptions.NotFittedError` before :meth:`fit`,
+    and the ``repr`` shows the four estimates.
 
     Examples
     --------
     >>> model = BetaGeoModel().fit(rfm)          # doctest: +SKIP
     >>> model.conditional_probability_alive(rfm)  # doctest: +SKIP
     """
+
+    _fit_call = "fit(rfm)"
 
     def __init__(self, initial_params: dict[str, float] | None = None, max_iter: int = 1000):
         self.initial_params = initial_params
@@ -116,20 +127,22 @@ class BetaGeoModel:
         self.covariance_ = covariance(original.total_negative, estimate, PARAM_NAMES)
         self.log_likelihood_ = -float(original.total_negative(estimate)[0])
         self.n_customers_ = int(round(w.sum()))
+        self.n_rows_ = len(rfm)
         return self
 
-    def summary(self) -> pd.DataFrame:
-        """Estimates with standard errors and 95% Wald intervals.
+    def _parameters(self) -> pd.Series:
+        return self.params_
 
-        Returns
-        -------
-        pandas.DataFrame
-            Indexed by ``r, alpha, a, b``; columns ``estimate``,
-            ``std_error``, ``ci_lower``, ``ci_upper``.
+    def _summary(self, confidence: float) -> pd.DataFrame:
+        """Estimates with standard errors (inverse observed information) and Wald intervals.
+
+        Indexed by ``parameter`` (``r, alpha, a, b``); columns ``estimate``,
+        ``std_error``, ``ci_low``, ``ci_high``. No ``p_value``: every parameter is
+        positive by definition, so "is it zero?" is no question to test.
         """
-        check_fitted(self)
-        return summary_frame(self.params_, self.covariance_)
+        return wald_table(self.params_, pd.Series(np.sqrt(np.diag(self.covariance_)), index=PARAM_NAMES), confidence)
 
+    @requires_fit
     def conditional_probability_alive(self, rfm: pd.DataFrame) -> pd.Series:
         """P(alive | x, t_x, T): the chance each customer has not left (FHL 2008 note, eq. 2).
 
@@ -142,11 +155,11 @@ class BetaGeoModel:
         pandas.Series
             ``p_alive``, indexed like ``rfm``.
         """
-        check_fitted(self)
         validate_rfm(rfm)
         x, t_x, big_t = _rfm_arrays(rfm)
         return pd.Series(_p_alive(self.params_.to_numpy(), x, t_x, big_t), index=rfm.index, name="p_alive")
 
+    @requires_fit
     def conditional_expected_purchases(self, t: float, rfm: pd.DataFrame) -> pd.Series:
         """Expected purchases in the next ``t`` time units, given each customer's history (eq. 10).
 
@@ -162,7 +175,6 @@ class BetaGeoModel:
         pandas.Series
             ``expected_purchases``, indexed like ``rfm``.
         """
-        check_fitted(self)
         validate_rfm(rfm)
         x, t_x, big_t = _rfm_arrays(rfm)
         r, alpha, a, b = self.params_.to_numpy()
@@ -171,6 +183,7 @@ class BetaGeoModel:
         expected = (a + b + x - 1) / (a - 1) * bracket * _p_alive(self.params_.to_numpy(), x, t_x, big_t)
         return pd.Series(expected, index=rfm.index, name="expected_purchases")
 
+    @requires_fit
     def expected_purchases(self, t: np.ndarray | float) -> np.ndarray:
         """Expected repeat purchases of a new customer in (0, t] (eq. 9), unconditional.
 
@@ -184,7 +197,6 @@ class BetaGeoModel:
         numpy.ndarray
             E[X(t)], same shape as ``t``.
         """
-        check_fitted(self)
         r, alpha, a, b = self.params_.to_numpy()
         t = np.asarray(t, dtype="float64")
         return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from xsell_lab.data import schema as s
+from xsell_lab.data.validation import require_columns
 
 #: Columns of :func:`early_cross_sell_status`.
 STATUS_COLUMNS = ["first_purchase", "early_orders", "early_spend", "early_categories", "cross_sold"]
@@ -158,10 +159,15 @@ def matched_comparison(
     pandas.DataFrame
         Two rows, ``comparison`` = ``naive`` and ``matched``, with
         :data:`COMPARISON_COLUMNS`.
+
+    Raises
+    ------
+    DataValidationError
+        When ``customers`` lacks one of the columns named.
+    ValueError
+        When every customer, or none, is treated.
     """
-    missing = [c for c in [treatment, outcome, *match_on] if c not in customers.columns]
-    if missing:
-        raise KeyError(f"Columns {missing} are not in the customer table (columns: {list(customers.columns)}).")
+    require_columns(customers, [treatment, outcome, *match_on], "customers")
     treated = customers[treatment].astype(bool).to_numpy()
     if treated.all() or not treated.any():
         raise ValueError(f"Column '{treatment}' must have both treated and control customers to compare.")

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from xsell_lab.clv._mle import check_fitted, covariance, dot, maximise, summary_frame
-from xsell_lab.data.validation import DataValidationError, Problem
+from xsell_lab.clv._mle import covariance, dot, maximise
+from xsell_lab.data.validation import DataValidationError, Problem, require_columns
+from xsell_lab.stats.estimator import Estimator, requires_fit, wald_table
 
 PARAM_NAMES = ["p", "q", "gamma"]
 
@@ -35,7 +36,7 @@ _HINT = (
 )
 
 
-class GammaGammaModel:
+class GammaGammaModel(Estimator):
     """The Gamma-Gamma spend model, fitted by maximum likelihood.
 
     Parameters
@@ -58,7 +59,17 @@ class GammaGammaModel:
         Customers with repeat purchases the model was fitted on.
     n_excluded_ : int
         Customers left out because they have no repeat purchase (frequency 0).
+    n_rows_ : int
+        Rows of the RFM table given to :meth:`fit` (``n_customers_ + n_excluded_``).
+
+    Notes
+    -----
+    Follows the package's estimator protocol (:mod:`xsell_lab.stats.estimator`): the
+    methods below raise :class:`~xsell_lab.exceptions.NotFittedError` before :meth:`fit`,
+    and the ``repr`` shows the three estimates.
     """
+
+    _fit_call = "fit(rfm)"
 
     def __init__(self, initial_params: dict[str, float] | None = None, max_iter: int = 1000):
         self.initial_params = initial_params
@@ -111,20 +122,22 @@ class GammaGammaModel:
         self.log_likelihood_ = -float(original.total_negative(estimate)[0])
         self.n_customers_ = len(x)
         self.n_excluded_ = len(rfm) - len(x)
+        self.n_rows_ = len(rfm)
         return self
 
-    def summary(self) -> pd.DataFrame:
-        """Estimates with standard errors and 95% Wald intervals.
+    def _parameters(self) -> pd.Series:
+        return self.params_
 
-        Returns
-        -------
-        pandas.DataFrame
-            Indexed by ``p, q, gamma``; columns ``estimate``, ``std_error``,
-            ``ci_lower``, ``ci_upper``.
+    def _summary(self, confidence: float) -> pd.DataFrame:
+        """Estimates with standard errors (inverse observed information) and Wald intervals.
+
+        Indexed by ``parameter`` (``p, q, gamma``); columns ``estimate``,
+        ``std_error``, ``ci_low``, ``ci_high``; no ``p_value`` (the parameters are
+        positive by definition).
         """
-        check_fitted(self)
-        return summary_frame(self.params_, self.covariance_)
+        return wald_table(self.params_, pd.Series(np.sqrt(np.diag(self.covariance_)), index=PARAM_NAMES), confidence)
 
+    @requires_fit
     def conditional_expected_spend(self, rfm: pd.DataFrame) -> pd.Series:
         """Expected spend per future purchase given each customer's history (eq. 5).
 
@@ -137,15 +150,14 @@ class GammaGammaModel:
         pandas.Series
             ``expected_spend``, indexed like ``rfm``.
         """
-        check_fitted(self)
         p, q, gamma = self.params_.to_numpy()
         x = rfm["frequency"].to_numpy(dtype="float64")
         m_x = np.where(x > 0, rfm["monetary_value"].to_numpy(dtype="float64"), 0.0)
         return pd.Series((gamma + x * m_x) * p / (p * x + q - 1), index=rfm.index, name="expected_spend")
 
+    @requires_fit
     def population_mean_spend(self) -> float:
         """Mean spend per purchase across customers, ``p gamma / (q - 1)`` (needs q > 1)."""
-        check_fitted(self)
         p, q, gamma = self.params_.to_numpy()
         return float(p * gamma / (q - 1)) if q > 1 else float("inf")
 
@@ -191,12 +203,7 @@ class _LogLikelihood:
 
 
 def _repeat_buyers(rfm: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    missing = [c for c in ("frequency", "monetary_value") if c not in rfm.columns]
-    if missing:
-        raise DataValidationError(
-            [Problem("rfm", c, "missing: the column is required", len(rfm),
-                     hint="Build the table with xsell_lab.clv.rfm_summary") for c in missing]
-        )
+    require_columns(rfm, ["frequency", "monetary_value"], "rfm", hint="Build the table with xsell_lab.clv.rfm_summary")
     x = rfm["frequency"].to_numpy(dtype="float64")
     m_x = rfm["monetary_value"].to_numpy(dtype="float64")
     repeat = x > 0

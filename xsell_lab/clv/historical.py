@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.clv.rfm import purchase_days
 
@@ -46,9 +47,10 @@ COHORT_COLUMNS = [
 ]
 
 
+@renamed_parameters(observation_end="as_of")
 def historical_clv(
     sales: pd.DataFrame,
-    observation_end: str | pd.Timestamp,
+    as_of: str | pd.Timestamp,
     *,
     lifespan_years: float | None = None,
     by: str | None = None,
@@ -60,7 +62,7 @@ def historical_clv(
     sales : pandas.DataFrame
         Sales lines with ``customer_id``, ``order_date``, ``revenue`` and
         ``margin`` (e.g. :func:`xsell_lab.sales_lines`), plus ``by`` if given.
-    observation_end : str or pandas.Timestamp
+    as_of : str or pandas.Timestamp
         Last day of the data used (inclusive).
     lifespan_years : float, optional
         Expected customer lifespan. By default ``1 / annual churn``, where
@@ -78,7 +80,7 @@ def historical_clv(
         One row per group (one row ``all`` when ``by`` is None), columns
         :data:`HISTORICAL_COLUMNS`.
     """
-    end = pd.Timestamp(observation_end).normalize()
+    end = pd.Timestamp(as_of).normalize()
     used = sales.loc[sales[s.ORDER_DATE] < end + pd.Timedelta(days=1)]
     days = purchase_days(used).merge(
         used.assign(purchase_date=used[s.ORDER_DATE].dt.normalize())
@@ -117,8 +119,9 @@ def historical_clv(
     return table[HISTORICAL_COLUMNS]
 
 
+@renamed_parameters(observation_end="as_of")
 def cohort_curves(
-    sales: pd.DataFrame, observation_end: str | pd.Timestamp, *, period: str = "M"
+    sales: pd.DataFrame, as_of: str | pd.Timestamp, *, period: str = "M"
 ) -> pd.DataFrame:
     """Retention and revenue of customer cohorts by age (periods since the first purchase).
 
@@ -126,7 +129,7 @@ def cohort_curves(
     ----------
     sales : pandas.DataFrame
         Sales lines with ``customer_id``, ``order_date`` and ``revenue``.
-    observation_end : str or pandas.Timestamp
+    as_of : str or pandas.Timestamp
         Last day of the data; only periods that ended by then are shown.
     period : {"M", "Q"}, default "M"
         Cohort and age unit: month or quarter.
@@ -142,7 +145,7 @@ def cohort_curves(
     """
     if period not in ("M", "Q"):
         raise ValueError(f"period must be 'M' or 'Q'. Got {period!r}.")
-    end = pd.Timestamp(observation_end).normalize()
+    end = pd.Timestamp(as_of).normalize()
     days = purchase_days(sales.loc[sales[s.ORDER_DATE] < end + pd.Timedelta(days=1)])
     months_per_period = 1 if period == "M" else 3
     month_index = days["purchase_date"].dt.year * 12 + days["purchase_date"].dt.month - 1

@@ -32,8 +32,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
-from xsell_lab.data.validation import DataValidationError, Problem
+from xsell_lab.data.validation import DataValidationError, Problem, require_columns
 
 #: Columns of :func:`rfm_summary` (index: ``customer_id``).
 RFM_COLUMNS = ["frequency", "recency", "T", "monetary_value"]
@@ -43,9 +44,10 @@ HOLDOUT_COLUMNS = ["frequency_holdout", "monetary_value_holdout", "duration_hold
 _TABLE = "purchases"
 
 
+@renamed_parameters(observation_end="as_of")
 def rfm_summary(
     purchases: pd.DataFrame,
-    observation_end: str | pd.Timestamp,
+    as_of: str | pd.Timestamp,
     *,
     time_unit: float = 7.0,
     customer_col: str = s.CUSTOMER_ID,
@@ -59,7 +61,7 @@ def rfm_summary(
     purchases : pandas.DataFrame
         One row per order line (or per order), e.g. :func:`xsell_lab.sales_lines`.
         Needs ``customer_col``, ``date_col`` and ``value_col``. Not modified.
-    observation_end : str or pandas.Timestamp
+    as_of : str or pandas.Timestamp
         Last day of the observation period (the cut-off). Purchases *on* this
         day count, whatever their time of day; later purchases are ignored
         (use :func:`calibration_holdout_summary` to count them).
@@ -72,7 +74,7 @@ def rfm_summary(
     -------
     pandas.DataFrame
         Indexed by ``customer_id``, columns :data:`RFM_COLUMNS`, one row per
-        customer with a purchase on or before ``observation_end``, in the
+        customer with a purchase on or before ``as_of``, in the
         order customers first appear in ``purchases``. A customer first seen
         on the cut-off day has ``T = 0``.
 
@@ -84,7 +86,7 @@ def rfm_summary(
         purchases of that day).
     """
     day, codes, customers, spend = _purchase_arrays(purchases, customer_col, date_col, value_col)
-    end_day = _day_number(observation_end)
+    end_day = _day_number(as_of)
     keep = day <= end_day
     stats = _customer_stats(day[keep], codes[keep], spend[keep], len(customers))
     _check_no_negative_spend(stats, customers, value_col)
@@ -248,12 +250,7 @@ def validate_rfm(rfm: pd.DataFrame, table: str = "rfm") -> None:
         Missing columns, empty or negative values, fractional frequencies,
         ``recency > T``, or ``recency > 0`` with ``frequency = 0``.
     """
-    missing = [c for c in ("frequency", "recency", "T") if c not in rfm.columns]
-    if missing:
-        raise DataValidationError(
-            [Problem(table, c, "missing: the column is required", len(rfm),
-                     hint="Build the table with xsell_lab.clv.rfm_summary") for c in missing]
-        )
+    require_columns(rfm, ["frequency", "recency", "T"], table, hint="Build the table with xsell_lab.clv.rfm_summary")
     x, t_x, big_t = (rfm[c].to_numpy(dtype="float64") for c in ("frequency", "recency", "T"))
     checks = [
         ("frequency", ~np.isfinite(x) | (x < 0) | (x != np.floor(x)),
@@ -282,13 +279,7 @@ def _purchase_arrays(
     purchases: pd.DataFrame, customer_col: str, date_col: str, value_col: str
 ) -> tuple[np.ndarray, np.ndarray, pd.Index, np.ndarray]:
     """Day numbers, customer codes, customer ids and spend as NumPy arrays."""
-    missing = [c for c in (customer_col, date_col, value_col) if c not in purchases.columns]
-    if missing:
-        found = ", ".join(map(str, purchases.columns[:12]))
-        raise DataValidationError(
-            [Problem(_TABLE, c, "missing: the column is required", len(purchases),
-                     hint=f"Columns found: {found}") for c in missing]
-        )
+    require_columns(purchases, [customer_col, date_col, value_col], _TABLE)
     problems = []
     # Not sorted: sorting millions of distinct ids costs more than the rest of the summary.
     codes, customers = pd.factorize(purchases[customer_col], sort=False)

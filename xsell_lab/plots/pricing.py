@@ -74,7 +74,7 @@ def plot_elasticities(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt
     ----------
     table : pandas.DataFrame
         Rows of :meth:`xsell_lab.pricing.PriceElasticityModel.summary`
-        (columns ``product``, ``price_of``, ``elasticity``, ``ci_low``,
+        (columns ``product``, ``price_of``, ``estimate``, ``ci_low``,
         ``ci_high``, ``relationship``); own rows are labelled by product,
         cross rows "units of A | price of B".
     ax : matplotlib.axes.Axes, optional
@@ -93,8 +93,8 @@ def plot_elasticities(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt
         if not mask.any():
             continue
         part = rows.loc[mask]
-        errors = [part["elasticity"] - part["ci_low"], part["ci_high"] - part["elasticity"]]
-        ax.errorbar(part["elasticity"], y[mask], xerr=errors, fmt="o", color=colour, capsize=3, label=relationship)
+        errors = [part["estimate"] - part["ci_low"], part["ci_high"] - part["estimate"]]
+        ax.errorbar(part["estimate"], y[mask], xerr=errors, fmt="o", color=colour, capsize=3, label=relationship)
     ax.axvline(0, color="black", lw=0.8)
     if (rows["relationship"] == "own").any():
         ax.axvline(-1, color="grey", lw=0.8, ls="--")
@@ -124,7 +124,7 @@ def plot_cross_elasticity_matrix(table: pd.DataFrame, *, ax: plt.Axes | None = N
     cross = table.loc[table["kind"] == "cross"]
     _check_not_empty(cross, "cross elasticities")
     products = sorted(set(cross["product"]) | set(cross["price_of"]))
-    shown = cross.assign(value=cross["elasticity"].where(cross["relationship"] != "independent"))
+    shown = cross.assign(value=cross["estimate"].where(cross["relationship"] != "independent"))
     matrix = shown.pivot(index="product", columns="price_of", values="value").reindex(index=products, columns=products)
     values = matrix.to_numpy(dtype="float64")
     limit = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0

@@ -99,7 +99,7 @@ def plot_calibration(calibration: pd.DataFrame, *, ax: plt.Axes | None = None) -
 
 
 def plot_odds_ratios(summary: pd.DataFrame, *, top: int = 12, ax: plt.Axes | None = None) -> plt.Axes:
-    """Odds ratios with their 95 % intervals on a log scale, strongest effects first.
+    """Odds ratios with their intervals (the summary's confidence, 95 % by default) on a log scale, strongest first.
 
     Parameters
     ----------
@@ -115,16 +115,16 @@ def plot_odds_ratios(summary: pd.DataFrame, *, top: int = 12, ax: plt.Axes | Non
     matplotlib.axes.Axes
     """
     table = summary.drop(index="const", errors="ignore")
-    table = table.loc[table["coefficient"].abs().sort_values(ascending=False).index[:top]].iloc[::-1]
+    table = table.loc[table["estimate"].abs().sort_values(ascending=False).index[:top]].iloc[::-1]
     ax = new_axes(ax, figsize=(7, 0.35 * len(table) + 1.2))
     y = np.arange(len(table))
     colours = [PALETTE[0] if value >= 1 else PALETTE[1] for value in table["odds_ratio"]]
-    errors = np.vstack([table["odds_ratio"] - table["ci_low"], table["ci_high"] - table["odds_ratio"]])
+    errors = np.vstack([table["odds_ratio"] - table["odds_ratio_low"], table["odds_ratio_high"] - table["odds_ratio"]])
     ax.errorbar(table["odds_ratio"], y, xerr=errors, fmt="none", ecolor=PALETTE[5], capsize=2)
     ax.scatter(table["odds_ratio"], y, color=colours, zorder=3)
     ax.axvline(1, color="black", linewidth=0.8)
     ax.set_xscale("log")
-    low, high = float(table["ci_low"].min()), float(table["ci_high"].max())
+    low, high = float(table["odds_ratio_low"].min()), float(table["odds_ratio_high"].max())
     ticks = [v for v in (0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32) if low / 1.5 <= v <= high * 1.5]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
