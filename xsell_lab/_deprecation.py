@@ -13,6 +13,8 @@ import warnings
 from collections.abc import Callable
 from typing import TypeVar
 
+import pandas as pd
+
 F = TypeVar("F", bound=Callable)
 
 
@@ -53,8 +55,10 @@ def renamed_parameters(**renames: str | tuple[str, Callable]) -> Callable[[F], F
                 new, convert = (rename, None) if isinstance(rename, str) else rename
                 if new in kwargs:
                     raise TypeError(f"{function.__qualname__}() got both {old}= and {new}=; {old}= is the old name of {new}=")
+                how = (convert.__doc__ or "").strip().splitlines()[:1] if convert is not None else []
+                converted = f", converted: {how[0]}" if how else ""
                 warnings.warn(
-                    f"{function.__qualname__}(): {old}= is now {new}= (xsell-lab 0.2); {old}= stops working in 0.3",
+                    f"{function.__qualname__}(): {old}= is now {new}= (xsell-lab 0.2){converted}; {old}= stops working in 0.3",
                     FutureWarning,
                     stacklevel=2,
                 )
@@ -66,3 +70,13 @@ def renamed_parameters(**renames: str | tuple[str, Callable]) -> Callable[[F], F
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def day_before(end: str | pd.Timestamp) -> pd.Timestamp:
+    """An exclusive end of history (the first day after it) as the inclusive ``as_of``: the day before."""
+    return pd.Timestamp(end).normalize() - pd.Timedelta(days=1)
+
+
+def days_before(ends) -> list[pd.Timestamp]:
+    """:func:`day_before` of each end."""
+    return [day_before(end) for end in ends]

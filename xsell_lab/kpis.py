@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from xsell_lab._deprecation import renamed_parameters
+from xsell_lab._deprecation import day_before, renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import as_list, require_columns, table_name
 from xsell_lab.stats import wilson_interval
@@ -189,7 +189,7 @@ def product_penetration(
     return _rate(per_customer, keys, "penetrated_customers", "customers", "penetration")
 
 
-@renamed_parameters(split_date=("as_of", lambda split_date: pd.Timestamp(split_date).normalize() - pd.Timedelta(days=1)))
+@renamed_parameters(split_date=("as_of", day_before))
 def cross_sell_ratio(
     lines: pd.DataFrame,
     as_of: str | pd.Timestamp,

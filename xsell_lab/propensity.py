@@ -31,7 +31,6 @@ words. Send it only after :mod:`xsell_lab.guardrails`.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -39,6 +38,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from xsell_lab._deprecation import day_before, days_before, renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.basket.sequences import pair_counts
 from xsell_lab.data.validation import require_columns
@@ -65,14 +65,14 @@ _DAYS_PER_MONTH = 365.25 / 12
 # --- features and labels ------------------------------------------------------------------
 
 
+@renamed_parameters(cutoff=("as_of", day_before))
 def customer_features(
     lines: pd.DataFrame,
     customers: pd.DataFrame,
     *,
-    as_of: str | pd.Timestamp | None = None,
+    as_of: str | pd.Timestamp,
     items: Sequence[str] | None = None,
     item_column: str = s.CATEGORY,
-    cutoff: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Features of every customer who bought by ``as_of``, from purchases on or before that day.
 
@@ -93,9 +93,6 @@ def customer_features(
         value of ``item_column``.
     item_column : str, default "category"
         ``category``, or ``product_id`` for data without categories.
-    cutoff : str or pandas.Timestamp, optional
-        Deprecated (xsell-lab 0.2): the first day *after* the history,
-        ``as_of + 1 day``; keeps that meaning, with a ``FutureWarning``, until 0.3.
 
     Returns
     -------
@@ -109,7 +106,7 @@ def customer_features(
     ValueError
         When no order is dated on or before ``as_of``.
     """
-    as_of = _as_of(as_of, cutoff, "customer_features")
+    as_of = _day(as_of)
     require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, "revenue", item_column], "sales_lines")
     start = as_of + pd.Timedelta(days=1)
     before = lines.loc[lines[s.ORDER_DATE] < start]
@@ -140,15 +137,15 @@ def customer_features(
     return features.rename_axis(s.CUSTOMER_ID).reset_index()
 
 
+@renamed_parameters(cutoff=("as_of", day_before))
 def purchase_labels(
     lines: pd.DataFrame,
     target: str,
     *,
-    as_of: str | pd.Timestamp | None = None,
+    as_of: str | pd.Timestamp,
     horizon_days: int = 90,
     label: str = "window",
     item_column: str = s.CATEGORY,
-    cutoff: str | pd.Timestamp | None = None,
 ) -> pd.Series:
     """What customers bought in the ``horizon_days`` days after ``as_of``.
 
@@ -169,8 +166,6 @@ def purchase_labels(
         :func:`propensity_dataset`). ``next_order``: 1 if the customer's first
         order in the window holds ``target`` ("when they come back, what do
         they buy?"), only for customers who order in the window.
-    cutoff : str or pandas.Timestamp, optional
-        Deprecated (xsell-lab 0.2): the first day of the window, ``as_of + 1 day``.
 
     Returns
     -------
@@ -179,7 +174,7 @@ def purchase_labels(
     """
     if label not in LABELS:
         raise ValueError(f"label must be one of {', '.join(LABELS)}. Got {label!r}.")
-    start = _as_of(as_of, cutoff, "purchase_labels") + pd.Timedelta(days=1)
+    start = _day(as_of) + pd.Timedelta(days=1)
     window = lines.loc[(lines[s.ORDER_DATE] >= start) & (lines[s.ORDER_DATE] < start + pd.Timedelta(days=horizon_days))]
     if label == "next_order":
         first_date = window.groupby(s.CUSTOMER_ID)[s.ORDER_DATE].transform("min")
@@ -188,17 +183,17 @@ def purchase_labels(
     return hit.astype(int).rename("label")
 
 
+@renamed_parameters(cutoffs=("as_of_dates", days_before))
 def propensity_dataset(
     lines: pd.DataFrame,
     customers: pd.DataFrame,
     target: str,
     *,
-    as_of_dates: Iterable[str | pd.Timestamp] | None = None,
+    as_of_dates: Iterable[str | pd.Timestamp],
     horizon_days: int = 90,
     label: str = "window",
     items: Sequence[str] | None = None,
     item_column: str = s.CATEGORY,
-    cutoffs: Iterable[str | pd.Timestamp] | None = None,
 ) -> pd.DataFrame:
     """Features up to each ``as_of`` day and the label after it, stacked over the days.
 
@@ -219,9 +214,6 @@ def propensity_dataset(
         only customers who ordered in the window are.
     items, item_column
         See :func:`customer_features`.
-    cutoffs : iterable of str or pandas.Timestamp, optional
-        Deprecated (xsell-lab 0.2): the first days after the histories,
-        ``as_of + 1 day`` each.
 
     Returns
     -------
@@ -235,13 +227,6 @@ def propensity_dataset(
         When ``target`` is never bought, or an ``as_of`` leaves no history up
         to it or no full label window after it.
     """
-    if cutoffs is not None:
-        if as_of_dates is not None:
-            raise TypeError("propensity_dataset() got both as_of_dates= and cutoffs=; cutoffs= is the old name")
-        _warn_cutoff("propensity_dataset", "as_of_dates", "cutoffs")
-        as_of_dates = [_day(cutoff) - pd.Timedelta(days=1) for cutoff in cutoffs]
-    if as_of_dates is None:
-        raise TypeError("propensity_dataset() needs as_of_dates=, the last days of history of the snapshots")
     require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_column], "sales_lines")
     known = lines[item_column].dropna().unique()
     if target not in set(known):
@@ -264,19 +249,19 @@ def propensity_dataset(
     return pd.concat(frames, ignore_index=True)
 
 
+@renamed_parameters(test_cutoff=("test_as_of", day_before))
 def time_split(
     lines: pd.DataFrame,
     customers: pd.DataFrame,
     target: str,
     *,
-    test_as_of: str | pd.Timestamp | None = None,
+    test_as_of: str | pd.Timestamp,
     horizon_days: int = 90,
     n_train_cutoffs: int = 4,
     step_days: int | None = None,
     label: str = "window",
     items: Sequence[str] | None = None,
     item_column: str = s.CATEGORY,
-    test_cutoff: str | pd.Timestamp | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Training snapshots whose label windows end where the validation window starts.
 
@@ -294,16 +279,13 @@ def time_split(
         Number of stacked training snapshots.
     step_days : int, optional
         Days between training snapshots; default ``horizon_days``.
-    test_cutoff : str or pandas.Timestamp, optional
-        Deprecated (xsell-lab 0.2): the first day of the validation window,
-        ``test_as_of + 1 day``.
 
     Returns
     -------
     train, test : pandas.DataFrame
         Two outputs of :func:`propensity_dataset`.
     """
-    test_as_of = _as_of(test_as_of, test_cutoff, "time_split", keywords=("test_as_of", "test_cutoff"))
+    test_as_of = _day(test_as_of)
     step = step_days or horizon_days
     train_as_of = [test_as_of - pd.Timedelta(days=horizon_days + k * step) for k in range(n_train_cutoffs)]
     options = dict(horizon_days=horizon_days, label=label, items=items, item_column=item_column)
@@ -863,38 +845,6 @@ def choose_targets(
 def _day(value: str | pd.Timestamp) -> pd.Timestamp:
     return pd.Timestamp(value).normalize()
 
-
-def _as_of(
-    as_of: str | pd.Timestamp | None,
-    cutoff: str | pd.Timestamp | None,
-    owner: str,
-    *,
-    keywords: tuple[str, str] = ("as_of", "cutoff"),
-) -> pd.Timestamp:
-    """The inclusive ``as_of`` day from the new keyword or the old exclusive one (``as_of = cutoff - 1 day``).
-
-    Before xsell-lab 0.2 this module took ``cutoff``, the first day *after* the
-    history; the vocabulary's ``as_of`` is the last day *of* it (README "one
-    vocabulary"). The old keyword keeps its meaning, with a ``FutureWarning``, until 0.3.
-    """
-    new, old = keywords
-    if cutoff is None:
-        if as_of is None:
-            raise TypeError(f"{owner}() needs {new}=, the last day of history")
-        return _day(as_of)
-    if as_of is not None:
-        raise TypeError(f"{owner}() got both {new}= and {old}=; {old}= is the old name")
-    _warn_cutoff(owner, new, old, stacklevel=4)
-    return _day(cutoff) - pd.Timedelta(days=1)
-
-
-def _warn_cutoff(owner: str, new: str, old: str, *, stacklevel: int = 3) -> None:
-    warnings.warn(
-        f"{owner}(): {old}= (the first day after the history) is now {new}= (the last day of history, inclusive: "
-        f"{new} = {old} - 1 day; xsell-lab 0.2); {old}= stops working in 0.3",
-        FutureWarning,
-        stacklevel=stacklevel,
-    )
 
 
 def _item_flags(lines: pd.DataFrame, items: list[str], item_column: str, prefix: str) -> pd.DataFrame:
