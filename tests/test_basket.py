@@ -101,7 +101,7 @@ def test_cleaning_is_counted_and_input_untouched():
         }
     )
     before = lines.copy()
-    baskets = basket.clean_baskets(lines, quantity_col=s.QUANTITY)
+    baskets = basket.clean_baskets(lines, quantity_column=s.QUANTITY)
     pd.testing.assert_frame_equal(lines, before)
     log = baskets.cleaning_log.set_index("step")["rows"]
     assert log["dropped lines with a missing basket or item id"] == 2

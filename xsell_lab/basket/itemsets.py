@@ -38,16 +38,16 @@ ITEMSET_COLUMNS = ["itemsets", "support", "count", "length"]
 BACKENDS = ("sparse", "mlxtend", "spark")
 
 
-@renamed_parameters(item_col="item_column")
+@renamed_parameters(item_col="item_column", basket_col="basket_column", quantity_col="quantity_column")
 def frequent_itemsets(
     transactions: pd.DataFrame | Baskets,
     min_support: float,
     *,
     max_len: int | None = None,
     backend: str = "sparse",
-    basket_col: str = s.ORDER_ID,
+    basket_column: str = s.ORDER_ID,
     item_column: str = s.PRODUCT_ID,
-    quantity_col: str | None = None,
+    quantity_column: str | None = None,
     memory_limit: float | None = None,
 ) -> pd.DataFrame:
     """Itemsets found in at least ``min_support`` of the baskets.
@@ -55,7 +55,7 @@ def frequent_itemsets(
     Parameters
     ----------
     transactions : pandas.DataFrame or Baskets
-        One row per order line with ``basket_col`` and ``item_column`` (use
+        One row per order line with ``basket_column`` and ``item_column`` (use
         ``item_column="category"`` for category-level affinity), or baskets
         already cleaned by :func:`~xsell_lab.basket.clean_baskets`. Cleaning
         (duplicates, returns, empty and mixed-type ids) is described there.
@@ -65,7 +65,7 @@ def frequent_itemsets(
         Longest itemset; ``None`` for no limit.
     backend : {"sparse", "mlxtend", "spark"}
         Engine; all return the same itemsets and counts.
-    basket_col, item_column, quantity_col : str
+    basket_column, item_column, quantity_column : str
         Column names (``item_col=`` until 0.3) (see :func:`~xsell_lab.basket.clean_baskets`).
     memory_limit : float, optional
         Bytes the in-process backends may use; default half the memory
@@ -96,7 +96,7 @@ def frequent_itemsets(
     baskets = (
         transactions
         if isinstance(transactions, Baskets)
-        else clean_baskets(transactions, basket_col=basket_col, item_column=item_column, quantity_col=quantity_col)
+        else clean_baskets(transactions, basket_column=basket_column, item_column=item_column, quantity_column=quantity_column)
     )
     threshold = min_count(min_support, baskets.n_baskets)
     _check_something_frequent(baskets, threshold, min_support)

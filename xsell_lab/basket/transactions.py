@@ -93,13 +93,13 @@ def min_count(min_support: float, n_baskets: int) -> int:
     return count
 
 
-@renamed_parameters(item_col="item_column")
+@renamed_parameters(item_col="item_column", basket_col="basket_column", quantity_col="quantity_column")
 def clean_baskets(
     transactions: pd.DataFrame,
     *,
-    basket_col: str = s.ORDER_ID,
+    basket_column: str = s.ORDER_ID,
     item_column: str = s.PRODUCT_ID,
-    quantity_col: str | None = None,
+    quantity_column: str | None = None,
 ) -> Baskets:
     """Build clean :class:`Baskets` from a long table of lines.
 
@@ -108,9 +108,9 @@ def clean_baskets(
     transactions : pandas.DataFrame
         One row per line, with a basket id column and an item column (a
         product id, or a category to mine category-level rules). Not modified.
-    basket_col, item_column : str
+    basket_column, item_column : str
         Names of the basket id and item columns (``item_col=`` until 0.3).
-    quantity_col : str, optional
+    quantity_column : str, optional
         When given, lines with a quantity <= 0 (returns, cancellations) are
         dropped and counted.
 
@@ -125,23 +125,23 @@ def clean_baskets(
     ValueError
         When no line is left after cleaning.
     """
-    require_columns(transactions, [basket_col, item_column] + ([quantity_col] if quantity_col else []), "transactions",
-                    hint="Pass basket_col= / item_column= to name yours")
+    require_columns(transactions, [basket_column, item_column] + ([quantity_column] if quantity_column else []), "transactions",
+                    hint="Pass basket_column= / item_column= to name yours")
     log: list[dict] = []
-    baskets = transactions[basket_col]
+    baskets = transactions[basket_column]
     items = transactions[item_column]
     keep = baskets.notna().to_numpy() & items.notna().to_numpy()
-    _log(log, "dropped lines with a missing basket or item id", len(keep) - int(keep.sum()), f"{basket_col} / {item_column} empty")
-    if quantity_col:
-        returned = ~(pd.to_numeric(transactions[quantity_col], errors="coerce").to_numpy() > 0) & keep
-        _log(log, "dropped returns / cancellations", int(returned.sum()), f"{quantity_col} <= 0 or not a number")
+    _log(log, "dropped lines with a missing basket or item id", len(keep) - int(keep.sum()), f"{basket_column} / {item_column} empty")
+    if quantity_column:
+        returned = ~(pd.to_numeric(transactions[quantity_column], errors="coerce").to_numpy() > 0) & keep
+        _log(log, "dropped returns / cancellations", int(returned.sum()), f"{quantity_column} <= 0 or not a number")
         keep &= ~returned
     if not keep.all():
         baskets, items = baskets[keep], items[keep]
     if len(baskets) == 0:
         raise ValueError(
             f"table 'transactions': no line is left after cleaning ({len(transactions):,} lines in, "
-            f"columns {basket_col!r} / {item_column!r}); see the cleaning steps: "
+            f"columns {basket_column!r} / {item_column!r}); see the cleaning steps: "
             + "; ".join(f"{r['step']}: {r['rows']:,}" for r in log)
         )
     items = _items_as_one_type(items, item_column, log)
@@ -149,7 +149,7 @@ def clean_baskets(
     item_codes, labels = _sorted_codes(items)
     matrix = _dedup_matrix(basket_codes, item_codes, len(labels), log)
     if not keep.all():
-        emptied = transactions[basket_col].nunique() - matrix.shape[0]
+        emptied = transactions[basket_column].nunique() - matrix.shape[0]
         _log(log, "dropped baskets left without any item", emptied, "not counted in the number of baskets")
     one_item = int((np.diff(matrix.indptr) == 1).sum())
     _log(log, "kept one-item baskets (they count in N and in item supports)", one_item, "")

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data.validation import DataValidationError, Problem, as_list, require_columns
 
 #: Default duration column of the durations table (days, float >= 0).
@@ -33,11 +34,12 @@ OBSERVED = "observed"
 KAPLAN_MEIER_COLUMNS = ["time", "at_risk", "events", "censored", "survival", "std_error", "ci_low", "ci_high"]
 
 
+@renamed_parameters(duration_col="duration_column", event_col="event_column")
 def kaplan_meier(
     durations: pd.DataFrame,
     *,
-    duration_col: str = DURATION,
-    event_col: str = OBSERVED,
+    duration_column: str = DURATION,
+    event_column: str = OBSERVED,
     by: str | Sequence[str] | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
@@ -61,7 +63,7 @@ def kaplan_meier(
     durations : pandas.DataFrame
         One row per case, e.g. from :func:`xsell_lab.stats.sequences.waits` or
         :func:`xsell_lab.lifecycle.time_to_next_order`.
-    duration_col, event_col : str
+    duration_column, event_column : str
         Time (>= 0) and event flag (True = happened, False = censored).
     by : str or list of str, optional
         One curve per group.
@@ -81,12 +83,12 @@ def kaplan_meier(
         Missing columns, or empty or negative durations.
     """
     keys = as_list(by)
-    require_columns(durations, [duration_col, event_col, *keys], "durations")
-    _check_durations(durations, duration_col)
+    require_columns(durations, [duration_column, event_column, *keys], "durations")
+    _check_durations(durations, duration_column)
     if not keys:
-        return _km_curve(durations[duration_col], durations[event_col].astype(bool), confidence)
+        return _km_curve(durations[duration_column], durations[event_column].astype(bool), confidence)
     curves = [
-        _km_curve(group[duration_col], group[event_col].astype(bool), confidence).assign(
+        _km_curve(group[duration_column], group[event_column].astype(bool), confidence).assign(
             **dict(zip(keys, key if isinstance(key, tuple) else (key,)))
         )
         for key, group in durations.groupby(keys, sort=True)
@@ -129,13 +131,13 @@ def _km_curve(duration: pd.Series, observed: pd.Series, confidence: float) -> pd
     })  # fmt: skip
 
 
-def _check_durations(durations: pd.DataFrame, duration_col: str) -> None:
-    values = durations[duration_col]
+def _check_durations(durations: pd.DataFrame, duration_column: str) -> None:
+    values = durations[duration_column]
     bad = values.isna() | (values < 0)
     if bad.any():
         example = values[bad].iloc[0]
         raise DataValidationError([
-            Problem("durations", duration_col, "are empty or negative", int(bad.sum()),
+            Problem("durations", duration_column, "are empty or negative", int(bad.sum()),
                     f"{example} (row {int(np.flatnonzero(bad.to_numpy())[0]) + 1})",
                     hint="A wait cannot end before it starts: check the dates and the cut-off")
         ])  # fmt: skip
