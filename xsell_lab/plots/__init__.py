@@ -46,6 +46,12 @@ def _format_number(value: float) -> str:
     return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
+def require_rows(table: pd.DataFrame, what: str, *, hint: str = "") -> None:
+    """Refuse to draw an empty table: ``ValueError("Nothing to plot: no <what>. <hint>")``."""
+    if len(table) == 0:
+        raise ValueError(f"Nothing to plot: no {what}." + (f" {hint}" if hint else ""))
+
+
 def new_axes(ax: plt.Axes | None = None, figsize: tuple[float, float] = (8, 4)) -> plt.Axes:
     """Return ``ax``, or the Axes of a new figure when ``ax`` is None."""
     if ax is not None:

@@ -14,7 +14,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
-from xsell_lab.plots import PALETTE, new_axes
+from xsell_lab.plots import PALETTE, new_axes, require_rows
 
 
 def plot_rules_scatter(rules: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
@@ -30,7 +30,7 @@ def plot_rules_scatter(rules: pd.DataFrame, *, ax: plt.Axes | None = None) -> pl
     -------
     matplotlib.axes.Axes
     """
-    _check_not_empty(rules, "rules")
+    require_rows(rules, "rules", hint="Lower min_support or the rule threshold.")
     ax = new_axes(ax)
     points = ax.scatter(rules["support"], rules["confidence"], c=rules["lift"], cmap="viridis", s=18, alpha=0.8)
     ax.figure.colorbar(points, ax=ax, label="lift")
@@ -63,7 +63,7 @@ def plot_rule_network(rules: pd.DataFrame, *, top: int = 25, ax: plt.Axes | None
     matplotlib.axes.Axes
     """
     simple = _one_to_one(rules).nlargest(top, "lift")
-    _check_not_empty(simple, "one-to-one rules")
+    require_rows(simple, "one-to-one rules", hint="Lower min_support or the rule threshold.")
     graph = nx.DiGraph()
     for row in simple.itertuples():
         graph.add_edge(row.antecedent, row.consequent, lift=row.lift)
@@ -122,7 +122,7 @@ def plot_pair_heatmap(
     matplotlib.axes.Axes
     """
     simple = _one_to_one(rules)
-    _check_not_empty(simple, "one-to-one rules")
+    require_rows(simple, "one-to-one rules", hint="Lower min_support or the rule threshold.")
     items = simple.groupby("antecedent")["support"].sum().nlargest(top).index
     grid = simple[simple["antecedent"].isin(items) & simple["consequent"].isin(items)]
     grid = grid.pivot(index="antecedent", columns="consequent", values=metric).reindex(index=items, columns=items)
@@ -152,7 +152,7 @@ def plot_lag_histogram(
     -------
     matplotlib.axes.Axes
     """
-    _check_not_empty(lags, "lags")
+    require_rows(lags, "purchase lags")
     ax = new_axes(ax)
     ax.hist(lags["lag_days"], bins=bins, color=PALETTE[0], alpha=0.85)
     median = float(lags["lag_days"].median())
@@ -172,8 +172,3 @@ def _one_to_one(rules: pd.DataFrame) -> pd.DataFrame:
         antecedent=simple["antecedents"].map(lambda s: str(next(iter(s)))),
         consequent=simple["consequents"].map(lambda s: str(next(iter(s)))),
     )
-
-
-def _check_not_empty(table: pd.DataFrame, what: str) -> None:
-    if len(table) == 0:
-        raise ValueError(f"Nothing to plot: no {what}. Lower min_support or the rule threshold.")

@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.ticker import StrMethodFormatter
 
 from xsell_lab.data import schema as s
-from xsell_lab.plots import PALETTE, new_axes
+from xsell_lab.plots import PALETTE, new_axes, require_rows
 
 _RELATIONSHIP_COLOURS = {"own": PALETTE[0], "complement": PALETTE[4], "substitute": PALETTE[2], "independent": PALETTE[5]}
 
@@ -45,7 +45,7 @@ def plot_price_units_scatter(
     matplotlib.axes.Axes
     """
     rows = weekly_sales.loc[weekly_sales[s.PRODUCT_ID] == product]
-    _check_not_empty(rows, f"weekly sales of {product!r}")
+    require_rows(rows, f"weekly sales of {product!r}")
     ax = new_axes(ax)
     for flag, label, colour in ((False, "regular week", PALETTE[0]), (True, "promotion week", PALETTE[1])):
         part = rows.loc[rows[s.ON_PROMOTION].astype(bool) == flag]
@@ -83,7 +83,7 @@ def plot_elasticities(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt
     -------
     matplotlib.axes.Axes
     """
-    _check_not_empty(table, "elasticity table")
+    require_rows(table, "elasticity table")
     ax = new_axes(ax, figsize=(8, 0.35 * len(table) + 1.2))
     rows = table.reset_index(drop=True)
     labels = np.where(rows["product"] == rows["price_of"], rows["product"], rows["product"] + " | price of " + rows["price_of"])
@@ -122,7 +122,7 @@ def plot_cross_elasticity_matrix(table: pd.DataFrame, *, ax: plt.Axes | None = N
     matplotlib.axes.Axes
     """
     cross = table.loc[table["kind"] == "cross"]
-    _check_not_empty(cross, "cross elasticities")
+    require_rows(cross, "cross elasticities")
     products = sorted(set(cross["product"]) | set(cross["price_of"]))
     shown = cross.assign(value=cross["estimate"].where(cross["relationship"] != "independent"))
     matrix = shown.pivot(index="product", columns="price_of", values="value").reindex(index=products, columns=products)
@@ -155,7 +155,7 @@ def plot_price_response(response: pd.DataFrame, *, ax: plt.Axes | None = None) -
     -------
     matplotlib.axes.Axes
     """
-    _check_not_empty(response, "price response")
+    require_rows(response, "price response")
     ax = new_axes(ax)
     for i, (product, part) in enumerate(response.groupby("product", sort=False)):
         total = product == "total"
@@ -185,7 +185,7 @@ def plot_bundle_strategies(bundles: pd.DataFrame, *, ax: plt.Axes | None = None)
     -------
     matplotlib.axes.Axes
     """
-    _check_not_empty(bundles, "bundle table")
+    require_rows(bundles, "bundle table")
     ax = new_axes(ax)
     x = np.arange(len(bundles))
     ax.bar(x - 0.2, bundles["revenue"], width=0.4, color=PALETTE[0], label="revenue")
@@ -195,8 +195,3 @@ def plot_bundle_strategies(bundles: pd.DataFrame, *, ax: plt.Axes | None = None)
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.legend(frameon=False)
     return ax
-
-
-def _check_not_empty(table: pd.DataFrame, what: str) -> None:
-    if table.empty:
-        raise ValueError(f"Nothing to plot: the {what} is empty.")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from xsell_lab.plots import PALETTE, new_axes
+from xsell_lab.plots import PALETTE, new_axes, require_rows
 
 
 def plot_whitespace_heatmap(
@@ -49,7 +49,7 @@ def plot_whitespace_heatmap(
     -------
     matplotlib.axes.Axes
     """
-    _check_not_empty(table, "table")
+    require_rows(table, "table")
     grid = table.pivot(index=index, columns=columns, values=value)
     ax = new_axes(ax, figsize=(min(2.5 + 0.6 * grid.shape[1], 13), 1.6 + 0.5 * grid.shape[0]))
     values = grid.to_numpy(dtype="float64")
@@ -86,7 +86,7 @@ def plot_top_whitespace(top: pd.DataFrame, *, title: str | None = None, ax: plt.
     -------
     matplotlib.axes.Axes
     """
-    _check_not_empty(top, "top whitespace")
+    require_rows(top, "top whitespace")
     ax = new_axes(ax, figsize=(8, 1.2 + 0.4 * len(top)))
     labels = [
         f"{row.main_item} owners -> {row.item}".replace("_", " ") + f"  ({row.customers_without_it:,} without, {row.probability:.0%} of peers own it)"
@@ -118,7 +118,7 @@ def plot_profile_lift(lift: pd.DataFrame, *, title: str | None = None, ax: plt.A
     -------
     matplotlib.axes.Axes
     """
-    _check_not_empty(lift, "profile lift")
+    require_rows(lift, "profile lift")
     ax = new_axes(ax, figsize=(8, 1.2 + 0.28 * len(lift)))
     features = list(dict.fromkeys(lift["feature"]))
     colours = {feature: PALETTE[i % len(PALETTE)] for i, feature in enumerate(features)}
@@ -153,7 +153,7 @@ def plot_lookalike_scores(
     -------
     matplotlib.axes.Axes
     """
-    _check_not_empty(ranked, "lookalikes")
+    require_rows(ranked, "lookalikes")
     ax = new_axes(ax, figsize=(8, 3.5))
     k = int(ranked["neighbours"].iloc[0])
     edges = (np.arange(k + 2) - 0.5) / k
@@ -167,8 +167,3 @@ def plot_lookalike_scores(
     if title:
         ax.set_title(title)
     return ax
-
-
-def _check_not_empty(frame: pd.DataFrame, name: str) -> None:
-    if frame.empty:
-        raise ValueError(f"Nothing to plot: the {name} table is empty.")
