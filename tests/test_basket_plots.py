@@ -35,5 +35,5 @@ def test_each_plot_draws_on_the_given_axes(rules):
 def test_empty_input_is_refused(rules):
     with pytest.raises(ValueError, match="Nothing to plot"):
         plots.plot_rules_scatter(rules.iloc[:0])
-    with pytest.raises(ValueError, match="no lags"):
+    with pytest.raises(ValueError, match="Nothing to plot: no purchase lags"):
         plots.plot_lag_histogram(pd.DataFrame({"lag_days": []}))

@@ -384,7 +384,7 @@ def test_plots_return_axes(fitted, bundled_company):
         fig, ax = plt.subplots()
         assert draw(ax) is ax
         plt.close(fig)
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="Nothing to plot: no "):
         pricing_plots.plot_elasticities(table.iloc[:0])
 
 

@@ -99,6 +99,16 @@ def test_no_parameter_uses_a_replaced_word():
     assert not wrong, "\n".join(wrong)
 
 
+def test_a_column_name_parameter_ends_in_column():
+    wrong = [
+        f"{where}({name}=) (say {name[:-len('_col')]}_column=)"
+        for where, function in public_callables()
+        for name in parameters(function)
+        if name.endswith("_col")
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_level_is_an_item_level_and_confidence_a_probability():
     wrong = []
     for where, function in public_callables():
