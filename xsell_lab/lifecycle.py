@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
-from xsell_lab.data.validation import (
+from xsell_lab.data.validation import (, table_name
     AUTOMATIC,
     DataValidationError,
     Problem,
@@ -448,7 +448,7 @@ def time_to_next_order(
         came; False: censored).
     """
     columns = [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE]
-    require_columns(lines, columns + ([item_column] if item_column else []), _table_name(lines))
+    require_columns(lines, columns + ([item_column] if item_column else []), table_name(lines))
     cut = _order_cutoff(lines, as_of)
     orders = _order_days(lines, cut, columns).drop_duplicates()
     orders = orders.sort_values([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID], kind="stable")
@@ -668,11 +668,11 @@ def choose_timing_pair(
         data where no trigger's next order holds another item (or no third
         item is left for the baseline).
     """
-    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item_column], _table_name(lines))
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item_column], table_name(lines))
     items = lines.groupby(item_column, observed=True)[s.CUSTOMER_ID].nunique()
     items = items.rename("customers").reset_index().sort_values(["customers", item_column], ascending=[False, True], kind="stable")
     known = items[item_column].astype(str).tolist()
-    require_known_values(lines, item_column, _table_name(lines), trigger=trigger, target=target, baseline=baseline)
+    require_known_values(lines, item_column, table_name(lines), trigger=trigger, target=target, baseline=baseline)
     pair = _timing_rule(_next_item_table(lines, item_column, 1), trigger, target, triggers, min_orders, item_column)
     chosen_baseline = _timing_baseline(pair, baseline, list(triggers) if triggers is not None else known, item_column)
     return pd.Series({
@@ -742,7 +742,7 @@ def _moment_row(pair: pd.DataFrame, trigger, target, within_days: int, next_orde
 
 def _trigger_waits(lines, as_of, item_column, *, triggers=None, targets=None) -> pd.DataFrame:
     """:func:`xsell_lab.stats.sequences.waits` in trigger/target words (``trigger_date`` = first trigger purchase)."""
-    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_column], _table_name(lines))
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_column], table_name(lines))
     waits = sequences.waits(lines, item_column=item_column, antecedents=triggers, consequents=targets,
                             as_of=_order_cutoff(lines, as_of))
     return waits.rename(columns={"antecedent": "trigger", "consequent": "target", "start_date": "trigger_date"})
@@ -752,7 +752,7 @@ def _order_cutoff(lines: pd.DataFrame, as_of) -> pd.Timestamp:
     if as_of is not None:
         return pd.Timestamp(as_of).normalize()
     if lines.empty:
-        raise ValueError(f"table '{_table_name(lines)}' is empty: no orders to measure waits from.")
+        raise ValueError(f"table '{table_name(lines)}' is empty: no orders to measure waits from.")
     return lines[s.ORDER_DATE].max().normalize()
 
 
@@ -760,7 +760,3 @@ def _order_days(lines: pd.DataFrame, cut: pd.Timestamp, columns: list[str]) -> p
     """``columns`` of the lines ordered up to the cut-off day, with ``order_date`` as a calendar day (time of day dropped)."""
     kept = lines.loc[lines[s.ORDER_DATE] < cut + pd.Timedelta(days=1), columns]
     return kept.assign(**{s.ORDER_DATE: kept[s.ORDER_DATE].dt.normalize()})
-
-
-def _table_name(frame: pd.DataFrame) -> str:
-    return "sales_lines" if s.PRODUCT_ID in frame.columns else s.ORDERS
