@@ -55,13 +55,14 @@ import numpy as np
 import pandas as pd
 from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
-from xsell_lab.data.validation import (, table_name
+from xsell_lab.data.validation import (
     AUTOMATIC,
     DataValidationError,
     Problem,
     as_list,
     require_columns,
     require_known_values,
+    table_name,
 )
 from xsell_lab.stats import sequences
 from xsell_lab.stats.survival import (  # noqa: F401 (re-exported: lifecycle.kaplan_meier worked before 0.2)
