@@ -15,6 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from xsell_lab.data import schema as s
+from xsell_lab.data.validation import require_columns
 from xsell_lab.exceptions import DataValidationError, Problem
 
 
@@ -41,11 +42,7 @@ def check_experiments(offers: pd.DataFrame, *, control: str = "control", table: 
     DataValidationError
         Listing every problem with table, column, count and an example.
     """
-    missing = [c for c in (s.EXPERIMENT_ID, s.VARIANT, s.CUSTOMER_ID, s.ACCEPTED) if c not in offers.columns]
-    if missing:
-        raise DataValidationError(
-            [Problem(table, c, "missing: the column is required for experiment analysis", len(offers)) for c in missing]
-        )
+    require_columns(offers, [s.EXPERIMENT_ID, s.VARIANT, s.CUSTOMER_ID, s.ACCEPTED], table, hint="Experiment analysis needs them")
     problems = _arm_problems(offers, control, table) + _customer_problems(offers, table)
     accepted_missing = offers[s.ACCEPTED].isna()
     if accepted_missing.any():
