@@ -7,8 +7,8 @@ columns of a categorical regressor (season, product intercepts).
 
 References
 ----------
-Wooldridge, J. M. (2010). *Econometric Analysis of Cross Section and Panel
-Data* (2nd ed.), MIT Press, sec. 2.2 (dummy variables against a baseline category).
+Wooldridge, J. M. (2013). *Introductory Econometrics: A Modern Approach* (5th ed.),
+South-Western, ch. 7 (dummy variables against a base group).
 """
 
 from __future__ import annotations
