@@ -8,7 +8,12 @@ from pathlib import Path
 from xsell_lab.data.io import write_company
 from xsell_lab.synth.company import generate_company
 from xsell_lab.synth.truth import write_ground_truth
-from xsell_lab.synth.world import DEFAULT_END, DEFAULT_N_CUSTOMERS, DEFAULT_SEED, DEFAULT_START
+from xsell_lab.synth.world import (
+    DEFAULT_END,
+    DEFAULT_N_CUSTOMERS,
+    DEFAULT_SEED,
+    DEFAULT_START,
+)
 
 
 def main(argv: list[str] | None = None) -> None:

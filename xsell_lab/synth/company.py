@@ -21,11 +21,21 @@ from xsell_lab.synth.aftersales import simulate_returns, simulate_surveys
 from xsell_lab.synth.customers import simulate_people
 from xsell_lab.synth.events import simulate_marketing_events, simulate_referrals
 from xsell_lab.synth.offers import simulate_offers
-from xsell_lab.synth.orders import shelf_prices, simulate_baskets, simulate_order_schedule
+from xsell_lab.synth.orders import (
+    shelf_prices,
+    simulate_baskets,
+    simulate_order_schedule,
+)
 from xsell_lab.synth.products import products_table
 from xsell_lab.synth.truth import ground_truth
 from xsell_lab.synth.weekly_sales import simulate_weekly_sales
-from xsell_lab.synth.world import DEFAULT_END, DEFAULT_N_CUSTOMERS, DEFAULT_SEED, DEFAULT_START, FUNNEL_HORIZON_DAYS
+from xsell_lab.synth.world import (
+    DEFAULT_END,
+    DEFAULT_N_CUSTOMERS,
+    DEFAULT_SEED,
+    DEFAULT_START,
+    FUNNEL_HORIZON_DAYS,
+)
 
 
 def generate_company(
