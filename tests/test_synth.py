@@ -11,6 +11,8 @@ several standard errors wide, a maximum-likelihood estimate within about
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -18,11 +20,16 @@ import pytest
 import statsmodels.api as sm
 from statsmodels.stats.proportion import proportion_confint
 
-from xsell_lab import Company
+from xsell_lab import Company, synth
 from xsell_lab.data import schema as s
 from xsell_lab.data.io import load_company
-from xsell_lab.synth import generate_company, main, simulate_repeat_purchases, write_ground_truth
 from xsell_lab.data.validation import check_foreign_keys
+from xsell_lab.synth import (
+    generate_company,
+    main,
+    simulate_repeat_purchases,
+    write_ground_truth,
+)
 
 #: Wilson interval level for every proportion check (about 3.3 sigma).
 ALPHA = 0.001
@@ -87,6 +94,17 @@ def test_command_line_writes_every_table_and_the_truth(tmp_path, capsys):
     assert truth["meta"]["seed"] == 3 and truth["meta"]["n_customers"] == 300
     assert "ground_truth.json" in printed and "orders.parquet" in printed
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_python_m_xsell_lab_synth_is_the_command_line(tmp_path):
+    """The invocation of ``make data`` (a small company here)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "xsell_lab.synth", "--out", str(tmp_path), "--seed", "3", "--n-customers", "300"],
+        capture_output=True, text=True, check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "ground_truth.json" in run.stdout
+    assert json.loads((tmp_path / "ground_truth.json").read_text(encoding="utf-8"))["meta"]["n_customers"] == 300
 
 
 def test_bad_arguments_are_refused_with_the_value():
@@ -429,3 +447,60 @@ def test_planted_product_roles_are_what_the_baskets_do(bundled_company, baskets)
     # repeatable products are the only ones sold several at a time outside business hardware
     several = lines[(lines[s.QUANTITY] > 1) & ~lines[s.CATEGORY].isin(devices) & ~lines[s.PRODUCT_ID].str.startswith("WAR-")]
     assert several[s.REPEATABLE].all() and lines.loc[lines[s.REPEATABLE], s.QUANTITY].gt(1).mean() > 0.2
+
+
+
+# --- the package layout ---------------------------------------------------
+
+#: Every public name of the module ``xsell_lab/synth.py`` before it became a package (commit
+#: 50d6910), less the standard-library and third-party names it imported and its ``schema`` alias.
+NAMES_BEFORE_THE_SPLIT = [
+    "ACQUISITION_MIX", "ADDON_PROBABILITIES", "ANCHOR_MIX", "ATTACH_PROBABILITIES", "BGNBD_PARAMS", "CATALOGUE",
+    "CONSUMABLE_CATEGORIES", "Company", "DEFAULT_END", "DEFAULT_N_CUSTOMERS", "DEFAULT_SEED", "DEFAULT_START",
+    "EXPERIMENTS", "EXTRA_UNITS", "FUNNEL_HORIZON_DAYS", "HARDWARE_CATEGORIES", "LIST_PRICE_CHANGES",
+    "LIST_PRICE_FACTORS", "LOYALTY_MIN_ORDERS", "MARKETING_CONSENT_RATE", "MATCHING_TIER_WEIGHT",
+    "MEAN_LAG_AWARENESS_TO_CONSIDERATION_DAYS", "MEAN_LAG_CONSIDERATION_TO_PURCHASE_DAYS", "MEAN_RETURN_LAG_DAYS",
+    "MEAN_SITE_VISITS", "MONTH_WEIGHTS", "NEXT_PURCHASE", "NPS_DISTRIBUTION", "PREFERRED_CHANNEL_MIX",
+    "PROMOTER_MIN_NPS", "PROMOTION_DISCOUNT_RANGE", "PROMOTION_LIFT", "PROMOTION_PROBABILITY",
+    "P_CONSIDERATION_GIVEN_AWARENESS", "P_ORDER_IN_PREFERRED_CHANNEL", "P_PURCHASE_GIVEN_CONSIDERATION",
+    "P_REFERRAL_LOYAL_OTHER", "P_REFERRAL_LOYAL_PROMOTER", "P_REFERRAL_NONLOYAL_BUYER", "REGION_MIX",
+    "RESPONSE_WINDOW_DAYS", "RETURN_RATES", "RETURN_REASONS", "SEASONALITY", "SEGMENT_MIX", "SUPPORT_RATES",
+    "SURVEY_RESPONSE_RATE", "TIER_MIX", "WARRANTY_FOR", "WEEKLY_DEMAND", "WEEKLY_NOISE_SD", "generate_company",
+    "main", "simulate_repeat_purchases", "write_company", "write_ground_truth",
+]
+
+
+@pytest.mark.parametrize("name", NAMES_BEFORE_THE_SPLIT)
+def test_every_name_of_the_old_module_is_importable_from_the_package(name):
+    namespace: dict = {}
+    exec(f"from xsell_lab.synth import {name}", namespace)  # the statement a notebook or user wrote
+    assert namespace[name] is getattr(synth, name)
+    assert name in synth.__all__
+
+
+def test_the_package_exports_nothing_it_does_not_have():
+    assert sorted(set(synth.__all__)) == sorted(synth.__all__)
+    assert [name for name in synth.__all__ if not hasattr(synth, name)] == []
+
+
+def test_the_truth_holds_every_planted_group_as_it_is(ground_truth):
+    """Each group of synth.world.PLANTED is its truth section's values, key for key (none overridden by a derived value)."""
+    assert len(synth.world.PLANTED) == 8
+    for section, group in synth.world.PLANTED.items():
+        for key, value in group.items():
+            assert ground_truth[section][key] == json.loads(json.dumps(value)), (section, key)
+    # the simulator's names are the planted objects themselves, not copies
+    assert synth.world.SEGMENT_MIX is synth.world.PLANTED_CUSTOMERS["segment_mix"]
+    assert synth.world.ATTACH_PROBABILITIES is synth.world.PLANTED["baskets"]["attach_probability"]
+
+
+def test_a_planted_value_changed_in_the_world_changes_the_truth(monkeypatch):
+    orders = pd.DataFrame({"anchor_category": ["laptop", "printer", "smartphone", "tablet"]})
+    before = synth.truth.ground_truth(1, 300, "2024-01-01", "2024-12-31", orders)
+    monkeypatch.setitem(synth.world.PLANTED_LIFECYCLE, "loyalty_min_orders", 7)
+    monkeypatch.setitem(synth.world.PLANTED_WEEKLY_SALES["seasonality_log"], "q4", 0.5)
+    after = synth.truth.ground_truth(1, 300, "2024-01-01", "2024-12-31", orders)
+    assert (before["lifecycle"]["loyalty_min_orders"], after["lifecycle"]["loyalty_min_orders"]) == (4, 7)
+    assert (before["weekly_sales"]["seasonality_log"]["q4"], after["weekly_sales"]["seasonality_log"]["q4"]) == (0.3, 0.5)
+    after["lifecycle"]["loyalty_min_orders"] = 99
+    assert synth.world.PLANTED_LIFECYCLE["loyalty_min_orders"] == 7, "the truth is a copy: changing it leaves the world"
