@@ -94,6 +94,10 @@ class MissingTableError(XsellLabError, ValueError):
     """An analysis needs an optional table that the data does not have."""
 
 
+class InsufficientDataError(XsellLabError, ValueError):
+    """The data is too small for an analysis to run at all; the message names need against have."""
+
+
 # --- statistics and models ---------------------------------------------------------
 
 

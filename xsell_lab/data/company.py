@@ -190,6 +190,12 @@ class Company:
             cleaning_log=self.cleaning_log,
         )
 
+    def profile(self) -> pd.DataFrame:
+        """What this data supports: :func:`xsell_lab.data.profile.profile` of this company."""
+        from xsell_lab.data.profile import profile
+
+        return profile(self)
+
     def summary(self) -> pd.DataFrame:
         """Rows, columns and date range of each table present.
 
