@@ -149,8 +149,8 @@ def _notebook_07_cross_sell_gap(bundled_company, region: str) -> tuple[float, fl
     early = early[early["first_purchase"] <= pd.Timestamp(calibration_end) - pd.Timedelta(days=90)]
     future_margin = lines[lines[schema.ORDER_DATE] > calibration_end].groupby(schema.CUSTOMER_ID)["margin"].sum()
     customers = early.assign(
-        future_margin=future_margin.reindex(early.index, fill_value=0.0),
-        segment=company.customers.set_index(schema.CUSTOMER_ID)[schema.SEGMENT].reindex(early.index),
+        future_margin=early[schema.CUSTOMER_ID].map(future_margin).fillna(0.0),
+        segment=early[schema.CUSTOMER_ID].map(company.customers.set_index(schema.CUSTOMER_ID)[schema.SEGMENT]),
         cohort=early["first_purchase"].dt.to_period("Q").astype(str),
     )
     comparison = clv.matched_comparison(

@@ -167,6 +167,22 @@ def test_gamma_gamma_refuses_non_positive_repeat_spend(cdnow):
     bad.iloc[repeaters, bad.columns.get_loc("monetary_value")] = -5.0
     with pytest.raises(DataValidationError, match=r"monetary_value': 3 row\(s\).*-5.0"):
         GammaGammaModel().fit(bad)
+    with_ids = bad.reset_index().assign(customer_id=lambda f: "c" + f["customer_id"].astype(str))  # the id as a column
+    with pytest.raises(DataValidationError, match=rf"-5.0 \(customer 'c{bad.index[repeaters[0]]}'\)"):
+        GammaGammaModel().fit(with_ids)
+
+
+def test_per_customer_predictions_are_named_series_aligned_to_the_rows_given(cdnow, cdnow_bgnbd, cdnow_gamma_gamma):
+    rfm = cdnow.reset_index().sample(frac=1.0, random_state=3).set_axis(np.arange(len(cdnow)) * 10)  # any order, any index
+    p_alive = cdnow_bgnbd.conditional_probability_alive(rfm)
+    expected = cdnow_bgnbd.conditional_expected_purchases(13.0, rfm)
+    spend = cdnow_gamma_gamma.conditional_expected_spend(rfm)
+    for series, name in ((p_alive, "p_alive"), (expected, "expected_purchases"), (spend, "expected_spend")):
+        assert series.name == name
+        assert series.index.equals(rfm.index)
+    by_id = rfm.assign(p_alive=p_alive).set_index("customer_id")["p_alive"]
+    original = cdnow_bgnbd.conditional_probability_alive(cdnow)  # lifetimes' table, indexed by customer_id
+    pd.testing.assert_series_equal(by_id.reindex(original.index), original, check_names=False)
 
 
 def test_customers_first_seen_on_the_cutoff_do_not_change_the_fit(cdnow, cdnow_bgnbd):

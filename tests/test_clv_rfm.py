@@ -35,17 +35,31 @@ def test_hand_computed_summary():
         ]
     )
     rfm = rfm_summary(purchases, "2024-02-05")
-    assert rfm.loc["a"].tolist() == [2, 4.0, 5.0, 40.0]
-    assert rfm.loc["b"].tolist() == [0, 0.0, 4.0, 0.0]
-    days = rfm_summary(purchases, "2024-02-05", time_unit=1.0)
+    assert rfm.columns.tolist() == clv.RFM_COLUMNS
+    assert rfm.index.equals(pd.RangeIndex(2))
+    assert rfm.to_numpy().tolist() == [["a", 2, 4.0, 5.0, 40.0], ["b", 0, 0.0, 4.0, 0.0]]
+    days = rfm_summary(purchases, "2024-02-05", time_unit=1.0).set_index("customer_id")
     assert days.loc["a", "T"] == 35.0
+
+
+def test_other_column_names_and_the_old_col_keywords():
+    purchases = _purchases([("a", "2024-01-01", 10.0), ("a", "2024-01-15", 30.0), ("b", "2024-01-08", 20.0)])
+    renamed = purchases.rename(columns={"customer_id": "client", "order_date": "day", "revenue": "amount"})
+    expected = rfm_summary(purchases, "2024-02-05")
+    given = rfm_summary(renamed, "2024-02-05", customer_column="client", date_column="day", value_column="amount")
+    pd.testing.assert_frame_equal(given, expected)  # the id column is customer_id whatever it was called
+    with pytest.warns(FutureWarning, match="customer_col= is now customer_column="):
+        old = calibration_holdout_summary(renamed, "2024-01-10", "2024-02-05", customer_col="client", date_column="day", value_column="amount")
+    pd.testing.assert_frame_equal(old, calibration_holdout_summary(purchases, "2024-01-10", "2024-02-05"))
+    with pytest.warns(FutureWarning, match="date_col= is now date_column="):
+        assert clv.calibration_end_date(renamed, "2024-02-05", date_col="day") == "2024-01-24"  # 2/3 of 35 days
 
 
 def test_purchase_on_the_cutoff_day_is_in_calibration_not_holdout():
     purchases = _purchases(
         [("a", "2024-01-01", 10.0), ("a", "2024-01-31 18:30", 20.0), ("a", "2024-02-10", 40.0)]
     )
-    summary = calibration_holdout_summary(purchases, "2024-01-31", "2024-03-01", time_unit=1.0)
+    summary = calibration_holdout_summary(purchases, "2024-01-31", "2024-03-01", time_unit=1.0).set_index("customer_id")
     assert summary.loc["a", "frequency"] == 1
     assert summary.loc["a", "recency"] == summary.loc["a", "T"] == 30.0
     assert summary.loc["a", "frequency_holdout"] == 1
@@ -56,8 +70,9 @@ def test_purchase_on_the_cutoff_day_is_in_calibration_not_holdout():
 def test_customer_first_seen_on_cutoff_has_t_zero_and_holdout_only_customers_are_left_out():
     purchases = _purchases([("a", "2024-01-31", 10.0), ("late", "2024-02-02", 10.0)])
     summary = calibration_holdout_summary(purchases, "2024-01-31", "2024-03-01")
-    assert summary.index.tolist() == ["a"]
-    assert summary.loc["a", "T"] == 0.0
+    assert summary.columns.tolist() == clv.RFM_COLUMNS + clv.rfm.HOLDOUT_COLUMNS
+    assert summary["customer_id"].tolist() == ["a"]
+    assert summary.loc[0, "T"] == 0.0
 
 
 def test_negative_spend_day_is_refused_with_customer_and_day():
@@ -74,7 +89,7 @@ def test_negative_spend_day_is_refused_with_customer_and_day():
 
 def test_returns_netted_within_a_day_are_accepted():
     purchases = _purchases([("a", "2024-01-01", 10.0), ("a", "2024-01-05", 25.0), ("a", "2024-01-05", -5.0)])
-    assert rfm_summary(purchases, "2024-02-01").loc["a", "monetary_value"] == 20.0
+    assert rfm_summary(purchases, "2024-02-01")["monetary_value"].tolist() == [20.0]
 
 
 def test_missing_ids_and_dates_are_reported_together():
@@ -95,12 +110,14 @@ def test_input_is_not_modified():
 
 
 def test_validate_rfm_refuses_recency_after_t():
-    rfm = pd.DataFrame({"frequency": [1, 2, 0], "recency": [3.0, 9.0, 0.0], "T": [5.0, 8.0, 2.0]}, index=["a", "b", "c"])
+    rfm = pd.DataFrame(
+        {"customer_id": ["a", "b", "c"], "frequency": [1, 2, 0], "recency": [3.0, 9.0, 0.0], "T": [5.0, 8.0, 2.0]}
+    )
     with pytest.raises(DataValidationError) as error:
         validate_rfm(rfm)
     message = str(error.value)
     assert "column 'recency': 1 row(s) are greater than T" in message
-    assert "'b'" in message
+    assert "row 2 (id 'b': frequency=2" in message
 
 
 def test_validate_rfm_refuses_fractional_frequency_and_recency_without_repeats():
@@ -122,9 +139,10 @@ def test_cdnow_summary_matches_the_published_customer_by_sufficient_statistic_fi
     """Hardie's CDNOW x, t_x, T, zbar file (rounded to 2 decimals), rebuilt from the raw log."""
     summary = calibration_holdout_summary(_cdnow_transactions(), "1997-09-30", "1998-06-30")
     published = pd.read_csv(CDNOW_DIR / "cdnow_customers_summary_with_transactions.csv", dtype={"ID": str})
-    published = published.set_index(published["ID"].str.zfill(4))
+    published = published.assign(customer_id=published["ID"].str.zfill(4))
     assert len(summary) == len(published) == 2357
-    joined = summary.join(published.rename(columns={"T": "T_published"}))
+    joined = summary.merge(published.rename(columns={"T": "T_published"}), on="customer_id", validate="one_to_one")
+    assert len(joined) == 2357
     assert (joined["frequency"] == joined["x"]).all()
     np.testing.assert_allclose(joined["recency"], joined["t_x"], atol=0.0051)
     np.testing.assert_allclose(joined["T"], joined["T_published"], atol=0.0051)
@@ -143,7 +161,7 @@ def test_cdnow_holdout_matches_lifetimes():
         transactions, "customer_id", "order_date", calibration_period_end="1997-09-30",
         observation_period_end="1998-06-30", freq="D", monetary_value_col="revenue",
     )
-    theirs = theirs.reindex(ours.index)
+    theirs = theirs.reindex(ours["customer_id"])
     np.testing.assert_array_equal(ours["frequency_holdout"], theirs["frequency_holdout"])
     np.testing.assert_allclose(ours["recency"], theirs["recency_cal"])
     np.testing.assert_allclose(ours["monetary_value_holdout"], theirs["monetary_value_holdout"])

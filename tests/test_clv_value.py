@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from xsell_lab import DataValidationError
 from xsell_lab.clv import (
     cross_sell_followup,
     BetaGeoModel,
@@ -21,6 +22,10 @@ from xsell_lab.clv import (
     matched_comparison,
     profit_concentration,
 )
+from xsell_lab.clv.cross_sell_value import FOLLOWUP_COLUMNS
+from xsell_lab.clv.historical import HISTORICAL_COLUMNS
+from xsell_lab.clv.profitability import PROFIT_COLUMNS
+from xsell_lab.clv.value import CLV_COLUMNS
 
 from skips import import_or_skip
 
@@ -30,7 +35,7 @@ from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value  # no
 
 @pytest.fixture(scope="module")
 def cdnow() -> pd.DataFrame:
-    return load_cdnow_summary_data_with_monetary_value()
+    return load_cdnow_summary_data_with_monetary_value().reset_index()  # customer_id as a column, as rfm_summary gives it
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +71,27 @@ def test_clv_scales_with_margin_and_falls_with_discounting(cdnow):
     undiscounted = customer_lifetime_value(bgnbd, 20.0, cdnow, margin_rate=0.2, discount_rate=0.0)
     np.testing.assert_allclose(undiscounted["clv"], 20.0 * 0.2 * undiscounted["expected_purchases"])
     assert (base["clv"] < undiscounted["clv"]).all()
-    with pytest.raises(ValueError, match="margin_rate has no value for 2,357"):
-        customer_lifetime_value(bgnbd, 20.0, cdnow, margin_rate=pd.Series({"x": 0.3}))
+    with pytest.raises(ValueError, match="margin_rate has no value for 2,357 customer\\(s\\), e.g. 1\\b"):
+        customer_lifetime_value(bgnbd, 20.0, cdnow, margin_rate=pd.DataFrame({"customer_id": [-1], "margin_rate": [0.3]}))
+
+
+def test_clv_carries_customer_id_and_joins_margin_rates_on_it(cdnow):
+    bgnbd = BetaGeoModel().fit(cdnow)
+    rfm = cdnow.set_axis(cdnow.index + 100)  # any index: the result keeps it, row for row
+    rates = pd.DataFrame({"customer_id": rfm["customer_id"], "margin_rate": np.where(rfm["customer_id"] % 2 == 0, 0.4, 0.2)})
+    shuffled = rates.sample(frac=1.0, random_state=1)
+    value = customer_lifetime_value(bgnbd, 20.0, rfm, margin_rate=shuffled)
+    assert value.columns.tolist() == CLV_COLUMNS
+    assert value.index.equals(rfm.index)
+    assert value["customer_id"].equals(rfm["customer_id"])
+    np.testing.assert_array_equal(value["margin_rate"], rates["margin_rate"])
+    flat = customer_lifetime_value(bgnbd, 20.0, rfm, margin_rate=0.2)
+    np.testing.assert_allclose(value["clv"], flat["clv"] * rates["margin_rate"].to_numpy() / 0.2)
+    with pytest.warns(FutureWarning, match="margin_rate as a Series indexed by customer id"):
+        old = customer_lifetime_value(bgnbd, 20.0, rfm, margin_rate=shuffled.set_index("customer_id")["margin_rate"])
+    pd.testing.assert_frame_equal(old, value)
+    with pytest.raises(DataValidationError, match=r"table 'rfm', column 'customer_id': 2,357 row\(s\) missing"):
+        customer_lifetime_value(bgnbd, 20.0, rfm.drop(columns="customer_id"))
 
 
 def test_holdout_by_frequency_tracks_the_bundled_company(company_holdout):
@@ -114,7 +138,8 @@ def _tiny_sales() -> pd.DataFrame:
 
 def test_historical_clv_is_the_product_of_four_averages():
     table = historical_clv(_tiny_sales(), "2024-12-31")
-    row = table.loc["all"]
+    assert table.columns.tolist() == HISTORICAL_COLUMNS and len(table) == 1
+    row = table.iloc[0]
     # a bought in 2024, b did not: annual churn 1/2 -> lifespan 2 years.
     assert row["lifespan_years"] == 2.0
     assert row["average_order_value"] == 150.0
@@ -123,8 +148,12 @@ def test_historical_clv_is_the_product_of_four_averages():
     assert row["purchases_per_year"] == pytest.approx(4 / years)
     assert row["historical_clv"] == pytest.approx(150.0 * 4 / years * 170 / 600 * 2.0)
     per_customer = historical_clv(_tiny_sales(), "2024-12-31", by="customer_id", lifespan_years=3.0)
-    assert per_customer.index.tolist() == ["a", "b"]
+    assert per_customer.columns.tolist() == ["customer_id", *HISTORICAL_COLUMNS]
+    assert per_customer["customer_id"].tolist() == ["a", "b"]
     assert (per_customer["lifespan_years"] == 3.0).all()
+    assert per_customer["average_order_value"].tolist() == [100.0, 200.0]
+    by_segment = historical_clv(_tiny_sales(), "2024-12-31", by="segment", lifespan_years=3.0)
+    assert by_segment["segment"].tolist() == ["s1", "s2"]
 
 
 def test_historical_clv_needs_two_years_for_its_default_lifespan():
@@ -158,11 +187,13 @@ def test_profitability_subtracts_returns_and_contacts():
     offers = pd.DataFrame({"customer_id": ["b", "b"]})
     costs = ContactCosts(marketing_contact=2.0, service_contact=10.0, return_handling=5.0)
     table = customer_profitability(sales, marketing_events=events, offers=offers, returns=returns, costs=costs)
-    a, b = table.loc["a"], table.loc["b"]
+    assert table.columns.tolist() == PROFIT_COLUMNS
+    assert table.index.equals(pd.RangeIndex(2))
+    a, b = table.set_index("customer_id").loc["a"], table.set_index("customer_id").loc["b"]
     assert a["returned_margin"] == 10.0 and a["returns"] == 1
     assert a["profit"] == 50.0 - 10.0 - (5.0 + 2.0 + 10.0)
     assert b["profit"] == 120.0 - (2 * 2.0 + 10.0)
-    assert table.index.tolist() == ["b", "a"]
+    assert table["customer_id"].tolist() == ["b", "a"]
 
 
 def test_profit_concentration_shares():
@@ -222,7 +253,8 @@ def test_cross_sell_followup_by_hand():
     customers = pd.DataFrame({"customer_id": ["a", "b", "c"], "segment": ["consumer", "student", "consumer"]})
     followed = cross_sell_followup(lines, customers, "2024-06-30", window_days=90)
     # c's first purchase (May) leaves no full 90-day window before the end of June: left out
-    assert followed.index.tolist() == ["a", "b"]
+    assert followed.columns.tolist() == FOLLOWUP_COLUMNS
+    assert followed["customer_id"].tolist() == ["a", "b"]
     assert followed["cross_sold"].tolist() == [True, False]
     assert followed["early_spend"].tolist() == [930.0, 700.0]
     assert followed["outcome_margin"].tolist() == [25.0, 70.0]  # orders after 2024-06-30 only

@@ -64,10 +64,15 @@ class BetaGeoModel(Estimator):
     methods below raise :class:`~xsell_lab.exceptions.NotFittedError` before :meth:`fit`,
     and the ``repr`` shows the four estimates.
 
+    The per-customer methods return one value per row of the RFM table they are
+    given, as a Series named after the value and aligned to the table's rows (same
+    index), so it joins the table's ``customer_id`` column with ``assign``. They do
+    not need a ``customer_id`` column: a grid of (frequency, recency, T) works too.
+
     Examples
     --------
-    >>> model = BetaGeoModel().fit(rfm)          # doctest: +SKIP
-    >>> model.conditional_probability_alive(rfm)  # doctest: +SKIP
+    >>> model = BetaGeoModel().fit(rfm)                                     # doctest: +SKIP
+    >>> rfm.assign(p_alive=model.conditional_probability_alive(rfm))        # doctest: +SKIP
     """
 
     _fit_call = "fit(rfm)"
@@ -150,10 +155,15 @@ class BetaGeoModel(Estimator):
         1 for customers without repeat purchases (in the BG/NBD one can only
         leave right after a purchase).
 
+        Parameters
+        ----------
+        rfm : pandas.DataFrame
+            Columns ``frequency``, ``recency``, ``T`` (e.g. :func:`xsell_lab.clv.rfm_summary`).
+
         Returns
         -------
         pandas.Series
-            ``p_alive``, indexed like ``rfm``.
+            Named ``p_alive``, one value per row of ``rfm``, with its index.
         """
         validate_rfm(rfm)
         x, t_x, big_t = _rfm_arrays(rfm)
@@ -173,7 +183,7 @@ class BetaGeoModel(Estimator):
         Returns
         -------
         pandas.Series
-            ``expected_purchases``, indexed like ``rfm``.
+            Named ``expected_purchases``, one value per row of ``rfm``, with its index.
         """
         validate_rfm(rfm)
         x, t_x, big_t = _rfm_arrays(rfm)

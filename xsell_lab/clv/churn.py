@@ -24,18 +24,24 @@ from __future__ import annotations
 
 import pandas as pd
 
+from xsell_lab.clv._customers import values_by_customer
 from xsell_lab.data import schema as s
+from xsell_lab.data.validation import require_columns
 from xsell_lab.guardrails import has_consent, recent_offer_counts
 
 #: Columns of :func:`churn_risk`.
-RISK_COLUMNS = ["p_alive", "p_alive_earlier", "p_alive_drop", "clv", "clv_if_alive", "clv_at_risk", "at_risk"]
+RISK_COLUMNS = [
+    s.CUSTOMER_ID, "p_alive", "p_alive_earlier", "p_alive_drop", "clv", "clv_if_alive", "clv_at_risk", "at_risk",
+]
+#: Columns of the offer list of :func:`retention_offer_list`.
+OFFER_COLUMNS = [s.CUSTOMER_ID, "clv_at_risk", "p_alive", s.PREFERRED_CHANNEL, "rank"]
 #: Columns of the suppression log of :func:`retention_offer_list`.
 SUPPRESSION_COLUMNS = ["reason", "customers"]
 
 
 def churn_risk(
     clv: pd.DataFrame,
-    p_alive_earlier: pd.Series,
+    p_alive_earlier: pd.DataFrame,
     *,
     threshold: float = 0.5,
     min_drop: float = 0.1,
@@ -45,11 +51,15 @@ def churn_risk(
     Parameters
     ----------
     clv : pandas.DataFrame
-        Output of :func:`xsell_lab.clv.customer_lifetime_value` (``p_alive``, ``clv``).
-    p_alive_earlier : pandas.Series
-        P(alive) of the same customers at an earlier date (e.g. 90 days
-        before), from the same model on the RFM table of that date.
-        Customers absent then (new since) count as 1.
+        Output of :func:`xsell_lab.clv.customer_lifetime_value` (``customer_id``,
+        ``p_alive``, ``clv``).
+    p_alive_earlier : pandas.DataFrame
+        Columns ``customer_id`` and ``p_alive``: P(alive) of the customers at
+        an earlier date (e.g. 90 days before), from the same model on the RFM
+        table of that date, e.g. ``earlier.assign(p_alive=model.conditional_probability_alive(earlier))``.
+        Joined on ``customer_id``; customers absent then (new since) count as 1.
+        A Series indexed by customer id still works until 0.3, with a
+        ``FutureWarning``.
     threshold : float, default 0.5
         At risk only when P(alive) is below this.
     min_drop : float, default 0.1
@@ -58,16 +68,20 @@ def churn_risk(
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``clv``, columns :data:`RISK_COLUMNS`, sorted by
-        ``clv_at_risk`` (highest first).
+        One row per customer of ``clv``, columns :data:`RISK_COLUMNS`, sorted by
+        ``clv_at_risk`` (highest first; ties keep the order of ``clv``), with a
+        default ``RangeIndex``.
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1]. Got {threshold}.")
-    earlier = p_alive_earlier.reindex(clv.index).fillna(1.0)
+    require_columns(clv, [s.CUSTOMER_ID, "p_alive", "clv"], "clv", hint="Build the table with xsell_lab.clv.customer_lifetime_value")
+    before = values_by_customer(p_alive_earlier, "p_alive", "p_alive_earlier", "churn_risk")
+    earlier = pd.Series(before.reindex(clv[s.CUSTOMER_ID]).to_numpy(), index=clv.index).fillna(1.0)
     p_alive = clv["p_alive"]
     clv_if_alive = clv["clv"] / p_alive.clip(lower=1e-12)
     table = pd.DataFrame(
         {
+            s.CUSTOMER_ID: clv[s.CUSTOMER_ID],
             "p_alive": p_alive,
             "p_alive_earlier": earlier,
             "p_alive_drop": earlier - p_alive,
@@ -78,7 +92,7 @@ def churn_risk(
         index=clv.index,
     )
     table["at_risk"] = (table["p_alive"] < threshold) & (table["p_alive_drop"] >= min_drop)
-    return table.sort_values("clv_at_risk", ascending=False, kind="stable")[RISK_COLUMNS]
+    return table.sort_values("clv_at_risk", ascending=False, kind="stable").reset_index(drop=True)[RISK_COLUMNS]
 
 
 def retention_offer_list(
@@ -96,7 +110,8 @@ def retention_offer_list(
     Parameters
     ----------
     risk : pandas.DataFrame
-        Output of :func:`churn_risk`.
+        Output of :func:`churn_risk` (``customer_id``, ``at_risk``,
+        ``clv_at_risk``, ``p_alive``), highest priority first.
     customers : pandas.DataFrame
         The customers table (``customer_id``, ``marketing_consent``,
         ``preferred_channel``).
@@ -115,32 +130,34 @@ def retention_offer_list(
     Returns
     -------
     offer_list : pandas.DataFrame
-        Indexed by ``customer_id``: ``clv_at_risk``, ``p_alive``,
-        ``preferred_channel``, ``rank`` (1 = first to contact).
+        Columns :data:`OFFER_COLUMNS`: ``customer_id``, ``clv_at_risk``,
+        ``p_alive``, ``preferred_channel``, ``rank`` (1 = first to contact);
+        a default ``RangeIndex``.
     suppressed : pandas.DataFrame
         Columns :data:`SUPPRESSION_COLUMNS`: how many at-risk customers each
         guardrail removed (``no marketing consent``, ``contact cap reached``,
         ``over budget``), in the order applied.
     """
-    candidates = risk.loc[risk["at_risk"]]
-    people = customers.set_index(s.CUSTOMER_ID).reindex(candidates.index)
-    consent = has_consent(customers).reindex(candidates.index, fill_value=False)
+    require_columns(risk, [s.CUSTOMER_ID, "at_risk", "clv_at_risk", "p_alive"], "risk", hint="Build the table with xsell_lab.clv.churn_risk")
+    candidates = risk.loc[risk["at_risk"].to_numpy(dtype=bool)]
+    consent = has_consent(customers).reindex(candidates[s.CUSTOMER_ID], fill_value=False).to_numpy()
     log = [("no marketing consent", int((~consent).sum()))]
-    candidates = candidates.loc[consent.to_numpy()]
-    recent = recent_offer_counts(offers, as_of, contact_window_days).reindex(candidates.index, fill_value=0)
-    capped = recent >= max_contacts
+    candidates = candidates.loc[consent]
+    recent = recent_offer_counts(offers, as_of, contact_window_days).reindex(candidates[s.CUSTOMER_ID], fill_value=0)
+    capped = (recent >= max_contacts).to_numpy()
     log.append(("contact cap reached", int(capped.sum())))
-    candidates = candidates.loc[~capped.to_numpy()]
+    candidates = candidates.loc[~capped]
     log.append(("over budget", max(len(candidates) - budget, 0)))
     chosen = candidates.head(budget)
+    channels = customers.set_index(s.CUSTOMER_ID)[s.PREFERRED_CHANNEL]
     offer_list = pd.DataFrame(
         {
-            "clv_at_risk": chosen["clv_at_risk"],
-            "p_alive": chosen["p_alive"],
-            s.PREFERRED_CHANNEL: people.loc[chosen.index, s.PREFERRED_CHANNEL],
+            s.CUSTOMER_ID: chosen[s.CUSTOMER_ID].to_numpy(),
+            "clv_at_risk": chosen["clv_at_risk"].to_numpy(),
+            "p_alive": chosen["p_alive"].to_numpy(),
+            s.PREFERRED_CHANNEL: channels.reindex(chosen[s.CUSTOMER_ID]).to_numpy(),
             "rank": range(1, len(chosen) + 1),
-        },
-        index=chosen.index,
+        }
     )
     return offer_list, pd.DataFrame(log, columns=SUPPRESSION_COLUMNS)
 

@@ -35,7 +35,7 @@ from xsell_lab.data import schema as s
 from xsell_lab.data.validation import require_columns
 
 #: Columns of :func:`early_cross_sell_status`.
-STATUS_COLUMNS = ["first_purchase", "early_orders", "early_spend", "early_categories", "cross_sold"]
+STATUS_COLUMNS = [s.CUSTOMER_ID, "first_purchase", "early_orders", "early_spend", "early_categories", "cross_sold"]
 #: Columns of :func:`matched_comparison`.
 COMPARISON_COLUMNS = [
     "comparison", "treated_customers", "control_customers", "treated_mean", "control_mean", "difference",
@@ -56,14 +56,14 @@ def early_cross_sell_status(sales: pd.DataFrame, window_days: int = 90) -> pd.Da
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``customer_id``, columns :data:`STATUS_COLUMNS`:
-        ``first_purchase``, ``early_orders`` and ``early_spend`` (in the
+        One row per customer (sorted by ``customer_id``, default ``RangeIndex``),
+        columns :data:`STATUS_COLUMNS`: ``customer_id``, ``first_purchase``, ``early_orders`` and ``early_spend`` (in the
         window), ``early_categories`` (distinct categories bought in the
         window) and ``cross_sold`` (``early_categories >= 2``).
     """
     first = sales.groupby(s.CUSTOMER_ID)[s.ORDER_DATE].transform("min").dt.normalize()
     early = sales.loc[sales[s.ORDER_DATE] < first + pd.Timedelta(days=window_days)]
-    table = early.groupby(s.CUSTOMER_ID).agg(
+    table = early.groupby(s.CUSTOMER_ID, as_index=False).agg(
         first_purchase=(s.ORDER_DATE, "min"),
         early_orders=(s.ORDER_ID, "nunique"),
         early_spend=(s.REVENUE, "sum"),
@@ -74,8 +74,8 @@ def early_cross_sell_status(sales: pd.DataFrame, window_days: int = 90) -> pd.Da
     return table[STATUS_COLUMNS]
 
 
-#: Columns of :func:`cross_sell_followup` besides :data:`STATUS_COLUMNS`.
-FOLLOWUP_COLUMNS = ["outcome_margin", s.SEGMENT, "cohort"]
+#: Columns of :func:`cross_sell_followup`: :data:`STATUS_COLUMNS`, then the outcome, segment and cohort.
+FOLLOWUP_COLUMNS = [*STATUS_COLUMNS, "outcome_margin", s.SEGMENT, "cohort"]
 
 
 def cross_sell_followup(
@@ -107,21 +107,22 @@ def cross_sell_followup(
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``customer_id``: :data:`STATUS_COLUMNS` plus
+        One row per customer (sorted by ``customer_id``, default ``RangeIndex``),
+        columns :data:`FOLLOWUP_COLUMNS`: :data:`STATUS_COLUMNS` plus
         ``outcome_margin`` (0 for customers who did not buy again),
         ``segment`` and ``cohort`` (quarter of the first purchase, e.g.
         ``"2024Q1"``).
     """
     start = pd.Timestamp(outcome_start)
     early = early_cross_sell_status(sales[sales[s.ORDER_DATE] <= start], window_days=window_days)
-    early = early[early["first_purchase"] <= start - pd.Timedelta(days=window_days)]
+    early = early[early["first_purchase"] <= start - pd.Timedelta(days=window_days)].reset_index(drop=True)
     outcome = sales[sales[s.ORDER_DATE] > start].groupby(s.CUSTOMER_ID)["margin"].sum()
     segments = customers.set_index(s.CUSTOMER_ID)[s.SEGMENT]
     return early.assign(
-        outcome_margin=outcome.reindex(early.index, fill_value=0.0),
-        segment=segments.reindex(early.index),
+        outcome_margin=outcome.reindex(early[s.CUSTOMER_ID], fill_value=0.0).to_numpy(),
+        segment=segments.reindex(early[s.CUSTOMER_ID]).to_numpy(),
         cohort=early["first_purchase"].dt.to_period("Q").astype(str),
-    )
+    )[FOLLOWUP_COLUMNS]
 
 
 def matched_comparison(

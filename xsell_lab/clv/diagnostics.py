@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xsell_lab._deprecation import renamed_parameters
+from xsell_lab.clv._customers import COLUMN_RENAMES
 from xsell_lab.data import schema as s
 from xsell_lab.clv.bgnbd import BetaGeoModel
 from xsell_lab.clv.rfm import purchase_days
@@ -51,6 +53,7 @@ def holdout_by_frequency(model: BetaGeoModel, summary: pd.DataFrame, max_frequen
     return table
 
 
+@renamed_parameters(**COLUMN_RENAMES)
 def cumulative_repeat_purchases(
     model: BetaGeoModel,
     purchases: pd.DataFrame,
@@ -58,9 +61,9 @@ def cumulative_repeat_purchases(
     holdout_end: str | pd.Timestamp,
     *,
     time_unit: float = 7.0,
-    customer_col: str = s.CUSTOMER_ID,
-    date_col: str = s.ORDER_DATE,
-    value_col: str = s.REVENUE,
+    customer_column: str = s.CUSTOMER_ID,
+    date_column: str = s.ORDER_DATE,
+    value_column: str = s.REVENUE,
 ) -> pd.DataFrame:
     """Cumulative repeat purchases of the calibration cohort, actual vs BG/NBD expected.
 
@@ -78,7 +81,7 @@ def cumulative_repeat_purchases(
         Ends of the two periods (inclusive).
     time_unit : float, default 7.0
         Days per step of the curve (and per model time unit).
-    customer_col, date_col, value_col : str
+    customer_column, date_column, value_column : str
         Column names in ``purchases``.
 
     Returns
@@ -90,7 +93,7 @@ def cumulative_repeat_purchases(
         ``period_type`` (``calibration`` or ``holdout``), ``actual`` and
         ``expected`` cumulative repeat purchases.
     """
-    days = purchase_days(purchases, customer_col=customer_col, date_col=date_col, value_col=value_col)
+    days = purchase_days(purchases, customer_column=customer_column, date_column=date_column, value_column=value_column)
     cal_end, hold_end = pd.Timestamp(calibration_end).normalize(), pd.Timestamp(holdout_end).normalize()
     first = days.loc[days["is_first"], [s.CUSTOMER_ID, "purchase_date"]]
     cohort = first.loc[first["purchase_date"] <= cal_end]

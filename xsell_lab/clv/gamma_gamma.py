@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
+from xsell_lab.clv._customers import customer_label
 from xsell_lab.clv._mle import covariance, dot, maximise
 from xsell_lab.data.validation import DataValidationError, Problem, require_columns
 from xsell_lab.stats.estimator import Estimator, requires_fit, wald_table
@@ -145,10 +146,16 @@ class GammaGammaModel(Estimator):
         population mean ``p gamma / (q - 1)`` and the customer's own mean
         ``m_x``; customers without repeat purchases get the population mean.
 
+        Parameters
+        ----------
+        rfm : pandas.DataFrame
+            Columns ``frequency`` and ``monetary_value`` (e.g. :func:`xsell_lab.clv.rfm_summary`).
+
         Returns
         -------
         pandas.Series
-            ``expected_spend``, indexed like ``rfm``.
+            Named ``expected_spend``, one value per row of ``rfm``, with its index
+            (like :meth:`BetaGeoModel.conditional_probability_alive`).
         """
         p, q, gamma = self.params_.to_numpy()
         x = rfm["frequency"].to_numpy(dtype="float64")
@@ -213,7 +220,7 @@ def _repeat_buyers(rfm: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         raise DataValidationError(
             [Problem(
                 "rfm", "monetary_value", "of customers with repeat purchases are <= 0 or empty",
-                int(bad.sum()), f"{float(m_x[position])!r} (customer {rfm.index[position]!r})",
+                int(bad.sum()), f"{float(m_x[position])!r} (customer {customer_label(rfm, position)!r})",
                 "The Gamma-Gamma model needs positive spend: net returns against their purchases "
                 "or drop these customers",
             )]

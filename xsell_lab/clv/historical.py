@@ -36,7 +36,7 @@ from xsell_lab.clv.rfm import purchase_days
 #: who bought yesterday does not get 365 purchases a year.
 _MIN_YEARS = 1 / 12
 
-#: Columns of :func:`historical_clv`.
+#: Columns of :func:`historical_clv` (after the ``by`` column, when grouped).
 HISTORICAL_COLUMNS = [
     "customers", "average_order_value", "purchases_per_year", "margin_rate", "lifespan_years", "historical_clv",
 ]
@@ -77,8 +77,9 @@ def historical_clv(
     Returns
     -------
     pandas.DataFrame
-        One row per group (one row ``all`` when ``by`` is None), columns
-        :data:`HISTORICAL_COLUMNS`.
+        One row per group, sorted by it, with the ``by`` column first (e.g.
+        ``customer_id``) then :data:`HISTORICAL_COLUMNS`; one row of
+        :data:`HISTORICAL_COLUMNS` when ``by`` is None. A default ``RangeIndex``.
     """
     end = pd.Timestamp(as_of).normalize()
     used = sales.loc[sales[s.ORDER_DATE] < end + pd.Timedelta(days=1)]
@@ -115,8 +116,9 @@ def historical_clv(
     table["historical_clv"] = (
         table["average_order_value"] * table["purchases_per_year"] * table["margin_rate"] * table["lifespan_years"]
     )
-    table.index.name = by or "group"
-    return table[HISTORICAL_COLUMNS]
+    if by is None:
+        return table[HISTORICAL_COLUMNS].reset_index(drop=True)
+    return table[HISTORICAL_COLUMNS].rename_axis(by).reset_index()
 
 
 @renamed_parameters(observation_end="as_of")

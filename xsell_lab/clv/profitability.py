@@ -30,7 +30,7 @@ from xsell_lab.data import schema as s
 
 #: Columns of :func:`customer_profitability`.
 PROFIT_COLUMNS = [
-    "revenue", "gross_margin", "returned_margin", "returns", "marketing_contacts", "service_contacts",
+    s.CUSTOMER_ID, "revenue", "gross_margin", "returned_margin", "returns", "marketing_contacts", "service_contacts",
     "cost_to_serve", "profit",
 ]
 
@@ -78,8 +78,9 @@ def customer_profitability(
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``customer_id`` (every customer with a sale), columns
-        :data:`PROFIT_COLUMNS`, sorted by profit, highest first.
+        One row per customer with a sale, columns :data:`PROFIT_COLUMNS`
+        (``customer_id`` first), sorted by profit, highest first (ties by
+        ``customer_id``), with a default ``RangeIndex``.
     """
     by_customer = sales.groupby(s.CUSTOMER_ID).agg(revenue=(s.REVENUE, "sum"), gross_margin=("margin", "sum"))
     table = by_customer.assign(
@@ -101,7 +102,8 @@ def customer_profitability(
         + table["service_contacts"] * costs.service_contact
     )
     table["profit"] = table["gross_margin"] - table["returned_margin"] - table["cost_to_serve"]
-    return table[PROFIT_COLUMNS].sort_values("profit", ascending=False, kind="stable")
+    table = table.reset_index()
+    return table[PROFIT_COLUMNS].sort_values("profit", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def profit_concentration(profit: pd.Series, groups: int = 10) -> pd.DataFrame:

@@ -33,26 +33,27 @@ import numpy as np
 import pandas as pd
 
 from xsell_lab._deprecation import renamed_parameters
+from xsell_lab.clv._customers import COLUMN_RENAMES, customer_label
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import DataValidationError, Problem, require_columns
 
-#: Columns of :func:`rfm_summary` (index: ``customer_id``).
-RFM_COLUMNS = ["frequency", "recency", "T", "monetary_value"]
-#: Extra columns of :func:`calibration_holdout_summary`.
+#: Columns of :func:`rfm_summary`: ``customer_id``, then the four statistics.
+RFM_COLUMNS = [s.CUSTOMER_ID, "frequency", "recency", "T", "monetary_value"]
+#: Columns :func:`calibration_holdout_summary` adds after :data:`RFM_COLUMNS`.
 HOLDOUT_COLUMNS = ["frequency_holdout", "monetary_value_holdout", "duration_holdout"]
 
 _TABLE = "purchases"
 
 
-@renamed_parameters(observation_end="as_of")
+@renamed_parameters(observation_end="as_of", **COLUMN_RENAMES)
 def rfm_summary(
     purchases: pd.DataFrame,
     as_of: str | pd.Timestamp,
     *,
     time_unit: float = 7.0,
-    customer_col: str = s.CUSTOMER_ID,
-    date_col: str = s.ORDER_DATE,
-    value_col: str = s.REVENUE,
+    customer_column: str = s.CUSTOMER_ID,
+    date_column: str = s.ORDER_DATE,
+    value_column: str = s.REVENUE,
 ) -> pd.DataFrame:
     """One row of frequency, recency, T and monetary value per customer.
 
@@ -60,23 +61,24 @@ def rfm_summary(
     ----------
     purchases : pandas.DataFrame
         One row per order line (or per order), e.g. :func:`xsell_lab.sales_lines`.
-        Needs ``customer_col``, ``date_col`` and ``value_col``. Not modified.
+        Needs ``customer_column``, ``date_column`` and ``value_column``. Not modified.
     as_of : str or pandas.Timestamp
         Last day of the observation period (the cut-off). Purchases *on* this
         day count, whatever their time of day; later purchases are ignored
         (use :func:`calibration_holdout_summary` to count them).
     time_unit : float, default 7.0
         Length in days of one time unit of ``recency`` and ``T`` (7 = weeks).
-    customer_col, date_col, value_col : str
+    customer_column, date_column, value_column : str
         Column names of the customer id, the purchase date and the spend.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``customer_id``, columns :data:`RFM_COLUMNS`, one row per
-        customer with a purchase on or before ``as_of``, in the
-        order customers first appear in ``purchases``. A customer first seen
-        on the cut-off day has ``T = 0``.
+        Columns :data:`RFM_COLUMNS` (``customer_id`` first, named so whatever
+        ``customer_column`` is), one row per customer with a purchase on or
+        before ``as_of``, in the order customers first appear in
+        ``purchases``; a default ``RangeIndex``. A customer first seen on the
+        cut-off day has ``T = 0``.
 
     Raises
     ------
@@ -85,16 +87,17 @@ def rfm_summary(
         net spend is negative (returns booked as negative lines exceeding the
         purchases of that day).
     """
-    day, codes, customers, spend = _purchase_arrays(purchases, customer_col, date_col, value_col)
+    day, codes, customers, spend = _purchase_arrays(purchases, customer_column, date_column, value_column)
     end_day = _day_number(as_of)
     keep = day <= end_day
     stats = _customer_stats(day[keep], codes[keep], spend[keep], len(customers))
-    _check_no_negative_spend(stats, customers, value_col)
+    _check_no_negative_spend(stats, customers, value_column)
     return _rfm_frame(stats, customers, end_day, time_unit)
 
 
+@renamed_parameters(date_col="date_column")
 def calibration_end_date(
-    purchases: pd.DataFrame, holdout_end: str | pd.Timestamp, calibration_end: str = "", *, date_col: str = s.ORDER_DATE
+    purchases: pd.DataFrame, holdout_end: str | pd.Timestamp, calibration_end: str = "", *, date_column: str = s.ORDER_DATE
 ) -> str:
     """The last day of the calibration period: the one given, or two thirds into the data.
 
@@ -107,7 +110,7 @@ def calibration_end_date(
     Parameters
     ----------
     purchases : pandas.DataFrame
-        As in :func:`rfm_summary` (``date_col`` is read).
+        As in :func:`rfm_summary` (``date_column`` is read).
     holdout_end : str or pandas.Timestamp
         Last day of the holdout period (inclusive).
     calibration_end : str
@@ -123,7 +126,7 @@ def calibration_end_date(
     ValueError
         When the given or derived day is not inside the data's period.
     """
-    first, last = purchases[date_col].min().normalize(), pd.Timestamp(holdout_end).normalize()
+    first, last = purchases[date_column].min().normalize(), pd.Timestamp(holdout_end).normalize()
     chosen = pd.Timestamp(calibration_end) if calibration_end else first + (last - first) * 2 / 3
     chosen = chosen.normalize()
     if not first <= chosen < last:
@@ -134,15 +137,16 @@ def calibration_end_date(
     return chosen.date().isoformat()
 
 
+@renamed_parameters(**COLUMN_RENAMES)
 def calibration_holdout_summary(
     purchases: pd.DataFrame,
     calibration_end: str | pd.Timestamp,
     holdout_end: str | pd.Timestamp,
     *,
     time_unit: float = 7.0,
-    customer_col: str = s.CUSTOMER_ID,
-    date_col: str = s.ORDER_DATE,
-    value_col: str = s.REVENUE,
+    customer_column: str = s.CUSTOMER_ID,
+    date_column: str = s.ORDER_DATE,
+    value_column: str = s.REVENUE,
 ) -> pd.DataFrame:
     """RFM in a calibration period plus what each customer did in the holdout.
 
@@ -158,13 +162,14 @@ def calibration_holdout_summary(
         Last day of the calibration period (inclusive).
     holdout_end : str or pandas.Timestamp
         Last day of the holdout period (inclusive), after ``calibration_end``.
-    time_unit, customer_col, date_col, value_col
+    time_unit, customer_column, date_column, value_column
         As in :func:`rfm_summary`.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`RFM_COLUMNS` of the calibration period, plus
+        :data:`RFM_COLUMNS` of the calibration period (``customer_id`` first,
+        default ``RangeIndex``), plus :data:`HOLDOUT_COLUMNS`:
         ``frequency_holdout`` (purchase days in the holdout),
         ``monetary_value_holdout`` (mean spend per holdout purchase day, 0 if
         none) and ``duration_holdout`` (holdout length in time units).
@@ -176,30 +181,27 @@ def calibration_holdout_summary(
         )
     rfm = rfm_summary(
         purchases, calibration_end, time_unit=time_unit,
-        customer_col=customer_col, date_col=date_col, value_col=value_col,
+        customer_column=customer_column, date_column=date_column, value_column=value_column,
     )
-    day, codes, customers, spend = _purchase_arrays(purchases, customer_col, date_col, value_col)
+    day, codes, customers, spend = _purchase_arrays(purchases, customer_column, date_column, value_column)
     in_holdout = (day > cal_day) & (day <= hold_day)
     stats = _customer_stats(day[in_holdout], codes[in_holdout], spend[in_holdout], len(customers))
-    periods = pd.Series(stats["periods"], index=customers).reindex(rfm.index)
-    total = pd.Series(stats["total"], index=customers).reindex(rfm.index)
-    holdout = pd.DataFrame(
-        {
-            "frequency_holdout": periods.astype("int64"),
-            "monetary_value_holdout": np.where(periods > 0, total / periods.clip(lower=1), 0.0),
-            "duration_holdout": (hold_day - cal_day) / time_unit,
-        },
-        index=rfm.index,
+    position = customers.get_indexer(rfm[s.CUSTOMER_ID])
+    periods, total = stats["periods"][position], stats["total"][position]
+    return rfm.assign(
+        frequency_holdout=periods.astype("int64"),
+        monetary_value_holdout=np.where(periods > 0, total / np.maximum(periods, 1), 0.0),
+        duration_holdout=(hold_day - cal_day) / time_unit,
     )
-    return pd.concat([rfm, holdout], axis=1)
 
 
+@renamed_parameters(**COLUMN_RENAMES)
 def purchase_days(
     purchases: pd.DataFrame,
     *,
-    customer_col: str = s.CUSTOMER_ID,
-    date_col: str = s.ORDER_DATE,
-    value_col: str = s.REVENUE,
+    customer_column: str = s.CUSTOMER_ID,
+    date_column: str = s.ORDER_DATE,
+    value_column: str = s.REVENUE,
 ) -> pd.DataFrame:
     """One row per customer and day with a purchase (the unit the models count).
 
@@ -207,7 +209,7 @@ def purchase_days(
     ----------
     purchases : pandas.DataFrame
         As in :func:`rfm_summary`.
-    customer_col, date_col, value_col : str
+    customer_column, date_column, value_column : str
         Column names of the customer id, the purchase date and the spend.
 
     Returns
@@ -218,7 +220,7 @@ def purchase_days(
         first purchase day); customers in order of first appearance, each
         customer's days in date order.
     """
-    day, codes, customers, spend = _purchase_arrays(purchases, customer_col, date_col, value_col)
+    day, codes, customers, spend = _purchase_arrays(purchases, customer_column, date_column, value_column)
     if len(day) == 0:
         return pd.DataFrame({s.CUSTOMER_ID: customers[:0], "purchase_date": pd.Series(dtype="datetime64[ns]"),
                              "spend": pd.Series(dtype="float64"), "is_first": pd.Series(dtype=bool)})
@@ -276,27 +278,27 @@ def validate_rfm(rfm: pd.DataFrame, table: str = "rfm") -> None:
 
 
 def _purchase_arrays(
-    purchases: pd.DataFrame, customer_col: str, date_col: str, value_col: str
+    purchases: pd.DataFrame, customer_column: str, date_column: str, value_column: str
 ) -> tuple[np.ndarray, np.ndarray, pd.Index, np.ndarray]:
     """Day numbers, customer codes, customer ids and spend as NumPy arrays."""
-    require_columns(purchases, [customer_col, date_col, value_col], _TABLE)
+    require_columns(purchases, [customer_column, date_column, value_column], _TABLE)
     problems = []
     # Not sorted: sorting millions of distinct ids costs more than the rest of the summary.
-    codes, customers = pd.factorize(purchases[customer_col], sort=False)
+    codes, customers = pd.factorize(purchases[customer_column], sort=False)
     if (codes < 0).any():
-        problems.append(Problem(_TABLE, customer_col, "are empty", int((codes < 0).sum()),
+        problems.append(Problem(_TABLE, customer_column, "are empty", int((codes < 0).sum()),
                                 _row_example(purchases, codes < 0)))
-    dates = purchases[date_col]
+    dates = purchases[date_column]
     if not pd.api.types.is_datetime64_any_dtype(dates):
         dates = pd.to_datetime(dates, format="ISO8601", errors="coerce")
     if dates.isna().any():
-        problems.append(Problem(_TABLE, date_col, "are empty or not dates", int(dates.isna().sum()),
-                                _value_example(purchases[date_col], dates.isna().to_numpy())))
-    spend = pd.to_numeric(purchases[value_col], errors="coerce").to_numpy(dtype="float64")
+        problems.append(Problem(_TABLE, date_column, "are empty or not dates", int(dates.isna().sum()),
+                                _value_example(purchases[date_column], dates.isna().to_numpy())))
+    spend = pd.to_numeric(purchases[value_column], errors="coerce").to_numpy(dtype="float64")
     if not np.isfinite(spend).all():
         bad = ~np.isfinite(spend)
-        problems.append(Problem(_TABLE, value_col, "are empty or not numbers", int(bad.sum()),
-                                _value_example(purchases[value_col], bad)))
+        problems.append(Problem(_TABLE, value_column, "are empty or not numbers", int(bad.sum()),
+                                _value_example(purchases[value_column], bad)))
     if problems:
         raise DataValidationError(problems)
     day = dates.to_numpy().astype("datetime64[D]").astype("int64")
@@ -351,14 +353,14 @@ def _customer_days(day: np.ndarray, codes: np.ndarray, spend: np.ndarray) -> tup
     return unique_key // span, unique_key % span + origin, np.add.reduceat(spend[order], starts)
 
 
-def _check_no_negative_spend(stats: dict, customers: pd.Index, value_col: str) -> None:
+def _check_no_negative_spend(stats: dict, customers: pd.Index, value_column: str) -> None:
     bad = stats["min_day_spend"] < 0
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         day = np.datetime64(int(stats["negative_day"][first]), "D")
         raise DataValidationError(
             [Problem(
-                _TABLE, value_col,
+                _TABLE, value_column,
                 "of customers have a day whose net spend is negative (returns larger than purchases)",
                 int(bad.sum()),
                 f"customer {customers[first]!r} on {day}: {stats['min_day_spend'][first]:.2f}",
@@ -373,20 +375,20 @@ def _rfm_frame(stats: dict, customers: pd.Index, end_day: int, time_unit: float)
     repeat_spend = stats["total"][bought] - stats["first_spend"][bought]
     return pd.DataFrame(
         {
+            s.CUSTOMER_ID: customers[bought],
             "frequency": frequency,
             "recency": (stats["last_day"][bought] - stats["first_day"][bought]) / time_unit,
             "T": (end_day - stats["first_day"][bought]) / time_unit,
             "monetary_value": np.where(frequency > 0, repeat_spend / np.maximum(frequency, 1), 0.0),
-        },
-        index=customers[bought],
+        }
     )
 
 
 def _row_example(frame: pd.DataFrame, bad: np.ndarray | pd.Series) -> str:
     position = int(np.flatnonzero(np.asarray(bad))[0])
     row = frame.iloc[position]
-    shown = ", ".join(f"{k}={v}" for k, v in row.items() if k in RFM_COLUMNS or k == s.CUSTOMER_ID)
-    return f"row {position + 1} (id {frame.index[position]!r}: {shown})"
+    shown = ", ".join(f"{k}={v}" for k, v in row.items() if k in RFM_COLUMNS and k != s.CUSTOMER_ID)
+    return f"row {position + 1} (id {customer_label(frame, position)!r}: {shown})"
 
 
 def _value_example(values: pd.Series, bad: np.ndarray) -> str:

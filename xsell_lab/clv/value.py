@@ -16,11 +16,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xsell_lab.clv._customers import values_by_customer
 from xsell_lab.clv.bgnbd import BetaGeoModel
 from xsell_lab.clv.gamma_gamma import GammaGammaModel
+from xsell_lab.data import schema as s
+from xsell_lab.data.validation import require_columns
 
 #: Columns of :func:`customer_lifetime_value`.
-CLV_COLUMNS = ["p_alive", "expected_purchases", "expected_spend", "margin_rate", "clv"]
+CLV_COLUMNS = [s.CUSTOMER_ID, "p_alive", "expected_purchases", "expected_spend", "margin_rate", "clv"]
 
 
 def customer_lifetime_value(
@@ -31,7 +34,7 @@ def customer_lifetime_value(
     periods: int = 12,
     period_length: float = 52.0 / 12.0,
     discount_rate: float = 0.01,
-    margin_rate: float | pd.Series = 0.3,
+    margin_rate: float | pd.DataFrame = 0.3,
 ) -> pd.DataFrame:
     """Expected discounted margin each customer will bring over a horizon.
 
@@ -44,25 +47,40 @@ def customer_lifetime_value(
         (e.g. the average order value when the Gamma-Gamma model finds no
         differences between customers).
     rfm : pandas.DataFrame
-        Columns ``frequency``, ``recency``, ``T`` (and ``monetary_value``
-        with a Gamma-Gamma model), in the time unit the models were fitted in.
+        Columns ``customer_id``, ``frequency``, ``recency``, ``T`` (and
+        ``monetary_value`` with a Gamma-Gamma model), in the time unit the
+        models were fitted in (e.g. :func:`xsell_lab.clv.rfm_summary`).
     periods : int, default 12
         Number of future periods (12 months = one year).
     period_length : float, default 52/12
         Length of one period in the RFM time unit (a month in weeks).
     discount_rate : float, default 0.01
         Discount rate per period (1% a month is about 12.7% a year).
-    margin_rate : float or pandas.Series, default 0.3
-        Share of spend kept as margin; a Series (indexed like ``rfm``) gives
-        each customer their own rate, e.g. from their product mix.
+    margin_rate : float or pandas.DataFrame, default 0.3
+        Share of spend kept as margin; a DataFrame with ``customer_id`` and
+        ``margin_rate`` columns (one row per customer, joined on
+        ``customer_id``; extra customers are ignored) gives each customer their
+        own rate, e.g. from their product mix. A Series indexed by customer id
+        still works until 0.3, with a ``FutureWarning``.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``rfm``, columns :data:`CLV_COLUMNS`: ``p_alive``,
+        One row per row of ``rfm``, in its order and with its index; columns
+        :data:`CLV_COLUMNS`: ``customer_id``, ``p_alive``,
         ``expected_purchases`` over the horizon, ``expected_spend`` per
         purchase, ``margin_rate`` and ``clv`` (discounted margin).
+
+    Raises
+    ------
+    DataValidationError
+        When ``rfm`` has no ``customer_id`` column, or ``margin_rate`` lacks
+        a column or repeats a customer.
+    ValueError
+        For a horizon, discount rate or spend out of range, or a customer of
+        ``rfm`` without a margin rate.
     """
+    require_columns(rfm, [s.CUSTOMER_ID], "rfm", hint="Build the table with xsell_lab.clv.rfm_summary")
     if periods < 1 or period_length <= 0:
         raise ValueError(f"periods must be >= 1 and period_length > 0. Got {periods} and {period_length}.")
     if not -1 < discount_rate:
@@ -79,14 +97,19 @@ def customer_lifetime_value(
         expected_spend = pd.Series(float(spend), index=rfm.index)
     else:
         raise ValueError(f"spend must be a fitted GammaGammaModel or a number > 0. Got {spend!r}.")
-    margin = pd.Series(margin_rate, index=rfm.index) if np.isscalar(margin_rate) else margin_rate.reindex(rfm.index)
+    if np.isscalar(margin_rate):
+        margin = pd.Series(margin_rate, index=rfm.index)
+    else:
+        rates = values_by_customer(margin_rate, "margin_rate", "margin_rate", "customer_lifetime_value")
+        margin = pd.Series(rates.reindex(rfm[s.CUSTOMER_ID]).to_numpy(), index=rfm.index)
     if margin.isna().any():
         raise ValueError(
             f"margin_rate has no value for {int(margin.isna().sum()):,} customer(s), "
-            f"e.g. {margin.index[margin.isna()][0]!r}. Give every customer in rfm a rate."
+            f"e.g. {rfm.loc[margin.isna(), s.CUSTOMER_ID].tolist()[0]!r}. Give every customer in rfm a rate."
         )
     return pd.DataFrame(
         {
+            s.CUSTOMER_ID: rfm[s.CUSTOMER_ID],
             "p_alive": bgnbd.conditional_probability_alive(rfm),
             "expected_purchases": cumulative[:, -1],
             "expected_spend": expected_spend,
