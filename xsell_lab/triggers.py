@@ -280,6 +280,7 @@ def event_rules(
     delay_days: int = 0,
     window_days: int = 30,
     channel: str = "email",
+    item_column: str = s.CATEGORY,
 ) -> list[TriggerRule]:
     """Marketing-event triggers the data suggests: one per event type that names a product.
 
@@ -298,6 +299,9 @@ def event_rules(
         :func:`xsell_lab.sales_lines`, for the add-ons.
     delay_days, window_days, channel
         As in :class:`TriggerRule`, for every rule.
+    item_column : str
+        The item ``history`` was built on (:func:`event_history`): the add-on
+        is the ``item_column`` value bought most with the event's item.
 
     Returns
     -------
@@ -313,7 +317,7 @@ def event_rules(
     for event in counts["event"].drop_duplicates():
         category = str(counts.loc[counts["event"] == event, s.CATEGORY].iloc[0])
         try:
-            offer = str(basket.choose_pair(lines, anchor=category)["add_on"])
+            offer = str(basket.choose_pair(lines, anchor=category, item_column=item_column)["add_on"])
         except ValueError:  # nobody bought the category with another one
             continue
         name = f"{_EVENT_WORDS.get(event, event.replace('_', ' '))} about {category} -> {offer}"
