@@ -280,3 +280,21 @@ def test_event_rules_by_hand():
         tr.TriggerRule("support contact about laptop -> cable", "support", "cable", "laptop", 0, 60, "post"),
     ]
     assert tr.event_rules(tr.event_history(lines.assign(**{s.PRODUCT_ID: "X", s.CHANNEL: "web"})), lines) == []
+
+
+def test_product_level_rules_and_history_use_the_product_ids():
+    # The same customers, but every category split into two products (P-1, P-2): at product level the rules
+    # and the history name products, and the hits are counted on products.
+    by_product = _come_back_lines()
+    by_product[s.PRODUCT_ID] = by_product[s.CATEGORY] + "-" + by_product[s.CUSTOMER_ID].str[-1].map(
+        lambda i: "1" if int(i) < 2 else "2")
+    by_product[s.CHANNEL] = "web"
+    rules = tr.purchase_rules(by_product, count=1, min_count=1, item_column=s.PRODUCT_ID)
+    assert rules[0].event_category in set(by_product[s.PRODUCT_ID]) and rules[0].offer in set(by_product[s.PRODUCT_ID])
+    history = tr.event_history(by_product, item_column=s.PRODUCT_ID)
+    assert set(history[s.CATEGORY]) == set(by_product[s.PRODUCT_ID])
+    assert len(history) == len(by_product)  # one row per order and product
+    fired = tr.fire_triggers(tr.TriggerRule("ink", "purchase", "ink-1", "printer-1", window_days=60), history)
+    assert fired["hit"].sum() == 2  # P0 and P1 bought printer-1 then ink-1 a month later
+    at_category = tr.event_history(by_product.assign(**{s.PRODUCT_ID: by_product[s.CATEGORY]}))
+    assert set(at_category[s.CATEGORY]) == set(by_product[s.CATEGORY])

@@ -86,7 +86,11 @@ BASELINES = ("other_orders", "random_day")
 
 
 def event_history(
-    lines: pd.DataFrame, marketing_events: pd.DataFrame | None = None, products: pd.DataFrame | None = None
+    lines: pd.DataFrame,
+    marketing_events: pd.DataFrame | None = None,
+    products: pd.DataFrame | None = None,
+    *,
+    item_column: str = s.CATEGORY,
 ) -> pd.DataFrame:
     """Every moment a trigger can fire on: purchases and marketing events, in one table.
 
@@ -101,18 +105,24 @@ def event_history(
     products : pandas.DataFrame, optional
         ``product_id``, ``category``: gives marketing events the category of
         the product concerned (empty without it).
+    item_column : str
+        What a rule fires on and offers: ``"category"`` (default) or
+        ``"product_id"`` (:func:`xsell_lab.data.schema.item_column` of the
+        ``level``). The history's ``category`` column then holds that item:
+        the product id of the purchase or event at product level.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`HISTORY_COLUMNS`: one row per order and category (``event`` =
-        ``"purchase"``, ``product_id`` the first product of that category in
+        :data:`HISTORY_COLUMNS`: one row per order and item (``event`` =
+        ``"purchase"``, ``product_id`` the first product of that item in
         the order) and one per marketing event (``event`` = its
         ``event_type``, no ``order_id``); sorted by customer, date, order.
     """
-    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.PRODUCT_ID, s.CATEGORY, s.CHANNEL], "sales_lines")
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.PRODUCT_ID, item_column, s.CHANNEL], "sales_lines")
     _require_dates(lines, s.ORDER_DATE, "sales_lines")
-    purchases = lines[[s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY, s.PRODUCT_ID, s.ORDER_ID, s.CHANNEL]]
+    items = lines[[s.CUSTOMER_ID, s.ORDER_DATE, s.PRODUCT_ID, s.ORDER_ID, s.CHANNEL]].assign(**{s.CATEGORY: lines[item_column]})
+    purchases = items[[s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY, s.PRODUCT_ID, s.ORDER_ID, s.CHANNEL]]
     purchases = purchases.drop_duplicates([s.ORDER_ID, s.CATEGORY]).rename(columns={s.ORDER_DATE: s.EVENT_DATE})
     frames = [purchases.assign(event=PURCHASE)]
     if marketing_events is not None:
@@ -120,9 +130,11 @@ def event_history(
         _require_dates(marketing_events, s.EVENT_DATE, s.MARKETING_EVENTS)
         events = marketing_events[[s.CUSTOMER_ID, s.EVENT_DATE, s.EVENT_TYPE, s.CHANNEL, s.PRODUCT_ID]]
         events = events.rename(columns={s.EVENT_TYPE: "event"})
-        if products is not None:
-            require_columns(products, [s.PRODUCT_ID, s.CATEGORY], s.PRODUCTS)
-            events = events.assign(**{s.CATEGORY: events[s.PRODUCT_ID].map(products.set_index(s.PRODUCT_ID)[s.CATEGORY])})
+        if item_column == s.PRODUCT_ID:
+            events = events.assign(**{s.CATEGORY: events[s.PRODUCT_ID]})
+        elif products is not None:
+            require_columns(products, [s.PRODUCT_ID, item_column], s.PRODUCTS)
+            events = events.assign(**{s.CATEGORY: events[s.PRODUCT_ID].map(products.set_index(s.PRODUCT_ID)[item_column])})
         frames.append(events)
     history = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else frames[0]
     for column in HISTORY_COLUMNS:
@@ -207,6 +219,7 @@ def purchase_rules(
     window_days: int = 30,
     channel: str = "email",
     min_count: int = 20,
+    item_column: str = s.CATEGORY,
 ) -> list[TriggerRule]:
     """Purchase triggers the data suggests: "when a customer buys A, offer B", main rule first.
 
@@ -231,6 +244,9 @@ def purchase_rules(
         As in :class:`TriggerRule`, for every rule.
     min_count : int
         Fewest next orders holding the add-on for a rule chosen by the data.
+    item_column : str
+        What the rules fire on and offer: ``"category"`` (default) or
+        ``"product_id"``, as in :func:`event_history`.
 
     Returns
     -------
@@ -246,8 +262,8 @@ def purchase_rules(
     """
     if count < 1:
         raise ValueError(f"count must be at least 1. Got {count!r}.")
-    main = basket.choose_next_pair(lines, anchor, add_on, min_count=min_count)
-    rules = basket.next_order_rules(lines)
+    main = basket.choose_next_pair(lines, anchor, add_on, item_column=item_column, min_count=min_count)
+    rules = basket.next_order_rules(lines, item_column=item_column)
     rules = rules[(rules["antecedent"].astype(str) != rules["consequent"].astype(str)) & (rules["lift"] > 1)
                   & (rules["count"] >= min_count) & (rules["antecedent"].astype(str) != str(main["anchor"]))]
     others = rules.sort_values(["count", "lift"], ascending=False, kind="stable").drop_duplicates("antecedent")
@@ -264,6 +280,7 @@ def event_rules(
     delay_days: int = 0,
     window_days: int = 30,
     channel: str = "email",
+    item_column: str = s.CATEGORY,
 ) -> list[TriggerRule]:
     """Marketing-event triggers the data suggests: one per event type that names a product.
 
@@ -282,6 +299,9 @@ def event_rules(
         :func:`xsell_lab.sales_lines`, for the add-ons.
     delay_days, window_days, channel
         As in :class:`TriggerRule`, for every rule.
+    item_column : str
+        The item ``history`` was built on (:func:`event_history`): the add-on
+        is the ``item_column`` value bought most with the event's item.
 
     Returns
     -------
@@ -297,7 +317,7 @@ def event_rules(
     for event in counts["event"].drop_duplicates():
         category = str(counts.loc[counts["event"] == event, s.CATEGORY].iloc[0])
         try:
-            offer = str(basket.choose_pair(lines, anchor=category)["add_on"])
+            offer = str(basket.choose_pair(lines, anchor=category, item_column=item_column)["add_on"])
         except ValueError:  # nobody bought the category with another one
             continue
         name = f"{_EVENT_WORDS.get(event, event.replace('_', ' '))} about {category} -> {offer}"
