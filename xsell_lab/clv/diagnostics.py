@@ -156,7 +156,7 @@ def bgnbd_fit_problems(model: BetaGeoModel) -> list[str]:
     estimate, error = summary["estimate"], summary["std_error"]
     problems = []
     if not np.isfinite(error.to_numpy(dtype=float)).all():
-        problems.append("its standard errors cannot be computed: the best fit lies on the edge of what the model allows")
+        problems.append("its standard errors cannot be computed (the best fit lies on the edge of what the model allows)")
     dropout = estimate["a"] / (estimate["a"] + estimate["b"])
     if dropout < MIN_DROPOUT:
         problems.append(
