@@ -184,9 +184,10 @@ LIFESPAN_COLUMNS = ["window_days", "customers_before", "customers_stayed", "annu
 def _churn_table(days: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     first = days["purchase_date"].min()
     history = (end - first).days + 1
-    # two full years: the share of last-but-one year's customers who did not buy in the last year;
-    # less: the same over two halves of the history, turned into a yearly rate (retention compounds)
-    window = 365 if history >= 730 else history // 2
+    # with a year and a quarter of history or more: the share of the customers of the year before the
+    # last who did not buy in the last year; less: the same over two halves of the history, turned into
+    # a yearly rate (retention compounds)
+    window = 365 if history >= 365 + 90 else history // 2
     if window < 30:
         raise ValueError(
             f"Cannot estimate the annual churn from {history:,} days of orders (at least 60 are needed). "
@@ -210,9 +211,9 @@ def _churn_table(days: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
 def lifespan_estimate(sales: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.DataFrame:
     """Annual churn and expected lifespan (``1 / churn``) measured on the data.
 
-    With two years of history or more, annual churn is the share of the customers
-    who bought in the year before the last one and did not buy in the last year
-    (the default of :func:`historical_clv`). With less, the two halves of the
+    With 455 days of history or more (a year and a quarter), annual churn is the share
+    of the customers who bought in the year before the last one and did not buy in the
+    last year (the default of :func:`historical_clv`). With less, the two halves of the
     history play the two years and the retention over half the history is
     compounded to a year: ``churn = 1 - retention ** (365 / window_days)``, so one
     year of data works.
