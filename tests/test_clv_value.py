@@ -156,9 +156,11 @@ def test_historical_clv_is_the_product_of_four_averages():
     assert by_segment["segment"].tolist() == ["s1", "s2"]
 
 
-def test_historical_clv_needs_two_years_for_its_default_lifespan():
-    with pytest.raises(ValueError, match="Pass lifespan_years"):
-        historical_clv(_tiny_sales(), "2023-03-31")
+def test_historical_clv_measures_churn_on_two_halves_of_a_short_history():
+    # 81 days: windows of 40 days; a and b bought in the first (Jan 10-Feb 19), nobody in the last: churn 1
+    assert historical_clv(_tiny_sales(), "2023-03-31").loc[0, "lifespan_years"] == 1.0
+    with pytest.raises(ValueError, match="Set the lifespan_years parameter"):
+        historical_clv(_tiny_sales(), "2023-02-28")
 
 
 def test_cohort_curves_count_active_customers_and_revenue():

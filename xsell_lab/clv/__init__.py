@@ -10,6 +10,8 @@ diagnostics
     Calibration/holdout checks of the BG/NBD.
 value
     Discounted CLV with margin.
+margin
+    Margins assumed explicitly when the data has no unit costs.
 historical
     The historical CLV formula and cohort curves.
 profitability
@@ -24,14 +26,23 @@ from xsell_lab.clv._mle import ConvergenceError
 from xsell_lab.clv.bgnbd import BetaGeoModel
 from xsell_lab.clv.churn import churn_risk, retention_offer_list
 from xsell_lab.clv.cross_sell_value import cross_sell_followup, early_cross_sell_status, matched_comparison
-from xsell_lab.clv.diagnostics import cumulative_repeat_purchases, holdout_by_frequency
+from xsell_lab.clv.diagnostics import bgnbd_fit_problems, cumulative_repeat_purchases, holdout_by_frequency
 from xsell_lab.clv.gamma_gamma import GammaGammaModel
-from xsell_lab.clv.historical import cohort_curves, historical_clv
+from xsell_lab.clv.historical import LIFESPAN_COLUMNS, cohort_curves, historical_clv, horizon_months, lifespan_estimate
+from xsell_lab.clv.margin import MARGIN_SOURCES, margin_known, margin_statement, with_assumed_margin
 from xsell_lab.clv.profitability import ContactCosts, customer_profitability, profit_concentration
 from xsell_lab.clv.rfm import RFM_COLUMNS, calibration_end_date, calibration_holdout_summary, purchase_days, rfm_summary, validate_rfm
 from xsell_lab.clv.value import customer_lifetime_value
 
 __all__ = [
+    "LIFESPAN_COLUMNS",
+    "MARGIN_SOURCES",
+    "bgnbd_fit_problems",
+    "horizon_months",
+    "lifespan_estimate",
+    "margin_known",
+    "margin_statement",
+    "with_assumed_margin",
     "BetaGeoModel",
     "ContactCosts",
     "ConvergenceError",

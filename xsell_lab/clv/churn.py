@@ -131,7 +131,7 @@ def retention_offer_list(
     -------
     offer_list : pandas.DataFrame
         Columns :data:`OFFER_COLUMNS`: ``customer_id``, ``clv_at_risk``,
-        ``p_alive``, ``preferred_channel``, ``rank`` (1 = first to contact);
+        ``p_alive``, ``preferred_channel`` (empty when ``customers`` has none), ``rank`` (1 = first to contact);
         a default ``RangeIndex``.
     suppressed : pandas.DataFrame
         Columns :data:`SUPPRESSION_COLUMNS`: how many at-risk customers each
@@ -149,7 +149,7 @@ def retention_offer_list(
     candidates = candidates.loc[~capped]
     log.append(("over budget", max(len(candidates) - budget, 0)))
     chosen = candidates.head(budget)
-    channels = customers.set_index(s.CUSTOMER_ID)[s.PREFERRED_CHANNEL]
+    channels = customers.set_index(s.CUSTOMER_ID)[s.PREFERRED_CHANNEL] if s.PREFERRED_CHANNEL in customers else pd.Series(dtype=object)
     offer_list = pd.DataFrame(
         {
             s.CUSTOMER_ID: chosen[s.CUSTOMER_ID].to_numpy(),

@@ -42,8 +42,8 @@ COMPARISON_COLUMNS = [
 ]
 
 
-def early_cross_sell_status(sales: pd.DataFrame, window_days: int = 90) -> pd.DataFrame:
-    """Whether each customer bought from two or more categories soon after their first purchase.
+def early_cross_sell_status(sales: pd.DataFrame, window_days: int = 90, *, level: str = "category") -> pd.DataFrame:
+    """Whether each customer bought two or more items (categories or products) soon after their first purchase.
 
     Parameters
     ----------
@@ -52,22 +52,26 @@ def early_cross_sell_status(sales: pd.DataFrame, window_days: int = 90) -> pd.Da
         ``category`` and ``revenue``.
     window_days : int, default 90
         Length of the early window, the first purchase day included.
+    level : {"category", "product"}, default "category"
+        What counts as a different item: a category, or a product (for data
+        without categories).
 
     Returns
     -------
     pandas.DataFrame
         One row per customer (sorted by ``customer_id``, default ``RangeIndex``),
         columns :data:`STATUS_COLUMNS`: ``customer_id``, ``first_purchase``, ``early_orders`` and ``early_spend`` (in the
-        window), ``early_categories`` (distinct categories bought in the
+        window), ``early_categories`` (distinct items of ``level`` bought in the
         window) and ``cross_sold`` (``early_categories >= 2``).
     """
+    item = s.item_column(level)
     first = sales.groupby(s.CUSTOMER_ID)[s.ORDER_DATE].transform("min").dt.normalize()
     early = sales.loc[sales[s.ORDER_DATE] < first + pd.Timedelta(days=window_days)]
     table = early.groupby(s.CUSTOMER_ID, as_index=False).agg(
         first_purchase=(s.ORDER_DATE, "min"),
         early_orders=(s.ORDER_ID, "nunique"),
         early_spend=(s.REVENUE, "sum"),
-        early_categories=(s.CATEGORY, "nunique"),
+        early_categories=(item, "nunique"),
     )
     table["first_purchase"] = table["first_purchase"].dt.normalize()
     table["cross_sold"] = table["early_categories"] >= 2
@@ -83,6 +87,8 @@ def cross_sell_followup(
     customers: pd.DataFrame,
     outcome_start: str | pd.Timestamp,
     window_days: int = 90,
+    *,
+    level: str = "category",
 ) -> pd.DataFrame:
     """Early cross-sell status before a date, and the margin each customer brought after it.
 
@@ -103,6 +109,8 @@ def cross_sell_followup(
         Last day of the labelling period; the outcome counts orders after it.
     window_days : int, default 90
         Length of the early window.
+    level : {"category", "product"}, default "category"
+        As in :func:`early_cross_sell_status`.
 
     Returns
     -------
@@ -110,14 +118,14 @@ def cross_sell_followup(
         One row per customer (sorted by ``customer_id``, default ``RangeIndex``),
         columns :data:`FOLLOWUP_COLUMNS`: :data:`STATUS_COLUMNS` plus
         ``outcome_margin`` (0 for customers who did not buy again),
-        ``segment`` and ``cohort`` (quarter of the first purchase, e.g.
+        ``segment`` (empty when ``customers`` has none) and ``cohort`` (quarter of the first purchase, e.g.
         ``"2024Q1"``).
     """
     start = pd.Timestamp(outcome_start)
-    early = early_cross_sell_status(sales[sales[s.ORDER_DATE] <= start], window_days=window_days)
+    early = early_cross_sell_status(sales[sales[s.ORDER_DATE] <= start], window_days=window_days, level=level)
     early = early[early["first_purchase"] <= start - pd.Timedelta(days=window_days)].reset_index(drop=True)
     outcome = sales[sales[s.ORDER_DATE] > start].groupby(s.CUSTOMER_ID)["margin"].sum()
-    segments = customers.set_index(s.CUSTOMER_ID)[s.SEGMENT]
+    segments = customers.set_index(s.CUSTOMER_ID)[s.SEGMENT] if s.SEGMENT in customers else pd.Series(dtype=object)
     return early.assign(
         outcome_margin=outcome.reindex(early[s.CUSTOMER_ID], fill_value=0.0).to_numpy(),
         segment=segments.reindex(early[s.CUSTOMER_ID]).to_numpy(),
@@ -207,3 +215,4 @@ def _comparison_row(name: str, treated: pd.Series, control: pd.Series) -> dict:
         "treated_mean": float(treated.mean()),
         "control_mean": float(control.mean()),
     }
+

@@ -125,3 +125,46 @@ def _step_ends(calibration_day: int, holdout_day: int, time_unit: float) -> np.n
     if ends[-1] < holdout_day:
         ends = np.append(ends, holdout_day)
     return ends[ends >= 0]
+
+
+#: A BG/NBD whose mean drop-out probability after a purchase, a / (a + b), is below this
+#: has found (almost) no customers leaving: P(alive) is then close to 1 for everyone.
+MIN_DROPOUT = 0.005
+
+
+def bgnbd_fit_problems(model: BetaGeoModel) -> list[str]:
+    """Why a fitted BG/NBD should not be trusted, in plain words (empty when nothing is wrong).
+
+    Real data often put the maximum of the likelihood on the edge of the parameter
+    space: the drop-out parameters ``a`` and ``b`` run towards 0 or infinity, the
+    standard errors cannot be computed (NaN), and every customer gets P(alive) near
+    100%. The fit then "converges", yet its P(alive) and churn risk say nothing.
+
+    Parameters
+    ----------
+    model : BetaGeoModel
+        A fitted model.
+
+    Returns
+    -------
+    list of str
+        One sentence per problem found: standard errors that cannot be computed,
+        a mean drop-out probability ``a / (a + b)`` below :data:`MIN_DROPOUT`, and
+        drop-out parameters whose 95% interval includes 0.
+    """
+    summary = model.summary()
+    estimate, error = summary["estimate"], summary["std_error"]
+    problems = []
+    if not np.isfinite(error.to_numpy(dtype=float)).all():
+        problems.append("its standard errors cannot be computed (the best fit lies on the edge of what the model allows)")
+    dropout = estimate["a"] / (estimate["a"] + estimate["b"])
+    if dropout < MIN_DROPOUT:
+        problems.append(
+            f"it finds almost no customers leaving (a drop-out chance of {dropout:.2%} after a purchase), so P(alive) "
+            "is close to 100% for everyone, however long they have been silent"
+        )
+    loose = [name for name in ("a", "b") if np.isfinite(error[name]) and summary.loc[name, "ci_low"] <= 0]
+    if loose:
+        problems.append(f"the drop-out parameter{'s' if len(loose) > 1 else ''} {' and '.join(loose)} "
+                        f"{'are' if len(loose) > 1 else 'is'} not pinned down (the 95% interval includes 0)")
+    return problems

@@ -173,17 +173,100 @@ def cohort_curves(
 
 
 def _annual_churn(days: pd.DataFrame, end: pd.Timestamp) -> float:
-    """Share of customers active in the year before last who did not buy in the last year."""
-    last_year = days["purchase_date"] > end - pd.Timedelta(days=365)
-    year_before = (days["purchase_date"] > end - pd.Timedelta(days=730)) & ~last_year
-    before = set(days.loc[year_before, s.CUSTOMER_ID])
+    """Annual churn measured on the data (see :func:`lifespan_estimate`)."""
+    return float(_churn_table(days, end)["annual_churn"].iloc[0])
+
+
+#: Columns of :func:`lifespan_estimate`.
+LIFESPAN_COLUMNS = ["window_days", "customers_before", "customers_stayed", "annual_churn", "lifespan_years"]
+
+
+def _churn_table(days: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    first = days["purchase_date"].min()
+    history = (end - first).days + 1
+    # with a year and a quarter of history or more: the share of the customers of the year before the
+    # last who did not buy in the last year; less: the same over two halves of the history, turned into
+    # a yearly rate (retention compounds)
+    window = 365 if history >= 365 + 90 else history // 2
+    if window < 30:
+        raise ValueError(
+            f"Cannot estimate the annual churn from {history:,} days of orders (at least 60 are needed). "
+            "Set the lifespan_years parameter."
+        )
+    last_window = days["purchase_date"] > end - pd.Timedelta(days=window)
+    window_before = (days["purchase_date"] > end - pd.Timedelta(days=2 * window)) & ~last_window
+    before = set(days.loc[window_before, s.CUSTOMER_ID])
     if not before:
         raise ValueError(
-            "Cannot estimate the annual churn: nobody bought in the year before the last one "
-            "(the data covers less than two years). Pass lifespan_years."
+            f"Cannot estimate the annual churn: nobody bought in the {window} days before the last {window}. "
+            "Set the lifespan_years parameter."
         )
-    stayed = before & set(days.loc[last_year, s.CUSTOMER_ID])
-    churn = 1 - len(stayed) / len(before)
+    stayed = before & set(days.loc[last_window, s.CUSTOMER_ID])
+    churn = 1 - (len(stayed) / len(before)) ** (365 / window)
     if churn <= 0:
-        raise ValueError("Nobody churned in the last year, so the lifespan is unbounded. Pass lifespan_years.")
-    return churn
+        raise ValueError("Nobody churned, so the lifespan is unbounded. Set the lifespan_years parameter.")
+    return pd.DataFrame([[window, len(before), len(stayed), churn, 1 / churn]], columns=LIFESPAN_COLUMNS)
+
+
+def lifespan_estimate(sales: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.DataFrame:
+    """Annual churn and expected lifespan (``1 / churn``) measured on the data.
+
+    With 455 days of history or more (a year and a quarter), annual churn is the share
+    of the customers who bought in the year before the last one and did not buy in the
+    last year (the default of :func:`historical_clv`). With less, the two halves of the
+    history play the two years and the retention over half the history is
+    compounded to a year: ``churn = 1 - retention ** (365 / window_days)``, so one
+    year of data works.
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        Sales lines with ``customer_id``, ``order_date`` and ``revenue``.
+    as_of : str or pandas.Timestamp
+        Last day of the data used (inclusive).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row of :data:`LIFESPAN_COLUMNS`: the length of each window in days,
+        the customers who bought in the earlier window, how many of them bought
+        again in the later one, the annual churn and the lifespan in years.
+
+    Raises
+    ------
+    ValueError
+        When the history is shorter than 60 days, nobody bought in the earlier
+        window or everybody came back.
+    """
+    end = pd.Timestamp(as_of).normalize()
+    used = sales.loc[sales[s.ORDER_DATE] < end + pd.Timedelta(days=1)]
+    return _churn_table(purchase_days(used), end)
+
+
+def horizon_months(sales: pd.DataFrame, as_of: str | pd.Timestamp, horizon: str | int = "auto") -> int:
+    """The CLV horizon: the one given, or 12 months capped at half the history.
+
+    A model fitted on a year of orders has seen customers for at most a year;
+    forecasting further ahead than half of what it saw extrapolates, so the
+    default is ``min(12, whole months of history // 2)`` (at least 1).
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        With ``order_date``.
+    as_of : str or pandas.Timestamp
+        Last day of the history.
+    horizon : str or int, default "auto"
+        A number of months, or ``"auto"`` / ``""`` for the default.
+
+    Returns
+    -------
+    int
+    """
+    if str(horizon).strip() not in ("auto", ""):
+        months = int(horizon)
+        if months < 1:
+            raise ValueError(f"horizon_months must be a whole number of months, 1 or more, or 'auto'; got {horizon!r}.")
+        return months
+    days = (pd.Timestamp(as_of).normalize() - sales[s.ORDER_DATE].min().normalize()).days + 1
+    return int(max(1, min(12, int(days / 30.4375) // 2)))

@@ -114,7 +114,7 @@ def calibration_end_date(
     holdout_end : str or pandas.Timestamp
         Last day of the holdout period (inclusive).
     calibration_end : str
-        An ISO date, or ``""`` for the default.
+        An ISO date, or ``""`` / ``"auto"`` for the default.
 
     Returns
     -------
@@ -127,12 +127,13 @@ def calibration_end_date(
         When the given or derived day is not inside the data's period.
     """
     first, last = purchases[date_column].min().normalize(), pd.Timestamp(holdout_end).normalize()
-    chosen = pd.Timestamp(calibration_end) if calibration_end else first + (last - first) * 2 / 3
+    automatic = str(calibration_end).strip() in ("", "auto")
+    chosen = first + (last - first) * 2 / 3 if automatic else pd.Timestamp(calibration_end)
     chosen = chosen.normalize()
     if not first <= chosen < last:
         raise ValueError(
             f"calibration_end {chosen.date()} must lie between the first purchase ({first.date()}) and "
-            f"the end of the holdout ({last.date()}); leave it empty to use two thirds of the period."
+            f"the end of the holdout ({last.date()}); set it to 'auto' to use two thirds of the period."
         )
     return chosen.date().isoformat()
 

@@ -70,7 +70,7 @@ Learning*, 2nd ed., section 13.3 (k-nearest-neighbour classifiers).
 """
 
 from xsell_lab.targeting._common import SALES_LINES
-from xsell_lab.targeting.backtest import new_items_after, ranking_backtest
+from xsell_lab.targeting.backtest import backtest_date, new_items_after, ranking_backtest
 from xsell_lab.targeting.lookalikes import LOOKALIKE_COLUMNS, MIN_REASON_LIFT, lookalikes
 from xsell_lab.targeting.profiles import (
     CROSS_BUYER_COLUMNS, FEATURE_COLUMNS, PROFILE_LIFT_COLUMNS, cross_buyers, customer_features, profile_lift,
@@ -87,6 +87,7 @@ __all__ = [
     "ITEM_MARGIN_COLUMNS",
     "LOOKALIKE_COLUMNS",
     "MIN_REASON_LIFT",
+    "backtest_date",
     "PEER_RATE_COLUMNS",
     "PROFILE_LIFT_COLUMNS",
     "SALES_LINES",

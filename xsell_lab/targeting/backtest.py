@@ -86,3 +86,46 @@ def ranking_backtest(ranked: pd.DataFrame, outcome: pd.Series, *, groups: int = 
     table["with_outcome"] = table["with_outcome"].astype("int64")
     table["outcome_rate"] = table["with_outcome"] / table["customers"]
     return table.reset_index()
+
+
+def backtest_date(lines: pd.DataFrame, date: str = "auto") -> str:
+    """The cut-off of a back-test: the one given, or the month start nearest two thirds into the data.
+
+    Two thirds of the history to rank on and one third to see what happened (as
+    :func:`xsell_lab.clv.calibration_end_date` splits calibration from holdout),
+    rounded to the nearest first of a month so the cut-off reads as a calendar date.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Needs ``order_date``.
+    date : str, default "auto"
+        An ISO date, or ``"auto"`` / ``""`` for the default.
+
+    Returns
+    -------
+    str
+        The ISO date of the cut-off.
+
+    Raises
+    ------
+    ValueError
+        When the given date has no orders before it or none on or after it.
+    """
+    require_columns(lines, [s.ORDER_DATE], SALES_LINES)
+    first, last = lines[s.ORDER_DATE].min().normalize(), lines[s.ORDER_DATE].max().normalize()
+    if str(date).strip() in ("auto", ""):
+        point = first + (last - first) * 2 / 3
+        month = point.to_period("M").to_timestamp()
+        following = (point + pd.offsets.MonthBegin(1)).normalize()
+        chosen = following if following - point < point - month else month
+        if not first < chosen <= last:
+            chosen = point.normalize()
+    else:
+        chosen = pd.Timestamp(date).normalize()
+    if not first < chosen <= last:
+        raise ValueError(
+            f"backtest_date {chosen.date()} must lie after the first order ({first.date()}) and on or before the last "
+            f"({last.date()}); set it to 'auto' to use two thirds of the period."
+        )
+    return chosen.date().isoformat()

@@ -55,10 +55,12 @@ def customer_features(
     ----------
     lines : pandas.DataFrame
         :func:`xsell_lab.sales_lines`; needs ``customer_id``, ``order_id``,
-        ``order_date``, ``channel``, ``revenue`` and the ``level`` column.
+        ``order_date``, ``revenue`` and the ``level`` column, and ``channel``
+        when the data has it (else ``first_channel`` is empty).
     customers : pandas.DataFrame
-        The canonical ``customers`` table (``segment``, ``region``,
-        ``acquisition_channel``, ``preferred_channel``).
+        The canonical ``customers`` table; ``segment``, ``region``,
+        ``acquisition_channel`` and ``preferred_channel`` are empty in the
+        result when it lacks them.
     level : {"category", "product"}
         What ``first_category`` holds (the main item of :func:`main_items`).
     early_days : int
@@ -81,8 +83,10 @@ def customer_features(
     ValueError
         When an ordering customer is missing from ``customers``.
     """
-    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.CHANNEL, "revenue", s.item_column(level)], SALES_LINES)
-    require_columns(customers, [s.CUSTOMER_ID, s.SEGMENT, s.REGION, s.ACQUISITION_CHANNEL, s.PREFERRED_CHANNEL], s.CUSTOMERS)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, "revenue", s.item_column(level)], SALES_LINES)
+    require_columns(customers, [s.CUSTOMER_ID], s.CUSTOMERS)
+    if s.CHANNEL not in lines:
+        lines = lines.assign(**{s.CHANNEL: None})
     if lines.empty:
         raise ValueError(f"Table '{SALES_LINES}' is empty: no customer has ordered.")
     unknown = sorted(set(lines[s.CUSTOMER_ID]) - set(customers[s.CUSTOMER_ID]))
@@ -96,7 +100,8 @@ def customer_features(
     end = pd.Timestamp(as_of) if as_of is not None else lines[s.ORDER_DATE].max()
     start = lines[s.CUSTOMER_ID].map(first[s.ORDER_DATE])
     early = lines[(lines[s.ORDER_DATE] - start).dt.days < early_days]
-    features = customers.set_index(s.CUSTOMER_ID).loc[first.index, [s.SEGMENT, s.REGION, s.ACQUISITION_CHANNEL, s.PREFERRED_CHANNEL]]
+    traits = [s.SEGMENT, s.REGION, s.ACQUISITION_CHANNEL, s.PREFERRED_CHANNEL]
+    features = customers.set_index(s.CUSTOMER_ID).reindex(columns=traits).loc[first.index]
     features = features.assign(
         first_channel=first[s.CHANNEL],
         first_category=main_items(lines, level=level),
