@@ -794,7 +794,7 @@ def feature_items(lines: pd.DataFrame, *, item_column: str = s.CATEGORY, max_ite
 
 def next_best_offer(
     scores: pd.DataFrame,
-    margins: pd.Series | Mapping[str, float],
+    margins: pd.Series | Mapping[str, float] | None,
     *,
     uplift: pd.Series | Mapping[str, float] | None = None,
     horizon_days: int | None = None,
@@ -813,8 +813,12 @@ def next_best_offer(
     scores : pandas.DataFrame
         ``customer_id``, ``category``, ``propensity`` (and optionally
         ``driver``), e.g. :func:`score_customers`.
-    margins : pandas.Series or mapping
-        Margin per sale by category (:func:`category_margins`).
+    margins : pandas.Series or mapping, or None
+        Margin per sale by category (:func:`category_margins`). ``None`` when
+        no margin is known (no unit cost and no assumed margin rate): the
+        offer is then the most likely purchase, ``margin`` and
+        ``expected_value`` stay empty and the reason says no margin is known
+        (never a silent 0).
     uplift : pandas.Series or mapping, optional
         Relative uplift by category; categories absent count as 1 (give it
         for every category, or for none, to compare like with like).
@@ -834,6 +838,11 @@ def next_best_offer(
         When a scored category has no margin.
     """
     require_columns(scores, [s.CUSTOMER_ID, s.CATEGORY, "propensity"], "scores")
+    if margins is None:
+        table = scores.assign(margin=np.nan, uplift=np.nan, expected_value=np.nan)
+        best = table.sort_values("propensity", ascending=False, kind="stable").drop_duplicates(s.CUSTOMER_ID)
+        best["reason"] = _reasons(best, horizon_days)
+        return best.reset_index(drop=True)[OFFER_COLUMNS]
     margins = pd.Series(margins, dtype=float)
     missing = sorted(set(scores[s.CATEGORY]) - set(margins.dropna().index))
     if missing:
@@ -855,7 +864,11 @@ def _reasons(best: pd.DataFrame, horizon_days: int | None) -> list[str]:
     drivers = best["driver"] if "driver" in best else pd.Series("", index=best.index)
     reasons = []
     for row, driver in zip(best.itertuples(), drivers):
-        text = f"{row.propensity:.0%} likely to buy {row.category.replace('_', ' ')}{within} x margin {row.margin:,.0f}"
+        text = f"{row.propensity:.0%} likely to buy {row.category.replace('_', ' ')}{within}"
+        if np.isnan(row.margin):
+            reasons.append(text + " (no margin known: ranked by likelihood alone)" + (f"; main driver: {driver}" if driver else ""))
+            continue
+        text += f" x margin {row.margin:,.0f}"
         if not np.isnan(row.uplift):
             text += f" x uplift {row.uplift:.2f}"
         text += f" = {row.expected_value:,.2f} expected"
