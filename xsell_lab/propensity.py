@@ -708,7 +708,7 @@ def category_margins(
 
 
 def choose_cutoff(
-    lines: pd.DataFrame, cutoff: str = "auto", *, horizon_days: int = 90, n_train_cutoffs: int = 4
+    lines: pd.DataFrame, offer_day: str = "auto", *, horizon_days: int = 90, n_train_cutoffs: int = 4
 ) -> pd.Series:
     """The day offers go out and the training snapshots before it, from the data's period.
 
@@ -724,8 +724,8 @@ def choose_cutoff(
     ----------
     lines : pandas.DataFrame
         Sales lines with ``order_date``.
-    cutoff : str, default "auto"
-        An ISO day, or ``"auto"``.
+    offer_day : str, default "auto"
+        The day the offers go out (an ISO day), or ``"auto"``.
     horizon_days : int, default 90
         Label window length.
     n_train_cutoffs : int, default 4
@@ -750,8 +750,8 @@ def choose_cutoff(
         raise ValueError(f"horizon_days and n_train_cutoffs must be at least 1; got {horizon_days!r} and {n_train_cutoffs!r}.")
     first_day, last_day = lines[s.ORDER_DATE].min().normalize(), lines[s.ORDER_DATE].max().normalize()
     horizon = pd.Timedelta(days=horizon_days)
-    chosen_by_data = cutoff in ("auto", "")
-    day = (last_day - 2 * horizon).to_period("M").to_timestamp() if chosen_by_data else _day(cutoff)
+    chosen_by_data = offer_day in ("auto", "")
+    day = (last_day - 2 * horizon).to_period("M").to_timestamp() if chosen_by_data else _day(offer_day)
     as_of = day - pd.Timedelta(days=1)
     period = f"the data runs from {first_day:%Y-%m-%d} to {last_day:%Y-%m-%d}"
     if as_of + horizon > last_day or as_of < first_day:
