@@ -86,3 +86,13 @@ def test_the_profile_of_online_retail_matches_a_direct_count():
     assert table.loc["repeat_buyers", "have"].startswith(f"{int((per_customer >= 2).sum()):,} of {len(per_customer):,} ")
     days = (company.orders[s.ORDER_DATE].max().normalize() - company.orders[s.ORDER_DATE].min().normalize()).days + 1
     assert table.loc["history", "have"].startswith(f"{days:,} days of orders")
+
+
+def test_the_products_capability_counts_products_sold():
+    assert p.supports(small_company().profile(), "products")
+    one = small_company()
+    one = Company.from_tables({s.CUSTOMERS: one.customers, s.PRODUCTS: one.products, s.ORDERS: one.orders,
+                               s.ORDER_LINES: one.order_lines.assign(**{s.PRODUCT_ID: "p1"})})
+    table = one.profile()
+    assert not p.supports(table, "products")
+    assert "1 product sold" in p.skip_message(table, "basket rules", "products")

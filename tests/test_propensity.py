@@ -392,3 +392,30 @@ def test_choose_targets_says_what_is_wrong():
     alone = _tiny_lines().iloc[[0]]
     with pytest.raises(ValueError, match="no customer bought two different items"):
         choose_targets(alone)
+
+
+def test_next_best_offer_without_margins_ranks_by_likelihood_and_says_so():
+    from xsell_lab import propensity as pr
+    scores = pd.DataFrame({"customer_id": ["a", "a", "b"], "category": ["x", "y", "x"], "propensity": [0.2, 0.5, 0.1]})
+    offers = pr.next_best_offer(scores, None, horizon_days=30)
+    assert offers["category"].tolist() == ["y", "x"]
+    assert offers["expected_value"].isna().all() and offers["margin"].isna().all()
+    assert "no margin known" in offers["reason"].iloc[0]
+
+
+def test_category_margins_use_an_assumed_rate_only_when_asked():
+    from xsell_lab import propensity as pr
+    products = pd.DataFrame({"category": ["x", "y"], "price": [10.0, 20.0], "unit_cost": [6.0, None]})
+    assert pr.category_margins(products).to_dict() == {"x": 4.0}
+    assert pr.category_margins(products, assumed_margin_rate=0.25).to_dict() == {"x": 4.0, "y": 5.0}
+
+
+def test_choose_cutoff_leaves_two_horizons_and_drops_snapshots_without_history():
+    from xsell_lab import propensity as pr
+    lines = pd.DataFrame({"order_date": pd.to_datetime(["2024-01-01", "2024-12-30"])})
+    chosen = pr.choose_cutoff(lines, horizon_days=60, n_train_cutoffs=4)
+    assert chosen["cutoff"] == pd.Timestamp("2024-09-01")  # the first of the month of 2024-12-30 - 2 x 60 days
+    assert chosen["n_train_cutoffs"] == 3
+    assert all(day >= pd.Timestamp("2024-01-01") + pd.Timedelta(days=60) for day in chosen["train_as_of"])
+    with pytest.raises(ValueError, match="whole 60-day window"):
+        pr.choose_cutoff(lines, "2024-12-01", horizon_days=60)

@@ -42,6 +42,7 @@ from xsell_lab._deprecation import day_before, days_before, renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.basket.sequences import pair_counts
 from xsell_lab.data.validation import require_columns
+from xsell_lab.pricing.margins import unit_costs
 from xsell_lab.stats import wilson_interval
 from xsell_lab.stats.estimator import Estimator, confidence_from_alpha, requires_fit, wald_table
 
@@ -679,22 +680,121 @@ def score_customers(models: Mapping[str, PropensityModel], features: pd.DataFram
     return pd.concat(frames, ignore_index=True)
 
 
-def category_margins(products: pd.DataFrame) -> pd.Series:
-    """Average list margin (``price - unit_cost``) of the products of each category.
+def category_margins(
+    products: pd.DataFrame, *, item_column: str = s.CATEGORY, assumed_margin_rate: float = 0.0
+) -> pd.Series:
+    """Average list margin (``price - unit_cost``) of the products of each item.
+
+    Parameters
+    ----------
+    products : pandas.DataFrame
+        ``price``, ``item_column`` and, when the data has it, ``unit_cost``.
+    item_column : str, default "category"
+        ``category``, or ``product_name`` / ``product_id`` at product level.
+    assumed_margin_rate : float, default 0.0
+        Share of the list price taken as margin for products without a unit cost
+        (:func:`xsell_lab.pricing.unit_costs`); 0 assumes nothing.
 
     Returns
     -------
     pandas.Series
-        Margin per sale, indexed by ``category``; categories without costs are left out.
+        Margin per sale, indexed by ``item_column``; items without a known or
+        assumed cost are left out (never a silent 0).
     """
-    require_columns(products, [s.CATEGORY, s.PRICE, s.UNIT_COST], s.PRODUCTS)
-    margin = (products[s.PRICE] - products[s.UNIT_COST]).groupby(products[s.CATEGORY]).mean()
+    require_columns(products, [item_column, s.PRICE], s.PRODUCTS)
+    costs = unit_costs(products, assumed_margin_rate)
+    margin = (products[s.PRICE] - costs).groupby(products[item_column]).mean()
     return margin.dropna().rename("margin")
+
+
+def choose_cutoff(
+    lines: pd.DataFrame, offer_day: str = "auto", *, horizon_days: int = 90, n_train_cutoffs: int = 4
+) -> pd.Series:
+    """The day offers go out and the training snapshots before it, from the data's period.
+
+    ``"auto"`` (or ``""``) is the first day of the month on or before the last
+    order day minus two horizons: the models are validated on the first horizon
+    after the offer day, and the last horizon of the export, often incomplete
+    (open orders, returns not yet booked), is used neither to train nor to
+    validate. Training snapshots end ``horizon_days`` apart before the
+    validation snapshot (as :func:`time_split`); those with less than one
+    horizon of history before them are dropped.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Sales lines with ``order_date``.
+    offer_day : str, default "auto"
+        The day the offers go out (an ISO day), or ``"auto"``.
+    horizon_days : int, default 90
+        Label window length.
+    n_train_cutoffs : int, default 4
+        Most training snapshots wanted.
+
+    Returns
+    -------
+    pandas.Series
+        ``cutoff`` (the offer day), ``as_of`` (its eve, the validation
+        snapshot's last day of history), ``n_train_cutoffs`` (kept),
+        ``train_as_of`` (list of days, oldest first), ``first_day``,
+        ``last_day`` and ``chosen_by_data``.
+
+    Raises
+    ------
+    ValueError
+        When the cut-off leaves no whole horizon after it or no history before
+        it, or no training snapshot fits (the message gives the period).
+    """
+    require_columns(lines, [s.ORDER_DATE], "sales_lines")
+    if horizon_days < 1 or n_train_cutoffs < 1:
+        raise ValueError(f"horizon_days and n_train_cutoffs must be at least 1; got {horizon_days!r} and {n_train_cutoffs!r}.")
+    first_day, last_day = lines[s.ORDER_DATE].min().normalize(), lines[s.ORDER_DATE].max().normalize()
+    horizon = pd.Timedelta(days=horizon_days)
+    chosen_by_data = offer_day in ("auto", "")
+    day = (last_day - 2 * horizon).to_period("M").to_timestamp() if chosen_by_data else _day(offer_day)
+    as_of = day - pd.Timedelta(days=1)
+    period = f"the data runs from {first_day:%Y-%m-%d} to {last_day:%Y-%m-%d}"
+    if as_of + horizon > last_day or as_of < first_day:
+        raise ValueError(
+            f"Cut-off {day:%Y-%m-%d} needs history before it and a whole {horizon_days}-day window after it, but {period}. "
+            "Choose a cut-off inside the period, or a shorter horizon_days."
+        )
+    train = [as_of - horizon - k * horizon for k in range(n_train_cutoffs)]
+    train = [d for d in train if d >= first_day + horizon]
+    if not train:
+        raise ValueError(
+            f"No training snapshot fits before the cut-off {day:%Y-%m-%d} with {horizon_days} days of history and a "
+            f"{horizon_days}-day label window: {period}. Use a longer export or a shorter horizon_days."
+        )
+    return pd.Series(
+        {"cutoff": day, "as_of": as_of, "n_train_cutoffs": len(train), "train_as_of": sorted(train),
+         "first_day": first_day, "last_day": last_day, "chosen_by_data": chosen_by_data}
+    )
+
+
+def feature_items(lines: pd.DataFrame, *, item_column: str = s.CATEGORY, max_items: int = 40, keep: Sequence[str] = ()) -> list[str]:
+    """The items to describe customers by: every item, or the ``max_items`` most customers bought.
+
+    With a few dozen categories every one gets ``owns_`` / ``last_`` flags; at
+    product level (thousands of products) only the ones bought by the most
+    customers (ties by name), plus ``keep`` (the targets and anchors), so the
+    models stay small.
+
+    Returns
+    -------
+    list of str
+        Sorted by name.
+    """
+    require_columns(lines, [s.CUSTOMER_ID, item_column], "sales_lines")
+    buyers = lines.groupby(item_column, observed=True)[s.CUSTOMER_ID].nunique()
+    buyers.index = buyers.index.astype(str)
+    top = buyers.sort_index().sort_values(ascending=False, kind="stable").head(max_items).index
+    return sorted(set(top) | set(map(str, keep)))
 
 
 def next_best_offer(
     scores: pd.DataFrame,
-    margins: pd.Series | Mapping[str, float],
+    margins: pd.Series | Mapping[str, float] | None,
     *,
     uplift: pd.Series | Mapping[str, float] | None = None,
     horizon_days: int | None = None,
@@ -713,8 +813,12 @@ def next_best_offer(
     scores : pandas.DataFrame
         ``customer_id``, ``category``, ``propensity`` (and optionally
         ``driver``), e.g. :func:`score_customers`.
-    margins : pandas.Series or mapping
-        Margin per sale by category (:func:`category_margins`).
+    margins : pandas.Series or mapping, or None
+        Margin per sale by category (:func:`category_margins`). ``None`` when
+        no margin is known (no unit cost and no assumed margin rate): the
+        offer is then the most likely purchase, ``margin`` and
+        ``expected_value`` stay empty and the reason says no margin is known
+        (never a silent 0).
     uplift : pandas.Series or mapping, optional
         Relative uplift by category; categories absent count as 1 (give it
         for every category, or for none, to compare like with like).
@@ -734,6 +838,11 @@ def next_best_offer(
         When a scored category has no margin.
     """
     require_columns(scores, [s.CUSTOMER_ID, s.CATEGORY, "propensity"], "scores")
+    if margins is None:
+        table = scores.assign(margin=np.nan, uplift=np.nan, expected_value=np.nan)
+        best = table.sort_values("propensity", ascending=False, kind="stable").drop_duplicates(s.CUSTOMER_ID)
+        best["reason"] = _reasons(best, horizon_days)
+        return best.reset_index(drop=True)[OFFER_COLUMNS]
     margins = pd.Series(margins, dtype=float)
     missing = sorted(set(scores[s.CATEGORY]) - set(margins.dropna().index))
     if missing:
@@ -755,7 +864,11 @@ def _reasons(best: pd.DataFrame, horizon_days: int | None) -> list[str]:
     drivers = best["driver"] if "driver" in best else pd.Series("", index=best.index)
     reasons = []
     for row, driver in zip(best.itertuples(), drivers):
-        text = f"{row.propensity:.0%} likely to buy {row.category.replace('_', ' ')}{within} x margin {row.margin:,.0f}"
+        text = f"{row.propensity:.0%} likely to buy {row.category.replace('_', ' ')}{within}"
+        if np.isnan(row.margin):
+            reasons.append(text + " (no margin known: ranked by likelihood alone)" + (f"; main driver: {driver}" if driver else ""))
+            continue
+        text += f" x margin {row.margin:,.0f}"
         if not np.isnan(row.uplift):
             text += f" x uplift {row.uplift:.2f}"
         text += f" = {row.expected_value:,.2f} expected"

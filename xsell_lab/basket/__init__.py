@@ -31,7 +31,7 @@ choose_pairs, choose_next_pair
     "A, then B in the next order" pair with the highest lift.
 """
 
-from xsell_lab.basket.choices import choose_next_pair, choose_pairs
+from xsell_lab.basket.choices import LEVEL_COLUMNS, choose_next_pair, choose_pairs, level_column
 from xsell_lab.basket.itemsets import BACKENDS, ITEMSET_COLUMNS, frequent_itemsets
 from xsell_lab.basket.rules import METRICS, RULE_COLUMNS, association_rules, itemset_text
 from xsell_lab.basket.sequences import (
@@ -55,6 +55,7 @@ from xsell_lab.basket.transactions import (
 
 __all__ = [
     "BACKENDS",
+    "LEVEL_COLUMNS",
     "ITEMSET_COLUMNS",
     "METRICS",
     "NEXT_ORDER_COLUMNS",
@@ -73,6 +74,7 @@ __all__ = [
     "clean_baskets",
     "frequent_itemsets",
     "itemset_text",
+    "level_column",
     "next_order_rules",
     "next_purchase",
     "pair_counts",

@@ -22,6 +22,28 @@ from xsell_lab.basket.sequences import LINES, LINES_HINT, NEXT_ORDER_COLUMNS, ne
 from xsell_lab.data.validation import AUTOMATIC, require_columns, require_known_values
 
 
+#: The column of sales lines that holds the items at each analysis level.
+LEVEL_COLUMNS = {"category": s.CATEGORY, "product": s.PRODUCT_NAME}
+
+
+def level_column(level: str) -> str:
+    """The sales-lines column of the items at ``level``: ``category`` or ``product_name``.
+
+    Parameters
+    ----------
+    level : {"category", "product"}
+        The analysis level, e.g. :func:`xsell_lab.data.profile.default_level`.
+
+    Raises
+    ------
+    ValueError
+        Any other level (the message lists the two).
+    """
+    if level not in LEVEL_COLUMNS:
+        raise ValueError(f"level must be one of {', '.join(map(repr, LEVEL_COLUMNS))} (or 'auto' in a notebook); got {level!r}.")
+    return LEVEL_COLUMNS[level]
+
+
 @renamed_parameters(item_col="item_column")
 def choose_pairs(lines: pd.DataFrame, count: int, *, item_column: str = s.CATEGORY) -> pd.DataFrame:
     """The ``count`` pairs with the most customers that share no item.

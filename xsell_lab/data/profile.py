@@ -99,6 +99,11 @@ def _history(company) -> tuple[bool, str]:
     return days >= MIN_HISTORY_DAYS, f"{days:,} days of orders ({first:%Y-%m-%d} to {last:%Y-%m-%d})"
 
 
+def _products_sold(company) -> tuple[bool, str]:
+    sold = company.order_lines[s.PRODUCT_ID].dropna().astype(str).nunique()
+    return sold >= 2, f"{sold:,} product{'s' if sold != 1 else ''} sold"
+
+
 def _experiments(company) -> tuple[bool, str]:
     offers = company.offers
     if offers is None or len(offers) == 0:
@@ -132,6 +137,8 @@ CAPABILITIES = {
                    _history),
         Capability("repeat_buyers", f"at least {MIN_REPEAT_BUYERS} customers with two or more orders",
                    "a longer period, or the customer id on every order", _repeat_buyers),
+        Capability("products", "two or more products sold", "the product id on every order line (one product per line)",
+                   _products_sold),
         Capability("categories", "two or more product categories", "a category column in the products file",
                    lambda c: _several(c.products, s.CATEGORY, "categories")),
         Capability("costs", "a unit cost for every product", "a unit_cost column in the products file",
