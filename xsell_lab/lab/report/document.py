@@ -240,10 +240,30 @@ def report_title(provenance: Provenance) -> str:
         return provenance.title
     parts = [str(table.loc[name, "value"]).replace("_", " ") for name in SCOPE_PARAMETERS if name in changed]
     if all(name in table.index for name in PERIOD_PARAMETERS):
-        parts.append(" to ".join(str(table.loc[name, "value"]) for name in PERIOD_PARAMETERS))
+        parts.append(" to ".join(str(day) for day in report_period(provenance)))
     else:
         parts += [f"{name.replace('_', ' ')} {table.loc[name, 'value']}" for name in PERIOD_PARAMETERS if name in changed]
     return f"{provenance.title} — {', '.join(parts)}"
+
+
+def report_period(provenance: Provenance) -> tuple[str, str]:
+    """The first and last day a run covers: its ``start_date`` and ``end_date``, or the data's own.
+
+    An empty date parameter means the data's own period (the notebooks print "Period
+    analysed: ... (from the data)"); it is read here from the run's data, in the run's
+    region and segment, so the title names the days the report is about.
+    """
+    table = provenance.parameters.set_index("name")
+    given = [str(table.loc[name, "value"]) if name in table.index else "" for name in PERIOD_PARAMETERS]
+    if all(given) or provenance.data_path is None:
+        return given[0], given[1]
+    from xsell_lab.data.io import load_company
+    from xsell_lab.data.profile import period
+
+    scope = {name: str(table.loc[name, "value"]) for name in SCOPE_PARAMETERS if name in table.index}
+    company = load_company(provenance.data_path, provenance.mapping_path).subset(start=given[0] or None, end=given[1] or None, **scope)
+    first, last = period(company)
+    return given[0] or f"{first:%Y-%m-%d}", given[1] or f"{last:%Y-%m-%d}"
 
 
 def ids_note(show_ids: bool, replaced: int) -> str:
