@@ -348,6 +348,15 @@ def test_customer_profile_checks_its_columns_like_every_analysis(lines):
     assert str(profile.loc["c4", "breadth"]) == "2 categories"
 
 
+def test_customer_profile_counts_products_at_product_level(lines):
+    by_product = customer_profile(lines, level="product").set_index(s.CUSTOMER_ID)
+    assert str(by_product.loc["c1", "breadth"]) == "3 products"
+    assert list(by_product["breadth"].cat.categories) == ["1 product", "2 products", "3 products", "4+ products"]
+    assert (by_product["breadth"].astype(str).str[0].astype(int) == by_product["products"].clip(upper=4)).all()
+    with pytest.raises(ValueError, match="level"):
+        customer_profile(lines, level="brand")
+
+
 def test_inputs_are_not_modified(lines, events):
     before = lines.copy()
     kpis.kpi_summary(lines, marketing_events=events)

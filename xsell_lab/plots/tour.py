@@ -23,7 +23,12 @@ def plot_price_ladder(products: pd.DataFrame, *, ax: plt.Axes | None = None) -> 
     tiered = products.dropna(subset=[s.TIER])
     tiered = tiered[tiered.groupby(s.CATEGORY)[s.TIER].transform("nunique") >= 2]
     ladder = tiered.groupby([s.CATEGORY, s.TIER])[s.PRICE].min().unstack()
-    ladder = ladder[[t for t in s.TIERS if t in ladder]].sort_values(ladder.columns[-1])
+    if ladder.empty:
+        ax.text(0.5, 0.5, "no category has products in two or more tiers", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    ladder = ladder[[t for t in s.TIERS if t in ladder]]
+    ladder = ladder.sort_values(ladder.columns[-1])
     rows = range(len(ladder))
     ax.hlines(rows, ladder.min(axis=1), ladder.max(axis=1), color="#bbbbbb", zorder=1)
     for colour, tier in zip(("#9ecae1", "#3182bd", "#08306b"), ladder.columns):
@@ -47,16 +52,17 @@ def plot_margin_by_category(products: pd.DataFrame, *, ax: plt.Axes | None = Non
     sns.barplot(x=table.to_numpy(), y=table.index, ax=ax, color="#1f5f8b")
     ax.set_xlabel("gross margin, % of list price")
     ax.set_ylabel("")
-    ax.set_title("Accessories, warranties and services carry the margin")
+    ax.set_title("Average gross margin by category")
     return ax
 
 
-def plot_orders_by_month(orders: pd.DataFrame, *, by: str = s.CHANNEL, ax: plt.Axes | None = None) -> plt.Axes:
-    """Orders per calendar month, one line per value of ``by`` (default: channel)."""
+def plot_orders_by_month(orders: pd.DataFrame, *, by: str | None = s.CHANNEL, ax: plt.Axes | None = None) -> plt.Axes:
+    """Orders per calendar month, one line per value of ``by`` (default: channel; None: one line)."""
     ax = new_axes(ax)
+    keys = ["month"] + ([by] if by else [])
     monthly = (
         orders.assign(month=orders[s.ORDER_DATE].dt.to_period("M").dt.to_timestamp())
-        .groupby(["month", by]).size().rename("orders").reset_index()
+        .groupby(keys).size().rename("orders").reset_index()
     )
     sns.lineplot(data=monthly, x="month", y="orders", hue=by, ax=ax, marker=".")
     locator = mdates.AutoDateLocator()
@@ -64,25 +70,33 @@ def plot_orders_by_month(orders: pd.DataFrame, *, by: str = s.CHANNEL, ax: plt.A
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel("")
     ax.set_ylabel("orders per month")
-    ax.set_title(f"Orders per month by {by.replace('_', ' ')}")
+    ax.set_title(f"Orders per month by {by.replace('_', ' ')}" if by else "Orders per month")
     return ax
 
 
 def plot_count_by(
-    frame: pd.DataFrame, column: str, *, ax: plt.Axes | None = None, title: str = "", unit: str = "rows"
+    frame: pd.DataFrame, column: str, *, ax: plt.Axes | None = None, title: str = "", unit: str = "rows",
+    top: int | None = None,
 ) -> plt.Axes:
-    """Horizontal bars: number of rows per value of ``column``, largest first."""
+    """Horizontal bars: number of rows per value of ``column``, largest first.
+
+    ``top`` keeps the ``top`` largest values (the title then says "top N of M").
+    """
     ax = new_axes(ax, figsize=(6, 3))
     counts = frame[column].fillna("(empty)").value_counts().sort_values(ascending=False)
+    title = title or f"Rows by {column.replace('_', ' ')}"
+    if top is not None and len(counts) > top:
+        title = f"{title} (top {top} of {len(counts):,})"
+        counts = counts.head(top)
     sns.barplot(x=counts.to_numpy(), y=counts.index.astype(str), ax=ax, color="#1f5f8b")
     ax.set_xlabel(unit)
     ax.set_ylabel("")
-    ax.set_title(title or f"Rows by {column.replace('_', ' ')}")
+    ax.set_title(title)
     return ax
 
 
 def plot_value_by_breadth(profile: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
-    """Median revenue and orders per customer by the number of categories bought.
+    """Median revenue per customer by the number of categories (or products) bought.
 
     Parameters
     ----------
@@ -94,5 +108,5 @@ def plot_value_by_breadth(profile: pd.DataFrame, *, ax: plt.Axes | None = None) 
     sns.barplot(x=table.index.astype(str), y=table.to_numpy(), ax=ax, color="#1f5f8b")
     ax.set_xlabel("")
     ax.set_ylabel("median revenue per customer")
-    ax.set_title("Customers who buy across more categories are worth more")
+    ax.set_title("Median revenue per customer by breadth of purchases")
     return ax
