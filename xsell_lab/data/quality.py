@@ -55,13 +55,13 @@ def quality_report(raw) -> pd.DataFrame:
                 add(table, "unreadable dates", unreadable, f"{col.name}: set date_format in the mapping")
         for col in spec.columns:
             if col.name not in frame.columns:
-                what = "required: loading fails" if col.required else "optional: added empty"
-                add(table, "missing column", len(frame), f"{col.name} ({what})")
+                if not col.nullable:
+                    add(table, "missing column", len(frame), f"{col.name} (required: loading fails; map a column onto it)")
                 continue
             empty = int(frame[col.name].isna().sum())
             if empty:
                 share = empty / max(len(frame), 1)
-                kind = "required" if col.required and col.name not in spec.key else ("key" if col.name in spec.key else "optional")
+                kind = "required" if not col.nullable and col.name not in spec.key else ("key" if col.name in spec.key else "optional")
                 add(table, "missing values", empty, f"{col.name} ({kind}): {share:.1%} of rows empty")
         duplicated = int(frame.duplicated().sum())
         if duplicated:
@@ -78,7 +78,7 @@ def quality_report(raw) -> pd.DataFrame:
                 add(table, "returns", negative, "zero or negative quantities: loading fails; put them in the returns table")
         if table == s.RETURNS:
             add(table, "returns", len(frame), "return lines in the returns table")
-        added = [col.name for col in spec.columns if not col.required and col.name not in frame.columns]
+        added = [col.name for col in spec.columns if col.nullable and col.name not in frame.columns]
         if added:
             add(table, "cleaning: empty optional columns added", len(frame), ", ".join(added))
     for row in raw.log.itertuples(index=False):

@@ -35,6 +35,7 @@ SYNONYMS = {
                  "aisle", "class", "commodity", "commoditydesc"],
     s.QUANTITY: ["quantity", "qty", "units", "menge", "anzahl", "count", "numberofunits"],
     s.UNIT_PRICE: ["unitprice", "priceeach", "preis", "sellingprice", "saleprice", "price"],
+    s.PRICE: ["listprice", "listenpreis", "regularprice", "msrp"],
     s.UNIT_COST: ["unitcost", "cost", "costprice", "einstandspreis", "purchaseprice"],
     s.ORDER_DATE: ["orderdate", "invoicedate", "date", "transactiondate", "transactiontimestamp", "timestamp",
                    "purchasedate", "datum", "orderdatetime", "day"],
@@ -181,6 +182,8 @@ def _plain_table(folder: Path, path: Path, frame: pd.DataFrame, how: dict, guess
         return [f"  # {path.name}: not mapped ({reason}); give it a table name and columns by hand."]
     used.add(table)
     canonical = set(s.TABLES[table].column_names)
+    if table == s.PRODUCTS and s.PRICE not in {c for c, _ in guesses.values()}:  # a catalogue's price is its list price
+        guesses = {k: ((s.PRICE, why) if c == s.UNIT_PRICE else (c, why)) for k, (c, why) in guesses.items()}
     columns = {src: can for src, (can, _) in guesses.items() if can in canonical}
     out = [f"  {table}:", f"    file: {_relative(path, folder)}"]
     if how.get("sep", ",") != ",":
@@ -189,7 +192,7 @@ def _plain_table(folder: Path, path: Path, frame: pd.DataFrame, how: dict, guess
         out.append(f"    encoding: {how['encoding']}")
     out += _guess_comments({k: v for k, v in guesses.items() if k in columns}, frame, "    ")
     out.append("    columns: {" + ", ".join(f"{_yaml_key(k)}: {v}" for k, v in columns.items()) + "}")
-    missing = [c.name for c in s.TABLES[table].columns if c.required and c.name not in columns.values()]
+    missing = [c.name for c in s.TABLES[table].columns if not c.nullable and c.name not in columns.values()]
     if missing:
         out.append(f"    # TODO: required columns not found: {', '.join(missing)} (map a column, or set them in defaults)")
     return out
