@@ -52,7 +52,7 @@ IMPORTED_THROUGH = {
 # Modules imported only by optional features: module -> the extra that declares their distribution.
 OPTIONAL_IMPORTS = {"pyspark": "spark"}
 # Development tools: never runtime dependencies, always in the dev extra.
-TEST_TOOLS = ("pytest", "nbval", "selenium", "pypdf", "lifetimes", "duckdb")
+TEST_TOOLS = ("pytest", "nbval", "selenium", "pypdf", "lifetimes")
 CONDA_SPEC = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?P<spec>.*?)\s*$")
 
 

@@ -85,29 +85,108 @@ def load_company(
         When values break the data model, listing the problems of every
         table at once (see :func:`~xsell_lab.data.validation.validate_tables`).
     """
+    raw = read_raw_tables(path, mapping, date_format=date_format)
+    try:
+        tables, validation_log = validate_tables(raw.tables, raw.options)
+    except DataValidationError as error:
+        raise _with_files(error, raw.sources) from None
+    filled = [log for log in [raw.log, validation_log] if len(log)]
+    cleaning_log = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
+    return Company(**tables, cleaning_log=cleaning_log)
+
+
+@dataclasses.dataclass
+class RawTables:
+    """The tables of a data folder as read and renamed, before validation.
+
+    Attributes
+    ----------
+    tables : dict of str to pandas.DataFrame
+        Raw tables by canonical name, canonical column names, not yet typed.
+    sources : dict of str to str
+        Where each table came from: ``"File: 'orders.csv'"`` or ``"SQL query in the mapping"``.
+    options : dict of str to dict
+        The keyword arguments of :func:`~xsell_lab.data.validation.validate_table` per table.
+    log : pandas.DataFrame
+        The defaults filled (:data:`~xsell_lab.data.validation.CLEANING_LOG_COLUMNS`).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    sources: dict[str, str]
+    options: dict[str, dict]
+    log: pd.DataFrame
+
+
+def read_raw_tables(
+    path: str | os.PathLike = "data",
+    mapping: str | os.PathLike | dict | None = None,
+    *,
+    date_format: str | None = None,
+) -> RawTables:
+    """Read every table of a data folder as :func:`load_company` does, without validating it.
+
+    Tables given as ``sql`` in the mapping are made by DuckDB
+    (:func:`xsell_lab.data.sql.run_query`); the others are read from their
+    file. The parameters are those of :func:`load_company`.
+
+    Returns
+    -------
+    RawTables
+        The raw tables, where each came from, the validation options, and
+        the defaults filled.
+
+    Raises
+    ------
+    MappingError, DataFileError, FileNotFoundError
+        As :func:`load_company`; a failing SQL query raises MappingError
+        naming the table and quoting DuckDB's message.
+    """
     folder = Path(path)
     if not folder.is_dir():
         raise FileNotFoundError(f"Data folder '{folder}' does not exist (working directory: {Path.cwd()}).")
     sources = parse_mapping(mapping)
-    located = {name: locate_table_file(folder, sources.get(name, TableSource(name))) for name in s.TABLES}
-    files, raw_tables, options, logs = {}, {}, {}, []
-    for name, file in located.items():
-        if file is None:
-            continue
+    queries = {name: source for name, source in sources.items() if source.sql is not None}
+    for name, source in queries.items():
+        from xsell_lab.data.sql import check_query  # DuckDB only when the mapping has a query
+
+        check_query(name, source.sql)
+    located = {
+        name: locate_table_file(folder, sources.get(name, TableSource(name))) for name in s.TABLES if name not in queries
+    }
+    raw_tables, origins, options, logs = {}, {}, {}, []
+    for name in s.TABLES:
         source = sources.get(name, TableSource(name))
+        if name in queries:
+            from xsell_lab.data.sql import run_query
+
+            frame = _rename_query_result(run_query(name, source.sql, folder, allow_outside=source.allow_outside), source)
+            origins[name] = "Made by the SQL query of the mapping"
+        elif located.get(name) is not None:
+            frame = read_table(located[name], source)
+            origins[name] = f"File: '{located[name].name}'"
+        else:
+            continue
         source = dataclasses.replace(source, date_format=source.date_format or date_format)
-        raw_tables[name], log = _apply_defaults(read_table(file, source), source)
-        files[name] = file
+        raw_tables[name], log = _apply_defaults(frame, source)
         options[name] = {"date_format": source.date_format, "decimal": source.decimal or ".", "thousands": source.thousands}
         logs.append(log)
     _check_required(raw_tables, folder)
-    try:
-        tables, validation_log = validate_tables(raw_tables, options)
-    except DataValidationError as error:
-        raise _with_files(error, files) from None
-    filled = [log for log in [*logs, validation_log] if len(log)]
-    cleaning_log = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
-    return Company(**tables, cleaning_log=cleaning_log)
+    filled = [log for log in logs if len(log)]
+    log = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
+    return RawTables(raw_tables, origins, options, log)
+
+
+def _rename_query_result(frame: pd.DataFrame, source: TableSource) -> pd.DataFrame:
+    """A query's result renamed by ``columns``; whole-number id columns as text without ``.0``."""
+    absent = [col for col in source.columns if col not in frame.columns]
+    if absent:
+        raise MappingError(
+            f"In the column mapping, table '{source.table}': {len(absent)} column(s) named in 'columns' are not in the "
+            f"result of its SQL query, e.g. '{absent[0]}'. The query returns: {', '.join(map(str, frame.columns[:15]))}."
+        )
+    frame = frame.rename(columns=source.columns)
+    ids = [c.name for c in s.TABLES[source.table].columns if c.kind == "id" and c.name in frame.columns]
+    return frame.assign(**{col: frame[col].map(_excel_id, na_action="ignore") for col in ids})
 
 
 def read_table(file: str | os.PathLike, source: TableSource) -> pd.DataFrame:
@@ -376,9 +455,9 @@ def _apply_defaults(frame: pd.DataFrame, source: TableSource) -> tuple[pd.DataFr
     return frame, pd.DataFrame(log, columns=CLEANING_LOG_COLUMNS)
 
 
-def _with_files(error: DataValidationError, files: dict[str, Path]) -> DataValidationError:
+def _with_files(error: DataValidationError, files: dict[str, str]) -> DataValidationError:
     problems = [
-        dataclasses.replace(p, hint=f"{p.hint}{'. ' if p.hint else ''}File: '{files[p.table].name}'")
+        dataclasses.replace(p, hint=f"{p.hint}{'. ' if p.hint else ''}{files[p.table]}")
         if p.table in files
         else p
         for p in error.problems

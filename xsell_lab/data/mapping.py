@@ -24,6 +24,16 @@ in YAML (or given as the same structure in a Python ``dict``)::
         file: catalogue.xlsx
         sheet: Products              # Excel only; default: the only sheet
         columns: {SKU: product_id, Name: product_name, Family: category, ListPrice: price}
+      customers:
+        sql: |                       # a DuckDB query over the data folder's files, instead of `file`
+          SELECT DISTINCT Client AS customer_id FROM 'my_orders.csv'
+
+A table given as ``sql`` is one SELECT run by DuckDB (see :mod:`xsell_lab.data.sql`):
+it can filter, take distinct rows, aggregate, derive, union and join; file
+names in it are relative to the data folder. ``columns``, ``defaults``,
+``date_format``, ``decimal`` and ``thousands`` apply to its result as to a
+file; the reading options of a file (``sep``, ``encoding``, ``sheet``) go
+into the query (``read_csv('x.csv', delim=';')``).
 
 A table's ``file`` must lie inside the data folder (after resolving ``..``
 and symbolic links): ``../other/orders.csv`` or an absolute path is refused
@@ -64,7 +74,10 @@ TABLE_OPTIONS = {
     "thousands": "thousands separator of numbers written as text, e.g. '.' for 1.299,00 (default none)",
     "sheet": "Excel sheet name (default: the sheet named after the table, or the only sheet)",
     "defaults": "mapping {canonical column: value} used where the column is absent or empty",
+    "sql": "a DuckDB SELECT over the data folder's files, instead of 'file' (file names relative to the folder)",
 }
+#: Options that describe reading a file, meaningless for a table given as ``sql``.
+_FILE_ONLY_OPTIONS = ("file", "sep", "encoding", "sheet")
 _TOP_LEVEL_OPTIONS = ("tables", "date_format", "allow_outside_data_folder")
 
 
@@ -88,6 +101,9 @@ class TableSource:
         Reading options (``None`` = default).
     defaults : dict of str to object
         Canonical column -> value for absent or empty cells.
+    sql : str or None
+        A DuckDB SELECT making the table from the data folder's files
+        (instead of ``file``), see :mod:`xsell_lab.data.sql`.
     """
 
     table: str
@@ -101,6 +117,7 @@ class TableSource:
     sheet: str | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
     allow_outside: bool = False
+    sql: str | None = None
 
 
 def parse_mapping(mapping: str | os.PathLike | dict | None) -> dict[str, TableSource]:
@@ -216,8 +233,19 @@ def _parse_table(table: str, options: dict, default_format: str | None, where: s
             f"In {where}, table '{table}': {len(unknown)} default(s) name a column that is not canonical, "
             f"e.g. '{unknown[0]}'{_suggest(unknown[0], canonical)}. Canonical columns: {', '.join(canonical)}."
         )
+    sql = options.get("sql")
+    if sql is not None:
+        if not isinstance(sql, str) or not sql.strip():
+            raise MappingError(f"In {where}, table '{table}': 'sql' must be the text of a SELECT query, got {_kind(sql)}.")
+        given = [option for option in _FILE_ONLY_OPTIONS if options.get(option) is not None]
+        if given:
+            raise MappingError(
+                f"In {where}, table '{table}': 'sql' replaces 'file'; '{given[0]}' cannot be given with it. "
+                "Name the file and how to read it inside the query, e.g. read_csv('orders.csv', delim=';')."
+            )
     source = TableSource(
         table=table,
+        sql=sql,
         file=_optional_text(options.get("file")),
         columns=columns,
         date_format=_optional_text(options.get("date_format", default_format)),

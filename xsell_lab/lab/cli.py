@@ -12,6 +12,10 @@ Examples
     xsell-lab report 10 --by region --pdf          # one PDF per region + an index
     xsell-lab report --all --pdf --force            # every notebook (what `make reports` does)
 
+    xsell-lab import online-retail online_retail.csv.gz my_retail   # a public data set -> a data folder
+    xsell-lab init-mapping export/*.csv --out mapping.yaml          # a starter mapping for your files
+    xsell-lab check --data export --mapping mapping.yaml            # data-quality report and profile
+
 Which notebooks a command uses is :data:`xsell_lab.lab.workspace.LAB_RULE`.
 
 Exit status: 0 when everything was made, 1 when a notebook or a batch value
@@ -133,7 +137,182 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--show-ids", action="store_true", help="show real customer ids (pseudonymised by default)")
     report.add_argument("--renderer", choices=RENDERERS, default="auto", help="PDF renderer (default: auto)")
     report.add_argument("--paper", choices=PAPER_SIZES, default="A4", help="page size (default: A4)")
+    importing = commands.add_parser(
+        "import", help="turn a public data set into a data folder (Parquet) with its cleaning report",
+        description="Read a known public data set with its adapter (xsell_lab.data.adapters), clean it, and write "
+        "a canonical data folder: one Parquet file per table and cleaning_report.md; the folder is written whole or "
+        "not at all. Adapters: " + ", ".join(ADAPTERS) + ".",
+    )
+    importing.add_argument("adapter", choices=list(ADAPTERS), metavar="ADAPTER", help=", ".join(ADAPTERS))
+    importing.add_argument("source", type=Path, metavar="SOURCE", help="the data set's file (or folder, for instacart)")
+    importing.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="the data folder to write (new or empty)")
+    importing.add_argument("--force", action="store_true", help="replace an existing data folder")
+    starter = commands.add_parser(
+        "init-mapping", help="write a starter column mapping guessed from your files",
+        description="Guess canonical columns from the headers and a sample of each file (InvoiceNo -> order_id, "
+        "dates by parsing) and write a commented YAML mapping to check and complete.",
+    )
+    starter.add_argument("files", nargs="+", type=Path, metavar="FILE", help="the export's files (CSV, .csv.gz, Parquet, Excel)")
+    starter.add_argument("--out", type=Path, default=None, help="write the mapping here (default: print it)")
+    starter.add_argument("--data", type=Path, default=None, metavar="DIR",
+                         help="the data folder file names are relative to (default: the first file's folder)")
+    starter.add_argument("--force", action="store_true", help="replace an existing --out file")
+    check = commands.add_parser(
+        "check", help="print the data-quality report and the profile of a data folder",
+        description="Read a data folder (with its mapping), print per table rows, date range, missing values, "
+        "duplicates, returns and what cleaning will do, then load it and print the profile. Exit status 0 when the "
+        "data loads, 1 with the validation message when it does not.",
+    )
+    check.add_argument("--data", type=Path, required=True, metavar="DIR", help="the data folder")
+    check.add_argument("--mapping", type=Path, default=None, metavar="FILE", help="its column mapping (YAML)")
     return parser
+
+
+#: ``xsell-lab import`` adapters: command name -> function name in :mod:`xsell_lab.data.adapters`.
+ADAPTERS = {
+    "online-retail": "online_retail",
+    "instacart": "instacart",
+    "cdnow": "cdnow",
+    "groceries": "groceries",
+    "hillstrom": "hillstrom",
+}
+
+
+def import_data(adapter: str, source: Path, out_dir: Path, force: bool = False) -> str:
+    """Read a public data set with its adapter and write a data folder and its cleaning report.
+
+    The tables are validated into a company first; the folder is written into
+    a temporary sibling and renamed into place, so ``out_dir`` is whole or
+    absent. ``cleaning_report.md`` in it lists every cleaning step with its
+    row count.
+
+    Returns
+    -------
+    str
+        What was done: the tables and their rows, the period, the cleaning
+        report, the data profile and the next commands.
+
+    Raises
+    ------
+    UsageError
+        When the source is absent, ``out_dir`` holds files (without
+        ``force``), or the data set lacks a table every data folder needs
+        (groceries: no customers or dates; hillstrom: no orders).
+    """
+    import shutil
+    import tempfile
+
+    from xsell_lab.data import adapters
+    from xsell_lab.data import schema as s
+    from xsell_lab.data.io import write_company
+    from xsell_lab.exceptions import DataValidationError
+
+    if not source.exists():
+        raise UsageError(f"{source}: no such file or folder (working directory: {Path.cwd()}).")
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())) and not force:
+        raise UsageError(f"{out_dir} already exists and is not empty; choose a new folder or add --force to replace it.")
+    try:
+        data = getattr(adapters, ADAPTERS[adapter])(source)
+    except (ValueError, FileNotFoundError, KeyError) as error:
+        raise UsageError(f"{adapter}: cannot read {source}: {error}") from None
+    missing = [name for name in s.REQUIRED_TABLES if name not in data.tables]
+    if missing:
+        raise UsageError(
+            f"{adapter} gives the tables {', '.join(data.tables)} ({', '.join(f'{len(f):,} rows' for f in data.tables.values())}), "
+            f"not {', '.join(missing)}, which every data folder needs: nothing written. Use its tables from Python "
+            f"(xsell_lab.data.adapters.{ADAPTERS[adapter]}) together with your own."
+        )
+    try:
+        company = data.to_company()
+    except DataValidationError as error:
+        raise UsageError(f"{adapter}: the cleaned tables do not make a data folder, nothing written:\n{error}") from None
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    try:
+        write_company(company, partial)
+        (partial / "cleaning_report.md").write_text(cleaning_report_markdown(adapter, source, data.report, company), encoding="utf-8")
+        if out_dir.exists():
+            shutil.rmtree(out_dir) if out_dir.is_dir() else out_dir.unlink()
+        partial.rename(out_dir)
+    finally:
+        if partial.exists():
+            shutil.rmtree(partial)
+    first, last = company.orders["order_date"].min(), company.orders["order_date"].max()
+    lines = [f"Imported {source} with the {adapter} adapter into {out_dir}:"]
+    lines += [f"  {name:<12} {len(frame):>9,} rows" for name, frame in company.tables().items()]
+    lines += [f"  orders from {first:%Y-%m-%d} to {last:%Y-%m-%d}; {company.customers.shape[0]:,} customers.",
+              f"Cleaning report ({out_dir / 'cleaning_report.md'}):",
+              _indented_table(data.report), "Data profile:", _indented_table(company.profile()),
+              "Next:", f"  xsell-lab check --data {out_dir}", f"  xsell-lab run 01 --data {out_dir}"]
+    return "\n".join(lines)
+
+
+def cleaning_report_markdown(adapter: str, source: Path, report: pd.DataFrame, company) -> str:
+    """The ``cleaning_report.md`` of an imported data folder: source, every step with its count, the tables."""
+    rows = ["| table | step | rows | detail |", "|---|---|---:|---|"]
+    rows += [f"| {r.table} | {r.step} | {r.rows:,} | {str(r.detail).replace('|', '/')} |" for r in report.itertuples(index=False)]
+    tables = ["| table | rows |", "|---|---:|"] + [f"| {n} | {len(f):,} |" for n, f in company.tables().items()]
+    return "\n".join([
+        f"# Cleaning report: {source.name} ({adapter})", "",
+        f"Made by `xsell-lab import {adapter} {source.name} ...` with `xsell_lab.data.adapters.{ADAPTERS[adapter]}`. "
+        "Every row dropped, merged or repaired is counted below, in order.", "", *rows, "",
+        "## Tables written (Parquet)", "", *tables, "",
+    ])
+
+
+def write_starter_mapping(files: list[Path], out: Path | None, data: Path | None, force: bool) -> str:
+    """``xsell-lab init-mapping``: the starter mapping's text, written to ``out`` when given."""
+    from xsell_lab.data.starter import starter_mapping
+
+    absent = [str(f) for f in files if not f.is_file()]
+    if absent:
+        raise UsageError(f"{absent[0]}: no such file (working directory: {Path.cwd()}).")
+    if out is not None and out.exists() and not force:
+        raise UsageError(f"{out} already exists; choose another --out or add --force to replace it.")
+    try:
+        text = starter_mapping(files, data)
+    except (ValueError, OSError) as error:
+        raise UsageError(f"cannot read the files: {error}") from None
+    if out is None:
+        return text
+    out.write_text(text, encoding="utf-8")
+    return (f"{text}\nWrote this starter mapping to {out}. Read every guess, fill in each TODO, then:\n"
+            f"  xsell-lab check --data {data or files[0].parent} --mapping {out}")
+
+
+def check_data(data: Path, mapping: Path | None) -> tuple[str, int]:
+    """``xsell-lab check``: the data-quality report and the profile, and the exit status (0 loads, 1 not)."""
+    from xsell_lab.data.io import load_company, read_raw_tables
+    from xsell_lab.data.quality import quality_report
+    from xsell_lab.exceptions import DataValidationError, MappingError
+
+    if not data.is_dir():
+        raise UsageError(f"--data {data}: no such folder (working directory: {Path.cwd()}).")
+    if mapping is not None and not mapping.is_file():
+        raise UsageError(f"--mapping {mapping}: no such file (working directory: {Path.cwd()}).")
+    lines = [f"Data folder {data}" + (f", mapping {mapping}" if mapping else "") + "."]
+    try:
+        raw = read_raw_tables(data, mapping)
+    except (DataValidationError, MappingError, FileNotFoundError) as error:
+        return "\n".join([*lines, "The data cannot be read:", str(error)]), 1
+    lines += ["Data-quality report (counts before cleaning):", _indented_table(quality_report(raw))]
+    try:
+        company = load_company(data, mapping)
+    except (DataValidationError, MappingError, FileNotFoundError) as error:
+        return "\n".join([*lines, "The data does not load:", str(error)]), 1
+    first, last = company.orders["order_date"].min(), company.orders["order_date"].max()
+    lines += [f"The data loads: {len(company.customers):,} customers, {len(company.orders):,} orders from "
+              f"{first:%Y-%m-%d} to {last:%Y-%m-%d}, {len(company.products):,} products.",
+              "Data profile:", _indented_table(company.profile()),
+              "Next:", f"  xsell-lab run 01 --data {data}" + (f" --mapping {mapping}" if mapping else "")]
+    return "\n".join(lines), 0
+
+
+def _indented_table(frame: pd.DataFrame) -> str:
+    import pandas as pd
+
+    with pd.option_context("display.max_colwidth", 90, "display.width", 250, "display.max_rows", 500):
+        return textwrap.indent(frame.to_string(index=False), "  ")
 
 
 def list_notebooks(folder: Path | None) -> str:
@@ -268,6 +447,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "init":
             print(make_lab(args.folder, args.force))
             return 0
+        if args.command == "import":
+            print(import_data(args.adapter, args.source, args.out_dir, args.force))
+            return 0
+        if args.command == "init-mapping":
+            print(write_starter_mapping(args.files, args.out, args.data, args.force))
+            return 0
+        if args.command == "check":
+            text, status = check_data(args.data, args.mapping)
+            print(text, file=sys.stdout if status == 0 else sys.stderr)
+            return status
         jobs = plan_jobs(args, pdf=args.command == "report")
     except (UsageError, ParameterError, NotebookFormatError, FileNotFoundError, FileExistsError,
             NotADirectoryError) as error:
