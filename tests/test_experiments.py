@@ -598,31 +598,6 @@ def test_srm_verdicts_are_graded_and_never_call_p_0_0086_a_match(sizes, grade, f
     assert result["message"].startswith("Sample ratio mismatch") is flagged
 
 
-# --- the package layout ----------------------------------------------------------------
-
-#: Every public name of the module ``xsell_lab/experiments.py`` before it became a package (commit b853b15).
-NAMES_BEFORE_THE_SPLIT = [
-    "AUTOMATIC", "CONVERSION_COLUMNS", "CORRECTIONS", "DataValidationError", "Problem", "RANKINGS", "SRM_GRADES",
-    "SampleRatioMismatchWarning", "check_experiments", "choose_experiment", "cohens_h", "compare_conversion",
-    "compare_revenue", "cuped_comparison", "experiment_overview", "newcombe_interval", "peeking_simulation",
-    "pooled_z_test", "power_two_proportions", "pre_period_spend", "sample_ratio_mismatch",
-    "sample_size_two_proportions", "segment_effects", "srm_grade", "wilson_interval",
-]
-
-
-@pytest.mark.parametrize("name", NAMES_BEFORE_THE_SPLIT)
-def test_every_name_of_the_old_module_is_importable_from_the_package(name):
-    namespace: dict = {}
-    exec(f"from xsell_lab.experiments import {name}", namespace)  # the statement a notebook or user wrote
-    assert namespace[name] is getattr(ex, name)
-    assert name in ex.__all__
-
-
-def test_the_package_exports_nothing_it_does_not_have():
-    assert sorted(set(ex.__all__)) == sorted(ex.__all__)
-    assert [name for name in ex.__all__ if not hasattr(ex, name)] == []
-
-
 def test_revenue_and_cuped_results_use_the_vocabulary_columns():
     offers = _offers("E", {"control": (200, 20), "offer": (200, 40)})
     revenue = ex.compare_revenue(offers, n_bootstrap=0)

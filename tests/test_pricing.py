@@ -431,29 +431,3 @@ def test_chosen_price_pairs_are_planted_complements(bundled_company, bundled_lin
     assert focus == revenue.idxmax()
     for chosen in (pricing.choose_price_pair(weekly, lines), pricing.choose_price_pair(weekly, lines, focus)):
         assert planted[chosen["add_on"]]["cross_elasticities"].get(chosen["anchor"], 0) < 0, chosen.to_dict()
-
-
-# --- the package layout ----------------------------------------------------------------
-
-#: Every public name of the module ``xsell_lab/pricing.py`` before it became a package (commit 50d6910),
-#: the names it imported from the package included (the typing names ``Mapping`` and ``Sequence`` left out).
-NAMES_BEFORE_THE_SPLIT = [
-    "BUNDLE_COLUMNS", "DataValidationError", "ELASTICITY_COLUMNS", "Estimator", "MARKDOWN_COLUMNS",
-    "PRICE_RESPONSE_COLUMNS", "PriceElasticityModel", "Problem", "bundle_what_if", "check_confidence",
-    "choose_focus_product", "choose_pair", "choose_price_pair", "confidence_from_alpha", "markdown_what_if",
-    "optimal_price", "optimal_prices", "pooled_own_elasticity", "price_elasticities", "price_response",
-    "require_columns", "requires_fit",
-]
-
-
-@pytest.mark.parametrize("name", NAMES_BEFORE_THE_SPLIT)
-def test_every_name_of_the_old_module_is_importable_from_the_package(name):
-    namespace: dict = {}
-    exec(f"from xsell_lab.pricing import {name}", namespace)  # the statement a notebook or user wrote
-    assert namespace[name] is getattr(pricing, name)
-    assert name in pricing.__all__
-
-
-def test_the_package_exports_nothing_it_does_not_have():
-    assert sorted(set(pricing.__all__)) == sorted(pricing.__all__)
-    assert [name for name in pricing.__all__ if not hasattr(pricing, name)] == []

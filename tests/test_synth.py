@@ -449,40 +449,6 @@ def test_planted_product_roles_are_what_the_baskets_do(bundled_company, baskets)
     assert several[s.REPEATABLE].all() and lines.loc[lines[s.REPEATABLE], s.QUANTITY].gt(1).mean() > 0.2
 
 
-
-# --- the package layout ---------------------------------------------------
-
-#: Every public name of the module ``xsell_lab/synth.py`` before it became a package (commit
-#: 50d6910), less the standard-library and third-party names it imported and its ``schema`` alias.
-NAMES_BEFORE_THE_SPLIT = [
-    "ACQUISITION_MIX", "ADDON_PROBABILITIES", "ANCHOR_MIX", "ATTACH_PROBABILITIES", "BGNBD_PARAMS", "CATALOGUE",
-    "CONSUMABLE_CATEGORIES", "Company", "DEFAULT_END", "DEFAULT_N_CUSTOMERS", "DEFAULT_SEED", "DEFAULT_START",
-    "EXPERIMENTS", "EXTRA_UNITS", "FUNNEL_HORIZON_DAYS", "HARDWARE_CATEGORIES", "LIST_PRICE_CHANGES",
-    "LIST_PRICE_FACTORS", "LOYALTY_MIN_ORDERS", "MARKETING_CONSENT_RATE", "MATCHING_TIER_WEIGHT",
-    "MEAN_LAG_AWARENESS_TO_CONSIDERATION_DAYS", "MEAN_LAG_CONSIDERATION_TO_PURCHASE_DAYS", "MEAN_RETURN_LAG_DAYS",
-    "MEAN_SITE_VISITS", "MONTH_WEIGHTS", "NEXT_PURCHASE", "NPS_DISTRIBUTION", "PREFERRED_CHANNEL_MIX",
-    "PROMOTER_MIN_NPS", "PROMOTION_DISCOUNT_RANGE", "PROMOTION_LIFT", "PROMOTION_PROBABILITY",
-    "P_CONSIDERATION_GIVEN_AWARENESS", "P_ORDER_IN_PREFERRED_CHANNEL", "P_PURCHASE_GIVEN_CONSIDERATION",
-    "P_REFERRAL_LOYAL_OTHER", "P_REFERRAL_LOYAL_PROMOTER", "P_REFERRAL_NONLOYAL_BUYER", "REGION_MIX",
-    "RESPONSE_WINDOW_DAYS", "RETURN_RATES", "RETURN_REASONS", "SEASONALITY", "SEGMENT_MIX", "SUPPORT_RATES",
-    "SURVEY_RESPONSE_RATE", "TIER_MIX", "WARRANTY_FOR", "WEEKLY_DEMAND", "WEEKLY_NOISE_SD", "generate_company",
-    "main", "simulate_repeat_purchases", "write_company", "write_ground_truth",
-]
-
-
-@pytest.mark.parametrize("name", NAMES_BEFORE_THE_SPLIT)
-def test_every_name_of_the_old_module_is_importable_from_the_package(name):
-    namespace: dict = {}
-    exec(f"from xsell_lab.synth import {name}", namespace)  # the statement a notebook or user wrote
-    assert namespace[name] is getattr(synth, name)
-    assert name in synth.__all__
-
-
-def test_the_package_exports_nothing_it_does_not_have():
-    assert sorted(set(synth.__all__)) == sorted(synth.__all__)
-    assert [name for name in synth.__all__ if not hasattr(synth, name)] == []
-
-
 def test_the_truth_holds_every_planted_group_as_it_is(ground_truth):
     """Each group of synth.world.PLANTED is its truth section's values, key for key (none overridden by a derived value)."""
     assert len(synth.world.PLANTED) == 8
