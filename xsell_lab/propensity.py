@@ -707,6 +707,31 @@ def category_margins(
     return margin.dropna().rename("margin")
 
 
+#: Horizons tried, longest first, when :func:`choose_cutoff` derives ``horizon_days`` from the data.
+HORIZON_CHOICES = (90, 60, 30)
+#: Fewest training snapshots a derived horizon must leave (one year of data fits three of 60 days).
+MIN_TRAIN_CUTOFFS = 3
+#: Fewest buyers (label 1) a training set and a validation set need for a model to be fitted
+#: and read: fewer, and a notebook prints a skip sentence (about ten events per parameter
+#: is the usual rule of thumb for a logistic regression, Peduzzi et al. 1996).
+MIN_BUYERS = 20
+
+
+def enough_buyers(train: pd.DataFrame, test: pd.DataFrame, *, min_buyers: int = MIN_BUYERS, label: str = "label") -> bool:
+    """Whether both sets of :func:`time_split` hold at least ``min_buyers`` buyers and one non-buyer.
+
+    Returns
+    -------
+    bool
+        False when a model could not be fitted (no buyer) or not be validated
+        (too few buyers for an AUC or a gains table worth reading).
+    """
+    require_columns(train, [label], "propensity data")
+    require_columns(test, [label], "propensity data")
+    counts = [(int(frame[label].sum()), len(frame)) for frame in (train, test)]
+    return all(min_buyers <= buyers < rows for buyers, rows in counts)
+
+
 def choose_cutoff(
     lines: pd.DataFrame, offer_day: str = "auto", *, horizon_days: int = 90, n_train_cutoffs: int = 4
 ) -> pd.Series:
@@ -727,7 +752,10 @@ def choose_cutoff(
     offer_day : str, default "auto"
         The day the offers go out (an ISO day), or ``"auto"``.
     horizon_days : int, default 90
-        Label window length.
+        Label window length. ``0`` derives it from the data: the longest of
+        :data:`HORIZON_CHOICES` that leaves ``n_train_cutoffs`` training
+        snapshots, or at least :data:`MIN_TRAIN_CUTOFFS` (one year of data gets
+        60 days), else the one that leaves the most.
     n_train_cutoffs : int, default 4
         Most training snapshots wanted.
 
@@ -737,7 +765,8 @@ def choose_cutoff(
         ``cutoff`` (the offer day), ``as_of`` (its eve, the validation
         snapshot's last day of history), ``n_train_cutoffs`` (kept),
         ``train_as_of`` (list of days, oldest first), ``first_day``,
-        ``last_day`` and ``chosen_by_data``.
+        ``last_day``, ``chosen_by_data``, ``horizon_days`` (given or derived)
+        and ``horizon_chosen_by_data``.
 
     Raises
     ------
@@ -746,6 +775,19 @@ def choose_cutoff(
         it, or no training snapshot fits (the message gives the period).
     """
     require_columns(lines, [s.ORDER_DATE], "sales_lines")
+    if horizon_days == 0 and n_train_cutoffs >= 1:
+        fits = {}
+        for days in HORIZON_CHOICES:
+            try:
+                fits[days] = choose_cutoff(lines, offer_day, horizon_days=days, n_train_cutoffs=n_train_cutoffs)
+            except ValueError:
+                continue
+            if fits[days]["n_train_cutoffs"] >= min(n_train_cutoffs, MIN_TRAIN_CUTOFFS):
+                return pd.concat([fits[days].drop("horizon_chosen_by_data"), pd.Series({"horizon_chosen_by_data": True})])
+        if fits:
+            best = max(fits.values(), key=lambda split: split["n_train_cutoffs"])
+            return pd.concat([best.drop("horizon_chosen_by_data"), pd.Series({"horizon_chosen_by_data": True})])
+        horizon_days = HORIZON_CHOICES[-1]
     if horizon_days < 1 or n_train_cutoffs < 1:
         raise ValueError(f"horizon_days and n_train_cutoffs must be at least 1; got {horizon_days!r} and {n_train_cutoffs!r}.")
     first_day, last_day = lines[s.ORDER_DATE].min().normalize(), lines[s.ORDER_DATE].max().normalize()
@@ -768,7 +810,8 @@ def choose_cutoff(
         )
     return pd.Series(
         {"cutoff": day, "as_of": as_of, "n_train_cutoffs": len(train), "train_as_of": sorted(train),
-         "first_day": first_day, "last_day": last_day, "chosen_by_data": chosen_by_data}
+         "first_day": first_day, "last_day": last_day, "chosen_by_data": chosen_by_data,
+         "horizon_days": horizon_days, "horizon_chosen_by_data": False}
     )
 
 

@@ -97,6 +97,7 @@ def choose_next_pair(
     *,
     item_column: str = s.CATEGORY,
     min_count: int = 20,
+    min_customers: int = 0,
 ) -> pd.Series:
     """The anchor whose orders are most often followed by an order with the add-on.
 
@@ -115,6 +116,10 @@ def choose_next_pair(
     min_count : int
         Fewest next orders with the add-on for a rule to be chosen by the data
         (fewer is anecdote); ignored when both items are given.
+    min_customers : int
+        Fewest customers who bought the add-on for a rule to be chosen by the
+        data (a model of the add-on needs buyers; a rare add-on can have the
+        highest lift); ignored when ``add_on`` is given.
 
     Returns
     -------
@@ -136,6 +141,9 @@ def choose_next_pair(
     given = anchor not in AUTOMATIC and add_on not in AUTOMATIC
     if not given:
         rules = rules[rules["count"] >= min_count]
+    if add_on in AUTOMATIC and min_customers > 0:
+        buyers = lines.groupby(item_column, observed=True)[s.CUSTOMER_ID].nunique()
+        rules = rules[rules["consequent"].map(buyers).to_numpy() >= min_customers]
     if anchor not in AUTOMATIC:
         rules = rules[rules["antecedent"].astype(str) == anchor]
     if add_on not in AUTOMATIC:
@@ -147,7 +155,8 @@ def choose_next_pair(
         raise ValueError(
             f"No next-order pair{' with ' + wanted if wanted else ''} in column '{item_column}' ({lines[item_column].nunique():,} values, "
             f"{len(lines):,} lines): a next-purchase pair needs customers whose next order held a different item"
-            + ("." if given else f", at least {min_count} times.")
+            + ("" if given else f", at least {min_count} times")
+            + (f", with an add-on bought by at least {min_customers:,} customers." if add_on in AUTOMATIC and min_customers > 0 else ".")
         )
     best = rules.sort_values(["lift", "count"], ascending=False, kind="stable").iloc[0]
     chosen = best[NEXT_ORDER_COLUMNS].rename({"antecedent": "anchor", "consequent": "add_on"})

@@ -153,7 +153,9 @@ def next_purchase(lines: pd.DataFrame, rules: pd.DataFrame, *, item_column: str 
 
     For each customer, every item ``A`` of their last order votes for its
     next-order rules; the consequent with the highest probability wins (ties
-    broken by the higher lift, then by name).
+    broken by the higher lift, then by name). Only each antecedent's best rule
+    is joined to the customers, so memory grows with the number of items, not
+    with the number of rules.
 
     Parameters
     ----------
@@ -176,7 +178,13 @@ def next_purchase(lines: pd.DataFrame, rules: pd.DataFrame, *, item_column: str 
     orders = _distinct(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE]).sort_values([s.ORDER_DATE, s.ORDER_ID])
     last = orders.groupby(s.CUSTOMER_ID, as_index=False).tail(1)
     held = last.merge(_distinct(lines, [s.ORDER_ID, item_column]), on=s.ORDER_ID).rename(columns={item_column: "antecedent"})
-    votes = held.merge(rules[["antecedent", "consequent", "probability", "lift"]], on="antecedent")
+    # Only each antecedent's best rule can win a customer's vote: keep it alone before the join,
+    # which otherwise holds every rule of every item of every last order (tens of millions of
+    # rows at product level: UCI Online Retail needed more than 12 GB).
+    ranked = rules[["antecedent", "consequent", "probability", "lift"]].sort_values(
+        ["antecedent", "probability", "lift", "consequent"], ascending=[True, False, False, True], kind="stable"
+    )
+    votes = held.merge(ranked.drop_duplicates("antecedent"), on="antecedent")
     votes = votes.sort_values(
         [s.CUSTOMER_ID, "probability", "lift", "consequent"], ascending=[True, False, False, True], kind="stable"
     )
