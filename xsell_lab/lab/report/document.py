@@ -1,19 +1,24 @@
 """An executed notebook as a print-ready HTML document.
 
-The document is what a manager reads: a title page (title, business question,
-parameters, data source and fingerprint, date, version), a table of contents
-built from the ``##`` headings, then the notebook's prose, tables and figures
-with every code cell, prompt and warning left out.
+The document is what a manager reads: a title page that fits one page (title,
+the whole business question, the settings chosen for the run, data source and
+fingerprint, date, version), a table of contents built from the ``##``
+headings, then the notebook's prose, tables (:mod:`~xsell_lab.lab.report.tables`)
+and figures with every code cell, prompt and warning left out, and last the
+table of all parameters used.
 
 What is left out
 ----------------
 * all code (input) and prompts;
 * the cells tagged ``parameters`` / ``injected-parameters`` (the title page lists
   the values) and the ``## Parameters`` heading above them;
-* cells tagged :data:`SKIP_TAG` (notebook authors use it for learner-only
-  cells, e.g. an exercise's check);
+* learner sections: a heading (any level) whose text starts with one of
+  :data:`LEARNER_HEADINGS` ("What you will learn", "Exercise", "Exercises"),
+  and everything after it, text and cells, up to the next heading of the same
+  or a higher level (:func:`without_learner_sections`); no notebook tag needed;
+* cells tagged :data:`SKIP_TAG` (for other learner-only cells);
 * ``stderr`` output (warnings, progress bars) and the ``# NN · Title`` heading
-  and business question line (they are on the title page).
+  and business question paragraph (they are on the title page).
 """
 
 from __future__ import annotations
@@ -46,8 +51,18 @@ SCOPE_PARAMETERS = ("region", "segment")
 #: Parameters that name the period a report covers.
 PERIOD_PARAMETERS = ("start_date", "end_date")
 
+#: Headings of sections written for learners; a report leaves such a section out (see :func:`without_learner_sections`).
+LEARNER_HEADINGS = ("What you will learn", "Exercise", "Exercises")
+
 _HIDDEN_TAGS = {"parameters", "injected-parameters", SKIP_TAG}
-_HEADLINE_LINES = re.compile(r"^(#\s+.+|\*\*Business question:\*\*.*)$\n?", re.MULTILINE)
+_HEADLINE_LINES = re.compile(
+    r"^#\s[^\n]+\n?|^\*\*Business question:\*\*.*?(?:\n[ \t]*\n|\n?\Z)", re.MULTILINE | re.DOTALL
+)
+_HEADING_LINE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.*?)\s*$")
+_LEARNER_TITLE = re.compile(
+    r"^(?:" + "|".join(re.escape(h) for h in sorted(LEARNER_HEADINGS, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
+_FENCE = ("```", "~~~")
 _ONLY_HEADING = re.compile(r"^(#{1,6})\s+[^\n]+$")
 _ANCHOR = re.compile(r'<a class="anchor-link" href="[^"]*">[^<]*</a>')
 _SECTION = re.compile(r'<h2 id="(?P<id>[^"]+)">(?P<text>.*?)</h2>', re.DOTALL)
@@ -64,10 +79,59 @@ _NUMBER = re.compile(r"^(?=\D*\d)[+\-\u2212]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?(e[+
 _STYLE = re.compile(r"<style scoped[^>]*>.*?</style>", re.DOTALL)
 
 
+def without_learner_sections(cells: list) -> list:
+    """The cells without learner sections, cut by their headings.
+
+    A learner section starts at a markdown heading whose text starts with one
+    of :data:`LEARNER_HEADINGS` (case-insensitive, e.g. ``## Exercise`` or
+    ``### Exercises: lift by hand``) and runs to the next heading of the same
+    or a higher level, in the same cell or a later one: the lines of markdown
+    cells and the whole code cells in between are left out. Lines inside
+    fenced code blocks are never headings. Markdown cells left empty are dropped.
+
+    Parameters
+    ----------
+    cells : list of nbformat.NotebookNode
+        The notebook's cells, in order (not modified).
+
+    Returns
+    -------
+    list of nbformat.NotebookNode
+        The cells to keep; a markdown cell that lost lines is a copy.
+    """
+    kept, skipping = [], None  # skipping: level of the learner heading whose section is being left out
+    for cell in cells:
+        if cell.cell_type != "markdown":
+            if skipping is None:
+                kept.append(cell)
+            continue
+        lines, fenced = [], False
+        for line in cell.source.splitlines(keepends=True):
+            heading = None if fenced else _HEADING_LINE.match(line)
+            if line.lstrip().startswith(_FENCE):
+                fenced = not fenced
+            if heading:
+                level = len(heading["hashes"])
+                if skipping is not None and level <= skipping:
+                    skipping = None
+                if skipping is None and _LEARNER_TITLE.match(heading["text"]):
+                    skipping = level
+            if skipping is None:
+                lines.append(line)
+        source = "".join(lines)
+        if source == cell.source:
+            kept.append(cell)
+        elif source.strip():
+            shortened = copy.deepcopy(cell)
+            shortened.source = source.rstrip() + "\n"
+            kept.append(shortened)
+    return kept
+
+
 def printable_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of the notebook without the cells and outputs a report leaves out (see module doc)."""
     kept = []
-    cells = notebook.cells
+    cells = without_learner_sections(notebook.cells)
     for index, cell in enumerate(cells):
         tags = set(cell.get("metadata", {}).get("tags", []))
         if tags & _HIDDEN_TAGS:
@@ -224,6 +288,23 @@ def _parameter_rows(provenance: Provenance) -> str:
     return "\n".join(rows) or '<tr><td colspan="3">This notebook has no parameters.</td></tr>'
 
 
+def settings_text(provenance: Provenance) -> str:
+    """The title page's one line on the run's settings: the parameters set for it, by name and value.
+
+    Path parameters (``*_path``) show only a file or folder name; the full
+    table of parameters is the report's last section.
+    """
+    given = provenance.parameters.loc[provenance.parameters["given"].astype(bool)]
+    where = "all parameters are listed at the end"
+    if given.empty:
+        return f"the notebook's defaults ({where})"
+    values = [
+        f"{name} = {path_label(str(value)) if str(name).endswith('_path') else value}"
+        for name, value in zip(given["name"], given["value"])
+    ]
+    return f"{', '.join(values)}; others at the notebook's defaults ({where})"
+
+
 def report_title(provenance: Provenance) -> str:
     """The notebook's title, followed by the slice and period when the run chose one.
 
@@ -307,13 +388,15 @@ def report_html(
     if paper not in PAPER_SIZES:
         raise ValueError(f"Paper must be one of {', '.join(PAPER_SIZES)}; got {paper!r}.")
     body, parameter_rows = notebook_body_html(notebook), _parameter_rows(provenance)
+    settings = html.escape(settings_text(provenance))
     replaced = 0
     if not show_ids:
         if customer_ids is None:
             customer_ids = known_customer_ids(provenance.data_path, provenance.mapping_path)
         body, in_body = pseudonymise_html(body, customer_ids, pseudonym_key)
         parameter_rows, in_parameters = pseudonymise_html(parameter_rows, customer_ids, pseudonym_key)
-        replaced = in_body + in_parameters
+        settings, in_settings = pseudonymise_html(settings, customer_ids, pseudonym_key)
+        replaced = in_body + in_parameters + in_settings
     generated = generated or dt.datetime.now().astimezone()
     title = report_title(provenance)
     templates = resources.files("xsell_lab.lab.report") / "templates"
@@ -326,12 +409,13 @@ def report_html(
         kicker=html.escape(kicker),
         question=html.escape(provenance.question),
         parameter_rows=parameter_rows,
+        settings=settings,
         data_source=html.escape(data_source_text(provenance)),
         fingerprint=html.escape(provenance.fingerprint),
         generated=generated.strftime("%d %B %Y, %H:%M %Z").strip(),
         version=html.escape(xsell_lab.__version__),
         ids_note=html.escape(ids_note(show_ids, replaced)),
-        toc=table_of_contents(body),
+        toc=table_of_contents(body) + '\n<li><a href="#parameters-used">Parameters used</a></li>',
         body=body,
     )
     if not show_ids:
