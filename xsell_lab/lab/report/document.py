@@ -41,11 +41,10 @@ from xsell_lab.lab.report.privacy import (
     pseudonymise_html,
 )
 from xsell_lab.lab.report.provenance import Provenance, path_label
+from xsell_lab.lab.report.tables import tidy_table
 
 #: Cells with this tag are left out of PDFs.
 SKIP_TAG = "report-skip"
-#: Tables with more columns than this are set in a smaller font.
-WIDE_TABLE_COLUMNS = 7
 #: Parameters that name the slice of the business a report covers (see :func:`report_title`).
 SCOPE_PARAMETERS = ("region", "segment")
 #: Parameters that name the period a report covers.
@@ -67,15 +66,9 @@ _ONLY_HEADING = re.compile(r"^(#{1,6})\s+[^\n]+$")
 _ANCHOR = re.compile(r'<a class="anchor-link" href="[^"]*">[^<]*</a>')
 _SECTION = re.compile(r'<h2 id="(?P<id>[^"]+)">(?P<text>.*?)</h2>', re.DOTALL)
 _TABLE = re.compile(r"<table\b[^>]*>.*?</table>", re.DOTALL)
-_HEADER_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.DOTALL)
 _OBJECT_REPR = re.compile(r"^(<[^<>]*>|Text\(.*\)|\[<matplotlib.*\]|\[Text\(.*\))$", re.DOTALL)
-_INTEGER_ROW_HEADER = re.compile(r"(<tr\b[^>]*>\s*)<th>-?\d+</th>")
-_EMPTY_CORNER = re.compile(r"(<thead>\s*<tr\b[^>]*>\s*)<th></th>")
 _STDOUT_PRE = re.compile(r'output_stdout[^"]*">\s*<pre>(?P<text>.*?)</pre>', re.DOTALL)
 _DRAWING = re.compile(r"[\u2500-\u257f|+]-|[\u2500-\u257f]")
-_ANY_CELL = re.compile(r"<t[hd]\b[^>]*>.*?</t[hd]>", re.DOTALL)
-_CELL = re.compile(r"<td(?P<attributes>[^>]*)>(?P<text>[^<]*)</td>")
-_NUMBER = re.compile(r"^(?=\D*\d)[+\-\u2212]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?(e[+-]?\d+)?\s*%?$|^(nan|inf|-inf|NaN)$")
 _STYLE = re.compile(r"<style scoped[^>]*>.*?</style>", re.DOTALL)
 
 
@@ -202,19 +195,7 @@ def notebook_body_html(notebook: nbformat.NotebookNode) -> str:
     body = _ANCHOR.sub("", body)
     body = _STYLE.sub("", body)
     body = _STDOUT_PRE.sub(_mark_prose, body)
-    return _TABLE.sub(_tidy_table, body)
-
-
-def _mark_number(match: re.Match) -> str:
-    """Right-align table cells that hold a number (text stays left-aligned)."""
-    if not _NUMBER.match(match.group("text").strip()):
-        return match.group(0)
-    attributes = match.group("attributes")
-    if 'class="' in attributes:
-        attributes = attributes.replace('class="', 'class="num ', 1)
-    else:
-        attributes += ' class="num"'
-    return f"<td{attributes}>{match.group('text')}</td>"
+    return _TABLE.sub(lambda table: tidy_table(table.group(0)), body)
 
 
 def _mark_prose(match: re.Match) -> str:
@@ -222,48 +203,6 @@ def _mark_prose(match: re.Match) -> str:
     text = match.group("text")
     aligned = "  " in text.strip() or _DRAWING.search(text)
     return match.group(0) if aligned else match.group(0).replace("<pre>", '<pre class="prose">', 1)
-
-
-def _without_default_index(table: str) -> str:
-    """Drop a pandas table's unnamed integer index column (row numbers mean nothing to a reader)."""
-    head, _, body = table.partition("</thead>")
-    rows = len(re.findall(r"<tr\b", body))
-    single_header = head.count("<tr") == 1 and _EMPTY_CORNER.search(head)
-    if not single_header or rows == 0 or len(_INTEGER_ROW_HEADER.findall(body)) != rows:
-        return table
-    return _EMPTY_CORNER.sub(r"\1", head, count=1) + "</thead>" + _INTEGER_ROW_HEADER.sub(r"\1", body)
-
-
-def _tidy_table(match: re.Match) -> str:
-    """Print form of one table: no default index, numbers right-aligned, small font when wide."""
-    table = _CELL.sub(_mark_number, _without_default_index(match.group(0)))
-    table = _align_numeric_headers(table)
-    first_row = _HEADER_ROW.search(table)
-    columns = len(re.findall(r"<t[hd]\b", first_row.group(1))) if first_row else 0
-    if columns <= WIDE_TABLE_COLUMNS:
-        return table
-    return table.replace("<table", '<table data-wide="yes"', 1)
-
-
-def _align_numeric_headers(table: str) -> str:
-    """Right-align the header of every column whose body cells are all numbers."""
-    head, separator, body = table.partition("</thead>")
-    header_rows = _HEADER_ROW.findall(head)
-    body_rows = [_ANY_CELL.findall(row) for row in _HEADER_ROW.findall(body)]
-    if not separator or not header_rows or not body_rows:
-        return table
-    numeric = [
-        all(len(row) > i and 'class="num' in row[i] for row in body_rows) for i in range(max(map(len, body_rows)))
-    ]
-    header = _ANY_CELL.findall(header_rows[-1])
-    if len(header) != len(numeric):
-        return table
-    aligned = "".join(
-        cell.replace("<th", '<th style="text-align: right"', 1) if is_number else cell
-        for cell, is_number in zip(header, numeric, strict=True)
-    )
-    last = header_rows[-1]
-    return head[: head.rindex(last)] + aligned + head[head.rindex(last) + len(last) :] + separator + body
 
 
 def table_of_contents(body: str) -> str:
