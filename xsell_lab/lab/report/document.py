@@ -69,6 +69,7 @@ _TABLE = re.compile(r"<table\b[^>]*>.*?</table>", re.DOTALL)
 _OBJECT_REPR = re.compile(r"^(<[^<>]*>|Text\(.*\)|\[<matplotlib.*\]|\[Text\(.*\))$", re.DOTALL)
 _STDOUT_PRE = re.compile(r'output_stdout[^"]*">\s*<pre>(?P<text>.*?)</pre>', re.DOTALL)
 _DRAWING = re.compile(r"[\u2500-\u257f|+]-|[\u2500-\u257f]")
+_CELL_START = re.compile(r'(?=<div class="cell\b)')
 _STYLE = re.compile(r"<style scoped[^>]*>.*?</style>", re.DOTALL)
 
 
@@ -187,7 +188,12 @@ def _without_empty_sections(cells: list) -> list:
 
 
 def notebook_body_html(notebook: nbformat.NotebookNode) -> str:
-    """The printable cells as HTML without code, prompts or anchor links."""
+    """The printable cells as HTML without code, prompts or anchor links, tables tidied.
+
+    A cell holding a table too wide for a portrait page is marked
+    ``data-turned`` and set on a page of its own in landscape (``print.css``),
+    with the text cell just above it (its heading).
+    """
     exporter = HTMLExporter(
         template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
     )
@@ -195,7 +201,13 @@ def notebook_body_html(notebook: nbformat.NotebookNode) -> str:
     body = _ANCHOR.sub("", body)
     body = _STYLE.sub("", body)
     body = _STDOUT_PRE.sub(_mark_prose, body)
-    return _TABLE.sub(lambda table: tidy_table(table.group(0)), body)
+    cells = _CELL_START.split(_TABLE.sub(lambda table: tidy_table(table.group(0)), body))
+    turned = {i for i, cell in enumerate(cells) if 'data-wide="turn"' in cell}
+    turned |= {i - 1 for i in turned if i > 0 and "text_cell" in cells[i - 1][:80]}  # the heading above goes along
+    return "".join(
+        cell.replace('<div class="cell', '<div data-turned="yes" class="cell', 1) if i in turned else cell
+        for i, cell in enumerate(cells)
+    )
 
 
 def _mark_prose(match: re.Match) -> str:
