@@ -102,8 +102,9 @@ def assert_reads_as_a_report(pdf: Path, question: str) -> None:
         assert word not in text, f"{pdf.name}: {word!r} in the report"
     assert not MISSING_WORDS.search(text), f"{pdf.name}: {MISSING_WORDS.search(text).group(0)!r} in the text"
     assert words_outside(pdf, REPORT_MARGIN) == [], pdf.name
-    assert " ".join(question.split()) in pages[0], f"{pdf.name}: the title page does not hold the whole question"
-    assert "Contents" in pages[1].split("Customer ids")[0][:200], f"{pdf.name}: the title page spills onto page 2"
+    squeezed = "".join(question.split())  # pypdf may set a space where a line breaks after a hyphen
+    assert squeezed in "".join(pages[0].split()), f"{pdf.name}: the title page does not hold the whole question"
+    assert "Contents" in pages[1][:200], f"{pdf.name}: the title page spills onto page 2"  # after the running header
 
 
 # --- learner sections ---------------------------------------------------------------------------
