@@ -154,7 +154,8 @@ def test_display_names_come_from_the_registry_or_read_as_words():
 @pytest.mark.parametrize(
     ("name", "kind"),
     [("customers", "count"), ("median_orders", "number"), ("cross_sold_revenue", "money"), ("attach_rate", "share"),
-     ("lift", "ratio"), ("p_value", "p-value"), ("heterogeneity_p_value", "p-value"), ("tenure_months", "number")],
+     ("lift", "ratio"), ("p_value", "p-value"), ("heterogeneity_p_value", "p-value"), ("tenure_months", "number"),
+     ("customer_id", "code"), ("year", "code")],
 )
 def test_column_kind_is_read_from_the_name(name, kind):
     assert tables.column_kind(name) == kind
@@ -183,6 +184,12 @@ def test_numbers_are_formatted_by_kind_and_missing_values_are_a_dash():
     assert "<th class=\"num\">Customers</th>" in table and "<th>Segment</th>" in table
     assert "no value" in table  # the note under a table with a gap
     assert 'data-wide="yes"' in table  # nine columns: smaller type
+
+
+def test_ids_and_years_keep_their_digits():
+    frame = pd.DataFrame({"customer_id": [1001, 17], "order_id": [123456.0, 2.0], "year": [2024, 2025], "orders": [1001, 17]})
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", tables.tidy_table(frame.to_html()))
+    assert cells == ["1001", "123456", "2024", "1,001", "17", "2", "2025", "17"]
 
 
 def test_formatted_cells_are_kept_and_interval_bounds_follow_their_estimate():

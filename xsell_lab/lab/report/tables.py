@@ -13,7 +13,8 @@ Numbers
     integers with thousands separators, money with 2 decimals, shares as
     percentages, ratios to 2 significant figures, p-values as ``< 0.001`` or 2
     significant figures, anything else with the decimals its column's size
-    needs (one number of decimals per column). Interval bounds (``ci_low``,
+    needs (one number of decimals per column); ids and years stay as
+    printed, without separators. Interval bounds (``ci_low``,
     ``odds_ratio_high``) print like the estimate to their left. Cells the notebook formatted
     itself (``"1,546"``, ``"5.1%"``) are kept.
 Missing values
@@ -92,6 +93,9 @@ KIND_WORDS = {
               "rows", "count", "itemsets", "purchases", "baskets", "owners", "n"},
     "ratio": {"lift", "ratio", "elasticity", "conviction", "leverage", "kulczynski", "zhangs", "cohens", "correlation"},
 }
+#: Name words of columns whose numbers are codes (ids, years): printed as they are, so an id stays the
+#: word the pseudonymisation looks for (:mod:`~xsell_lab.lab.report.privacy`).
+CODE_WORDS = {"id", "ids", "customer", "year", "code", "zip", "postcode", "sku", "ean"}
 #: Name words that make a column an average or a rate of something counted, so never a count.
 _NOT_COUNT = {"mean", "median", "average", "avg", "per", "expected", "share", "rate"}
 _INTERVAL = re.compile(r"(^|_)(ci|low|high|lower|upper)(_|$)")
@@ -142,14 +146,17 @@ def column_kind(name: str) -> str:
     Returns
     -------
     str
-        ``"p-value"``, ``"share"``, ``"money"``, ``"count"``, ``"ratio"``, or
-        ``"number"`` when the name says nothing (see :data:`KIND_WORDS`;
-        averages such as ``median_orders`` are never counts).
+        ``"code"`` (see :data:`CODE_WORDS`), ``"p-value"``, ``"share"``,
+        ``"money"``, ``"count"``, ``"ratio"``, or ``"number"`` when the name
+        says nothing (see :data:`KIND_WORDS`; averages such as
+        ``median_orders`` are never counts).
     """
     key = name.strip().lower().replace(" ", "_").replace("-", "_")
+    words = set(key.split("_"))
+    if words & CODE_WORDS:
+        return "code"
     if _P_VALUE.search(key):
         return "p-value"
-    words = set(key.split("_"))
     for kind, markers in KIND_WORDS.items():
         if words & markers and not (kind == "count" and words & _NOT_COUNT):
             return kind
@@ -194,6 +201,8 @@ def column_formatter(name: str, values: list[float]) -> Callable[[float], str]:
     """
     kind = column_kind(name)
     finite = [v for v in values if math.isfinite(v)]
+    if kind == "code":
+        return lambda v: f"{v:.0f}" if v == int(v) else f"{v:g}"
     if kind == "share" and all(abs(v) <= 1 for v in finite) and "pct" not in name:
         return lambda v: f"{100 * v:.1f}%"
     if kind == "count" and all(v == int(v) for v in finite):
