@@ -275,4 +275,4 @@ def test_numbers_are_right_aligned_with_their_headers_and_text_is_not():
     body = document.notebook_body_html(nbformat.v4.new_notebook(cells=[cell]))
     assert '<td class="num">1,381</td>' in body and '<td class="num">5.1%</td>' in body
     assert "<td>laptop case</td>" in body
-    assert '<th style="text-align: right">customers</th>' in body and "<th>offer</th>" in body
+    assert '<th class="num">Customers</th>' in body and "<th>Offer</th>" in body

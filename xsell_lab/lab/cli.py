@@ -476,7 +476,8 @@ def _run(jobs: list[Job], args: argparse.Namespace) -> int:
         title, _, _ = notebook_headline(read_notebook(first.notebook))
         index = write_index(
             results, out, f"{first.notebook.stem}--by-{args.by}--index", title=f"{title}: one report per {args.by}",
-            data_path=_data_folder(first.notebook, dict(first.parameters)), force=args.force, renderer=args.renderer,
+            by=args.by, data_path=_data_folder(first.notebook, dict(first.parameters)), force=args.force,
+            renderer=args.renderer,
         )
         print(f"Index: {index}")
     _print_results(results, out)

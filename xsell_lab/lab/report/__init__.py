@@ -9,18 +9,36 @@ index; ``make reports`` runs ``xsell-lab report --all --force``. See
 
 What a PDF contains
 -------------------
-A title page (title and business question from the notebook's first cell,
-the title and running header naming the region, segment and period when the
-run chose them, the parameters used, data source and its fingerprint, date, version, whether
-customer ids are pseudonymised), a table of contents of the ``##`` headings
-(with page numbers under WeasyPrint), then prose, tables and figures. Code,
-prompts, warnings (stderr), plot-object reprs, the parameters cell, empty
-sections and cells tagged ``report-skip`` are left out
-(:mod:`~xsell_lab.lab.report.document`).
+A title page that fits one page (title and the whole business question from
+the notebook's first cell, the title and running header naming the region,
+segment and period when the run chose them, the settings chosen for the run,
+data source and its fingerprint, date, version, whether customer ids are
+pseudonymised), a table of contents of the ``##`` headings (with page numbers
+under WeasyPrint), then prose, tables and figures, and last the table of all
+parameters used. Code, prompts, warnings (stderr), plot-object reprs, the
+parameters cell, empty sections, learner sections and cells tagged
+``report-skip`` are left out (:mod:`~xsell_lab.lab.report.document`).
+
+Tables (:mod:`~xsell_lab.lab.report.tables`): column labels come from one
+registry of display names (``DISPLAY_NAMES``: ``p_value`` -> "p-value"; else
+the words of the code: ``median_days`` -> "Median days"); bare numbers are formatted by
+the kind their column's name gives (counts ``5,210``, money ``149.00``, shares
+``35.4%``, ratios to 2 significant figures, p-values ``< 0.001``); missing
+values print as "–" with a note; wide tables are set smaller, the widest on a
+landscape page.
 
 For notebook authors
 --------------------
-* Tag learner-only cells (an exercise and its check) ``report-skip``.
+* Learner material needs no tag: a section headed ``What you will learn``,
+  ``Exercise`` or ``Exercises`` (any heading level) is left out with every
+  cell up to the next heading of the same or a higher level. Tag other
+  learner-only cells ``report-skip``.
+* Publish the headline figures a ``--by`` index compares: tag one cell
+  ``report-headline`` whose output is a small table of figure names and
+  formatted values, one named "Best opportunity" if there is one
+  (:mod:`~xsell_lab.lab.report.batch`).
+* Name columns by code or in words: codes become words in the PDF; add a code
+  whose words read badly to ``tables.DISPLAY_NAMES``.
 * Label charts that show customer ids with
   :func:`~xsell_lab.lab.report.privacy.display_ids`: the report command runs the
   kernel with ``XSELL_LAB_SHOW_IDS=0`` and a per-run key, and the function then

@@ -1,19 +1,24 @@
 """An executed notebook as a print-ready HTML document.
 
-The document is what a manager reads: a title page (title, business question,
-parameters, data source and fingerprint, date, version), a table of contents
-built from the ``##`` headings, then the notebook's prose, tables and figures
-with every code cell, prompt and warning left out.
+The document is what a manager reads: a title page that fits one page (title,
+the whole business question, the settings chosen for the run, data source and
+fingerprint, date, version), a table of contents built from the ``##``
+headings, then the notebook's prose, tables (:mod:`~xsell_lab.lab.report.tables`)
+and figures with every code cell, prompt and warning left out, and last the
+table of all parameters used.
 
 What is left out
 ----------------
 * all code (input) and prompts;
 * the cells tagged ``parameters`` / ``injected-parameters`` (the title page lists
   the values) and the ``## Parameters`` heading above them;
-* cells tagged :data:`SKIP_TAG` (notebook authors use it for learner-only
-  cells, e.g. an exercise's check);
+* learner sections: a heading (any level) whose text starts with one of
+  :data:`LEARNER_HEADINGS` ("What you will learn", "Exercise", "Exercises"),
+  and everything after it, text and cells, up to the next heading of the same
+  or a higher level (:func:`without_learner_sections`); no notebook tag needed;
+* cells tagged :data:`SKIP_TAG` (for other learner-only cells);
 * ``stderr`` output (warnings, progress bars) and the ``# NN · Title`` heading
-  and business question line (they are on the title page).
+  and business question paragraph (they are on the title page).
 """
 
 from __future__ import annotations
@@ -36,38 +41,91 @@ from xsell_lab.lab.report.privacy import (
     pseudonymise_html,
 )
 from xsell_lab.lab.report.provenance import Provenance, path_label
+from xsell_lab.lab.report.tables import tidy_table
 
 #: Cells with this tag are left out of PDFs.
 SKIP_TAG = "report-skip"
-#: Tables with more columns than this are set in a smaller font.
-WIDE_TABLE_COLUMNS = 7
 #: Parameters that name the slice of the business a report covers (see :func:`report_title`).
 SCOPE_PARAMETERS = ("region", "segment")
 #: Parameters that name the period a report covers.
 PERIOD_PARAMETERS = ("start_date", "end_date")
 
+#: Headings of sections written for learners; a report leaves such a section out (see :func:`without_learner_sections`).
+LEARNER_HEADINGS = ("What you will learn", "Exercise", "Exercises")
+
 _HIDDEN_TAGS = {"parameters", "injected-parameters", SKIP_TAG}
-_HEADLINE_LINES = re.compile(r"^(#\s+.+|\*\*Business question:\*\*.*)$\n?", re.MULTILINE)
+_HEADLINE_LINES = re.compile(
+    r"^#\s[^\n]+\n?|^\*\*Business question:\*\*.*?(?:\n[ \t]*\n|\n?\Z)", re.MULTILINE | re.DOTALL
+)
+_HEADING_LINE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.*?)\s*$")
+_LEARNER_TITLE = re.compile(
+    r"^(?:" + "|".join(re.escape(h) for h in sorted(LEARNER_HEADINGS, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
+_FENCE = ("```", "~~~")
 _ONLY_HEADING = re.compile(r"^(#{1,6})\s+[^\n]+$")
 _ANCHOR = re.compile(r'<a class="anchor-link" href="[^"]*">[^<]*</a>')
 _SECTION = re.compile(r'<h2 id="(?P<id>[^"]+)">(?P<text>.*?)</h2>', re.DOTALL)
 _TABLE = re.compile(r"<table\b[^>]*>.*?</table>", re.DOTALL)
-_HEADER_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.DOTALL)
 _OBJECT_REPR = re.compile(r"^(<[^<>]*>|Text\(.*\)|\[<matplotlib.*\]|\[Text\(.*\))$", re.DOTALL)
-_INTEGER_ROW_HEADER = re.compile(r"(<tr\b[^>]*>\s*)<th>-?\d+</th>")
-_EMPTY_CORNER = re.compile(r"(<thead>\s*<tr\b[^>]*>\s*)<th></th>")
 _STDOUT_PRE = re.compile(r'output_stdout[^"]*">\s*<pre>(?P<text>.*?)</pre>', re.DOTALL)
 _DRAWING = re.compile(r"[\u2500-\u257f|+]-|[\u2500-\u257f]")
-_ANY_CELL = re.compile(r"<t[hd]\b[^>]*>.*?</t[hd]>", re.DOTALL)
-_CELL = re.compile(r"<td(?P<attributes>[^>]*)>(?P<text>[^<]*)</td>")
-_NUMBER = re.compile(r"^(?=\D*\d)[+\-\u2212]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?(e[+-]?\d+)?\s*%?$|^(nan|inf|-inf|NaN)$")
+_CELL_START = re.compile(r'(?=<div class="cell\b)')
 _STYLE = re.compile(r"<style scoped[^>]*>.*?</style>", re.DOTALL)
+
+
+def without_learner_sections(cells: list) -> list:
+    """The cells without learner sections, cut by their headings.
+
+    A learner section starts at a markdown heading whose text starts with one
+    of :data:`LEARNER_HEADINGS` (case-insensitive, e.g. ``## Exercise`` or
+    ``### Exercises: lift by hand``) and runs to the next heading of the same
+    or a higher level, in the same cell or a later one: the lines of markdown
+    cells and the whole code cells in between are left out. Lines inside
+    fenced code blocks are never headings. Markdown cells left empty are dropped.
+
+    Parameters
+    ----------
+    cells : list of nbformat.NotebookNode
+        The notebook's cells, in order (not modified).
+
+    Returns
+    -------
+    list of nbformat.NotebookNode
+        The cells to keep; a markdown cell that lost lines is a copy.
+    """
+    kept, skipping = [], None  # skipping: level of the learner heading whose section is being left out
+    for cell in cells:
+        if cell.cell_type != "markdown":
+            if skipping is None:
+                kept.append(cell)
+            continue
+        lines, fenced = [], False
+        for line in cell.source.splitlines(keepends=True):
+            heading = None if fenced else _HEADING_LINE.match(line)
+            if line.lstrip().startswith(_FENCE):
+                fenced = not fenced
+            if heading:
+                level = len(heading["hashes"])
+                if skipping is not None and level <= skipping:
+                    skipping = None
+                if skipping is None and _LEARNER_TITLE.match(heading["text"]):
+                    skipping = level
+            if skipping is None:
+                lines.append(line)
+        source = "".join(lines)
+        if source == cell.source:
+            kept.append(cell)
+        elif source.strip():
+            shortened = copy.deepcopy(cell)
+            shortened.source = source.rstrip() + "\n"
+            kept.append(shortened)
+    return kept
 
 
 def printable_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of the notebook without the cells and outputs a report leaves out (see module doc)."""
     kept = []
-    cells = notebook.cells
+    cells = without_learner_sections(notebook.cells)
     for index, cell in enumerate(cells):
         tags = set(cell.get("metadata", {}).get("tags", []))
         if tags & _HIDDEN_TAGS:
@@ -130,7 +188,12 @@ def _without_empty_sections(cells: list) -> list:
 
 
 def notebook_body_html(notebook: nbformat.NotebookNode) -> str:
-    """The printable cells as HTML without code, prompts or anchor links."""
+    """The printable cells as HTML without code, prompts or anchor links, tables tidied.
+
+    A cell holding a table too wide for a portrait page is marked
+    ``data-turned`` and set on a page of its own in landscape (``print.css``),
+    with the text cell just above it (its heading).
+    """
     exporter = HTMLExporter(
         template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
     )
@@ -138,19 +201,13 @@ def notebook_body_html(notebook: nbformat.NotebookNode) -> str:
     body = _ANCHOR.sub("", body)
     body = _STYLE.sub("", body)
     body = _STDOUT_PRE.sub(_mark_prose, body)
-    return _TABLE.sub(_tidy_table, body)
-
-
-def _mark_number(match: re.Match) -> str:
-    """Right-align table cells that hold a number (text stays left-aligned)."""
-    if not _NUMBER.match(match.group("text").strip()):
-        return match.group(0)
-    attributes = match.group("attributes")
-    if 'class="' in attributes:
-        attributes = attributes.replace('class="', 'class="num ', 1)
-    else:
-        attributes += ' class="num"'
-    return f"<td{attributes}>{match.group('text')}</td>"
+    cells = _CELL_START.split(_TABLE.sub(lambda table: tidy_table(table.group(0)), body))
+    turned = {i for i, cell in enumerate(cells) if 'data-wide="turn"' in cell}
+    turned |= {i - 1 for i in turned if i > 0 and "text_cell" in cells[i - 1][:80]}  # the heading above goes along
+    return "".join(
+        cell.replace('<div class="cell', '<div data-turned="yes" class="cell', 1) if i in turned else cell
+        for i, cell in enumerate(cells)
+    )
 
 
 def _mark_prose(match: re.Match) -> str:
@@ -158,48 +215,6 @@ def _mark_prose(match: re.Match) -> str:
     text = match.group("text")
     aligned = "  " in text.strip() or _DRAWING.search(text)
     return match.group(0) if aligned else match.group(0).replace("<pre>", '<pre class="prose">', 1)
-
-
-def _without_default_index(table: str) -> str:
-    """Drop a pandas table's unnamed integer index column (row numbers mean nothing to a reader)."""
-    head, _, body = table.partition("</thead>")
-    rows = len(re.findall(r"<tr\b", body))
-    single_header = head.count("<tr") == 1 and _EMPTY_CORNER.search(head)
-    if not single_header or rows == 0 or len(_INTEGER_ROW_HEADER.findall(body)) != rows:
-        return table
-    return _EMPTY_CORNER.sub(r"\1", head, count=1) + "</thead>" + _INTEGER_ROW_HEADER.sub(r"\1", body)
-
-
-def _tidy_table(match: re.Match) -> str:
-    """Print form of one table: no default index, numbers right-aligned, small font when wide."""
-    table = _CELL.sub(_mark_number, _without_default_index(match.group(0)))
-    table = _align_numeric_headers(table)
-    first_row = _HEADER_ROW.search(table)
-    columns = len(re.findall(r"<t[hd]\b", first_row.group(1))) if first_row else 0
-    if columns <= WIDE_TABLE_COLUMNS:
-        return table
-    return table.replace("<table", '<table data-wide="yes"', 1)
-
-
-def _align_numeric_headers(table: str) -> str:
-    """Right-align the header of every column whose body cells are all numbers."""
-    head, separator, body = table.partition("</thead>")
-    header_rows = _HEADER_ROW.findall(head)
-    body_rows = [_ANY_CELL.findall(row) for row in _HEADER_ROW.findall(body)]
-    if not separator or not header_rows or not body_rows:
-        return table
-    numeric = [
-        all(len(row) > i and 'class="num' in row[i] for row in body_rows) for i in range(max(map(len, body_rows)))
-    ]
-    header = _ANY_CELL.findall(header_rows[-1])
-    if len(header) != len(numeric):
-        return table
-    aligned = "".join(
-        cell.replace("<th", '<th style="text-align: right"', 1) if is_number else cell
-        for cell, is_number in zip(header, numeric, strict=True)
-    )
-    last = header_rows[-1]
-    return head[: head.rindex(last)] + aligned + head[head.rindex(last) + len(last) :] + separator + body
 
 
 def table_of_contents(body: str) -> str:
@@ -222,6 +237,23 @@ def _parameter_rows(provenance: Provenance) -> str:
             f"<td>{html.escape(str(row.help))}</td></tr>"
         )
     return "\n".join(rows) or '<tr><td colspan="3">This notebook has no parameters.</td></tr>'
+
+
+def settings_text(provenance: Provenance) -> str:
+    """The title page's one line on the run's settings: the parameters set for it, by name and value.
+
+    Path parameters (``*_path``) show only a file or folder name; the full
+    table of parameters is the report's last section.
+    """
+    given = provenance.parameters.loc[provenance.parameters["given"].astype(bool)]
+    where = "all parameters are listed at the end"
+    if given.empty:
+        return f"the notebook's defaults ({where})"
+    values = [
+        f"{name} = {path_label(str(value)) if str(name).endswith('_path') else value}"
+        for name, value in zip(given["name"], given["value"])
+    ]
+    return f"{', '.join(values)}; others at the notebook's defaults ({where})"
 
 
 def report_title(provenance: Provenance) -> str:
@@ -327,13 +359,15 @@ def report_html(
     if paper not in PAPER_SIZES:
         raise ValueError(f"Paper must be one of {', '.join(PAPER_SIZES)}; got {paper!r}.")
     body, parameter_rows = notebook_body_html(notebook), _parameter_rows(provenance)
+    settings = html.escape(settings_text(provenance))
     replaced = 0
     if not show_ids:
         if customer_ids is None:
             customer_ids = known_customer_ids(provenance.data_path, provenance.mapping_path)
         body, in_body = pseudonymise_html(body, customer_ids, pseudonym_key)
         parameter_rows, in_parameters = pseudonymise_html(parameter_rows, customer_ids, pseudonym_key)
-        replaced = in_body + in_parameters
+        settings, in_settings = pseudonymise_html(settings, customer_ids, pseudonym_key)
+        replaced = in_body + in_parameters + in_settings
     generated = generated or dt.datetime.now().astimezone()
     title = report_title(provenance)
     templates = resources.files("xsell_lab.lab.report") / "templates"
@@ -346,12 +380,13 @@ def report_html(
         kicker=html.escape(kicker),
         question=html.escape(provenance.question),
         parameter_rows=parameter_rows,
+        settings=settings,
         data_source=html.escape(data_source_text(provenance)),
         fingerprint=html.escape(provenance.fingerprint),
         generated=generated.strftime("%d %B %Y, %H:%M %Z").strip(),
         version=html.escape(xsell_lab.__version__),
         ids_note=html.escape(ids_note(show_ids, replaced)),
-        toc=table_of_contents(body),
+        toc=table_of_contents(body) + '\n<li><a href="#parameters-used">Parameters used</a></li>',
         body=body,
     )
     if not show_ids:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from xsell_lab.lab.runner import notebook_headline, notebook_parameters
 
 #: Files that count as data for the fingerprint.
 DATA_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".xlsx", ".json", ".yaml", ".yml")
+_QUESTION = re.compile(r"\*\*Business question:\*\*\s*(?P<question>.*?)(?:\n[ \t]*\n|\Z)", re.DOTALL)
 #: Notebook parameters naming the data folder and the column mapping (paths relative to the notebook's folder).
 DATA_PARAMETER, MAPPING_PARAMETER = "data_path", "mapping_path"
 
@@ -35,8 +37,8 @@ class Provenance:
     Attributes
     ----------
     title, number, question : str
-        From the notebook's first ``# NN · Title`` heading and its
-        ``**Business question:**`` line (empty when absent).
+        From the notebook's first ``# NN · Title`` heading and its whole
+        ``**Business question:**`` paragraph (:func:`business_question`; empty when absent).
     parameters : pandas.DataFrame
         Columns ``name``, ``value`` (as used in the run), ``default`` (the
         notebook's default), ``help``, ``given`` (True when the user set it,
@@ -112,11 +114,26 @@ def read_provenance(executed: str | os.PathLike) -> Provenance:
             "given": declared["name"].isin(list(given)),
         }
     )
-    title, number, question = notebook_headline(notebook)
+    title, number, _ = notebook_headline(notebook)
+    question = business_question(notebook)
     data_path, mapping_path = data_source(source, dict(zip(parameters["name"], parameters["value"])))
     return Provenance(
         title, number, question, parameters, data_path, path_label(data_path), data_fingerprint(data_path), mapping_path
     )
+
+
+def business_question(notebook: nbformat.NotebookNode) -> str:
+    """The whole business question of a notebook, its lines joined by single spaces.
+
+    The question is the paragraph that starts with ``**Business question:**``
+    in the first markdown cell holding one; it may span several source lines
+    (a paragraph ends at a blank line). Empty when no cell states one.
+    """
+    for cell in notebook.cells:
+        found = _QUESTION.search(cell.source) if cell.cell_type == "markdown" else None
+        if found:
+            return " ".join(found["question"].split())
+    return ""
 
 
 def data_source(notebook: str | os.PathLike, values: dict[str, object]) -> tuple[Path | None, Path | None]:
