@@ -163,6 +163,16 @@ def known_customer_ids(data_path: str | os.PathLike | None, mapping: str | os.Pa
         raise FileNotFoundError(f"Data folder '{folder.name}' does not exist: the customer ids to pseudonymise cannot be read.")
     source = parse_mapping(mapping).get(s.CUSTOMERS, TableSource(s.CUSTOMERS))
     file = locate_table_file(folder, source)
+    if file is None and mapping is None:  # a raw export (notebook 11): the customers file the starter mapping finds
+        from xsell_lab.data.starter import starter_mapping
+
+        import yaml
+
+        raw_files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".parquet", ".xlsx"))
+        guessed = parse_mapping(yaml.safe_load(starter_mapping(raw_files, folder))) if raw_files else {}
+        if s.CUSTOMERS in guessed and guessed[s.CUSTOMERS].sql is None:
+            source = guessed[s.CUSTOMERS]
+            file = locate_table_file(folder, source)
     if file is None:
         looked = ", ".join(f"{s.CUSTOMERS}{suffix}" for suffix in FILE_SUFFIXES)
         raise FileNotFoundError(
