@@ -31,7 +31,7 @@ Review*, 90(12), 21-23 (offers of products customers cannot use come back as ret
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,71 @@ MIN_REQUIRES_SHARE = 0.9
 MIN_BUYERS = 30
 
 _SALES_LINES = "sales_lines"
+
+
+class ItemLabels(dict):
+    """``{item: label}``; an item without a label shows as itself (``labels[x]`` never fails).
+
+    A :class:`dict`, so ``series.map(labels)`` and ``labels.get(x, x)`` work as usual
+    (pandas uses ``__missing__`` of a dict subclass in ``Series.map``).
+    """
+
+    def __missing__(self, item) -> str:
+        return str(item)
+
+    def __repr__(self) -> str:
+        return f"ItemLabels({len(self):,} items)"
+
+
+def item_labels(products: pd.DataFrame, level: str = "category") -> ItemLabels:
+    """What to *show* for each item at ``level``: the one rule for labels in notebooks and reports.
+
+    Analyses group by the item key (:func:`xsell_lab.data.schema.item_column`:
+    ``category``, or ``product_id`` at product level) so that two products
+    sharing a name stay two products; sentences and tables show a label:
+
+    * category level: each category is its own label;
+    * product level: the product's name when no other product has it, else
+      ``"NAME (product_id)"``; a product without a name shows its id.
+
+    Labels are unique, so a table relabelled with them keeps one row per item.
+
+    Parameters
+    ----------
+    products : pandas.DataFrame
+        The products table (``product_id``, ``category``; ``product_name`` when known).
+    level : {"category", "product"}
+        The items.
+
+    Returns
+    -------
+    ItemLabels
+        ``{item: label}`` for every item of ``products`` (a dict whose missing keys
+        show as themselves).
+
+    Raises
+    ------
+    ValueError
+        For a level other than ``"category"`` or ``"product"``.
+
+    Examples
+    --------
+    >>> products = pd.DataFrame({"product_id": ["1", "2", "3"], "product_name": ["MUG", "MUG", "BOWL"], "category": "unknown"})
+    >>> dict(item_labels(products, "product"))
+    {'1': 'MUG (1)', '2': 'MUG (2)', '3': 'BOWL'}
+    """
+    item = s.item_column(level)
+    require_columns(products, [item], s.PRODUCTS)
+    if level == "category":
+        names = products[s.CATEGORY].dropna().astype(str).unique()
+        return ItemLabels({name: name for name in sorted(names)})
+    ids = products[s.PRODUCT_ID].astype(str)
+    names = products[s.PRODUCT_NAME] if s.PRODUCT_NAME in products else pd.Series(np.nan, index=products.index)
+    names = names.where(names.notna() & (names.astype(str).str.strip() != ""), None)
+    shown = names.fillna(ids).astype(str).str.strip()
+    shared = shown.map(shown.value_counts()) > 1
+    labels = shown.where(~shared, shown + " (" + ids + ")")
+    return ItemLabels(zip(ids, labels))
 
 
 def derive_repeatable(lines: pd.DataFrame, *, level: str = "category", min_share: float = MIN_REPEAT_SHARE) -> pd.DataFrame:
@@ -258,16 +323,91 @@ def category_requirements(
     return roles
 
 
+def item_roles(
+    products: pd.DataFrame,
+    lines: pd.DataFrame,
+    *,
+    level: str = "category",
+    repeatable: Sequence[str] = (),
+    min_repeat_share: float = MIN_REPEAT_SHARE,
+    min_requires_share: float = MIN_REQUIRES_SHARE,
+    min_buyers: int = MIN_BUYERS,
+) -> pd.DataFrame:
+    """The roles of the items at ``level``: :func:`category_roles`, or the same for products.
+
+    At product level each role is read from the product's own column when the
+    column has a value for at least one product (a product requires the products of
+    the categories its ``requires`` names; it is repeatable when flagged), else it is
+    derived from purchases of products (:func:`derive_prerequisites`,
+    :func:`derive_repeatable` with ``level="product"``). ``repeatable`` (product ids)
+    overrides both.
+
+    Parameters
+    ----------
+    products, lines
+        As for :func:`category_roles`; at product level the lines need ``product_id``.
+    level : {"category", "product"}
+        The items offered.
+    repeatable : sequence of str, default ()
+        Items (categories, or product ids at product level) to call repeatable;
+        empty: the data decides.
+    min_repeat_share, min_requires_share, min_buyers
+        Thresholds of the derivations.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The item column (``category`` or ``product_id``), ``requires``, ``repeatable``,
+        ``requires_from``, ``repeatable_from``; one row per item of ``products``.
+
+    Raises
+    ------
+    ValueError
+        A given repeatable item that is not an item of ``products``, or an unknown level.
+    """
+    item = s.item_column(level)
+    thresholds = dict(min_repeat_share=min_repeat_share, min_requires_share=min_requires_share, min_buyers=min_buyers)
+    if level == "category":
+        return category_roles(products, lines, repeatable=repeatable, **thresholds)
+    require_columns(products, [s.PRODUCT_ID, s.CATEGORY], s.PRODUCTS)
+    ids = products[s.PRODUCT_ID].astype(str)
+    roles = pd.DataFrame({item: sorted(ids.unique())})
+    if _has_values(products, s.REQUIRES):
+        members = ids.groupby(products[s.CATEGORY].astype(str)).agg(lambda p: tuple(sorted(p)))
+        needs = {pid: members.get(str(r), ()) for pid, r in zip(ids, products[s.REQUIRES]) if pd.notna(r)}
+        roles[s.REQUIRES], roles["requires_from"] = roles[item].map(needs), f"{s.PRODUCTS}.{s.REQUIRES}"
+    else:
+        derived = derive_prerequisites(lines, level=level, min_share=min_requires_share, min_buyers=min_buyers)
+        derived = derived[derived["prerequisite"]].set_index(item)[s.REQUIRES].map(lambda r: (r,))
+        roles[s.REQUIRES], roles["requires_from"] = roles[item].map(derived), FROM_PURCHASES
+    roles[s.REQUIRES] = roles[s.REQUIRES].map(lambda r: r if isinstance(r, tuple) else ())
+    unknown = [r for r in repeatable if r not in set(roles[item])]
+    if unknown:
+        raise ValueError(f"repeatable {', '.join(map(repr, unknown))} not found in column '{item}' of table '{s.PRODUCTS}'.")
+    if repeatable:
+        roles[s.REPEATABLE], roles["repeatable_from"] = roles[item].isin(list(repeatable)), FROM_PARAMETERS
+    elif _has_values(products, s.REPEATABLE):
+        flags = products[s.REPEATABLE].astype("boolean").fillna(False).astype(bool).groupby(ids).any()
+        roles[s.REPEATABLE], roles["repeatable_from"] = roles[item].map(flags).fillna(False).astype(bool), f"{s.PRODUCTS}.{s.REPEATABLE}"
+    else:
+        derived = derive_repeatable(lines, level=level, min_share=min_repeat_share).set_index(item)[s.REPEATABLE]
+        roles[s.REPEATABLE] = roles[item].map(derived).fillna(False).astype(bool)
+        roles["repeatable_from"] = FROM_PURCHASES
+    return roles[[item, *ROLE_COLUMNS[1:]]]
+
+
 def prerequisites(roles: pd.DataFrame) -> dict[str, tuple[str, ...]]:
-    """``{category: categories it requires}`` for the guardrails, from :func:`category_roles`."""
-    require_columns(roles, [s.CATEGORY, s.REQUIRES], "roles")
-    return {category: tuple(needs) for category, needs in zip(roles[s.CATEGORY], roles[s.REQUIRES]) if len(needs)}
+    """``{item: items it requires}`` for the guardrails, from :func:`category_roles` or :func:`item_roles`."""
+    item = _role_item(roles)
+    require_columns(roles, [item, s.REQUIRES], "roles")
+    return {name: tuple(needs) for name, needs in zip(roles[item], roles[s.REQUIRES]) if len(needs)}
 
 
 def repeatable_categories(roles: pd.DataFrame) -> tuple[str, ...]:
-    """The repeatable categories of :func:`category_roles`, by name."""
-    require_columns(roles, [s.CATEGORY, s.REPEATABLE], "roles")
-    return tuple(sorted(roles.loc[roles[s.REPEATABLE].astype(bool), s.CATEGORY]))
+    """The repeatable items (categories, or product ids) of :func:`category_roles` / :func:`item_roles`, by name."""
+    item = _role_item(roles)
+    require_columns(roles, [item, s.REPEATABLE], "roles")
+    return tuple(sorted(roles.loc[roles[s.REPEATABLE].astype(bool), item]))
 
 
 def device_categories(roles: pd.DataFrame) -> tuple[str, ...]:
@@ -276,28 +416,49 @@ def device_categories(roles: pd.DataFrame) -> tuple[str, ...]:
     return tuple(sorted({needed for needs in roles[s.REQUIRES] for needed in needs}))
 
 
-def describe_roles(roles: pd.DataFrame) -> str:
+#: Most items :func:`describe_roles` names in one list; longer lists give a count and the first few.
+MAX_NAMED = 12
+
+
+def describe_roles(roles: pd.DataFrame, labels: Mapping[str, str] | None = None) -> str:
     """The roles in two sentences, each naming where it came from (for notebooks and reports).
 
     Parameters
     ----------
     roles : pandas.DataFrame
-        :func:`category_roles`.
+        :func:`category_roles` or :func:`item_roles`.
+    labels : mapping, optional
+        What to show for each item (:func:`item_labels`); default: the item itself.
 
     Returns
     -------
     str
         E.g. ``"Needs a main product first (from products.requires): case needs laptop.
-        Bought again and again (derived from purchases): ink, paper."``
+        Bought again and again (derived from purchases): ink, paper."``; lists longer
+        than :data:`MAX_NAMED` give their length and the first :data:`MAX_NAMED`.
     """
+    show = (lambda item: str(labels.get(item, item))) if labels is not None else str
     needs = prerequisites(roles)
-    required = "; ".join(f"{category} needs {' or '.join(main)}" for category, main in needs.items()) or "none"
-    again = ", ".join(repeatable_categories(roles)) or "none"
+    required = _named([f"{show(item)} needs {' or '.join(map(show, main[:3]))}" + (f" (or {len(main) - 3:,} more)" if len(main) > 3 else "")
+                       for item, main in needs.items()], "; ", len(roles))
+    again = _named([show(item) for item in repeatable_categories(roles)], ", ", len(roles))
     return (f"Needs a main product first ({_source(roles, 'requires_from')}): {required}.\n"
             f"Bought again and again, so offered even to owners ({_source(roles, 'repeatable_from')}): {again}.")
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+def _role_item(roles: pd.DataFrame) -> str:
+    return s.CATEGORY if s.CATEGORY in roles.columns else s.PRODUCT_ID
+
+
+def _named(names: list[str], separator: str, of: int) -> str:
+    if not names:
+        return "none"
+    if len(names) <= MAX_NAMED:
+        return separator.join(names)
+    return f"{len(names):,} of {of:,}, e.g. " + separator.join(names[:MAX_NAMED])
 
 
 def _has_values(products: pd.DataFrame, column: str) -> bool:

@@ -44,6 +44,7 @@ from xsell_lab.data import schema as s
 from xsell_lab.data.validation import require_columns
 
 #: The rules, in the order they are applied.
+_ITEM, _SHOWN = "_offered_item", "_offered_label"
 RULES = ("consent", "channel", "sensitive", "already_owned", "prerequisite", "season", "contact_cap")
 #: Columns of the suppression log returned by :func:`apply_guardrails`.
 LOG_COLUMNS = [s.CUSTOMER_ID, s.CATEGORY, s.PRODUCT_ID, s.CHANNEL, "rule", "reason"]
@@ -255,8 +256,8 @@ def recent_offer_counts(history: pd.DataFrame | None, as_of: str | pd.Timestamp,
     return history.loc[recent].groupby(s.CUSTOMER_ID).size()
 
 
-def owned_categories(lines: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.DataFrame:
-    """The categories each customer bought before ``as_of``.
+def owned_categories(lines: pd.DataFrame, as_of: str | pd.Timestamp, *, level: str = "category") -> pd.DataFrame:
+    """The items (categories, or products at product level) each customer bought before ``as_of``.
 
     Parameters
     ----------
@@ -265,14 +266,17 @@ def owned_categories(lines: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.DataF
         :func:`xsell_lab.sales_lines`.
     as_of : str or pandas.Timestamp
         Only purchases strictly before this day count.
+    level : {"category", "product"}, default "category"
+        The items: ``category`` or ``product_id`` (:func:`xsell_lab.data.schema.item_column`).
 
     Returns
     -------
     pandas.DataFrame
-        Distinct pairs ``customer_id``, ``category``.
+        Distinct pairs ``customer_id`` and the item column.
     """
-    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY], "sales_lines")
-    before = lines.loc[lines[s.ORDER_DATE] < pd.Timestamp(as_of), [s.CUSTOMER_ID, s.CATEGORY]]
+    item = s.item_column(level)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], "sales_lines")
+    before = lines.loc[lines[s.ORDER_DATE] < pd.Timestamp(as_of), [s.CUSTOMER_ID, item]]
     return before.drop_duplicates().reset_index(drop=True)
 
 
@@ -284,13 +288,16 @@ def apply_guardrails(
     lines: pd.DataFrame | None = None,
     history: pd.DataFrame | None = None,
     policy: GuardrailPolicy | None = None,
+    level: str = "category",
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Remove the offers that must not be sent, and log each removal.
 
     Parameters
     ----------
     offers : pandas.DataFrame
-        Any offer list: ``customer_id`` and ``category`` required; optional
+        Any offer list: ``customer_id`` and the item column of ``level``
+        (``category``, or ``product_id`` at product level) required; optional
         ``product_id``, ``channel`` (empty = the preferred channel) and
         ``expected_value`` (under the contact cap, the most valuable offers of
         a customer are kept; otherwise the list order decides).
@@ -306,7 +313,15 @@ def apply_guardrails(
     history : pandas.DataFrame, optional
         Offers already sent (``customer_id``, ``offer_date``), for the cap.
     policy : GuardrailPolicy, optional
-        The settings; default :class:`GuardrailPolicy()`.
+        The settings; default :class:`GuardrailPolicy()`. Its repeatable items,
+        prerequisites and seasons name items at ``level``
+        (:func:`xsell_lab.catalogue.item_roles`).
+    level : {"category", "product"}, default "category"
+        What an offer offers, and what "already owned" compares it with: the
+        customer's categories, or products (by ``product_id``).
+    labels : mapping, optional
+        What the reasons show for each item (:func:`xsell_lab.catalogue.item_labels`);
+        default: the item itself.
 
     Returns
     -------
@@ -325,7 +340,8 @@ def apply_guardrails(
         for without ``lines``.
     """
     policy = policy or GuardrailPolicy()
-    require_columns(offers, [s.CUSTOMER_ID, s.CATEGORY], "offers")
+    item = s.item_column(level)
+    require_columns(offers, [s.CUSTOMER_ID, item], "offers")
     consent = has_consent(customers)
     unknown = ~offers[s.CUSTOMER_ID].isin(consent.index)
     if unknown.any():
@@ -337,13 +353,15 @@ def apply_guardrails(
         raise ValueError("The 'already_owned' and 'prerequisite' rules need the sales lines: pass lines=sales_lines(company).")
     people = customers.set_index(s.CUSTOMER_ID)
     frame = offers.reset_index(drop=True).assign(**{s.CHANNEL: _offer_channel(offers, people)})
-    owned = _owned_sets(lines, as_of) if lines is not None else {}
+    frame[_ITEM] = frame[item].astype(str)
+    frame[_SHOWN] = frame[_ITEM].map(lambda i: str((labels or {}).get(i, i)))
+    owned = _owned_sets(lines, as_of, level) if lines is not None else {}
     checks = {
         "consent": lambda f: _consent_reasons(f, consent),
         "channel": lambda f: _channel_reasons(f, people, policy),
         "sensitive": lambda f: _sensitive_reasons(f, policy),
         "already_owned": lambda f: _owned_reasons(f, owned, policy),
-        "prerequisite": lambda f: _prerequisite_reasons(f, owned, policy),
+        "prerequisite": lambda f: _prerequisite_reasons(f, owned, policy, labels),
         "season": lambda f: _season_reasons(f, pd.Timestamp(as_of), policy),
         "contact_cap": lambda f: _cap_reasons(f, recent_offer_counts(history, as_of, policy.window_days), policy),
     }
@@ -356,7 +374,7 @@ def apply_guardrails(
         logs.append(_log_rows(frame.loc[removed], rule, reasons[removed]))
         frame = frame.loc[~removed]
     log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=LOG_COLUMNS)
-    return frame.reset_index(drop=True), log
+    return frame.drop(columns=[_ITEM, _SHOWN]).reset_index(drop=True), log
 
 
 def guardrail_funnel(n_offers: int, log: pd.DataFrame, rules: tuple[str, ...] = RULES) -> pd.DataFrame:
@@ -420,33 +438,37 @@ def _channel_reasons(frame: pd.DataFrame, people: pd.DataFrame, policy: Guardrai
 
 def _sensitive_reasons(frame: pd.DataFrame, policy: GuardrailPolicy) -> pd.Series:
     sensitive = set(policy.sensitive)
-    hit = frame[s.CATEGORY].isin(sensitive)
-    if s.PRODUCT_ID in frame:
-        hit |= frame[s.PRODUCT_ID].isin(sensitive)
-    text = "sensitive product '" + frame[s.CATEGORY].astype(str) + "': needs a person, not an automatic offer"
+    hit = frame[_ITEM].isin(sensitive)
+    for column in (s.CATEGORY, s.PRODUCT_ID):
+        if column in frame:
+            hit |= frame[column].isin(sensitive)
+    text = "sensitive product '" + frame[_SHOWN] + "': needs a person, not an automatic offer"
     return text.astype("object").where(hit)
 
 
-def _owned_sets(lines: pd.DataFrame, as_of: str | pd.Timestamp) -> dict[str, set[str]]:
-    owned = owned_categories(lines, as_of)
-    return owned.groupby(s.CUSTOMER_ID)[s.CATEGORY].agg(set).to_dict()
+def _owned_sets(lines: pd.DataFrame, as_of: str | pd.Timestamp, level: str = "category") -> dict[str, set[str]]:
+    item = s.item_column(level)
+    owned = owned_categories(lines, as_of, level=level)
+    return owned.groupby(s.CUSTOMER_ID)[item].agg(lambda items: set(items.astype(str))).to_dict()
 
 
 def _owned_reasons(frame: pd.DataFrame, owned: dict[str, set[str]], policy: GuardrailPolicy) -> pd.Series:
     repeatable = set(policy.repeatable)
     hit = [
-        cat not in repeatable and cat in owned.get(cust, ()) for cust, cat in zip(frame[s.CUSTOMER_ID], frame[s.CATEGORY])
+        cat not in repeatable and cat in owned.get(cust, ()) for cust, cat in zip(frame[s.CUSTOMER_ID], frame[_ITEM])
     ]
-    text = "already bought " + frame[s.CATEGORY].astype(str).str.replace("_", " ") + " before"
+    text = "already bought " + frame[_SHOWN].str.replace("_", " ") + " before"
     return text.astype("object").where(pd.Series(hit, index=frame.index))
 
 
-def _prerequisite_reasons(frame: pd.DataFrame, owned: dict[str, set[str]], policy: GuardrailPolicy) -> pd.Series:
+def _prerequisite_reasons(frame: pd.DataFrame, owned: dict[str, set[str]], policy: GuardrailPolicy,
+                          labels: Mapping[str, str] | None = None) -> pd.Series:
     reasons = []
-    for cust, cat in zip(frame[s.CUSTOMER_ID], frame[s.CATEGORY]):
+    for cust, cat, shown in zip(frame[s.CUSTOMER_ID], frame[_ITEM], frame[_SHOWN]):
         needs = policy.prerequisites.get(cat)
-        if needs and not set(needs) & owned.get(cust, set()):
-            reasons.append(f"{cat} needs a {' or '.join(needs)}, which the customer does not own")
+        if needs and not set(map(str, needs)) & owned.get(cust, set()):
+            named = " or ".join(str((labels or {}).get(n, n)) for n in needs[:3]) + (f" (or one of {len(needs) - 3:,} more)" if len(needs) > 3 else "")
+            reasons.append(f"{shown} needs a {named}, which the customer does not own")
         else:
             reasons.append(None)
     return pd.Series(reasons, index=frame.index, dtype="object")
@@ -454,9 +476,9 @@ def _prerequisite_reasons(frame: pd.DataFrame, owned: dict[str, set[str]], polic
 
 def _season_reasons(frame: pd.DataFrame, as_of: pd.Timestamp, policy: GuardrailPolicy) -> pd.Series:
     out_of_season = {cat for cat, months in policy.season.items() if as_of.month not in months}
-    hit = frame[s.CATEGORY].isin(out_of_season)
-    months = frame[s.CATEGORY].map(lambda c: ", ".join(map(str, policy.season.get(c, ()))))
-    text = frame[s.CATEGORY].astype(str) + f" is out of season in month {as_of.month} (offered in months " + months + ")"
+    hit = frame[_ITEM].isin(out_of_season)
+    months = frame[_ITEM].map(lambda c: ", ".join(map(str, policy.season.get(c, ()))))
+    text = frame[_SHOWN] + f" is out of season in month {as_of.month} (offered in months " + months + ")"
     return text.astype("object").where(hit)
 
 
@@ -480,7 +502,7 @@ def _log_rows(removed: pd.DataFrame, rule: str, reasons: pd.Series) -> pd.DataFr
     log = pd.DataFrame(
         {
             s.CUSTOMER_ID: removed[s.CUSTOMER_ID],
-            s.CATEGORY: removed[s.CATEGORY],
+            s.CATEGORY: removed[s.CATEGORY] if s.CATEGORY in removed else None,
             s.PRODUCT_ID: removed[s.PRODUCT_ID] if s.PRODUCT_ID in removed else None,
             s.CHANNEL: removed[s.CHANNEL],
             "rule": rule,

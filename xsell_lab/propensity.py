@@ -42,7 +42,7 @@ from xsell_lab._deprecation import day_before, days_before, renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.basket.sequences import pair_counts
 from xsell_lab.data.validation import require_columns
-from xsell_lab.pricing.margins import unit_costs
+from xsell_lab.data.margins import unit_costs
 from xsell_lab.stats import wilson_interval
 from xsell_lab.stats.estimator import Estimator, confidence_from_alpha, requires_fit, wald_table
 
@@ -317,6 +317,10 @@ class PropensityModel(Estimator):
         Random state of the boosting model (the logit is deterministic).
     max_iter : int, default 100
         Newton iterations (logit) or boosting rounds.
+    labels : mapping, optional
+        What :meth:`summary` and :meth:`drivers` show for each item of the
+        ``owns_`` / ``last_`` features (:func:`xsell_lab.catalogue.item_labels`);
+        default: the item itself.
 
     Attributes
     ----------
@@ -347,7 +351,9 @@ class PropensityModel(Estimator):
         min_count: int = 20,
         seed: int = 0,
         max_iter: int = 100,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
+        self.labels = labels
         self.method = method
         self.categorical = categorical
         self.min_count = min_count
@@ -465,7 +471,7 @@ class PropensityModel(Estimator):
             odds_ratio=np.exp(table["estimate"]),
             odds_ratio_low=np.exp(table["ci_low"]),
             odds_ratio_high=np.exp(table["ci_high"]),
-            meaning=[describe_feature(name, self.levels_) for name in table.index],
+            meaning=[describe_feature(name, self.levels_, labels=self.labels) for name in table.index],
         )
 
     @requires_fit
@@ -483,7 +489,7 @@ class PropensityModel(Estimator):
         above = (design - self.means_).to_numpy()
         contribution = above * self.params_[self.features_].to_numpy()
         top = contribution.argmax(axis=1)
-        names = [describe_driver(self.features_[j], above[i, j] > 0) for i, j in enumerate(top)]
+        names = [describe_driver(self.features_[j], above[i, j] > 0, labels=self.labels) for i, j in enumerate(top)]
         positive = contribution.max(axis=1) > 0
         return pd.Series(np.where(positive, names, "no single strong driver"), index=data.index, name="driver")
 
@@ -497,14 +503,18 @@ class PropensityModel(Estimator):
         return pd.concat(parts, axis=1)
 
 
-def describe_feature(name: str, levels: Mapping[str, list[str]] | None = None) -> str:
-    """A feature name in words, e.g. ``owns_printer`` -> ``has bought: printer``."""
+def describe_feature(name: str, levels: Mapping[str, list[str]] | None = None, *, labels: Mapping[str, str] | None = None) -> str:
+    """A feature name in words, e.g. ``owns_printer`` -> ``has bought: printer``.
+
+    ``labels`` (:func:`xsell_lab.catalogue.item_labels`) names the item of an
+    ``owns_`` / ``last_`` feature (``owns_85099B`` -> ``has bought: JUMBO BAG RED RETROSPOT``).
+    """
     if name == "const":
         return "baseline (reference customer)"
-    if name.startswith("owns_"):
-        return f"has bought: {name[5:].replace('_', ' ')}"
-    if name.startswith("last_"):
-        return f"last order had: {name[5:].replace('_', ' ')}"
+    if name.startswith(("owns_", "last_")):
+        item = name[5:]
+        shown = str((labels or {}).get(item, item)).replace("_", " ")
+        return f"{'has bought' if name.startswith('owns_') else 'last order had'}: {shown}"
     if "=" in name:
         column, level = name.split("=", 1)
         reference = (levels or {}).get(column, ["the most common"])[0]
@@ -517,7 +527,7 @@ def describe_feature(name: str, levels: Mapping[str, list[str]] | None = None) -
     }.get(name, name)
 
 
-def describe_driver(name: str, above_average: bool) -> str:
+def describe_driver(name: str, above_average: bool, *, labels: Mapping[str, str] | None = None) -> str:
     """Why a feature raises a customer's score, in words: ``orders`` above average -> ``many orders so far``."""
     numeric = {
         "recency_months": ("a long time since the last order", "a recent last order"),
@@ -531,8 +541,8 @@ def describe_driver(name: str, above_average: bool) -> str:
         column, level = name.split("=", 1)
         return f"{column.replace('_', ' ')} {'' if above_average else 'not '}{level}"
     if not above_average:
-        return f"not {describe_feature(name)}"
-    return describe_feature(name)
+        return f"not {describe_feature(name, labels=labels)}"
+    return describe_feature(name, labels=labels)
 
 
 def _informative_columns(design: pd.DataFrame, label: np.ndarray, min_count: int) -> list[str]:
@@ -841,6 +851,7 @@ def next_best_offer(
     *,
     uplift: pd.Series | Mapping[str, float] | None = None,
     horizon_days: int | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The one offer per customer with the highest expected value, and why.
 
@@ -867,6 +878,9 @@ def next_best_offer(
         for every category, or for none, to compare like with like).
     horizon_days : int, optional
         Stated in the reason ("within 90 days").
+    labels : mapping, optional
+        What the reason shows for each item (:func:`xsell_lab.catalogue.item_labels`);
+        default: the item itself. The ``category`` column keeps the item.
 
     Returns
     -------
@@ -884,7 +898,7 @@ def next_best_offer(
     if margins is None:
         table = scores.assign(margin=np.nan, uplift=np.nan, expected_value=np.nan)
         best = table.sort_values("propensity", ascending=False, kind="stable").drop_duplicates(s.CUSTOMER_ID)
-        best["reason"] = _reasons(best, horizon_days)
+        best["reason"] = _reasons(best, horizon_days, labels)
         return best.reset_index(drop=True)[OFFER_COLUMNS]
     margins = pd.Series(margins, dtype=float)
     missing = sorted(set(scores[s.CATEGORY]) - set(margins.dropna().index))
@@ -898,16 +912,16 @@ def next_best_offer(
     factor = table["uplift"].fillna(1.0)
     table["expected_value"] = table["propensity"] * table["margin"] * factor
     best = table.sort_values("expected_value", ascending=False, kind="stable").drop_duplicates(s.CUSTOMER_ID)
-    best["reason"] = _reasons(best, horizon_days)
+    best["reason"] = _reasons(best, horizon_days, labels)
     return best.reset_index(drop=True)[OFFER_COLUMNS]
 
 
-def _reasons(best: pd.DataFrame, horizon_days: int | None) -> list[str]:
+def _reasons(best: pd.DataFrame, horizon_days: int | None, labels: Mapping[str, str] | None = None) -> list[str]:
     within = f" within {horizon_days} days" if horizon_days else ""
     drivers = best["driver"] if "driver" in best else pd.Series("", index=best.index)
     reasons = []
     for row, driver in zip(best.itertuples(), drivers):
-        text = f"{row.propensity:.0%} likely to buy {row.category.replace('_', ' ')}{within}"
+        text = f"{row.propensity:.0%} likely to buy {str((labels or {}).get(row.category, row.category)).replace('_', ' ')}{within}"
         if np.isnan(row.margin):
             reasons.append(text + " (no margin known: ranked by likelihood alone)" + (f"; main driver: {driver}" if driver else ""))
             continue

@@ -40,7 +40,7 @@ column, the count and an example.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -195,12 +195,13 @@ class TriggerRule:
         """Days before the rule may fire again for the same customer."""
         return self.delay_days + self.window_days if self.cooldown_days is None else self.cooldown_days
 
-    def describe(self) -> str:
-        """The rule in one plain sentence."""
+    def describe(self, labels: Mapping[str, str] | None = None) -> str:
+        """The rule in one plain sentence; ``labels`` (:func:`xsell_lab.catalogue.item_labels`) names its items."""
+        show = lambda item: str((labels or {}).get(item, item)).replace("_", " ")  # noqa: E731
         what = _EVENT_WORDS.get(self.event, self.event.replace("_", " "))
         if self.event_category:
-            what = f"{what} of {self.event_category.replace('_', ' ')}" if self.event == PURCHASE else f"{what} about {self.event_category.replace('_', ' ')}"
-        return (f"When a {what} happens, offer {self.offer.replace('_', ' ')} after {self.delay_days} days by "
+            what = f"{what} of {show(self.event_category)}" if self.event == PURCHASE else f"{what} about {show(self.event_category)}"
+        return (f"When a {what} happens, offer {show(self.offer)} after {self.delay_days} days by "
                 f"{self.channel}; a purchase in the next {self.window_days} days is a hit.")
 
     def with_delay(self, delay_days: int) -> TriggerRule:
@@ -220,6 +221,7 @@ def purchase_rules(
     channel: str = "email",
     min_count: int = 20,
     item_column: str = s.CATEGORY,
+    labels: Mapping[str, str] | None = None,
 ) -> list[TriggerRule]:
     """Purchase triggers the data suggests: "when a customer buys A, offer B", main rule first.
 
@@ -247,6 +249,9 @@ def purchase_rules(
     item_column : str
         What the rules fire on and offer: ``"category"`` (default) or
         ``"product_id"``, as in :func:`event_history`.
+    labels : mapping, optional
+        What the rules' names show for each item (:func:`xsell_lab.catalogue.item_labels`);
+        default: the item itself. ``offer`` and ``event_category`` keep the items.
 
     Returns
     -------
@@ -269,7 +274,8 @@ def purchase_rules(
     others = rules.sort_values(["count", "lift"], ascending=False, kind="stable").drop_duplicates("antecedent")
     pairs = [(str(main["anchor"]), str(main["add_on"]))]
     pairs += list(zip(others["antecedent"].astype(str), others["consequent"].astype(str)))[: count - 1]
-    return [TriggerRule(f"{first} -> {then}", PURCHASE, then, first, delay_days, window_days, channel)
+    show = lambda item: str((labels or {}).get(item, item))  # noqa: E731
+    return [TriggerRule(f"{show(first)} -> {show(then)}", PURCHASE, then, first, delay_days, window_days, channel)
             for first, then in pairs]
 
 
@@ -281,6 +287,7 @@ def event_rules(
     window_days: int = 30,
     channel: str = "email",
     item_column: str = s.CATEGORY,
+    labels: Mapping[str, str] | None = None,
 ) -> list[TriggerRule]:
     """Marketing-event triggers the data suggests: one per event type that names a product.
 
@@ -302,6 +309,8 @@ def event_rules(
     item_column : str
         The item ``history`` was built on (:func:`event_history`): the add-on
         is the ``item_column`` value bought most with the event's item.
+    labels : mapping, optional
+        What the rules' names show for each item (:func:`xsell_lab.catalogue.item_labels`).
 
     Returns
     -------
@@ -320,7 +329,8 @@ def event_rules(
             offer = str(basket.choose_pair(lines, anchor=category, item_column=item_column)["add_on"])
         except ValueError:  # nobody bought the category with another one
             continue
-        name = f"{_EVENT_WORDS.get(event, event.replace('_', ' '))} about {category} -> {offer}"
+        show = lambda item: str((labels or {}).get(item, item))  # noqa: E731
+        name = f"{_EVENT_WORDS.get(event, event.replace('_', ' '))} about {show(category)} -> {show(offer)}"
         rules.append(TriggerRule(name, event, offer, category, delay_days, window_days, channel))
     return rules
 

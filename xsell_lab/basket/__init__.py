@@ -17,6 +17,8 @@ frequent_itemsets
 association_rules
     Rules with support, confidence, lift, leverage, conviction, Zhang's
     metric, Jaccard, Kulczynski and basket counts.
+itemset_text, relabel_rules
+    Items shown by their labels (:func:`xsell_lab.catalogue.item_labels`).
 add_significance, prune_redundant_rules
     Fisher's exact test with Benjamini-Hochberg FDR; drop rules a shorter
     rule already explains.
@@ -33,7 +35,7 @@ choose_pairs, choose_next_pair
 
 from xsell_lab.basket.choices import LEVEL_COLUMNS, choose_next_pair, choose_pairs, level_column
 from xsell_lab.basket.itemsets import BACKENDS, ITEMSET_COLUMNS, frequent_itemsets
-from xsell_lab.basket.rules import METRICS, RULE_COLUMNS, association_rules, itemset_text
+from xsell_lab.basket.rules import METRICS, RULE_COLUMNS, association_rules, itemset_text, relabel_rules
 from xsell_lab.basket.sequences import (
     NEXT_ORDER_COLUMNS,
     PAIR_COLUMNS,
@@ -80,5 +82,6 @@ __all__ = [
     "pair_counts",
     "prune_redundant_rules",
     "purchase_lags",
+    "relabel_rules",
     "sequential_rules",
 ]

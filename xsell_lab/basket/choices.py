@@ -14,6 +14,8 @@ most customers, at any time.
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 
 from xsell_lab.data import schema as s
@@ -22,23 +24,30 @@ from xsell_lab.basket.sequences import LINES, LINES_HINT, NEXT_ORDER_COLUMNS, ne
 from xsell_lab.data.validation import AUTOMATIC, require_columns, require_known_values
 
 
-#: The column of sales lines that holds the items at each analysis level.
+#: Deprecated (removed in 0.3): items are keyed by :func:`xsell_lab.data.schema.item_column`.
 LEVEL_COLUMNS = {"category": s.CATEGORY, "product": s.PRODUCT_NAME}
 
 
 def level_column(level: str) -> str:
-    """The sales-lines column of the items at ``level``: ``category`` or ``product_name``.
+    """Deprecated: the sales-lines column ``category`` or ``product_name`` (removed in 0.3).
+
+    Grouping products by name merges distinct products that share one. Analyses
+    group by :func:`xsell_lab.data.schema.item_column` (``category`` or
+    ``product_id``) and show :func:`xsell_lab.catalogue.item_labels`.
 
     Parameters
     ----------
     level : {"category", "product"}
-        The analysis level, e.g. :func:`xsell_lab.data.profile.default_level`.
+        The analysis level.
 
     Raises
     ------
     ValueError
         Any other level (the message lists the two).
     """
+    warnings.warn("basket.level_column is deprecated and will be removed in 0.3: group by "
+                  "xsell_lab.data.schema.item_column(level) (product_id at product level) and show "
+                  "xsell_lab.catalogue.item_labels(products, level).", FutureWarning, stacklevel=2)
     if level not in LEVEL_COLUMNS:
         raise ValueError(f"level must be one of {', '.join(map(repr, LEVEL_COLUMNS))} (or 'auto' in a notebook); got {level!r}.")
     return LEVEL_COLUMNS[level]

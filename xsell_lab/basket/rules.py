@@ -25,6 +25,7 @@ The formulas match ``mlxtend.frequent_patterns.association_rules``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import combinations
 
 import numpy as np
@@ -164,13 +165,41 @@ def _measures(antecedents: list, consequents: list, counts: dict, n_baskets: int
     )
 
 
-def itemset_text(itemsets: pd.Series) -> pd.Series:
+def itemset_text(itemsets: pd.Series, labels: Mapping[str, str] | None = None) -> pd.Series:
     """Item sets as sorted, comma-separated text, e.g. ``"laptop, laptop_case"``.
 
     Easier to read in a table than ``frozenset({...})``, and the same on every
-    run (a frozenset's printed order depends on the hash seed).
+    run (a frozenset's printed order depends on the hash seed). ``labels``
+    (:func:`xsell_lab.catalogue.item_labels`) shows each item by its label,
+    sorted by label; default: the items themselves.
     """
-    return itemsets.map(_key)
+    if labels is None:
+        return itemsets.map(_key)
+    return itemsets.map(lambda items: ", ".join(sorted(str(labels.get(i, i)) for i in items)))
+
+
+def relabel_rules(rules: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
+    """The same rules with every item of ``antecedents`` and ``consequents`` shown by its label.
+
+    For plots and tables at product level, where the items are ``product_id``
+    and the labels :func:`xsell_lab.catalogue.item_labels` (unique, so no two
+    items merge). Items without a label stay as they are.
+
+    Parameters
+    ----------
+    rules : pandas.DataFrame
+        :func:`association_rules` (``antecedents`` and ``consequents`` frozensets).
+    labels : mapping
+        ``{item: label}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``rules``, same rows and order.
+    """
+    require_columns(rules, ["antecedents", "consequents"], "rules")
+    relabel = lambda items: frozenset(str(labels.get(i, i)) for i in items)  # noqa: E731
+    return rules.assign(antecedents=rules["antecedents"].map(relabel), consequents=rules["consequents"].map(relabel))
 
 
 def _key(items: frozenset) -> str:

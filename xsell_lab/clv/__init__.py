@@ -11,7 +11,7 @@ diagnostics
 value
     Discounted CLV with margin.
 margin
-    Margins assumed explicitly when the data has no unit costs.
+    Kept until 0.3: the assumed-margin helpers now live in :mod:`xsell_lab.data.margins`.
 historical
     The historical CLV formula and cohort curves.
 profitability
@@ -29,7 +29,7 @@ from xsell_lab.clv.cross_sell_value import cross_sell_followup, early_cross_sell
 from xsell_lab.clv.diagnostics import bgnbd_fit_problems, cumulative_repeat_purchases, holdout_by_frequency
 from xsell_lab.clv.gamma_gamma import GammaGammaModel
 from xsell_lab.clv.historical import LIFESPAN_COLUMNS, cohort_curves, historical_clv, horizon_months, lifespan_estimate
-from xsell_lab.clv.margin import MARGIN_SOURCES, margin_known, margin_statement, with_assumed_margin
+from xsell_lab.data.margins import MARGIN_SOURCES, margin_known, margin_statement, with_assumed_margin
 from xsell_lab.clv.profitability import ContactCosts, customer_profitability, profit_concentration
 from xsell_lab.clv.rfm import RFM_COLUMNS, calibration_end_date, calibration_holdout_summary, purchase_days, rfm_summary, validate_rfm
 from xsell_lab.clv.value import customer_lifetime_value

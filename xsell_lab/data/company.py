@@ -238,7 +238,8 @@ def sales_lines(company: Company) -> pd.DataFrame:
 
     ``revenue = quantity x unit_price`` and
     ``margin = quantity x (unit_price - unit_cost)`` (empty where the unit
-    cost is unknown).
+    cost is unknown; :func:`xsell_lab.data.margins.with_assumed_margin` fills it
+    from an explicitly assumed margin rate, and says so).
 
     Parameters
     ----------

@@ -31,7 +31,7 @@ Choosing what to study (:mod:`~xsell_lab.pricing.choosing`)
     :func:`choose_focus_product` (the product with the most revenue) and
     :func:`choose_price_pair` (the pair of priced products the most customers
     bought both of) give a notebook its products when its parameters say "auto".
-Margins (:mod:`~xsell_lab.pricing.margins`)
+Margins (:mod:`xsell_lab.data.margins`, re-exported here until 0.3)
     :func:`unit_costs` (the data's unit cost, else an explicit ``assumed_margin_rate``),
     :func:`describe_margin_basis` (the sentence stated wherever a margin is shown) and
     :func:`has_margins`: a margin is never silently 0.
@@ -75,7 +75,7 @@ from xsell_lab.exceptions import DataValidationError, Problem
 from xsell_lab.pricing.bundles import BUNDLE_COLUMNS, bundle_what_if
 from xsell_lab.pricing.choosing import choose_focus_product, choose_price_pair
 from xsell_lab.pricing.elasticity import ELASTICITY_COLUMNS, PriceElasticityModel, price_elasticities
-from xsell_lab.pricing.margins import check_margin_rate, describe_margin_basis, has_margins, unit_costs
+from xsell_lab.data.margins import check_margin_rate, describe_margin_basis, has_margins, unit_costs
 from xsell_lab.pricing.optimal import optimal_price, optimal_prices
 from xsell_lab.pricing.pooled import pooled_own_elasticity
 from xsell_lab.pricing.scenarios import MARKDOWN_COLUMNS, PRICE_RESPONSE_COLUMNS, markdown_what_if, price_response
