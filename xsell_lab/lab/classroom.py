@@ -242,7 +242,11 @@ def slides_html(notebook, reveal_url_prefix: str | None = None) -> str:
     options = {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}
     if reveal_url_prefix:
         options["reveal_url_prefix"] = reveal_url_prefix
-    body, _ = SlidesExporter(**options).from_notebook_node(slides_notebook(notebook))
+    from xsell_lab.lab.runner import notebook_headline
+
+    title, number, _ = notebook_headline(notebook)
+    name = f"{number} · {title}" if number else title
+    body, _ = SlidesExporter(**options).from_notebook_node(slides_notebook(notebook), resources={"metadata": {"name": name}})
     return body
 
 
