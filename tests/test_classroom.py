@@ -214,6 +214,16 @@ def test_slides_show_the_tagged_cells_without_code_or_deep_dive(kit):
     assert "Key ideas" in deck and "Model answer" not in deck
 
 
+def test_a_notebook_without_slide_tags_gets_an_outline_of_its_headings():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in notebook.cells:
+        cell.metadata["tags"] = [t for t in cell.metadata.get("tags", []) if t not in classroom.SLIDE_TAGS]
+    kinds = [cell.metadata.slideshow.slide_type for cell in classroom.slides_notebook(notebook).cells]
+    shown = [cell.source.splitlines()[0] for cell, kind in zip(notebook.cells, kinds, strict=True) if kind == "slide"]
+    assert shown == ["# 01 · Bundle lift", "## Confidence", "## Exercise", "## Key ideas"]  # no deep dive
+    assert set(kinds) == {"slide", "skip"}
+
+
 def test_landing_page_lists_the_notebooks_with_their_questions(kit):
     page = nbformat.read(kit / "learner" / classroom.LANDING_PAGE, as_version=4)
     text = page.cells[0].source

@@ -215,14 +215,29 @@ def deep_dive_cells(notebook) -> list[int]:
     return inside
 
 
+def has_slide_tags(notebook) -> bool:
+    """Whether any cell carries a slide tag (:data:`SLIDE_TAGS`)."""
+    return any(_tags(cell) & set(SLIDE_TAGS) for cell in notebook.cells)
+
+
 def slides_notebook(notebook):
-    """A copy whose slide tags are nbconvert's ``slideshow.slide_type``; every other cell ``skip``."""
+    """A copy whose slide tags are nbconvert's ``slideshow.slide_type``; every other cell ``skip``.
+
+    A notebook without any slide tag gets an outline deck: one slide per
+    markdown cell that opens with a ``#`` or ``##`` heading. Deep-dive sections
+    are always left out.
+    """
     slides = copy.deepcopy(notebook)
     deep = set(deep_dive_cells(notebook))
+    tagged = has_slide_tags(notebook)
     for index, cell in enumerate(slides.cells):
-        chosen = [tag for tag in SLIDE_TAGS if tag in _tags(cell)]
-        kind = chosen[0] if chosen and index not in deep else "skip"
-        cell.metadata["slideshow"] = {"slide_type": kind}
+        if tagged:
+            chosen = [tag for tag in SLIDE_TAGS if tag in _tags(cell)]
+            kind = chosen[0] if chosen else "skip"
+        else:
+            level = _heading_level(cell)
+            kind = "slide" if level is not None and level <= 2 else "skip"
+        cell.metadata["slideshow"] = {"slide_type": "skip" if index in deep else kind}
     return slides
 
 
@@ -432,12 +447,15 @@ class Kit:
         The PDF renderer used (empty for ``learner_only``).
     guides_missing : list of str
         Notebooks without a trainer guide file.
+    slides_untagged : list of str
+        Notebooks without slide tags, whose decks are outlines of their headings.
     """
 
     folder: Path
     notebooks: list[str]
     renderer: str
     guides_missing: list[str]
+    slides_untagged: list[str]
 
 
 def write_kit(
@@ -522,5 +540,7 @@ def write_kit(
     finally:
         if partial.exists():
             shutil.rmtree(partial)
-    return Kit(out, [p.name for p in notebooks], renderer_used,
-               [p.name for p, g in guides.items() if g is None] if not learner_only else [])
+    if learner_only:
+        return Kit(out, [p.name for p in notebooks], renderer_used, [], [])
+    return Kit(out, [p.name for p in notebooks], renderer_used, [p.name for p, g in guides.items() if g is None],
+               [p.name for p, notebook in sources.items() if not has_slide_tags(notebook)])

@@ -204,6 +204,8 @@ def make_classroom(args: argparse.Namespace) -> str:
              "  trainer-guide.pdf   timing, discussion questions, expected answers"]
     if not args.reveal_url_prefix:
         lines.append("The slides load reveal.js from a CDN: showing them needs the internet (or --reveal-url-prefix).")
+    if kit.slides_untagged:
+        lines.append(f"No slide tags yet in: {', '.join(kit.slides_untagged)} (their decks outline the headings).")
     if kit.guides_missing:
         lines.append(f"No trainer guide yet for: {', '.join(kit.guides_missing)} (copy guide/TEMPLATE.yaml).")
     return "\n".join(lines)
