@@ -230,6 +230,9 @@ def test_landing_page_lists_the_notebooks_with_their_questions(kit):
     assert "| 01 | [Bundle lift](01-bundle-lift.ipynb) | Should we offer a laptop case with every laptop? |" in text
     assert "glossary.md" in text and "../README.md" not in text  # the handed-out folder has no repository
     real = classroom.landing_page(sorted((REPO_ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")), repository_links=True)
+    rows = [line for line in real.splitlines() if re.match(r"\| \d\d \|", line)]
+    assert len(rows) == len(list((REPO_ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")))
+    assert all(row.endswith("? |") for row in rows), f"a business question is cut short: {rows}"  # whole paragraphs
     for target in re.findall(r"\]\(\.\./([^)]+)\)", real):
         assert (REPO_ROOT / target).is_file(), f"the landing page links a missing file: {target}"
 
