@@ -7,13 +7,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv reports test test-fast test-blas lab data benchmarks clean
+.PHONY: help venv reports test test-fast test-blas lab reset classroom data benchmarks clean
 
 help:
 	@echo "make reports    run every notebook on the bundled data; executed notebooks and PDFs in reports/"
 	@echo "make test       run the whole test suite (unit, notebooks under nbval, browser)"
 	@echo "make test-blas  re-validate the notebooks under two other OpenBLAS kernels (what CI adds)"
-	@echo "make lab        open JupyterLab on the notebooks"
+	@echo "make lab        open JupyterLab on the repository, at work/START-HERE.ipynb (learner copies in work/)"
+	@echo "make reset      replace the learner copies in work/ with fresh ones (your changes there are lost)"
+	@echo "make classroom  a trainer's kit in classroom/: learner and instructor editions, solutions, slides, guide"
 	@echo "make data       regenerate the bundled synthetic company in data/"
 	@echo "make benchmarks time notebooks and methods (not part of the tests)"
 
@@ -52,8 +54,21 @@ test-blas: $(STAMP)
 # JupyterLab refuses to run as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
+# Learners work on copies in work/ (git-ignored), never on the tracked notebooks; the server's root is
+# the repository, so README.md, data/ and examples/ are in the file browser. The copies read ../data.
+WORK := work
+
+$(WORK)/START-HERE.ipynb: | $(STAMP)
+	$(BIN)/xsell-lab classroom $(WORK) --learner-only
+
+lab: $(STAMP) $(WORK)/START-HERE.ipynb
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(WORK)/START-HERE.ipynb $(ROOT_FLAG)
+
+reset: $(STAMP)
+	$(BIN)/xsell-lab classroom $(WORK) --learner-only --force
+
+classroom: $(STAMP)
+	$(BIN)/xsell-lab classroom classroom --force
 
 data: $(STAMP)
 	$(BIN)/python -m xsell_lab.synth --out data
@@ -62,4 +77,4 @@ benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) reports/*.ipynb reports/*.pdf .pytest_cache
+	rm -rf $(VENV) reports/*.ipynb reports/*.pdf .pytest_cache classroom

@@ -15,6 +15,7 @@ Examples
     xsell-lab import online-retail online_retail.csv.gz my_retail   # a public data set -> a data folder
     xsell-lab init-mapping export/*.csv --out mapping.yaml          # a starter mapping for your files
     xsell-lab check --data export --mapping mapping.yaml            # data-quality report and profile
+    xsell-lab classroom course                                      # learner/instructor editions, slides, guide
 
 Which notebooks a command uses is :data:`xsell_lab.lab.workspace.LAB_RULE`.
 
@@ -165,7 +166,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--data", type=Path, required=True, metavar="DIR", help="the data folder")
     check.add_argument("--mapping", type=Path, default=None, metavar="FILE", help="its column mapping (YAML)")
+    classroom = commands.add_parser(
+        "classroom", help="a trainer's kit: learner and instructor editions, solutions PDF, slides, trainer guide",
+        description="Write OUT/learner/ (solutions replaced by scaffolds, exercise outputs cleared, checks kept), "
+        "OUT/instructor/, OUT/solutions.pdf, OUT/slides/NN-name.slides.html and OUT/trainer-guide.pdf from the "
+        "tagged notebooks (tags: README, 'Running a course'). OUT is written whole or not at all.",
+    )
+    classroom.add_argument("out", type=Path, metavar="OUT", help="the folder to write (new or empty, or --force)")
+    classroom.add_argument("--notebooks", type=Path, default=None, help="notebook folder (default: notebooks/ of the lab folder)")
+    classroom.add_argument("--learner-only", action="store_true",
+                           help="only the learner notebooks and START-HERE.ipynb, directly in OUT (what `make lab` uses)")
+    classroom.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    classroom.add_argument("--reveal-url-prefix", metavar="URL_OR_DIR", default=None,
+                           help="where the slides load reveal.js 4 from (default: a CDN, so showing them needs the internet)")
+    classroom.add_argument("--renderer", choices=RENDERERS, default="auto", help="PDF renderer (default: auto)")
     return parser
+
+
+def make_classroom(args: argparse.Namespace) -> str:
+    """``xsell-lab classroom``: write the kit (:func:`xsell_lab.lab.classroom.write_kit`) and say what was written."""
+    from xsell_lab.lab import classroom
+
+    folder = args.notebooks or workspace.notebook_folder()
+    glossary = folder / classroom.GLOSSARY
+    kit = classroom.write_kit(
+        args.out, discover_notebooks(folder), glossary=glossary if glossary.is_file() else None,
+        learner_only=args.learner_only, force=args.force, reveal_url_prefix=args.reveal_url_prefix,
+        renderer=args.renderer,
+    )
+    if args.learner_only:
+        return f"Learner notebooks ({len(kit.notebooks)}) in {kit.folder}; open {kit.folder / classroom.LANDING_PAGE} first."
+    lines = [f"Classroom kit for {len(kit.notebooks)} notebook(s) in {kit.folder}:",
+             "  learner/            hand these out (solutions replaced by scaffolds, exercise outputs cleared)",
+             "  instructor/         the notebooks with solutions",
+             f"  solutions.pdf       every exercise with its solution  [{kit.renderer}]",
+             "  slides/             one reveal.js deck per notebook (open in a browser)",
+             "  trainer-guide.pdf   timing, discussion questions, expected answers"]
+    if not args.reveal_url_prefix:
+        lines.append("The slides load reveal.js from a CDN: showing them needs the internet (or --reveal-url-prefix).")
+    if kit.slides_untagged:
+        lines.append(f"No slide tags yet in: {', '.join(kit.slides_untagged)} (their decks outline the headings).")
+    if kit.guides_missing:
+        lines.append(f"No trainer guide yet for: {', '.join(kit.guides_missing)} (copy guide/TEMPLATE.yaml).")
+    return "\n".join(lines)
 
 
 #: ``xsell-lab import`` adapters: command name -> function name in :mod:`xsell_lab.data.adapters`.
@@ -452,6 +495,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "init-mapping":
             print(write_starter_mapping(args.files, args.out, args.data, args.force))
+            return 0
+        if args.command == "classroom":
+            print(make_classroom(args))
             return 0
         if args.command == "check":
             text, status = check_data(args.data, args.mapping)
