@@ -151,9 +151,12 @@ def browser(tmp_path):
 
 
 def _wait(driver, seconds: float, condition, message: str):
+    """Poll ``condition`` until it holds; an element JupyterLab re-rendered between two reads counts as "not yet"."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, seconds, poll_frequency=0.5).until(condition, message)
+    wait = WebDriverWait(driver, seconds, poll_frequency=0.5, ignored_exceptions=(StaleElementReferenceException,))
+    return wait.until(condition, message)
 
 
 def _prompts(driver) -> list[str]:
