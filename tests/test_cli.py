@@ -136,8 +136,8 @@ def test_real_notebook_00_renders_with_its_numbers(tmp_path):
     assert 6 <= len(PdfReader(tmp_path / "00-welcome.pdf").pages) <= 20
 
 
-def _notebook_07_cross_sell_gap(bundled_company, region: str) -> tuple[float, float, str]:
-    """Naive and matched margin gap as notebook 07 defines them (the data's own period and a 90-day window), and its calibration end."""
+def _notebook_07_cross_sell_gap(bundled_company, region: str) -> tuple[pd.DataFrame, str]:
+    """Naive and matched margin comparison as notebook 07 defines them (the data's own period and a 90-day window), and its calibration end."""
     import xsell_lab
     from xsell_lab import clv
     from xsell_lab.data import schema
@@ -156,8 +156,7 @@ def _notebook_07_cross_sell_gap(bundled_company, region: str) -> tuple[float, fl
     comparison = clv.matched_comparison(
         customers, treatment="cross_sold", outcome="future_margin", match_on=["early_orders", "early_spend", "segment", "cohort"]
     )
-    naive, matched = comparison.set_index("comparison")["difference"]
-    return naive, matched, calibration_end
+    return comparison.set_index("comparison"), calibration_end
 
 
 def _executive_report(tmp_path: Path, *arguments: str) -> str:
@@ -168,49 +167,79 @@ def _executive_report(tmp_path: Path, *arguments: str) -> str:
 
 @pytest.mark.slow
 def test_executive_report_for_one_region_matches_data_truth_and_scipy(tmp_path, bundled_company, ground_truth):
-    text = _executive_report(tmp_path, "-p", "region", "North")
+    assert cli.main(["report", "10", "--out", str(tmp_path), "-p", "region", "North", "-p", "currency", "EUR"]) == 0
+    (made,) = tmp_path.glob("10-executive-report*.pdf")
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(made).pages]
+    text = " ".join(pages)
     customers = pd.read_parquet(REPO / "data" / "customers.parquet")
     orders = pd.read_parquet(REPO / "data" / "orders.parquet")
     north = orders.merge(customers, on="customer_id").query("region == 'North'")
     first, last = north["order_date"].min(), north["order_date"].max()  # no dates given: the data's own period
-    assert f"Executive cross-sell report — North, {first:%Y-%m-%d} to {last:%Y-%m-%d}" in text
+
+    # page 1 answers: title with region and period, the data set, and 3-5 recommendations with amount and confidence
+    page_one = pages[0]
+    assert f"Executive cross-sell report — North, {first:%Y-%m-%d} to {last:%Y-%m-%d}" in page_one
+    assert f"data · region North · all segments · {first:%Y-%m-%d} to {last:%Y-%m-%d}" in page_one
+    assert "What to do next" in page_one and "At stake" in page_one and "How sure" in page_one
+    recommended = re.findall(r"(\d{1,3}(?:,\d{3})*) EUR (very likely real|likely real|possible, not proven|could be chance)", page_one)
+    assert 3 <= len(recommended) <= 5, page_one
+    amounts = [int(amount.replace(",", "")) for amount, _ in recommended]
+    assert amounts == sorted(amounts, reverse=True)  # largest amount at stake first
+    assert "Amounts in EUR." in page_one
+
     body = text.split("Contents")[1]
     summary = f"This report covers {north['customer_id'].nunique():,} buying customers, {north['order_id'].nunique():,} orders"
     assert summary in body and "passed the lab's validation checks" in body
-    after_contents = body.split("References", 1)[1]  # the last entry of the contents
+    after_contents = body.split("Parameters used", 1)[1]  # the last entry of the contents
     assert after_contents.index(summary) < after_contents.index("Headline KPIs")  # the summary opens the body
-    for section in ["Headline KPIs", "Top product pairs", "Top opportunities", "CLV impact", "Latest offer-test results", "Recommendations"]:
+    for section in ["Headline KPIs", "Top product pairs", "Top opportunities", "CLV impact", "Latest offer-test results",
+                    "Recommendations", "Definitions and methods"]:
         assert section in text
-    for learner_only in ["Exercise", "What you will learn", "Load and validate", "xsell-lab report 10", "notebook 01"]:
-        assert learner_only not in body, learner_only  # learner-only cells are tagged report-skip
-    # counts and money without decimals, shares with one decimal and a % sign
+    evidence = after_contents.rsplit("Definitions and methods", 1)[0]  # the body before the appendix (its heading is the last mention)
+    for internal in ["Exercise", "What you will learn", "Load and validate", "xsell-lab report 10", "notebook 0", "notebook 1",
+                     "EXP-", "bundle_offer", "email_offer", "p-value", "P value", "p <", "p ="]:
+        assert internal not in pages[0] + evidence, internal
+    assert "money" not in text.lower()
+    # counts and amounts without decimals, shares with one decimal and a % sign
     lines = north.merge(pd.read_parquet(REPO / "data" / "order_lines.parquet"), on="order_id")
     revenue = (lines["quantity"] * lines["unit_price"]).sum()
     kpis = body.split("Headline KPIs")[2][:600]
-    assert f"Customers {north['customer_id'].nunique():,} customers" in kpis and f"Revenue {revenue:,.0f} money" in kpis
+    assert f"Customers {north['customer_id'].nunique():,} customers" in kpis and f"Revenue {revenue:,.0f} EUR" in kpis
     assert re.search(r"Cross sell rate \d{1,3}\.\d% ", kpis) and ".0 customers" not in kpis
 
-    # the CLV gap follows notebook 07's definition (its cell, re-run here on the North selection)
-    naive, matched, calibration_end = _notebook_07_cross_sell_gap(bundled_company, region="North")
-    assert f"(naive gap {naive:,.0f}). Compared with similar customers the gap is {matched:,.0f} per customer" in text
+    # the CLV gap follows notebook 07's definition (its cell, re-run here on the North selection); a gap shown next to
+    # its two values is their difference as shown
+    comparison, calibration_end = _notebook_07_cross_sell_gap(bundled_company, region="North")
+    shown = comparison[["treated_mean", "control_mean"]].round()
+    naive, matched = (shown["treated_mean"] - shown["control_mean"]).loc[["naive", "matched"]]
+    assert (f"brought {shown.loc['naive', 'treated_mean']:,.0f} EUR in margin each, against {shown.loc['naive', 'control_mean']:,.0f} EUR"
+            in text)
+    assert f"(naive gap {naive:,.0f} EUR). Compared with similar customers the gap is {matched:,.0f} EUR per customer" in text
     assert f"From {pd.Timestamp(calibration_end) + pd.Timedelta(days=1):%d %b %Y} to {last:%d %b %Y}" in text
 
-    # planted truth: every bundle recommended is a main product -> add-on pair the generator planted
+    # planted truth: the first whitespace offer is a main product -> add-on pair the generator planted
     truth = ground_truth["baskets"]["attach_probability"]
-    bundles = re.search(r"Bundle what already sells together: (.+?)\. Test", text).group(1)
-    for pair in bundles.split(", "):
-        main, addon = (item.replace(" ", "_") for item in pair.split(" + "))
-        assert addon in truth.get(main, {}), f"{pair} is not a planted pair"
+    offer = re.search(r"The largest opportunity: offer (.+?) to the [\d,]+ customers who own (.+?) but not", text)
+    addon, main = (item.replace(" ", "_") for item in offer.groups())
+    assert addon in truth.get(main, {}), f"{main} -> {addon} is not a planted pair"
 
-    # independent reference: each test's p-value against scipy's chi-square test (no continuity correction)
+    # independent reference: each test's p-value against scipy's chi-square test (no continuity correction), in words
+    # in the body and as a number in the appendix; each shown difference is the difference of the shown rates
     offers = pd.read_parquet(REPO / "data" / "offers.parquet").merge(customers, on="customer_id").query("region == 'North'")
+    appendix = text.split("Definitions and methods")[-1]
     for experiment, arms in offers.groupby("experiment_id"):
         rates = arms.groupby("variant")["accepted"].agg(["sum", "count"])
         best = rates.drop(index="control").assign(rate=lambda r: r["sum"] / r["count"])["rate"].idxmax()
         table = [[rates.loc[arm, "sum"], rates.loc[arm, "count"] - rates.loc[arm, "sum"]] for arm in (best, "control")]
         p_value = stats.chi2_contingency(table, correction=False).pvalue
-        expected = "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
-        assert f"{experiment}: '{best}' converts" in text and expected in text.split(f"{experiment}: '{best}'")[1][:120]
+        words = "very likely real" if p_value < 0.01 else "likely real" if p_value < 0.05 else "possible, not proven" if p_value < 0.2 else "could be chance"
+        with_offer, without = (round(100 * rates.loc[arm, "sum"] / rates.loc[arm, "count"], 1) for arm in (best, "control"))
+        sentence = (f"{with_offer:.1f}% of the customers offered it bought, against {without:.1f}% without an offer "
+                    f"({with_offer - without:+.1f} points): {words}.")
+        assert sentence in evidence, sentence
+        expected = "< 0.001" if p_value < 0.001 else f"{p_value:.3f}"
+        test_id = re.escape(experiment).replace("\\-", "-\\s?")  # a long id may wrap at its hyphens
+        assert re.search(rf"{test_id} {best} .{{0,160}}{re.escape(expected)}", appendix), (experiment, expected)
 
 
 @pytest.mark.slow
@@ -221,8 +250,8 @@ def test_executive_report_leaves_out_sections_without_data(tmp_path):
         shutil.copy(REPO / "data" / f"{table}.parquet", data / f"{table}.parquet")
     text = _executive_report(tmp_path / "out", "--data", str(data))
     assert "has no offer tests with a control group in the chosen selection; this section is left out" in text
-    assert "Scale the offers" not in text
-    assert "Headline KPIs" in text and "Target the whitespace first" in text
+    assert "Roll out" not in text and "In a controlled test" not in text
+    assert "Headline KPIs" in text and "customers who own" in text.split("Contents")[0]  # a whitespace offer on page 1
 
 
 def test_missing_or_broken_input_files_are_usage_errors(tmp_path, capsys):

@@ -28,7 +28,7 @@ LAYERS = {
     "data": 1,
     "stats": 2,
     **dict.fromkeys(
-        ["kpis", "customers", "lifecycle", "targeting", "basket", "propensity", "catalogue", "guardrails", "pricing", "clv", "experiments", "channels", "triggers"],
+        ["kpis", "customers", "lifecycle", "targeting", "basket", "propensity", "catalogue", "guardrails", "pricing", "clv", "experiments", "channels", "triggers", "recommendations"],
         3,
     ),
     "plots": 4,

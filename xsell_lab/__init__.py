@@ -12,7 +12,8 @@ The package is layered; a module imports only from the layers above it in this l
     estimator protocol;
 the business concepts
     ``kpis``, ``customers``, ``lifecycle``, ``targeting``, ``basket``, ``propensity``,
-    ``guardrails``, ``pricing``, ``clv``, ``experiments``, ``channels``, ``triggers``;
+    ``guardrails``, ``pricing``, ``clv``, ``experiments``, ``channels``, ``triggers``,
+    ``recommendations`` (what the executive report recommends, from the others' results);
 ``plots``
     one module per concept, ``ax=None`` in, Axes out;
 ``synth``

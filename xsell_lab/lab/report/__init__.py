@@ -33,6 +33,8 @@ For notebook authors
   ``Exercise`` or ``Exercises`` (any heading level) is left out with every
   cell up to the next heading of the same or a higher level. Tag other
   learner-only cells ``report-skip``.
+* Put the answer on page 1: the outputs of cells tagged ``report-summary``
+  are set on the title page, under the business question, and left out of the body.
 * Publish the headline figures a ``--by`` index compares: tag one cell
   ``report-headline`` whose output is a small table of figure names and
   formatted values, one named "Best opportunity" if there is one

@@ -17,6 +17,8 @@ What is left out
   and everything after it, text and cells, up to the next heading of the same
   or a higher level (:func:`without_learner_sections`); no notebook tag needed;
 * cells tagged :data:`SKIP_TAG` (for other learner-only cells);
+* cells tagged :data:`SUMMARY_TAG`: their outputs (the answer, e.g. the
+  recommendations) go on the title page instead (:func:`summary_html`);
 * ``stderr`` output (warnings, progress bars) and the ``# NN · Title`` heading
   and business question paragraph (they are on the title page).
 """
@@ -45,6 +47,8 @@ from xsell_lab.lab.report.tables import tidy_table
 
 #: Cells with this tag are left out of PDFs.
 SKIP_TAG = "report-skip"
+#: The outputs of cells with this tag are set on the title page, under the business question.
+SUMMARY_TAG = "report-summary"
 #: Parameters that name the slice of the business a report covers (see :func:`report_title`).
 SCOPE_PARAMETERS = ("region", "segment")
 #: Parameters that name the period a report covers.
@@ -53,7 +57,7 @@ PERIOD_PARAMETERS = ("start_date", "end_date")
 #: Headings of sections written for learners; a report leaves such a section out (see :func:`without_learner_sections`).
 LEARNER_HEADINGS = ("What you will learn", "Exercise", "Exercises")
 
-_HIDDEN_TAGS = {"parameters", "injected-parameters", SKIP_TAG}
+_HIDDEN_TAGS = {"parameters", "injected-parameters", SKIP_TAG, SUMMARY_TAG}
 _HEADLINE_LINES = re.compile(
     r"^#\s[^\n]+\n?|^\*\*Business question:\*\*.*?(?:\n[ \t]*\n|\n?\Z)", re.MULTILINE | re.DOTALL
 )
@@ -194,20 +198,44 @@ def notebook_body_html(notebook: nbformat.NotebookNode) -> str:
     ``data-turned`` and set on a page of its own in landscape (``print.css``),
     with the text cell just above it (its heading).
     """
-    exporter = HTMLExporter(
-        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    body, _ = exporter.from_notebook_node(printable_notebook(notebook))
-    body = _ANCHOR.sub("", body)
-    body = _STYLE.sub("", body)
-    body = _STDOUT_PRE.sub(_mark_prose, body)
-    cells = _CELL_START.split(_TABLE.sub(lambda table: tidy_table(table.group(0)), body))
+    cells = _CELL_START.split(_cells_html(printable_notebook(notebook)))
     turned = {i for i, cell in enumerate(cells) if 'data-wide="turn"' in cell}
     turned |= {i - 1 for i in turned if i > 0 and "text_cell" in cells[i - 1][:80]}  # the heading above goes along
     return "".join(
         cell.replace('<div class="cell', '<div data-turned="yes" class="cell', 1) if i in turned else cell
         for i, cell in enumerate(cells)
     )
+
+
+def _cells_html(notebook: nbformat.NotebookNode) -> str:
+    """The cells' outputs and prose as HTML without code, prompts, anchor links or scoped styles, tables tidied."""
+    exporter = HTMLExporter(
+        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(notebook)
+    body = _ANCHOR.sub("", body)
+    body = _STYLE.sub("", body)
+    body = _STDOUT_PRE.sub(_mark_prose, body)
+    return _TABLE.sub(lambda table: tidy_table(table.group(0)), body)
+
+
+def summary_html(notebook: nbformat.NotebookNode) -> str:
+    """The title page's summary: the printable outputs of the code cells tagged :data:`SUMMARY_TAG`.
+
+    Empty when no cell has the tag (or its outputs are all left out); the body
+    leaves these cells out (:func:`printable_notebook`).
+    """
+    cells = []
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and SUMMARY_TAG in cell.get("metadata", {}).get("tags", []):
+            cell = copy.deepcopy(cell)
+            cell.outputs = [o for o in cell.outputs if _printable_output(o)]
+            cells += [cell] if cell.outputs else []
+    if not cells:
+        return ""
+    summary = copy.deepcopy(notebook)
+    summary.cells = cells
+    return f'<div class="summary">{_cells_html(summary)}</div>'
 
 
 def _mark_prose(match: re.Match) -> str:
@@ -358,7 +386,7 @@ def report_html(
     """
     if paper not in PAPER_SIZES:
         raise ValueError(f"Paper must be one of {', '.join(PAPER_SIZES)}; got {paper!r}.")
-    body, parameter_rows = notebook_body_html(notebook), _parameter_rows(provenance)
+    body, parameter_rows, summary = notebook_body_html(notebook), _parameter_rows(provenance), summary_html(notebook)
     settings = html.escape(settings_text(provenance))
     replaced = 0
     if not show_ids:
@@ -367,7 +395,8 @@ def report_html(
         body, in_body = pseudonymise_html(body, customer_ids, pseudonym_key)
         parameter_rows, in_parameters = pseudonymise_html(parameter_rows, customer_ids, pseudonym_key)
         settings, in_settings = pseudonymise_html(settings, customer_ids, pseudonym_key)
-        replaced = in_body + in_parameters + in_settings
+        summary, in_summary = pseudonymise_html(summary, customer_ids, pseudonym_key)
+        replaced = in_body + in_parameters + in_settings + in_summary
     generated = generated or dt.datetime.now().astimezone()
     title = report_title(provenance)
     templates = resources.files("xsell_lab.lab.report") / "templates"
@@ -379,6 +408,7 @@ def report_html(
         title=html.escape(title),
         kicker=html.escape(kicker),
         question=html.escape(provenance.question),
+        summary=summary,
         parameter_rows=parameter_rows,
         settings=settings,
         data_source=html.escape(data_source_text(provenance)),

@@ -1,0 +1,161 @@
+"""Recommendations: amounts at stake, confidence in words, figures that add up, totals that count once."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from xsell_lab import basket, recommendations
+
+
+def _lines(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
+    """Sales lines from (customer, order, category, revenue)."""
+    return pd.DataFrame(rows, columns=["customer_id", "order_id", "category", "revenue"])
+
+
+@pytest.mark.parametrize(
+    ("p_value", "words"),
+    [(0.0, "very likely real"), (0.009, "very likely real"), (0.01, "likely real"), (0.049, "likely real"),
+     (0.1, "possible, not proven"), (0.2, "could be chance"), (0.9, "could be chance"), (None, "not tested"),
+     (float("nan"), "not tested")],
+)
+def test_confidence_words_follow_the_p_value(p_value, words):
+    assert recommendations.confidence_words(p_value) == words
+
+
+def test_a_shown_difference_is_the_difference_of_the_shown_values():
+    # 52.4 and 44.6 differ by 7.8, which rounds to 8; shown as 52 and 45 the gap must read 7
+    assert recommendations.shown_difference(52.4, 44.6) == (52.0, 45.0, 7.0)
+    assert recommendations.shown_difference(14.16, 5.84, 1) == (14.2, 5.8, 8.4)
+
+
+def test_money_text_shows_the_currency_only_when_given():
+    assert recommendations.money_text(1234.4, "EUR") == "1,234 EUR"
+    assert recommendations.money_text(18287.6) == "18,288"
+    assert recommendations.money_text(float("nan")) == "–"
+    assert recommendations.amounts_note("") == "Amounts in the data's currency."
+    assert "money" not in recommendations.amounts_note("").lower()
+
+
+def test_gap_p_value_is_two_sided_and_missing_without_an_error():
+    assert recommendations.gap_p_value(1.96, 1.0) == pytest.approx(0.05, abs=1e-3)
+    assert recommendations.gap_p_value(-1.96, 1.0) == pytest.approx(0.05, abs=1e-3)
+    assert math.isnan(recommendations.gap_p_value(3.0, 0.0))
+
+
+def _pair_world() -> pd.DataFrame:
+    """Printers and ink both lead to paper; some customers own printer and ink but no paper."""
+    rows = []
+    order = 0
+    for customer in range(60):
+        owned = ["printer", "ink"] if customer < 20 else ["printer"] if customer < 40 else ["ink"]
+        if customer % 2 == 0:
+            owned = [*owned, "paper"]
+        for item in owned:
+            order += 1
+            price = {"printer": 200.0, "ink": 30.0, "paper": 10.0}[item]
+            rows.append((f"C{customer}", f"O{customer}", item, price))
+    for filler in range(60):  # orders without the pair items, so that the pairs stand out against chance
+        rows.append((f"F{filler}", f"F{filler}", "cable", 5.0))
+    return _lines(rows)
+
+
+def _rules(lines: pd.DataFrame) -> pd.DataFrame:
+    itemsets = basket.frequent_itemsets(lines, min_support=0.01, max_len=2, item_column="category")
+    return basket.add_significance(basket.association_rules(itemsets, metric="lift", min_threshold=1.0))
+
+
+def test_pair_opportunities_read_from_main_item_to_add_on_with_their_whitespace():
+    lines = _pair_world()
+    opportunities = recommendations.pair_opportunities(lines, _rules(lines), item_column="category", n=5)
+    paper = opportunities[opportunities["add_on_item"] == "paper"].set_index("main_item")
+    assert set(paper.index) == {"printer", "ink"}  # the pricier item is the main one, paper the add-on
+    # printer owners without paper: customers 0-39, the odd ones (20)
+    assert paper.loc["printer", "customers_without_it"] == 20
+    assert paper.loc["ink", "customers_without_it"] == 20  # customers 0-19 and 40-59, the odd ones
+    assert (opportunities["expected_revenue"].diff().dropna() <= 0).all()
+
+
+def test_the_total_counts_each_customer_once_per_add_on():
+    lines = _pair_world()
+    opportunities = recommendations.pair_opportunities(lines, _rules(lines), item_column="category", n=5)
+    paper = opportunities[opportunities["add_on_item"] == "paper"]
+    total = recommendations.opportunity_total(lines, paper, item_column="category")
+    # 10 odd customers own printer and ink: listed twice (40 rows), counted once (30 offers)
+    assert paper["customers_without_it"].sum() == 40
+    assert total["offers"] == 30 and total["customers"] == 30
+    assert total["expected_revenue"] < paper["expected_revenue"].sum()
+    rates = paper.set_index("main_item")["confidence"]
+    expected = 10 * rates["printer"] + 10 * rates["ink"] + 10 * rates.max()  # the shared 10 at the larger rate
+    assert total["expected_buyers"] == pytest.approx(expected)
+
+
+def test_no_pairs_give_no_opportunities_and_a_zero_total():
+    lines = _pair_world()
+    empty = recommendations.pair_opportunities(lines, pd.DataFrame(), item_column="category")
+    assert empty.empty
+    assert recommendations.opportunity_total(lines, empty, item_column="category")["expected_revenue"] == 0.0
+
+
+def _offers() -> pd.DataFrame:
+    rows = []
+    for arm, size, buyers, channel in [("control", 400, 20, "none"), ("mail_arm", 400, 80, "email")]:
+        for index in range(size):
+            rows.append({"experiment_id": "EXP-1", "variant": arm, "customer_id": f"{arm}{index}", "product_id": "WAR",
+                         "channel": channel, "accepted": index < buyers, "revenue": 50.0 if index < buyers else 0.0,
+                         "offer_date": pd.Timestamp("2025-01-01")})
+    return pd.DataFrame(rows)
+
+
+def test_offer_results_name_the_offer_by_product_and_channel_not_by_codes():
+    results = recommendations.offer_results(_offers(), labels={"WAR": "extended warranty"})
+    (row,) = results.itertuples(index=False)
+    assert row.offer == "the extended warranty offer by email"
+    assert row.rate_treatment == pytest.approx(0.2) and row.rate_control == pytest.approx(0.05)
+    assert row.uplift_points == 15.0 and row.proven
+    assert row.revenue_difference == pytest.approx(50 * 0.2 - 50 * 0.05)
+
+
+def test_offer_results_without_offers_are_empty():
+    assert recommendations.offer_results(None).empty
+    only_control = _offers().query("variant == 'control'")
+    assert recommendations.offer_results(only_control).empty
+
+
+def test_recommendations_rank_by_amount_at_stake_and_say_how_sure():
+    lines = _pair_world()
+    opportunities = recommendations.pair_opportunities(lines, _rules(lines), item_column="category")
+    total = recommendations.opportunity_total(lines, opportunities, item_column="category")
+    tests = recommendations.offer_results(_offers(), labels={"WAR": "extended warranty"})
+    gap = pd.DataFrame({"comparison": ["naive", "matched"], "treated_customers": [100, 80], "control_customers": [90, 70],
+                        "treated_mean": [52.4, 49.4], "control_mean": [44.6, 38.4], "difference": [7.8, 11.0]})
+    table = recommendations.recommendations(opportunities=opportunities, opportunity_sum=total, offer_tests=tests, clv_gap=gap,
+                                            gap_error=5.0, currency="EUR")
+    assert list(table.columns) == recommendations.RECOMMENDATION_COLUMNS
+    assert (table["money_at_stake"].diff().dropna() <= 0).all()
+    by_kind = table.set_index("kind")
+    assert by_kind.loc["whitespace", "money_at_stake"] == pytest.approx(total["expected_revenue"])
+    assert by_kind.loc["offer", "money_at_stake"] == pytest.approx(7.5 * 400)
+    assert by_kind.loc["offer", "recommendation"].startswith("Roll out the extended warranty offer by email")
+    assert by_kind.loc["offer", "confidence_words"] == "very likely real"
+    assert by_kind.loc["early", "money_at_stake"] == pytest.approx(11 * 90)  # the shown gap (49 - 38) x customers not cross-sold
+    assert "49 EUR" in by_kind.loc["early", "evidence"] and "a gap of 11 EUR" in by_kind.loc["early", "evidence"]
+    assert by_kind.loc["early", "confidence_words"].startswith("possible, not proven")
+    for text in table["recommendation"]:
+        assert "EXP-" not in text and "mail_arm" not in text and "_" not in text
+
+
+def test_recommendations_adapt_to_the_evidence_the_data_has():
+    assert recommendations.recommendations().empty
+    tests = recommendations.offer_results(_offers().assign(accepted=lambda o: o.index % 10 == 0, revenue=0.0))
+    table = recommendations.recommendations(offer_tests=tests)
+    assert list(table["kind"]) == ["offer"] and table.loc[0, "recommendation"].startswith("Do not roll out")
+    assert table.loc[0, "confidence_words"] == "could be chance"
+    assert len(recommendations.recommendations(offer_tests=pd.concat([tests] * 7), n=5)) == 5
+
+
+def test_headline_table_shows_a_dash_for_a_missing_figure():
+    table = recommendations.headline_table({"Customers": "5,210", "Proven offers": None, "Best opportunity": ""})
+    assert table.to_dict("list") == {"Figure": ["Customers", "Proven offers", "Best opportunity"], "Value": ["5,210", "–", "–"]}

@@ -1,0 +1,450 @@
+"""What to do next: recommendations with their money at stake, in words a manager reads.
+
+The executive report (notebook 10) composes the method notebooks' results into
+three to five recommendations. The results come from the same package
+functions the method notebooks use; this module turns them into actions:
+
+* :func:`pair_opportunities`: strong product pairs (notebook 04's significant
+  association rules) and the customers who own the main item but not the
+  add-on ("whitespace"), with the revenue they would bring at the pair's
+  basket rate; :func:`opportunity_total` adds them up counting each customer
+  and add-on once;
+* :func:`offer_results`: each offer test's best arm against its control
+  (conversion and revenue per customer, notebook 08's readout), described by
+  the offered product and the channel instead of internal codes;
+* :func:`cross_sell_gap_error`: the standard error of the naive gap between
+  early cross-sold customers and the others (notebook 07's comparison);
+* :func:`recommendations`: the actions, largest money at stake first.
+
+Figures that add up: :func:`shown_difference` gives a difference from the values
+as displayed, so a sentence never shows ``52 - 45`` as a gap of ``8``.
+Confidence is said in words (:func:`confidence_words`); the statistics behind the
+words are for an appendix. Amounts are written by :func:`money_text`: with a
+currency when one is given, else as plain numbers (the report then notes
+"amounts in the data's currency").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from xsell_lab.data import schema as s
+from xsell_lab.experiments import compare_conversion, compare_revenue
+
+#: Columns of :func:`recommendations`.
+RECOMMENDATION_COLUMNS = ["recommendation", "money_at_stake", "confidence_words", "evidence", "kind", "p_value"]
+#: Columns of :func:`pair_opportunities`.
+OPPORTUNITY_COLUMNS = [
+    "main", "add_on", "count", "support", "confidence", "lift", "p_adjusted", "customers_without_it",
+    "expected_buyers", "expected_revenue",
+]
+#: Columns of :func:`offer_results`.
+OFFER_COLUMNS = [
+    s.EXPERIMENT_ID, s.VARIANT, "offer", "customers_treatment", "rate_treatment", "rate_control", "uplift_points",
+    "p_value", "revenue_difference", "last_offer", "proven",
+]
+#: Upper p-value bounds and the words said for them, strictest first (:func:`confidence_words`).
+CONFIDENCE_WORDS = [(0.01, "very likely real"), (0.05, "likely real"), (0.2, "possible, not proven"), (1.0, "could be chance")]
+#: Significance level under which an offer test counts as proven.
+ALPHA = 0.05
+#: How a missing figure prints (as in report tables).
+MISSING = "–"
+
+
+def confidence_words(p_value: float | None) -> str:
+    """How sure we are, in plain words, from a p-value.
+
+    Parameters
+    ----------
+    p_value : float or None
+        The chance of a result at least this large if there were no effect.
+
+    Returns
+    -------
+    str
+        ``"very likely real"`` (p < 0.01), ``"likely real"`` (p < 0.05),
+        ``"possible, not proven"`` (p < 0.2), ``"could be chance"``; ``"not
+        tested"`` for None or NaN.
+
+    Examples
+    --------
+    >>> confidence_words(0.0001), confidence_words(0.03), confidence_words(0.5)
+    ('very likely real', 'likely real', 'could be chance')
+    """
+    if p_value is None or not math.isfinite(p_value):
+        return "not tested"
+    return next(words for bound, words in CONFIDENCE_WORDS if p_value < bound or bound == 1.0)
+
+
+def gap_p_value(gap: float, std_error: float) -> float:
+    """Two-sided normal p-value of a gap against its standard error (NaN without a positive error)."""
+    if not std_error > 0:
+        return float("nan")
+    return float(2 * norm.sf(abs(gap) / std_error))
+
+
+def shown_difference(first: float, second: float, decimals: int = 0) -> tuple[float, float, float]:
+    """Two values as displayed and their difference computed from the displayed values.
+
+    A sentence that shows ``52`` and ``45`` then shows a gap of ``7``, never the
+    ``8`` the unrounded values give.
+
+    Parameters
+    ----------
+    first, second : float
+        The two values.
+    decimals : int
+        Decimals they are displayed with.
+
+    Returns
+    -------
+    tuple of float
+        ``(first_shown, second_shown, first_shown - second_shown)``, each rounded to ``decimals``.
+
+    Examples
+    --------
+    >>> shown_difference(52.4, 44.6)
+    (52.0, 45.0, 7.0)
+    """
+    first_shown, second_shown = round(first, decimals), round(second, decimals)
+    return first_shown, second_shown, round(first_shown - second_shown, decimals)
+
+
+def money_text(amount: float | None, currency: str = "") -> str:
+    """An amount as a whole number with separators, followed by the currency when one is given.
+
+    Examples
+    --------
+    >>> money_text(18287.6, "EUR"), money_text(18287.6), money_text(None)
+    ('18,288 EUR', '18,288', '–')
+    """
+    if amount is None or not math.isfinite(amount):
+        return MISSING
+    return f"{amount:,.0f} {currency}".strip()
+
+
+def amounts_note(currency: str = "") -> str:
+    """The sentence stating the unit of the amounts: the currency, or the data's own."""
+    return f"Amounts in {currency}." if currency else "Amounts in the data's currency."
+
+
+def pair_opportunities(
+    lines: pd.DataFrame,
+    rules: pd.DataFrame,
+    *,
+    item_column: str = s.CATEGORY,
+    n: int = 5,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The strongest significant pairs, read from main item to add-on, and their whitespace.
+
+    A pair is read from its main item (the one with the larger average line
+    revenue) to its add-on. Its whitespace is the customers who bought the
+    main item but never the add-on; they would bring ``expected_buyers`` =
+    whitespace x the pair's basket rate (``confidence``: the share of the main
+    item's orders that hold the add-on) and ``expected_revenue`` = that x the
+    add-on's average line revenue: an upper bound, since an offer converts
+    fewer than buy unprompted.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Sales lines (:func:`xsell_lab.sales_lines`) with ``item_column``.
+    rules : pandas.DataFrame
+        :func:`xsell_lab.basket.association_rules` of pairs with
+        :func:`xsell_lab.basket.add_significance` (``significant``, ``p_adjusted``).
+    item_column : str
+        The items' column (``category`` or ``product_id``).
+    n : int
+        How many pairs, strongest (lift, then confidence) first.
+    labels : mapping, optional
+        Item -> label (:func:`xsell_lab.catalogue.item_labels`) for ``main`` and ``add_on``; items by key otherwise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`OPPORTUNITY_COLUMNS`, one row per pair, largest ``expected_revenue``
+        first; ``main_item`` and ``add_on_item`` hold the keys. Empty when no pair is significant.
+    """
+    columns = [*OPPORTUNITY_COLUMNS, "main_item", "add_on_item"]
+    if rules.empty:
+        return pd.DataFrame(columns=columns)
+    price = lines.groupby(item_column)[s.REVENUE].mean()
+    first = rules["antecedents"].map(lambda items: next(iter(items)))
+    second = rules["consequents"].map(lambda items: next(iter(items)))
+    main_first = first.map(price).to_numpy() >= second.map(price).to_numpy()
+    chosen = rules.assign(main_item=first, add_on_item=second)[rules["significant"].to_numpy() & main_first]
+    chosen = chosen.sort_values(["lift", "confidence"], ascending=False).head(n)
+    owned = lines.groupby(s.CUSTOMER_ID)[item_column].agg(set)
+    without = [int(owned.map(lambda bought, a=a, b=b: a in bought and b not in bought).sum())
+               for a, b in zip(chosen["main_item"], chosen["add_on_item"])]
+    label = (lambda item: labels.get(item, item)) if labels is not None else (lambda item: item)
+    table = chosen.assign(
+        main=chosen["main_item"].map(label), add_on=chosen["add_on_item"].map(label), customers_without_it=without,
+    )
+    table["expected_buyers"] = (table["customers_without_it"] * table["confidence"]).round().astype(int)
+    table["expected_revenue"] = table["customers_without_it"] * table["confidence"] * table["add_on_item"].map(price)
+    return table[columns].sort_values("expected_revenue", ascending=False).reset_index(drop=True)
+
+
+def opportunity_total(lines: pd.DataFrame, opportunities: pd.DataFrame, *, item_column: str = s.CATEGORY) -> dict[str, float]:
+    """All opportunities together, each customer and add-on counted once.
+
+    A customer who owns two main items of the same add-on (ink and printer,
+    both leading to paper) is one buyer of that add-on, not two: per customer
+    and add-on the largest basket rate of the main items they own counts.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        The sales lines :func:`pair_opportunities` was given.
+    opportunities : pandas.DataFrame
+        :func:`pair_opportunities`' result.
+    item_column : str
+        The items' column.
+
+    Returns
+    -------
+    dict
+        ``customers`` (distinct customers with at least one opportunity),
+        ``offers`` (distinct customer and add-on pairs), ``expected_buyers``
+        and ``expected_revenue``; zeros without opportunities.
+    """
+    if opportunities.empty:
+        return {"customers": 0, "offers": 0, "expected_buyers": 0.0, "expected_revenue": 0.0}
+    price = lines.groupby(item_column)[s.REVENUE].mean()
+    owned = lines.groupby(s.CUSTOMER_ID)[item_column].agg(set)
+    rows = []
+    for pair in opportunities.itertuples(index=False):
+        targets = owned.index[owned.map(lambda bought: pair.main_item in bought and pair.add_on_item not in bought).to_numpy()]
+        rows.append(pd.DataFrame({s.CUSTOMER_ID: targets, "add_on": pair.add_on_item, "rate": pair.confidence}))
+    targets = pd.concat(rows).groupby([s.CUSTOMER_ID, "add_on"])["rate"].max().reset_index()
+    return {
+        "customers": int(targets[s.CUSTOMER_ID].nunique()),
+        "offers": len(targets),
+        "expected_buyers": float(targets["rate"].sum()),
+        "expected_revenue": float((targets["rate"] * targets["add_on"].map(price)).sum()),
+    }
+
+
+def offer_results(
+    offers: pd.DataFrame | None,
+    *,
+    control: str = "control",
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Each offer test's best arm against its control, described in words.
+
+    The best arm has the highest conversion; its uplift and p-value come from
+    :func:`xsell_lab.experiments.compare_conversion` (pooled z-test, no
+    correction: one arm per test is reported), its extra revenue per customer
+    from :func:`xsell_lab.experiments.compare_revenue` when the offers table
+    has ``revenue``. The offer is named by the product offered and the arm's
+    channel when the table has them ("warranty by email"), else by the arm.
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame or None
+        The canonical offers table.
+    control : str
+        Name of the control arm.
+    labels : mapping, optional
+        Product id -> label (:func:`xsell_lab.catalogue.item_labels` at product level).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`OFFER_COLUMNS`, the most recent test first; ``uplift_points``
+        is the difference of the two rates as displayed with one decimal
+        (:func:`shown_difference`); ``proven`` = ``p_value < ALPHA``. Empty
+        when no test has a control and an offer arm.
+    """
+    if offers is None or offers.empty:
+        return pd.DataFrame(columns=OFFER_COLUMNS)
+    arms = offers.groupby(s.EXPERIMENT_ID)[s.VARIANT]
+    testable = offers[arms.transform(lambda v: (v == control).any() and (v != control).any()).astype(bool)]
+    if testable.empty:
+        return pd.DataFrame(columns=OFFER_COLUMNS)
+    compared = compare_conversion(testable, control=control, correction="none")
+    best = compared.loc[compared.groupby(s.EXPERIMENT_ID)["rate_treatment"].idxmax()].reset_index(drop=True)
+    if s.REVENUE in testable:
+        revenue = compare_revenue(testable, control=control, correction="none", n_bootstrap=0)
+        best = best.merge(revenue[[s.EXPERIMENT_ID, s.VARIANT, "difference"]], on=[s.EXPERIMENT_ID, s.VARIANT], how="left")
+    else:
+        best = best.assign(difference=np.nan)
+    names = []
+    for row in best.itertuples(index=False):
+        arm = testable[(testable[s.EXPERIMENT_ID] == row.experiment_id) & (testable[s.VARIANT] == row.variant)]
+        names.append(_offer_name(arm, row.variant, labels))
+    shown = [shown_difference(100 * t, 100 * c, 1) for t, c in zip(best["rate_treatment"], best["rate_control"])]
+    last_offer = testable.groupby(s.EXPERIMENT_ID)[s.OFFER_DATE].max() if s.OFFER_DATE in testable else None
+    table = pd.DataFrame({
+        s.EXPERIMENT_ID: best[s.EXPERIMENT_ID], s.VARIANT: best[s.VARIANT], "offer": names,
+        "customers_treatment": best["customers_treatment"], "rate_treatment": best["rate_treatment"],
+        "rate_control": best["rate_control"], "uplift_points": [gap for _, _, gap in shown], "p_value": best["p_value"],
+        "revenue_difference": best["difference"],
+        "last_offer": best[s.EXPERIMENT_ID].map(last_offer) if last_offer is not None else pd.NaT,
+    })
+    table["proven"] = table["p_value"] < ALPHA
+    return table.sort_values(["last_offer", s.EXPERIMENT_ID], ascending=[False, True]).reset_index(drop=True)[OFFER_COLUMNS]
+
+
+def _offer_name(arm: pd.DataFrame, variant: str, labels: Mapping[str, str] | None) -> str:
+    """"the LABEL offer by CHANNEL" from the arm's single product and channel; the arm's words otherwise."""
+    products = arm[s.PRODUCT_ID].dropna().unique() if s.PRODUCT_ID in arm else []
+    channels = arm[s.CHANNEL].dropna().unique() if s.CHANNEL in arm else []
+    what = f"the {(labels or {}).get(products[0], products[0])} offer" if len(products) == 1 else f"the offer '{variant.replace('_', ' ')}'"
+    by = f" by {channels[0]}" if len(channels) == 1 and str(channels[0]) not in ("none", "") else ""
+    return f"{what}{by}".replace("_", " ")
+
+
+def cross_sell_gap_error(followed: pd.DataFrame, *, treatment: str = "cross_sold", outcome: str = "outcome_margin") -> float:
+    """Standard error of the naive gap in ``outcome`` between treated and other customers.
+
+    ``sqrt(var_t / n_t + var_c / n_c)`` over the rows of
+    :func:`xsell_lab.clv.cross_sell_followup`; NaN with fewer than two customers in a group.
+    """
+    spread = followed.groupby(treatment)[outcome].agg(["var", "count"])
+    if len(spread) < 2 or (spread["count"] < 2).any():
+        return float("nan")
+    return float((spread["var"] / spread["count"]).sum() ** 0.5)
+
+
+def recommendations(
+    *,
+    opportunities: pd.DataFrame | None = None,
+    opportunity_sum: Mapping[str, float] | None = None,
+    offer_tests: pd.DataFrame | None = None,
+    clv_gap: pd.DataFrame | None = None,
+    gap_error: float = float("nan"),
+    items: str = "categories",
+    money: str = "revenue",
+    currency: str = "",
+    n: int = 5,
+) -> pd.DataFrame:
+    """The actions that follow from the results, largest money at stake first.
+
+    One recommendation per kind of evidence the data has:
+
+    ``whitespace``
+        Offer each strong pair's add-on to the owners of its main item who lack
+        it (:func:`pair_opportunities`); money at stake: all opportunities
+        together, each customer and add-on once (:func:`opportunity_total`), an
+        upper bound; confidence: the weakest pair's significance.
+    ``offer``
+        One per tested offer (:func:`offer_results`): roll it out when proven,
+        keep testing when not; money at stake: its extra revenue per customer
+        times as many customers as the test offered it to.
+    ``early``
+        Cross-sell in a customer's first days
+        (:func:`xsell_lab.clv.matched_comparison`); money at stake: the matched
+        gap per customer times the customers who were not cross-sold early;
+        confidence: the naive gap against ``gap_error``, said as an association.
+
+    Parameters
+    ----------
+    opportunities, opportunity_sum : optional
+        :func:`pair_opportunities` and :func:`opportunity_total`.
+    offer_tests : pandas.DataFrame, optional
+        :func:`offer_results`.
+    clv_gap : pandas.DataFrame, optional
+        :func:`xsell_lab.clv.matched_comparison` (rows ``naive`` and ``matched``).
+    gap_error : float
+        :func:`cross_sell_gap_error` of the naive gap.
+    items : str
+        What is cross-sold, in words ("categories" or "products").
+    money : str
+        What the CLV gap measures, in words ("margin" or "revenue").
+    currency : str
+        Currency of the amounts in the sentences (:func:`money_text`).
+    n : int
+        At most this many recommendations.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`RECOMMENDATION_COLUMNS`: the action in one sentence, its money
+        at stake (a number; NaN when it has none), how sure we are in words,
+        the evidence in one sentence, its kind and the p-value behind the
+        words (for an appendix). Empty when the results support no action.
+    """
+    rows = []
+    if opportunities is not None and len(opportunities):
+        top = opportunities.iloc[0]
+        main, add_on = str(top["main"]).replace("_", " "), str(top["add_on"]).replace("_", " ")
+        total = opportunity_sum or {}
+        more = len(opportunities) - 1
+        rows.append({
+            "recommendation": f"Offer {add_on} to the {top['customers_without_it']:,} customers who own {main} but not {add_on}" + (f", then the {more} other strong pair{'s' if more > 1 else ''} found." if more else "."),
+            "money_at_stake": total.get("expected_revenue", top["expected_revenue"]),
+            "confidence_words": confidence_words(float(opportunities["p_adjusted"].max())),
+            "evidence": f"{len(opportunities)} pair{'s' if len(opportunities) > 1 else ''} of {items} bought together far more often "
+                        f"than chance; about {total.get('expected_buyers', top['expected_buyers']):,.0f} buyers if customers lacking the add-on "
+                        "buy it as often as those who already buy the pair (an upper bound; each customer counted once per add-on).",
+            "kind": "whitespace", "p_value": float(opportunities["p_adjusted"].max()),
+        })
+    if offer_tests is not None:
+        for test in offer_tests.itertuples(index=False):
+            rate_t, rate_c, _ = shown_difference(100 * test.rate_treatment, 100 * test.rate_control, 1)
+            at_stake = test.revenue_difference * test.customers_treatment
+            per_customer = money_text(test.revenue_difference, currency) if math.isfinite(test.revenue_difference) else None
+            action = (f"Roll out {test.offer}, keeping a small control group." if test.proven
+                      else f"Do not roll out {test.offer} yet: keep testing or stop it.")
+            rows.append({
+                "recommendation": action[0].upper() + action[1:],
+                "money_at_stake": at_stake,
+                "confidence_words": confidence_words(test.p_value),
+                "evidence": f"In a controlled test {rate_t:.1f}% of customers offered it bought, against {rate_c:.1f}% without the "
+                            f"offer ({test.uplift_points:+.1f} points)"
+                            + (f"; {per_customer} more in revenue per customer, shown for as many customers again as the test "
+                               f"reached ({test.customers_treatment:,})." if per_customer else "."),
+                "kind": "offer", "p_value": float(test.p_value),
+            })
+    if clv_gap is not None and len(clv_gap):
+        gaps = clv_gap.set_index("comparison")
+        naive, matched = gaps.loc["naive"], gaps.loc["matched"]
+        treated, control, gap = shown_difference(matched["treated_mean"], matched["control_mean"])
+        p_value = gap_p_value(naive["difference"], gap_error)
+        if gap > 0:
+            rows.append({
+                "recommendation": f"Cross-sell early: help new customers to a second of our {items} in their first days.",
+                "money_at_stake": gap * naive["control_customers"],
+                "confidence_words": f"{confidence_words(p_value)}; an association, not a tested cause",
+                "evidence": f"Customers who bought two or more {items} early later brought {money_text(treated, currency)} in {money} "
+                            f"each against {money_text(control, currency)} for similar customers who did not (a gap of "
+                            f"{money_text(gap, currency)}), shown for the {naive['control_customers']:,.0f} customers not cross-sold early.",
+                "kind": "early", "p_value": p_value,
+            })
+    table = pd.DataFrame(rows, columns=RECOMMENDATION_COLUMNS)
+    if table.empty:
+        return table
+    order = table["money_at_stake"].fillna(-np.inf).sort_values(ascending=False, kind="stable").index
+    return table.loc[order].head(n).reset_index(drop=True)
+
+
+def headline_table(figures: Mapping[str, str | None]) -> pd.DataFrame:
+    """A report's headline figures as the table a ``report-headline`` cell shows.
+
+    Parameters
+    ----------
+    figures : mapping of str to str or None
+        Figure name -> its value formatted as the reader should see it; None
+        (a figure this data cannot give) prints as ``"–"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``Figure`` (the names, in order) and ``Value``.
+
+    Examples
+    --------
+    >>> headline_table({"Customers": "5,210", "Proven offers": None})["Value"].tolist()
+    ['5,210', '–']
+    """
+    values = [MISSING if value is None or value == "" else str(value) for value in figures.values()]
+    return pd.DataFrame({"Figure": list(figures), "Value": values})
