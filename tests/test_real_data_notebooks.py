@@ -8,8 +8,8 @@ four data sets nobody designed for the lab (built by the fixtures of ``tests/con
     countries as regions, one channel (every 4th customer, see the fixture).
 ``completejourney``
     dunnhumby Complete Journey through the shipped ``examples/completejourney_mapping.yaml``:
-    grocery baskets, departments as categories, household composition as segment (every 2nd
-    household).
+    grocery baskets, departments as categories, household composition as segment (the shipped
+    75,000-line sample, whole).
 ``purchase_log``
     The BTYDplus grocery event log: customer and date only, so one product.
 ``shop_export``
@@ -27,6 +27,7 @@ tables (:data:`HEADLINE_CHECKS`).
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -44,6 +45,9 @@ CLEAN_STOPS = ("InsufficientDataError", "MissingTableError")
 #: A printed figure that is not a number: pandas' NaN and <NA>, numpy's inf. (``NaT`` is left out:
 #: notebook 00's table of tables shows it, by design, as the date range of a table without dates.)
 NOT_A_NUMBER = re.compile(r"(?<![\w.])(?:-?inf|-?Inf|NaN|nan|<NA>)(?![\w])")
+
+#: The text/plain of an object that shows itself as markup: ``<pandas.io.formats.style.Styler at 0x...>``.
+OBJECT_REPR = re.compile(r"<[\w.]+ (?:at 0x[0-9a-f]+|object)>")
 
 #: Values of the bundled company's world columns that are ordinary words any company's data (or the
 #: notebooks' own prose) may use: channels and media (``web``, ``store``, ``email``...), the control
@@ -86,14 +90,22 @@ def northwind_words(bundled_company) -> dict[str, re.Pattern]:
 
 def _outputs(notebook: nbformat.NotebookNode) -> list[tuple[int, str, bool]]:
     """(cell index, text, is a table) of every printed output: streams, text/plain of results and
-    displayed tables, error messages."""
+    displayed tables, the Markdown or HTML text of objects whose text/plain is only their repr
+    (a pandas Styler, IPython Markdown), error messages."""
     texts = []
     for index, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
             if output.output_type == "stream":
                 texts.append((index, output.text, False))
             elif output.output_type in ("execute_result", "display_data"):
-                texts.append((index, output.get("data", {}).get("text/plain", ""), True))
+                data = output.get("data", {})
+                plain = data.get("text/plain", "")
+                if OBJECT_REPR.fullmatch(plain.strip()) and ("text/markdown" in data or "text/html" in data):
+                    # a styled table or Markdown (the executive report): its figures are in the markup
+                    markup = data.get("text/markdown") or re.sub(r"<style.*?</style>|<[^>]+>", " ", data["text/html"], flags=re.DOTALL)
+                    texts.append((index, html.unescape(markup), False))
+                else:
+                    texts.append((index, plain, True))
             elif output.output_type == "error":
                 texts.append((index, f"{output.ename}: {output.evalue}", False))
     return texts
