@@ -400,6 +400,21 @@ def test_whitespace_value_by_group_by_hand(tiny_lines, tiny_customers):
         t.whitespace_value_by_group(scores, tiny_customers.set_index(s.CUSTOMER_ID)[s.SEGMENT].drop("d"))
 
 
+def test_customers_without_a_group_value_form_the_no_segment_group(tiny_lines, tiny_customers):
+    # d is a customer without demographics: a missing segment is a group of its own, not an error
+    segments = tiny_customers.set_index(s.CUSTOMER_ID)[s.SEGMENT].copy()
+    segments.loc["d"] = None
+    own = t.ownership_matrix(tiny_lines)
+    scores = t.expected_whitespace_value(own, t.main_items(tiny_lines), t.item_margins(tiny_lines), min_peers=1)
+    table = t.whitespace_value_by_group(scores, segments)
+    assert table[s.SEGMENT].notna().all() and "(no segment)" in set(table[s.SEGMENT])
+    assert set(table.loc[table[s.SEGMENT] == "(no segment)", "customers"]) == {1}
+    summary = t.whitespace_summary(own, groups=segments)
+    assert summary.loc[summary[s.SEGMENT] == "(no segment)", "customers"].tolist() == [1] * own.shape[1]
+    with pytest.raises(ValueError, match=r"1 customer\(s\) of the ownership matrix have no 'segment', e.g. 'd'"):
+        t.whitespace_summary(own, groups=segments.drop("d"))
+
+
 def test_plots_draw_what_they_are_given(tiny_lines, tiny_customers):
     import matplotlib.pyplot as plt
 
