@@ -135,6 +135,18 @@ def test_lookalikes_by_hand():
     assert scored.loc["a", "score"] == 1.0, "a's nearest other customer is b, a target (a itself is excluded)"
 
 
+def test_lookalikes_and_profile_lift_treat_a_missing_label_as_its_own_value():
+    # d, e, f have no group: "(no group)" is one more value, as a segment would be; a missing number stays an error
+    features = pd.DataFrame({s.CUSTOMER_ID: list("abcdef"), "group": ["p", "p", "p", None, None, None]})
+    target = pd.Series([True, True, False, True, False, False], index=list("abcdef"))
+    result = t.lookalikes(features, target, k=2, columns=["group"]).set_index(s.CUSTOMER_ID)
+    assert result.loc["c", "score"] == 1.0 and result.loc["e", "score"] == 0.5
+    lift = t.profile_lift(features, target, columns=["group"]).set_index("value")
+    assert lift.loc["(no group)", "customers"] == 3
+    with pytest.raises(ValueError, match="column 'x': 1 row"):
+        t.lookalikes(features.assign(x=[0.0, 1.0, None, 2.0, 3.0, 4.0]), target, k=2, columns=["x"])
+
+
 def test_lookalike_ties_are_broken_by_the_seed():
     features = pd.DataFrame({s.CUSTOMER_ID: list("abcdefgh"), "x": [0.0] * 8})
     target = pd.Series([True, False] * 4, index=list("abcdefgh"))
