@@ -168,3 +168,17 @@ def test_itemset_text_is_sorted_and_independent_of_set_order():
 
     sets = pd.Series([frozenset({"laptop_case", "laptop"}), frozenset({"ink"})])
     assert itemset_text(sets).tolist() == ["laptop, laptop_case", "ink"]
+
+
+def test_no_frequent_pair_says_which_min_support_would_find_one_and_empty_rules_go_on():
+    from xsell_lab import basket
+
+    lines = pd.DataFrame({"order_id": ["1", "1", "2", "2", "3", "4"], "product_id": ["a", "b", "a", "b", "c", "a"]})
+    assert basket.no_frequent_pair(lines, 0.5) is None  # {a, b} is in 2 of 4 baskets
+    assert basket.no_frequent_pair(lines, 0.6) == (
+        "No pair of products reaches min_support 0.6: the most frequent pair is in 2 of 4 baskets, "
+        "so min_support 0.5 or lower would find it."
+    )
+    assert "too small for pairs" in basket.no_frequent_pair(lines.iloc[[0, 2, 4]], 0.5)
+    rules = basket.add_significance(basket.empty_rules(), alpha=0.05)
+    assert rules.empty and list(rules.columns[: len(basket.RULE_COLUMNS)]) == basket.RULE_COLUMNS

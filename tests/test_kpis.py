@@ -99,6 +99,19 @@ def test_cross_sell_rate_by_hand(lines):
     assert _by(by_segment, s.SEGMENT, "customers") == {"consumer": 2, "smb": 2}
 
 
+def test_missing_group_values_form_one_labelled_group_left_out_of_known_groups(lines):
+    # c3 and c4 have no segment (a household without demographics): one "(no segment)" group, not NaN
+    unsegmented = lines.assign(**{s.SEGMENT: lines[s.SEGMENT].where(lines[s.SEGMENT] == "smb")})
+    for frame in (unsegmented, unsegmented.astype({s.SEGMENT: "category"})):
+        by_segment = kpis.cross_sell_rate(frame, level="product", by=s.SEGMENT)
+        assert _by(by_segment, s.SEGMENT, "cross_sell_rate") == {"(no segment)": 1.0, "smb": 0.5}
+        assert by_segment[s.SEGMENT].notna().all()
+        assert kpis.known_groups(by_segment, s.SEGMENT)[s.SEGMENT].tolist() == ["smb"]
+        assert set(kpis.average_order_value(frame, by=s.SEGMENT)[s.SEGMENT]) == {"(no segment)", "smb"}
+    assert frame[s.SEGMENT].isna().sum() == 4  # the input is not modified
+    assert kpis.missing_group_label("channel") == "(no channel)"
+
+
 def test_cross_sell_rate_equals_penetration_at_two(lines):
     for level in ("category", "product"):
         assert kpis.cross_sell_rate(lines, level=level) == kpis.product_penetration(lines, level=level)

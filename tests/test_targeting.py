@@ -135,6 +135,18 @@ def test_lookalikes_by_hand():
     assert scored.loc["a", "score"] == 1.0, "a's nearest other customer is b, a target (a itself is excluded)"
 
 
+def test_lookalikes_and_profile_lift_treat_a_missing_label_as_its_own_value():
+    # d, e, f have no group: "(no group)" is one more value, as a segment would be; a missing number stays an error
+    features = pd.DataFrame({s.CUSTOMER_ID: list("abcdef"), "group": ["p", "p", "p", None, None, None]})
+    target = pd.Series([True, True, False, True, False, False], index=list("abcdef"))
+    result = t.lookalikes(features, target, k=2, columns=["group"]).set_index(s.CUSTOMER_ID)
+    assert result.loc["c", "score"] == 1.0 and result.loc["e", "score"] == 0.5
+    lift = t.profile_lift(features, target, columns=["group"]).set_index("value")
+    assert lift.loc["(no group)", "customers"] == 3
+    with pytest.raises(ValueError, match="column 'x': 1 row"):
+        t.lookalikes(features.assign(x=[0.0, 1.0, None, 2.0, 3.0, 4.0]), target, k=2, columns=["x"])
+
+
 def test_lookalike_ties_are_broken_by_the_seed():
     features = pd.DataFrame({s.CUSTOMER_ID: list("abcdefgh"), "x": [0.0] * 8})
     target = pd.Series([True, False] * 4, index=list("abcdefgh"))
@@ -398,6 +410,21 @@ def test_whitespace_value_by_group_by_hand(tiny_lines, tiny_customers):
     assert row["expected_value_per_customer"] == pytest.approx(1 / 3 * 15.0 / 2)
     with pytest.raises(ValueError, match=r"1 scored customer\(s\) have no 'segment', e.g. 'd'"):
         t.whitespace_value_by_group(scores, tiny_customers.set_index(s.CUSTOMER_ID)[s.SEGMENT].drop("d"))
+
+
+def test_customers_without_a_group_value_form_the_no_segment_group(tiny_lines, tiny_customers):
+    # d is a customer without demographics: a missing segment is a group of its own, not an error
+    segments = tiny_customers.set_index(s.CUSTOMER_ID)[s.SEGMENT].copy()
+    segments.loc["d"] = None
+    own = t.ownership_matrix(tiny_lines)
+    scores = t.expected_whitespace_value(own, t.main_items(tiny_lines), t.item_margins(tiny_lines), min_peers=1)
+    table = t.whitespace_value_by_group(scores, segments)
+    assert table[s.SEGMENT].notna().all() and "(no segment)" in set(table[s.SEGMENT])
+    assert set(table.loc[table[s.SEGMENT] == "(no segment)", "customers"]) == {1}
+    summary = t.whitespace_summary(own, groups=segments)
+    assert summary.loc[summary[s.SEGMENT] == "(no segment)", "customers"].tolist() == [1] * own.shape[1]
+    with pytest.raises(ValueError, match=r"1 customer\(s\) of the ownership matrix have no 'segment', e.g. 'd'"):
+        t.whitespace_summary(own, groups=segments.drop("d"))
 
 
 def test_plots_draw_what_they_are_given(tiny_lines, tiny_customers):

@@ -20,6 +20,10 @@ by
     docstring says otherwise, a KPI by group is computed on the rows of that
     group only (e.g. the cross-sell rate by month counts what customers bought
     within the month). A group whose denominator is zero gets ``NaN``.
+    Rows whose group value is missing (a customer without a segment) form one
+    group labelled ``"(no segment)"`` (:func:`missing_group_label`); a
+    sentence naming the best or worst group should leave it out
+    (:func:`known_groups`).
 shares
     KPIs that are shares are returned as fractions in [0, 1];
     :func:`kpi_summary` shows them in percent.
@@ -75,6 +79,82 @@ _PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
 _REVENUE = "revenue"
 
 By = str | Sequence[str] | None
+
+
+# --- groups with a missing value ---------------------------------------------
+
+
+def missing_group_label(column: str) -> str:
+    """The label shown for rows whose ``column`` value is missing: ``"(no segment)"``.
+
+    Parameters
+    ----------
+    column : str
+        The grouping column, e.g. ``"segment"``.
+
+    Returns
+    -------
+    str
+        ``"(no <column>)"``.
+    """
+    return f"(no {column})"
+
+
+def label_missing_groups(frame: pd.DataFrame, columns: By) -> pd.DataFrame:
+    """``frame`` with missing values of ``columns`` replaced by :func:`missing_group_label`.
+
+    Real data often leaves a grouping column empty for some rows (households
+    without demographics have no segment); grouped by it, they would form a
+    ``NaN`` group. Here they form one group with a readable label instead.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any table holding ``columns``.
+    columns : str or list of str
+        The grouping columns (columns not in ``frame`` are ignored).
+
+    Returns
+    -------
+    DataFrame
+        A copy when a value was replaced, else ``frame`` itself (never modified).
+    """
+    missing = [c for c in as_list(columns) if c in frame.columns and frame[c].isna().any()]
+    if not missing:
+        return frame
+    frame = frame.copy()
+    for column in missing:
+        label = missing_group_label(column)
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            if label not in values.cat.categories:
+                values = values.cat.add_categories([label])
+            frame[column] = values.fillna(label)
+        else:
+            frame[column] = values.astype(object).where(values.notna(), label)
+    return frame
+
+
+def known_groups(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows of a grouped result whose ``column`` is a real value, not the missing-value label.
+
+    Use it before naming the best or worst group in a sentence: "(no segment)"
+    is not a segment.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A KPI grouped by ``column`` (e.g. ``cross_sell_rate(..., by="segment")``).
+    column : str
+        The grouping column.
+
+    Returns
+    -------
+    DataFrame
+        ``table`` without the rows labelled :func:`missing_group_label` (or missing).
+    """
+    values = table[column]
+    return table.loc[values.notna() & (values.astype(object) != missing_group_label(column))]
 
 
 # --- cross-sell rate and penetration ------------------------------------------
@@ -567,7 +647,7 @@ def offer_conversion_rate(
     keys = as_list(by)
     require_columns(offers, [s.ACCEPTED] + keys, s.OFFERS)
     accepted = offers[s.ACCEPTED].astype("boolean").fillna(False).astype(bool)
-    frame = offers[keys].assign(offers=1, accepted=accepted)
+    frame = label_missing_groups(offers[keys], keys).assign(offers=1, accepted=accepted)
     grouped = frame.groupby(keys, dropna=False) if keys else frame.assign(_all=0).groupby("_all")
     result = grouped[["offers", "accepted"]].sum()
     result["conversion_rate"] = result["accepted"] / result["offers"]
@@ -883,7 +963,7 @@ def _prepare(frame: pd.DataFrame, columns: Sequence[str], table: str, by: By) ->
     require_columns(frame, list(columns) + [k for k in keys if k not in derived] + ([s.ORDER_DATE] if derived else []), table)
     if derived:
         frame = frame.assign(**{k: frame[s.ORDER_DATE].dt.to_period(_PERIODS[k]).dt.start_time for k in derived})
-    return frame, keys
+    return label_missing_groups(frame, [k for k in keys if k not in derived]), keys
 
 
 def _period_index(dates: pd.Series, period: str) -> pd.Series:

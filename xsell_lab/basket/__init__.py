@@ -34,8 +34,8 @@ choose_pairs, choose_next_pair
 """
 
 from xsell_lab.basket.choices import LEVEL_COLUMNS, choose_next_pair, choose_pairs, level_column
-from xsell_lab.basket.itemsets import BACKENDS, ITEMSET_COLUMNS, frequent_itemsets
-from xsell_lab.basket.rules import METRICS, RULE_COLUMNS, association_rules, itemset_text, relabel_rules
+from xsell_lab.basket.itemsets import BACKENDS, ITEMSET_COLUMNS, frequent_itemsets, no_frequent_pair
+from xsell_lab.basket.rules import METRICS, RULE_COLUMNS, association_rules, empty_rules, itemset_text, relabel_rules
 from xsell_lab.basket.sequences import (
     NEXT_ORDER_COLUMNS,
     PAIR_COLUMNS,
@@ -56,6 +56,8 @@ from xsell_lab.basket.transactions import (
 )
 
 __all__ = [
+    "empty_rules",
+    "no_frequent_pair",
     "BACKENDS",
     "LEVEL_COLUMNS",
     "ITEMSET_COLUMNS",

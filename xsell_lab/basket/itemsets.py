@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
@@ -104,6 +105,52 @@ def frequent_itemsets(
     longest = max_len or baskets.basket_sizes().max()
     found = _mine(baskets, threshold, int(longest), limit, backend)
     return _as_table(found, baskets)
+
+
+def no_frequent_pair(
+    transactions: pd.DataFrame | Baskets,
+    min_support: float,
+    *,
+    basket_column: str = s.ORDER_ID,
+    item_column: str = s.PRODUCT_ID,
+) -> str | None:
+    """Why no pair of items reaches ``min_support``, in one sentence; ``None`` when one does.
+
+    The most frequent pair of different items is counted directly, so the
+    sentence can say which ``min_support`` would find it, or that no basket
+    holds two different items (baskets too small for pairs).
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame or Baskets
+        As for :func:`frequent_itemsets`.
+    min_support : float
+        The support threshold in (0, 1].
+    basket_column, item_column : str
+        Names of the basket id and item columns.
+
+    Returns
+    -------
+    str or None
+    """
+    check_min_support(min_support)
+    baskets = transactions if isinstance(transactions, Baskets) else clean_baskets(
+        transactions, basket_column=basket_column, item_column=item_column
+    )
+    items = "categories" if item_column == s.CATEGORY else "products" if item_column == s.PRODUCT_ID else f"{item_column} values"
+    if (baskets.basket_sizes() < 2).all():
+        return f"No basket holds two different {items}: baskets here are too small for pairs, so there is no pair to bundle."
+    matrix = sp.csr_array(baskets.matrix, dtype=np.int64)
+    together = sp.triu(sp.csr_matrix(matrix.T @ matrix), k=1)
+    best = int(together.max())
+    if best >= min_count(min_support, baskets.n_baskets):
+        return None
+    digits = 1 - int(np.floor(np.log10(best / baskets.n_baskets)))  # two significant digits, rounded down
+    needed = np.floor(best / baskets.n_baskets * 10**digits) / 10**digits
+    return (
+        f"No pair of {items} reaches min_support {min_support:g}: the most frequent pair is in {best:,} of "
+        f"{baskets.n_baskets:,} baskets, so min_support {needed:g} or lower would find it."
+    )
 
 
 def _mine(baskets: Baskets, threshold: int, max_len: int, limit: float, backend: str) -> list:

@@ -105,6 +105,21 @@ def association_rules(itemsets: pd.DataFrame, *, metric: str = "confidence", min
     return kept.iloc[order].reset_index(drop=True)
 
 
+def empty_rules() -> pd.DataFrame:
+    """A rule table without rules: the columns and types of :func:`association_rules`, no row.
+
+    For a section that goes on when no pair is frequent (see
+    :func:`~xsell_lab.basket.no_frequent_pair`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`RULE_COLUMNS`, zero rows.
+    """
+    rules = _measures([], [], {}, 0)
+    return rules.astype({"antecedents": object, "consequents": object})[RULE_COLUMNS]
+
+
 def _check_input(itemsets: pd.DataFrame, metric: str) -> None:
     require_columns(itemsets, ["itemsets", "support", "count"], "itemsets", hint="Pass the output of frequent_itemsets")
     if metric not in METRICS:

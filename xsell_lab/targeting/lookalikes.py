@@ -19,6 +19,7 @@ import pandas as pd
 
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import require_columns
+from xsell_lab.kpis import missing_group_label
 from xsell_lab.targeting._common import binned, with_target
 from xsell_lab.targeting.profiles import profile_lift
 
@@ -89,7 +90,7 @@ def lookalikes(
     ------
     ValueError
         When ``k`` is out of range, candidates have no features (no orders),
-        a feature is empty, no candidate is left, or no labelled customer is
+        a numeric feature is empty (a missing label is the value "(no <column>)"), no candidate is left, or no labelled customer is
         a target.
     """
     require_columns(features, [s.CUSTOMER_ID], "features")
@@ -132,10 +133,13 @@ def lookalikes(
 
 
 def _design_matrix(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """Numeric columns as z-scores, the others one-hot (0/1); missing values are an error."""
+    """Numeric columns as z-scores, the others one-hot (0/1); a missing label is its own value
+    (``"(no segment)"``), a missing number is an error."""
     parts = []
     for column in columns:
         values = frame[column]
+        if not pd.api.types.is_numeric_dtype(values):
+            values = values.astype("object").where(values.notna(), missing_group_label(column))
         if values.isna().any():
             example = frame.loc[values.isna(), s.CUSTOMER_ID].iloc[0]
             raise ValueError(

@@ -20,6 +20,7 @@ import pandas as pd
 
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import require_columns
+from xsell_lab.kpis import missing_group_label
 from xsell_lab.targeting._common import SALES_LINES, binned, with_target
 from xsell_lab.targeting.whitespace import main_items
 
@@ -187,7 +188,7 @@ def profile_lift(
     rows = []
     for column in columns:
         values = binned(frame[column], bins) if pd.api.types.is_numeric_dtype(frame[column]) else frame[column]
-        grouped = frame["_target"].groupby(values.astype("object").fillna("(missing)"), sort=False).agg(["size", "sum"])
+        grouped = frame["_target"].groupby(values.astype("object").fillna(missing_group_label(column)), sort=False).agg(["size", "sum"])
         for value, (count, hits) in grouped.iterrows():
             rows.append({"feature": column, "value": str(value), "customers": int(count), "target_customers": int(hits)})
     table = pd.DataFrame(rows, columns=["feature", "value", "customers", "target_customers"])

@@ -35,7 +35,7 @@ import pandas as pd
 
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import require_columns
-from xsell_lab.kpis import primary_items
+from xsell_lab.kpis import missing_group_label, primary_items
 from xsell_lab.targeting._common import SALES_LINES
 
 #: Columns of :func:`whitespace_summary` (after the optional group column).
@@ -119,7 +119,9 @@ def whitespace_summary(ownership: pd.DataFrame, *, groups: pd.Series | None = No
     groups : pandas.Series, optional
         A group label per customer (index ``customer_id``, e.g. the
         ``segment`` column of ``customers`` indexed by ``customer_id``);
-        the summary is then per group and item.
+        the summary is then per group and item. Customers whose group is
+        missing (NaN) form one group, labelled ``"(no segment)"``
+        (:func:`xsell_lab.kpis.missing_group_label`).
 
     Returns
     -------
@@ -131,20 +133,21 @@ def whitespace_summary(ownership: pd.DataFrame, *, groups: pd.Series | None = No
     Raises
     ------
     ValueError
-        When a customer of ``ownership`` has no group (count and example).
+        When a customer of ``ownership`` is not in the index of ``groups``
+        (count and example).
     """
     _check_ownership(ownership)
     keys: list[str] = []
     frame = ownership
     if groups is not None:
         name = groups.name or "group"
-        labels = groups.reindex(ownership.index)
-        missing = labels.isna()
+        missing = ~ownership.index.isin(groups.index)
         if missing.any():
             raise ValueError(
                 f"{int(missing.sum()):,} customer(s) of the ownership matrix have no '{name}', "
-                f"e.g. {ownership.index[missing.to_numpy()][0]!r}: pass a group for every customer who bought."
+                f"e.g. {ownership.index[missing][0]!r}: pass a group for every customer who bought."
             )
+        labels = _labelled(groups, name).reindex(ownership.index)
         frame = ownership.assign(**{name: labels.to_numpy()})
         keys = [name]
     long = frame.melt(id_vars=keys, var_name="item", value_name="owned", ignore_index=True)
@@ -381,7 +384,9 @@ def whitespace_value_by_group(scores: pd.DataFrame, groups: pd.Series) -> pd.Dat
         Output of :func:`expected_whitespace_value`.
     groups : pandas.Series
         Group label per customer, index ``customer_id`` (must cover every
-        customer of ``scores``); its name names the group column.
+        customer of ``scores``); its name names the group column. Customers
+        whose label is missing (NaN) form one group, labelled ``"(no segment)"``
+        (:func:`xsell_lab.kpis.missing_group_label`).
 
     Returns
     -------
@@ -392,10 +397,11 @@ def whitespace_value_by_group(scores: pd.DataFrame, groups: pd.Series) -> pd.Dat
     """
     require_columns(scores, WHITESPACE_VALUE_COLUMNS, "whitespace_scores")
     name = groups.name or "group"
-    labels = scores[s.CUSTOMER_ID].map(groups)
-    if labels.isna().any():
-        example = scores.loc[labels.isna(), s.CUSTOMER_ID].iloc[0]
-        raise ValueError(f"{scores.loc[labels.isna(), s.CUSTOMER_ID].nunique():,} scored customer(s) have no '{name}', e.g. {example!r}.")
+    absent = ~scores[s.CUSTOMER_ID].isin(groups.index)
+    if absent.any():
+        example = scores.loc[absent, s.CUSTOMER_ID].iloc[0]
+        raise ValueError(f"{scores.loc[absent, s.CUSTOMER_ID].nunique():,} scored customer(s) have no '{name}', e.g. {example!r}.")
+    labels = scores[s.CUSTOMER_ID].map(_labelled(groups, name))
     frame = scores.assign(**{name: labels})
     sizes = frame.drop_duplicates(s.CUSTOMER_ID).groupby(name).size().rename("customers")
     table = frame.groupby([name, "item"], sort=True).agg(
@@ -404,6 +410,12 @@ def whitespace_value_by_group(scores: pd.DataFrame, groups: pd.Series) -> pd.Dat
     table = table.reset_index().merge(sizes.reset_index(), on=name, how="left")
     table["expected_value_per_customer"] = table["expected_value"] / table["customers"]
     return table[[name, "item", "customers", "customers_without_it", "expected_value", "expected_value_per_customer"]]
+
+
+def _labelled(groups: pd.Series, name: str) -> pd.Series:
+    """``groups`` as plain labels, a missing label replaced by ``"(no <name>)"``."""
+    labels = groups.astype(object)
+    return labels.where(labels.notna(), missing_group_label(name))
 
 
 def _check_items(items: Sequence[str], known: list[str], column: str) -> list[str]:

@@ -1,0 +1,293 @@
+"""Every notebook on real data: it runs to the end or stops cleanly, and what it prints is sensible.
+
+Issue #10, item 6. Each notebook runs, with no parameter but the data folder (and its mapping), on
+four data sets nobody designed for the lab (built by the fixtures of ``tests/conftest.py``):
+
+``online_retail``
+    UCI Online Retail through ``adapters.online_retail``: one year, no categories, no costs,
+    countries as regions, one channel (every 4th customer, see the fixture).
+``completejourney``
+    dunnhumby Complete Journey through the shipped ``examples/completejourney_mapping.yaml``:
+    grocery baskets, departments as categories, household composition as segment (the shipped
+    75,000-line sample, whole).
+``purchase_log``
+    The BTYDplus grocery event log: customer and date only, so one product.
+``shop_export``
+    The three-customer ERP export ``examples/shop_export`` through its mapping.
+
+The first three skip (group ``real data``) when ``../shared/data`` is absent; the fourth is shipped.
+
+A run passes when the notebook either runs to the end or stops in its load cell with
+:class:`~xsell_lab.exceptions.InsufficientDataError` or :class:`~xsell_lab.exceptions.MissingTableError`
+(one message naming what is missing), never with another exception; and when its outputs hold no
+``NaN``/``inf`` and no word of the bundled synthetic company (:func:`northwind_words`). Headline
+figures of notebooks 00 and 01 are compared with an independent pandas computation on the raw
+tables (:data:`HEADLINE_CHECKS`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from xsell_lab.exceptions import NotebookExecutionError
+from xsell_lab.lab.runner import discover_notebooks, execute_notebook
+
+NOTEBOOKS = discover_notebooks()
+DATA_SETS = ["online_retail", "completejourney", "purchase_log", "shop_export"]
+#: The only exceptions a notebook may stop with on real data, and only in its load cell.
+CLEAN_STOPS = ("InsufficientDataError", "MissingTableError")
+#: A printed figure that is not a number: pandas' NaN and <NA>, numpy's inf. (``NaT`` is left out:
+#: notebook 00's table of tables shows it, by design, as the date range of a table without dates.)
+NOT_A_NUMBER = re.compile(r"(?<![\w.])(?:-?inf|-?Inf|NaN|nan|<NA>)(?![\w])")
+
+#: The text/plain of an object that shows itself as markup: ``<pandas.io.formats.style.Styler at 0x...>``.
+OBJECT_REPR = re.compile(r"<[\w.]+ (?:at 0x[0-9a-f]+|object)>")
+
+#: Values of the bundled company's world columns that are ordinary words any company's data (or the
+#: notebooks' own prose) may use: channels and media (``web``, ``store``, ``email``...), the control
+#: arm, compass-point regions, and categories or ids that are common nouns of retail (``paper``,
+#: ``cable``, ``bundle``, ``SCREEN``...): printing them can be true of another business. Northwind's
+#: own names stay in the list: its products and their ids, experiments and arms, segments,
+#: acquisition channels, snake_case categories and return reasons (106 words).
+GENERIC_WORDS = {
+    # channels of orders, contacts and acquisition, and the no-offer arm
+    "web", "store", "app", "phone", "email", "sms", "none", "control", "search", "referral",
+    # categories that are common nouns in any shop's catalogue (Online Retail and Complete Journey
+    # sell paper, cables, storage tins, bundles; "software" and "subscription" are generic too)
+    "paper", "cable", "storage", "software", "subscription", "bundle", "mouse", "charger",
+    # product ids that are plain upper-case words, as real catalogues write names (Online Retail)
+    "CHARGER", "SCREEN",
+    # regions that are the compass points: many companies' own regions
+    "North", "South", "East", "West",
+    # segment and return reason that are plain words
+    "consumer", "defective",
+}  # fmt: skip
+#: Columns of the bundled company whose values are its world (the list of tests/test_notebooks.py
+#: plus experiment arms, marketing channels and return reasons).
+WORLD_COLUMNS = {
+    "customers": ["region", "segment", "acquisition_channel", "preferred_channel"],
+    "products": ["product_id", "product_name", "category"],
+    "orders": ["channel"],
+    "offers": ["product_id", "experiment_id", "variant", "channel"],
+    "marketing_events": ["channel"],
+    "returns": ["reason"],
+}
+
+
+@pytest.fixture(scope="module")
+def northwind_words(bundled_company) -> dict[str, re.Pattern]:
+    """Every value of the bundled company's world columns, less :data:`GENERIC_WORDS`, plus
+    ``Northwind``, each as a case-sensitive whole-word pattern (``ink`` does not match ``pink``;
+    ``tablet`` does not match ``TABLET`` in an upper-case real catalogue)."""
+    words = {"Northwind"}
+    for table, columns in WORLD_COLUMNS.items():
+        frame = getattr(bundled_company, table)
+        for column in columns:
+            words |= {str(value) for value in frame[column].dropna().unique()}
+    return {word: re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])") for word in sorted(words - GENERIC_WORDS)}
+
+
+def _outputs(notebook: nbformat.NotebookNode) -> list[tuple[int, str, bool]]:
+    """(cell index, text, is a table) of every printed output: streams, text/plain of results and
+    displayed tables, the Markdown or HTML text of objects whose text/plain is only their repr
+    (a pandas Styler, IPython Markdown), error messages."""
+    texts = []
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                texts.append((index, output.text, False))
+            elif output.output_type in ("execute_result", "display_data"):
+                data = output.get("data", {})
+                plain = data.get("text/plain", "")
+                if OBJECT_REPR.fullmatch(plain.strip()) and ("text/markdown" in data or "text/html" in data):
+                    # a styled table or Markdown (the executive report): its figures are in the markup
+                    markup = data.get("text/markdown") or re.sub(r"<style.*?</style>|<[^>]+>", " ", data["text/html"], flags=re.DOTALL)
+                    texts.append((index, html.unescape(markup), False))
+                else:
+                    texts.append((index, plain, True))
+            elif output.output_type == "error":
+                texts.append((index, f"{output.ename}: {output.evalue}", False))
+    return texts
+
+
+def _table_cells_not_numbers(text: str) -> list[tuple[str, str]]:
+    """(column, line) of each NaN / inf in a table's text/plain, the column read from the header line
+    of its block (pandas right-aligns a column's values under its name; a wide table is printed in
+    blocks separated by a blank line)."""
+    found = []
+    for block in text.split("\n\n"):
+        header, *rows = block.splitlines() or [""]
+        names = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", header)]
+        for row in rows:
+            for m in NOT_A_NUMBER.finditer(row):
+                column = next((name for start, end, name in names if start < m.end() and m.start() < end), "?")
+                found.append((column, row.strip()))
+    return found
+
+
+@pytest.fixture(scope="module")
+def bundled_not_numbers() -> dict[str, set[str]]:
+    """Per notebook number, the table columns whose committed output (on the bundled data, reviewed
+    under nbval) already shows a NaN or inf: there it is the notebook's way of saying "not
+    applicable" (conviction inf at confidence 1; no days before the first stage; no uplift without
+    a control arm), not a failure of the data. A NaN in any other column, or in a sentence, is."""
+    allowed: dict[str, set[str]] = {}
+    for path in NOTEBOOKS:
+        for _, text, table in _outputs(nbformat.read(path, as_version=4)):
+            if table:
+                allowed.setdefault(path.name[:2], set()).update(column for column, _ in _table_cells_not_numbers(text))
+    return allowed
+
+
+def _run(notebook: Path, folder, out_dir: Path) -> tuple[nbformat.NotebookNode, str | None]:
+    """The executed notebook and, when it stopped, the error message (None when it ran to the end)."""
+    try:
+        executed = execute_notebook(notebook, out_dir, folder.parameters(), progress=False)
+    except NotebookExecutionError as error:
+        return nbformat.read(error.failed_path, as_version=4), str(error).splitlines()[0]
+    return nbformat.read(executed, as_version=4), None
+
+
+def _stopped_cleanly(notebook: nbformat.NotebookNode, message: str) -> str | None:
+    """Why a stop is not clean (None when it is): another exception, or not in the load cell."""
+    errors = [
+        (index, output) for index, cell in enumerate(notebook.cells) for output in cell.get("outputs", [])
+        if output.output_type == "error"
+    ]  # fmt: skip
+    if not errors:
+        return f"it stopped without an error output: {message}"
+    index, error = errors[0]
+    if error.ename not in CLEAN_STOPS:
+        where = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.traceback[-3:]))  # without the terminal colours
+        return f"{error.ename} in cell {index}: {error.evalue}\n{where}"
+    if "load_company(" not in notebook.cells[index].source:
+        return f"{error.ename} in cell {index}, not in the load cell: {error.evalue}"
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("data_set", DATA_SETS)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.stem[:2] for path in NOTEBOOKS])
+def test_notebook_on_real_data(notebook, data_set, request, tmp_path, northwind_words, bundled_not_numbers):
+    """The notebook, given only the data folder and mapping, runs or stops cleanly and prints sense."""
+    folder = request.getfixturevalue(f"{data_set}_folder")
+    executed, stopped = _run(notebook, folder, tmp_path)
+    where = f"{notebook.name} on {folder.name} ({folder.made})"
+    if stopped:
+        reason = _stopped_cleanly(executed, stopped)
+        assert reason is None, f"{where} did not stop cleanly: {reason}"
+    outputs = _outputs(executed)
+    allowed = bundled_not_numbers.get(notebook.name[:2], set())
+    not_numbers = [
+        f"cell {index}: ...{text[max(0, m.start() - 80):m.end() + 20]}..."
+        for index, text, table in outputs if not table for m in [NOT_A_NUMBER.search(text)] if m
+    ] + [
+        f"cell {index}, column {column}: {row}"
+        for index, text, table in outputs if table
+        for column, row in _table_cells_not_numbers(text) if column not in allowed
+    ]  # fmt: skip
+    assert not not_numbers, f"{where} prints a figure that is not a number:\n" + "\n".join(not_numbers)
+    named = sorted({word for _, text, _ in outputs for word, pattern in northwind_words.items() if pattern.search(text)})
+    assert not named, f"{where} prints words of the synthetic company: {named}"
+    check = HEADLINE_CHECKS.get(notebook.name[:2])
+    if check is not None and not stopped:
+        check(executed, folder)
+
+
+# --- headline figures against an independent computation --------------------------------------------
+#
+# The truth is computed from the files, without xsell_lab: pandas on the Parquet files the adapter
+# route wrote (Online Retail, the purchase log), DuckDB on Complete Journey's raw transactions with the
+# row filter its mapping documents, pandas on the shop export's CSVs.
+
+
+def _truth_from_parquet(folder) -> tuple[int, pd.DataFrame]:
+    read = {name: pd.read_parquet(folder.data_path / f"{name}.parquet") for name in ("customers", "products", "orders", "order_lines")}
+    lines = read["order_lines"].merge(read["orders"], on="order_id").merge(read["products"][["product_id", "category"]], on="product_id")
+    lines["revenue"] = lines["quantity"] * lines["unit_price"]
+    return len(read["customers"]), lines
+
+
+def _truth_completejourney(folder) -> tuple[int, pd.DataFrame]:
+    import duckdb
+
+    transactions, catalogue = folder.data_path / "transactions_sample.csv.gz", folder.data_path / "products.csv.gz"
+    lines = duckdb.sql(f"""
+        SELECT t.household_id AS customer_id, t.basket_id AS order_id, t.product_id,
+               coalesce(nullif(trim(p.department), ''), 'unknown') AS category, sum(CAST(t.sales_value AS DOUBLE)) AS revenue
+        FROM read_csv('{transactions}', all_varchar = true) AS t
+        LEFT JOIN read_csv('{catalogue}', all_varchar = true) AS p USING (product_id)
+        WHERE CAST(t.quantity AS DOUBLE) > 0 AND CAST(t.quantity AS DOUBLE) = floor(CAST(t.quantity AS DOUBLE))
+          AND CAST(t.sales_value AS DOUBLE) >= 0
+        GROUP BY ALL
+    """).df()  # fmt: skip
+    return lines["customer_id"].nunique(), lines
+
+
+def _truth_shop_export(folder) -> tuple[int, pd.DataFrame]:
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_csv(folder.data_path / name, sep=";", encoding="latin-1", dtype=str, keep_default_na=False)
+
+    lines = read("positionen.csv").merge(read("auftraege.csv"), on="Belegnr").merge(read("artikel.csv"), on="Artikel")
+    lines = lines.rename(columns={"Kundennr": "customer_id", "Belegnr": "order_id", "Artikel": "product_id", "Warengruppe": "category"})
+    lines["revenue"] = lines["Menge"].astype(int) * lines["Preis"].str.replace(",", ".").astype(float)
+    return len(read("kunden.csv")), lines
+
+
+TRUTH = {
+    "online_retail": _truth_from_parquet,
+    "purchase_log": _truth_from_parquet,
+    "completejourney": _truth_completejourney,
+    "shop_export": _truth_shop_export,
+}
+
+
+def _printed(executed: nbformat.NotebookNode, pattern: str) -> re.Match:
+    """The first printed sentence matching ``pattern`` (the test fails when none does)."""
+    for _, text, table in _outputs(executed):
+        match = None if table else re.search(pattern, text)
+        if match:
+            return match
+    pytest.fail(f"no output matches {pattern!r}")
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _check_welcome_counts(executed, folder) -> None:
+    """Notebook 00: customers in the table, buyers, orders, order lines and revenue."""
+    n_customers, lines = TRUTH[folder.name](folder)
+    match = _printed(executed, r"([\d,]+) people are in the customer table; ([\d,]+) of them bought something in "
+                               r"([\d,]+) orders \(([\d,]+) order lines\) worth ([\d,]+) in revenue")  # fmt: skip
+    printed = [_number(value) for value in match.groups()]
+    expected = [n_customers, lines["customer_id"].nunique(), lines["order_id"].nunique(), len(lines), round(lines["revenue"].sum())]
+    assert printed == expected, f"notebook 00 on {folder.name}: printed {printed}, the files give {expected}"
+
+
+def _check_cross_sell_kpis(executed, folder) -> None:
+    """Notebook 01: buying customers, orders, average order value and the cross-sell rate (the share of
+    customers who bought two or more items: categories when the data has two or more, else products)."""
+    _, lines = TRUTH[folder.name](folder)
+    match = _printed(executed, r"([\d,]+) customers placed ([\d,]+) orders, spending ([\d,.]+) per order on average\. "
+                               r"(\d+)% of them have bought from two or more (categories|products)")  # fmt: skip
+    level = "category" if lines["category"].nunique() >= 2 else "product_id"
+    where = f"notebook 01 on {folder.name}"
+    assert match.group(5) == ("categories" if level == "category" else "products"), f"{where} counts {match.group(5)}"
+    customers, orders = lines["customer_id"].nunique(), lines["order_id"].nunique()
+    printed = (_number(match.group(1)), _number(match.group(2)))
+    assert printed == (customers, orders), f"{where}: printed customers and orders {printed}, the files give {(customers, orders)}"
+    value = lines["revenue"].sum() / orders
+    assert abs(_number(match.group(3)) - value) <= 0.5, f"{where}: average order value printed {match.group(3)}, the files give {value:.2f}"
+    rate = 100 * (lines.groupby("customer_id")[level].nunique() >= 2).mean()
+    assert abs(_number(match.group(4)) - rate) <= 0.5, f"{where}: cross-sell rate printed {match.group(4)}%, the files give {rate:.2f}%"
+
+
+#: Notebook number -> check of its headline figures against :data:`TRUTH` (when it ran to the end).
+HEADLINE_CHECKS = {"00": _check_welcome_counts, "01": _check_cross_sell_kpis}
