@@ -97,6 +97,9 @@ def test_no_pairs_give_no_opportunities_and_a_zero_total():
     empty = recommendations.pair_opportunities(lines, pd.DataFrame(), item_column="category")
     assert empty.empty
     assert recommendations.opportunity_total(lines, empty, item_column="category")["expected_revenue"] == 0.0
+    rules = _rules(lines)
+    none_significant = recommendations.pair_opportunities(lines, rules.assign(significant=False), item_column="category")
+    assert none_significant.empty and list(none_significant.columns) == list(empty.columns)
 
 
 def _offers() -> pd.DataFrame:

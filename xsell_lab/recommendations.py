@@ -180,6 +180,8 @@ def pair_opportunities(
     main_first = first.map(price).to_numpy() >= second.map(price).to_numpy()
     chosen = rules.assign(main_item=first, add_on_item=second)[rules["significant"].to_numpy() & main_first]
     chosen = chosen.sort_values(["lift", "confidence"], ascending=False).head(n)
+    if chosen.empty:
+        return pd.DataFrame(columns=columns)
     owned = lines.groupby(s.CUSTOMER_ID)[item_column].agg(set)
     without = [int(owned.map(lambda bought, a=a, b=b: a in bought and b not in bought).sum())
                for a, b in zip(chosen["main_item"], chosen["add_on_item"])]
