@@ -92,3 +92,26 @@ def write_csvs(folder: Path, tables: dict[str, pd.DataFrame], **to_csv) -> Path:
 def checksums(folder: Path) -> dict[str, str]:
     """SHA-256 of every file in ``folder``, by file name: proves a load left the files untouched."""
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+#: Columns of the bundled company whose values are its world: products, categories, experiments, arms,
+#: places, people, channels, return reasons (tests/test_notebooks.py and tests/test_real_data_notebooks.py
+#: look for them in notebook code and in outputs).
+WORLD_COLUMNS = {
+    "customers": ["region", "segment", "acquisition_channel", "preferred_channel"],
+    "products": ["product_id", "product_name", "category"],
+    "orders": ["channel"],
+    "offers": ["product_id", "experiment_id", "variant", "channel"],
+    "marketing_events": ["channel"],
+    "returns": ["reason"],
+}
+
+
+def world_values(company) -> set[str]:
+    """Every value of ``company``'s :data:`WORLD_COLUMNS`, as text."""
+    values = set()
+    for table, columns in WORLD_COLUMNS.items():
+        frame = getattr(company, table)
+        for column in columns:
+            values |= {str(value) for value in frame[column].dropna().unique()}
+    return values

@@ -20,6 +20,8 @@ import pytest
 from IPython.core.displayhook import DisplayHook
 from IPython.core.inputtransformer2 import TransformerManager
 
+import factories
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 
@@ -280,26 +282,10 @@ def test_exercise_has_a_friendly_check(notebook_path):
 
 #: Canonical vocabulary every company's data uses the same way (the data model's, not Northwind's).
 CANONICAL_VALUES = {"control", "none", "all", "auto"}
-#: Columns whose values are one company's world: products, categories, experiments, places, people.
-WORLD_COLUMNS = {
-    "customers": ["region", "segment", "acquisition_channel", "preferred_channel"],
-    "products": ["product_id", "product_name", "category"],
-    "orders": ["channel"],
-    "offers": ["product_id", "experiment_id", "variant", "channel"],
-    "marketing_events": ["channel"],
-    "returns": ["reason"],
-}
-
-
 @pytest.fixture(scope="module")
 def world_values(bundled_company) -> set[str]:
-    """Every value of the bundled company's world columns, less the canonical vocabulary."""
-    values = set()
-    for table, columns in WORLD_COLUMNS.items():
-        frame = getattr(bundled_company, table)
-        for column in columns:
-            values |= {str(value) for value in frame[column].dropna().unique()}
-    return values - CANONICAL_VALUES
+    """Every value of the bundled company's world columns (factories.WORLD_COLUMNS), less the canonical vocabulary."""
+    return factories.world_values(bundled_company) - CANONICAL_VALUES
 
 
 def _string_literals(source: str) -> list[str]:

@@ -38,6 +38,8 @@ import pytest
 from xsell_lab.exceptions import NotebookExecutionError
 from xsell_lab.lab.runner import discover_notebooks, execute_notebook
 
+import factories
+
 NOTEBOOKS = discover_notebooks()
 DATA_SETS = ["online_retail", "completejourney", "purchase_log", "shop_export"]
 #: The only exceptions a notebook may stop with on real data, and only in its load cell.
@@ -68,28 +70,12 @@ GENERIC_WORDS = {
     # segment and return reason that are plain words
     "consumer", "defective",
 }  # fmt: skip
-#: Columns of the bundled company whose values are its world (the list of tests/test_notebooks.py
-#: plus experiment arms, marketing channels and return reasons).
-WORLD_COLUMNS = {
-    "customers": ["region", "segment", "acquisition_channel", "preferred_channel"],
-    "products": ["product_id", "product_name", "category"],
-    "orders": ["channel"],
-    "offers": ["product_id", "experiment_id", "variant", "channel"],
-    "marketing_events": ["channel"],
-    "returns": ["reason"],
-}
-
-
 @pytest.fixture(scope="module")
 def northwind_words(bundled_company) -> dict[str, re.Pattern]:
     """Every value of the bundled company's world columns, less :data:`GENERIC_WORDS`, plus
     ``Northwind``, each as a case-sensitive whole-word pattern (``ink`` does not match ``pink``;
     ``tablet`` does not match ``TABLET`` in an upper-case real catalogue)."""
-    words = {"Northwind"}
-    for table, columns in WORLD_COLUMNS.items():
-        frame = getattr(bundled_company, table)
-        for column in columns:
-            words |= {str(value) for value in frame[column].dropna().unique()}
+    words = {"Northwind"} | factories.world_values(bundled_company)
     return {word: re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])") for word in sorted(words - GENERIC_WORDS)}
 
 
