@@ -279,7 +279,7 @@ def test_init_copies_notebooks_data_and_examples_and_says_so(tmp_path, capsys):
     assert made == {**bundle, "README.md": made["README.md"]}
     assert {name for name in made if name.startswith("notebooks/")} == {
         f"notebooks/{path.name}" for path in (REPO / "notebooks").glob("[0-9][0-9]-*.ipynb")
-    }
+    } | {"notebooks/glossary.md", "notebooks/guide/TEMPLATE.yaml"}  # the glossary and the trainer-guide template
     assert (lab / "data" / "ground_truth.json").is_file() and (lab / "examples" / "shop_export_mapping.yaml").is_file()
     readme = made["README.md"].decode()
     for command in ["xsell-lab list", "xsell-lab run 01", "xsell-lab report 10", "jupyter lab", "--mapping", "data_path"]:

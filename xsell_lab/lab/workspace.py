@@ -32,7 +32,7 @@ from xsell_lab.exceptions import LabFolderNotEmptyError, NoLabFolderError
 #: Files of the bundle by folder, as glob patterns relative to the folder. ``pyproject.toml``'s
 #: package data lists the same patterns (``tests/test_wheel.py`` keeps the two in step).
 BUNDLE_FILES: dict[str, tuple[str, ...]] = {
-    "notebooks": ("*.ipynb",),
+    "notebooks": ("*.ipynb", "glossary.md", "guide/*.yaml"),
     "data": ("*.parquet", "ground_truth.json", "README.md"),
     "examples": ("*.md", "*.yaml", "shop_export/*.csv"),
 }
