@@ -83,7 +83,6 @@ GLOSSARY = "glossary.md"
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)(?:#+|<!--)\s*BEGIN SOLUTION\b")
 _END = re.compile(r"^[ \t]*(?:#+|<!--)\s*END SOLUTION\b")
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
-_QUESTION = re.compile(r"\*\*Business question:\*\*\s*(?P<question>.+?)(?:\n[ \t]*\n|\Z)", re.DOTALL)
 
 
 class ClassroomError(UsageError):
@@ -283,9 +282,7 @@ def landing_page(notebooks: list[Path], repository_links: bool = False) -> str:
     rows = ["| # | notebook | what it answers |", "|---|---|---|"]
     for path in notebooks:
         notebook = read_notebook(path)
-        title, number, _ = notebook_headline(notebook)
-        found = [_QUESTION.search(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown"]
-        question = " ".join(next((m["question"] for m in found if m), "").split())  # the whole paragraph
+        title, number, question = notebook_headline(notebook)
         rows.append(f"| {number} | [{title}]({path.name}) | {question.replace('|', '/')} |")
     return "\n".join([
         "# Start here",

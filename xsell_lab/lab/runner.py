@@ -59,7 +59,8 @@ KERNEL_NAME = "python3"
 KERNEL_MPLBACKEND = "module://matplotlib_inline.backend_inline"
 
 _TITLE = re.compile(r"^#\s+(?:(?P<number>\d+)\s*·\s*)?(?P<title>.+?)\s*$", re.MULTILINE)
-_QUESTION = re.compile(r"\*\*Business question:\*\*\s*(?P<question>.+)")
+#: The business question: the paragraph starting with **Business question:** (it may span lines; a blank line ends it).
+_QUESTION = re.compile(r"\*\*Business question:\*\*\s*(?P<question>.*?)(?:\n[ \t]*\n|\Z)", re.DOTALL)
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 _SCALAR_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
@@ -127,6 +128,9 @@ def read_notebook(notebook: str | os.PathLike) -> dict:
 def notebook_headline(notebook: Mapping) -> tuple[str, str, str]:
     """Title, number and business question from the first ``# NN · Title`` markdown cell.
 
+    The question is the whole ``**Business question:**`` paragraph of that cell, its lines
+    joined by single spaces (a paragraph ends at a blank line).
+
     Parameters
     ----------
     notebook : mapping
@@ -138,7 +142,7 @@ def notebook_headline(notebook: Mapping) -> tuple[str, str, str]:
         heading = _TITLE.search(cell["source"])
         if heading:
             question = _QUESTION.search(cell["source"])
-            return heading["title"], heading["number"] or "", question["question"].strip() if question else ""
+            return heading["title"], heading["number"] or "", " ".join(question["question"].split()) if question else ""
     return "Report", "", ""
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from xsell_lab.lab.runner import notebook_headline, notebook_parameters
 
 #: Files that count as data for the fingerprint.
 DATA_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".xlsx", ".json", ".yaml", ".yml")
-_QUESTION = re.compile(r"\*\*Business question:\*\*\s*(?P<question>.*?)(?:\n[ \t]*\n|\Z)", re.DOTALL)
 #: Notebook parameters naming the data folder and the column mapping (paths relative to the notebook's folder).
 DATA_PARAMETER, MAPPING_PARAMETER = "data_path", "mapping_path"
 
@@ -123,17 +121,12 @@ def read_provenance(executed: str | os.PathLike) -> Provenance:
 
 
 def business_question(notebook: nbformat.NotebookNode) -> str:
-    """The whole business question of a notebook, its lines joined by single spaces.
+    """The whole business question of a notebook (:func:`xsell_lab.lab.runner.notebook_headline`).
 
-    The question is the paragraph that starts with ``**Business question:**``
-    in the first markdown cell holding one; it may span several source lines
-    (a paragraph ends at a blank line). Empty when no cell states one.
+    The paragraph that starts with ``**Business question:**`` in the notebook's title cell, its
+    lines joined by single spaces; empty when it states none.
     """
-    for cell in notebook.cells:
-        found = _QUESTION.search(cell.source) if cell.cell_type == "markdown" else None
-        if found:
-            return " ".join(found["question"].split())
-    return ""
+    return notebook_headline(notebook)[2]
 
 
 def data_source(notebook: str | os.PathLike, values: dict[str, object]) -> tuple[Path | None, Path | None]:
