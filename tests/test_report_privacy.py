@@ -240,3 +240,10 @@ def test_matching_rule(ids, text, expected):
     for value, name in names.items():
         masked = masked.replace(privacy.pseudonym(value, KEY), name)
     assert masked == f"<p>{expected}</p>"
+
+
+def test_ids_are_read_from_a_customers_table_the_mapping_makes_with_sql(tmp_path):
+    """A mapping may make the customers table with a DuckDB query (``sql:``); its ids are the ones to hide."""
+    pd.DataFrame({"Invoice": ["1", "2", "3"], "Customer": [" 00123", "00456", "00123"]}).to_csv(tmp_path / "lines.csv", index=False)
+    mapping = {"tables": {s.CUSTOMERS: {"sql": "SELECT DISTINCT Customer AS customer_id FROM 'lines.csv'"}}}
+    assert privacy.known_customer_ids(tmp_path, mapping) == frozenset({"00123", "00456"})

@@ -156,16 +156,9 @@ def read_raw_tables(
     raw_tables, origins, options, logs = {}, {}, {}, []
     for name in s.TABLES:
         source = sources.get(name, TableSource(name))
-        if name in queries:
-            from xsell_lab.data.sql import run_query
-
-            frame = _rename_query_result(run_query(name, source.sql, folder, allow_outside=source.allow_outside), source)
-            origins[name] = "Made by the SQL query of the mapping"
-        elif located.get(name) is not None:
-            frame = read_table(located[name], source)
-            origins[name] = f"File: '{located[name].name}'"
-        else:
+        if name not in queries and located.get(name) is None:
             continue
+        frame, origins[name] = read_source(folder, source)
         source = dataclasses.replace(source, date_format=source.date_format or date_format)
         raw_tables[name], log = _apply_defaults(frame, source)
         options[name] = {"date_format": source.date_format, "decimal": source.decimal or ".", "thousands": source.thousands}
@@ -174,6 +167,25 @@ def read_raw_tables(
     filled = [log for log in logs if len(log)]
     log = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
     return RawTables(raw_tables, origins, options, log)
+
+
+def read_source(folder: str | os.PathLike, source: TableSource) -> tuple[pd.DataFrame, str] | None:
+    """One table as the mapping gives it, renamed to canonical columns, and where it came from.
+
+    The result of the table's ``sql`` query (DuckDB, contained in ``folder``) or its file
+    (:func:`locate_table_file`, :func:`read_table`); ``None`` when the table has neither.
+    Not validated: :func:`read_raw_tables` and :func:`load_company` do that.
+    """
+    folder = Path(folder)
+    if source.sql is not None:
+        from xsell_lab.data.sql import run_query  # DuckDB only when the mapping has a query
+
+        frame = run_query(source.table, source.sql, folder, allow_outside=source.allow_outside)
+        return _rename_query_result(frame, source), "Made by the SQL query of the mapping"
+    file = locate_table_file(folder, source)
+    if file is None:
+        return None
+    return read_table(file, source), f"File: '{file.name}'"
 
 
 def _rename_query_result(frame: pd.DataFrame, source: TableSource) -> pd.DataFrame:

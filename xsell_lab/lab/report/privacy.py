@@ -154,7 +154,7 @@ def known_customer_ids(data_path: str | os.PathLike | None, mapping: str | os.Pa
     if data_path is None:
         return frozenset()
     from xsell_lab.data import schema as s
-    from xsell_lab.data.io import FILE_SUFFIXES, locate_table_file, read_table
+    from xsell_lab.data.io import FILE_SUFFIXES, locate_table_file, read_source
     from xsell_lab.data.mapping import TableSource, parse_mapping
     from xsell_lab.data.validation import validate_table
 
@@ -162,8 +162,8 @@ def known_customer_ids(data_path: str | os.PathLike | None, mapping: str | os.Pa
     if not folder.is_dir():
         raise FileNotFoundError(f"Data folder '{folder.name}' does not exist: the customer ids to pseudonymise cannot be read.")
     source = parse_mapping(mapping).get(s.CUSTOMERS, TableSource(s.CUSTOMERS))
-    file = locate_table_file(folder, source)
-    if file is None and mapping is None:  # a raw export (notebook 11): the customers file the starter mapping finds
+    file = locate_table_file(folder, source) if source.sql is None else None
+    if file is None and source.sql is None and mapping is None:  # a raw export (notebook 11): the customers file the starter mapping finds
         from xsell_lab.data.starter import starter_mapping
 
         import yaml
@@ -173,17 +173,18 @@ def known_customer_ids(data_path: str | os.PathLike | None, mapping: str | os.Pa
         if s.CUSTOMERS in guessed and guessed[s.CUSTOMERS].sql is None:
             source = guessed[s.CUSTOMERS]
             file = locate_table_file(folder, source)
-    if file is None:
+    read = read_source(folder, source)
+    if read is None:
         looked = ", ".join(f"{s.CUSTOMERS}{suffix}" for suffix in FILE_SUFFIXES)
         raise FileNotFoundError(
             f"No '{s.CUSTOMERS}' table in data folder '{folder.name}' (looked for {looked}), so the customer ids "
             "to pseudonymise are unknown. Name its file in the column mapping, or run with --show-ids."
         )
-    frame = read_table(file, source)
+    frame, origin = read
     if s.CUSTOMER_ID not in frame.columns:
         found = ", ".join(map(str, frame.columns[:15]))
         raise FileNotFoundError(
-            f"Table '{s.CUSTOMERS}', file '{file.name}': no column '{s.CUSTOMER_ID}' (map yours onto it). Columns in the file: {found}."
+            f"Table '{s.CUSTOMERS}' ({origin}): no column '{s.CUSTOMER_ID}' (map yours onto it). Columns found: {found}."
         )
     clean, _ = validate_table(frame[[s.CUSTOMER_ID]], s.CUSTOMERS)
     return frozenset(str(value) for value in clean[s.CUSTOMER_ID] if value)
