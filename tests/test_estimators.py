@@ -19,11 +19,12 @@ import pytest
 from xsell_lab.clv import BetaGeoModel, GammaGammaModel
 from xsell_lab.data import schema as s
 from xsell_lab.exceptions import NotFittedError, ParameterError
+from xsell_lab.experiments import UpliftModel
 from xsell_lab.pricing import PriceElasticityModel
 from xsell_lab.propensity import PropensityModel
 from xsell_lab.stats import Estimator
 from xsell_lab.stats.estimator import REPR_DIGITS, SUMMARY_COLUMNS
-from xsell_lab.synth import simulate_repeat_purchases
+from xsell_lab.synth import simulate_repeat_purchases, simulate_uplift_test
 
 
 def _rfm(n_customers: int = 3000, seed: int = 3) -> pd.DataFrame:
@@ -95,6 +96,9 @@ class Case:
 
 def _cases() -> dict[str, Case]:
     rfm, propensity_data, weekly = _rfm(), _propensity_data(), _weekly_sales()
+    uplift_test = simulate_uplift_test(6000, seed=6)
+    offered = uplift_test["variant"] == "offer"  # three offer arms of the same offer, so three average effects
+    uplift_test.loc[offered, "variant"] = np.random.default_rng(6).choice(["email", "phone", "letter"], offered.sum())
     return {
         "BetaGeoModel": Case(
             BetaGeoModel,
@@ -124,6 +128,12 @@ def _cases() -> dict[str, Case]:
             weekly,
             settings={"season": None, "cov_type": "HC1"},
             methods={"predict_units": (weekly.drop(columns=s.UNITS),), "summary": ()},
+        ),
+        "UpliftModel": Case(
+            UpliftModel,
+            uplift_test,
+            settings={"features": ["engagement", "segment"]},
+            methods={"predict": (uplift_test,), "summary": ()},
         ),
     }
 

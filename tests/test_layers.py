@@ -25,6 +25,7 @@ LAYERS = {
     "exceptions": 0,
     "_deprecation": 0,
     "_files": 0,
+    "_threads": 0,
     "data": 1,
     "stats": 2,
     **dict.fromkeys(

@@ -19,6 +19,10 @@ Reading a test (:mod:`~xsell_lab.experiments.readout`, :mod:`~xsell_lab.experime
     Holm / Benjamini-Hochberg across arms), :func:`compare_revenue` (Welch
     t-test and a seeded bootstrap), :func:`sample_ratio_mismatch`,
     :func:`segment_effects` (with a heterogeneity test).
+Whom to offer (:mod:`~xsell_lab.experiments.uplift`)
+    :class:`UpliftModel` (per-customer uplift: two-model and X-learner, Künzel et al.
+    2019), :func:`qini_curve`, :func:`qini_area`, :func:`qini_interval` and
+    :func:`uplift_by_group` (Radcliffe 2007).
 Sharper and safer tests (:mod:`~xsell_lab.experiments.cuped`, :mod:`~xsell_lab.experiments.peeking`)
     :func:`pre_period_spend` + :func:`cuped_comparison` (Deng et al. 2013),
     :func:`peeking_simulation` (the cost of looking at a running test).
@@ -53,6 +57,7 @@ from xsell_lab.experiments.planning import cohens_h, power_two_proportions, samp
 from xsell_lab.experiments.readout import CONVERSION_COLUMNS, CORRECTIONS, compare_conversion, compare_revenue
 from xsell_lab.experiments.sample_ratio import SRM_GRADES, sample_ratio_mismatch, srm_grade
 from xsell_lab.experiments.segments import segment_effects
+from xsell_lab.experiments.uplift import UpliftModel, qini_area, qini_curve, qini_interval, uplift_by_group
 from xsell_lab.stats import newcombe_interval, pooled_z_test, wilson_interval
 
 __all__ = [
@@ -60,6 +65,7 @@ __all__ = [
     "CORRECTIONS",
     "RANKINGS",
     "SRM_GRADES",
+    "UpliftModel",
     "check_experiments",
     "choose_experiment",
     "cohens_h",
@@ -70,10 +76,14 @@ __all__ = [
     "peeking_simulation",
     "power_two_proportions",
     "pre_period_spend",
+    "qini_area",
+    "qini_curve",
+    "qini_interval",
     "sample_ratio_mismatch",
     "sample_size_two_proportions",
     "segment_effects",
     "srm_grade",
+    "uplift_by_group",
     # Imported by xsell_lab.experiments before it became a package; kept importable from here.
     "AUTOMATIC",
     "DataValidationError",

@@ -22,7 +22,9 @@ each analysis method can be checked against the truth:
   cross-price elasticities (log-log demand).
 
 :func:`simulate_repeat_purchases` is the exact BG/NBD + Gamma-Gamma simulator
-used as planted truth by the CLV tests.
+used as planted truth by the CLV tests; :func:`simulate_uplift_test` is a randomised
+offer test with persuadables, sure things, lost causes and do-not-disturbs planted, the truth
+of the uplift tests.
 
 All randomness comes from one :class:`numpy.random.Generator` seeded by the
 caller; the same seed gives the same tables value for value.
@@ -67,6 +69,7 @@ from xsell_lab.synth.cli import main
 from xsell_lab.synth.company import generate_company
 from xsell_lab.synth.repeat_purchases import simulate_repeat_purchases
 from xsell_lab.synth.truth import write_ground_truth
+from xsell_lab.synth.uplift_test import simulate_uplift_test
 from xsell_lab.synth.world import (
     ACQUISITION_MIX,
     ADDON_PROBABILITIES,
@@ -192,6 +195,7 @@ __all__ = [
     "generate_company",
     "main",
     "simulate_repeat_purchases",
+    "simulate_uplift_test",
     "write_ground_truth",
     # Imported by xsell_lab.synth before it became a package; kept importable from here.
     "Company",

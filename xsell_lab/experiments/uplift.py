@@ -1,0 +1,494 @@
+"""Uplift: whom does an offer persuade? Per-customer offer effects from a randomised test.
+
+A propensity model (:mod:`xsell_lab.propensity`) ranks customers by how likely they are to buy;
+an uplift model ranks them by how much the offer *changes* that likelihood. Radcliffe & Surry
+(2011) name four kinds of customer: **persuadables** buy only with the offer (uplift above 0),
+**sure things** buy anyway and **lost causes** never do (uplift 0 for both: an offer to them is
+wasted), **do-not-disturbs** buy less when contacted (uplift below 0: the offer costs a sale).
+A propensity ranking puts sure things first; an uplift ranking puts persuadables first.
+
+The effects are learnt from a randomised test (the ``offers`` table: a control arm without the
+offer and one or more offer arms), so treated and control customers are alike on average:
+
+:class:`UpliftModel`
+    ``method="two_model"``, the T-learner: one outcome model per arm, ``tau_a(x) = mu_a(x) - mu_c(x)``.
+    ``method="x_learner"``, the X-learner (Künzel et al. 2019): imputed effects
+    ``D_a = Y_a - mu_c(X_a)`` for treated and ``D_c = mu_a(X_c) - Y_c`` for control customers,
+    regressions ``tau_a``, ``tau_c`` of them, and ``tau(x) = e tau_c(x) + (1 - e) tau_a(x)`` with ``e``
+    the arm's share of the pair (the randomisation's known propensity). It borrows strength when
+    one arm is much smaller than the other, as control arms often are.
+:func:`qini_curve`, :func:`qini_area`, :func:`qini_interval`
+    How good a ranking is at finding extra buyers (Radcliffe 2007): target the top ``k`` customers
+    of the ranking; the Qini value is the extra outcomes of the treated among them over what the
+    control among them predict, ``Q(k) = Y_t(k) - Y_c(k) N_t(k) / N_c(k)``. A random ranking gains
+    in proportion to ``k``; the area between the two curves (per customer, over the share targeted)
+    is the ranking's gain, with a bootstrap interval.
+:func:`uplift_by_group`
+    The honest check: customers grouped by predicted uplift, each group's observed uplift (treated
+    rate minus control rate) with a Newcombe interval beside the model's prediction.
+
+References
+----------
+Künzel, S. R., Sekhon, J. S., Bickel, P. J. & Yu, B. (2019). Metalearners for estimating
+heterogeneous treatment effects using machine learning. *PNAS*, 116(10), 4156-4165.
+Radcliffe, N. J. (2007). Using control groups to target on predicted lift: building and
+assessing uplift models. *Direct Marketing Analytics Journal*, 1, 14-21.
+Radcliffe, N. J. & Surry, P. D. (2011). Real-world uplift modelling with significance-based uplift
+trees. Stochastic Solutions White Paper.
+Gutierrez, P. & Gérardy, J.-Y. (2017). Causal inference and uplift modelling: a review of the
+literature. *PMLR* 67, 1-13.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from xsell_lab._threads import one_thread
+from xsell_lab.data.validation import require_columns
+from xsell_lab.exceptions import DataValidationError, ParameterError, Problem
+from xsell_lab.stats.estimator import Estimator, requires_fit, wald_table
+from xsell_lab.stats.intervals import newcombe_interval
+
+#: The ways to estimate per-customer uplift (:class:`UpliftModel`).
+METHODS = ("two_model", "x_learner")
+#: The outcome models: a regularised logistic regression / ridge regression, or gradient boosting.
+LEARNERS = ("linear", "boosting")
+#: Columns of :func:`qini_curve`.
+QINI_COLUMNS = ["targeted", "share_targeted", "treated", "control", "treated_outcome", "control_outcome", "qini", "random"]
+#: Columns of :func:`uplift_by_group`.
+GROUP_COLUMNS = [
+    "group", "customers", "treated", "control", "rate_treated", "rate_control", "observed_uplift",
+    "ci_low", "ci_high", "predicted_uplift",
+]  # fmt: skip
+#: Least customers per arm (and, for a 0/1 outcome, buyers and non-buyers) to fit an arm's model.
+MIN_ROWS_PER_ARM = 30
+
+
+def _is_binary(values: pd.Series) -> bool:
+    return bool(values.dropna().isin([0, 1]).all())
+
+
+class UpliftModel(Estimator):
+    """Per-customer uplift of each offer arm over the control arm of one randomised test.
+
+    Parameters
+    ----------
+    features : list of str
+        Customer columns the effect may depend on: numbers are used as they are, other
+        columns as one 0/1 column per value (the most common value is the reference).
+    arm_column : str, default "variant"
+        The column naming each customer's arm.
+    outcome : str, default "accepted"
+        What the offer should change: 0/1 (bought or not) or an amount (revenue).
+    control : str, default "control"
+        The arm that got no offer.
+    method : {"two_model", "x_learner"}
+        See the module documentation.
+    learner : {"linear", "boosting"}
+        The outcome models: ``"linear"`` is scikit-learn's ``LogisticRegression`` (0/1 outcome)
+        or ``Ridge`` (amounts and the X-learner's second stage), both L2-regularised (``C = 1``,
+        ``alpha = 1``) on standardised inputs; ``"boosting"`` is ``HistGradientBoostingClassifier``
+        / ``Regressor`` with ``seed``.
+    seed : int, default 0
+        Random state of the boosting learners (the linear ones have none).
+
+    Attributes
+    ----------
+    arms_ : list of str
+        The offer arms, in order of appearance.
+    levels_ : dict of str to list of str
+        The values of each non-numeric feature seen at fit, reference first.
+    n_rows_ : int
+        Customers fitted.
+    """
+
+    _fit_call = "fit(test), test having the features, the arm column and the outcome"
+
+    def __init__(
+        self,
+        features: list[str],
+        *,
+        arm_column: str = "variant",
+        outcome: str = "accepted",
+        control: str = "control",
+        method: str = "two_model",
+        learner: str = "linear",
+        seed: int = 0,
+    ) -> None:
+        self.features = features
+        self.arm_column = arm_column
+        self.outcome = outcome
+        self.control = control
+        self.method = method
+        self.learner = learner
+        self.seed = seed
+
+    # -- fitting -------------------------------------------------------------------------------
+
+    def fit(self, test: pd.DataFrame) -> UpliftModel:
+        """Fit the outcome models on a randomised test, one row per customer.
+
+        Parameters
+        ----------
+        test : pandas.DataFrame
+            Columns ``features``, ``arm_column`` and ``outcome``.
+
+        Returns
+        -------
+        UpliftModel
+            The fitted model (``self``).
+
+        Raises
+        ------
+        ParameterError
+            For an unknown ``method`` or ``learner``, or no features.
+        DataValidationError
+            When a column is missing, the outcome has missing values, there is no control arm or
+            no offer arm, or an arm has fewer than :data:`MIN_ROWS_PER_ARM` customers (or, for a
+            0/1 outcome, of buyers or non-buyers).
+        """
+        if self.method not in METHODS:
+            raise ParameterError(f"method must be one of {list(METHODS)}, not {self.method!r}.")
+        if self.learner not in LEARNERS:
+            raise ParameterError(f"learner must be one of {list(LEARNERS)}, not {self.learner!r}.")
+        if not list(self.features):
+            raise ParameterError("features is empty: name at least one customer column the effect may depend on.")
+        require_columns(test, [*self.features, self.arm_column, self.outcome], "test")
+        missing = test[self.outcome].isna()
+        if missing.any():
+            raise DataValidationError([Problem(
+                "test", self.outcome, "are empty (an uplift model needs every customer's outcome)", int(missing.sum()),
+                f"row {test.index[missing][0]!r}", "Fill or drop them.",
+            )])  # fmt: skip
+        arms = test[self.arm_column].astype(str)
+        if self.control not in set(arms):
+            raise DataValidationError([Problem(
+                "test", self.arm_column, f"are in an arm, but there is no {self.control!r} arm", len(arms),
+                f"arms {sorted(set(arms))}", "Uplift is measured against customers who got no offer: set control to that arm's name.",
+            )])  # fmt: skip
+        self.binary_ = _is_binary(test[self.outcome])
+        self.levels_ = {
+            column: test[column].astype(str).value_counts().index.tolist()
+            for column in self.features if not pd.api.types.is_numeric_dtype(test[column])
+        }  # fmt: skip
+        self.arms_ = [arm for arm in pd.unique(arms) if arm != self.control]
+        if not self.arms_:
+            raise DataValidationError([Problem(
+                "test", self.arm_column, f"are in the {self.control!r} arm, and there is no other arm", len(arms),
+                f"arm {self.control!r}", "There is no offer to measure.",
+            )])  # fmt: skip
+        design = self._design(test)
+        y = test[self.outcome].to_numpy(dtype=float)
+        for arm in [self.control, *self.arms_]:
+            self._check_arm(arm, y[(arms == arm).to_numpy()], test.index[(arms == arm).to_numpy()])
+        with one_thread():
+            self._fit_models(design, y, arms)
+        self.ate_ = self._average_effects(arms, y)
+        self.n_rows_ = len(test)
+        self.mean_predicted_ = self.predict(test)[self.arms_].mean()
+        return self
+
+    def _fit_models(self, design: np.ndarray, y: np.ndarray, arms: pd.Series) -> None:
+        """The outcome model of each arm and, for the X-learner, the effect models of each offer arm."""
+        in_control = (arms == self.control).to_numpy()
+        self.outcome_models_ = {arm: self._outcome_model().fit(design[(arms == arm).to_numpy()], y[(arms == arm).to_numpy()])
+                                for arm in [self.control, *self.arms_]}
+        self.effect_models_ = {}
+        if self.method == "x_learner":
+            for arm in self.arms_:
+                in_arm = (arms == arm).to_numpy()
+                imputed_treated = y[in_arm] - self._predict_outcome(self.control, design[in_arm])
+                imputed_control = self._predict_outcome(arm, design[in_control]) - y[in_control]
+                share = in_arm.sum() / (in_arm.sum() + in_control.sum())
+                self.effect_models_[arm] = (
+                    self._effect_model().fit(design[in_arm], imputed_treated),
+                    self._effect_model().fit(design[in_control], imputed_control),
+                    share,
+                )
+
+    def _check_arm(self, arm: str, y: np.ndarray, rows: pd.Index) -> None:
+        buyers = int((y > 0).sum()) if self.binary_ else len(y)
+        too_few = len(y) < MIN_ROWS_PER_ARM or (self.binary_ and min(buyers, len(y) - buyers) < MIN_ROWS_PER_ARM // 3)
+        if too_few:
+            raise DataValidationError([Problem(
+                "test", self.arm_column, f"are in arm {arm!r}, with {buyers:,} of {self.outcome} = 1: too few", len(y),
+                f"row {rows[0]!r}" if len(rows) else "",
+                f"An uplift model needs at least {MIN_ROWS_PER_ARM} customers per arm, and at least "
+                f"{MIN_ROWS_PER_ARM // 3} buyers and non-buyers in each, to learn who responds.",
+            )])  # fmt: skip
+
+    def _design(self, frame: pd.DataFrame) -> np.ndarray:
+        """The inputs: numeric features, then a 0/1 column per non-reference value of the others."""
+        parts = [frame[c].astype(float).to_numpy()[:, None] for c in self.features if c not in self.levels_]
+        for column, levels in self.levels_.items():
+            values = frame[column].astype(str).to_numpy()
+            parts.extend((values == level).astype(float)[:, None] for level in levels[1:])
+        design = np.hstack(parts) if parts else np.zeros((len(frame), 0))
+        if np.isnan(design).any():
+            column = next(c for c in self.features if c not in self.levels_ and frame[c].isna().any())
+            empty = frame[column].isna()
+            raise DataValidationError([Problem("customers", column, "are empty", int(empty.sum()), f"row {frame.index[empty][0]!r}",
+                                               "Fill or drop them: the model needs every feature.")])
+        return design
+
+    def _outcome_model(self):
+        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+        from sklearn.linear_model import LogisticRegression, Ridge
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        if self.learner == "boosting":
+            kind = HistGradientBoostingClassifier if self.binary_ else HistGradientBoostingRegressor
+            return kind(max_iter=100, learning_rate=0.1, random_state=self.seed)
+        return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000) if self.binary_ else Ridge(alpha=1.0))
+
+    def _effect_model(self):
+        from sklearn.ensemble import HistGradientBoostingRegressor
+        from sklearn.linear_model import Ridge
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        if self.learner == "boosting":
+            return HistGradientBoostingRegressor(max_iter=100, learning_rate=0.1, random_state=self.seed)
+        return make_pipeline(StandardScaler(), Ridge(alpha=1.0))
+
+    def _predict_outcome(self, arm: str, design: np.ndarray) -> np.ndarray:
+        model = self.outcome_models_[arm]
+        return model.predict_proba(design)[:, 1] if self.binary_ else model.predict(design)
+
+    def _average_effects(self, arms: pd.Series, y: np.ndarray) -> pd.DataFrame:
+        """Each arm's average effect: difference in means with its unpooled standard error."""
+        control = y[(arms == self.control).to_numpy()]
+        rows = {}
+        for arm in self.arms_:
+            treated = y[(arms == arm).to_numpy()]
+            std_error = np.sqrt(treated.var(ddof=1) / len(treated) + control.var(ddof=1) / len(control))
+            rows[arm] = (treated.mean() - control.mean(), std_error)
+        return pd.DataFrame(rows, index=["estimate", "std_error"]).T
+
+    # -- using the model -----------------------------------------------------------------------
+
+    @requires_fit
+    def predict(self, customers: pd.DataFrame) -> pd.DataFrame:
+        """Each customer's predicted outcome without an offer and uplift with each offer arm.
+
+        Parameters
+        ----------
+        customers : pandas.DataFrame
+            The ``features`` columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed like ``customers``: ``baseline`` (predicted outcome without the offer: a
+            buying probability for a 0/1 outcome), one column per offer arm (:attr:`arms_`, named by
+            the arm) with the predicted uplift, ``best_arm`` (the arm of the largest uplift) and
+            ``best_uplift`` (that uplift; below 0 when every offer is predicted to put the customer off).
+        """
+        require_columns(customers, list(self.features), "customers")
+        design = self._design(customers)
+        with one_thread():
+            return self._predictions(design, customers.index)
+
+    def _predictions(self, design: np.ndarray, index: pd.Index) -> pd.DataFrame:
+        baseline = self._predict_outcome(self.control, design)
+        uplift = pd.DataFrame(index=index)
+        for arm in self.arms_:
+            if self.method == "two_model":
+                uplift[arm] = self._predict_outcome(arm, design) - baseline
+            else:
+                treated_model, control_model, share = self.effect_models_[arm]
+                uplift[arm] = share * control_model.predict(design) + (1 - share) * treated_model.predict(design)
+        result = pd.DataFrame({"baseline": baseline}, index=index).join(uplift)
+        result["best_arm"] = uplift.idxmax(axis=1)
+        result["best_uplift"] = uplift.max(axis=1)
+        return result
+
+    def _parameters(self) -> pd.Series:
+        return self.ate_["estimate"].rename(lambda arm: f"uplift[{arm}]")
+
+    def _summary(self, confidence: float) -> pd.DataFrame:
+        table = wald_table(self.ate_["estimate"], self.ate_["std_error"], confidence).rename_axis("arm")
+        table["mean_predicted_uplift"] = self.mean_predicted_
+        return table
+
+
+# -- judging a ranking -------------------------------------------------------------------------
+
+
+def _ranking_arrays(score, treated, outcome) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    score, treated, outcome = (np.asarray(v, dtype=float) for v in (score, treated, outcome))
+    if not (len(score) == len(treated) == len(outcome)):
+        raise ParameterError(f"score, treated and outcome must have one value per customer: {len(score)}, {len(treated)}, {len(outcome)}.")
+    if not np.isin(treated, [0, 1]).all():
+        raise ParameterError("treated must be 0 (control) or 1 (got the offer) for every customer.")
+    for name, values in (("score", score), ("outcome", outcome)):
+        if not np.isfinite(values).all():
+            raise ParameterError(f"{name} has {int((~np.isfinite(values)).sum()):,} missing or infinite values.")
+    if treated.sum() == 0 or treated.sum() == len(treated):
+        raise ParameterError("a Qini curve needs treated and control customers; one group is empty.")
+    return score, treated, outcome
+
+
+def qini_curve(score, treated, outcome) -> pd.DataFrame:
+    """Extra outcomes gained by targeting the top of a ranking, at every depth (Radcliffe 2007).
+
+    Customers are sorted by ``score``, highest first; customers with equal scores enter
+    together. At each depth ``k`` (the customers targeted)::
+
+        qini(k) = Y_t(k) - Y_c(k) * N_t(k) / N_c(k)
+
+    with ``N_t``, ``N_c`` the treated and control customers among the top ``k`` and ``Y_t``,
+    ``Y_c`` their summed outcomes (0 for ``Y_c`` while ``N_c`` is 0). ``random`` is the straight
+    line of a ranking that knows nothing, ``share_targeted x qini(all)``.
+
+    Parameters
+    ----------
+    score : array-like
+        The ranking score, one per customer (a predicted uplift; higher means target first).
+    treated : array-like of 0/1
+        1 for a customer who got the offer in the test, 0 for control.
+    outcome : array-like
+        The customer's outcome (0/1 bought, or an amount).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`QINI_COLUMNS`, a first row for depth 0, then one row per distinct score.
+    """
+    score, treated, outcome = _ranking_arrays(score, treated, outcome)
+    order = np.argsort(-score, kind="stable")
+    score, treated, outcome = score[order], treated[order], outcome[order]
+    ends = np.r_[np.flatnonzero(np.diff(score)), len(score) - 1]  # the last row of each run of equal scores
+    n_treated = np.cumsum(treated)[ends]
+    n_control = (ends + 1) - n_treated
+    y_treated = np.cumsum(outcome * treated)[ends]
+    y_control = np.cumsum(outcome * (1 - treated))[ends]
+    ratio = np.divide(n_treated, n_control, out=np.zeros_like(n_treated), where=n_control > 0)
+    qini = y_treated - y_control * ratio
+    targeted = np.r_[0, ends + 1]
+    curve = pd.DataFrame(
+        {
+            "targeted": targeted,
+            "share_targeted": targeted / len(score),
+            "treated": np.r_[0, n_treated].astype(int),
+            "control": np.r_[0, n_control].astype(int),
+            "treated_outcome": np.r_[0.0, y_treated],
+            "control_outcome": np.r_[0.0, y_control],
+            "qini": np.r_[0.0, qini],
+        }
+    )
+    curve["random"] = curve["share_targeted"] * curve["qini"].iloc[-1]
+    return curve[QINI_COLUMNS]
+
+
+def qini_area(score, treated, outcome) -> float:
+    """The area between a ranking's Qini curve and the random line, over the share targeted.
+
+    In outcome units (extra buyers, or extra revenue): the ranking's gain over random targeting,
+    averaged over every depth from nobody to everybody (trapezoids between the curve's points).
+    0 for a ranking no better than chance; negative when it puts the do-not-disturbs first.
+
+    Parameters
+    ----------
+    score, treated, outcome : array-like
+        As in :func:`qini_curve`.
+
+    Returns
+    -------
+    float
+    """
+    curve = qini_curve(score, treated, outcome)
+    gain = (curve["qini"] - curve["random"]).to_numpy()
+    width = np.diff(curve["share_targeted"].to_numpy())
+    return float(np.sum(width * (gain[1:] + gain[:-1]) / 2))
+
+
+def qini_interval(score, treated, outcome, *, confidence: float = 0.95, n_boot: int = 500, seed: int = 0) -> tuple[float, float]:
+    """A bootstrap percentile interval of :func:`qini_area`, the scores held fixed.
+
+    Customers are resampled with replacement within the treated and within the control group
+    (so both keep their size), and the area recomputed ``n_boot`` times.
+
+    Parameters
+    ----------
+    score, treated, outcome : array-like
+        As in :func:`qini_curve`.
+    confidence : float, default 0.95
+        Level of the interval.
+    n_boot : int, default 500
+        Resamples.
+    seed : int, default 0
+        Seed of the resampling.
+
+    Returns
+    -------
+    tuple of float
+        ``(ci_low, ci_high)``.
+    """
+    from xsell_lab.stats.estimator import check_confidence
+
+    confidence = check_confidence(confidence)
+    score, treated, outcome = _ranking_arrays(score, treated, outcome)
+    rng = np.random.default_rng(seed)
+    groups = [np.flatnonzero(treated == 1), np.flatnonzero(treated == 0)]
+    areas = []
+    for _ in range(n_boot):
+        rows = np.concatenate([rng.choice(group, size=len(group), replace=True) for group in groups])
+        areas.append(qini_area(score[rows], treated[rows], outcome[rows]))
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(areas, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def uplift_by_group(predicted_uplift, treated, outcome, *, groups: int = 5, confidence: float = 0.95) -> pd.DataFrame:
+    """Observed against predicted uplift, customers grouped by predicted uplift.
+
+    Customers are cut into ``groups`` groups of (nearly) equal size by predicted uplift, group 1
+    the highest. In each, ``observed_uplift = rate_treated - rate_control`` from the test itself,
+    with a Newcombe interval for a 0/1 outcome (Welch's normal interval for amounts), beside the
+    mean ``predicted_uplift``. A model that finds persuadables shows observed uplift falling from
+    group 1 to the last group.
+
+    Parameters
+    ----------
+    predicted_uplift : array-like
+        One per customer.
+    treated : array-like of 0/1
+        1 for a customer who got the offer.
+    outcome : array-like
+        0/1 or an amount.
+    groups : int, default 5
+        Number of groups (5: fifths).
+    confidence : float, default 0.95
+        Level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`GROUP_COLUMNS`, one row per group.
+    """
+    from scipy import stats
+
+    score, treated, outcome = _ranking_arrays(predicted_uplift, treated, outcome)
+    if groups < 2 or groups > len(score):
+        raise ParameterError(f"groups must be between 2 and the number of customers ({len(score):,}), not {groups}.")
+    rank = np.empty(len(score), dtype=int)
+    rank[np.argsort(-score, kind="stable")] = np.arange(len(score))
+    group = rank * groups // len(score) + 1
+    frame = pd.DataFrame({"group": group, "treated": treated, "outcome": outcome, "score": score})
+    rows = []
+    for number, part in frame.groupby("group"):
+        t, c = part[part["treated"] == 1]["outcome"], part[part["treated"] == 0]["outcome"]
+        observed = t.mean() - c.mean() if len(t) and len(c) else np.nan
+        if _is_binary(pd.Series(outcome)) and len(t) and len(c):
+            low, high = (float(v) for v in newcombe_interval(t.sum(), len(t), c.sum(), len(c), confidence))
+        elif len(t) > 1 and len(c) > 1:
+            half = stats.norm.ppf(0.5 + confidence / 2) * np.sqrt(t.var(ddof=1) / len(t) + c.var(ddof=1) / len(c))
+            low, high = observed - half, observed + half
+        else:
+            low = high = np.nan
+        rows.append((number, len(part), len(t), len(c), t.mean() if len(t) else np.nan, c.mean() if len(c) else np.nan,
+                     observed, low, high, part["score"].mean()))
+    return pd.DataFrame(rows, columns=GROUP_COLUMNS)
