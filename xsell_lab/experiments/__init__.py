@@ -22,7 +22,8 @@ Reading a test (:mod:`~xsell_lab.experiments.readout`, :mod:`~xsell_lab.experime
 Whom to offer (:mod:`~xsell_lab.experiments.uplift`)
     :class:`UpliftModel` (per-customer uplift: two-model and X-learner, Künzel et al.
     2019), :func:`qini_curve`, :func:`qini_area`, :func:`qini_interval` and
-    :func:`uplift_by_group` (Radcliffe 2007).
+    :func:`uplift_by_group` (Radcliffe 2007), :func:`profit_curve`,
+    :func:`experiment_customers`.
 Sharper and safer tests (:mod:`~xsell_lab.experiments.cuped`, :mod:`~xsell_lab.experiments.peeking`)
     :func:`pre_period_spend` + :func:`cuped_comparison` (Deng et al. 2013),
     :func:`peeking_simulation` (the cost of looking at a running test).
@@ -57,7 +58,15 @@ from xsell_lab.experiments.planning import cohens_h, power_two_proportions, samp
 from xsell_lab.experiments.readout import CONVERSION_COLUMNS, CORRECTIONS, compare_conversion, compare_revenue
 from xsell_lab.experiments.sample_ratio import SRM_GRADES, sample_ratio_mismatch, srm_grade
 from xsell_lab.experiments.segments import segment_effects
-from xsell_lab.experiments.uplift import UpliftModel, qini_area, qini_curve, qini_interval, uplift_by_group
+from xsell_lab.experiments.uplift import (
+    UpliftModel,
+    experiment_customers,
+    profit_curve,
+    qini_area,
+    qini_curve,
+    qini_interval,
+    uplift_by_group,
+)
 from xsell_lab.stats import newcombe_interval, pooled_z_test, wilson_interval
 
 __all__ = [
@@ -72,10 +81,12 @@ __all__ = [
     "compare_conversion",
     "compare_revenue",
     "cuped_comparison",
+    "experiment_customers",
     "experiment_overview",
     "peeking_simulation",
     "power_two_proportions",
     "pre_period_spend",
+    "profit_curve",
     "qini_area",
     "qini_curve",
     "qini_interval",

@@ -23,6 +23,11 @@ offer and one or more offer arms), so treated and control customers are alike on
     control among them predict, ``Q(k) = Y_t(k) - Y_c(k) N_t(k) / N_c(k)``. A random ranking gains
     in proportion to ``k``; the area between the two curves (per customer, over the share targeted)
     is the ranking's gain, with a bootstrap interval.
+:func:`profit_curve`
+    Is it worth sending? The margin the offer adds at each depth of a ranking, less the cost of
+    contacting those customers.
+:func:`experiment_customers`
+    The customers of one experiment with what was known of them on the offer date (the features).
 :func:`uplift_by_group`
     The honest check: customers grouped by predicted uplift, each group's observed uplift (treated
     rate minus control rate) with a Newcombe interval beside the model's prediction.
@@ -35,6 +40,8 @@ Radcliffe, N. J. (2007). Using control groups to target on predicted lift: build
 assessing uplift models. *Direct Marketing Analytics Journal*, 1, 14-21.
 Radcliffe, N. J. & Surry, P. D. (2011). Real-world uplift modelling with significance-based uplift
 trees. Stochastic Solutions White Paper.
+Rzepakowski, P. & Jaroszewicz, S. (2012). Decision trees for uplift modeling with single and
+multiple treatments. *Knowledge and Information Systems*, 32(2), 303-327.
 Gutierrez, P. & Gérardy, J.-Y. (2017). Causal inference and uplift modelling: a review of the
 literature. *PMLR* 67, 1-13.
 """
@@ -45,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from xsell_lab._threads import one_thread
+from xsell_lab.data import schema as s
 from xsell_lab.data.validation import require_columns
 from xsell_lab.exceptions import DataValidationError, ParameterError, Problem
 from xsell_lab.stats.estimator import Estimator, requires_fit, wald_table
@@ -55,7 +63,18 @@ METHODS = ("two_model", "x_learner")
 #: The outcome models: a regularised logistic regression / ridge regression, or gradient boosting.
 LEARNERS = ("linear", "boosting")
 #: Columns of :func:`qini_curve`.
-QINI_COLUMNS = ["targeted", "share_targeted", "treated", "control", "treated_outcome", "control_outcome", "qini", "random"]
+QINI_COLUMNS = [
+    "targeted", "share_targeted", "treated", "control", "treated_outcome", "control_outcome", "qini", "random",
+    "incremental_outcome",
+]  # fmt: skip
+#: Columns of :func:`profit_curve`.
+PROFIT_COLUMNS = ["targeted", "share_targeted", "incremental_margin", "contact_costs", "incremental_profit"]
+#: Columns :func:`experiment_customers` adds for what each customer did before the offer.
+HISTORY_FEATURES = ["orders_before", "spend_before", "days_as_customer"]
+#: Customer columns :func:`experiment_customers` uses as features when the data has two or more values.
+ATTRIBUTE_FEATURES = [s.SEGMENT, s.REGION, s.PREFERRED_CHANNEL, s.ACQUISITION_CHANNEL]
+#: What a missing customer attribute becomes (a value of its own, not a guess).
+NOT_RECORDED = "(not recorded)"
 #: Columns of :func:`uplift_by_group`.
 GROUP_COLUMNS = [
     "group", "customers", "treated", "control", "rate_treated", "rate_control", "observed_uplift",
@@ -342,6 +361,9 @@ def qini_curve(score, treated, outcome) -> pd.DataFrame:
     with ``N_t``, ``N_c`` the treated and control customers among the top ``k`` and ``Y_t``,
     ``Y_c`` their summed outcomes (0 for ``Y_c`` while ``N_c`` is 0). ``random`` is the straight
     line of a ranking that knows nothing, ``share_targeted x qini(all)``.
+    ``incremental_outcome = k (Y_t(k) / N_t(k) - Y_c(k) / N_c(k))`` (the uplift curve of Rzepakowski &
+    Jaroszewicz 2012; 0 while either group is empty) is what offering the offer to all ``k``
+    customers adds: the Qini value scales to the treated among them, this one to all.
 
     Parameters
     ----------
@@ -367,6 +389,10 @@ def qini_curve(score, treated, outcome) -> pd.DataFrame:
     y_control = np.cumsum(outcome * (1 - treated))[ends]
     ratio = np.divide(n_treated, n_control, out=np.zeros_like(n_treated), where=n_control > 0)
     qini = y_treated - y_control * ratio
+    both = (n_treated > 0) & (n_control > 0)
+    per_customer = np.divide(y_treated, n_treated, out=np.zeros_like(y_treated), where=both) - np.divide(
+        y_control, n_control, out=np.zeros_like(y_control), where=both
+    )
     targeted = np.r_[0, ends + 1]
     curve = pd.DataFrame(
         {
@@ -380,7 +406,109 @@ def qini_curve(score, treated, outcome) -> pd.DataFrame:
         }
     )
     curve["random"] = curve["share_targeted"] * curve["qini"].iloc[-1]
+    curve["incremental_outcome"] = np.r_[0.0, per_customer * (ends + 1)]
     return curve[QINI_COLUMNS]
+
+
+def profit_curve(score, treated, margin, *, contact_cost: float = 0.0) -> pd.DataFrame:
+    """What offering to the top of a ranking earns after the cost of contacting, at every depth.
+
+    ``incremental_margin`` is the uplift curve of :func:`qini_curve` with each customer's margin
+    as the outcome (the margin of what the offer sold them, 0 for customers who did not buy):
+    the margin the offer adds when sent to the top ``targeted`` customers, net of any discount
+    (the margin is what the sale earned at the price paid). ``contact_costs = targeted x
+    contact_cost`` and ``incremental_profit = incremental_margin - contact_costs``.
+
+    Parameters
+    ----------
+    score, treated : array-like
+        As in :func:`qini_curve`.
+    margin : array-like
+        Each customer's margin from the offered product in the response window (0 if none).
+    contact_cost : float, default 0.0
+        Cost of making the offer to one customer (e-mail, call, printed letter).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`PROFIT_COLUMNS`, one row per depth of :func:`qini_curve`.
+    """
+    if not np.isfinite(contact_cost) or contact_cost < 0:
+        raise ParameterError(f"contact_cost is a cost per customer contacted, 0 or more; got {contact_cost!r}.")
+    curve = qini_curve(score, treated, margin)
+    profit = pd.DataFrame({"targeted": curve["targeted"], "share_targeted": curve["share_targeted"],
+                           "incremental_margin": curve["incremental_outcome"]})
+    profit["contact_costs"] = profit["targeted"] * float(contact_cost)
+    profit["incremental_profit"] = profit["incremental_margin"] - profit["contact_costs"]
+    return profit[PROFIT_COLUMNS]
+
+
+def experiment_customers(
+    offers: pd.DataFrame,
+    customers: pd.DataFrame,
+    lines: pd.DataFrame,
+    *,
+    experiment: str,
+    arms: list[str],
+    days: int = 365,
+) -> pd.DataFrame:
+    """The customers of one randomised experiment with what was known of them on the offer date.
+
+    The features of an uplift model must be measured before the offer, so that the offer cannot
+    have changed them: ``orders_before`` and ``spend_before`` count the orders and revenue of the
+    ``days`` days before each customer's offer date (the day itself excluded), ``days_as_customer``
+    the days from the customer's first order to it (0 for a customer with no earlier order). The
+    customer attributes of :data:`ATTRIBUTE_FEATURES` that the data has, with two or more values,
+    are added; a missing value becomes ``"(not recorded)"``.
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame
+        The canonical offers table.
+    customers : pandas.DataFrame
+        The canonical customers table.
+    lines : pandas.DataFrame
+        Sales lines (:func:`xsell_lab.data.company.sales_lines`): ``customer_id``, ``order_id``,
+        ``order_date``, ``revenue``.
+    experiment : str
+        A value of ``offers.experiment_id``.
+    arms : list of str
+        The arms kept (the control arm and the offer arm(s) studied).
+    days : int, default 365
+        Length of the history window.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer: the offers columns ``customer_id``, ``variant``, ``offer_date``,
+        ``product_id``, ``accepted`` (0/1), ``revenue``, then :data:`HISTORY_FEATURES` and the
+        attribute columns used. ``features`` in ``frame.attrs`` lists the feature columns.
+    """
+    require_columns(offers, [s.EXPERIMENT_ID, s.VARIANT, s.CUSTOMER_ID, s.OFFER_DATE, s.PRODUCT_ID, s.ACCEPTED, s.REVENUE], s.OFFERS)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.REVENUE], "sales lines")
+    kept = offers[(offers[s.EXPERIMENT_ID] == experiment) & offers[s.VARIANT].isin(arms)]
+    if kept.empty:
+        raise DataValidationError([Problem(s.OFFERS, s.EXPERIMENT_ID, f"are in experiment {experiment!r} with arms {arms}", 0,
+                                           f"experiments {sorted(offers[s.EXPERIMENT_ID].unique())[:5]}")])
+    test = kept[[s.CUSTOMER_ID, s.VARIANT, s.OFFER_DATE, s.PRODUCT_ID, s.ACCEPTED, s.REVENUE]].reset_index(drop=True)
+    test[s.ACCEPTED] = test[s.ACCEPTED].astype(int)
+    orders = lines.drop_duplicates(s.ORDER_ID)[[s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE]]
+    revenue = lines.groupby(s.ORDER_ID)[s.REVENUE].sum()
+    joined = test[[s.CUSTOMER_ID, s.OFFER_DATE]].reset_index().merge(orders, on=s.CUSTOMER_ID)
+    joined["order_revenue"] = joined[s.ORDER_ID].map(revenue)
+    before = joined[joined[s.ORDER_DATE] < joined[s.OFFER_DATE]]
+    window = before[before[s.ORDER_DATE] >= before[s.OFFER_DATE] - pd.Timedelta(days=days)]
+    test["orders_before"] = window.groupby("index").size().reindex(test.index, fill_value=0).astype(int)
+    test["spend_before"] = window.groupby("index")["order_revenue"].sum().reindex(test.index, fill_value=0.0)
+    first = before.groupby("index")[s.ORDER_DATE].min()
+    test["days_as_customer"] = (test[s.OFFER_DATE] - first.reindex(test.index)).dt.days.fillna(0).astype(int)
+    attributes = [c for c in ATTRIBUTE_FEATURES if c in customers and customers[c].nunique() >= 2]
+    if attributes:
+        values = customers.set_index(s.CUSTOMER_ID)[attributes]
+        for column in attributes:
+            test[column] = test[s.CUSTOMER_ID].map(values[column]).astype(object).where(lambda v: v.notna(), NOT_RECORDED).astype(str)
+    test.attrs["features"] = [*HISTORY_FEATURES, *attributes]
+    return test
 
 
 def qini_area(score, treated, outcome) -> float:

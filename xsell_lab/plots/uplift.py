@@ -1,0 +1,85 @@
+"""Plots for uplift: observed against predicted uplift by group, and Qini curves.
+
+Each helper takes the DataFrame returned by :mod:`xsell_lab.experiments.uplift`,
+``ax=None`` (a new figure when None) and returns the Axes.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from xsell_lab.plots import PALETTE, new_axes, require_rows
+
+
+def plot_uplift_by_group(groups: pd.DataFrame, *, title: str | None = None, ax: plt.Axes | None = None) -> plt.Axes:
+    """Observed uplift per predicted-uplift group, with its interval, beside the model's prediction.
+
+    Parameters
+    ----------
+    groups : pandas.DataFrame
+        :func:`~xsell_lab.experiments.uplift_by_group`: ``group``, ``observed_uplift``,
+        ``ci_low``, ``ci_high``, ``predicted_uplift``.
+    title : str, optional
+        Axes title.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    require_rows(groups, "uplift groups")
+    ax = new_axes(ax, (8, 4))
+    x = np.arange(len(groups))
+    observed = groups["observed_uplift"].to_numpy(dtype=float)
+    low, high = groups["ci_low"].to_numpy(dtype=float), groups["ci_high"].to_numpy(dtype=float)
+    ax.bar(x, observed, width=0.6, color=PALETTE[0], label="observed in the test (95% interval)")
+    ax.errorbar(x, observed, yerr=[observed - low, high - observed], fmt="none", ecolor="black", capsize=4, linewidth=1)
+    ax.scatter(x, groups["predicted_uplift"], color=PALETTE[1], zorder=3, s=45, marker="D", label="predicted by the model")
+    ax.axhline(0, color="black", linewidth=1)
+    ax.set_xticks(x, [f"{g}" + (" (highest)" if i == 0 else " (lowest)" if i == len(groups) - 1 else "")
+                      for i, g in enumerate(groups["group"])])
+    ax.set_xlabel("customers grouped by predicted uplift")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value * 100:+.0f} pts" if value else "0"))
+    ax.set_ylabel("uplift: bought with offer minus without")
+    ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_qini(curves: dict[str, pd.DataFrame], *, title: str | None = None, ax: plt.Axes | None = None) -> plt.Axes:
+    """Qini curves of one or more rankings, with the random ranking's straight line.
+
+    Parameters
+    ----------
+    curves : dict of str to pandas.DataFrame
+        Label to :func:`~xsell_lab.experiments.qini_curve`; the random line is drawn from the first.
+    title : str, optional
+        Axes title.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if not curves:
+        raise ValueError("plot_qini needs at least one curve.")
+    ax = new_axes(ax, (8, 4.5))
+    for colour, (label, curve) in zip(PALETTE, curves.items(), strict=False):
+        require_rows(curve, f"Qini curve {label!r}")
+        ax.plot(curve["share_targeted"], curve["qini"], color=colour, linewidth=2, label=label)
+    first = next(iter(curves.values()))
+    ax.plot(first["share_targeted"], first["random"], color="grey", linestyle="--", linewidth=1.5, label="random order")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("share of customers offered, best-ranked first")
+    ax.set_ylabel("extra buyers among the offered\n(Qini: beyond what control predicts)")
+    ax.legend(loc="lower right")
+    if title:
+        ax.set_title(title)
+    return ax
