@@ -18,6 +18,7 @@ from xsell_lab.clv import (
     customer_lifetime_value,
     customer_profitability,
     historical_clv,
+    lifespan_estimate,
     holdout_by_frequency,
     matched_comparison,
     profit_concentration,
@@ -140,13 +141,15 @@ def test_historical_clv_is_the_product_of_four_averages():
     table = historical_clv(_tiny_sales(), "2024-12-31")
     assert table.columns.tolist() == HISTORICAL_COLUMNS and len(table) == 1
     row = table.iloc[0]
-    # a bought in 2024, b did not: annual churn 1/2 -> lifespan 2 years.
-    assert row["lifespan_years"] == 2.0
+    # a bought in 2024, b did not: annual churn 1/2 -> 1 / churn = 2 years, more than the 722 days of
+    # history, so the lifespan the data supports is the history itself.
+    history_years = 722 / 365.25
+    assert row["lifespan_years"] == pytest.approx(history_years)
     assert row["average_order_value"] == 150.0
     assert row["margin_rate"] == pytest.approx(170 / 600)
     years = ((pd.Timestamp("2024-12-31") - pd.Timestamp("2023-01-10")).days + (pd.Timestamp("2024-12-31") - pd.Timestamp("2023-01-20")).days) / 365.25
     assert row["purchases_per_year"] == pytest.approx(4 / years)
-    assert row["historical_clv"] == pytest.approx(150.0 * 4 / years * 170 / 600 * 2.0)
+    assert row["historical_clv"] == pytest.approx(150.0 * 4 / years * 170 / 600 * history_years)
     per_customer = historical_clv(_tiny_sales(), "2024-12-31", by="customer_id", lifespan_years=3.0)
     assert per_customer.columns.tolist() == ["customer_id", *HISTORICAL_COLUMNS]
     assert per_customer["customer_id"].tolist() == ["a", "b"]
@@ -157,10 +160,37 @@ def test_historical_clv_is_the_product_of_four_averages():
 
 
 def test_historical_clv_measures_churn_on_two_halves_of_a_short_history():
-    # 81 days: windows of 40 days; a and b bought in the first (Jan 10-Feb 19), nobody in the last: churn 1
-    assert historical_clv(_tiny_sales(), "2023-03-31").loc[0, "lifespan_years"] == 1.0
+    # 81 days: windows of 40 days; a and b bought in the first (Jan 10-Feb 19), nobody in the last: churn 1,
+    # 1 / churn = 1 year, capped at the 81 days of history
+    assert historical_clv(_tiny_sales(), "2023-03-31").loc[0, "lifespan_years"] == pytest.approx(81 / 365.25)
     with pytest.raises(ValueError, match="Set the lifespan_years parameter"):
         historical_clv(_tiny_sales(), "2023-02-28")
+
+
+def test_lifespan_estimate_caps_the_lifespan_at_the_history_it_was_measured_on():
+    # 356 days of history in which 9 of the 10 customers of the first half came back in the second: a churn
+    # of 19% a year, 1 / churn = 5.3 years, far beyond the data; the supported lifespan is the history
+    first_half = pd.to_datetime("2023-02-10") + pd.to_timedelta(range(10), unit="D")
+    second_half = pd.to_datetime("2023-09-01") + pd.to_timedelta(range(9), unit="D")
+    sales = pd.DataFrame({
+        "customer_id": [f"c{i}" for i in range(10)] + [f"c{i}" for i in range(9)],
+        "order_date": list(first_half) + list(second_half),
+        "revenue": 10.0,
+        "margin": 3.0,
+    })  # fmt: skip
+    estimate = lifespan_estimate(sales, "2024-01-31").iloc[0]
+    assert (estimate["customers_before"], estimate["customers_stayed"]) == (10, 9)
+    assert estimate["lifespan_years"] == pytest.approx(1 / estimate["annual_churn"]) and estimate["lifespan_years"] > 5
+    assert estimate["history_years"] == pytest.approx(356 / 365.25)
+    assert estimate["supported_lifespan_years"] == pytest.approx(estimate["history_years"])
+    assert historical_clv(sales, "2024-01-31").loc[0, "lifespan_years"] == pytest.approx(356 / 365.25)
+
+
+def test_lifespan_estimate_keeps_a_lifespan_within_the_history():
+    # a and b bought in the year before the last, only a in the last: churn 1/2, 2 years, within 5 years of history
+    dates = pd.to_datetime(["2023-03-01", "2024-06-10", "2020-01-20", "2023-02-05"])
+    estimate = lifespan_estimate(_tiny_sales().assign(order_date=dates), "2024-12-31").iloc[0]
+    assert estimate["supported_lifespan_years"] == estimate["lifespan_years"] == 2.0
 
 
 def test_cohort_curves_count_active_customers_and_revenue():

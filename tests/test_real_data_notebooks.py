@@ -277,3 +277,74 @@ def _check_cross_sell_kpis(executed, folder) -> None:
 
 #: Notebook number -> check of its headline figures against :data:`TRUTH` (when it ran to the end).
 HEADLINE_CHECKS = {"00": _check_welcome_counts, "01": _check_cross_sell_kpis}
+
+
+# --- notebooks 02, 07 and 11: what they print is true of the business (issue #10) -------------------
+
+#: A missing value that reached a sentence: ``Customer 2261 (None)``.
+MISSING_IN_PROSE = re.compile(r"\((?:None|nan|NaN|<NA>)\)")
+
+
+def _sentences(executed: nbformat.NotebookNode) -> str:
+    return "\n".join(text for _, text, table in _outputs(executed) if not table)
+
+
+def _check_lifecycle(executed, folder) -> None:
+    """Notebook 02: no missing value in prose, the teaching table said to be made up, items shown by
+    their labels (no bare product id where the catalogue has a name), each (trigger, target) pair once,
+    and a segment range that is one figure when it does not vary."""
+    text, where = _sentences(executed), f"notebook 02 on {folder.name}"
+    assert not MISSING_IN_PROSE.search(text), f"{where}: a missing value in a sentence: {MISSING_IN_PROSE.search(text)}"
+    assert "made-up example" in text and "not in the company's data" in text, f"{where}: the teaching table is not said to be made up"
+    products = pd.read_parquet(folder.data_path / "products.parquet") if (folder.data_path / "products.parquet").is_file() else None
+    if products is not None and "product_name" in products:
+        named_ids = set(products.loc[products["product_name"].fillna("").str.strip() != "", "product_id"].astype(str))
+        main = _printed(executed, r"The main products, most customers first: (.+)\.\n").group(1).split(", ")
+        assert not set(main) & named_ids, f"{where}: main products shown by id although they have names: {main}"
+    lesson = re.search(r"Trigger (.+?), target (.+?), baseline (.+?) \(", text)
+    others = re.search(r"The other rows: .+? holds \((.+)\)\.", text)
+    if lesson and others:
+        pairs = [(lesson[1], lesson[2]), (lesson[3], lesson[2])] + [
+            tuple(reversed(pair.split(" after "))) for pair in others[1].split("; ")
+        ]  # fmt: skip
+        assert len(pairs) == len(set(pairs)), f"{where}: a (trigger, target) pair is shown twice: {pairs}"
+    same = re.search(r"(\d+%) to \1 of each segment", text)
+    assert not same, f"{where}: a range whose ends are equal: {same.group()}"
+
+
+def _check_lifetime_value(executed, folder) -> None:
+    """Notebook 07: the default lifespan is no longer than the history it was measured on; money with
+    two decimals and its kind, the purchase rate with one; a matched gap that changed sign is not said
+    to have shrunk."""
+    text, where = _sentences(executed), f"notebook 07 on {folder.name}"
+    if "Lifespan:" not in text:  # not set in the parameters: measured on the period the notebook printed
+        first, last = (pd.Timestamp(day) for day in _printed(executed, r"between (\S+) and (\S+) \(").groups())
+        history_years = ((last - first).days + 1) / 365.25
+        stay = float(_printed(executed, r"they stay ([\d.]+) years?").group(1))
+        assert stay <= round(history_years, 1), f"{where}: a lifespan of {stay} years from {history_years:.2f} years of data"
+    if "extrapolation" in text or "they stay" in text:
+        _printed(executed, r"An average order is worth [\d,]+\.\d\d of revenue, customers order \d+\.\d times a year")
+    assert not re.search(r"shrinks to -", text), f"{where}: a gap that changed sign is said to shrink"
+
+
+#: An integer of four digits or more without thousands separators (not part of a date, a decimal or an id).
+_UNSEPARATED = re.compile(r"(?<![\d,.\-:/_A-Za-z])\d{4,}(?![\d,.\-:/_A-Za-z])")
+
+
+def _check_own_data(executed, folder) -> None:
+    """Notebook 11: no empty-table dump, counts in the data-quality table with separators, and the
+    DuckDB section not skipped with a reason that is false of a mapping that already uses a query."""
+    where = f"notebook 11 on {folder.name}"
+    outputs = _outputs(executed)
+    assert not any("Empty DataFrame" in text for _, text, _ in outputs), f"{where}: prints an empty table"
+    quality = [text for _, text, table in outputs if table and "missing values" in text]
+    for text in quality:
+        assert not _UNSEPARATED.search(text), f"{where}: a count without separators: {_UNSEPARATED.search(text).group()}"
+    text = _sentences(executed)
+    if "in neither" in text:
+        assert folder.name not in ("completejourney",), f"{where}: says the order lines are in no CSV or Parquet file"
+
+
+HEADLINE_CHECKS["02"] = _check_lifecycle
+HEADLINE_CHECKS["07"] = _check_lifetime_value
+HEADLINE_CHECKS["11"] = _check_own_data

@@ -65,9 +65,11 @@ def historical_clv(
     as_of : str or pandas.Timestamp
         Last day of the data used (inclusive).
     lifespan_years : float, optional
-        Expected customer lifespan. By default ``1 / annual churn``, where
-        annual churn is the share of customers who bought in the year before
-        the last one and did not buy in the last year.
+        Expected customer lifespan. By default the lifespan the data supports
+        (``supported_lifespan_years`` of :func:`lifespan_estimate`): ``1 / annual
+        churn``, where annual churn is the share of customers who bought in the
+        year before the last one and did not buy in the last year, but no longer
+        than the history itself.
     by : str, optional
         Column to compute the formula per group (``"segment"``, or
         ``"customer_id"`` for the per-customer version sales teams use).
@@ -89,7 +91,7 @@ def historical_clv(
         on=[s.CUSTOMER_ID, "purchase_date"],
     )
     if lifespan_years is None:
-        lifespan_years = 1.0 / _annual_churn(days, end)
+        lifespan_years = float(_churn_table(days, end)["supported_lifespan_years"].iloc[0])
     if by is None:
         days = days.assign(group="all")
     elif by == s.CUSTOMER_ID:
@@ -172,13 +174,11 @@ def cohort_curves(
     return curves[COHORT_COLUMNS]
 
 
-def _annual_churn(days: pd.DataFrame, end: pd.Timestamp) -> float:
-    """Annual churn measured on the data (see :func:`lifespan_estimate`)."""
-    return float(_churn_table(days, end)["annual_churn"].iloc[0])
-
-
 #: Columns of :func:`lifespan_estimate`.
-LIFESPAN_COLUMNS = ["window_days", "customers_before", "customers_stayed", "annual_churn", "lifespan_years"]
+LIFESPAN_COLUMNS = [
+    "window_days", "customers_before", "customers_stayed", "annual_churn", "lifespan_years", "history_years",
+    "supported_lifespan_years",
+]
 
 
 def _churn_table(days: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
@@ -205,11 +205,13 @@ def _churn_table(days: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     churn = 1 - (len(stayed) / len(before)) ** (365 / window)
     if churn <= 0:
         raise ValueError("Nobody churned, so the lifespan is unbounded. Set the lifespan_years parameter.")
-    return pd.DataFrame([[window, len(before), len(stayed), churn, 1 / churn]], columns=LIFESPAN_COLUMNS)
+    history_years = history / 365.25
+    row = [window, len(before), len(stayed), churn, 1 / churn, history_years, min(1 / churn, history_years)]
+    return pd.DataFrame([row], columns=LIFESPAN_COLUMNS)
 
 
 def lifespan_estimate(sales: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.DataFrame:
-    """Annual churn and expected lifespan (``1 / churn``) measured on the data.
+    """Annual churn, the lifespan it implies (``1 / churn``) and the lifespan the data supports.
 
     With 455 days of history or more (a year and a quarter), annual churn is the share
     of the customers who bought in the year before the last one and did not buy in the
@@ -217,6 +219,12 @@ def lifespan_estimate(sales: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.Data
     history play the two years and the retention over half the history is
     compounded to a year: ``churn = 1 - retention ** (365 / window_days)``, so one
     year of data works.
+
+    ``1 / churn`` is how long customers would stay if this churn held for ever: with a
+    low churn it runs far beyond the history (a churn of 12% a year gives 8.7 years from
+    one year of orders), an extrapolation the data cannot check. The lifespan the data
+    supports is ``1 / churn`` capped at the length of the history, the default of
+    :func:`historical_clv`.
 
     Parameters
     ----------
@@ -230,7 +238,10 @@ def lifespan_estimate(sales: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.Data
     pandas.DataFrame
         One row of :data:`LIFESPAN_COLUMNS`: the length of each window in days,
         the customers who bought in the earlier window, how many of them bought
-        again in the later one, the annual churn and the lifespan in years.
+        again in the later one, the annual churn, the lifespan it implies
+        (``lifespan_years``, ``1 / annual_churn``), the length of the history in
+        years (first purchase day to ``as_of``, inclusive, in years of 365.25 days)
+        and ``supported_lifespan_years``, the smaller of the two.
 
     Raises
     ------
