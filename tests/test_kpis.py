@@ -676,3 +676,56 @@ def test_duckdb_reference_on_the_synthetic_company(company_lines):
     con.execute("CREATE VIEW lines AS SELECT order_id, customer_id, order_date, category AS item, revenue FROM raw")
     reference = _duckdb_kpis(con, "laptop", "software")
     _assert_same_kpis(_pandas_kpis(company_lines, "category", "laptop", "software"), reference)
+
+
+# --- what customers kept, and numbers shown as they deserve (issue #10) -------------------
+
+
+def test_net_of_returns_takes_returned_units_off_their_lines(lines):
+    """Online Retail: a 74,215-unit order cancelled the same day counted as a sale."""
+    sold = lines.assign(**{s.QUANTITY: [10, 1, 1, 1, 1, 1, 2, 1], "margin": [100.0, 5, 10, 90, 3, 2, 40, 80]})
+    returns = pd.DataFrame(
+        {s.ORDER_ID: ["o1", "o1", "o3", "o6", "zz"], s.PRODUCT_ID: ["L1", "L1", "L1", "S1", "A1"], s.QUANTITY: [3, 1, 5, 1, 1]}
+    )
+    kept = kpis.net_of_returns(sold, returns)
+    assert list(kept.columns) == list(sold.columns)
+    by_line = kept.set_index([s.ORDER_ID, s.PRODUCT_ID])
+    assert by_line.loc[("o1", "L1"), s.QUANTITY] == 6, "two returns of the same line add up"
+    assert by_line.loc[("o1", "L1"), "revenue"] == pytest.approx(600.0) and by_line.loc[("o1", "L1"), "margin"] == pytest.approx(60.0)
+    assert ("o3", "L1") not in by_line.index, "a line returned in full (even 'more than bought') is no sale"
+    assert by_line.loc[("o6", "S1"), s.QUANTITY] == 1 and by_line.loc[("o6", "S1"), "revenue"] == pytest.approx(100.0)
+    assert len(kept) == len(sold) - 1, "a return matching no line changes nothing"
+    assert kpis.net_of_returns(sold, None).equals(sold)
+    assert "1 order line came back in full and is left out, and revenue is 1,700 after returns (3,100 as sold)" in (
+        kpis.returns_statement(sold, kept)
+    )
+    assert kpis.returns_statement(sold, sold) == ""
+
+
+def test_amount_text_keeps_cents_only_where_they_matter():
+    assert [kpis.amount_text(x) for x in (4.974, 99.5, 462.96, 1_818_630.16)] == ["4.97", "99.50", "463", "1,818,630"]
+
+
+def test_orders_per_day_by_month_counts_only_the_days_the_data_covers():
+    """Online Retail: December is covered twice, once for nine days; order counts alone made it look busy or quiet."""
+    dates = pd.Series(pd.to_datetime(["2010-12-30", "2010-12-31", "2011-01-01", "2011-01-31", "2011-12-01", "2011-12-02"]))
+    per_day = kpis.orders_per_day_by_month(dates)
+    # December: 2 days of 2010 and 2 days of 2011 covered, 4 orders; January: 31 days, 2 orders
+    assert per_day[12] == pytest.approx(4 / 4) and per_day[1] == pytest.approx(2 / 31)
+    assert per_day.index.tolist() == list(range(1, 13)) and per_day[6] == 0
+    assert kpis.orders_per_day_by_month(pd.Series([], dtype="datetime64[ns]")).empty
+
+
+def test_tied_extremes_name_every_group_that_shows_the_same_value():
+    """Complete Journey: three segments at 100% were ranked by name ('1 Adult Kids cross-buys most')."""
+    table = pd.DataFrame({"segment": ["A", "B", "C", "D"], "rate": [1.0, 0.998, 194 / 195, 1.0]})
+    assert kpis.tied_extremes(table, "segment", "rate") == (["A", "B", "D"], ["C"])
+    flat = pd.DataFrame({"segment": ["A", "B"], "rate": [0.5, 0.501]})
+    most, least = kpis.tied_extremes(flat, "segment", "rate")
+    assert most == least == ["A", "B"]
+    assert kpis.tied_extremes(flat.iloc[0:0], "segment", "rate") == ([], [])
+
+
+def test_known_first_shows_customers_without_a_segment_apart_and_last():
+    table = pd.DataFrame({"segment": ["(no segment)", "b", "a"], "customers": [9, 2, 3]})
+    assert kpis.known_first(table, "segment")["segment"].tolist() == ["b", "a", "(no segment)"]

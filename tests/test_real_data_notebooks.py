@@ -257,10 +257,26 @@ def _check_welcome_counts(executed, folder) -> None:
     assert printed == expected, f"notebook 00 on {folder.name}: printed {printed}, the files give {expected}"
 
 
+def _kept(folder, lines: pd.DataFrame) -> pd.DataFrame:
+    """The lines net of the folder's returns file (when it has one): each (order, product) loses its returned
+    units, never more than it had; one that came back in full is no sale."""
+    path = folder.data_path / "returns.parquet"
+    if not path.exists():
+        return lines
+    per_line = lines.groupby(["order_id", "product_id", "customer_id", "category"], as_index=False)[["quantity", "revenue"]].sum()
+    returned = pd.read_parquet(path).groupby(["order_id", "product_id"])["quantity"].sum().rename("returned")
+    per_line = per_line.join(returned, on=["order_id", "product_id"])
+    kept_units = (per_line["quantity"] - per_line["returned"].fillna(0)).clip(lower=0)
+    per_line["revenue"] = per_line["revenue"] * kept_units / per_line["quantity"]
+    return per_line[kept_units > 0]
+
+
 def _check_cross_sell_kpis(executed, folder) -> None:
     """Notebook 01: buying customers, orders, average order value and the cross-sell rate (the share of
-    customers who bought two or more items: categories when the data has two or more, else products)."""
+    customers who bought two or more items: categories when the data has two or more, else products),
+    all on what customers kept: the lines net of returns."""
     _, lines = TRUTH[folder.name](folder)
+    lines = _kept(folder, lines)
     match = _printed(executed, r"([\d,]+) customers placed ([\d,]+) orders, spending ([\d,.]+) per order on average\. "
                                r"(\d+)% of them have bought from two or more (categories|products)")  # fmt: skip
     level = "category" if lines["category"].nunique() >= 2 else "product_id"
@@ -348,3 +364,21 @@ def _check_own_data(executed, folder) -> None:
 HEADLINE_CHECKS["02"] = _check_lifecycle
 HEADLINE_CHECKS["07"] = _check_lifetime_value
 HEADLINE_CHECKS["11"] = _check_own_data
+
+
+def _check_opportunity_value(executed, folder) -> None:
+    """Notebook 03 on Online Retail (products, returns): the top opportunity's sale is valued at the median
+    order line of the product, net of returns. (A 74,215-unit order cancelled the same day once made a
+    storage jar worth '1,566 revenue per sale'.)"""
+    if folder.name != "online_retail":
+        return
+    match = _printed(executed, r"who lack (.+?) \(\d+% of their peers own it, at ([\d,.]+) of revenue in a typical sale\)")
+    products = pd.read_parquet(folder.data_path / "products.parquet")
+    named = products.loc[products["product_name"].str.strip() == re.sub(r" \(\w+\)$", "", match.group(1)), "product_id"]
+    _, lines = TRUTH[folder.name](folder)
+    kept = _kept(folder, lines)
+    value = kept.loc[kept["product_id"].isin(named), "revenue"].median()
+    assert abs(_number(match.group(2)) - value) <= 0.5, f"notebook 03: a typical sale printed {match.group(2)}, the files give {value:.2f}"
+
+
+HEADLINE_CHECKS["03"] = _check_opportunity_value

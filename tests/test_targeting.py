@@ -90,7 +90,7 @@ def test_peer_rates_and_expected_value_by_hand(tiny_lines):
     assert rates.loc[("laptop", "laptop_case"), ["peers", "peer_owners"]].tolist() == [3, 1]
     assert rates.loc[("laptop", "laptop_case"), "probability"] == pytest.approx(1 / 3)
     margins = t.item_margins(tiny_lines).set_index("item")
-    assert margins.loc["laptop", "average_margin"] == pytest.approx((100 + 80 + 60) / 3)
+    assert margins.loc["laptop", "margin_per_sale"] == pytest.approx((100 + 80 + 60) / 3)
     scores = t.expected_whitespace_value(own, main, margins.reset_index(), min_peers=1)
     cell = scores[(scores[s.CUSTOMER_ID] == "c") & (scores["item"] == "laptop_case")].iloc[0]
     assert cell["expected_value"] == pytest.approx(1 / 3 * 15.0)
@@ -249,10 +249,10 @@ def test_two_order_whitespace_recovers_planted_next_purchase(lines, ground_truth
         )
 
 
-def test_expected_value_is_probability_times_average_margin(lines):
+def test_expected_value_is_probability_times_margin_per_sale(lines):
     own = t.ownership_matrix(lines)
     scores = t.expected_whitespace_value(own, t.main_items(lines), t.item_margins(lines))
-    margin = lines.loc[lines[s.CATEGORY] == "ink", "margin"].mean()
+    margin = lines.loc[lines[s.CATEGORY] == "ink", "margin"].median()
     ink = scores[(scores["main_item"] == "printer") & (scores["item"] == "ink")]
     owners = own.loc[t.main_items(lines) == "printer", "ink"]
     assert len(ink) == int((~owners).sum())
@@ -489,3 +489,52 @@ def test_every_name_of_the_old_module_is_importable_from_the_package(name):
 def test_an_unknown_level_is_refused_with_the_levels(tiny_lines):
     with pytest.raises(ValueError, match="level must be one of 'category', 'product'; got 'brand'"):
         t.ownership_matrix(tiny_lines, level="brand")
+
+
+# --- real-data truthfulness (issue #10) -----------------------------------------------
+
+
+def test_one_huge_order_line_does_not_set_the_value_of_a_sale(tiny_lines):
+    """Online Retail: a 74,215-unit order (cancelled the same day) made a storage jar the top opportunity."""
+    huge = tiny_lines.iloc[[1]].assign(**{s.ORDER_ID: "o9", "revenue": 77_000.0, "margin": 30_000.0})
+    lines = pd.concat([tiny_lines, tiny_lines.iloc[[1, 1]].assign(**{s.ORDER_ID: "o8"}), huge], ignore_index=True)
+    margins = t.item_margins(lines, value="revenue").set_index("item")
+    assert margins.loc["laptop_case", "margin_per_sale"] == pytest.approx(30.0), "the median sale, not the mean of 77,090 / 4"
+    assert margins.loc["laptop_case", "lines"] == 4
+
+
+def test_readable_features_name_the_first_item_and_show_its_label(tiny_lines, tiny_customers):
+    features = t.customer_features(tiny_lines, tiny_customers, level="product")
+    labels = {"LAPTOP": "Laptop 15 inch", "PRINTER": "Inkjet printer"}
+    shown = t.readable_features(features, labels, level="product")
+    assert list(shown.columns) == [s.CUSTOMER_ID, "segment", "region", "acquisition channel", "preferred channel",
+                                   "first channel", "first product", "tenure days", "early spend"]  # fmt: skip
+    assert shown.set_index(s.CUSTOMER_ID)["first product"].to_dict() == {
+        "a": "Laptop 15 inch", "b": "Laptop 15 inch", "c": "Laptop 15 inch", "d": "Inkjet printer"
+    }
+    assert t.feature_name("first_category", "category") == "first category"
+    lift = t.profile_lift(shown, t.cross_buyers(tiny_lines).set_index(s.CUSTOMER_ID)["cross_bought"], columns=["first product"])
+    assert set(lift["value"]) == {"Laptop 15 inch", "Inkjet printer"}, "a lift table shows names, never ids"
+
+
+def test_top_whitespace_plot_of_long_product_names_lays_out_without_a_warning(tiny_lines):
+    """Online Retail's product names are long: the chart printed 'constrained_layout not applied'."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from xsell_lab.plots import targeting as plots
+
+    own = t.ownership_matrix(tiny_lines)
+    scores = t.expected_whitespace_value(own, t.main_items(tiny_lines), t.item_margins(tiny_lines), min_peers=1)
+    long_name = "SET OF 3 REGENCY CAKE TINS WITH A VERY LONG DESCRIPTION OF THE PANTRY DESIGN"
+    top = t.top_whitespace(scores, n=10).assign(main_item=long_name, item=long_name + " IN RED")
+    ax = plots.plot_top_whitespace(top, money="revenue")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax.figure.canvas.draw()
+    first_line = ax.get_yticklabels()[0].get_text().splitlines()[0]
+    assert len(first_line) <= 2 * plots.MAX_LABEL_CHARACTERS + len(" owners -> ") and "..." in first_line
+    assert ax.get_xlabel() == "expected revenue if they bought like their peers"
+    assert plots.short_label("paper_a4") == "paper a4"
+    plt.close("all")

@@ -157,6 +157,61 @@ def known_groups(table: pd.DataFrame, column: str) -> pd.DataFrame:
     return table.loc[values.notna() & (values.astype(object) != missing_group_label(column))]
 
 
+def known_first(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """A grouped result with the missing-value group moved to the end: the real groups first.
+
+    Customers without a segment are not a segment; a table shows them apart,
+    as its last row, still labelled :func:`missing_group_label`.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A KPI grouped by ``column``.
+    column : str
+        The grouping column.
+
+    Returns
+    -------
+    DataFrame
+        The rows of :func:`known_groups`, then the others; index reset.
+    """
+    known = known_groups(table, column)
+    return pd.concat([known, table.drop(index=known.index)]).reset_index(drop=True)
+
+
+def tied_extremes(table: pd.DataFrame, column: str, value: str, *, decimals: int = 2) -> tuple[list, list]:
+    """The groups at the top and at the bottom of ``value``, ties kept together.
+
+    Values are compared as they are shown (rounded to ``decimals``): two
+    segments that both show "100%" are tied, and naming the first of them as
+    "the best" would rank them by their names.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per group, e.g. :func:`known_groups` of a grouped KPI.
+    column : str
+        The group column (its values are returned).
+    value : str
+        The column to rank by; NaN rows are left out.
+    decimals : int
+        Decimals of ``value`` as it is shown (2 for a share shown in whole percent).
+
+    Returns
+    -------
+    tuple of list
+        ``(top, bottom)``: the group values sharing the highest shown value and
+        those sharing the lowest, each in the table's order. Both are empty when
+        no row has a value; they are equal when every group shows the same value.
+    """
+    shown = table[value].round(decimals)
+    rows = table[shown.notna()]
+    shown = shown[shown.notna()]
+    if rows.empty:
+        return [], []
+    return rows.loc[shown == shown.max(), column].tolist(), rows.loc[shown == shown.min(), column].tolist()
+
+
 # --- cross-sell rate and penetration ------------------------------------------
 
 
@@ -469,6 +524,131 @@ def attach_rate_matrix(
 
 
 # --- revenue and orders -------------------------------------------------------
+
+
+def amount_text(amount: float) -> str:
+    """An amount of money with the precision it deserves: cents below 100, whole units above.
+
+    A grocery basket of 4.97 must not print as "5", nor a year's revenue of
+    1,818,630.16 with its cents.
+
+    Parameters
+    ----------
+    amount : float
+        The amount, in the data's currency.
+
+    Returns
+    -------
+    str
+        ``"4.97"``, ``"463"``, ``"1,818,630"``.
+
+    Examples
+    --------
+    >>> amount_text(4.974), amount_text(462.96), amount_text(1818630.16)
+    ('4.97', '463', '1,818,630')
+    """
+    return f"{amount:,.2f}" if abs(amount) < 100 else f"{amount:,.0f}"
+
+
+def orders_per_day_by_month(order_dates: pd.Series) -> pd.Series:
+    """Average orders per day in each calendar month, counting only the days the data covers.
+
+    A fair way to name the busiest month of data that starts or ends within a
+    month (or covers one month twice): the orders of each calendar month are
+    divided by the days of that month between the first and the last order
+    date, so nine days of a December do not count as a quiet December.
+
+    Parameters
+    ----------
+    order_dates : pandas.Series
+        One date per order (e.g. ``orders.order_date``).
+
+    Returns
+    -------
+    pandas.Series
+        Named ``orders_per_day``, indexed by the month number (1-12) of the
+        months the data covers, sorted by month.
+    """
+    dates = pd.to_datetime(order_dates).dropna()
+    if dates.empty:
+        return pd.Series(dtype="float64", name="orders_per_day")
+    days = pd.date_range(dates.min().normalize(), dates.max().normalize(), freq="D")
+    covered = pd.Series(1, index=days).groupby(days.month).sum()
+    orders = dates.groupby(dates.dt.month).size().reindex(covered.index, fill_value=0)
+    per_day = (orders / covered).rename("orders_per_day")
+    per_day.index.name = "month"
+    return per_day
+
+
+def returns_statement(sold: pd.DataFrame, kept: pd.DataFrame) -> str:
+    """One sentence saying what taking returns off the sales changed ("" when nothing).
+
+    Parameters
+    ----------
+    sold : pandas.DataFrame
+        :func:`xsell_lab.sales_lines` as sold (needs ``revenue``).
+    kept : pandas.DataFrame
+        The same lines net of returns (:func:`net_of_returns`).
+
+    Returns
+    -------
+    str
+        E.g. "Returns are taken off the sales: 520 order lines came back in
+        full and are left out, and revenue is 1,818,630 after returns
+        (1,937,045 as sold)."; an empty string when no line came back.
+    """
+    dropped, before, after = len(sold) - len(kept), sold[_REVENUE].sum(), kept[_REVENUE].sum()
+    if dropped == 0 and np.isclose(before, after):
+        return ""
+    return (
+        f"Returns are taken off the sales: {dropped:,} order line{'s' if dropped != 1 else ''} came back in full "
+        f"and {'are' if dropped != 1 else 'is'} left out, and revenue is {amount_text(after)} after returns "
+        f"({amount_text(before)} as sold)."
+    )
+
+
+def net_of_returns(lines: pd.DataFrame, returns: pd.DataFrame | None) -> pd.DataFrame:
+    """The sales lines net of returns: what customers bought and kept.
+
+    Each returned quantity is taken off the order line it came from (same
+    ``order_id`` and ``product_id``; never more than the line's units), and
+    ``revenue`` and ``margin`` shrink in proportion. A line returned in full
+    is dropped: an order cancelled the day it was placed is not a sale, and a
+    huge order that came back must not set the value of a product. Returns
+    that match no line are ignored.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`; needs ``order_id``, ``product_id``,
+        ``quantity``, ``revenue`` (and ``margin`` when present).
+    returns : pandas.DataFrame or None
+        The canonical ``returns`` table (``order_id``, ``product_id``,
+        ``quantity``); ``None`` or empty returns ``lines`` unchanged (a copy).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of ``lines``, with ``quantity``, ``revenue`` and ``margin``
+        net of returns, without the lines returned in full; same row order.
+    """
+    if returns is None or returns.empty:
+        return lines.copy()
+    require_columns(lines, [s.ORDER_ID, s.PRODUCT_ID, s.QUANTITY, _REVENUE], SALES_LINES)
+    require_columns(returns, [s.ORDER_ID, s.PRODUCT_ID, s.QUANTITY], s.RETURNS)
+    returned = returns.groupby([s.ORDER_ID, s.PRODUCT_ID], as_index=False)[s.QUANTITY].sum()
+    returned = returned.rename(columns={s.QUANTITY: "_returned"})
+    merged = lines.merge(returned, on=[s.ORDER_ID, s.PRODUCT_ID], how="left", validate="many_to_one")
+    # a line split in two (same product twice in one order) loses its returned units first on its first rows
+    already = merged.groupby([s.ORDER_ID, s.PRODUCT_ID])[s.QUANTITY].cumsum() - merged[s.QUANTITY]
+    taken = (merged["_returned"].fillna(0) - already).clip(lower=0).clip(upper=merged[s.QUANTITY])
+    kept = (merged[s.QUANTITY] - taken) / merged[s.QUANTITY]
+    net = lines.copy()
+    net[s.QUANTITY] = (merged[s.QUANTITY] - taken).astype(lines[s.QUANTITY].dtype).to_numpy()
+    for money in [_REVENUE, "margin"]:
+        if money in net:
+            net[money] = net[money] * kept.to_numpy()
+    return net[net[s.QUANTITY].to_numpy() > 0]
 
 
 def primary_items(lines: pd.DataFrame, *, level: str = "category") -> pd.DataFrame:

@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
 from xsell_lab.plots import new_axes
+from xsell_lab.plots.targeting import short_label
 
 
 def plot_kpi_trend(
@@ -116,7 +117,8 @@ def plot_attach_heatmap(
     ----------
     matrix : pandas.DataFrame
         Output of :func:`xsell_lab.kpis.attach_rate_matrix` (columns
-        ``anchor``, ``attached``, ``attach_rate``).
+        ``anchor``, ``attached``, ``attach_rate``); names longer than
+        :data:`xsell_lab.plots.targeting.MAX_LABEL_CHARACTERS` are cut.
     annotate : bool
         Write each rate in its cell, in percent.
     ax : matplotlib.axes.Axes, optional
@@ -129,8 +131,8 @@ def plot_attach_heatmap(
     grid = matrix.pivot(index="anchor", columns="attached", values="attach_rate")
     ax = new_axes(ax, figsize=(min(2 + 0.7 * grid.shape[1], 12), 1.8 + 0.45 * grid.shape[0]))
     image = ax.imshow(grid.to_numpy(dtype="float64"), cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(np.arange(grid.shape[1]), labels=grid.columns.astype(str).str.replace("_", " "), rotation=45, ha="right")
-    ax.set_yticks(np.arange(grid.shape[0]), labels=grid.index.astype(str).str.replace("_", " "))
+    ax.set_xticks(np.arange(grid.shape[1]), labels=[short_label(name) for name in grid.columns], rotation=45, ha="right")
+    ax.set_yticks(np.arange(grid.shape[0]), labels=[short_label(name) for name in grid.index])
     ax.set_xlabel("attached (also in the basket)")
     ax.set_ylabel("anchor (in the basket)")
     ax.grid(False)

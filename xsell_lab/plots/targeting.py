@@ -71,13 +71,26 @@ def plot_whitespace_heatmap(
     return ax
 
 
-def plot_top_whitespace(top: pd.DataFrame, *, title: str | None = None, ax: plt.Axes | None = None) -> plt.Axes:
+#: Longest item name shown in a bar label of :func:`plot_top_whitespace`; longer ones are cut with "...".
+MAX_LABEL_CHARACTERS = 28
+
+
+def plot_top_whitespace(
+    top: pd.DataFrame, *, money: str = "margin", title: str | None = None, ax: plt.Axes | None = None
+) -> plt.Axes:
     """The opportunity list as horizontal bars: total expected value of each (main product -> item).
+
+    Each bar is labelled on two lines: the two items (names longer than
+    :data:`MAX_LABEL_CHARACTERS` are cut, so long product names leave room for
+    the bars), then the customers without the item and the share of peers
+    who own it.
 
     Parameters
     ----------
     top : pandas.DataFrame
         Output of :func:`xsell_lab.targeting.top_whitespace` (largest first).
+    money : {"margin", "revenue"}
+        What the expected value is counted in (the x-axis label says it).
     title : str, optional
         Axes title.
     ax : matplotlib.axes.Axes, optional
@@ -87,19 +100,32 @@ def plot_top_whitespace(top: pd.DataFrame, *, title: str | None = None, ax: plt.
     matplotlib.axes.Axes
     """
     require_rows(top, "top whitespace")
-    ax = new_axes(ax, figsize=(8, 1.2 + 0.4 * len(top)))
+    ax = new_axes(ax, figsize=(8, 1.2 + 0.55 * len(top)))
     labels = [
-        f"{row.main_item} owners -> {row.item}".replace("_", " ") + f"  ({row.customers_without_it:,} without, {row.probability:.0%} of peers own it)"
+        f"{short_label(row.main_item)} owners -> {short_label(row.item)}\n"
+        f"({row.customers_without_it:,} without, {row.probability:.0%} of peers own it)"
         for row in top.itertuples()
     ]
     positions = np.arange(len(top))[::-1]
     ax.barh(positions, top["expected_value"], color=PALETTE[0])
-    ax.set_yticks(positions, labels=labels)
-    ax.set_xlabel("expected margin if they bought like their peers")
+    ax.set_yticks(positions, labels=labels, fontsize=8)
+    ax.set_xlabel(f"expected {money} if they bought like their peers")
     ax.grid(axis="y", visible=False)
     if title:
         ax.set_title(title)
     return ax
+
+
+def short_label(name: object, limit: int = MAX_LABEL_CHARACTERS) -> str:
+    """An item name for an axis label: underscores as spaces, cut to ``limit`` characters with "...".
+
+    Examples
+    --------
+    >>> short_label("SET OF 3 CAKE TINS PANTRY DESIGN", 20), short_label("paper_a4")
+    ('SET OF 3 CAKE TIN...', 'paper a4')
+    """
+    text = str(name).replace("_", " ")
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
 def plot_profile_lift(lift: pd.DataFrame, *, title: str | None = None, ax: plt.Axes | None = None) -> plt.Axes:

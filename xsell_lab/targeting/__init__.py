@@ -13,7 +13,7 @@ Whitespace: who does not own what, and what is it worth?
     or by group), :func:`main_items` (each customer's main product),
     :func:`peer_ownership_rates` (P(item | main product), counted),
     :func:`item_margins`, :func:`expected_whitespace_value` (one row per
-    customer and item not owned: probability x average margin),
+    customer and item not owned: probability x margin of a typical sale),
     :func:`top_whitespace` (the opportunity list, with counts) and
     :func:`whitespace_value_by_group` (per segment, region, ...).
 Target-customer profiles: what do the customers who cross-bought have in common?
@@ -33,7 +33,7 @@ probability is the empirical share of owners among the customer's peers
 (the customers with the same main product), the confidence of the rule
 "main product -> item" (Agrawal, Imielinski & Swami 1993), so every score can
 be read out as "38 % of customers whose main product is a laptop own a
-case". Multiplying by the item's average margin gives an expected value
+case". Multiplying by the item's margin per typical sale gives an expected value
 (Kamakura, Wedel, de Rosa & Mazzon 2003 weigh the same probabilities by
 profitability). It describes who is *likely to own* an item, not who an offer
 would *persuade*: only an experiment measures that (notebook 08).
@@ -73,7 +73,8 @@ from xsell_lab.targeting._common import SALES_LINES
 from xsell_lab.targeting.backtest import backtest_date, new_items_after, ranking_backtest
 from xsell_lab.targeting.lookalikes import LOOKALIKE_COLUMNS, MIN_REASON_LIFT, lookalikes
 from xsell_lab.targeting.profiles import (
-    CROSS_BUYER_COLUMNS, FEATURE_COLUMNS, PROFILE_LIFT_COLUMNS, cross_buyers, customer_features, profile_lift,
+    CROSS_BUYER_COLUMNS, FEATURE_COLUMNS, PROFILE_LIFT_COLUMNS, cross_buyers, customer_features, feature_name, profile_lift,
+    readable_features,
 )
 from xsell_lab.targeting.whitespace import (
     ITEM_MARGIN_COLUMNS, PEER_RATE_COLUMNS, TOP_WHITESPACE_COLUMNS, WHITESPACE_SUMMARY_COLUMNS, WHITESPACE_VALUE_COLUMNS,
@@ -97,6 +98,7 @@ __all__ = [
     "cross_buyers",
     "customer_features",
     "expected_whitespace_value",
+    "feature_name",
     "item_margins",
     "lookalikes",
     "main_items",
@@ -105,6 +107,7 @@ __all__ = [
     "peer_ownership_rates",
     "profile_lift",
     "ranking_backtest",
+    "readable_features",
     "top_whitespace",
     "whitespace_summary",
     "whitespace_value_by_group",

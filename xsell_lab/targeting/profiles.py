@@ -1,7 +1,7 @@
 """Target-customer profiles: what do the customers who cross-bought have in common?
 
 :func:`customer_features` (segment, region, channels, tenure, first category,
-early spend), :func:`cross_buyers` (who bought 2+ items) and
+early spend), :func:`readable_features` (the same in plain words), :func:`cross_buyers` (who bought 2+ items) and
 :func:`profile_lift` (share in the group / share overall, with counts).
 
 References
@@ -14,7 +14,7 @@ and consequences. *Journal of Retailing* 84(1).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -110,6 +110,53 @@ def customer_features(
         early_spend=early.groupby(s.CUSTOMER_ID)["revenue"].sum(),
     )
     return features.sort_index().reset_index()[FEATURE_COLUMNS]
+
+
+def feature_name(column: str, level: str = "category") -> str:
+    """The plain-words name of a column of :func:`customer_features`, as sentences and reasons show it.
+
+    ``first_category`` holds the main item, so at product level it is the
+    "first product"; underscores become spaces.
+
+    Examples
+    --------
+    >>> feature_name("first_category", "product"), feature_name("early_spend"), feature_name("segment")
+    ('first product', 'early spend', 'segment')
+    """
+    if column == "first_category":
+        return f"first {level}"
+    return column.replace("_", " ")
+
+
+def readable_features(features: pd.DataFrame, labels: Mapping, *, level: str = "category") -> pd.DataFrame:
+    """:func:`customer_features` with plain-words column names and item names instead of ids.
+
+    Every column but ``customer_id`` is renamed by :func:`feature_name`, and
+    the first item is shown by its label (a product's name, not its id), so a
+    lift table or a lookalike reason reads "first product = REGENCY CAKESTAND"
+    instead of "first_category = 22423". Labels must be unique (those of
+    :func:`xsell_lab.catalogue.item_labels` are), so customers who share a
+    first item still share it.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Output of :func:`customer_features`.
+    labels : mapping
+        Item -> label, e.g. :func:`xsell_lab.catalogue.item_labels`; an item
+        without a label keeps its value.
+    level : {"category", "product"}
+        What the first item is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same rows; columns ``customer_id`` then the renamed features.
+    """
+    require_columns(features, FEATURE_COLUMNS, "customer_features")
+    first = features["first_category"]
+    shown = features.assign(first_category=first.map(lambda item: labels.get(item, item), na_action="ignore"))
+    return shown.rename(columns={column: feature_name(column, level) for column in FEATURE_COLUMNS if column != s.CUSTOMER_ID})
 
 
 def cross_buyers(lines: pd.DataFrame, *, level: str = "category", min_items: int = 2) -> pd.DataFrame:

@@ -5,14 +5,14 @@
 by group), :func:`main_items` (each customer's main item),
 :func:`peer_ownership_rates` (P(item | main item), counted),
 :func:`item_margins`, :func:`expected_whitespace_value` (one row per customer
-and item not owned: probability x average margin), :func:`top_whitespace`
+and item not owned: probability x margin of a typical sale), :func:`top_whitespace`
 (the opportunity list, with counts) and :func:`whitespace_value_by_group`.
 
 The whitespace score is an association-based *next-product-to-buy* score
 (Knott, Hayes & Neslin 2002): the share of owners among the customer's peers
 (the customers with the same main item), the confidence of the rule
 "main item -> item" (Agrawal, Imielinski & Swami 1993), weighted by the
-item's average margin as Kamakura, Wedel, de Rosa & Mazzon (2003) weigh such
+item's margin per typical sale as Kamakura, Wedel, de Rosa & Mazzon (2003) weigh such
 probabilities by profitability.
 
 References
@@ -43,11 +43,11 @@ WHITESPACE_SUMMARY_COLUMNS = ["item", "customers", "owners", "non_owners", "whit
 #: Columns of :func:`peer_ownership_rates`.
 PEER_RATE_COLUMNS = ["main_item", "item", "peers", "peer_owners", "probability"]
 #: Columns of :func:`item_margins`.
-ITEM_MARGIN_COLUMNS = ["item", "lines", "average_margin"]
+ITEM_MARGIN_COLUMNS = ["item", "lines", "margin_per_sale"]
 #: Columns of :func:`expected_whitespace_value`.
-WHITESPACE_VALUE_COLUMNS = [s.CUSTOMER_ID, "main_item", "item", "peers", "peer_owners", "probability", "average_margin", "expected_value"]
+WHITESPACE_VALUE_COLUMNS = [s.CUSTOMER_ID, "main_item", "item", "peers", "peer_owners", "probability", "margin_per_sale", "expected_value"]
 #: Columns of :func:`top_whitespace`.
-TOP_WHITESPACE_COLUMNS = ["main_item", "item", "customers_without_it", "peers", "peer_owners", "probability", "average_margin", "expected_value"]
+TOP_WHITESPACE_COLUMNS = ["main_item", "item", "customers_without_it", "peers", "peer_owners", "probability", "margin_per_sale", "expected_value"]
 
 
 def ownership_matrix(
@@ -227,7 +227,13 @@ def peer_ownership_rates(ownership: pd.DataFrame, main: pd.Series) -> pd.DataFra
 
 
 def item_margins(lines: pd.DataFrame, *, level: str = "category", value: str = "margin") -> pd.DataFrame:
-    """Average margin (or revenue) of one order line of each item.
+    """Margin (or revenue) of a typical sale of each item: the median order line.
+
+    The median, not the mean: one huge order line (a wholesale buyer, an order
+    booked by mistake) would otherwise set the value of the item on its own,
+    and rank it first in every opportunity list. Pass lines net of returns
+    (:func:`xsell_lab.kpis.net_of_returns`) so that a sale that came back does
+    not count.
 
     Parameters
     ----------
@@ -243,14 +249,14 @@ def item_margins(lines: pd.DataFrame, *, level: str = "category", value: str = "
     -------
     pandas.DataFrame
         Columns :data:`ITEM_MARGIN_COLUMNS`: ``lines`` (order lines) and
-        ``average_margin`` (mean ``value`` per line; NaN where every line's
+        ``margin_per_sale`` (median ``value`` per line; NaN where every line's
         value is unknown). Sorted by item.
     """
     if value not in ("margin", "revenue"):
         raise ValueError(f"item_margins: value must be 'margin' or 'revenue'. Got {value!r}.")
     item = s.item_column(level)
     require_columns(lines, [item, value], SALES_LINES)
-    margins = lines.groupby(item, sort=True)[value].agg(lines="size", average_margin="mean").reset_index()
+    margins = lines.groupby(item, sort=True)[value].agg(lines="size", margin_per_sale="median").reset_index()
     return margins.rename(columns={item: "item"})[ITEM_MARGIN_COLUMNS]
 
 
@@ -261,11 +267,11 @@ def expected_whitespace_value(
     *,
     min_peers: int = 30,
 ) -> pd.DataFrame:
-    """Score every (customer, item not owned): peer probability x average margin.
+    """Score every (customer, item not owned): peer probability x margin of a typical sale.
 
     ::
 
-        expected value(c, k) = P(k | main product of c) x average margin of k
+        expected value(c, k) = P(k | main product of c) x margin of a typical sale of k
 
     with P from :func:`peer_ownership_rates` and the margin from
     :func:`item_margins`: the margin the company can expect from offering
@@ -320,8 +326,8 @@ def expected_whitespace_value(
     long = long.melt(id_vars=[s.CUSTOMER_ID, "main_item"], var_name="item", value_name="owned")
     long = long[~long["owned"]].drop(columns="owned")
     scores = long.merge(rates, on=["main_item", "item"], how="inner", validate="many_to_one")
-    scores = scores.merge(margins[["item", "average_margin"]], on="item", how="left", validate="many_to_one")
-    scores["expected_value"] = scores["probability"] * scores["average_margin"]
+    scores = scores.merge(margins[["item", "margin_per_sale"]], on="item", how="left", validate="many_to_one")
+    scores["expected_value"] = scores["probability"] * scores["margin_per_sale"]
     scores = scores.sort_values(["expected_value", s.CUSTOMER_ID, "item"], ascending=[False, True, True], na_position="last")
     return scores.reset_index(drop=True)[WHITESPACE_VALUE_COLUMNS]
 
@@ -343,9 +349,9 @@ def top_whitespace(scores: pd.DataFrame, *, n: int = 10, min_probability: float 
     pandas.DataFrame
         Columns :data:`TOP_WHITESPACE_COLUMNS`: ``customers_without_it`` (the
         whitespace: customers with that main item who do not own ``item``),
-        the peer counts and probability, ``average_margin`` and
+        the peer counts and probability, ``margin_per_sale`` and
         ``expected_value`` = customers_without_it x probability x
-        average_margin (the margin if they all bought like their peers).
+        margin_per_sale (the margin if they all bought like their peers).
 
     Raises
     ------
@@ -361,7 +367,7 @@ def top_whitespace(scores: pd.DataFrame, *, n: int = 10, min_probability: float 
         peers=("peers", "first"),
         peer_owners=("peer_owners", "first"),
         probability=("probability", "first"),
-        average_margin=("average_margin", "first"),
+        margin_per_sale=("margin_per_sale", "first"),
         expected_value=("expected_value", "sum"),
     )
     pairs = pairs.reset_index().sort_values(["expected_value", "main_item", "item"], ascending=[False, True, True])
