@@ -195,7 +195,7 @@ def test_ink_offer_response_does_not_depend_on_tier_fit_as_planted(lines, bundle
 
 def test_channel_kpis_match_a_duckdb_sql_recount(lines):
     duckdb = import_or_skip("duckdb")
-    frame = lines[[s.CUSTOMER_ID, s.ORDER_ID, s.CHANNEL, s.CATEGORY, "revenue"]]
+    frame = lines[[s.CUSTOMER_ID, s.ORDER_ID, s.CHANNEL, s.CATEGORY, "revenue"]]  # noqa: F841 (DuckDB reads it by name in the SQL below)
     sql = """
         WITH per_order AS (
             SELECT channel, order_id, SUM(revenue) AS revenue, COUNT(DISTINCT category) AS items FROM frame GROUP BY ALL),

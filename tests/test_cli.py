@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 from scipy import stats
 
+from xsell_lab import recommendations
 from xsell_lab.lab import cli, workspace
 from xsell_lab.lab.report.batch import column_values, report_stem
 
@@ -214,7 +215,8 @@ def test_executive_report_for_one_region_matches_data_truth_and_scipy(tmp_path, 
     naive, matched = (shown["treated_mean"] - shown["control_mean"]).loc[["naive", "matched"]]
     assert (f"brought {shown.loc['naive', 'treated_mean']:,.0f} EUR in margin each, against {shown.loc['naive', 'control_mean']:,.0f} EUR"
             in text)
-    assert f"(naive gap {naive:,.0f} EUR). Compared with similar customers the gap is {matched:,.0f} EUR per customer" in text
+    assert (f"(naive gap: {recommendations.more_or_less(naive, 'EUR')} each). Compared with similar customers, the cross-sold "
+            f"brought {recommendations.more_or_less(matched, 'EUR')} per customer") in text
     assert f"From {pd.Timestamp(calibration_end) + pd.Timedelta(days=1):%d %b %Y} to {last:%d %b %Y}" in text
 
     # planted truth: the first whitespace offer is a main product -> add-on pair the generator planted

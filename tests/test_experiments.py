@@ -607,3 +607,22 @@ def test_revenue_and_cuped_results_use_the_vocabulary_columns():
         assert not {"se", "ci_lower", "ci_upper", "pvalue"} & set(table.columns)
     treated, control = offers.loc[offers[s.VARIANT] == "offer", s.REVENUE], offers.loc[offers[s.VARIANT] == "control", s.REVENUE]
     assert revenue["std_error"].iloc[0] == pytest.approx(np.sqrt(treated.var() / 200 + control.var() / 200))
+
+
+def test_control_conversion_rate_pools_the_control_arms_by_hand():
+    offers = pd.DataFrame({
+        "experiment_id": ["A"] * 5 + ["B"] * 5,
+        "variant": ["control", "control", "control", "offer", "offer", "control", "control", "offer", "offer", "offer"],
+        "accepted": [True, False, False, True, True, True, False, True, True, True],
+    })
+    assert ex.control_conversion_rate(offers) == pytest.approx(2 / 5)
+    with pytest.raises(ValueError, match="control"):
+        ex.control_conversion_rate(offers[offers["variant"] == "offer"])
+
+
+def test_control_conversion_rate_of_the_bundled_tests_lies_between_their_control_arms(bundled_company):
+    from xsell_lab import kpis
+
+    arms = kpis.offer_conversion_rate(bundled_company.offers)
+    controls = arms.loc[arms["variant"] == "control", "conversion_rate"]
+    assert controls.min() < ex.control_conversion_rate(bundled_company.offers) < controls.max()

@@ -382,3 +382,40 @@ def _check_opportunity_value(executed, folder) -> None:
 
 
 HEADLINE_CHECKS["03"] = _check_opportunity_value
+
+
+def _check_trigger_verdicts(executed, folder) -> None:
+    """Notebook 09: a rule is called a sales moment only when it beats the same customers on a random day
+    (issue #10: on Online Retail the triggers beat 'an ordinary order' but not their own customers' other days)."""
+    lines = [line for _, text, table in _outputs(executed) if not table for line in text.splitlines()]
+    verdicts = [
+        re.search(r"([\d.]+)% after the trigger vs ([\d.]+)% on a random day .*?CI ([+-][\d.]+) to ([+-][\d.]+) pts\): "
+                  r"(a sales moment|not a sales moment)", line)
+        for line in lines
+    ]  # fmt: skip
+    unchecked = [line for line, match in zip(lines, verdicts) if ": a sales moment" in line and not match]
+    assert not unchecked, f"notebook 09 on {folder.name} calls a sales moment without the same-customers baseline: {unchecked[0]}"
+    for match in filter(None, verdicts):
+        trigger, random_day, low = float(match.group(1)), float(match.group(2)), float(match.group(3))
+        if match.group(5) == "a sales moment":
+            assert low > 0 and trigger > random_day, f"notebook 09 on {folder.name} calls a sales moment: {match.group(0)}"
+
+
+def _check_report_trend_and_gaps(executed, folder) -> None:
+    """Notebook 10: the trend compares periods the data covers wholly, and a negative gap is worded as less."""
+    scope = _printed(executed, r"(\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)\)\. The data passed")
+    first, last = pd.Timestamp(scope.group(1)), pd.Timestamp(scope.group(2))
+    codes = {"month": "M", "quarter": "Q", "year": "Y"}
+    for _, text, table in _outputs(executed):
+        trend = None if table else re.search(r"In the (month|quarter|year) starting (\d\d \w{3} \d{4}).*?against .*?starting "
+                                             r"(\d\d \w{3} \d{4})", text)  # fmt: skip
+        for start in trend.groups()[1:] if trend else ():
+            period = pd.Period(pd.Timestamp(start), freq=codes[trend.group(1)])
+            days = (min(period.end_time.normalize(), last) - max(period.start_time, first)).days + 1
+            assert days >= 0.95 * ((period.end_time.normalize() - period.start_time).days + 1), (
+                f"notebook 10 on {folder.name} compares a partial {trend.group(1)}: {trend.group(0)} (data {first:%Y-%m-%d} to {last:%Y-%m-%d})")
+        negative = None if table else re.search(r"gap(?: is|:)? -\d", text)
+        assert negative is None, f"notebook 10 on {folder.name} prints a negative gap as a bare number: {text[:200]}"
+
+
+HEADLINE_CHECKS.update({"09": _check_trigger_verdicts, "10": _check_report_trend_and_gaps})

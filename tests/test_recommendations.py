@@ -162,3 +162,47 @@ def test_recommendations_adapt_to_the_evidence_the_data_has():
 def test_headline_table_shows_a_dash_for_a_missing_figure():
     table = recommendations.headline_table({"Customers": "5,210", "Proven offers": None, "Best opportunity": ""})
     assert table.to_dict("list") == {"Figure": ["Customers", "Proven offers", "Best opportunity"], "Value": ["5,210", "–", "–"]}
+
+
+def test_whole_periods_leave_out_quarters_cut_by_the_data_edges():
+    # Online Retail's shape: 1 Dec 2010 to 9 Dec 2011, so the first and last quarters are partial
+    trend = pd.DataFrame({"quarter": pd.date_range("2010-10-01", "2011-10-01", freq="QS"), "value": 0.5})
+    flagged = recommendations.whole_periods(trend, "quarter", "2010-12-01", "2011-12-09")
+    assert flagged["whole"].tolist() == [False, True, True, True, False]
+    assert flagged["covered_to"].iloc[-1] == pd.Timestamp("2011-12-09")
+    # a quarter missing one day at the data's edge still counts as whole
+    assert recommendations.whole_periods(trend, "quarter", "2010-10-05", "2011-12-30")["whole"].tolist() == [True] * 5
+    with pytest.raises(ValueError, match="period"):
+        recommendations.whole_periods(trend, "week", "2010-12-01", "2011-12-09")
+
+
+def test_more_or_less_words_a_negative_gap_as_less():
+    assert recommendations.more_or_less(-12.37) == "12 less"
+    assert recommendations.more_or_less(24.75, "EUR") == "25 EUR more"
+    assert recommendations.more_or_less(-0.4) == "no more and no less"
+
+
+def test_money_text_with_decimals_for_small_amounts():
+    assert recommendations.money_text(4.974, decimals=2) == "4.97"
+
+
+def test_why_no_recommendation_names_a_negative_matched_gap_not_too_few_customers():
+    gap = pd.DataFrame({"comparison": ["naive", "matched"], "treated_mean": [40.0, 20.0], "control_mean": [16.0, 32.0]})
+    sentence = recommendations.why_no_recommendation(pd.DataFrame(), pd.DataFrame(), gap)
+    assert "too few customers" not in sentence
+    assert "no strong product pairs, no offer tests and customers cross-sold early brought no more" in sentence
+    assert "too few customers" in recommendations.why_no_recommendation(None, None, pd.DataFrame())
+
+
+def test_largest_opportunities_skip_strong_pairs_with_nothing_left_to_sell():
+    # Online Retail's herb markers: always bought together, the highest lift, and no customer lacks the add-on
+    rows = [(f"H{customer}", f"H{customer}", item, price) for customer in range(15) for item, price in (("mint", 3.0), ("rosemary", 2.0))]
+    lines = pd.concat([_pair_world(), _lines(rows)], ignore_index=True)
+    rules = _rules(lines)
+    strongest = recommendations.pair_opportunities(lines, rules, item_column="category", n=1)
+    assert strongest.loc[0, "main_item"] == "mint" and strongest.loc[0, "customers_without_it"] == 0
+    largest = recommendations.pair_opportunities(lines, rules, item_column="category", n=5, by="expected_revenue")
+    assert "mint" not in set(largest["main_item"]) and (largest["customers_without_it"] > 0).all()
+    assert set(largest["main_item"]) == {"printer", "ink"}
+    with pytest.raises(ValueError, match="by"):
+        recommendations.pair_opportunities(lines, rules, item_column="category", by="support")

@@ -145,6 +145,33 @@ def test_planted_triggers_beat_their_baselines_and_support_does_not(history):
     assert table.loc["support", "uplift_ci_low"] < 0 < table.loc["support", "uplift_ci_high"] or table.loc["support", "uplift"] < 0
 
 
+def test_moment_verdicts_need_both_baselines_by_hand():
+    ordinary = pd.DataFrame({"rule": ["moment", "loyal buyers", "nothing"], "uplift_ci_low": [0.02, 0.06, -0.01]})
+    same_customers = pd.DataFrame({"rule": ["moment", "loyal buyers", "nothing"], "uplift_ci_low": [0.01, -0.10, 0.03]})
+    verdicts = tr.moment_verdicts(ordinary, same_customers).set_index("rule")
+    assert verdicts["sales_moment"].tolist() == [True, False, False]
+    assert verdicts["beats_ordinary_orders"].tolist() == [True, True, False]
+    assert verdicts.loc["moment", "verdict"].startswith("a sales moment")
+    # beating an ordinary order but not the same customers on a random day: the customers, not the moment
+    assert verdicts.loc["loyal buyers", "verdict"].startswith("not a sales moment") and "random day" in verdicts.loc["loyal buyers", "verdict"]
+    missing = tr.moment_verdicts(ordinary, same_customers.iloc[:0])
+    assert not missing["sales_moment"].any()
+
+
+def test_planted_triggers_are_sales_moments(history):
+    rules = [PRINTER_INK, tr.TriggerRule("support", "support", "subscription")]
+    ordinary = tr.backtest_triggers(rules, history, baseline="other_orders", seed=3)
+    same_customers = tr.backtest_triggers(rules, history, baseline="random_day", seed=3)
+    verdicts = tr.moment_verdicts(ordinary, same_customers).set_index("rule")
+    assert verdicts.loc["printer -> ink", "sales_moment"] and not verdicts.loc["support", "sales_moment"]
+
+
+def test_describe_says_when_no_channel_is_named():
+    rule = tr.TriggerRule("printer -> ink", "purchase", "ink", "printer", channel="unspecified")
+    assert "by unspecified" not in rule.describe() and "a channel still to choose" in rule.describe()
+    assert "by email" in PRINTER_INK.describe()
+
+
 def test_best_delay_is_immediate_for_a_decreasing_purchase_lag(lines):
     # planted: the next order's lag is the BG/NBD inter-purchase time (a gamma mixture of exponentials with
     # drop-out), whose density decreases, so the window that starts right away catches the most buyers

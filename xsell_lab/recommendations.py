@@ -16,6 +16,11 @@ functions the method notebooks use; this module turns them into actions:
   early cross-sold customers and the others (notebook 07's comparison);
 * :func:`recommendations`: the actions, largest money at stake first.
 
+Helpers of the report's sentences: :func:`whole_periods` keeps a trend to the
+periods the data covers (a first or last period cut by the data's edges is
+not compared with whole ones); :func:`more_or_less` says a signed gap in words;
+:func:`why_no_recommendation` says which evidence the data lacked.
+
 Figures that add up: :func:`shown_difference` gives a difference from the values
 as displayed, so a sentence never shows ``52 - 45`` as a gap of ``8``.
 Confidence is said in words (:func:`confidence_words`); the statistics behind the
@@ -52,6 +57,10 @@ OFFER_COLUMNS = [
 CONFIDENCE_WORDS = [(0.01, "very likely real"), (0.05, "likely real"), (0.2, "possible, not proven"), (1.0, "could be chance")]
 #: Significance level under which an offer test counts as proven.
 ALPHA = 0.05
+#: Share of a period's days the data must cover for :func:`whole_periods` to count it whole.
+MIN_COVERAGE = 0.95
+#: pandas period codes of the trend periods :func:`whole_periods` knows.
+PERIOD_CODES = {"month": "M", "quarter": "Q", "year": "Y"}
 #: How a missing figure prints (as in report tables).
 MISSING = "–"
 
@@ -115,17 +124,111 @@ def shown_difference(first: float, second: float, decimals: int = 0) -> tuple[fl
     return first_shown, second_shown, round(first_shown - second_shown, decimals)
 
 
-def money_text(amount: float | None, currency: str = "") -> str:
-    """An amount as a whole number with separators, followed by the currency when one is given.
+def money_text(amount: float | None, currency: str = "", decimals: int = 0) -> str:
+    """An amount with separators (whole by default), followed by the currency when one is given.
 
     Examples
     --------
-    >>> money_text(18287.6, "EUR"), money_text(18287.6), money_text(None)
-    ('18,288 EUR', '18,288', '–')
+    >>> money_text(18287.6, "EUR"), money_text(18287.6), money_text(None), money_text(4.974, decimals=2)
+    ('18,288 EUR', '18,288', '–', '4.97')
     """
     if amount is None or not math.isfinite(amount):
         return MISSING
-    return f"{amount:,.0f} {currency}".strip()
+    return f"{amount:,.{decimals}f} {currency}".strip()
+
+
+def whole_periods(
+    trend: pd.DataFrame, period: str, first_day: str | pd.Timestamp, last_day: str | pd.Timestamp,
+    *, min_coverage: float = MIN_COVERAGE,
+) -> pd.DataFrame:
+    """Flag the periods of a trend that the data covers, so that partial ones are not compared.
+
+    A data set that starts on 1 December and ends on 9 December of the next
+    year has a first quarter of one month and a last one of ten weeks; their
+    rates are not comparable with whole quarters. A period counts as whole
+    when the days from ``first_day`` to ``last_day`` cover at least
+    ``min_coverage`` of its days (a quarter missing a day or two at the data's
+    edge still counts).
+
+    Parameters
+    ----------
+    trend : pandas.DataFrame
+        :func:`xsell_lab.kpis.kpi_trend`: a column named ``period`` holding each
+        period's first day.
+    period : {"month", "quarter", "year"}
+        The trend's period.
+    first_day, last_day : str or Timestamp
+        The first and last day of the data (or of the selection), inclusive.
+    min_coverage : float
+        Share of a period's days that must be covered.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``trend`` plus ``period_end`` (its last day), ``covered_from`` and
+        ``covered_to`` (the days the data covers) and ``whole`` (boolean).
+
+    Examples
+    --------
+    >>> trend = pd.DataFrame({"quarter": pd.to_datetime(["2010-10-01", "2011-01-01", "2011-10-01"])})
+    >>> whole_periods(trend, "quarter", "2010-12-01", "2011-12-09")["whole"].tolist()
+    [False, True, False]
+    """
+    if period not in PERIOD_CODES:
+        raise ValueError(f"period must be one of {', '.join(PERIOD_CODES)}. Got {period!r}.")
+    first, last = pd.Timestamp(first_day).normalize(), pd.Timestamp(last_day).normalize()
+    starts = pd.to_datetime(trend[period])
+    ends = starts.map(lambda start: pd.Period(start, freq=PERIOD_CODES[period]).end_time.normalize())
+    covered_from, covered_to = starts.clip(lower=first), ends.clip(upper=last)
+    covered = ((covered_to - covered_from).dt.days + 1).clip(lower=0)
+    length = (ends - starts).dt.days + 1
+    return trend.assign(period_end=ends, covered_from=covered_from, covered_to=covered_to,
+                        whole=(covered / length >= min_coverage).to_numpy())
+
+
+def more_or_less(amount: float, currency: str = "", decimals: int = 0) -> str:
+    """A signed gap in words: ``"12 more"``, ``"12 less"`` or ``"no more and no less"``.
+
+    Examples
+    --------
+    >>> more_or_less(11.6), more_or_less(-12.4, "EUR"), more_or_less(0.2)
+    ('12 more', '12 EUR less', 'no more and no less')
+    """
+    shown = round(amount, decimals)
+    if shown == 0:
+        return "no more and no less"
+    return f"{money_text(abs(shown), currency, decimals)} {'more' if shown > 0 else 'less'}"
+
+
+def why_no_recommendation(
+    opportunities: pd.DataFrame | None, offer_tests: pd.DataFrame | None, clv_gap: pd.DataFrame | None,
+) -> str:
+    """One sentence saying why the results support no recommendation, true of what the data had.
+
+    Parameters
+    ----------
+    opportunities, offer_tests, clv_gap : pandas.DataFrame or None
+        The inputs of :func:`recommendations` (None or empty when the data had none).
+
+    Returns
+    -------
+    str
+        The sentence, naming for each kind of evidence what was missing or
+        why it led to no action.
+    """
+    reasons = []
+    if opportunities is None or opportunities.empty:
+        reasons.append("no strong product pairs")
+    if offer_tests is None or offer_tests.empty:
+        reasons.append("no offer tests")
+    if clv_gap is None or clv_gap.empty:
+        reasons.append("too few customers to compare early cross-selling")
+    else:
+        matched = clv_gap.set_index("comparison").loc["matched"]
+        if shown_difference(matched["treated_mean"], matched["control_mean"])[2] <= 0:
+            reasons.append("customers cross-sold early brought no more later than similar customers who were not")
+    listed = ", ".join(reasons[:-1]) + (" and " if len(reasons) > 1 else "") + reasons[-1] if reasons else "no result with an amount at stake"
+    return f"The results of this selection support no recommendation with an amount at stake: {listed}."
 
 
 def amounts_note(currency: str = "") -> str:
@@ -140,6 +243,7 @@ def pair_opportunities(
     item_column: str = s.CATEGORY,
     n: int = 5,
     labels: Mapping[str, str] | None = None,
+    by: str = "lift",
 ) -> pd.DataFrame:
     """The strongest significant pairs, read from main item to add-on, and their whitespace.
 
@@ -161,9 +265,13 @@ def pair_opportunities(
     item_column : str
         The items' column (``category`` or ``product_id``).
     n : int
-        How many pairs, strongest (lift, then confidence) first.
+        How many pairs.
     labels : mapping, optional
         Item -> label (:func:`xsell_lab.catalogue.item_labels`) for ``main`` and ``add_on``; items by key otherwise.
+    by : {"lift", "expected_revenue"}
+        Which pairs: the ``n`` strongest (lift, then confidence), or the ``n``
+        largest opportunities (expected revenue), leaving out pairs whose main
+        item's buyers all have the add-on already (nothing left to sell).
 
     Returns
     -------
@@ -172,6 +280,8 @@ def pair_opportunities(
         first; ``main_item`` and ``add_on_item`` hold the keys. Empty when no pair is significant.
     """
     columns = [*OPPORTUNITY_COLUMNS, "main_item", "add_on_item"]
+    if by not in ("lift", "expected_revenue"):
+        raise ValueError(f"by must be 'lift' or 'expected_revenue'. Got {by!r}.")
     if rules.empty:
         return pd.DataFrame(columns=columns)
     price = lines.groupby(item_column)[s.REVENUE].mean()
@@ -179,7 +289,7 @@ def pair_opportunities(
     second = rules["consequents"].map(lambda items: next(iter(items)))
     main_first = first.map(price).to_numpy() >= second.map(price).to_numpy()
     chosen = rules.assign(main_item=first, add_on_item=second)[rules["significant"].to_numpy() & main_first]
-    chosen = chosen.sort_values(["lift", "confidence"], ascending=False).head(n)
+    chosen = chosen.sort_values(["lift", "confidence"], ascending=False).head(n if by == "lift" else None)
     if chosen.empty:
         return pd.DataFrame(columns=columns)
     owned = lines.groupby(s.CUSTOMER_ID)[item_column].agg(set)
@@ -191,7 +301,10 @@ def pair_opportunities(
     )
     table["expected_buyers"] = (table["customers_without_it"] * table["confidence"]).round().astype(int)
     table["expected_revenue"] = table["customers_without_it"] * table["confidence"] * table["add_on_item"].map(price)
-    return table[columns].sort_values("expected_revenue", ascending=False).reset_index(drop=True)
+    if by == "expected_revenue":
+        table = table[table["customers_without_it"] > 0]
+    table = table[columns].sort_values("expected_revenue", ascending=False, kind="stable")
+    return table.head(n).reset_index(drop=True)
 
 
 def opportunity_total(lines: pd.DataFrame, opportunities: pd.DataFrame, *, item_column: str = s.CATEGORY) -> dict[str, float]:

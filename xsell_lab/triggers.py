@@ -21,6 +21,9 @@ order; Blattberg, Kim & Neslin 2008, *Database Marketing*, ch. 28).
 :func:`baseline_moments` and :func:`backtest_triggers`
     The hit rate of each rule against a baseline of ordinary moments, with
     intervals and the uplift (observational: nobody was randomised).
+:func:`moment_verdicts`
+    Which rules mark a sales moment: better than after an ordinary order
+    *and* better than the same customers on a random day.
 :func:`delay_profile`, :func:`delay_backtest`, :func:`best_delay`
     Which delay D catches most buyers before they buy elsewhere, from the
     Kaplan-Meier curve of the purchase lag (:mod:`xsell_lab.stats.sequences`,
@@ -78,6 +81,10 @@ DELAY_BACKTEST_COLUMNS = ["delay_days", "window_days", "complete", "hits", "hit_
 #: How :meth:`TriggerRule.describe` names the events.
 _EVENT_WORDS = {PURCHASE: "purchase", "support": "support contact", "site_visit": "site visit", "referral": "referral",
                 "consideration": "consideration event"}
+#: Columns of :func:`moment_verdicts`.
+VERDICT_COLUMNS = ["rule", "beats_ordinary_orders", "beats_same_customers", "sales_moment", "verdict"]
+#: Channel values that name no channel (:meth:`TriggerRule.describe` says so in words).
+UNNAMED_CHANNELS = ("", "unspecified")
 #: Kinds of baseline :func:`baseline_moments` knows.
 BASELINES = ("other_orders", "random_day")
 
@@ -201,8 +208,9 @@ class TriggerRule:
         what = _EVENT_WORDS.get(self.event, self.event.replace("_", " "))
         if self.event_category:
             what = f"{what} of {show(self.event_category)}" if self.event == PURCHASE else f"{what} about {show(self.event_category)}"
-        return (f"When a {what} happens, offer {show(self.offer)} after {self.delay_days} days by "
-                f"{self.channel}; a purchase in the next {self.window_days} days is a hit.")
+        by = f"by {self.channel}" if self.channel not in UNNAMED_CHANNELS else "through a channel still to choose"
+        return (f"When a {what} happens, offer {show(self.offer)} after {self.delay_days} days {by}; "
+                f"a purchase in the next {self.window_days} days is a hit.")
 
     def with_delay(self, delay_days: int) -> TriggerRule:
         """The same rule with another delay (the cool-down follows unless it was set)."""
@@ -521,6 +529,43 @@ def _backtest_row(rule, history, as_of, baseline, seed, confidence) -> dict:
         "next_ci_low": float(next_low), "next_ci_high": float(next_high),
         "baseline_next_order_rate": _share(int(base_followed.sum()), len(base_followed)),
     }
+
+
+def moment_verdicts(ordinary: pd.DataFrame, same_customers: pd.DataFrame) -> pd.DataFrame:
+    """Which rules mark a sales moment, judged against both baselines.
+
+    A rule beats a baseline when the lower end of its uplift interval lies
+    above zero. Beating ordinary orders alone is not enough: customers who
+    fire a trigger may simply be customers who buy the add-on at any time.
+    Only a rule that also beats the *same customers* on a random day of their
+    history shows that the *moment* matters.
+
+    Parameters
+    ----------
+    ordinary : pandas.DataFrame
+        :func:`backtest_triggers` with ``baseline="other_orders"``.
+    same_customers : pandas.DataFrame
+        :func:`backtest_triggers` with ``baseline="random_day"`` on the same
+        rules (rules missing here count as not beating it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`VERDICT_COLUMNS`, one row per rule of ``ordinary`` in its order:
+        two booleans, ``sales_moment`` (both true) and the verdict in words.
+    """
+    random_low = same_customers.set_index("rule")["uplift_ci_low"]
+    beats_ordinary = ordinary["uplift_ci_low"].to_numpy() > 0
+    beats_same = ordinary["rule"].map(random_low).fillna(-np.inf).to_numpy() > 0
+    verdict = np.select(
+        [beats_ordinary & beats_same, beats_ordinary],
+        ["a sales moment: better than an ordinary order and than the same customers on a random day",
+         "not a sales moment: it beats an ordinary order, but not these customers on a random day (they buy the add-on at other times too)"],
+        "not a sales moment: no better than an ordinary order",
+    )
+    return pd.DataFrame({"rule": ordinary["rule"].to_numpy(), "beats_ordinary_orders": beats_ordinary,
+                         "beats_same_customers": beats_same, "sales_moment": beats_ordinary & beats_same,
+                         "verdict": verdict}, columns=VERDICT_COLUMNS)
 
 
 # --- the best delay ---------------------------------------------------------------------

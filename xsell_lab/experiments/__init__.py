@@ -12,7 +12,7 @@ Checking and choosing (:mod:`~xsell_lab.experiments.checks`, :mod:`~xsell_lab.ex
     :func:`choose_experiment` (the experiment and offer arm a notebook studies
     when its parameters say ``"auto"``).
 Planning (:mod:`~xsell_lab.experiments.planning`)
-    :func:`sample_size_two_proportions`, :func:`power_two_proportions`
+    :func:`sample_size_two_proportions`, :func:`power_two_proportions`, :func:`control_conversion_rate`
     (normal approximation on Cohen's *h*, :func:`cohens_h`).
 Reading a test (:mod:`~xsell_lab.experiments.readout`, :mod:`~xsell_lab.experiments.sample_ratio`, :mod:`~xsell_lab.experiments.segments`)
     :func:`compare_conversion` (uplift, Newcombe interval, pooled z-test,
@@ -54,7 +54,7 @@ from xsell_lab.experiments.checks import check_experiments
 from xsell_lab.experiments.choosing import RANKINGS, choose_experiment, experiment_overview
 from xsell_lab.experiments.cuped import cuped_comparison, pre_period_spend
 from xsell_lab.experiments.peeking import peeking_simulation
-from xsell_lab.experiments.planning import cohens_h, power_two_proportions, sample_size_two_proportions
+from xsell_lab.experiments.planning import cohens_h, control_conversion_rate, power_two_proportions, sample_size_two_proportions
 from xsell_lab.experiments.readout import CONVERSION_COLUMNS, CORRECTIONS, compare_conversion, compare_revenue
 from xsell_lab.experiments.sample_ratio import SRM_GRADES, sample_ratio_mismatch, srm_grade
 from xsell_lab.experiments.segments import segment_effects
@@ -80,6 +80,7 @@ __all__ = [
     "cohens_h",
     "compare_conversion",
     "compare_revenue",
+    "control_conversion_rate",
     "cuped_comparison",
     "experiment_customers",
     "experiment_overview",

@@ -3,7 +3,8 @@
 Normal approximation on Cohen's *h*, the arcsine-transformed difference of two
 proportions: :func:`cohens_h`, :func:`sample_size_two_proportions`,
 :func:`power_two_proportions`. ``alpha`` is the test's two-sided significance
-level.
+level. The baseline a plan starts from is what the past control groups did:
+:func:`control_conversion_rate`.
 
 References
 ----------
@@ -17,6 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from xsell_lab.data import schema as s
+from xsell_lab.data.validation import require_columns
 from xsell_lab.experiments._common import check_probability
 
 
@@ -137,3 +140,39 @@ def power_two_proportions(
     power = stats.norm.cdf(shift - z) + stats.norm.cdf(-shift - z)
     return pd.DataFrame({"customers_control": n_control.astype(int), "customers_treatment": np.ceil(n_treatment).astype(int),
                          "baseline_rate": baseline_rate, "uplift": uplift, "power": power})
+
+
+def control_conversion_rate(offers: pd.DataFrame, *, control: str = "control") -> float:
+    """Share of the control groups' customers who bought anyway, pooled over all experiments.
+
+    The natural baseline of the next test's plan: what customers did without
+    an offer in this company's past tests.
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame
+        The ``offers`` table (``variant`` and ``accepted``; one row per customer and experiment).
+    control : str
+        The ``variant`` value of the control arms.
+
+    Returns
+    -------
+    float
+        Accepted control rows / control rows.
+
+    Raises
+    ------
+    ValueError
+        When no row is in a control arm.
+
+    Examples
+    --------
+    >>> offers = pd.DataFrame({"variant": ["control"] * 4 + ["email"] * 2, "accepted": [1, 0, 0, 0, 1, 1]})
+    >>> control_conversion_rate(offers)
+    0.25
+    """
+    require_columns(offers, [s.VARIANT, s.ACCEPTED], "offers")
+    accepted = offers.loc[offers[s.VARIANT] == control, s.ACCEPTED]
+    if accepted.empty:
+        raise ValueError(f"No offer is in a {control!r} arm: the baseline of a plan needs a control group.")
+    return float(accepted.astype(bool).mean())
