@@ -22,9 +22,10 @@ itemset_text, relabel_rules
 add_significance, prune_redundant_rules
     Fisher's exact test with Benjamini-Hochberg FDR; drop rules a shorter
     rule already explains.
-next_order_rules, sequential_rules, purchase_lags, next_purchase
-    Customer level: "next order holds B after A", "bought A, then B within
-    N days", the delay between them, and each customer's likely next item.
+next_order_rules, min_next_orders, sequential_rules, purchase_lags, next_purchase
+    Customer level: "next order holds B after A" (and the fewest next orders
+    such a rule needs), "bought A, then B within N days", the delay between
+    them, and each customer's likely next item.
 pair_counts, choose_pair
     Customers who bought both items of each pair, ordered anchor -> add-on;
     the pair a notebook studies when its parameters say "auto".
@@ -41,6 +42,7 @@ from xsell_lab.basket.sequences import (
     PAIR_COLUMNS,
     SEQUENTIAL_COLUMNS,
     choose_pair,
+    min_next_orders,
     next_order_rules,
     next_purchase,
     pair_counts,
@@ -79,6 +81,7 @@ __all__ = [
     "frequent_itemsets",
     "itemset_text",
     "level_column",
+    "min_next_orders",
     "next_order_rules",
     "next_purchase",
     "pair_counts",
