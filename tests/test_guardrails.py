@@ -182,6 +182,8 @@ def test_consent_not_recorded_is_not_everyone_refusing():
     assert consent_recorded(_customers())
     assert recorded_rules(silent) == tuple(rule for rule in RULES if rule != "consent")
     assert recorded_rules(_customers()) == RULES
+    no_channels = silent.assign(preferred_channel=None)
+    assert recorded_rules(no_channels) == tuple(rule for rule in RULES if rule not in ("consent", "channel"))
     offers = pd.DataFrame({"customer_id": list("abcd"), "category": "mouse"})
     for customers in (silent, silent.drop(columns="marketing_consent")):
         kept, log = apply_guardrails(offers, customers, as_of=AS_OF, lines=_lines(),

@@ -110,9 +110,20 @@ def test_title_cell_states_the_business_question(notebook_path):
     )
 
 
+def _sections(notebook) -> list[str]:
+    """The '## ' section titles, with consecutive exercise sections (``Exercise 1: ...``,
+    ``Exercise 2: ...``) counted as one ``Exercise``."""
+    sections = []
+    for _, title in _headings(notebook, 2):
+        title = "Exercise" if title.startswith("Exercise") else title
+        if not (title == "Exercise" and sections and sections[-1] == "Exercise"):
+            sections.append(title)
+    return sections
+
+
 def test_sections_follow_the_skeleton(notebook_path):
     notebook = _read(notebook_path)
-    sections = [title for _, title in _headings(notebook, 2)]
+    sections = _sections(notebook)
     expected = f"{FIRST_SECTIONS} + method sections + {LAST_SECTIONS}"
     assert len(sections) > len(FIRST_SECTIONS) + len(LAST_SECTIONS), (
         f"{notebook_path.name}: sections are {sections}; expected {expected} with at least one method section"
@@ -264,18 +275,29 @@ def test_no_trailing_semicolons(notebook_path):
         )
 
 
+def _is_friendly_check(node) -> bool:
+    """``assert ..., 'message'``, or ``check(condition, 'hint', ...)`` of :mod:`xsell_lab.lab.classroom`."""
+    if isinstance(node, ast.Assert):
+        return node.msg is not None
+    return isinstance(node, ast.Call) and getattr(node.func, "id", None) == "check" and len(node.args) >= 2
+
+
 def test_exercise_has_a_friendly_check(notebook_path):
     notebook = _read(notebook_path)
-    section_at = {title: i for i, title in _headings(notebook, 2)}
-    start, end = section_at.get("Exercise", 0), section_at.get("References", 0)
+    headings = _headings(notebook, 2)
+    start = next((i for i, title in headings if title.startswith("Exercise")), 0)
+    end = next((i for i, title in headings if title == "References"), 0)
     checks = [
         node
         for cell in notebook.cells[start:end]
         if cell.cell_type == "code"
         for node in ast.walk(ast.parse(_python_source(cell)))
-        if isinstance(node, ast.Assert) and node.msg is not None
+        if _is_friendly_check(node)
     ]
-    assert checks, f"{notebook_path.name}: the Exercise section needs a check cell `assert ..., 'friendly message'`"
+    assert checks, (
+        f"{notebook_path.name}: the Exercise section needs a check cell, `check(condition, 'hint')` "
+        "(xsell_lab.lab.classroom) or `assert ..., 'friendly message'`"
+    )
 
 
 # --- the data decides, not the code ---------------------------------------------------------

@@ -14,7 +14,8 @@ previous ones kept:
    cannot tell refusal from silence: leave it out of the policy's ``rules``
    (:func:`recorded_rules`) and check consent before sending;
 2. ``channel`` - only through the customer's preferred channel or another
-   channel they consented to; an offer without a channel gets the preferred one;
+   channel they consented to; an offer without a channel gets the preferred one
+   (left out by :func:`recorded_rules` when no preferred channel is recorded);
 3. ``sensitive`` - products on a configurable sensitive list (e.g. recurring
    subscriptions) are never offered automatically;
 4. ``already_owned`` - do not offer what the customer already owns
@@ -220,7 +221,7 @@ def consent_recorded(customers: pd.DataFrame) -> bool:
 
 
 def recorded_rules(customers: pd.DataFrame, rules: tuple[str, ...] = RULES) -> tuple[str, ...]:
-    """The guardrail rules the data can apply: ``rules`` without ``consent`` when no consent is recorded.
+    """The guardrail rules the data can apply: without ``consent`` or ``channel`` when the data records none.
 
     Parameters
     ----------
@@ -232,10 +233,13 @@ def recorded_rules(customers: pd.DataFrame, rules: tuple[str, ...] = RULES) -> t
     Returns
     -------
     tuple of str
-        ``rules``, less ``"consent"`` when :func:`consent_recorded` is False (the
-        offers must then be checked against consent before they are sent).
+        ``rules``, less ``"consent"`` when :func:`consent_recorded` is False, and
+        less ``"channel"`` when no customer has a ``preferred_channel`` (the
+        offers must then be checked against both before they are sent).
     """
-    return rules if consent_recorded(customers) else tuple(rule for rule in rules if rule != "consent")
+    channels = s.PREFERRED_CHANNEL in customers and bool(customers[s.PREFERRED_CHANNEL].notna().any())
+    unrecorded = {"consent": not consent_recorded(customers), "channel": not channels}
+    return tuple(rule for rule in rules if not unrecorded.get(rule, False))
 
 
 def has_consent(customers: pd.DataFrame) -> pd.Series:
