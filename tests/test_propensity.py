@@ -17,6 +17,7 @@ from xsell_lab.propensity import (
     customer_features,
     gains_table,
     next_best_offer,
+    offer_hit_rates,
     propensity_dataset,
     purchase_labels,
     roc_auc,
@@ -318,6 +319,20 @@ def test_real_online_retail_product_propensity(shared_data):
     assert auc == pytest.approx(sklearn_metrics.roc_auc_score(test["label"], score), abs=1e-12)
     assert auc > 0.7
     assert model.summary().loc[f"owns_{top[0]}", "odds_ratio"] > 1  # past buyers of the item buy it again
+
+
+def test_offer_hit_rates_compare_only_items_with_enough_expected_buyers():
+    """Issue #10: on Complete Journey two customers were recommended an item and the notebook printed
+    'bought it 0.0 times as often as the average customer'."""
+    bought = pd.DataFrame({"ink": [1, 0, 0, 0, 1, 1, 0, 0, 0, 0] * 10, "mouse": [0] * 99 + [1]},
+                          index=pd.Index([f"c{i}" for i in range(100)], name=s.CUSTOMER_ID))
+    offers = pd.DataFrame({s.CUSTOMER_ID: bought.index, s.CATEGORY: ["ink"] * 60 + ["mouse"] * 40})
+    table = offer_hit_rates(offers, bought)
+    assert list(table.columns) == ["recommended_to", "their_buying_rate", "everyones_buying_rate", "comparable"]
+    assert table.loc["ink"].tolist() == [60, 0.3, 0.3, True]  # 60 x 0.3 = 18 buyers expected
+    assert table.loc["mouse", "recommended_to"] == 40 and table.loc["mouse", "their_buying_rate"] == 0.025
+    assert not table.loc["mouse", "comparable"]  # 40 x 0.01 = 0.4 buyers expected: one buyer decides the ratio
+    assert offer_hit_rates(offers, bought, min_expected=0.4)["comparable"].all()
 
 
 def test_a_feature_few_buyers_hold_is_left_out_and_named():

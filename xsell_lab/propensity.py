@@ -63,6 +63,12 @@ CALIBRATION_COLUMNS = ["bin", "customers", "mean_predicted", "observed_rate", "c
 TARGET_COLUMNS = ["target", "anchor", "later_buyers"]
 #: Columns of :func:`next_best_offer`.
 OFFER_COLUMNS = [s.CUSTOMER_ID, s.CATEGORY, "propensity", "margin", "uplift", "expected_value", "reason"]
+#: Columns of :func:`offer_hit_rates`.
+HIT_COLUMNS = ["recommended_to", "their_buying_rate", "everyones_buying_rate", "comparable"]
+#: Fewest buyers a rate among recommended customers must expect (at everyone's rate) to be compared
+#: with everyone's: below it, one buyer more or less swings the ratio (the expected-count rule of thumb
+#: of the chi-square test, Cochran 1954).
+MIN_EXPECTED_BUYERS = 5
 #: Fewest buyers, and fewest non-buyers, among the customers with a 0/1 feature for the logit to
 #: estimate its effect (about ten outcomes per estimated effect, Peduzzi et al. 1996).
 MIN_FEATURE_BUYERS = 10
@@ -903,6 +909,39 @@ def feature_items(lines: pd.DataFrame, *, item_column: str = s.CATEGORY, max_ite
     buyers.index = buyers.index.astype(str)
     top = buyers.sort_index().sort_values(ascending=False, kind="stable").head(max_items).index
     return sorted(set(top) | set(map(str, keep)))
+
+
+def offer_hit_rates(offers: pd.DataFrame, bought: pd.DataFrame, *, min_expected: float = MIN_EXPECTED_BUYERS) -> pd.DataFrame:
+    """Did the customers recommended an item buy it more often than everyone?
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame
+        One offer per row: ``customer_id`` and ``category`` (the item offered), as
+        :func:`next_best_offer` returns.
+    bought : pandas.DataFrame
+        0/1, indexed by ``customer_id``, one column per item: whether the customer
+        bought it in the label window (the ``label`` of each item's validation data).
+    min_expected : float, default :data:`MIN_EXPECTED_BUYERS`
+        Fewest buyers the recommended customers must expect at everyone's rate for
+        the two rates to be compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the item, columns :data:`HIT_COLUMNS`: ``recommended_to`` (customers),
+        ``their_buying_rate``, ``everyones_buying_rate`` and ``comparable``
+        (``recommended_to x everyones_buying_rate >= min_expected``); items in
+        the order of ``bought``'s columns, those never recommended left out.
+    """
+    require_columns(offers, [s.CUSTOMER_ID, s.CATEGORY], "offers")
+    took = bought.stack().rename("bought_it").rename_axis([s.CUSTOMER_ID, s.CATEGORY]).reset_index()
+    hits = offers[[s.CUSTOMER_ID, s.CATEGORY]].merge(took, on=[s.CUSTOMER_ID, s.CATEGORY], how="left")
+    table = hits.groupby(s.CATEGORY)["bought_it"].agg(["size", "mean"]).set_axis(HIT_COLUMNS[:2], axis=1)
+    table = table.reindex([item for item in bought.columns if item in table.index])
+    table["everyones_buying_rate"] = bought.mean().reindex(table.index)
+    table["comparable"] = table["recommended_to"] * table["everyones_buying_rate"] >= min_expected
+    return table.rename_axis(s.CATEGORY)[HIT_COLUMNS]
 
 
 def next_best_offer(
