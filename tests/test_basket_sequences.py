@@ -176,3 +176,11 @@ def test_pair_counts_is_the_same_through_the_dense_and_the_sparse_count(bundled_
     dense = basket.pair_counts(lines, item_column=s.PRODUCT_ID)
     monkeypatch.setattr(sequences, "_DENSE_PAIR_KEYS", 0)
     pd.testing.assert_frame_equal(basket.pair_counts(lines, item_column=s.PRODUCT_ID), dense)
+
+
+def test_readable_counts_print_thousands_separators_and_leave_the_rest():
+    """Issue #10: Complete Journey's tables showed counts as '16003' beside sentences printing '1,084'."""
+    table = pd.DataFrame({"step": ["a", "b"], "rows": [16003, 7], "share": [0.5, 0.25]})
+    shown = basket.readable_counts(table)
+    assert shown["rows"].tolist() == ["16,003", "7"] and shown["share"].tolist() == [0.5, 0.25]
+    assert table["rows"].tolist() == [16003, 7]  # the input is not changed

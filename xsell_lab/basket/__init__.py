@@ -17,8 +17,9 @@ frequent_itemsets
 association_rules
     Rules with support, confidence, lift, leverage, conviction, Zhang's
     metric, Jaccard, Kulczynski and basket counts.
-itemset_text, relabel_rules
-    Items shown by their labels (:func:`xsell_lab.catalogue.item_labels`).
+itemset_text, relabel_rules, readable_counts
+    Items shown by their labels (:func:`xsell_lab.catalogue.item_labels`); counts
+    shown with thousands separators.
 add_significance, prune_redundant_rules
     Fisher's exact test with Benjamini-Hochberg FDR; drop rules a shorter
     rule already explains.
@@ -36,7 +37,15 @@ choose_pairs, choose_next_pair
 
 from xsell_lab.basket.choices import LEVEL_COLUMNS, choose_next_pair, choose_pairs, level_column
 from xsell_lab.basket.itemsets import BACKENDS, ITEMSET_COLUMNS, frequent_itemsets, no_frequent_pair
-from xsell_lab.basket.rules import METRICS, RULE_COLUMNS, association_rules, empty_rules, itemset_text, relabel_rules
+from xsell_lab.basket.rules import (
+    METRICS,
+    RULE_COLUMNS,
+    association_rules,
+    empty_rules,
+    itemset_text,
+    readable_counts,
+    relabel_rules,
+)
 from xsell_lab.basket.sequences import (
     NEXT_ORDER_COLUMNS,
     PAIR_COLUMNS,
@@ -87,6 +96,7 @@ __all__ = [
     "pair_counts",
     "prune_redundant_rules",
     "purchase_lags",
+    "readable_counts",
     "relabel_rules",
     "sequential_rules",
 ]
