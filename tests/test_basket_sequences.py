@@ -44,6 +44,18 @@ def test_next_order_rules_hand_example():
     assert list(basket.next_order_rules(HAND).columns) == basket.NEXT_ORDER_COLUMNS
 
 
+def test_next_order_rules_need_a_minimum_count_derived_from_the_data():
+    """Issue #10: on Online Retail the top next-order rules were single orders (probability 1, lift 3,100)."""
+    # 9 orders of 5 customers: 4 are followed by another order of the same customer
+    assert basket.min_next_orders(HAND, 0.002) == 2  # 0.008 next orders, but never fewer than 2
+    assert basket.min_next_orders(HAND, 0.5) == 2 and basket.min_next_orders(HAND, 0.8) == 4
+    every = basket.next_order_rules(HAND)
+    assert len(every) == 7 and (every["count"] == 1).all()
+    assert basket.next_order_rules(HAND, min_count=2).empty
+    twice = pd.concat([HAND, HAND.assign(**{s.CUSTOMER_ID: HAND[s.CUSTOMER_ID] + "x", s.ORDER_ID: HAND[s.ORDER_ID] + "x"})])
+    assert len(basket.next_order_rules(twice, min_count=2)) == 7 and basket.next_order_rules(twice, min_count=3).empty
+
+
 def test_sequential_rules_hand_example_with_censoring():
     rules = basket.sequential_rules(HAND, within_days=90).set_index(["antecedent", "consequent"])
     # printer first bought by c1 (Jan), c2 (Feb) and c4 (20 Dec, censored: last day is 31 Dec)
@@ -164,3 +176,11 @@ def test_pair_counts_is_the_same_through_the_dense_and_the_sparse_count(bundled_
     dense = basket.pair_counts(lines, item_column=s.PRODUCT_ID)
     monkeypatch.setattr(sequences, "_DENSE_PAIR_KEYS", 0)
     pd.testing.assert_frame_equal(basket.pair_counts(lines, item_column=s.PRODUCT_ID), dense)
+
+
+def test_readable_counts_print_thousands_separators_and_leave_the_rest():
+    """Issue #10: Complete Journey's tables showed counts as '16003' beside sentences printing '1,084'."""
+    table = pd.DataFrame({"step": ["a", "b"], "rows": [16003, 7], "share": [0.5, 0.25]})
+    shown = basket.readable_counts(table)
+    assert shown["rows"].tolist() == ["16,003", "7"] and shown["share"].tolist() == [0.5, 0.25]
+    assert table["rows"].tolist() == [16003, 7]  # the input is not changed

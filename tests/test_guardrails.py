@@ -13,10 +13,12 @@ from xsell_lab.guardrails import (
     apply_guardrails,
     choose_channel,
     choose_repeatable,
+    consent_recorded,
     guardrail_funnel,
     has_consent,
     owned_categories,
     recent_offer_counts,
+    recorded_rules,
 )
 
 AS_OF = "2025-06-15"
@@ -170,6 +172,23 @@ def test_missing_consent_column_is_a_clear_error():
     offers = pd.DataFrame({"customer_id": ["a"], "category": ["mouse"]})
     with pytest.raises(ValueError, match=r"table 'customers', column 'marketing_consent'.*missing: the column is required"):
         apply_guardrails(offers, _customers().drop(columns="marketing_consent"), as_of=AS_OF, lines=_lines())
+
+
+def test_consent_not_recorded_is_not_everyone_refusing():
+    """Issue #10: Online Retail has no consent column, and every offer was removed as 'no consent'.
+    Unrecorded consent leaves the rule out (the notebook says to check it); recorded consent keeps it."""
+    silent = _customers().assign(marketing_consent=None)
+    assert not consent_recorded(silent) and not consent_recorded(_customers().drop(columns="marketing_consent"))
+    assert consent_recorded(_customers())
+    assert recorded_rules(silent) == tuple(rule for rule in RULES if rule != "consent")
+    assert recorded_rules(_customers()) == RULES
+    no_channels = silent.assign(preferred_channel=None)
+    assert recorded_rules(no_channels) == tuple(rule for rule in RULES if rule not in ("consent", "channel"))
+    offers = pd.DataFrame({"customer_id": list("abcd"), "category": "mouse"})
+    for customers in (silent, silent.drop(columns="marketing_consent")):
+        kept, log = apply_guardrails(offers, customers, as_of=AS_OF, lines=_lines(),
+                                     policy=GuardrailPolicy(rules=recorded_rules(customers)))
+        assert kept["customer_id"].tolist() == list("abcd") and "consent" not in set(log["rule"])
 
 
 def test_unknown_customer_and_missing_lines_are_clear_errors():

@@ -84,6 +84,12 @@ def test_inelastic_demand_raises_a_clear_error(elasticity):
         pricing.optimal_price(10.0, elasticity)
 
 
+def test_inelastic_error_prints_the_elasticity_to_two_decimals():
+    """Notebook 06 printed 'elasticity -0.713751': a regression estimate shown to six digits."""
+    with pytest.raises(ValueError, match=r"for elasticity -0\.71: demand is inelastic"):
+        pricing.optimal_price(10.0, -0.713751)
+
+
 def test_optimal_prices_table_names_the_inelastic_products():
     products = pd.DataFrame(
         {s.PRODUCT_ID: ["LAP", "INK", "CASE"], s.PRICE: [900.0, 39.0, 29.0], s.UNIT_COST: [760.0, 13.65, 13.0], "elasticity": [-1.6, -0.8, -1.0]}

@@ -17,6 +17,7 @@ from xsell_lab.propensity import (
     customer_features,
     gains_table,
     next_best_offer,
+    offer_hit_rates,
     propensity_dataset,
     purchase_labels,
     roc_auc,
@@ -318,6 +319,50 @@ def test_real_online_retail_product_propensity(shared_data):
     assert auc == pytest.approx(sklearn_metrics.roc_auc_score(test["label"], score), abs=1e-12)
     assert auc > 0.7
     assert model.summary().loc[f"owns_{top[0]}", "odds_ratio"] > 1  # past buyers of the item buy it again
+
+
+def test_offer_hit_rates_compare_only_items_with_enough_expected_buyers():
+    """Issue #10: on Complete Journey two customers were recommended an item and the notebook printed
+    'bought it 0.0 times as often as the average customer'."""
+    bought = pd.DataFrame({"ink": [1, 0, 0, 0, 1, 1, 0, 0, 0, 0] * 10, "mouse": [0] * 99 + [1]},
+                          index=pd.Index([f"c{i}" for i in range(100)], name=s.CUSTOMER_ID))
+    offers = pd.DataFrame({s.CUSTOMER_ID: bought.index, s.CATEGORY: ["ink"] * 60 + ["mouse"] * 40})
+    table = offer_hit_rates(offers, bought)
+    assert list(table.columns) == ["recommended_to", "their_buying_rate", "everyones_buying_rate", "comparable"]
+    assert table.loc["ink"].tolist() == [60, 0.3, 0.3, True]  # 60 x 0.3 = 18 buyers expected
+    assert table.loc["mouse", "recommended_to"] == 40 and table.loc["mouse", "their_buying_rate"] == 0.025
+    assert not table.loc["mouse", "comparable"]  # 40 x 0.01 = 0.4 buyers expected: one buyer decides the ratio
+    assert offer_hit_rates(offers, bought, min_expected=0.4)["comparable"].all()
+
+
+def test_a_feature_few_buyers_hold_is_left_out_and_named():
+    """Issue #10: on Online Retail an item three buyers held got an odds ratio of 14 (95% CI 3 to 67)."""
+    row = np.arange(400)
+    data = pd.DataFrame({"orders": (row % 7).astype(float), "owns_rare": (row % 16 == 1).astype(float),
+                         "owns_common": (row % 2).astype(float)})
+    data["label"] = ((row % 4 == 0) | ((row % 2 == 1) & (row % 3 == 0))).astype(int)
+    assert 0 < data.loc[data["owns_rare"] == 1, "label"].sum() < 10 < data.loc[data["owns_common"] == 1, "label"].sum()
+    model = PropensityModel(categorical=[]).fit(data)
+    assert model.left_out_.to_dict() == {"owns_rare": "too few buyers"}
+    assert "owns_rare" not in model.summary().index and "owns_common" in model.summary().index
+    assert "owns_rare" in PropensityModel(categorical=[], min_buyers=1).fit(data).features_
+
+
+def test_a_separating_feature_is_dropped_without_a_warning():
+    """A number that splits buyers from non-buyers makes Newton's method diverge: the column is dropped
+    as unstable and the model refitted, with no ConvergenceWarning or overflow printed."""
+    import warnings
+
+    row = np.arange(200)
+    data = pd.DataFrame({"orders": (row % 10).astype(float), "recency_months": (row % 13).astype(float)})
+    data["label"] = (data["orders"] >= 7).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = PropensityModel(categorical=[]).fit(data)
+        score = model.predict_proba(data)
+    assert model.left_out_.to_dict() == {"orders": "unstable"}
+    assert model.result_.mle_retvals["converged"] and list(model.params_.index) == ["const", "recency_months"]
+    assert score.between(0, 1).all()
 
 
 def test_drivers_name_the_feature_in_words():

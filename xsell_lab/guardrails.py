@@ -9,9 +9,13 @@ called support. The rules here run in a fixed order, each on the offers the
 previous ones kept:
 
 1. ``consent`` - no offer unless ``marketing_consent`` is True (empty means no;
-   GDPR Art. 6-7, ePrivacy Directive Art. 13 for electronic marketing);
+   GDPR Art. 6-7, ePrivacy Directive Art. 13 for electronic marketing). When
+   the data records no consent at all (:func:`consent_recorded`), the rule
+   cannot tell refusal from silence: leave it out of the policy's ``rules``
+   (:func:`recorded_rules`) and check consent before sending;
 2. ``channel`` - only through the customer's preferred channel or another
-   channel they consented to; an offer without a channel gets the preferred one;
+   channel they consented to; an offer without a channel gets the preferred one
+   (left out by :func:`recorded_rules` when no preferred channel is recorded);
 3. ``sensitive`` - products on a configurable sensitive list (e.g. recurring
    subscriptions) are never offered automatically;
 4. ``already_owned`` - do not offer what the customer already owns
@@ -206,6 +210,38 @@ def choose_repeatable(lines: pd.DataFrame, repeatable: Sequence[str] = ()) -> pd
     return table[REPEAT_COLUMNS].reset_index(drop=True)
 
 
+def consent_recorded(customers: pd.DataFrame) -> bool:
+    """Whether the customers table records marketing consent for anyone.
+
+    False when the ``marketing_consent`` column is missing or empty for every
+    customer: the data says nothing about consent, which is not the same as
+    every customer refusing it.
+    """
+    return s.MARKETING_CONSENT in customers and bool(customers[s.MARKETING_CONSENT].notna().any())
+
+
+def recorded_rules(customers: pd.DataFrame, rules: tuple[str, ...] = RULES) -> tuple[str, ...]:
+    """The guardrail rules the data can apply: without ``consent`` or ``channel`` when the data records none.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        The customers table.
+    rules : tuple of str, default :data:`RULES`
+        The rules wanted.
+
+    Returns
+    -------
+    tuple of str
+        ``rules``, less ``"consent"`` when :func:`consent_recorded` is False, and
+        less ``"channel"`` when no customer has a ``preferred_channel`` (the
+        offers must then be checked against both before they are sent).
+    """
+    channels = s.PREFERRED_CHANNEL in customers and bool(customers[s.PREFERRED_CHANNEL].notna().any())
+    unrecorded = {"consent": not consent_recorded(customers), "channel": not channels}
+    return tuple(rule for rule in rules if not unrecorded.get(rule, False))
+
+
 def has_consent(customers: pd.DataFrame) -> pd.Series:
     """Whether each customer may receive marketing offers.
 
@@ -335,15 +371,17 @@ def apply_guardrails(
     Raises
     ------
     ValueError
-        When a required column is missing (e.g. ``marketing_consent``), when
+        When a required column is missing (e.g. ``marketing_consent`` under the
+        ``consent`` rule), when
         an offer names an unknown customer, or when ownership rules are asked
         for without ``lines``.
     """
     policy = policy or GuardrailPolicy()
     item = s.item_column(level)
     require_columns(offers, [s.CUSTOMER_ID, item], "offers")
-    consent = has_consent(customers)
-    unknown = ~offers[s.CUSTOMER_ID].isin(consent.index)
+    require_columns(customers, [s.CUSTOMER_ID], s.CUSTOMERS)
+    consent = has_consent(customers) if "consent" in policy.rules else None
+    unknown = ~offers[s.CUSTOMER_ID].isin(customers[s.CUSTOMER_ID])
     if unknown.any():
         raise ValueError(
             f"Table 'offers', column '{s.CUSTOMER_ID}': {int(unknown.sum())} offer(s) name customers absent from "

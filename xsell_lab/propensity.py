@@ -31,12 +31,15 @@ words. Send it only after :mod:`xsell_lab.guardrails`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
+from scipy.special import expit
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from xsell_lab._deprecation import day_before, days_before, renamed_parameters
 from xsell_lab.data import schema as s
@@ -60,6 +63,15 @@ CALIBRATION_COLUMNS = ["bin", "customers", "mean_predicted", "observed_rate", "c
 TARGET_COLUMNS = ["target", "anchor", "later_buyers"]
 #: Columns of :func:`next_best_offer`.
 OFFER_COLUMNS = [s.CUSTOMER_ID, s.CATEGORY, "propensity", "margin", "uplift", "expected_value", "reason"]
+#: Columns of :func:`offer_hit_rates`.
+HIT_COLUMNS = ["recommended_to", "their_buying_rate", "everyones_buying_rate", "comparable"]
+#: Fewest buyers a rate among recommended customers must expect (at everyone's rate) to be compared
+#: with everyone's: below it, one buyer more or less swings the ratio (the expected-count rule of thumb
+#: of the chi-square test, Cochran 1954).
+MIN_EXPECTED_BUYERS = 5
+#: Fewest buyers, and fewest non-buyers, among the customers with a 0/1 feature for the logit to
+#: estimate its effect (about ten outcomes per estimated effect, Peduzzi et al. 1996).
+MIN_FEATURE_BUYERS = 10
 _DAYS_PER_MONTH = 365.25 / 12
 
 
@@ -311,8 +323,12 @@ class PropensityModel(Estimator):
         Columns one-hot encoded (reference = the most frequent level).
     min_count : int, default 20
         0/1 columns with fewer ones (or zeros) than this are left out: too
-        rare to estimate, and they make the logit unstable. So are 0/1
-        columns whose ones are all buyers or all non-buyers (separation).
+        rare to estimate, and they make the logit unstable.
+    min_buyers : int, default :data:`MIN_FEATURE_BUYERS`
+        Logit only: 0/1 columns held by fewer buyers, or fewer non-buyers, than
+        this are left out too: their odds ratio would rest on a handful of customers
+        (with none, the estimate runs off to infinity: separation, Albert &
+        Anderson 1984).
     seed : int, default 0
         Random state of the boosting model (the logit is deterministic).
     max_iter : int, default 100
@@ -332,6 +348,11 @@ class PropensityModel(Estimator):
         Share of positive labels in the training data.
     n_rows_ : int
         Rows (customer snapshots) the model was fitted on.
+    left_out_ : pandas.Series
+        The 0/1 features left out of the model, indexed by feature, with the
+        reason in words (logit only; empty for boosting): ``"too few buyers"``
+        (fewer than ``min_buyers`` buyers or non-buyers hold it) or ``"unstable"`` (logit only: the fit
+        did not converge with it, so it was dropped and the model refitted).
 
     Notes
     -----
@@ -349,6 +370,7 @@ class PropensityModel(Estimator):
         *,
         categorical: Sequence[str] = tuple(CATEGORICAL_FEATURES),
         min_count: int = 20,
+        min_buyers: int = MIN_FEATURE_BUYERS,
         seed: int = 0,
         max_iter: int = 100,
         labels: Mapping[str, str] | None = None,
@@ -357,6 +379,7 @@ class PropensityModel(Estimator):
         self.method = method
         self.categorical = categorical
         self.min_count = min_count
+        self.min_buyers = min_buyers
         self.seed = seed
         self.max_iter = max_iter
 
@@ -383,19 +406,21 @@ class PropensityModel(Estimator):
         self.levels_ = {c: data[c].value_counts().index.tolist() for c in self.categorical if c in data}
         design = self._encode(data)
         self.features_ = _informative_columns(design, y, self.min_count)
-        design = design[self.features_]
         self.base_rate_ = float(y.mean())
-        self.means_ = design.mean()
+        self.left_out_ = pd.Series(index=pd.Index([], name="feature"), name="reason", dtype=object)
         if self.method == "logit":
-            self.result_ = sm.Logit(y, sm.add_constant(design, has_constant="add")).fit(
-                method="newton", maxiter=self.max_iter, disp=False
-            )
+            rare = _rare_columns(design[self.features_], y, self.min_buyers)
+            self.result_, unstable = _stable_logit(y, design[[c for c in self.features_ if c not in rare]], self.max_iter)
+            self.left_out_ = pd.Series(["too few buyers"] * len(rare) + ["unstable"] * len(unstable),
+                                       index=pd.Index(rare + unstable, name="feature"), name="reason", dtype=object)
+            self.features_ = [c for c in self.features_ if c not in self.left_out_.index]
             self.params_ = self.result_.params
         else:
             from sklearn.ensemble import HistGradientBoostingClassifier
 
             self.booster_ = HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=0.1, random_state=self.seed)
-            self.booster_.fit(design.to_numpy(dtype=float), y)
+            self.booster_.fit(design[self.features_].to_numpy(dtype=float), y)
+        self.means_ = design[self.features_].mean()
         self.n_rows_ = len(data)
         return self
 
@@ -428,7 +453,7 @@ class PropensityModel(Estimator):
         design = self.design_matrix(data)
         if self.method == "logit":
             linear = self.params_["const"] + design.to_numpy(dtype=float) @ self.params_[self.features_].to_numpy()
-            return pd.Series(1 / (1 + np.exp(-linear)), index=data.index, name="propensity")
+            return pd.Series(expit(linear), index=data.index, name="propensity")
         return pd.Series(self.booster_.predict_proba(design.to_numpy(dtype=float))[:, 1], index=data.index, name="propensity")
 
     @requires_fit
@@ -548,7 +573,8 @@ def describe_driver(name: str, above_average: bool, *, labels: Mapping[str, str]
 def _informative_columns(design: pd.DataFrame, label: np.ndarray, min_count: int) -> list[str]:
     """Columns worth estimating: not constant, not a copy of an earlier column, and for 0/1 columns at
     least ``min_count`` ones and zeros, and both buyers and non-buyers among the ones (otherwise the
-    logit's estimate runs off to infinity: separation, Albert & Anderson 1984)."""
+    logit's estimate runs off to infinity: separation, Albert & Anderson 1984). :func:`_rare_columns`
+    then names those too rare among buyers to estimate."""
     values = design.to_numpy(dtype=float)
     _, first = np.unique(values.T, axis=0, return_index=True)
     kept = []
@@ -563,6 +589,46 @@ def _informative_columns(design: pd.DataFrame, label: np.ndarray, min_count: int
                 continue
         kept.append(design.columns[j])
     return kept
+
+
+def _rare_columns(design: pd.DataFrame, label: np.ndarray, min_buyers: int) -> list[str]:
+    """The 0/1 columns held by fewer than ``min_buyers`` buyers, or fewer than ``min_buyers`` non-buyers."""
+    binary = [c for c in design.columns if design[c].isin((0.0, 1.0)).all()]
+    ones = design[binary].to_numpy(dtype=float)
+    buyers = label @ ones
+    non_buyers = ones.sum(axis=0) - buyers
+    return [c for c, b, n in zip(binary, buyers, non_buyers) if min(b, n) < min_buyers]
+
+
+def _stable_logit(y: np.ndarray, design: pd.DataFrame, max_iter: int):
+    """A converged logit fit, and the columns dropped to get it.
+
+    When Newton's method does not converge, or a standard error is not finite (near-separation: a
+    combination of features that only buyers, or only non-buyers, show), the column with the largest
+    standard error is dropped and the model refitted, until the fit converges.
+
+    Returns
+    -------
+    result : statsmodels LogitResults
+        The converged fit.
+    unstable : list of str
+        The dropped columns, in the order they were dropped.
+    """
+    unstable: list[str] = []
+    columns = list(design.columns)
+    while True:
+        with warnings.catch_warnings():
+            # non-convergence and separation are read from mle_retvals below and answered by dropping a column
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", PerfectSeparationWarning)
+            warnings.filterwarnings("ignore", message="overflow encountered in exp", category=RuntimeWarning)
+            result = sm.Logit(y, sm.add_constant(design[columns], has_constant="add")).fit(method="newton", maxiter=max_iter, disp=False)
+        errors = result.bse.drop("const")
+        if not columns or (result.mle_retvals["converged"] and np.isfinite(errors).all()):
+            return result, unstable
+        worst = errors.fillna(np.inf).idxmax()
+        unstable.append(worst)
+        columns.remove(worst)
 
 
 # --- evaluation ------------------------------------------------------------------------
@@ -843,6 +909,39 @@ def feature_items(lines: pd.DataFrame, *, item_column: str = s.CATEGORY, max_ite
     buyers.index = buyers.index.astype(str)
     top = buyers.sort_index().sort_values(ascending=False, kind="stable").head(max_items).index
     return sorted(set(top) | set(map(str, keep)))
+
+
+def offer_hit_rates(offers: pd.DataFrame, bought: pd.DataFrame, *, min_expected: float = MIN_EXPECTED_BUYERS) -> pd.DataFrame:
+    """Did the customers recommended an item buy it more often than everyone?
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame
+        One offer per row: ``customer_id`` and ``category`` (the item offered), as
+        :func:`next_best_offer` returns.
+    bought : pandas.DataFrame
+        0/1, indexed by ``customer_id``, one column per item: whether the customer
+        bought it in the label window (the ``label`` of each item's validation data).
+    min_expected : float, default :data:`MIN_EXPECTED_BUYERS`
+        Fewest buyers the recommended customers must expect at everyone's rate for
+        the two rates to be compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the item, columns :data:`HIT_COLUMNS`: ``recommended_to`` (customers),
+        ``their_buying_rate``, ``everyones_buying_rate`` and ``comparable``
+        (``recommended_to x everyones_buying_rate >= min_expected``); items in
+        the order of ``bought``'s columns, those never recommended left out.
+    """
+    require_columns(offers, [s.CUSTOMER_ID, s.CATEGORY], "offers")
+    took = bought.stack().rename("bought_it").rename_axis([s.CUSTOMER_ID, s.CATEGORY]).reset_index()
+    hits = offers[[s.CUSTOMER_ID, s.CATEGORY]].merge(took, on=[s.CUSTOMER_ID, s.CATEGORY], how="left")
+    table = hits.groupby(s.CATEGORY)["bought_it"].agg(["size", "mean"]).set_axis(HIT_COLUMNS[:2], axis=1)
+    table = table.reindex([item for item in bought.columns if item in table.index])
+    table["everyones_buying_rate"] = bought.mean().reindex(table.index)
+    table["comparable"] = table["recommended_to"] * table["everyones_buying_rate"] >= min_expected
+    return table.rename_axis(s.CATEGORY)[HIT_COLUMNS]
 
 
 def next_best_offer(

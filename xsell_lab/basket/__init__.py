@@ -17,14 +17,16 @@ frequent_itemsets
 association_rules
     Rules with support, confidence, lift, leverage, conviction, Zhang's
     metric, Jaccard, Kulczynski and basket counts.
-itemset_text, relabel_rules
-    Items shown by their labels (:func:`xsell_lab.catalogue.item_labels`).
+itemset_text, relabel_rules, readable_counts
+    Items shown by their labels (:func:`xsell_lab.catalogue.item_labels`); counts
+    shown with thousands separators.
 add_significance, prune_redundant_rules
     Fisher's exact test with Benjamini-Hochberg FDR; drop rules a shorter
     rule already explains.
-next_order_rules, sequential_rules, purchase_lags, next_purchase
-    Customer level: "next order holds B after A", "bought A, then B within
-    N days", the delay between them, and each customer's likely next item.
+next_order_rules, min_next_orders, sequential_rules, purchase_lags, next_purchase
+    Customer level: "next order holds B after A" (and the fewest next orders
+    such a rule needs), "bought A, then B within N days", the delay between
+    them, and each customer's likely next item.
 pair_counts, choose_pair
     Customers who bought both items of each pair, ordered anchor -> add-on;
     the pair a notebook studies when its parameters say "auto".
@@ -35,12 +37,21 @@ choose_pairs, choose_next_pair
 
 from xsell_lab.basket.choices import LEVEL_COLUMNS, choose_next_pair, choose_pairs, level_column
 from xsell_lab.basket.itemsets import BACKENDS, ITEMSET_COLUMNS, frequent_itemsets, no_frequent_pair
-from xsell_lab.basket.rules import METRICS, RULE_COLUMNS, association_rules, empty_rules, itemset_text, relabel_rules
+from xsell_lab.basket.rules import (
+    METRICS,
+    RULE_COLUMNS,
+    association_rules,
+    empty_rules,
+    itemset_text,
+    readable_counts,
+    relabel_rules,
+)
 from xsell_lab.basket.sequences import (
     NEXT_ORDER_COLUMNS,
     PAIR_COLUMNS,
     SEQUENTIAL_COLUMNS,
     choose_pair,
+    min_next_orders,
     next_order_rules,
     next_purchase,
     pair_counts,
@@ -79,11 +90,13 @@ __all__ = [
     "frequent_itemsets",
     "itemset_text",
     "level_column",
+    "min_next_orders",
     "next_order_rules",
     "next_purchase",
     "pair_counts",
     "prune_redundant_rules",
     "purchase_lags",
+    "readable_counts",
     "relabel_rules",
     "sequential_rules",
 ]

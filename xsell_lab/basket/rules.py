@@ -180,6 +180,18 @@ def _measures(antecedents: list, consequents: list, counts: dict, n_baskets: int
     )
 
 
+def readable_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` to show: its integer columns as text with thousands separators.
+
+    ``1294`` shows as ``1,294``, as the notebooks' sentences print counts (pandas
+    prints integers without separators, whatever its display options); the
+    other columns are unchanged. For display only: the text does not sort as
+    numbers.
+    """
+    counts = table.select_dtypes("integer").columns
+    return table.assign(**{column: table[column].map("{:,}".format) for column in counts})
+
+
 def itemset_text(itemsets: pd.Series, labels: Mapping[str, str] | None = None) -> pd.Series:
     """Item sets as sorted, comma-separated text, e.g. ``"laptop, laptop_case"``.
 

@@ -2,7 +2,7 @@
 
 Basket rules look inside one order; these look across a customer's orders.
 
-:func:`next_order_rules`
+:func:`next_order_rules`, :func:`min_next_orders`
     ``P(the next order holds B | this order holds A)``: a first-order Markov
     chain over a customer's consecutive orders (the "next basket" view of
     Rendle, Freudenthaler & Schmidt-Thieme 2010, "Factorizing personalized
@@ -51,7 +51,7 @@ LINES, LINES_HINT = kernel.LINES, kernel.LINES_HINT
 
 @renamed_parameters(item_col="item_column")
 def next_order_rules(
-    lines: pd.DataFrame, *, item_column: str = s.CATEGORY, by: str | None = None, min_orders: int = 1
+    lines: pd.DataFrame, *, item_column: str = s.CATEGORY, by: str | None = None, min_orders: int = 1, min_count: int = 1
 ) -> pd.DataFrame:
     """Probability that a customer's next order holds B, given this order holds A.
 
@@ -69,6 +69,10 @@ def next_order_rules(
         the rules separately per group.
     min_orders : int
         Keep rules whose antecedent was followed by at least this many next orders.
+    min_count : int
+        Keep rules with at least this many next orders holding B (``count``):
+        a rule seen once has a probability of 1 and a lift in the thousands, and
+        means nothing (:func:`min_next_orders` derives a floor from the data).
 
     Returns
     -------
@@ -81,7 +85,30 @@ def next_order_rules(
         orders (calendar days). Sorted by group, antecedent, then probability
         (highest first).
     """
-    return kernel.next_order_rules(lines, item_column=item_column, by=by, min_orders=min_orders)
+    rules = kernel.next_order_rules(lines, item_column=item_column, by=by, min_orders=min_orders)
+    return rules[rules["count"] >= min_count].reset_index(drop=True)
+
+
+def min_next_orders(lines: pd.DataFrame, min_support: float) -> int:
+    """The fewest next orders a next-order rule needs, from the data: the support basket rules ask.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Order lines with ``customer_id``, ``order_id`` and ``order_date``.
+    min_support : float
+        The share of baskets an itemset needs (:func:`~xsell_lab.basket.frequent_itemsets`).
+
+    Returns
+    -------
+    int
+        ``ceil(min_support x orders followed by another order of the same
+        customer)``, at least 2 (one order is an anecdote).
+    """
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE], LINES, hint=LINES_HINT)
+    orders = _distinct(lines, [s.CUSTOMER_ID, s.ORDER_ID])
+    followed = len(orders) - orders[s.CUSTOMER_ID].nunique()
+    return max(2, int(np.ceil(round(min_support * followed, 9))))
 
 
 @renamed_parameters(item_col="item_column")

@@ -53,7 +53,7 @@ def optimal_price(unit_cost: float, elasticity: float) -> float:
         raise ValueError(f"unit_cost must be > 0. Got {unit_cost!r}.")
     if not elasticity < -1:
         raise ValueError(
-            f"No profit-maximising price for elasticity {elasticity:g}: demand is inelastic (|e| <= 1), so a higher "
+            f"No profit-maximising price for elasticity {elasticity:.2f}: demand is inelastic (|e| <= 1), so a higher "
             "price always raises revenue and profit and the constant-elasticity model has no interior optimum. "
             "The model is only valid near the prices observed: test a moderate increase, or price the product "
             "together with its complements."
