@@ -42,6 +42,7 @@ from scipy.special import expit
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from xsell_lab._deprecation import day_before, days_before, renamed_parameters
+from xsell_lab._threads import one_thread
 from xsell_lab.data import schema as s
 from xsell_lab.basket.sequences import pair_counts
 from xsell_lab.data.validation import require_columns
@@ -419,7 +420,8 @@ class PropensityModel(Estimator):
             from sklearn.ensemble import HistGradientBoostingClassifier
 
             self.booster_ = HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=0.1, random_state=self.seed)
-            self.booster_.fit(design[self.features_].to_numpy(dtype=float), y)
+            with one_thread():  # a notebook-sized fit: threads gain little and stall on a busy machine (xsell_lab._threads)
+                self.booster_.fit(design[self.features_].to_numpy(dtype=float), y)
         self.means_ = design[self.features_].mean()
         self.n_rows_ = len(data)
         return self
@@ -454,7 +456,9 @@ class PropensityModel(Estimator):
         if self.method == "logit":
             linear = self.params_["const"] + design.to_numpy(dtype=float) @ self.params_[self.features_].to_numpy()
             return pd.Series(expit(linear), index=data.index, name="propensity")
-        return pd.Series(self.booster_.predict_proba(design.to_numpy(dtype=float))[:, 1], index=data.index, name="propensity")
+        with one_thread():
+            scores = self.booster_.predict_proba(design.to_numpy(dtype=float))[:, 1]
+        return pd.Series(scores, index=data.index, name="propensity")
 
     @requires_fit
     def summary(self, *, confidence: float = 0.95, alpha: float | None = None) -> pd.DataFrame:
