@@ -84,3 +84,13 @@ def test_every_learner_check_fails_with_its_hint_on_the_scaffold(path):
         hint = errors[0].evalue
         assert len(hint.split()) >= 5, f"{path.name}, cell {index}: the hint is too short to help: {hint!r}"
         assert errors[0].traceback == [f"Not yet: {hint}"], f"{path.name}, cell {index}: the learner sees a traceback"
+
+
+def test_the_readme_lists_every_exercise():
+    readme = (NOTEBOOKS[0].parents[1] / "README.md").read_text(encoding="utf-8").split("**The exercises.**", 1)[1]
+    for path in NOTEBOOKS:
+        notebook = nbformat.read(path, as_version=4)
+        titles = [cell.source.splitlines()[0].split(": ", 1)[1] for cell in notebook.cells
+                  if cell.cell_type == "markdown" and cell.source.startswith("## Exercise")]
+        row = next((line for line in readme.splitlines() if line.startswith(f"| {path.name[:2]} | ")), "")
+        assert all(title in row for title in titles), f"README 'The exercises' misses {path.name}'s {titles}: {row!r}"
