@@ -25,6 +25,9 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import os
+import re
+import warnings
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -38,7 +41,7 @@ from xsell_lab.data.validation import (
     DataValidationError,
     validate_tables,
 )
-from xsell_lab.exceptions import DataFileError
+from xsell_lab.exceptions import DataFileError, DataWarning
 
 #: File endings looked for, in this order, when a table has no ``file`` in the mapping.
 FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".xlsx")
@@ -84,12 +87,23 @@ def load_company(
     DataValidationError
         When values break the data model, listing the problems of every
         table at once (see :func:`~xsell_lab.data.validation.validate_tables`).
+
+    Warns
+    -----
+    DataWarning
+        When the data loads but holds values that are probably wrong (dates
+        before 1900 or after today, a column named nearly as an absent optional
+        one), naming the table, the column, the count, an example and the file.
     """
     raw = read_raw_tables(path, mapping, date_format=date_format)
     try:
-        tables, validation_log = validate_tables(raw.tables, raw.options)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataWarning)
+            tables, validation_log = validate_tables(raw.tables, raw.options)
     except DataValidationError as error:
         raise _with_files(error, raw.sources) from None
+    for warning in caught:
+        _warn_again(warning, raw.sources)
     filled = [log for log in [raw.log, validation_log] if len(log)]
     cleaning_log = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
     return Company(**tables, cleaning_log=cleaning_log)
@@ -161,7 +175,12 @@ def read_raw_tables(
         frame, origins[name] = read_source(folder, source)
         source = dataclasses.replace(source, date_format=source.date_format or date_format)
         raw_tables[name], log = _apply_defaults(frame, source)
-        options[name] = {"date_format": source.date_format, "decimal": source.decimal or ".", "thousands": source.thousands}
+        options[name] = {
+            "date_format": source.date_format,
+            "decimal": source.decimal or ".",
+            "thousands": source.thousands,
+            "date_range": source.date_range,
+        }
         logs.append(log)
     _check_required(raw_tables, folder)
     filled = [log for log in logs if len(log)]
@@ -196,6 +215,9 @@ def _rename_query_result(frame: pd.DataFrame, source: TableSource) -> pd.DataFra
             f"In the column mapping, table '{source.table}': {len(absent)} column(s) named in 'columns' are not in the "
             f"result of its SQL query, e.g. '{absent[0]}'. The query returns: {', '.join(map(str, frame.columns[:15]))}."
         )
+    _check_unique_columns(frame, source, "its SQL query", lambda message: MappingError(
+        f"In the column mapping, table '{source.table}': the result of its SQL query {message}"
+    ))
     frame = frame.rename(columns=source.columns)
     ids = [c.name for c in s.TABLES[source.table].columns if c.kind == "id" and c.name in frame.columns]
     return frame.assign(**{col: frame[col].map(_excel_id, na_action="ignore") for col in ids})
@@ -290,7 +312,9 @@ def locate_table_file(folder: str | os.PathLike, source: TableSource) -> Path | 
         links are resolved (an absolute path, ``../x.csv``, a link pointing
         out), unless the mapping sets ``allow_outside_data_folder: true``.
     DataFileError
-        When the file named in the mapping does not exist.
+        When the file named in the mapping does not exist, or when the
+        mapping names no file and two files could hold the table
+        (``customers.parquet`` and ``customers.csv``: one is probably stale).
     """
     folder = Path(folder)
     if source.file is not None:
@@ -301,11 +325,19 @@ def locate_table_file(folder: str | os.PathLike, source: TableSource) -> Path | 
                 source.table, file, f"the file named in the mapping does not exist. Files in '{folder}': {_listing(folder)}."
             )
         return file
-    for suffix in FILE_SUFFIXES:
-        file = folder / f"{source.table}{suffix}"
-        if file.is_file():
-            _check_inside(folder, file, source)
-            return file
+    candidates = [folder / f"{source.table}{suffix}" for suffix in FILE_SUFFIXES]
+    found = [file for file in candidates if file.is_file()]
+    if len(found) > 1:
+        names = " and ".join(f"'{file.name}'" for file in found)
+        raise DataFileError(
+            source.table,
+            found[0],
+            f"{len(found)} files could hold this table: {names}. One is probably out of date: remove it, or name "
+            f"the file to read in the mapping (tables: {{{source.table}: {{file: {found[1].name}}}}}).",
+        )
+    for file in found:
+        _check_inside(folder, file, source)
+        return file
     return None
 
 
@@ -341,6 +373,7 @@ def _listing(folder: Path) -> str:
 def _read_csv(file: Path, source: TableSource) -> pd.DataFrame:
     sep = source.sep or ("\t" if file.name.lower().endswith(".tsv") else ",")
     encoding = source.encoding or "utf-8"
+    _check_utf16(file, source, encoding)
     try:
         frame = pd.read_csv(file, sep=sep, encoding=encoding, dtype=str, keep_default_na=False, na_values=[""])
     except UnicodeDecodeError:
@@ -351,8 +384,41 @@ def _read_csv(file: Path, source: TableSource) -> pd.DataFrame:
         raise DataFileError(
             source.table, file, f"cannot be read as CSV with sep={sep!r}: {error}. Check 'sep' and quoting."
         ) from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise DataFileError(
+            source.table, file, f"is a damaged or truncated gzip file ({type(error).__name__}): export or copy it again."
+        ) from None
     _check_delimiter(frame, file, source, sep)
+    if any(_RENAMED_DUPLICATE.fullmatch(col) and _RENAMED_DUPLICATE.fullmatch(col)[1] in frame.columns for col in frame.columns):
+        header = pd.read_csv(file, sep=sep, encoding=encoding, header=None, nrows=1, dtype=str, keep_default_na=False)
+        frame.columns = header.iloc[0].tolist()  # as written: pandas renamed a repeated 'x' to 'x.1'
     return frame
+
+
+_RENAMED_DUPLICATE = re.compile(r"(.*)\.\d+")
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _check_utf16(file: Path, source: TableSource, encoding: str) -> None:
+    """Refuse a UTF-16 file read with another encoding (every other byte NUL), advising ``encoding: utf-16``."""
+    if encoding.lower().replace("-", "").replace("_", "").startswith("utf16"):
+        return
+    start = _first_bytes(file)
+    if start.startswith(_UTF16_MARKS) or (len(start) >= 8 and start.count(b"\x00") >= len(start) // 3):
+        raise DataFileError(
+            source.table,
+            file,
+            f"is UTF-16 text (Excel's 'Unicode text'), not {encoding}: set 'encoding: utf-16' for this table in the mapping.",
+        )
+
+
+def _first_bytes(file: Path, size: int = 64) -> bytes:
+    opener = gzip.open if file.name.lower().endswith(".gz") else open
+    try:
+        with opener(file, "rb") as handle:
+            return handle.read(size)
+    except (EOFError, zlib.error, gzip.BadGzipFile):
+        return b""  # read_csv says the gzip file is damaged
 
 
 def _encoding_message(file: Path, encoding: str) -> str:
@@ -441,6 +507,7 @@ def _source_columns_of_kind(frame: pd.DataFrame, source: TableSource, kind: str)
 
 
 def _rename(frame: pd.DataFrame, file: Path, source: TableSource) -> pd.DataFrame:
+    _check_unique_columns(frame, source, "the file", lambda message: DataFileError(source.table, file, message))
     frame = frame.rename(columns=lambda col: str(col).strip())
     absent = [col for col in source.columns if col not in frame.columns]
     if absent:
@@ -452,6 +519,39 @@ def _rename(frame: pd.DataFrame, file: Path, source: TableSource) -> pd.DataFram
             f"(mapped to '{source.columns[absent[0]]}'). Columns in the file: {found}.",
         )
     return frame.rename(columns=source.columns)
+
+
+def _check_unique_columns(frame: pd.DataFrame, source: TableSource, what: str, error) -> None:
+    """Refuse two columns that get one name once stripped of spaces and renamed by the mapping.
+
+    ``error`` makes the exception from the message (a DataFileError for a file, a
+    MappingError for a query's result).
+    """
+    names: dict[str, list[str]] = {}
+    for column in map(str, frame.columns):
+        names.setdefault(source.columns.get(column.strip(), column.strip()), []).append(column)
+    doubled = {name: columns for name, columns in names.items() if len(columns) > 1}
+    if doubled:
+        name, columns = next(iter(doubled.items()))
+        raise error(
+            f"has {len(doubled)} column name(s) given to several columns once spaces are stripped and the mapping "
+            f"renames them, e.g. '{name}' from {' and '.join(map(repr, columns))}. Keep one of them: drop the other "
+            f"from {what}, or map it to another name."
+        )
+
+
+def _warn_again(warning: warnings.WarningMessage, files: dict[str, str]) -> None:
+    """Issue a warning caught while validating again: a DataWarning with the file of each problem, for the caller."""
+    if isinstance(warning.message, DataWarning):
+        warnings.warn(DataWarning([_with_file(p, files) for p in warning.message.problems]), stacklevel=3)
+    else:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+
+
+def _with_file(problem, files: dict[str, str]):
+    if problem.table not in files:
+        return problem
+    return dataclasses.replace(problem, hint=f"{problem.hint}{'. ' if problem.hint else ''}{files[problem.table]}")
 
 
 def _apply_defaults(frame: pd.DataFrame, source: TableSource) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -468,10 +568,4 @@ def _apply_defaults(frame: pd.DataFrame, source: TableSource) -> tuple[pd.DataFr
 
 
 def _with_files(error: DataValidationError, files: dict[str, str]) -> DataValidationError:
-    problems = [
-        dataclasses.replace(p, hint=f"{p.hint}{'. ' if p.hint else ''}{files[p.table]}")
-        if p.table in files
-        else p
-        for p in error.problems
-    ]
-    return DataValidationError(problems, note=error.note)
+    return DataValidationError([_with_file(p, files) for p in error.problems], note=error.note)
