@@ -383,6 +383,9 @@ CASES = [
          csv("orders", mapping={"date_range": ["2024-01-01", "2025-12-31"]}), DataValidationError,
          ("table 'orders'", "column 'order_date'", "row(s) are before 2024-01-01", "'2023-01-05' (row 1)",
           "The mapping's date_range is 2024-01-01 to 2025-12-31")),
+    Case("outside-date-range-yaml-dates", "a `date_range` written as YAML dates",
+         csv("orders", mapping="date_range: [2024-01-01, 2025-12-31]\n"), DataValidationError,
+         ("table 'orders'", "column 'order_date'", "row(s) are before 2024-01-01", "'2023-01-05' (row 1)")),
     Case("unparseable-date", "text in a number or date column", csv("orders", cell("order_date", 1, "someday")),
          DataValidationError, ("table 'orders'", "column 'order_date'", "1 row(s) cannot be read as a date", "'someday' (row 2)"),
          "count and first bad value with its row; for dates set `date_format`"),
@@ -593,3 +596,30 @@ def test_the_readme_table_is_the_corpus():
 if __name__ == "__main__":
     README.write_text(readme_with_table(README.read_text(encoding="utf-8")), encoding="utf-8")
     sys.exit(0)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_the_quality_report_reads_every_case(case, tmp_path):
+    """``xsell-lab check`` prints the quality report before loading: it reads every case, or refuses it clearly."""
+    from xsell_lab.data.quality import QUALITY_COLUMNS, quality_report
+
+    folder, mapping = build(case, tmp_path)
+    try:
+        raw = io.read_raw_tables(folder, mapping)
+    except (DataFileError, MappingError, FileNotFoundError) as error:
+        assert case.expected is not None and isinstance(error, case.expected), error
+        return
+    assert list(quality_report(raw).columns) == QUALITY_COLUMNS
+
+
+def test_row_numbers_become_line_numbers_after_a_value_on_several_lines(tmp_path):
+    def multi_line_name(folder: Path) -> None:
+        products = frame_of(folder, "products")
+        products.loc[1, "product_name"] = "Northwind Laptop\nwith two lines\nof name"
+        products.loc[3, "price"] = "cheap"
+        products.to_csv(folder / "products.csv", index=False)
+
+    folder, _ = build(Case("multi-line", "", multi_line_name, None, ()), tmp_path)
+    with pytest.raises(DataValidationError) as error:
+        load_company(folder)
+    assert "'cheap' (row 4). Values in this file span several lines: row 4 is on line 7. File: 'products.csv'" in str(error.value)

@@ -22,6 +22,7 @@ numbers: a table's ``decimal`` and ``thousands`` marks (``899,00``,
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import gzip
 import os
@@ -41,7 +42,7 @@ from xsell_lab.data.validation import (
     DataValidationError,
     validate_tables,
 )
-from xsell_lab.exceptions import DataFileError, DataWarning
+from xsell_lab.exceptions import DataFileError, DataWarning, Problem
 
 #: File endings looked for, in this order, when a table has no ``file`` in the mapping.
 FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".xlsx")
@@ -101,9 +102,9 @@ def load_company(
             warnings.simplefilter("always", DataWarning)
             tables, validation_log = validate_tables(raw.tables, raw.options)
     except DataValidationError as error:
-        raise _with_files(error, raw.sources) from None
+        raise _with_files(error, raw) from None
     for warning in caught:
-        _warn_again(warning, raw.sources)
+        _warn_again(warning, raw)
     filled = [log for log in [raw.log, validation_log] if len(log)]
     cleaning_log = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
     return Company(**tables, cleaning_log=cleaning_log)
@@ -123,12 +124,18 @@ class RawTables:
         The keyword arguments of :func:`~xsell_lab.data.validation.validate_table` per table.
     log : pandas.DataFrame
         The defaults filled (:data:`~xsell_lab.data.validation.CLEANING_LOG_COLUMNS`).
+    files : dict of str to pathlib.Path
+        The file of each table read from a file (not from a query).
+    entries : dict of str to TableSource
+        The mapping entry each table was read with.
     """
 
     tables: dict[str, pd.DataFrame]
     sources: dict[str, str]
     options: dict[str, dict]
     log: pd.DataFrame
+    files: dict[str, Path] = dataclasses.field(default_factory=dict)
+    entries: dict[str, TableSource] = dataclasses.field(default_factory=dict)
 
 
 def read_raw_tables(
@@ -167,12 +174,13 @@ def read_raw_tables(
     located = {
         name: locate_table_file(folder, sources.get(name, TableSource(name))) for name in s.TABLES if name not in queries
     }
-    raw_tables, origins, options, logs = {}, {}, {}, []
+    raw_tables, origins, options, logs, entries = {}, {}, {}, [], {}
     for name in s.TABLES:
         source = sources.get(name, TableSource(name))
         if name not in queries and located.get(name) is None:
             continue
         frame, origins[name] = read_source(folder, source)
+        entries[name] = source
         source = dataclasses.replace(source, date_format=source.date_format or date_format)
         raw_tables[name], log = _apply_defaults(frame, source)
         options[name] = {
@@ -185,7 +193,8 @@ def read_raw_tables(
     _check_required(raw_tables, folder)
     filled = [log for log in logs if len(log)]
     log = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
-    return RawTables(raw_tables, origins, options, log)
+    files = {name: file for name, file in located.items() if file is not None and name in raw_tables}
+    return RawTables(raw_tables, origins, options, log, files, entries)
 
 
 def read_source(folder: str | os.PathLike, source: TableSource) -> tuple[pd.DataFrame, str] | None:
@@ -540,18 +549,61 @@ def _check_unique_columns(frame: pd.DataFrame, source: TableSource, what: str, e
         )
 
 
-def _warn_again(warning: warnings.WarningMessage, files: dict[str, str]) -> None:
+def _warn_again(warning: warnings.WarningMessage, raw: RawTables) -> None:
     """Issue a warning caught while validating again: a DataWarning with the file of each problem, for the caller."""
     if isinstance(warning.message, DataWarning):
-        warnings.warn(DataWarning([_with_file(p, files) for p in warning.message.problems]), stacklevel=3)
+        warnings.warn(DataWarning(_with_sources(warning.message.problems, raw)), stacklevel=3)
     else:
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
 
 
-def _with_file(problem, files: dict[str, str]):
-    if problem.table not in files:
-        return problem
-    return dataclasses.replace(problem, hint=f"{problem.hint}{'. ' if problem.hint else ''}{files[problem.table]}")
+def _with_sources(problems: list[Problem], raw: RawTables) -> list[Problem]:
+    """Each problem with where its table came from, and the lines of its rows where rows span several lines."""
+    starts = {
+        table: _row_lines(raw.files[table], raw.entries.get(table, TableSource(table)))
+        for table in {p.table for p in problems if _rows_of(p.example)}
+        if table in raw.files and raw.files[table].name.lower().endswith((".csv", ".csv.gz", ".tsv", ".txt"))
+    }
+    return [_with_source(p, raw.sources.get(p.table), starts.get(p.table)) for p in problems]
+
+
+def _with_source(problem: Problem, source: str | None, starts: list[int] | None) -> Problem:
+    words = [problem.hint] if problem.hint else []
+    rows = _rows_of(problem.example)
+    if starts and rows and any(starts[row - 1] != row + 1 for row in rows if row <= len(starts)):
+        where = ", ".join(f"row {row} is on line {starts[row - 1]}" for row in rows if row <= len(starts))
+        words.append(f"Values in this file span several lines: {where}")
+    if source:
+        words.append(source)
+    return dataclasses.replace(problem, hint=". ".join(words))
+
+
+_ROWS = re.compile(r"\brows? (\d+(?:(?:, | and )\d+)*)\)?$")
+
+
+def _rows_of(example: str) -> list[int]:
+    """The row numbers an example ends with: ``'x' (row 5)``, ``rows 1, 2, 3``, ``(rows 2 and 5)``."""
+    found = _ROWS.search(example)
+    return [int(row) for row in re.findall(r"\d+", found[1])] if found else []
+
+
+def _row_lines(file: Path, source: TableSource) -> list[int] | None:
+    """The line each data row of a CSV file starts on (pandas' rows: blank lines skipped), None if unreadable."""
+    sep = source.sep or ("\t" if file.name.lower().endswith(".tsv") else ",")
+    encoding = source.encoding or "utf-8"
+    opener = gzip.open if file.name.lower().endswith(".gz") else open
+    try:
+        with opener(file, "rt", encoding=encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=sep)
+            next(reader, None)
+            starts, line = [], reader.line_num + 1
+            for record in reader:
+                if record:
+                    starts.append(line)
+                line = reader.line_num + 1
+    except (OSError, UnicodeDecodeError, csv.Error, EOFError, zlib.error):
+        return None
+    return starts
 
 
 def _apply_defaults(frame: pd.DataFrame, source: TableSource) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -567,5 +619,5 @@ def _apply_defaults(frame: pd.DataFrame, source: TableSource) -> tuple[pd.DataFr
     return frame, pd.DataFrame(log, columns=CLEANING_LOG_COLUMNS)
 
 
-def _with_files(error: DataValidationError, files: dict[str, str]) -> DataValidationError:
-    return DataValidationError([_with_file(p, files) for p in error.problems], note=error.note)
+def _with_files(error: DataValidationError, raw: RawTables) -> DataValidationError:
+    return DataValidationError(_with_sources(error.problems, raw), note=error.note)

@@ -5,6 +5,7 @@ that file and which of its columns is which canonical column. It is written
 in YAML (or given as the same structure in a Python ``dict``)::
 
     date_format: "%d/%m/%Y"          # optional, default for every table
+    date_range: [2010-01-01, 2011-12-31]  # optional: plausible dates (default: 1900 to today, a warning outside)
     allow_outside_data_folder: false # optional; true lets `file` point outside the data folder
     tables:
       orders:
@@ -46,7 +47,8 @@ their name, so files that already use canonical names need no ``columns``.
 
 :func:`parse_mapping` checks the mapping itself (unknown table names, unknown
 canonical columns, misspelt options, two source columns mapped to the same
-canonical one) before any data file is opened, so a typo in the mapping is
+canonical one, encodings Python does not know, date formats pandas cannot read)
+before any data file is opened, so a typo in the mapping is
 reported as such and not as a puzzling data error.
 """
 
