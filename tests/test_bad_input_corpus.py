@@ -171,6 +171,29 @@ def parquet_date_9999(folder: Path) -> None:
     pq.write_table(table.set_column(table.schema.get_field_index("order_date"), "order_date", pa.array(days, pa.timestamp("us"))), file)
 
 
+def date32_9999(folder: Path) -> None:
+    """order_date as Parquet dates (date32, as R's arrow writes a Date), one of them 9999-12-31."""
+    file = folder / "orders.parquet"
+    table = pq.read_table(file)
+    days = table.column("order_date").cast(pa.date32()).to_pylist()
+    days[3] = pd.Timestamp("9999-12-31").date()
+    pq.write_table(table.set_column(table.schema.get_field_index("order_date"), "order_date", pa.array(days, pa.date32())), file)
+
+
+def excel_orders(edit: Callable[[pd.DataFrame], pd.DataFrame]) -> Change:
+    """orders.xlsx (real Excel dates) after ``edit``."""
+
+    def change(folder: Path) -> None:
+        edit(frame_of(folder, "orders")).to_excel(folder / "orders.xlsx", index=False)
+
+    return change
+
+
+def with_offsets(offsets: Callable[[int], str]) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """order_date written at 10:00 local time with a UTC offset (``offsets(row)``), as web shops log it."""
+    return lambda f: f.assign(order_date=[f"{day:%Y-%m-%d}T10:00:00{offsets(i)}" for i, day in enumerate(f["order_date"])])
+
+
 def float_ids(value: Callable[[pd.Series], pd.Series]) -> Change:
     """customer_id as float64 in customers and orders (numeric ids from a spreadsheet or a database)."""
 
@@ -358,6 +381,9 @@ CASES = [
     Case("mapped-onto-existing-column", "a column mapped onto a name the file already has",
          csv("orders", lambda f: f.assign(Kanal=f["channel"]), mapping={"tables": {"orders": {"columns": {"Kanal": "channel"}}}}),
          DataFileError, ("table 'orders'", "orders.csv", "'channel' from 'channel' and 'Kanal'")),
+    Case("excel-header-names-a-column-twice", "a workbook whose header names one column twice",
+         excel_orders(lambda f: f.assign(extra=f["channel"]).rename(columns={"extra": "channel"})), DataFileError,
+         ("table 'orders'", "orders.xlsx", "'channel' from 'channel' and 'channel'")),
     Case("header-names-a-column-twice", "a header naming one column twice", duplicate_header, DataFileError,
          ("table 'orders'", "orders.csv", "'channel' from 'channel' and 'channel'")),
     # values: dates
@@ -394,6 +420,15 @@ CASES = [
          ("table 'orders'", "column 'order_date'", "11,465 row(s) do not match date_format '%d/%m/%Y'", "'2023-01-05 00:00:00' (row 1)",
           "They are ISO 8601 dates"),
          "the format tried and the first bad value; ISO dates are recognised"),
+    Case("placeholder-date-in-parquet-dates", "`order_date` 9999-12-31 as a Parquet date (date32)", date32_9999,
+         DataValidationError, ("table 'orders'", "column 'order_date'", "1 row(s) are beyond", "'9999-12-31' (row 4)")),
+    Case("placeholder-date-in-excel", "`order_date` 9999-12-31 as an Excel date",
+         excel_orders(cell("order_date", 3, pd.Timestamp("9999-12-31").to_pydatetime())), DataValidationError,
+         ("table 'orders'", "column 'order_date'", "1 row(s) are beyond", "'9999-12-31' (row 4)", "File: 'orders.xlsx'")),
+    Case("dates-with-an-offset", "order dates with a UTC offset (`2024-03-31T10:00:00+01:00`)",
+         csv("orders", with_offsets(lambda row: "+01:00")), None, ()),
+    Case("dates-with-mixed-offsets", "order dates with offsets that differ from row to row (summer time)",
+         csv("orders", with_offsets(lambda row: "+01:00" if row % 2 else "+02:00")), None, ()),
     Case("empty-required-date", "an empty required date", csv("orders", cell("order_date", 3, None)), DataValidationError,
          ("table 'orders'", "column 'order_date'", "1 row(s) are empty but the column is required", "row 4")),
     # values: numbers
@@ -409,6 +444,10 @@ CASES = [
     Case("quantity-1e30", "quantity `1e30`", csv("order_lines", cell("quantity", 7, "1e30")), DataValidationError,
          ("table 'order_lines'", "column 'quantity'", "1 row(s) are larger than 9,007,199,254,740,992", "'1e30' (row 8)"),
          "the value as written (`1e30`), too large to be a count"),
+    Case("quantity-2-to-the-63", "quantity 9223372036854775808 (2**63)", csv("order_lines", cell("quantity", 2, "9223372036854775808")),
+         DataValidationError, ("table 'order_lines'", "column 'quantity'", "1 row(s) are larger than", "'9223372036854775808' (row 3)")),
+    Case("quantity-nan-text", "quantity written `NaN`", csv("order_lines", cell("quantity", 2, "NaN")), DataValidationError,
+         ("table 'order_lines'", "column 'quantity'", "1 row(s) cannot be read as a whole number", "'NaN' (row 3)")),
     Case("negative-quantity", "zero or negative quantities", csv("order_lines", cell("quantity", 3, "-2")), DataValidationError,
          ("table 'order_lines'", "column 'quantity'", "1 row(s) are zero or negative", "-2 (row 4)", "'returns' table"),
          "move returns and cancellations to the `returns` table"),
@@ -449,6 +488,8 @@ CASES = [
     Case("infinite-float-id", "an id `inf` in a float id column", float_ids(lambda v: v.where(v.index != 3, np.inf)),
          DataValidationError, ("table 'customers'", "column 'customer_id'", "1 row(s) cannot be read as an id", "inf (row 4)")),
     Case("huge-float-ids", "float ids beyond 2**63", float_ids(lambda v: v * 1e20), None, ()),
+    Case("blank-id", "an id of spaces only", csv("orders", cell("order_id", 2, "   ")), DataValidationError,
+         ("table 'orders'", "column 'order_id'", "1 row(s) are empty but the column is required", "row 3")),
     Case("empty-customer-id", "an empty required id", csv("orders", cell("customer_id", 2, None)), DataValidationError,
          ("table 'orders'", "column 'customer_id'", "1 row(s) are empty but the column is required", "row 3")),
     # keys and references
@@ -623,3 +664,19 @@ def test_row_numbers_become_line_numbers_after_a_value_on_several_lines(tmp_path
     with pytest.raises(DataValidationError) as error:
         load_company(folder)
     assert "'cheap' (row 4). Values in this file span several lines: row 4 is on line 7. File: 'products.csv'" in str(error.value)
+
+
+def test_a_file_given_as_the_data_folder_is_named_as_a_file(tmp_path):
+    folder, _ = build(Case("file", "", lambda folder: None, None, ()), tmp_path)
+    with pytest.raises(FileNotFoundError) as error:
+        load_company(folder / "orders.parquet")
+    assert "orders.parquet' is a file, not a data folder" in str(error.value)
+    assert f"('{folder}')" in str(error.value)
+
+
+def test_dates_with_offsets_keep_their_local_time(tmp_path):
+    case = next(case for case in CASES if case.name == "dates-with-mixed-offsets")
+    folder, _ = build(case, tmp_path)
+    dates = load_company(folder).orders["order_date"]
+    assert dates.dt.tz is None and (dates.dt.hour == 10).all()
+    assert dates.iloc[0] == pd.Timestamp("2023-01-05 10:00")

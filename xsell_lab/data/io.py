@@ -163,6 +163,11 @@ def read_raw_tables(
         naming the table and quoting DuckDB's message.
     """
     folder = Path(path)
+    if folder.is_file():
+        raise FileNotFoundError(
+            f"'{folder}' is a file, not a data folder: give the folder that holds the tables ('{folder.parent}'), "
+            "and name this file in a column mapping if it is not called after its table."
+        )
     if not folder.is_dir():
         raise FileNotFoundError(f"Data folder '{folder}' does not exist (working directory: {Path.cwd()}).")
     sources = parse_mapping(mapping)
@@ -398,10 +403,16 @@ def _read_csv(file: Path, source: TableSource) -> pd.DataFrame:
             source.table, file, f"is a damaged or truncated gzip file ({type(error).__name__}): export or copy it again."
         ) from None
     _check_delimiter(frame, file, source, sep)
-    if any(_RENAMED_DUPLICATE.fullmatch(col) and _RENAMED_DUPLICATE.fullmatch(col)[1] in frame.columns for col in frame.columns):
+    if _renamed_duplicates(frame):
         header = pd.read_csv(file, sep=sep, encoding=encoding, header=None, nrows=1, dtype=str, keep_default_na=False)
-        frame.columns = header.iloc[0].tolist()  # as written: pandas renamed a repeated 'x' to 'x.1'
+        frame.columns = header.iloc[0].tolist()
     return frame
+
+
+def _renamed_duplicates(frame: pd.DataFrame) -> bool:
+    """Whether pandas renamed a repeated column name ``x`` to ``x.1``: the header is then read again, as written."""
+    names = set(map(str, frame.columns))
+    return any(match[1] in names for match in map(_RENAMED_DUPLICATE.fullmatch, names) if match)
 
 
 _RENAMED_DUPLICATE = re.compile(r"(.*)\.\d+")
@@ -477,6 +488,8 @@ def _read_excel(file: Path, source: TableSource) -> pd.DataFrame:
     with workbook:
         sheet = _choose_sheet(workbook.sheet_names, file, source)
         frame = pd.read_excel(workbook, sheet_name=sheet, dtype=object)
+        if _renamed_duplicates(frame):
+            frame.columns = pd.read_excel(workbook, sheet_name=sheet, header=None, nrows=1).iloc[0].tolist()
     id_sources = _source_columns_of_kind(frame, source, "id")
     return frame.assign(**{col: frame[col].map(_excel_id, na_action="ignore") for col in id_sources})
 

@@ -20,6 +20,7 @@ The input DataFrame is never modified.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 import re
@@ -377,6 +378,9 @@ def _empty_column(col: ColumnSpec, n: int) -> pd.Series:
 
 def _coerce(values: pd.Series, col: ColumnSpec, table: str, formats: _Formats) -> tuple[pd.Series, list[Problem]]:
     missing = values.isna()
+    if col.kind == "id":  # an id of spaces only is no id
+        missing |= values.astype("string").str.strip().eq("").fillna(False).astype(bool)
+        values = values.where(~missing, None)
     problems = []
     if missing.any() and not col.nullable:
         problems.append(
@@ -385,7 +389,7 @@ def _coerce(values: pd.Series, col: ColumnSpec, table: str, formats: _Formats) -
     converter = {
         "id": _to_id,
         "text": _to_text,
-        "date": lambda v: _to_date(v, formats.date_format),
+        "date": lambda v: parse_dates(v, formats.date_format),
         "float": lambda v: _to_float(v, formats.decimal, formats.thousands),
         "int": lambda v: _to_float(v, formats.decimal, formats.thousands),
         "bool": _to_bool,
@@ -542,12 +546,37 @@ def _to_text(values: pd.Series) -> pd.Series:
     return text.astype(object).where(text.notna(), None)
 
 
-def _to_date(values: pd.Series, date_format: str | None) -> pd.Series:
-    """Dates at the resolution read (pandas 3: microseconds), so that 9999-12-31 is seen before it overflows."""
+def parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:
+    """Read a date column as :func:`validate_table` does; unreadable values become NaT.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Text (or dates, or Python date objects) as read from a file.
+    date_format : str, optional
+        ``strftime`` format; by default ISO 8601.
+
+    Returns
+    -------
+    pandas.Series
+        Dates at the resolution read (pandas 3: microseconds), so that 9999-12-31 is
+        seen before it overflows nanoseconds. Dates with a time zone or an offset
+        (``2024-03-31T10:00:00+01:00``) keep their local time, the day and hour where
+        the order was placed; the offset is dropped.
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
-        return values
+        return _local_time(values)
     fmt = date_format or "ISO8601"
-    return pd.to_datetime(values, format=fmt, errors="coerce")
+    try:
+        return _local_time(pd.to_datetime(values, format=fmt, errors="coerce"))
+    except ValueError:  # offsets that differ from row to row ("Mixed timezones detected")
+        local = {text: _local_time(pd.to_datetime(pd.Series([text]), format=fmt, errors="coerce"))[0] for text in values.dropna().unique()}
+        return pd.to_datetime(values.map(local), errors="coerce")
+
+
+def _local_time(dates: pd.Series) -> pd.Series:
+    """Time-zone-aware dates as their local (wall-clock) time; naive dates unchanged."""
+    return dates.dt.tz_localize(None) if isinstance(dates.dtype, pd.DatetimeTZDtype) else dates
 
 
 def _to_float(values: pd.Series, decimal: str = ".", thousands: str | None = None) -> pd.Series:
@@ -632,8 +661,9 @@ def _check_key(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
 def _example(values: pd.Series, mask: pd.Series) -> str:
     position = int(np.flatnonzero(mask.to_numpy())[0])
     value = values.iloc[position]
-    if isinstance(value, pd.Timestamp):
-        value = f"{value:%Y-%m-%d}" if value == value.normalize() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):  # also pandas' Timestamp and Python's datetime
+        value = pd.Timestamp(value).isoformat(sep=" ") if isinstance(value, datetime.datetime) else value.isoformat()
+        value = value.removesuffix(" 00:00:00")
     if isinstance(value, np.generic):
         value = value.item()
     return f"{value!r} (row {position + 1})"
