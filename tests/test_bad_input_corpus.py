@@ -283,6 +283,9 @@ CASES = [
          mapped({"tables": {"orders": {"date_format": "%d/%m/%Q"}}}), MappingError,
          ("table 'orders'", "'%Q' is not a date code", "'%d/%m/%Y'"),
          "the code that does not exist and how to write the format, before any file is read"),
+    Case("date-format-code-twice", "a `date_format` with a code twice (`%d/%d/%Y`)",
+         mapped({"tables": {"orders": {"date_format": "%d/%d/%Y"}}}), MappingError,
+         ("table 'orders'", "'%d' is given twice")),
     Case("date-format-without-codes", "a `date_format` written as `dd/mm/yyyy`", mapped({"date_format": "dd/mm/yyyy"}),
          MappingError, ("'dd/mm/yyyy'", "it has no %-codes", "'%d/%m/%Y'")),
     Case("sep-too-long", "a delimiter of several characters", mapped({"tables": {"orders": {"sep": ";;"}}}), MappingError,
@@ -680,3 +683,13 @@ def test_dates_with_offsets_keep_their_local_time(tmp_path):
     dates = load_company(folder).orders["order_date"]
     assert dates.dt.tz is None and (dates.dt.hour == 10).all()
     assert dates.iloc[0] == pd.Timestamp("2023-01-05 10:00")
+
+
+@pytest.mark.parametrize("date_format", ["%d/%m/%Y", "%d.%m.%Y %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%G-W%V-%u", "%b %d, %Y", "ISO8601"])
+def test_the_mapping_accepts_every_date_format_pandas_reads(date_format):
+    from xsell_lab.data.mapping import parse_mapping
+
+    assert parse_mapping({"tables": {"orders": {"date_format": date_format}}})["orders"].date_format == date_format
+    day = pd.Timestamp("2024-03-31 13:05:07", tz="UTC")
+    text = day.isoformat() if date_format == "ISO8601" else day.strftime(date_format)
+    assert pd.to_datetime(pd.Series([text]), format=date_format).notna().all()

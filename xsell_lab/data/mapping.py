@@ -90,7 +90,7 @@ _SYNONYMS = {"separator": "sep", "delimiter": "sep", "delim": "sep", "sheet_name
              "path": "file", "filename": "file", "default": "defaults", "query": "sql"}
 _TOP_LEVEL_OPTIONS = ("tables", "date_format", "date_range", "allow_outside_data_folder")
 #: The ``strftime`` codes pandas reads dates with; ``date_format`` may use only these.
-DATE_CODES = "aAbBdfHIjmMpSUwWyYzZ%"
+DATE_CODES = "aAbBcdfGHIjmMpSuUVwWxXyYzZ%"
 #: Encodings named as Windows names them, with the Python name that reads such files.
 _ENCODING_NAMES = {"ansi": "cp1252", "windows": "cp1252", "unicode": "utf-16", "ucs-2": "utf-16", "excel": "cp1252"}
 
@@ -322,8 +322,13 @@ def _check_date_format(date_format: str, where: str) -> None:
         return
     codes = re.findall(r"%(.?)", date_format)
     unknown = [code for code in codes if code not in DATE_CODES]
-    if unknown or not codes:
-        problem = f"'%{unknown[0]}' is not a date code" if unknown else "it has no %-codes"
+    repeated = [code for code in dict.fromkeys(codes) if code != "%" and codes.count(code) > 1]
+    if unknown or repeated or not codes:
+        problem = (
+            f"'%{unknown[0]}' is not a date code" if unknown
+            else f"'%{repeated[0]}' is given twice" if repeated
+            else "it has no %-codes"
+        )
         raise MappingError(
             f"In {where}: 'date_format' {date_format!r} cannot be used: {problem}. Write it with strftime codes, "
             f"e.g. '%d/%m/%Y' for 31/03/2024 or '%Y-%m-%d %H:%M' (codes: {', '.join('%' + c for c in DATE_CODES)})."
