@@ -541,22 +541,23 @@ def build(case: Case, root: Path) -> tuple[Path, Path | None]:
     return folder, file
 
 
-def load(case: Case, folder: Path, mapping: Path | None) -> str:
-    """Load the case's folder; the message of what it raised or warned, or the cleaning log's text."""
+def load(case: Case, folder: Path, mapping: Path | None) -> tuple[str, list]:
+    """Load the case's folder: the message of what it raised or warned (or the cleaning log's text) and its problems."""
     if case.expected is None:
         with warnings.catch_warnings():
             warnings.simplefilter("error", DataWarning)
-            return load_company(folder, mapping).cleaning_log.to_string()
+            return load_company(folder, mapping).cleaning_log.to_string(), []
     if issubclass(case.expected, Warning):
         with pytest.warns(case.expected) as caught:
             load_company(folder, mapping)
-        return "\n".join(str(w.message) for w in caught if issubclass(w.category, case.expected))
+        found = [w.message for w in caught if issubclass(w.category, case.expected)]
+        return "\n".join(map(str, found)), [p for message in found for p in message.problems]
     with pytest.raises(case.expected) as error:
         load_company(folder, mapping)
     assert error.value.__cause__ is None and (error.value.__context__ is None or error.value.__suppress_context__), (
         f"{case.name}: a {type(error.value.__context__).__name__} is chained to the message"
     )
-    return str(error.value)
+    return str(error.value), getattr(error.value, "problems", [])
 
 
 @pytest.fixture
@@ -572,9 +573,14 @@ def reads(monkeypatch) -> list[Path]:
 def test_bad_input(case, tmp_path, reads):
     folder, mapping = build(case, tmp_path)
     before = checksums(tmp_path)
-    message = load(case, folder, mapping)
+    message, problems = load(case, folder, mapping)
     for words in case.words:
         assert words in message, f"{case.name}: {words!r} not in:\n{message}"
+    for problem in problems:  # each names its table, column, count and an example (rows, or the columns found)
+        assert problem.table and problem.column and problem.count >= 0, problem
+        assert problem.example or problem.count == 0 or "Columns found" in problem.hint, problem
+    if case.expected is DataFileError:
+        assert "file '" in message
     if case.expected is MappingError:
         assert reads == [], f"{case.name}: files were read before the mapping was refused: {reads}"
     assert SECRET not in message
@@ -590,7 +596,7 @@ def test_the_bundled_tables_load_without_warnings(tmp_path):
     """The corpus's starting point is clean: each case's message comes from its change alone."""
     case = Case("untouched", "", lambda folder: None, None, ())
     folder, mapping = build(case, tmp_path)
-    assert load(case, folder, mapping) is not None
+    assert load(case, folder, mapping)[1] == []
 
 
 def test_following_the_utf16_advice_loads_the_file(tmp_path):
