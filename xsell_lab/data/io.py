@@ -349,10 +349,10 @@ def locate_table_file(folder: str | os.PathLike, source: TableSource) -> Path | 
             f"{len(found)} files could hold this table: {names}. One is probably out of date: remove it, or name "
             f"the file to read in the mapping (tables: {{{source.table}: {{file: {found[1].name}}}}}).",
         )
-    for file in found:
-        _check_inside(folder, file, source)
-        return file
-    return None
+    if not found:
+        return None
+    _check_inside(folder, found[0], source)
+    return found[0]
 
 
 def _check_inside(folder: Path, file: Path, source: TableSource) -> None:
