@@ -162,3 +162,18 @@ class LabFolderNotEmptyError(XsellLabError, FileExistsError):
 
 class UsageError(XsellLabError):
     """A command line that cannot be run; the message says why."""
+
+
+class DataWarning(XsellLabWarning):
+    """Values that are possible but probably wrong; the data loads, and the warning says what and where.
+
+    A date in 2099 or 1850, a column named one letter off an optional column. Each of
+    ``problems`` names the table, the column, the count and an example, as in
+    :class:`DataValidationError`.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        lines = [f"{len(self.problems)} thing(s) in the input data look wrong; the data was loaded as it is:"]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))

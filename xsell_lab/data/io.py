@@ -22,9 +22,13 @@ numbers: a table's ``decimal`` and ``thousands`` marks (``899,00``,
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import gzip
 import os
+import re
+import warnings
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -38,7 +42,7 @@ from xsell_lab.data.validation import (
     DataValidationError,
     validate_tables,
 )
-from xsell_lab.exceptions import DataFileError
+from xsell_lab.exceptions import DataFileError, DataWarning, Problem
 
 #: File endings looked for, in this order, when a table has no ``file`` in the mapping.
 FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".xlsx")
@@ -84,12 +88,23 @@ def load_company(
     DataValidationError
         When values break the data model, listing the problems of every
         table at once (see :func:`~xsell_lab.data.validation.validate_tables`).
+
+    Warns
+    -----
+    DataWarning
+        When the data loads but holds values that are probably wrong (dates
+        before 1900 or after today, a column named nearly as an absent optional
+        one), naming the table, the column, the count, an example and the file.
     """
     raw = read_raw_tables(path, mapping, date_format=date_format)
     try:
-        tables, validation_log = validate_tables(raw.tables, raw.options)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataWarning)
+            tables, validation_log = validate_tables(raw.tables, raw.options)
     except DataValidationError as error:
-        raise _with_files(error, raw.sources) from None
+        raise _with_files(error, raw) from None
+    for warning in caught:
+        _warn_again(warning, raw)
     filled = [log for log in [raw.log, validation_log] if len(log)]
     cleaning_log = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
     return Company(**tables, cleaning_log=cleaning_log)
@@ -109,12 +124,18 @@ class RawTables:
         The keyword arguments of :func:`~xsell_lab.data.validation.validate_table` per table.
     log : pandas.DataFrame
         The defaults filled (:data:`~xsell_lab.data.validation.CLEANING_LOG_COLUMNS`).
+    files : dict of str to pathlib.Path
+        The file of each table read from a file (not from a query).
+    entries : dict of str to TableSource
+        The mapping entry each table was read with.
     """
 
     tables: dict[str, pd.DataFrame]
     sources: dict[str, str]
     options: dict[str, dict]
     log: pd.DataFrame
+    files: dict[str, Path] = dataclasses.field(default_factory=dict)
+    entries: dict[str, TableSource] = dataclasses.field(default_factory=dict)
 
 
 def read_raw_tables(
@@ -142,6 +163,11 @@ def read_raw_tables(
         naming the table and quoting DuckDB's message.
     """
     folder = Path(path)
+    if folder.is_file():
+        raise FileNotFoundError(
+            f"'{folder}' is a file, not a data folder: give the folder that holds the tables ('{folder.parent}'), "
+            "and name this file in a column mapping if it is not called after its table."
+        )
     if not folder.is_dir():
         raise FileNotFoundError(f"Data folder '{folder}' does not exist (working directory: {Path.cwd()}).")
     sources = parse_mapping(mapping)
@@ -153,20 +179,27 @@ def read_raw_tables(
     located = {
         name: locate_table_file(folder, sources.get(name, TableSource(name))) for name in s.TABLES if name not in queries
     }
-    raw_tables, origins, options, logs = {}, {}, {}, []
+    raw_tables, origins, options, logs, entries = {}, {}, {}, [], {}
     for name in s.TABLES:
         source = sources.get(name, TableSource(name))
         if name not in queries and located.get(name) is None:
             continue
         frame, origins[name] = read_source(folder, source)
+        entries[name] = source
         source = dataclasses.replace(source, date_format=source.date_format or date_format)
         raw_tables[name], log = _apply_defaults(frame, source)
-        options[name] = {"date_format": source.date_format, "decimal": source.decimal or ".", "thousands": source.thousands}
+        options[name] = {
+            "date_format": source.date_format,
+            "decimal": source.decimal or ".",
+            "thousands": source.thousands,
+            "date_range": source.date_range,
+        }
         logs.append(log)
     _check_required(raw_tables, folder)
     filled = [log for log in logs if len(log)]
     log = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
-    return RawTables(raw_tables, origins, options, log)
+    files = {name: file for name, file in located.items() if file is not None and name in raw_tables}
+    return RawTables(raw_tables, origins, options, log, files, entries)
 
 
 def read_source(folder: str | os.PathLike, source: TableSource) -> tuple[pd.DataFrame, str] | None:
@@ -196,6 +229,9 @@ def _rename_query_result(frame: pd.DataFrame, source: TableSource) -> pd.DataFra
             f"In the column mapping, table '{source.table}': {len(absent)} column(s) named in 'columns' are not in the "
             f"result of its SQL query, e.g. '{absent[0]}'. The query returns: {', '.join(map(str, frame.columns[:15]))}."
         )
+    _check_unique_columns(frame, source, "its SQL query", lambda message: MappingError(
+        f"In the column mapping, table '{source.table}': the result of its SQL query {message}"
+    ))
     frame = frame.rename(columns=source.columns)
     ids = [c.name for c in s.TABLES[source.table].columns if c.kind == "id" and c.name in frame.columns]
     return frame.assign(**{col: frame[col].map(_excel_id, na_action="ignore") for col in ids})
@@ -290,7 +326,9 @@ def locate_table_file(folder: str | os.PathLike, source: TableSource) -> Path | 
         links are resolved (an absolute path, ``../x.csv``, a link pointing
         out), unless the mapping sets ``allow_outside_data_folder: true``.
     DataFileError
-        When the file named in the mapping does not exist.
+        When the file named in the mapping does not exist, or when the
+        mapping names no file and two files could hold the table
+        (``customers.parquet`` and ``customers.csv``: one is probably stale).
     """
     folder = Path(folder)
     if source.file is not None:
@@ -301,12 +339,20 @@ def locate_table_file(folder: str | os.PathLike, source: TableSource) -> Path | 
                 source.table, file, f"the file named in the mapping does not exist. Files in '{folder}': {_listing(folder)}."
             )
         return file
-    for suffix in FILE_SUFFIXES:
-        file = folder / f"{source.table}{suffix}"
-        if file.is_file():
-            _check_inside(folder, file, source)
-            return file
-    return None
+    candidates = [folder / f"{source.table}{suffix}" for suffix in FILE_SUFFIXES]
+    found = [file for file in candidates if file.is_file()]
+    if len(found) > 1:
+        names = " and ".join(f"'{file.name}'" for file in found)
+        raise DataFileError(
+            source.table,
+            found[0],
+            f"{len(found)} files could hold this table: {names}. One is probably out of date: remove it, or name "
+            f"the file to read in the mapping (tables: {{{source.table}: {{file: {found[1].name}}}}}).",
+        )
+    if not found:
+        return None
+    _check_inside(folder, found[0], source)
+    return found[0]
 
 
 def _check_inside(folder: Path, file: Path, source: TableSource) -> None:
@@ -341,6 +387,7 @@ def _listing(folder: Path) -> str:
 def _read_csv(file: Path, source: TableSource) -> pd.DataFrame:
     sep = source.sep or ("\t" if file.name.lower().endswith(".tsv") else ",")
     encoding = source.encoding or "utf-8"
+    _check_utf16(file, source, encoding)
     try:
         frame = pd.read_csv(file, sep=sep, encoding=encoding, dtype=str, keep_default_na=False, na_values=[""])
     except UnicodeDecodeError:
@@ -351,8 +398,47 @@ def _read_csv(file: Path, source: TableSource) -> pd.DataFrame:
         raise DataFileError(
             source.table, file, f"cannot be read as CSV with sep={sep!r}: {error}. Check 'sep' and quoting."
         ) from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise DataFileError(
+            source.table, file, f"is a damaged or truncated gzip file ({type(error).__name__}): export or copy it again."
+        ) from None
     _check_delimiter(frame, file, source, sep)
+    if _renamed_duplicates(frame):
+        header = pd.read_csv(file, sep=sep, encoding=encoding, header=None, nrows=1, dtype=str, keep_default_na=False)
+        frame.columns = header.iloc[0].tolist()
     return frame
+
+
+def _renamed_duplicates(frame: pd.DataFrame) -> bool:
+    """Whether pandas renamed a repeated column name ``x`` to ``x.1``: the header is then read again, as written."""
+    names = set(map(str, frame.columns))
+    return any(match[1] in names for match in map(_RENAMED_DUPLICATE.fullmatch, names) if match)
+
+
+_RENAMED_DUPLICATE = re.compile(r"(.*)\.\d+")
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _check_utf16(file: Path, source: TableSource, encoding: str) -> None:
+    """Refuse a UTF-16 file read with another encoding (every other byte NUL), advising ``encoding: utf-16``."""
+    if encoding.lower().replace("-", "").replace("_", "").startswith("utf16"):
+        return
+    start = _first_bytes(file)
+    if start.startswith(_UTF16_MARKS) or (len(start) >= 8 and start.count(b"\x00") >= len(start) // 3):
+        raise DataFileError(
+            source.table,
+            file,
+            f"is UTF-16 text (Excel's 'Unicode text'), not {encoding}: set 'encoding: utf-16' for this table in the mapping.",
+        )
+
+
+def _first_bytes(file: Path, size: int = 64) -> bytes:
+    opener = gzip.open if file.name.lower().endswith(".gz") else open
+    try:
+        with opener(file, "rb") as handle:
+            return handle.read(size)
+    except (EOFError, zlib.error, gzip.BadGzipFile):
+        return b""  # read_csv says the gzip file is damaged
 
 
 def _encoding_message(file: Path, encoding: str) -> str:
@@ -402,6 +488,8 @@ def _read_excel(file: Path, source: TableSource) -> pd.DataFrame:
     with workbook:
         sheet = _choose_sheet(workbook.sheet_names, file, source)
         frame = pd.read_excel(workbook, sheet_name=sheet, dtype=object)
+        if _renamed_duplicates(frame):
+            frame.columns = pd.read_excel(workbook, sheet_name=sheet, header=None, nrows=1).iloc[0].tolist()
     id_sources = _source_columns_of_kind(frame, source, "id")
     return frame.assign(**{col: frame[col].map(_excel_id, na_action="ignore") for col in id_sources})
 
@@ -441,6 +529,7 @@ def _source_columns_of_kind(frame: pd.DataFrame, source: TableSource, kind: str)
 
 
 def _rename(frame: pd.DataFrame, file: Path, source: TableSource) -> pd.DataFrame:
+    _check_unique_columns(frame, source, "the file", lambda message: DataFileError(source.table, file, message))
     frame = frame.rename(columns=lambda col: str(col).strip())
     absent = [col for col in source.columns if col not in frame.columns]
     if absent:
@@ -452,6 +541,82 @@ def _rename(frame: pd.DataFrame, file: Path, source: TableSource) -> pd.DataFram
             f"(mapped to '{source.columns[absent[0]]}'). Columns in the file: {found}.",
         )
     return frame.rename(columns=source.columns)
+
+
+def _check_unique_columns(frame: pd.DataFrame, source: TableSource, what: str, error) -> None:
+    """Refuse two columns that get one name once stripped of spaces and renamed by the mapping.
+
+    ``error`` makes the exception from the message (a DataFileError for a file, a
+    MappingError for a query's result).
+    """
+    names: dict[str, list[str]] = {}
+    for column in map(str, frame.columns):
+        names.setdefault(source.columns.get(column.strip(), column.strip()), []).append(column)
+    doubled = {name: columns for name, columns in names.items() if len(columns) > 1}
+    if doubled:
+        name, columns = next(iter(doubled.items()))
+        raise error(
+            f"has {len(doubled)} column name(s) given to several columns once spaces are stripped and the mapping "
+            f"renames them, e.g. '{name}' from {' and '.join(map(repr, columns))}. Keep one of them: drop the other "
+            f"from {what}, or map it to another name."
+        )
+
+
+def _warn_again(warning: warnings.WarningMessage, raw: RawTables) -> None:
+    """Issue a warning caught while validating again: a DataWarning with the file of each problem, for the caller."""
+    if isinstance(warning.message, DataWarning):
+        warnings.warn(DataWarning(_with_sources(warning.message.problems, raw)), stacklevel=3)
+    else:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+
+
+def _with_sources(problems: list[Problem], raw: RawTables) -> list[Problem]:
+    """Each problem with where its table came from, and the lines of its rows where rows span several lines."""
+    starts = {
+        table: _row_lines(raw.files[table], raw.entries.get(table, TableSource(table)))
+        for table in {p.table for p in problems if _rows_of(p.example)}
+        if table in raw.files and raw.files[table].name.lower().endswith((".csv", ".csv.gz", ".tsv", ".txt"))
+    }
+    return [_with_source(p, raw.sources.get(p.table), starts.get(p.table)) for p in problems]
+
+
+def _with_source(problem: Problem, source: str | None, starts: list[int] | None) -> Problem:
+    words = [problem.hint] if problem.hint else []
+    rows = _rows_of(problem.example)
+    if starts and rows and any(starts[row - 1] != row + 1 for row in rows if row <= len(starts)):
+        where = ", ".join(f"row {row} is on line {starts[row - 1]}" for row in rows if row <= len(starts))
+        words.append(f"Values in this file span several lines: {where}")
+    if source:
+        words.append(source)
+    return dataclasses.replace(problem, hint=". ".join(words))
+
+
+_ROWS = re.compile(r"\brows? (\d+(?:(?:, | and )\d+)*)\)?$")
+
+
+def _rows_of(example: str) -> list[int]:
+    """The row numbers an example ends with: ``'x' (row 5)``, ``rows 1, 2, 3``, ``(rows 2 and 5)``."""
+    found = _ROWS.search(example)
+    return [int(row) for row in re.findall(r"\d+", found[1])] if found else []
+
+
+def _row_lines(file: Path, source: TableSource) -> list[int] | None:
+    """The line each data row of a CSV file starts on (pandas' rows: blank lines skipped), None if unreadable."""
+    sep = source.sep or ("\t" if file.name.lower().endswith(".tsv") else ",")
+    encoding = source.encoding or "utf-8"
+    opener = gzip.open if file.name.lower().endswith(".gz") else open
+    try:
+        with opener(file, "rt", encoding=encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=sep)
+            next(reader, None)
+            starts, line = [], reader.line_num + 1
+            for record in reader:
+                if record:
+                    starts.append(line)
+                line = reader.line_num + 1
+    except (OSError, UnicodeDecodeError, csv.Error, EOFError, zlib.error):
+        return None
+    return starts
 
 
 def _apply_defaults(frame: pd.DataFrame, source: TableSource) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -467,11 +632,5 @@ def _apply_defaults(frame: pd.DataFrame, source: TableSource) -> tuple[pd.DataFr
     return frame, pd.DataFrame(log, columns=CLEANING_LOG_COLUMNS)
 
 
-def _with_files(error: DataValidationError, files: dict[str, str]) -> DataValidationError:
-    problems = [
-        dataclasses.replace(p, hint=f"{p.hint}{'. ' if p.hint else ''}{files[p.table]}")
-        if p.table in files
-        else p
-        for p in error.problems
-    ]
-    return DataValidationError(problems, note=error.note)
+def _with_files(error: DataValidationError, raw: RawTables) -> DataValidationError:
+    return DataValidationError(_with_sources(error.problems, raw), note=error.note)

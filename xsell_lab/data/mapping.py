@@ -5,6 +5,7 @@ that file and which of its columns is which canonical column. It is written
 in YAML (or given as the same structure in a Python ``dict``)::
 
     date_format: "%d/%m/%Y"          # optional, default for every table
+    date_range: [2010-01-01, 2011-12-31]  # optional: plausible dates (default: 1900 to today, a warning outside)
     allow_outside_data_folder: false # optional; true lets `file` point outside the data folder
     tables:
       orders:
@@ -46,18 +47,22 @@ their name, so files that already use canonical names need no ``columns``.
 
 :func:`parse_mapping` checks the mapping itself (unknown table names, unknown
 canonical columns, misspelt options, two source columns mapped to the same
-canonical one) before any data file is opened, so a typo in the mapping is
+canonical one, encodings Python does not know, date formats pandas cannot read)
+before any data file is opened, so a typo in the mapping is
 reported as such and not as a puzzling data error.
 """
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from xsell_lab.data import schema as s
@@ -75,10 +80,19 @@ TABLE_OPTIONS = {
     "sheet": "Excel sheet name (default: the sheet named after the table, or the only sheet)",
     "defaults": "mapping {canonical column: value} used where the column is absent or empty",
     "sql": "a DuckDB SELECT over the data folder's files, instead of 'file' (file names relative to the folder)",
+    "date_range": "first and last plausible date, e.g. [1850-01-01, 2099-12-31]: dates outside are errors "
+    "(default: dates before 1900 or after today load with a warning)",
 }
 #: Options that describe reading a file, meaningless for a table given as ``sql``.
 _FILE_ONLY_OPTIONS = ("file", "sep", "encoding", "sheet")
-_TOP_LEVEL_OPTIONS = ("tables", "date_format", "allow_outside_data_folder")
+#: Other names analysts give the options (pandas', Excel's), for "did you mean".
+_SYNONYMS = {"separator": "sep", "delimiter": "sep", "delim": "sep", "sheet_name": "sheet", "format": "date_format",
+             "path": "file", "filename": "file", "default": "defaults", "query": "sql"}
+_TOP_LEVEL_OPTIONS = ("tables", "date_format", "date_range", "allow_outside_data_folder")
+#: The ``strftime`` codes pandas reads dates with; ``date_format`` may use only these.
+DATE_CODES = "aAbBcdfGHIjmMpSuUVwWxXyYzZ%"
+#: Encodings named as Windows names them, with the Python name that reads such files.
+_ENCODING_NAMES = {"ansi": "cp1252", "windows": "cp1252", "unicode": "utf-16", "ucs-2": "utf-16", "excel": "cp1252"}
 
 
 @dataclass(frozen=True)
@@ -99,6 +113,9 @@ class TableSource:
         Source column name -> canonical column name.
     date_format, sep, encoding, decimal, thousands, sheet : str or None
         Reading options (``None`` = default).
+    date_range : (str, str) or None
+        First and last plausible date, ISO; ``None``: the default plausibility
+        check of :func:`xsell_lab.data.validation.validate_table`.
     defaults : dict of str to object
         Canonical column -> value for absent or empty cells.
     sql : str or None
@@ -118,6 +135,7 @@ class TableSource:
     defaults: dict[str, Any] = field(default_factory=dict)
     allow_outside: bool = False
     sql: str | None = None
+    date_range: tuple[str, str] | None = None
 
 
 def parse_mapping(mapping: str | os.PathLike | dict | None) -> dict[str, TableSource]:
@@ -142,8 +160,11 @@ def parse_mapping(mapping: str | os.PathLike | dict | None) -> dict[str, TableSo
     MappingError
         When the mapping names an unknown table, an unknown canonical column,
         an unknown option, maps two source columns onto one canonical column,
-        gives a ``decimal`` or ``thousands`` that is not one character (or
-        the same for both), is not valid YAML, or gives an
+        gives a ``decimal``, ``thousands`` or ``sep`` that is not one character (or
+        the same decimal and thousands mark), an ``encoding`` Python does not
+        know, a ``date_format`` with a code pandas cannot read, a
+        ``date_range`` that is not two dates, ``columns`` or ``defaults``
+        that are not mappings, is not valid YAML, or gives an
         ``allow_outside_data_folder`` that is not true or false.
     FileNotFoundError
         When the mapping file does not exist.
@@ -159,14 +180,22 @@ def parse_mapping(mapping: str | os.PathLike | dict | None) -> dict[str, TableSo
     if not isinstance(tables, dict):
         raise MappingError(f"In {where}: 'tables' must be a mapping of table name to options, got {_kind(tables)}.")
     default_format = mapping.get("date_format")
+    if default_format is not None:
+        _check_date_format(str(default_format), where)
+    default_range = _date_range(mapping.get("date_range"), where)
     outside = _allow_outside(mapping, where)
     listed = {
         table: replace(_parse_table(table, options or {}, default_format, where), allow_outside=outside)
         for table, options in tables.items()
     }
-    if default_format is None:
+    listed = {table: source if source.date_range else replace(source, date_range=default_range) for table, source in listed.items()}
+    if default_format is None and default_range is None:
         return listed
-    unlisted = {table: TableSource(table, date_format=str(default_format)) for table in s.TABLES if table not in listed}
+    unlisted = {
+        table: TableSource(table, date_format=_optional_text(default_format), date_range=default_range)
+        for table in s.TABLES
+        if table not in listed
+    }
     return listed | unlisted
 
 
@@ -210,6 +239,12 @@ def _parse_table(table: str, options: dict, default_format: str | None, where: s
         raise MappingError(f"In {where}, table '{table}': options must be a mapping, got {_kind(options)}.")
     _check_keys(options, TABLE_OPTIONS, f"{where}, table '{table}'", "option")
     canonical = s.TABLES[table].column_names
+    for option in ("columns", "defaults"):
+        if not isinstance(options.get(option) or {}, dict):
+            raise MappingError(
+                f"In {where}, table '{table}': '{option}' must be a mapping ({TABLE_OPTIONS[option]}), "
+                f"got {_kind(options[option])}. Write it as {{name: name, ...}} or one 'name: name' per line."
+            )
     columns = {str(k): str(v) for k, v in (options.get("columns") or {}).items()}
     unknown = [v for v in columns.values() if v not in canonical]
     if unknown:
@@ -255,9 +290,64 @@ def _parse_table(table: str, options: dict, default_format: str | None, where: s
         thousands=_optional_text(options.get("thousands")),
         sheet=_optional_text(options.get("sheet")),
         defaults=defaults,
+        date_range=_date_range(options.get("date_range"), f"{where}, table '{table}'"),
     )
     _check_number_marks(source, f"{where}, table '{table}'")
+    _check_reading_options(source, f"{where}, table '{table}'")
     return source
+
+
+def _check_reading_options(source: TableSource, where: str) -> None:
+    """``sep``, ``encoding`` and ``date_format`` as the readers will use them, checked before any file is read."""
+    if source.sep is not None and len(source.sep) != 1:
+        raise MappingError(f"In {where}: 'sep' must be one character, e.g. ';' or '\\t' (in double quotes), got {source.sep!r}.")
+    if source.encoding is not None:
+        try:
+            codecs.lookup(source.encoding)
+        except LookupError:
+            known = _ENCODING_NAMES.get(source.encoding.lower())
+            instead = f"'{known}'" if known else "'utf-8', 'latin-1' or 'cp1252' (Excel on Windows)"
+            if source.encoding.isdigit():
+                instead = f"'cp{source.encoding}'"
+            raise MappingError(
+                f"In {where}: 'encoding' {source.encoding!r} is not an encoding Python knows; use {instead}."
+            ) from None
+    if source.date_format is not None:
+        _check_date_format(source.date_format, where)
+
+
+def _check_date_format(date_format: str, where: str) -> None:
+    """A ``strftime`` format pandas can read dates with: ``%``-codes only from :data:`DATE_CODES`."""
+    if date_format == "ISO8601":
+        return
+    codes = re.findall(r"%(.?)", date_format)
+    unknown = [code for code in codes if code not in DATE_CODES]
+    repeated = [code for code in dict.fromkeys(codes) if code != "%" and codes.count(code) > 1]
+    if unknown or repeated or not codes:
+        problem = (
+            f"'%{unknown[0]}' is not a date code" if unknown
+            else f"'%{repeated[0]}' is given twice" if repeated
+            else "it has no %-codes"
+        )
+        raise MappingError(
+            f"In {where}: 'date_format' {date_format!r} cannot be used: {problem}. Write it with strftime codes, "
+            f"e.g. '%d/%m/%Y' for 31/03/2024 or '%Y-%m-%d %H:%M' (codes: {', '.join('%' + c for c in DATE_CODES)})."
+        )
+
+
+def _date_range(value: Any, where: str) -> tuple[str, str] | None:
+    """A ``date_range`` as two ISO dates, first <= last; ``None`` when not given."""
+    if value is None:
+        return None
+    try:
+        first, last = (pd.Timestamp(str(day)) for day in value)
+    except (TypeError, ValueError):
+        raise MappingError(
+            f"In {where}: 'date_range' must be two dates, first and last, e.g. [1850-01-01, 2099-12-31], got {_kind(value)}."
+        ) from None
+    if first > last:
+        raise MappingError(f"In {where}: 'date_range' starts after it ends ({first:%Y-%m-%d} > {last:%Y-%m-%d}).")
+    return f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"
 
 
 def _check_number_marks(source: TableSource, where: str) -> None:
@@ -273,10 +363,10 @@ def _check_number_marks(source: TableSource, where: str) -> None:
 def _check_keys(options: dict, allowed, where: str, what: str) -> None:
     unknown = [k for k in options if k not in allowed]
     if unknown:
-        raise MappingError(
-            f"In {where}: unknown {what} '{unknown[0]}'{_suggest(str(unknown[0]), allowed)}. "
-            f"Allowed: {', '.join(allowed)}."
-        )
+        synonyms = {name: option for name, option in _SYNONYMS.items() if option in allowed}
+        synonym = difflib.get_close_matches(str(unknown[0]), list(synonyms), n=1)
+        suggestion = f" (did you mean '{synonyms[synonym[0]]}'?)" if synonym else _suggest(str(unknown[0]), allowed)
+        raise MappingError(f"In {where}: unknown {what} '{unknown[0]}'{suggestion}. Allowed: {', '.join(allowed)}.")
 
 
 def _optional_text(value: Any) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from xsell_lab.data import schema as s
+from xsell_lab.data.validation import parse_dates
 
 #: Columns of :func:`quality_report`.
 QUALITY_COLUMNS = ["table", "check", "rows", "detail"]
@@ -46,7 +47,7 @@ def quality_report(raw) -> pd.DataFrame:
         for col in spec.columns:
             if col.kind != "date" or col.name not in frame.columns:
                 continue
-            dates = _dates(frame[col.name], options.get("date_format"))
+            dates = parse_dates(frame[col.name], options.get("date_format"))
             if dates.notna().any():
                 add(table, "date range", int(dates.notna().sum()),
                     f"{col.name}: {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d} ({(dates.max() - dates.min()).days + 1:,} days)")
@@ -90,8 +91,3 @@ def quality_report(raw) -> pd.DataFrame:
     report = pd.DataFrame(found, columns=QUALITY_COLUMNS)
     return report.sort_values("table", key=lambda t: t.map(order), kind="stable").reset_index(drop=True)
 
-
-def _dates(values: pd.Series, date_format: str | None) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return values
-    return pd.to_datetime(values, format=date_format or "ISO8601", errors="coerce")

@@ -20,7 +20,11 @@ The input DataFrame is never modified.
 
 from __future__ import annotations
 
+import datetime
+import difflib
+import math
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,7 +33,7 @@ import pandas as pd
 
 from xsell_lab.data import schema
 from xsell_lab.data.schema import ColumnSpec, TableSpec
-from xsell_lab.exceptions import DataValidationError, Problem
+from xsell_lab.exceptions import DataValidationError, DataWarning, Problem
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
@@ -50,6 +54,13 @@ _COMMA_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 _DOT_THOUSANDS = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?")
 _ROW_NUMBERS = re.compile(r"\brows? \d")
 
+#: Dates before this are implausible in a company's data (a warning, unless the mapping gives a ``date_range``).
+PLAUSIBLE_FIRST_DATE = pd.Timestamp("1900-01-01")
+#: The largest whole number a float holds exactly (2**53): larger counts are not counts.
+LARGEST_WHOLE_NUMBER = 2**53
+#: Dates a ``datetime64[ns]`` column can hold (about 1677-09-21 to 2262-04-11).
+_HELD_DATES = (pd.Timestamp.min, pd.Timestamp.max)
+
 
 def validate_table(
     frame: pd.DataFrame,
@@ -58,6 +69,7 @@ def validate_table(
     date_format: str | None = None,
     decimal: str = ".",
     thousands: str | None = None,
+    date_range: tuple[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Type, check and clean one canonical table.
 
@@ -76,6 +88,10 @@ def validate_table(
     thousands : str, optional
         Thousands separator of numbers held as text, e.g. ``"."`` for
         ``1.299,00``; removed before reading.
+    date_range : (str, str), optional
+        First and last plausible date (ISO), inclusive: dates outside are
+        errors. By default dates before :data:`PLAUSIBLE_FIRST_DATE` or after
+        today are loaded with a :class:`~xsell_lab.exceptions.DataWarning`.
 
     Returns
     -------
@@ -90,8 +106,16 @@ def validate_table(
     ------
     DataValidationError
         With every problem found: empty table, missing columns, values that
-        cannot be read as their type, empty required values, values out of
+        cannot be read as their type (also dates beyond 1677-2262, infinite
+        numbers, NUL characters in text), empty required values, values out of
         range or outside the allowed list, duplicated keys.
+
+    Warns
+    -----
+    DataWarning
+        When the table loads but holds implausible dates (before 1900, after
+        today) or a column whose name is close to an absent optional column
+        (``marketing_consnet``: did you mean ``marketing_consent``?).
     """
     spec = _spec(table)
     if len(frame) == 0:
@@ -110,6 +134,7 @@ def validate_table(
     clean = frame.reset_index(drop=True)  # the index is the row position from here on
     log: list[dict] = []
     problems: list[Problem] = []
+    notices = _misspelt_optional_columns(frame, spec)
     formats = _Formats(date_format, decimal, thousands)
     for col in spec.columns:
         if col.name not in clean.columns:
@@ -120,11 +145,16 @@ def validate_table(
         problems += col_problems
         if not col_problems:
             problems += _check_values(clean[col.name], col, table)
+            if col.kind == "date":
+                outside = _implausible_dates(clean[col.name], col, table, date_range)
+                (problems if date_range else notices).extend(outside)
     clean, dropped = _drop_exact_duplicates(clean)
     if not any(p.column in spec.key for p in problems):
         problems += _check_key(clean, spec)
     if problems:
         raise DataValidationError(problems)
+    if notices:
+        warnings.warn(DataWarning(notices), stacklevel=2)
     if dropped:
         log.append(_log(table, "dropped exact duplicate rows", dropped, "identical in every column"))
     clean = clean.reset_index(drop=True)
@@ -142,7 +172,8 @@ def validate_tables(
         Raw tables by canonical name, with canonical column names.
     options : dict of str to dict, optional
         Keyword arguments of :func:`validate_table` per table, e.g.
-        ``{"orders": {"date_format": "%d/%m/%Y"}}``.
+        ``{"orders": {"date_format": "%d/%m/%Y"}}``; a table's
+        :class:`~xsell_lab.exceptions.DataWarning` is issued as it is validated.
 
     Returns
     -------
@@ -320,9 +351,10 @@ def _check_columns_present(frame: pd.DataFrame, spec: TableSpec) -> None:
     missing = [name for name in required if name not in frame.columns]
     if missing:
         found = ", ".join(map(str, frame.columns[:12])) + (" ..." if frame.shape[1] > 12 else "")
+        close = _close_column(missing[0], [c for c in frame.columns if c not in spec.column_names])
         hint = (
-            f"Columns found: {found}. Rename them with a column mapping "
-            "(see README, 'Use your own data')"
+            f"Columns found: {found}{f' (did you mean {missing[0]!r} for {close!r}?)' if close else ''}. "
+            "Rename them with a column mapping (see README, 'Use your own data')"
         )
         if frame.shape[1] == 1 and any(sep in str(frame.columns[0]) for sep in ";\t|"):
             hint = (
@@ -346,6 +378,9 @@ def _empty_column(col: ColumnSpec, n: int) -> pd.Series:
 
 def _coerce(values: pd.Series, col: ColumnSpec, table: str, formats: _Formats) -> tuple[pd.Series, list[Problem]]:
     missing = values.isna()
+    if col.kind == "id":  # an id of spaces only is no id
+        missing |= values.astype("string").str.strip().eq("").fillna(False).astype(bool)
+        values = values.where(~missing, None)
     problems = []
     if missing.any() and not col.nullable:
         problems.append(
@@ -354,7 +389,7 @@ def _coerce(values: pd.Series, col: ColumnSpec, table: str, formats: _Formats) -
     converter = {
         "id": _to_id,
         "text": _to_text,
-        "date": lambda v: _to_date(v, formats.date_format),
+        "date": lambda v: parse_dates(v, formats.date_format),
         "float": lambda v: _to_float(v, formats.decimal, formats.thousands),
         "int": lambda v: _to_float(v, formats.decimal, formats.thousands),
         "bool": _to_bool,
@@ -365,6 +400,11 @@ def _coerce(values: pd.Series, col: ColumnSpec, table: str, formats: _Formats) -
         rule, hint = _unreadable_words(col.kind, values[unreadable], formats)
         problems.append(Problem(table, col.name, rule, int(unreadable.sum()), _example(values, unreadable), hint))
         return values, problems
+    unfit = _unfit_values(values, converted, col, table)
+    if unfit:
+        return values, problems + unfit
+    if col.kind == "date":
+        converted = converted.astype("datetime64[ns]")
     if col.kind == "int":
         fractional = converted.notna() & (converted != np.floor(converted))
         if fractional.any():
@@ -378,6 +418,73 @@ def _coerce(values: pd.Series, col: ColumnSpec, table: str, formats: _Formats) -
     return converted, problems
 
 
+def _unfit_values(values: pd.Series, converted: pd.Series, col: ColumnSpec, table: str) -> list[Problem]:
+    """Values read as their type that a column still cannot hold: dates beyond 1677-2262, inf, NUL characters."""
+    checks = []
+    if col.kind == "date":
+        beyond = converted.notna() & ((converted < _HELD_DATES[0]) | (converted > _HELD_DATES[1]))
+        checks.append((
+            f"are beyond the dates that can be held ({_HELD_DATES[0]:%Y-%m-%d} to {_HELD_DATES[1]:%Y-%m-%d})", beyond,
+            "9999-12-31 and 0001-01-01 are often placeholders for 'no date': leave such cells empty, or remove the rows",
+        ))
+    if col.kind in ("float", "int"):
+        checks.append(("are infinite (inf), not numbers", pd.Series(np.isinf(converted), index=converted.index), ""))
+    if col.kind == "int":
+        huge = converted.abs() > LARGEST_WHOLE_NUMBER
+        checks.append((f"are larger than {LARGEST_WHOLE_NUMBER:,}, too large to be a count", huge & np.isfinite(converted), ""))
+    if col.kind in ("id", "text"):
+        nul = converted.astype("string").str.contains("\x00", regex=False).fillna(False).astype(bool)
+        checks.append((
+            "contain a NUL character (\\x00), which is not text", nul,
+            "The file is damaged, or in another encoding (UTF-16: set 'encoding: utf-16' in the mapping)",
+        ))
+    return [
+        Problem(table, col.name, rule, int(bad.sum()), _example(values, bad), hint) for rule, bad, hint in checks if bad.any()
+    ]
+
+
+def _implausible_dates(dates: pd.Series, col: ColumnSpec, table: str, date_range: tuple[str, str] | None) -> list[Problem]:
+    """Dates outside ``date_range`` (inclusive), or by default before 1900 or after today."""
+    if date_range:
+        first, last = (pd.Timestamp(day) for day in date_range)
+        hint = f"The mapping's date_range is {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    else:
+        first, last = PLAUSIBLE_FIRST_DATE, pd.Timestamp.today().normalize()
+        hint = "If they are right, give the table a date_range in the mapping, e.g. date_range: [1850-01-01, 2099-12-31]"
+    checks = [
+        (f"are before {first:%Y-%m-%d}", dates < first),
+        (f"are after {last:%Y-%m-%d}{'' if date_range else ' (today)'}", dates >= last + pd.Timedelta(days=1)),
+    ]
+    return [
+        Problem(table, col.name, rule, int(bad.sum()), _example(dates.dt.strftime("%Y-%m-%d"), bad), hint)
+        for rule, bad in checks
+        if bad.any()
+    ]
+
+
+def _misspelt_optional_columns(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
+    """Columns that are not canonical but named close to an absent optional column (``marketing_consnet``)."""
+    extras = [str(c) for c in frame.columns if c not in spec.column_names]
+    found = []
+    for col in spec.columns:
+        close = _close_column(col.name, extras) if col.nullable and col.name not in frame.columns else None
+        if close is not None:
+            found.append(
+                Problem(
+                    spec.name, close, f"are in a column that is not canonical (did you mean {col.name}?)",
+                    len(frame), _example(frame[close], pd.Series(True, index=frame.index)),
+                    f"'{col.name}' was added empty. Map the column onto it: columns: {{{close}: {col.name}}}",
+                )
+            )
+    return found
+
+
+def _close_column(name: str, candidates: list[str]) -> str | None:
+    """The candidate column named nearly as ``name`` (one letter off, two swapped), if any."""
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.85)
+    return close[0] if close else None
+
+
 def _unreadable_words(kind: str, bad: pd.Series, formats: _Formats) -> tuple[str, str]:
     """The rule broken by unreadable values, and a hint at the likely cause."""
     if kind == "date" and formats.date_format:
@@ -389,6 +496,8 @@ def _unreadable_words(kind: str, bad: pd.Series, formats: _Formats) -> tuple[str
         return "cannot be read as a date", "Dates must be ISO 8601 (2024-03-31), or give their format as date_format"
     if kind in ("float", "int"):
         return f"cannot be read as {_kind_words(kind)}", _number_hint(bad, formats)
+    if kind == "id":
+        return "cannot be read as an id", "Ids must be text or whole numbers (not inf or NaN)"
     return f"cannot be read as {_kind_words(kind)}", ""
 
 
@@ -421,10 +530,15 @@ def _kind_words(kind: str) -> str:
 
 def _to_id(values: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(values):
-        whole = values.dropna()
-        if (whole == np.floor(whole)).all():
-            values = values.astype("Int64")
+        return values.astype(object).map(_float_id, na_action="ignore").where(values.notna(), None)
     return _to_text(values)
+
+
+def _float_id(value: float) -> str | None:
+    """A number read as an id: ``1591.0`` -> ``"1591"``, ``1.5`` -> ``"1.5"``; ``inf`` -> None (unreadable)."""
+    if not math.isfinite(value):
+        return None
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _to_text(values: pd.Series) -> pd.Series:
@@ -432,11 +546,37 @@ def _to_text(values: pd.Series) -> pd.Series:
     return text.astype(object).where(text.notna(), None)
 
 
-def _to_date(values: pd.Series, date_format: str | None) -> pd.Series:
+def parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:
+    """Read a date column as :func:`validate_table` does; unreadable values become NaT.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Text (or dates, or Python date objects) as read from a file.
+    date_format : str, optional
+        ``strftime`` format; by default ISO 8601.
+
+    Returns
+    -------
+    pandas.Series
+        Dates at the resolution read (pandas 3: microseconds), so that 9999-12-31 is
+        seen before it overflows nanoseconds. Dates with a time zone or an offset
+        (``2024-03-31T10:00:00+01:00``) keep their local time, the day and hour where
+        the order was placed; the offset is dropped.
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
-        return values.astype("datetime64[ns]")
+        return _local_time(values)
     fmt = date_format or "ISO8601"
-    return pd.to_datetime(values, format=fmt, errors="coerce").astype("datetime64[ns]")
+    try:
+        return _local_time(pd.to_datetime(values, format=fmt, errors="coerce"))
+    except ValueError:  # offsets that differ from row to row ("Mixed timezones detected")
+        local = {text: _local_time(pd.to_datetime(pd.Series([text]), format=fmt, errors="coerce"))[0] for text in values.dropna().unique()}
+        return pd.to_datetime(values.map(local), errors="coerce")
+
+
+def _local_time(dates: pd.Series) -> pd.Series:
+    """Time-zone-aware dates as their local (wall-clock) time; naive dates unchanged."""
+    return dates.dt.tz_localize(None) if isinstance(dates.dtype, pd.DatetimeTZDtype) else dates
 
 
 def _to_float(values: pd.Series, decimal: str = ".", thousands: str | None = None) -> pd.Series:
@@ -521,6 +661,9 @@ def _check_key(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
 def _example(values: pd.Series, mask: pd.Series) -> str:
     position = int(np.flatnonzero(mask.to_numpy())[0])
     value = values.iloc[position]
+    if isinstance(value, datetime.date):  # also pandas' Timestamp and Python's datetime
+        value = pd.Timestamp(value).isoformat(sep=" ") if isinstance(value, datetime.datetime) else value.isoformat()
+        value = value.removesuffix(" 00:00:00")
     if isinstance(value, np.generic):
         value = value.item()
     return f"{value!r} (row {position + 1})"
