@@ -21,6 +21,7 @@ NOTEBOOKS = discover_notebooks()
 NEEDS = {
     "06": s.WEEKLY_SALES,  # price elasticity from weekly prices and units
     "08": s.OFFERS,  # A/B tests of offers
+    "12": s.OFFERS,  # uplift models learn from a randomised offer test
 }
 
 

@@ -102,8 +102,9 @@ def run_query(table: str, query: str, folder: str | Path, *, allow_outside: bool
     Returns
     -------
     pandas.DataFrame
-        The query's result, column names as the query gives them; not yet
-        validated.
+        The query's result, column names as the query gives them, rows sorted by
+        every column in turn (so a run gives the same rows in the same order
+        every time); not yet validated.
 
     Raises
     ------
@@ -122,7 +123,9 @@ def run_query(table: str, query: str, folder: str | Path, *, allow_outside: bool
             connection.execute("SET enable_external_access = false")
             connection.execute("SET lock_configuration = true")
         try:
-            result = connection.execute(_absolute_file_names(query, root))
+            # ORDER BY ALL: one order whatever DuckDB's threads did (a GROUP BY comes back in any order)
+            ordered = f"SELECT * FROM (\n{_absolute_file_names(query, root).rstrip().rstrip(';')}\n) ORDER BY ALL"
+            result = connection.execute(ordered)
             frame = result.df()
         except duckdb.PermissionException as error:
             raise MappingError(
