@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from xsell_lab import load_company
+from xsell_lab.data.adapters import online_retail
 from xsell_lab.lab.cli import main
 
 from skips import REPO_ROOT, import_or_skip, shared_file
@@ -116,6 +117,22 @@ def test_online_retail_mapping_on_the_raw_file(tmp_path):
     expected = (sales["InvoiceNo"].nunique(), sales["CustomerID"].nunique(), round(float((sales["Quantity"] * sales["UnitPrice"]).sum()), 2))
     assert _headline(company) == expected == (18_402, 4_334, 8_761_066.65)
     assert company.products["category"].eq("unknown").all() and company.customers["region"].nunique() == 37
+    del duckdb
+
+
+def test_online_retail_mapping_and_adapter_give_the_same_returns(tmp_path):
+    source = shared_file("online_retail.csv.gz")
+    duckdb = import_or_skip("duckdb")
+    folder = tmp_path / "retail"
+    folder.mkdir()
+    shutil.copy(source, folder)
+    by_mapping = load_company(folder, EXAMPLES / "online_retail_mapping.yaml").returns
+    by_adapter = online_retail(source).tables["returns"]
+    assert len(by_mapping) == len(by_adapter) > 7_000
+    assert by_mapping["quantity"].sum() == by_adapter["quantity"].sum()
+    assert by_mapping["reason"].value_counts().to_dict() == by_adapter["reason"].value_counts().to_dict()
+    keys = ["return_id", "product_id"]
+    assert by_mapping[keys].drop_duplicates().merge(by_adapter[keys].drop_duplicates()).shape[0] == len(by_adapter)
     del duckdb
 
 
