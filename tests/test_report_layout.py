@@ -18,7 +18,9 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject
 
+from xsell_lab.plots import set_theme
 from xsell_lab.lab.report import batch, document, tables
+from xsell_lab.lab.report.privacy import pseudonym
 from xsell_lab.lab.report.render import make_report, render_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,6 +188,18 @@ def test_numbers_are_formatted_by_kind_and_missing_values_are_a_dash():
     assert 'data-wide="yes"' in table  # nine columns: smaller type
 
 
+def test_money_has_one_format_in_a_table_the_lab_displays():
+    frame = pd.DataFrame({"product": ["pen", "desk"], "revenue": [890.0, 1258.0], "median_days": [12.5, 1130.25]})
+    set_theme()
+    try:
+        shown = frame.to_html()  # the lab's display format: "890.000" and "1,258"
+    finally:
+        pd.reset_option("display.float_format")
+    assert "1,258" in shown and "890.000" in shown
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", tables.tidy_table(shown))
+    assert cells == ["pen", "890.00", "12", "desk", "1,258.00", "1,130"]
+
+
 def test_ids_and_years_keep_their_digits():
     frame = pd.DataFrame({"customer_id": [1001, 17], "order_id": [123456.0, 2.0], "year": [2024, 2025], "orders": [1001, 17]})
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", tables.tidy_table(frame.to_html()))
@@ -218,6 +232,7 @@ def test_fixture_report_reads_as_a_report(tables_report):
     for expected in ["Cross-sold revenue share", "p-value", "5,210", "1,546.25", "35.4%", "Wide tables are set smaller"]:
         assert expected in text, expected
     assert "Parameters used" in pdf_pages(report_pdf)[-1]
+    assert "ANALYSIS REPORT" in pdf_pages(report_pdf)[0] and "NOTEBOOK 99" not in pdf_pages(report_pdf)[0].upper()
 
 
 def test_the_widest_table_is_turned(tables_report):
@@ -292,6 +307,24 @@ def test_index_compares_the_segments_side_by_side(tmp_path):
     links = [a.get_object()["/A"].get("/URI") for a in reader.pages[0].get("/Annots", [])]
     assert any(str(link).endswith("r--region-north.pdf") for link in links)
     assert words_outside(index, INDEX_MARGIN) == []
+
+
+def test_index_is_pseudonymised_like_the_reports(tmp_path):
+    north = _executed(tmp_path / "r--region-north.ipynb", {"Customers": "249", "Best opportunity": "Call C00017 first"})
+    results = _results([("North", north, "")])
+    index = batch.write_index(results, tmp_path, "index", title="T", by="region", renderer="weasyprint",
+                              pseudonym_key=KEY, customer_ids=frozenset({"249", "C00017"}))
+    text = " ".join(PdfReader(index).pages[0].extract_text().split())
+    assert "249" not in text and "C00017" not in text
+    assert f"Call {pseudonym('C00017', KEY)} first" in text
+    assert "Customer ids: pseudonymised (2 ids replaced)" in text
+    shown = batch.write_index(results, tmp_path, "shown", title="T", by="region", renderer="weasyprint", show_ids=True)
+    assert "Call C00017 first" in " ".join(PdfReader(shown).pages[0].extract_text().split())
+
+
+def test_the_kicker_names_the_kind_of_report_never_a_notebook_number():
+    assert document.report_kind("Executive cross-sell report") == "Executive report · cross-selling"
+    assert document.report_kind("Market basket analysis and next purchase") == "Analysis report · cross-selling"
 
 
 def test_index_without_published_figures_lists_files_and_says_how_to_publish(tmp_path):

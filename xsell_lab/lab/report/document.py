@@ -326,6 +326,17 @@ def report_period(provenance: Provenance) -> tuple[str, str]:
     return given[0] or f"{first:%Y-%m-%d}", given[1] or f"{last:%Y-%m-%d}"
 
 
+def report_kind(title: str) -> str:
+    """The title page's kicker: what kind of document this is, in a manager's words.
+
+    A notebook titled as an executive report gives ``"Executive report"``;
+    every other notebook an ``"Analysis report"``. Notebook numbers belong
+    to the classroom, not to a document that leaves it, so none is shown.
+    """
+    kind = "Executive report" if "executive" in title.lower() else "Analysis report"
+    return f"{kind} · cross-selling"
+
+
 def ids_note(show_ids: bool, replaced: int) -> str:
     """What the title page says about customer ids."""
     if show_ids:
@@ -402,11 +413,10 @@ def report_html(
     templates = resources.files("xsell_lab.lab.report") / "templates"
     css = (templates / "print.css").read_text(encoding="utf-8")
     page_rules = f"@page {{ size: {paper}; @top-left {{ content: {_css_string(title)}; }} }}"
-    kicker = f"Notebook {provenance.number} · xsell-lab report" if provenance.number else "xsell-lab report"
     document = Template((templates / "report.html").read_text(encoding="utf-8")).substitute(
         css=css + "\n" + page_rules,
         title=html.escape(title),
-        kicker=html.escape(kicker),
+        kicker=html.escape(report_kind(provenance.title)),
         question=html.escape(provenance.question),
         summary=summary,
         parameter_rows=parameter_rows,
