@@ -142,6 +142,20 @@ def test_business_question_spanning_lines_is_read_whole_and_left_out_of_the_body
     assert document.printable_notebook(notebook).cells[0].source.strip() == "Story."
 
 
+def test_the_text_above_a_chart_is_kept_with_it_in_print():
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    chart = code("plot()")
+    chart.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+    printed = code("print(1)")
+    printed.outputs = [nbformat.v4.new_output("stream", name="stdout", text="A sentence.\n")]
+    notebook = nbformat.v4.new_notebook(cells=[md("# 01 · T\n\n**Business question:** Why?"), md("## Trend\n\nWords."), chart,
+                                               md("## Table"), printed])
+    body = document.notebook_body_html(notebook)
+    kept = re.findall(r'<div data-keep-with-next="yes" class="cell[^>]*>\s*<div class="inner_cell">\s*<div[^>]*>\s*<h2 id="(\w+)"', body)
+    assert kept == ["Trend"]
+    assert "[data-keep-with-next] { break-after: avoid; }" in (Path(document.__file__).parent / "templates" / "print.css").read_text()
+
+
 # --- tables -------------------------------------------------------------------------------------
 
 

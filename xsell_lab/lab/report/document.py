@@ -196,15 +196,22 @@ def notebook_body_html(notebook: nbformat.NotebookNode) -> str:
 
     A cell holding a table too wide for a portrait page is marked
     ``data-turned`` and set on a page of its own in landscape (``print.css``),
-    with the text cell just above it (its heading).
+    with the text cell just above it (its heading). A text cell just above a
+    chart is marked ``data-keep-with-next``, so that its heading and words
+    are not left at the foot of a page with the chart on the next one.
     """
     cells = _CELL_START.split(_cells_html(printable_notebook(notebook)))
     turned = {i for i, cell in enumerate(cells) if 'data-wide="turn"' in cell}
     turned |= {i - 1 for i in turned if i > 0 and "text_cell" in cells[i - 1][:80]}  # the heading above goes along
-    return "".join(
-        cell.replace('<div class="cell', '<div data-turned="yes" class="cell', 1) if i in turned else cell
-        for i, cell in enumerate(cells)
-    )
+    charts = {i for i, cell in enumerate(cells) if "<img" in cell and "text_cell" not in cell[:80]}
+    kept = {i - 1 for i in charts if i > 0 and "text_cell" in cells[i - 1][:80]}
+    return "".join(_mark_cell(cell, turned=i in turned, keep_with_next=i in kept) for i, cell in enumerate(cells))
+
+
+def _mark_cell(cell: str, *, turned: bool, keep_with_next: bool) -> str:
+    """The cell's HTML with the print attributes of :func:`notebook_body_html`."""
+    marks = ('data-turned="yes" ' if turned else "") + ('data-keep-with-next="yes" ' if keep_with_next else "")
+    return cell.replace('<div class="cell', f'<div {marks}class="cell', 1) if marks else cell
 
 
 def _cells_html(notebook: nbformat.NotebookNode) -> str:
