@@ -3,6 +3,7 @@ many rows, draws no text that prints under 8 pt in a report and no two text labe
 
 from __future__ import annotations
 
+import io
 import itertools
 
 import matplotlib
@@ -14,6 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from xsell_lab import plots  # noqa: E402
 from xsell_lab.plots import basket, channels, clv, experiments, kpis, lifecycle, pricing, propensity, targeting, tour  # noqa: E402
@@ -52,6 +54,9 @@ def _cases():
         [(a, b, RNG.uniform()) for a in NAMES[:20] for b in NAMES[:20] if a != b], columns=["anchor", "attached", "attach_rate"]))
     yield "rules_scatter", lambda: basket.plot_rules_scatter(_rules())
     yield "rule_network", lambda: basket.plot_rule_network(_rules())
+    pairs = pd.DataFrame({"antecedents": [frozenset([NAMES[i]]) for i in range(30)],
+                          "consequents": [frozenset([NAMES[i ^ 1]]) for i in range(30)], "lift": np.linspace(9, 3, 30)})
+    yield "rule_network_of_pairs", lambda: basket.plot_rule_network(pairs)  # Online Retail: 20 families of two
     yield "pair_heatmap", lambda: basket.plot_pair_heatmap(_rules(80))
     yield "lag_histogram", lambda: basket.plot_lag_histogram(pd.DataFrame({"lag_days": RNG.integers(1, 300, 500)}), within_days=90)
     channel_rates = {"channel": NAMES[:8], "cross_sell_rate": RNG.uniform(0.2, 0.8, 8), "attach_rate": RNG.uniform(0.05, 0.5, 8)}
@@ -197,11 +202,16 @@ def _overlap(a: np.ndarray, b: np.ndarray, tolerance: float = 1.0) -> bool:
 
 def printed_problems(figure) -> list[str]:
     """Texts that would print under 8 pt in a report, and pairs of texts that overlap."""
+    saved = io.BytesIO()
+    figure.savefig(saved, format="png", dpi=plots.NOTEBOOK_DPI, bbox_inches="tight")  # as the notebook shows it
+    width, height = Image.open(saved).size
+    scale = plots.printed_scale(width / plots.NOTEBOOK_DPI, height / plots.NOTEBOOK_DPI)
     figure.draw_without_rendering()
     renderer = figure.canvas.get_renderer()
-    tight = figure.get_tightbbox(renderer)
-    scale = plots.printed_scale(tight.width + 0.2, tight.height + 0.2, figure.dpi)  # bbox_inches="tight" pads 0.1 in
     texts = _texts(figure)
+    for text in texts:
+        if text.get_wrap():  # measured as drawn: wrapped at the figure's edge
+            text.set_text(text._get_wrapped_text())
     problems = [f"{t.get_text()!r} prints at {t.get_fontsize() * scale:.1f} pt" for t in texts
                 if t.get_fontsize() * scale < plots.MIN_PRINTED_POINTS - 1e-9]
     boxes = [_corners(t, renderer) for t in texts]
@@ -247,3 +257,9 @@ def test_long_lists_are_cut_to_their_top_rows_and_long_names_shortened():
     ax = CASES["kpi_by_group"]()
     assert len(ax.get_yticklabels()) == plots.MAX_LABELLED_ROWS and ax.get_ylabel() == "group (top 15 of 30)"
     assert plots.shorten("WHITE HANGING HEART T-LIGHT HOLDER NO 3", 20) == "WHITE HANGING…R NO 3"
+
+
+def test_a_long_title_set_after_the_helper_wraps_instead_of_shrinking_the_chart():
+    ax = CASES["lag_histogram"]()
+    ax.set_title(f"Days from a customer's first {NAMES[0]} to their first later {NAMES[1]}")
+    assert printed_problems(ax.figure) == []

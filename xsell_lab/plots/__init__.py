@@ -102,11 +102,15 @@ def new_axes(ax: plt.Axes | None = None, figsize: tuple[float, float] = (FIGURE_
     """Return ``ax``, or the Axes of a new figure when ``ax`` is None.
 
     The new figure is at most :data:`FIGURE_WIDTH` x :data:`MAX_FIGURE_HEIGHT`
-    inches, so that its text prints at 8 pt or more.
+    inches, so that its text prints at 8 pt or more. Its title wraps at the
+    figure's edge, also when a notebook sets a long one afterwards (a title
+    wider than the figure would make the saved chart wider, so all of it
+    smaller in print).
     """
     if ax is not None:
         return ax
     _, ax = plt.subplots(figsize=(min(figsize[0], FIGURE_WIDTH), min(figsize[1], MAX_FIGURE_HEIGHT)))
+    ax.title.set_wrap(True)
     return ax
 
 

@@ -15,7 +15,7 @@ import seaborn as sns
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
-from xsell_lab.plots import PALETTE, SMALL_TEXT, annotate_cells, new_axes, require_rows, shorten
+from xsell_lab.plots import MAX_FIGURE_HEIGHT, PALETTE, SMALL_TEXT, annotate_cells, new_axes, require_rows, shorten
 
 
 def plot_rules_scatter(rules: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
@@ -72,6 +72,7 @@ def plot_rule_network(rules: pd.DataFrame, *, top: int = 25, ax: plt.Axes | None
     for row in simple.itertuples():
         graph.add_edge(row.antecedent, row.consequent, lift=row.lift)
     layout, rows = _family_grid_layout(graph)
+    own_figure = ax is None
     ax = new_axes(ax, figsize=(8, 2.6 * rows + 0.6))
     widths = [0.5 + 1.5 * np.log1p(graph.edges[e]["lift"]) for e in graph.edges]
     nx.draw_networkx_edges(
@@ -79,15 +80,19 @@ def plot_rule_network(rules: pd.DataFrame, *, top: int = 25, ax: plt.Axes | None
         connectionstyle="arc3,rad=0.12", min_source_margin=6, min_target_margin=8,
     )
     nx.draw_networkx_nodes(graph, layout, ax=ax, node_color=PALETTE[0], node_size=350, alpha=0.9)
-    _label_nodes(ax, graph, layout)
+    _label_nodes(ax, graph, layout, own_figure=own_figure)
     ax.set_title(f"Top {len(simple)} rules by lift: arrow A -> B, wider = higher lift")
     ax.margins(0.12)
     ax.axis("off")
     return ax
 
 
-def _label_nodes(ax: plt.Axes, graph: nx.DiGraph, layout: dict) -> None:
-    """Names under the nodes on white boxes above the arrows; numbers and a key below when names would overlap."""
+def _label_nodes(ax: plt.Axes, graph: nx.DiGraph, layout: dict, *, own_figure: bool) -> None:
+    """Names under the nodes on white boxes above the arrows; numbers and a key below when names would overlap.
+
+    The key takes three columns; a figure the plot made itself grows by the
+    key's height (up to :data:`~xsell_lab.plots.MAX_FIGURE_HEIGHT`).
+    """
     below = {node: (x, y - 0.32) for node, (x, y) in layout.items()}
     box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0}
     drawn = nx.draw_networkx_labels(graph, below, labels={n: shorten(str(n).replace("_", " "), 22) for n in graph.nodes}, ax=ax,
@@ -104,8 +109,11 @@ def _label_nodes(ax: plt.Axes, graph: nx.DiGraph, layout: dict) -> None:
     numbers = {node: str(i) for i, node in enumerate(sorted(graph.nodes, key=str), start=1)}
     nx.draw_networkx_labels(graph, layout, labels=numbers, ax=ax, font_size=SMALL_TEXT, font_color="white")
     key = [Line2D([], [], linestyle="none") for _ in numbers]
-    ax.legend(key, [f"{number}  {shorten(str(node).replace('_', ' '), 24)}" for node, number in numbers.items()], loc="upper center",
-              bbox_to_anchor=(0.5, 0.0), ncols=3, handlelength=0, handletextpad=0, frameon=False)
+    ax.legend(key, [f"{number}  {shorten(str(node).replace('_', ' '), 20)}" for node, number in numbers.items()],
+              loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=3, handlelength=0, handletextpad=0, frameon=False)
+    if own_figure:
+        width, height = ax.figure.get_size_inches()
+        ax.figure.set_size_inches(width, min(height + 0.2 * np.ceil(len(numbers) / 3), MAX_FIGURE_HEIGHT))
 
 
 def _family_grid_layout(graph: nx.DiGraph, spacing: float = 3.2) -> tuple[dict, int]:
