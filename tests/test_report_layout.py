@@ -327,7 +327,7 @@ def test_index_is_pseudonymised_like_the_reports(tmp_path):
     north = _executed(tmp_path / "r--region-north.ipynb", {"Customers": "249", "Best opportunity": "Call C00017 first"})
     results = _results([("North", north, "")])
     index = batch.write_index(results, tmp_path, "index", title="T", by="region", renderer="weasyprint",
-                              pseudonym_key=KEY, customer_ids=frozenset({"249", "C00017"}))
+                              pseudonym_key=KEY, customer_ids=frozenset({"1", "249", "C00017"}))  # "1 reports": the lab's count stays
     text = " ".join(PdfReader(index).pages[0].extract_text().split())
     assert "249" not in text and "C00017" not in text
     assert f"Call {pseudonym('C00017', KEY)} first" in text

@@ -8,6 +8,8 @@ slashes, or are padded with spaces.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import hashlib
 import re
 from pathlib import Path
@@ -209,6 +211,17 @@ def test_an_id_left_in_the_document_fails_the_report():
     assert "CU-1001" not in str(error.value)  # the message may end up in a batch index
     shown_html = document.report_html(notebook, source, pseudonym_key=KEY, show_ids=True)
     assert "CU-1001 bought twice" in shown_html
+
+
+def test_short_numeric_ids_equal_to_the_reports_own_numbers_do_not_fail_it():
+    parameters = pd.DataFrame({"name": ["region"], "value": ["all"], "default": ["all"], "help": [""], "given": [False]})
+    source = provenance.Provenance("Sales", "10", "", parameters, None, "", "no data")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Result\n\nCustomer 53 bought twice.")])
+    generated = dt.datetime(2026, 12, 1, 4, 38)
+    ids = frozenset({"1", "53", "256", "2026"})  # Complete Journey's household ids run from 1 to 2,500
+    page = document.report_html(notebook, source, pseudonym_key=KEY, customer_ids=ids, generated=generated)
+    assert "Customer 53 bought" not in page and f"Customer {privacy.pseudonym('53', KEY)} bought" in page
+    assert "SHA-256" in page and "2026" in page and "(1 id replaced)" in page  # the lab's own text stays
 
 
 @pytest.mark.slow

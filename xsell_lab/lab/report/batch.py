@@ -352,8 +352,8 @@ Customer ids: {html.escape(ids_note(show_ids, replaced))}.</p>
 {rows}
 </tbody></table>
 <p class="note">{note}</p></body></html>"""
-    if not show_ids:
-        check_pseudonymised(document, customer_ids, pseudonym_key)
+    if not show_ids:  # the figures and outcomes; the lab's own counts, dates and fingerprint are no ids
+        check_pseudonymised(rows, customer_ids, pseudonym_key)
     target = output_path(out_dir, stem, ".pdf", force=force)
     html_to_pdf(document, target, renderer=renderer)
     return target

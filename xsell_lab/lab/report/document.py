@@ -399,8 +399,12 @@ def report_html(
     Raises
     ------
     PseudonymisationError
-        When ids are pseudonymised but a known id is still in the document's
-        text (see :func:`~xsell_lab.lab.report.privacy.check_pseudonymised`).
+        When ids are pseudonymised but a known id is still in the text the
+        document shows from the run: title (and running header), question,
+        summary, settings, data source, body and parameters (see
+        :func:`~xsell_lab.lab.report.privacy.check_pseudonymised`). The lab's
+        own furniture (time stamp, version, "SHA-256", the count of ids
+        replaced) is no customer's id, even where it equals a short one.
     """
     if paper not in PAPER_SIZES:
         raise ValueError(f"Paper must be one of {', '.join(PAPER_SIZES)}; got {paper!r}.")
@@ -437,5 +441,7 @@ def report_html(
         body=body,
     )
     if not show_ids:
-        check_pseudonymised(document, customer_ids, pseudonym_key)
+        from_the_data = [page_rules, html.escape(title), html.escape(provenance.question), summary, settings,
+                         html.escape(data_source_text(provenance)), body, parameter_rows]
+        check_pseudonymised("\n".join(from_the_data), customer_ids, pseudonym_key)
     return document
