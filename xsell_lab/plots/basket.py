@@ -90,8 +90,9 @@ def plot_rule_network(rules: pd.DataFrame, *, top: int = 25, ax: plt.Axes | None
 def _label_nodes(ax: plt.Axes, graph: nx.DiGraph, layout: dict, *, own_figure: bool) -> None:
     """Names under the nodes on white boxes above the arrows; numbers and a key below when names would overlap.
 
-    The key takes three columns; a figure the plot made itself grows by the
-    key's height (up to :data:`~xsell_lab.plots.MAX_FIGURE_HEIGHT`).
+    The key takes two columns (three, with shorter names, beyond 20 nodes);
+    a figure the plot made itself grows by the key's height (up to
+    :data:`~xsell_lab.plots.MAX_FIGURE_HEIGHT`).
     """
     below = {node: (x, y - 0.32) for node, (x, y) in layout.items()}
     box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0}
@@ -108,12 +109,13 @@ def _label_nodes(ax: plt.Axes, graph: nx.DiGraph, layout: dict, *, own_figure: b
         text.remove()
     numbers = {node: str(i) for i, node in enumerate(sorted(graph.nodes, key=str), start=1)}
     nx.draw_networkx_labels(graph, layout, labels=numbers, ax=ax, font_size=SMALL_TEXT, font_color="white")
+    columns, characters = (2, 30) if len(numbers) <= 20 else (3, 20)
     key = [Line2D([], [], linestyle="none") for _ in numbers]
-    ax.legend(key, [f"{number}  {shorten(str(node).replace('_', ' '), 20)}" for node, number in numbers.items()],
-              loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=3, handlelength=0, handletextpad=0, frameon=False)
+    ax.legend(key, [f"{number}  {shorten(str(node).replace('_', ' '), characters)}" for node, number in numbers.items()],
+              loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=columns, handlelength=0, handletextpad=0, frameon=False)
     if own_figure:
         width, height = ax.figure.get_size_inches()
-        ax.figure.set_size_inches(width, min(height + 0.2 * np.ceil(len(numbers) / 3), MAX_FIGURE_HEIGHT))
+        ax.figure.set_size_inches(width, min(height + 0.2 * np.ceil(len(numbers) / columns), MAX_FIGURE_HEIGHT))
 
 
 def _family_grid_layout(graph: nx.DiGraph, spacing: float = 3.2) -> tuple[dict, int]:
