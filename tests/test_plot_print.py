@@ -240,9 +240,9 @@ def test_a_trend_draws_its_interval_band_on_an_axis_that_states_where_it_starts(
     assert len(ax.collections) == 1  # the 95% band (Wilson, from the counts)
     low, _ = ax.get_ylim()
     assert low == pytest.approx(0.45) and ax.get_ylabel().endswith("(axis starts at 45%)")
-    assert kpis.honest_floor(0.52, 0.56) == pytest.approx(0.5)
-    assert kpis.honest_floor(0.1, 0.9) == 0.0  # the lowest point below half the highest: from zero
-    assert kpis.honest_floor(1_210, 1_480) == 1_200
+    assert plots.honest_floor(0.52, 0.56) == pytest.approx(0.5)
+    assert plots.honest_floor(0.1, 0.9) == 0.0  # the lowest point below half the highest: from zero
+    assert plots.honest_floor(1_210, 1_480) == 1_200
 
 
 def test_dense_heatmaps_leave_cells_blank_and_dark_cells_get_white_text():
@@ -263,3 +263,12 @@ def test_a_long_title_set_after_the_helper_wraps_instead_of_shrinking_the_chart(
     ax = CASES["lag_histogram"]()
     ax.set_title(f"Days from a customer's first {NAMES[0]} to their first later {NAMES[1]}")
     assert printed_problems(ax.figure) == []
+
+
+def test_orders_per_month_start_at_zero_or_say_where_the_axis_starts():
+    ax = CASES["orders_by_month"]()
+    assert ax.get_ylim()[0] == 0 and ax.get_ylabel() == "orders per month"
+    months = pd.date_range("2023-01-01", periods=24, freq="MS")
+    steady = pd.DataFrame({"order_date": np.repeat(months, np.arange(80, 104))})  # 80 to 103 orders a month
+    ax = tour.plot_orders_by_month(steady, by=None)
+    assert ax.get_ylim()[0] == 80 and ax.get_ylabel() == "orders per month (axis starts at 80)"

@@ -114,6 +114,21 @@ def new_axes(ax: plt.Axes | None = None, figsize: tuple[float, float] = (FIGURE_
     return ax
 
 
+def honest_floor(low: float, high: float) -> float:
+    """Where a trend's y axis starts: zero, or a round value at or below ``low`` when zero would flatten the data.
+
+    Zero unless ``low`` (the lowest point of the values and their band) is
+    above half of ``high`` (the highest); then the largest multiple of a round
+    step (1, 2 or 5 times a power of ten, at most a tenth of ``high``) at or
+    below ``low``.
+    """
+    if not (np.isfinite(low) and np.isfinite(high)) or low <= high / 2:
+        return 0.0
+    power = 10 ** np.floor(np.log10(high / 10))
+    step = next(s * power for s in (5, 2, 1) if s * power <= high / 10)
+    return float(np.floor(low / step) * step)
+
+
 def printed_scale(width: float, height: float, dpi: float = NOTEBOOK_DPI) -> float:
     """Printed inches per figure inch of a chart ``width`` x ``height`` inches (as saved) in a report.
 

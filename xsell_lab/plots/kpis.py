@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from xsell_lab.plots import MAX_LABELLED_ROWS, annotate_cells, new_axes, shorten, top_rows
+from xsell_lab.plots import MAX_LABELLED_ROWS, annotate_cells, honest_floor, new_axes, shorten, top_rows
 from xsell_lab.stats.intervals import wilson_interval
 
 #: Count columns of the share KPIs of :func:`xsell_lab.kpis.kpi_trend`: (successes, trials), for their 95% interval.
@@ -92,21 +92,6 @@ def _interval_band(trend: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
         successes, trials = _SHARE_COUNTS[kpi]
         return wilson_interval(trend[successes].to_numpy(), trend[trials].to_numpy())
     return None
-
-
-def honest_floor(low: float, high: float) -> float:
-    """Where a trend's y axis starts: zero, or a round value at or below ``low`` when zero would flatten the data.
-
-    Zero unless ``low`` (the lowest point of the values and their band) is
-    above half of ``high`` (the highest); then the largest multiple of a round
-    step (1, 2 or 5 times a power of ten, at most a tenth of ``high``) at or
-    below ``low``.
-    """
-    if not (np.isfinite(low) and np.isfinite(high)) or low <= high / 2:
-        return 0.0
-    power = 10 ** np.floor(np.log10(high / 10))
-    step = next(s * power for s in (5, 2, 1) if s * power <= high / 10)
-    return float(np.floor(low / step) * step)
 
 
 def plot_kpi_by_group(

@@ -21,7 +21,7 @@ def plot_whitespace_heatmap(
     index: str,
     value: str = "expected_value_per_customer",
     columns: str = "item",
-    label: str = "expected margin per customer",
+    label: str = "expected value per customer",
     percent: bool = False,
     title: str | None = None,
     ax: plt.Axes | None = None,
@@ -94,7 +94,7 @@ def plot_top_whitespace(top: pd.DataFrame, *, title: str | None = None, ax: plt.
                 va="center", fontsize=SMALL_TEXT)
     ax.set_xlim(0, float(top["expected_value"].max()) * 2.1)  # room for the counts after the longest bar
     ax.set_yticks(positions, labels=labels)
-    ax.set_xlabel("expected margin if they bought like their peers")
+    ax.set_xlabel("expected value if they bought like their peers")
     ax.grid(axis="y", visible=False)
     set_title(ax, title or "", cut)
     return ax

@@ -8,7 +8,7 @@ import pandas as pd
 import seaborn as sns
 
 from xsell_lab.data import schema as s
-from xsell_lab.plots import new_axes, set_title, shorten, top_rows
+from xsell_lab.plots import honest_floor, new_axes, set_title, shorten, top_rows
 
 
 def plot_price_ladder(products: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
@@ -58,7 +58,11 @@ def plot_margin_by_category(products: pd.DataFrame, *, ax: plt.Axes | None = Non
 
 
 def plot_orders_by_month(orders: pd.DataFrame, *, by: str | None = s.CHANNEL, ax: plt.Axes | None = None) -> plt.Axes:
-    """Orders per calendar month, one line per value of ``by`` (default: channel; None: one line)."""
+    """Orders per calendar month, one line per value of ``by`` (default: channel; None: one line).
+
+    The y axis starts at zero, or at a stated round value when the counts sit
+    high above zero (:func:`~xsell_lab.plots.honest_floor`).
+    """
     ax = new_axes(ax)
     keys = ["month"] + ([by] if by else [])
     monthly = (
@@ -70,7 +74,9 @@ def plot_orders_by_month(orders: pd.DataFrame, *, by: str | None = s.CHANNEL, ax
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel("")
-    ax.set_ylabel("orders per month")
+    bottom = honest_floor(float(monthly["orders"].min()), float(monthly["orders"].max()))
+    ax.set_ylim(bottom, None)
+    ax.set_ylabel("orders per month" + (f" (axis starts at {bottom:,.0f})" if bottom else ""))
     ax.set_title(f"Orders per month by {by.replace('_', ' ')}" if by else "Orders per month")
     return ax
 
