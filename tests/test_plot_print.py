@@ -272,3 +272,10 @@ def test_orders_per_month_start_at_zero_or_say_where_the_axis_starts():
     steady = pd.DataFrame({"order_date": np.repeat(months, np.arange(80, 104))})  # 80 to 103 orders a month
     ax = tour.plot_orders_by_month(steady, by=None)
     assert ax.get_ylim()[0] == 80 and ax.get_ylabel() == "orders per month (axis starts at 80)"
+
+
+def test_network_names_are_never_clipped_by_the_axes():
+    rules = pd.DataFrame({"antecedents": [frozenset([a]) for a in ["MEAT", "DELI", "PASTRY"]],
+                          "consequents": [frozenset(["GROCERY"])] * 3, "lift": [1.5, 1.4, 1.3]})
+    ax = basket.plot_rule_network(rules)
+    assert all(not text.get_clip_on() for text in ax.texts) and {t.get_text() for t in ax.texts} >= {"PASTRY", "GROCERY"}

@@ -100,6 +100,7 @@ def _label_nodes(ax: plt.Axes, graph: nx.DiGraph, layout: dict, *, own_figure: b
                                     font_size=SMALL_TEXT, verticalalignment="top", bbox=box)
     for text in drawn.values():
         text.set_zorder(5)
+        text.set_clip_on(False)  # a name under the lowest node stays whole
     ax.figure.draw_without_rendering()
     renderer = ax.figure.canvas.get_renderer()
     extents = [text.get_window_extent(renderer) for text in drawn.values()]
