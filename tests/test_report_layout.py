@@ -169,7 +169,8 @@ def test_display_names_come_from_the_registry_or_read_as_words():
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("customers", "count"), ("median_orders", "number"), ("cross_sold_revenue", "money"), ("attach_rate", "share"),
+    [("customers", "count"), ("median_orders", "number"), ("cross_sold_revenue", "money"), ("At stake", "money"),
+     ("attach_rate", "share"),
      ("lift", "ratio"), ("p_value", "p-value"), ("heterogeneity_p_value", "p-value"), ("tenure_months", "number"),
      ("customer_id", "code"), ("year", "code")],
 )

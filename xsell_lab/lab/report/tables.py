@@ -91,7 +91,7 @@ TURN_TABLE_COLUMNS = 11
 #: Name words (split at ``_``) that give a column's kind; the first kind with a matching word wins.
 KIND_WORDS = {
     "share": {"rate", "share", "probability", "propensity", "confidence", "support", "survival", "alive", "uplift", "pct"},
-    "money": {"revenue", "clv", "spend", "price", "cost", "margin", "aov", "monetary", "amount", "profit", "sales"},
+    "money": {"revenue", "clv", "spend", "price", "cost", "margin", "aov", "monetary", "amount", "profit", "sales", "stake"},
     "count": {"customers", "orders", "units", "lines", "buyers", "conversions", "events", "offers", "peers", "obs",
               "rows", "count", "itemsets", "purchases", "baskets", "owners", "n"},
     "ratio": {"lift", "ratio", "elasticity", "conviction", "leverage", "kulczynski", "zhangs", "cohens", "correlation"},
