@@ -204,7 +204,7 @@ def test_an_id_left_in_the_document_fails_the_report():
     parameters = pd.DataFrame(
         {"name": ["region"], "value": ["CU-1001"], "default": ["all"], "help": [""], "given": [True]}
     )
-    source = provenance.Provenance("Sales", "10", "", parameters, None, "", "no data")
+    source = provenance.Provenance("Sales", "10", "Why did CU-1001 buy twice?", parameters, None, "", "no data")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Result\n\nCU-1001 bought twice.")])
     with pytest.raises(privacy.PseudonymisationError, match=r"1 customer id\(s\).*pseudonym cust-") as error:
         document.report_html(notebook, source, pseudonym_key=KEY, customer_ids=frozenset({"CU-1001"}))
@@ -222,6 +222,16 @@ def test_short_numeric_ids_equal_to_the_reports_own_numbers_do_not_fail_it():
     page = document.report_html(notebook, source, pseudonym_key=KEY, customer_ids=ids, generated=generated)
     assert "Customer 53 bought" not in page and f"Customer {privacy.pseudonym('53', KEY)} bought" in page
     assert "SHA-256" in page and "2026" in page and "(1 id replaced)" in page  # the lab's own text stays
+
+
+def test_a_segment_equal_to_a_short_id_is_pseudonymised_in_the_title_and_settings_like_the_body():
+    parameters = pd.DataFrame({"name": ["segment"], "value": ["1 Adult Kids"], "default": ["all"], "help": [""], "given": [True]})
+    source = provenance.Provenance("Sales", "10", "", parameters, None, "", "no data")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Result\n\nSegment 1 Adult Kids.")])
+    page = document.report_html(notebook, source, pseudonym_key=KEY, customer_ids=frozenset({"1"}))  # Complete Journey
+    hidden = privacy.pseudonym("1", KEY)
+    assert f"Sales — {hidden} Adult Kids" in page and f"segment = {hidden} Adult Kids" in page
+    assert "(4 ids replaced)" in page  # body, parameter table, settings line, title
 
 
 @pytest.mark.slow

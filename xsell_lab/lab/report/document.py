@@ -360,6 +360,12 @@ def data_source_text(provenance: Provenance) -> str:
     return f"data folder '{provenance.data_label}'{mapping}"
 
 
+def _pseudonymised_text(escaped: str, ids: frozenset[str], key: str) -> tuple[str, int]:
+    """An escaped text without tags (a title, the settings line) through :func:`~xsell_lab.lab.report.privacy.pseudonymise_html`."""
+    shown, count = pseudonymise_html(f"<span>{escaped}</span>", ids, key)
+    return shown[len("<span>") : -len("</span>")], count
+
+
 def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -410,17 +416,19 @@ def report_html(
         raise ValueError(f"Paper must be one of {', '.join(PAPER_SIZES)}; got {paper!r}.")
     body, parameter_rows, summary = notebook_body_html(notebook), _parameter_rows(provenance), summary_html(notebook)
     settings = html.escape(settings_text(provenance))
+    title = html.escape(report_title(provenance))
     replaced = 0
     if not show_ids:
         if customer_ids is None:
             customer_ids = known_customer_ids(provenance.data_path, provenance.mapping_path)
         body, in_body = pseudonymise_html(body, customer_ids, pseudonym_key)
         parameter_rows, in_parameters = pseudonymise_html(parameter_rows, customer_ids, pseudonym_key)
-        settings, in_settings = pseudonymise_html(settings, customer_ids, pseudonym_key)
+        settings, in_settings = _pseudonymised_text(settings, customer_ids, pseudonym_key)
+        title, in_title = _pseudonymised_text(title, customer_ids, pseudonym_key)  # a region or segment chosen for the run
         summary, in_summary = pseudonymise_html(summary, customer_ids, pseudonym_key)
-        replaced = in_body + in_parameters + in_settings + in_summary
+        replaced = in_body + in_parameters + in_settings + in_title + in_summary
     generated = generated or dt.datetime.now().astimezone()
-    title = report_title(provenance)
+    title = html.unescape(title)
     templates = resources.files("xsell_lab.lab.report") / "templates"
     css = (templates / "print.css").read_text(encoding="utf-8")
     page_rules = f"@page {{ size: {paper}; @top-left {{ content: {_css_string(title)}; }} }}"
@@ -441,7 +449,7 @@ def report_html(
         body=body,
     )
     if not show_ids:
-        from_the_data = [page_rules, html.escape(title), html.escape(provenance.question), summary, settings,
-                         html.escape(data_source_text(provenance)), body, parameter_rows]
+        lines = (html.escape(title), html.escape(provenance.question), settings, html.escape(data_source_text(provenance)))
+        from_the_data = [page_rules, *(f"<p>{line}</p>" for line in lines), summary, body, parameter_rows]
         check_pseudonymised("\n".join(from_the_data), customer_ids, pseudonym_key)
     return document
