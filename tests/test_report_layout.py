@@ -11,6 +11,7 @@ import html
 import re
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
 import pandas as pd
@@ -205,11 +206,9 @@ def test_numbers_are_formatted_by_kind_and_missing_values_are_a_dash():
 
 def test_money_has_one_format_in_a_table_the_lab_displays():
     frame = pd.DataFrame({"product": ["pen", "desk"], "revenue": [890.0, 1258.0], "median_days": [12.5, 1130.25]})
-    set_theme()
-    try:
+    with plt.rc_context(), pd.option_context("display.float_format", None, "display.max_colwidth", 50):
+        set_theme()  # the plot style and table format stay inside this block
         shown = frame.to_html()  # the lab's display format: "890.000" and "1,258"
-    finally:
-        pd.reset_option("display.float_format")
     assert "1,258" in shown and "890.000" in shown
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", tables.tidy_table(shown))
     assert cells == ["pen", "890.00", "12", "desk", "1,258.00", "1,130"]
