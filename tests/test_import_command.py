@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from xsell_lab import load_company
+from xsell_lab.data.adapters import online_retail
 from xsell_lab.lab.cli import main
 
 from skips import REPO_ROOT, import_or_skip, shared_file
@@ -69,6 +70,36 @@ def test_init_mapping_of_one_transaction_file_gives_sql_tables_that_load(tmp_pat
     assert len(company.orders) == 2 and len(company.order_lines) == 3
 
 
+def test_init_mapping_writes_the_day_first_date_format_the_sample_proves(tmp_path, capsys):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "sales.csv").write_text(
+        "InvoiceNo,CustomerID,Purchased,StockCode,Quantity,UnitPrice\n"
+        "1,17,05/01/2011 10:00,A,2,1.5\n1,17,05/01/2011 10:00,B,1,9\n2,18,31/01/2011 11:30,A,1,1.5\n",
+        encoding="utf-8")
+    out = tmp_path / "mapping.yaml"
+    assert main(["init-mapping", str(folder / "sales.csv"), "--out", str(out)]) == 0
+    assert yaml.safe_load(out.read_text(encoding="utf-8"))["tables"]["orders"]["date_format"] == "%d/%m/%Y %H:%M"
+    company = load_company(folder, out)
+    assert sorted(company.orders["order_date"].dt.strftime("%Y-%m-%d")) == ["2011-01-05", "2011-01-31"]
+
+
+def test_init_mapping_says_when_the_sample_cannot_tell_day_first_from_month_first(tmp_path, capsys):
+    file = tmp_path / "orders.csv"
+    file.write_text("OrderId,CustomerId,OrderDate\n1,17,01/02/2011\n2,18,03/04/2011\n", encoding="utf-8")
+    assert main(["init-mapping", str(file)]) == 0
+    printed = capsys.readouterr().out
+    assert "date_format:" not in printed.replace("# set date_format:", "")
+    assert "OrderDate: the sample reads as %d/%m/%Y or as %m/%d/%Y" in printed
+
+
+def test_init_mapping_writes_no_date_format_for_iso_dates(tmp_path, capsys):
+    file = tmp_path / "orders.csv"
+    file.write_text("OrderId,CustomerId,OrderDate\n1,17,2011-01-31\n2,18,2011-02-01\n", encoding="utf-8")
+    assert main(["init-mapping", str(file)]) == 0
+    assert "date_format" not in capsys.readouterr().out
+
+
 def test_check_prints_the_quality_report_and_the_profile(capsys):
     status = main(["check", "--data", str(EXAMPLES / "shop_export"), "--mapping", str(EXAMPLES / "shop_export_mapping.yaml")])
     printed = capsys.readouterr().out
@@ -116,6 +147,22 @@ def test_online_retail_mapping_on_the_raw_file(tmp_path):
     expected = (sales["InvoiceNo"].nunique(), sales["CustomerID"].nunique(), round(float((sales["Quantity"] * sales["UnitPrice"]).sum()), 2))
     assert _headline(company) == expected == (18_402, 4_334, 8_761_066.65)
     assert company.products["category"].eq("unknown").all() and company.customers["region"].nunique() == 37
+    del duckdb
+
+
+def test_online_retail_mapping_and_adapter_give_the_same_returns(tmp_path):
+    source = shared_file("online_retail.csv.gz")
+    duckdb = import_or_skip("duckdb")
+    folder = tmp_path / "retail"
+    folder.mkdir()
+    shutil.copy(source, folder)
+    by_mapping = load_company(folder, EXAMPLES / "online_retail_mapping.yaml").returns
+    by_adapter = online_retail(source).tables["returns"]
+    assert len(by_mapping) == len(by_adapter) > 7_000
+    assert by_mapping["quantity"].sum() == by_adapter["quantity"].sum()
+    assert by_mapping["reason"].value_counts().to_dict() == by_adapter["reason"].value_counts().to_dict()
+    keys = ["return_id", "product_id"]
+    assert by_mapping[keys].drop_duplicates().merge(by_adapter[keys].drop_duplicates()).shape[0] == len(by_adapter)
     del duckdb
 
 

@@ -1,6 +1,5 @@
 """Item labels (names shown, ids grouped), roles and guardrails at product level, and the one home of margin."""
 
-import warnings
 
 import numpy as np
 import pandas as pd

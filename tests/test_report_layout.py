@@ -11,6 +11,7 @@ import html
 import re
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
 import pandas as pd
@@ -18,7 +19,9 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject
 
+from xsell_lab.plots import set_theme
 from xsell_lab.lab.report import batch, document, tables
+from xsell_lab.lab.report.privacy import pseudonym
 from xsell_lab.lab.report.render import make_report, render_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,6 +143,20 @@ def test_business_question_spanning_lines_is_read_whole_and_left_out_of_the_body
     assert document.printable_notebook(notebook).cells[0].source.strip() == "Story."
 
 
+def test_the_text_above_a_chart_is_kept_with_it_in_print():
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    chart = code("plot()")
+    chart.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+    printed = code("print(1)")
+    printed.outputs = [nbformat.v4.new_output("stream", name="stdout", text="A sentence.\n")]
+    notebook = nbformat.v4.new_notebook(cells=[md("# 01 · T\n\n**Business question:** Why?"), md("## Trend\n\nWords."), chart,
+                                               md("## Table"), printed])
+    body = document.notebook_body_html(notebook)
+    kept = re.findall(r'<div data-keep-with-next="yes" class="cell[^>]*>\s*<div class="inner_cell">\s*<div[^>]*>\s*<h2 id="(\w+)"', body)
+    assert kept == ["Trend"]
+    assert "[data-keep-with-next] { break-after: avoid; }" in (Path(document.__file__).parent / "templates" / "print.css").read_text()
+
+
 # --- tables -------------------------------------------------------------------------------------
 
 
@@ -153,7 +170,8 @@ def test_display_names_come_from_the_registry_or_read_as_words():
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("customers", "count"), ("median_orders", "number"), ("cross_sold_revenue", "money"), ("attach_rate", "share"),
+    [("customers", "count"), ("median_orders", "number"), ("cross_sold_revenue", "money"), ("At stake", "money"),
+     ("attach_rate", "share"),
      ("lift", "ratio"), ("p_value", "p-value"), ("heterogeneity_p_value", "p-value"), ("tenure_months", "number"),
      ("customer_id", "code"), ("year", "code")],
 )
@@ -184,6 +202,16 @@ def test_numbers_are_formatted_by_kind_and_missing_values_are_a_dash():
     assert "<th class=\"num\">Customers</th>" in table and "<th>Segment</th>" in table
     assert "no value" in table  # the note under a table with a gap
     assert 'data-wide="yes"' in table  # nine columns: smaller type
+
+
+def test_money_has_one_format_in_a_table_the_lab_displays():
+    frame = pd.DataFrame({"product": ["pen", "desk"], "revenue": [890.0, 1258.0], "median_days": [12.5, 1130.25]})
+    with plt.rc_context(), pd.option_context("display.float_format", None, "display.max_colwidth", 50):
+        set_theme()  # the plot style and table format stay inside this block
+        shown = frame.to_html()  # the lab's display format: "890.000" and "1,258"
+    assert "1,258" in shown and "890.000" in shown
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", tables.tidy_table(shown))
+    assert cells == ["pen", "890.00", "12", "desk", "1,258.00", "1,130"]
 
 
 def test_ids_and_years_keep_their_digits():
@@ -218,6 +246,7 @@ def test_fixture_report_reads_as_a_report(tables_report):
     for expected in ["Cross-sold revenue share", "p-value", "5,210", "1,546.25", "35.4%", "Wide tables are set smaller"]:
         assert expected in text, expected
     assert "Parameters used" in pdf_pages(report_pdf)[-1]
+    assert "ANALYSIS REPORT" in pdf_pages(report_pdf)[0] and "NOTEBOOK 99" not in pdf_pages(report_pdf)[0].upper()
 
 
 def test_the_widest_table_is_turned(tables_report):
@@ -292,6 +321,24 @@ def test_index_compares_the_segments_side_by_side(tmp_path):
     links = [a.get_object()["/A"].get("/URI") for a in reader.pages[0].get("/Annots", [])]
     assert any(str(link).endswith("r--region-north.pdf") for link in links)
     assert words_outside(index, INDEX_MARGIN) == []
+
+
+def test_index_is_pseudonymised_like_the_reports(tmp_path):
+    north = _executed(tmp_path / "r--region-north.ipynb", {"Customers": "249", "Best opportunity": "Call C00017 first"})
+    results = _results([("North", north, "")])
+    index = batch.write_index(results, tmp_path, "index", title="T", by="region", renderer="weasyprint",
+                              pseudonym_key=KEY, customer_ids=frozenset({"1", "249", "C00017"}))  # "1 reports": the lab's count stays
+    text = " ".join(PdfReader(index).pages[0].extract_text().split())
+    assert "249" not in text and "C00017" not in text
+    assert f"Call {pseudonym('C00017', KEY)} first" in text
+    assert "Customer ids: pseudonymised (2 ids replaced)" in text
+    shown = batch.write_index(results, tmp_path, "shown", title="T", by="region", renderer="weasyprint", show_ids=True)
+    assert "Call C00017 first" in " ".join(PdfReader(shown).pages[0].extract_text().split())
+
+
+def test_the_kicker_names_the_kind_of_report_never_a_notebook_number():
+    assert document.report_kind("Executive cross-sell report") == "Executive report · cross-selling"
+    assert document.report_kind("Market basket analysis and next purchase") == "Analysis report · cross-selling"
 
 
 def test_index_without_published_figures_lists_files_and_says_how_to_publish(tmp_path):

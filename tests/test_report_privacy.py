@@ -8,6 +8,8 @@ slashes, or are padded with spaces.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import hashlib
 import re
 from pathlib import Path
@@ -202,13 +204,34 @@ def test_an_id_left_in_the_document_fails_the_report():
     parameters = pd.DataFrame(
         {"name": ["region"], "value": ["CU-1001"], "default": ["all"], "help": [""], "given": [True]}
     )
-    source = provenance.Provenance("Sales", "10", "", parameters, None, "", "no data")
+    source = provenance.Provenance("Sales", "10", "Why did CU-1001 buy twice?", parameters, None, "", "no data")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Result\n\nCU-1001 bought twice.")])
     with pytest.raises(privacy.PseudonymisationError, match=r"1 customer id\(s\).*pseudonym cust-") as error:
         document.report_html(notebook, source, pseudonym_key=KEY, customer_ids=frozenset({"CU-1001"}))
     assert "CU-1001" not in str(error.value)  # the message may end up in a batch index
     shown_html = document.report_html(notebook, source, pseudonym_key=KEY, show_ids=True)
     assert "CU-1001 bought twice" in shown_html
+
+
+def test_short_numeric_ids_equal_to_the_reports_own_numbers_do_not_fail_it():
+    parameters = pd.DataFrame({"name": ["region"], "value": ["all"], "default": ["all"], "help": [""], "given": [False]})
+    source = provenance.Provenance("Sales", "10", "", parameters, None, "", "no data")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Result\n\nCustomer 53 bought twice.")])
+    generated = dt.datetime(2026, 12, 1, 4, 38)
+    ids = frozenset({"1", "53", "256", "2026"})  # Complete Journey's household ids run from 1 to 2,500
+    page = document.report_html(notebook, source, pseudonym_key=KEY, customer_ids=ids, generated=generated)
+    assert "Customer 53 bought" not in page and f"Customer {privacy.pseudonym('53', KEY)} bought" in page
+    assert "SHA-256" in page and "2026" in page and "(1 id replaced)" in page  # the lab's own text stays
+
+
+def test_a_segment_equal_to_a_short_id_is_pseudonymised_in_the_title_and_settings_like_the_body():
+    parameters = pd.DataFrame({"name": ["segment"], "value": ["1 Adult Kids"], "default": ["all"], "help": [""], "given": [True]})
+    source = provenance.Provenance("Sales", "10", "", parameters, None, "", "no data")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Result\n\nSegment 1 Adult Kids.")])
+    page = document.report_html(notebook, source, pseudonym_key=KEY, customer_ids=frozenset({"1"}))  # Complete Journey
+    hidden = privacy.pseudonym("1", KEY)
+    assert f"Sales — {hidden} Adult Kids" in page and f"segment = {hidden} Adult Kids" in page
+    assert "(4 ids replaced)" in page  # body, parameter table, settings line, title
 
 
 @pytest.mark.slow

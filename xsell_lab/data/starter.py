@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from xsell_lab.data import schema as s
+from xsell_lab.data.fixes import DATE_FORMATS, guess_date_format
 
 #: Normalised header (lower case, letters and digits only) -> canonical column.
 SYNONYMS = {
@@ -110,6 +111,44 @@ def guess_columns(frame: pd.DataFrame) -> dict[str, tuple[str, str]]:
     return guesses
 
 
+def date_format_lines(values: pd.Series, column: str, indent: str) -> list[str]:
+    """The mapping lines that say how to read a date column: a ``date_format`` line, a comment, or nothing.
+
+    ISO 8601 dates need nothing. Otherwise the one format of
+    :data:`~xsell_lab.data.fixes.DATE_FORMATS` that reads every value of the
+    sample is written (``31/01/2011`` proves day first, since no month is 31).
+    When the sample cannot tell (every day is 12 or less, so ``01/02/2011``
+    reads both ways) or no format reads it, a ``TODO`` comment says so.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The column's sample, as text.
+    column : str
+        The source column's name (for the comments).
+    indent : str
+        Spaces before each line.
+
+    Returns
+    -------
+    list of str
+        Zero or more YAML lines.
+    """
+    text = values.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    if text.empty or pd.to_datetime(text, format="ISO8601", errors="coerce").notna().all():
+        return []
+    found = guess_date_format(text)
+    if found is not None:
+        return [f"{indent}# {column}: dates read as {found} (the only format that reads every value of the sample)",
+                f"{indent}date_format: {found!r}"]
+    fitting = [fmt for fmt in DATE_FORMATS if pd.to_datetime(text, format=fmt, errors="coerce").notna().all()]
+    if fitting:
+        return [f"{indent}# TODO: {column}: the sample reads as {' or as '.join(fitting)} (no day above 12 tells which);",
+                f"{indent}# set date_format: to the right one"]
+    return [f"{indent}# TODO: {column}: no common format reads every date of the sample; set date_format: by hand"]
+
+
 def _table_of(canonicals: set[str]) -> str | None:
     if {s.ORDER_ID, s.PRODUCT_ID} <= canonicals:
         return s.ORDER_LINES
@@ -190,6 +229,10 @@ def _plain_table(folder: Path, path: Path, frame: pd.DataFrame, how: dict, guess
         out.append(f"    sep: {how['sep']!r}")
     if how.get("encoding", "utf-8") != "utf-8":
         out.append(f"    encoding: {how['encoding']}")
+    for source, canonical in columns.items():
+        if s.TABLES[table].column(canonical).kind == "date":
+            out += date_format_lines(frame[source], source, "    ")
+            break
     out += _guess_comments({k: v for k, v in guesses.items() if k in columns}, frame, "    ")
     out.append("    columns: {" + ", ".join(f"{_yaml_key(k)}: {v}" for k, v in columns.items()) + "}")
     missing = [c.name for c in s.TABLES[table].columns if not c.nullable and c.name not in columns.values()]
@@ -226,6 +269,7 @@ def _transaction_file(folder: Path, path: Path, frame: pd.DataFrame, how: dict, 
     out += ["  orders:", "    sql: |",
             f"      SELECT {q(s.ORDER_ID)} AS order_id, min({q(s.CUSTOMER_ID)}) AS customer_id, min({q(s.ORDER_DATE)}) AS order_date{channel}",
             f"      FROM {source}", f"      {where}", f"      GROUP BY {q(s.ORDER_ID)}",
+            *date_format_lines(frame[col[s.ORDER_DATE]], col[s.ORDER_DATE], "    "),
             "  order_lines:", "    sql: |",
             f"      SELECT {q(s.ORDER_ID)} AS order_id, {q(s.PRODUCT_ID)} AS product_id, sum({quantity}) AS quantity, {price_sql} AS unit_price",
             f"      FROM {source}", f"      {where}", "      GROUP BY ALL"]

@@ -37,7 +37,7 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from xsell_lab.exceptions import UsageError
+from xsell_lab.exceptions import UsageError, XsellLabError
 from xsell_lab.lab import workspace
 from xsell_lab.lab.report.pdf import PAPER_SIZES, RENDERERS
 from xsell_lab.lab.runner import (
@@ -514,16 +514,24 @@ def main(argv: list[str] | None = None) -> int:
 def _run(jobs: list[Job], args: argparse.Namespace) -> int:
     """Make the planned reports, the index of a ``--by`` batch, and print the outcome."""
     from xsell_lab.lab.report.batch import run_jobs, write_index
+    from xsell_lab.lab.report.render import report_customer_ids
 
     out = jobs[0].out_dir
     results = run_jobs(jobs, workers=getattr(args, "jobs", None) or (1 if len(jobs) == 1 else None))
     if getattr(args, "by", None):
         first = jobs[0]
         title, _, _ = notebook_headline(read_notebook(first.notebook))
+        try:
+            customer_ids = frozenset() if first.show_ids else report_customer_ids(first.notebook, first.parameters)
+        except (FileNotFoundError, XsellLabError) as error:
+            print(f"No index: the customer ids to pseudonymise could not be read ({error}).", file=sys.stderr)
+            _print_results(results, out)
+            return 1
         index = write_index(
             results, out, f"{first.notebook.stem}--by-{args.by}--index", title=f"{title}: one report per {args.by}",
             by=args.by, data_path=_data_folder(first.notebook, dict(first.parameters)), force=args.force,
-            renderer=args.renderer,
+            renderer=args.renderer, show_ids=first.show_ids, pseudonym_key=first.pseudonym_key,
+            customer_ids=customer_ids,
         )
         print(f"Index: {index}")
     _print_results(results, out)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from xsell_lab.plots import PALETTE, new_axes
+from xsell_lab.plots import PALETTE, SMALL_TEXT, new_axes, shorten
 
 #: Interval columns of each rate in :func:`xsell_lab.channels.channel_performance`.
 _RATE_INTERVALS = {
@@ -59,13 +59,13 @@ def plot_channel_kpis(
         y = positions + (i - (len(kpis) - 1) / 2) * height
         ax.barh(y, values, height=height, xerr=errors, capsize=3, color=colour, label=kpi.replace("_", " "))
         for yi, value in zip(y, values):
-            ax.text(value / 2, yi, f"{value:.0%}", va="center", ha="center", color="white", fontsize=8)
-    ax.set_yticks(positions, table[channel].astype(str))
+            ax.text(value / 2, yi, f"{value:.0%}", va="center", ha="center", color="white")
+    ax.set_yticks(positions, [shorten(name) for name in table[channel]])
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("share (bars: 95% confidence interval)")
     ax.set_ylabel("purchase channel")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right")
     return ax
 
 
@@ -95,7 +95,7 @@ def plot_contact_response(response: pd.DataFrame, experiment_id: str, *, ax: plt
     ax.bar(x, rates, yerr=errors, capsize=5, color=colours)
     for xi, rate, high, uplift in zip(x, rates, rows["ci_high"], rows["uplift"]):
         label = f"{rate:.1%}" if np.isnan(uplift) else f"{rate:.1%}\n({uplift * 100:+.1f} pts)"
-        ax.text(xi, high + 0.005, label, ha="center", va="bottom", fontsize=9)
+        ax.text(xi, high + 0.005, label, ha="center", va="bottom", fontsize=SMALL_TEXT)
     ax.set_xticks(x, [f"{v}\n({c})" for v, c in zip(rows["variant"], rows["channel"])])
     ax.set_ylim(0, float(rows["ci_high"].max()) * 1.35)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -127,11 +127,11 @@ def plot_trigger_backtest(backtest: pd.DataFrame, *, ax: plt.Axes | None = None)
         values = backtest[value].to_numpy(dtype=float)
         errors = np.vstack([values - backtest[low].to_numpy(dtype=float), backtest[high].to_numpy(dtype=float) - values])
         ax.barh(y + offset, values, height=0.38, xerr=errors, capsize=3, color=colour, label=label)
-    ax.set_yticks(y, backtest["rule"])
+    ax.set_yticks(y, [shorten(rule, 40) for rule in backtest["rule"]])
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("bought the offered category within the window (95% CI)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right")
     return ax
 
 
@@ -168,5 +168,5 @@ def plot_delay_profile(
     ax.set_ylim(0, None)
     ax.set_xlabel("delay D: days from the trigger to the offer")
     ax.set_ylabel("share of trigger customers")
-    ax.legend(fontsize=8)
+    ax.legend()
     return ax

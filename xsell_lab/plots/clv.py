@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from xsell_lab.clv.bgnbd import BetaGeoModel
-from xsell_lab.plots import PALETTE, new_axes
+from xsell_lab.plots import PALETTE, SMALL_TEXT, new_axes
 
 
 def plot_holdout_by_frequency(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
@@ -54,7 +54,7 @@ def plot_cumulative_purchases(curve: pd.DataFrame, ax: plt.Axes | None = None) -
     ax.plot(curve["date"], curve["expected"], color=PALETTE[1], linestyle="--", label="BG/NBD expected")
     calibration_end = curve.loc[curve["period_type"] == "calibration", "date"].max()
     ax.axvline(calibration_end, color="grey", linewidth=1)
-    ax.annotate("end of calibration", (calibration_end, 0), xytext=(4, 4), textcoords="offset points", fontsize=9)
+    ax.annotate("end of calibration", (calibration_end, 0), xytext=(4, 4), textcoords="offset points", fontsize=SMALL_TEXT)
     ax.set(xlabel="Date", ylabel="Cumulative repeat purchases", title="Repeat purchases over time")
     ax.legend(frameon=False)
     return ax
@@ -124,7 +124,7 @@ def plot_cohort_retention(curves: pd.DataFrame, ax: plt.Axes | None = None, max_
         ax.plot(one["age"], one["retention"], color=colour, marker="o", markersize=3, label=f"{cohort:%Y-%m}")
     ax.set(xlabel="Periods since the first purchase", ylabel="Share of the cohort buying", title="Cohort retention")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(title="cohort", frameon=False, fontsize=8, ncols=2)
+    ax.legend(title="cohort", frameon=False, ncols=2)
     return ax
 
 

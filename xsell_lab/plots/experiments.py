@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from xsell_lab.plots import PALETTE, new_axes
+from xsell_lab.plots import PALETTE, new_axes, shorten
 
 
 def plot_uplift(
@@ -51,7 +51,7 @@ def plot_uplift(
     """
     labels = labels or ["experiment_id", "variant"]
     ax = new_axes(ax, (8, 0.5 * len(table) + 1.5))
-    names = table[labels].astype(str).agg(" · ".join, axis=1).str.replace("$", r"\$", regex=False).to_numpy()
+    names = [shorten(name, 40).replace("$", r"\$") for name in table[labels].astype(str).agg(" · ".join, axis=1)]
     y = np.arange(len(table))[::-1]
     centre, low, high = (table[c].to_numpy(dtype=float) for c in (estimate, "ci_low", "ci_high"))
     clear = (low > 0) | (high < 0)
@@ -63,7 +63,7 @@ def plot_uplift(
     ax.set_ylim(-0.7, len(table) - 0.3)
     if percent:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value * 100:+.0f} pts" if value else "0"))
-        ax.set_xlabel("uplift over control in percentage points, with confidence interval")
+        ax.set_xlabel("uplift over control (percentage points), with its interval")
     else:
         ax.set_xlabel(f"{estimate} over control, with confidence interval")
     if title:

@@ -13,8 +13,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from xsell_lab.plots import new_axes
-from xsell_lab.plots.targeting import short_label
+from xsell_lab.plots import MAX_LABELLED_ROWS, annotate_cells, honest_floor, new_axes, shorten, top_rows
+from xsell_lab.stats.intervals import wilson_interval
+
+#: Count columns of the share KPIs of :func:`xsell_lab.kpis.kpi_trend`: (successes, trials), for their 95% interval.
+_SHARE_COUNTS = {
+    "cross_sell_rate": ("cross_sold_customers", "customers"),
+    "retention_rate": ("retained_customers", "active_customers"),
+}
 
 
 def plot_kpi_trend(
@@ -26,7 +32,14 @@ def plot_kpi_trend(
     percent: bool = False,
     ax: plt.Axes | None = None,
 ) -> plt.Axes:
-    """A KPI over time as a line with markers.
+    """A KPI over time as a line with markers, its 95% interval as a band, on an honest axis.
+
+    The band is drawn for the share KPIs whose counts the table has
+    (``cross_sell_rate``, ``retention_rate``: Wilson interval) or from
+    ``ci_low``/``ci_high`` columns. The y axis starts at zero unless the
+    values and band sit high above it (lowest point above half the highest):
+    then at a round value below the band, which the axis label states, so a
+    small drift is not drawn as a steep one.
 
     Parameters
     ----------
@@ -49,6 +62,10 @@ def plot_kpi_trend(
     ax = new_axes(ax)
     name = label or (str(trend["kpi"].iloc[0]).replace("_", " ") if "kpi" in trend and len(trend) else value)
     ax.plot(trend[period], trend[value], marker="o", label=name)
+    band = _interval_band(trend)
+    if band is not None:
+        ax.fill_between(trend[period], *band, alpha=0.2, linewidth=0, label="95% interval")
+        ax.legend(loc="best")
     if pd.api.types.is_datetime64_any_dtype(trend[period]):
         locator = mdates.AutoDateLocator()
         ax.xaxis.set_major_locator(locator)
@@ -57,7 +74,24 @@ def plot_kpi_trend(
     ax.set_ylabel(name)
     if percent:
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
+    drawn = [trend[value].to_numpy(dtype=float), *(band or ())]
+    bottom = honest_floor(float(np.nanmin(np.concatenate(drawn))), float(np.nanmax(np.concatenate(drawn))))
+    ax.set_ylim(bottom, None)
+    if bottom > 0:
+        shown = f"{bottom:.0%}" if percent else f"{bottom:,g}"
+        ax.set_ylabel(f"{name} (axis starts at {shown})")
     return ax
+
+
+def _interval_band(trend: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """Low and high 95% bounds per period: the table's ``ci_low``/``ci_high``, or Wilson from a share KPI's counts."""
+    if {"ci_low", "ci_high"} <= set(trend.columns):
+        return trend["ci_low"].to_numpy(dtype=float), trend["ci_high"].to_numpy(dtype=float)
+    kpi = str(trend["kpi"].iloc[0]) if "kpi" in trend and len(trend) else ""
+    if kpi in _SHARE_COUNTS and set(_SHARE_COUNTS[kpi]) <= set(trend.columns):
+        successes, trials = _SHARE_COUNTS[kpi]
+        return wilson_interval(trend[successes].to_numpy(), trend[trials].to_numpy())
+    return None
 
 
 def plot_kpi_by_group(
@@ -90,15 +124,16 @@ def plot_kpi_by_group(
     -------
     matplotlib.axes.Axes
     """
-    ax = new_axes(ax)
+    table, cut = top_rows(table.sort_values(value, ascending=False, kind="stable")) if len(table) > MAX_LABELLED_ROWS else (table, "")
+    ax = new_axes(ax, figsize=(8, 1.2 + 0.28 * len(table)))
     positions = np.arange(len(table))
     errors = None
     if ci_low is not None and ci_high is not None:
         errors = np.vstack([table[value] - table[ci_low], table[ci_high] - table[value]])
     ax.barh(positions, table[value], xerr=errors, capsize=4 if errors is not None else 0)
-    ax.set_yticks(positions, labels=table[group].astype(str))
+    ax.set_yticks(positions, labels=[shorten(label) for label in table[group]])
     ax.invert_yaxis()
-    ax.set_ylabel(group)
+    ax.set_ylabel(group.replace("_", " ") + cut)
     ax.set_xlabel(value.replace("_", " "))
     if percent:
         ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
@@ -117,10 +152,11 @@ def plot_attach_heatmap(
     ----------
     matrix : pandas.DataFrame
         Output of :func:`xsell_lab.kpis.attach_rate_matrix` (columns
-        ``anchor``, ``attached``, ``attach_rate``); names longer than
-        :data:`xsell_lab.plots.targeting.MAX_LABEL_CHARACTERS` are cut.
+        ``anchor``, ``attached``, ``attach_rate``); long names are
+        shortened (:func:`xsell_lab.plots.shorten`).
     annotate : bool
-        Write each rate in its cell, in percent.
+        Write each rate in its cell, in percent (not when the grid is too
+        dense for the text to print at 8 pt).
     ax : matplotlib.axes.Axes, optional
         Where to draw.
 
@@ -129,17 +165,16 @@ def plot_attach_heatmap(
     matplotlib.axes.Axes
     """
     grid = matrix.pivot(index="anchor", columns="attached", values="attach_rate")
-    ax = new_axes(ax, figsize=(min(2 + 0.7 * grid.shape[1], 12), 1.8 + 0.45 * grid.shape[0]))
-    image = ax.imshow(grid.to_numpy(dtype="float64"), cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(np.arange(grid.shape[1]), labels=[short_label(name) for name in grid.columns], rotation=45, ha="right")
-    ax.set_yticks(np.arange(grid.shape[0]), labels=[short_label(name) for name in grid.index])
+    ax = new_axes(ax, figsize=(2 + 0.7 * grid.shape[1], 1.8 + 0.45 * grid.shape[0]))
+    values = grid.to_numpy(dtype="float64")
+    image = ax.imshow(values, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(np.arange(grid.shape[1]), labels=[shorten(str(c).replace("_", " "), 24) for c in grid.columns], rotation=45, ha="right")
+    ax.set_yticks(np.arange(grid.shape[0]), labels=[shorten(str(r).replace("_", " "), 24) for r in grid.index])
     ax.set_xlabel("attached (also in the basket)")
     ax.set_ylabel("anchor (in the basket)")
     ax.grid(False)
     if annotate:
-        for (row, col), rate in np.ndenumerate(grid.to_numpy(dtype="float64")):
-            if not np.isnan(rate):
-                colour = "white" if rate > 0.6 else "black"
-                ax.text(col, row, f"{rate:.0%}", ha="center", va="center", fontsize=8, color=colour)
+        labels = np.where(np.isnan(values), "", np.vectorize(lambda rate: f"{rate:.0%}")(np.nan_to_num(values)))
+        annotate_cells(ax, labels, image.cmap(image.norm(values)))
     ax.figure.colorbar(image, ax=ax, format=PercentFormatter(xmax=1), label="attach rate", shrink=0.9, pad=0.02)
     return ax

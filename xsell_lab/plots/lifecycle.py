@@ -12,7 +12,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
-from xsell_lab.plots import PALETTE, new_axes
+from xsell_lab.plots import PALETTE, SMALL_TEXT, new_axes
 
 
 def plot_funnel(funnel: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
@@ -35,7 +35,7 @@ def plot_funnel(funnel: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes
     top = funnel["customers"].max()
     for y, (stage, count, rate) in zip(positions, funnel[["stage", "customers", "conversion_rate"]].itertuples(index=False)):
         label = f"{count:,}" if stage == "awareness" else f"{count:,}  ({rate:.0%} of the previous stage)"
-        ax.text(count + top * 0.01, y, label, va="center", fontsize=9)
+        ax.text(count + top * 0.01, y, label, va="center", fontsize=SMALL_TEXT)
     ax.set_yticks(positions, stages)
     ax.set_xlim(0, top * 1.35)
     ax.set_xlabel("customers who reached the stage")
@@ -68,7 +68,7 @@ def plot_stage_distribution(distribution: pd.DataFrame, by: str, *, ax: plt.Axes
         left += shares[stage].to_numpy()
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set_xlabel("share of customers")
-    ax.legend(ncols=min(shares.shape[1], 4), loc="upper center", bbox_to_anchor=(0.5, -0.28), fontsize=8, frameon=False)
+    ax.legend(ncols=min(shares.shape[1], 4), loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False)
     ax.grid(axis="y", visible=False)
     return ax
 
@@ -154,5 +154,5 @@ def plot_survival_curves(
     ax.set_xlabel("days since the purchase")
     ax.set_ylabel(ylabel or ("share who bought again" if share_bought else "share still waiting"))
     if by:
-        ax.legend(fontsize=8)
+        ax.legend()
     return ax

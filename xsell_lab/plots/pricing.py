@@ -7,13 +7,15 @@ a ``ValueError`` instead of drawing an empty plot.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import StrMethodFormatter
+from matplotlib.ticker import NullFormatter, StrMethodFormatter
 
 from xsell_lab.data import schema as s
-from xsell_lab.plots import PALETTE, new_axes, require_rows
+from xsell_lab.plots import PALETTE, annotate_cells, new_axes, require_rows, set_title, shorten, top_rows
 
 _RELATIONSHIP_COLOURS = {"own": PALETTE[0], "complement": PALETTE[4], "substitute": PALETTE[2], "independent": PALETTE[5]}
 
@@ -57,9 +59,10 @@ def plot_price_units_scatter(
         ax.plot(np.exp(grid), np.exp(line), color="black", lw=1.5, label=f"slope = elasticity {elasticity:.2f}")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    for axis in (ax.xaxis, ax.yaxis):
+    for axis, values in ((ax.xaxis, rows[s.PRICE]), (ax.yaxis, rows[s.UNITS])):
         axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-        axis.set_minor_formatter(StrMethodFormatter("{x:,.0f}"))
+        within_a_decade = float(values.max()) < 10 * float(values.min())  # else minor labels crowd the major ones
+        axis.set_minor_formatter(StrMethodFormatter("{x:,.0f}") if within_a_decade else NullFormatter())
     ax.set_xlabel("price (log scale)")
     ax.set_ylabel("units per week (log scale)")
     ax.set_title(f"{product}: price and weekly units")
@@ -76,7 +79,9 @@ def plot_elasticities(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt
         Rows of :meth:`xsell_lab.pricing.PriceElasticityModel.summary`
         (columns ``product``, ``price_of``, ``estimate``, ``ci_low``,
         ``ci_high``, ``relationship``); own rows are labelled by product,
-        cross rows "units of A | price of B".
+        cross rows "units of A | price of B". At most 10 rows are drawn
+        (own elasticities first, then the largest cross ones, in the table's
+        order); the title then says "top 10 of N".
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -84,9 +89,12 @@ def plot_elasticities(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt
     matplotlib.axes.Axes
     """
     require_rows(table, "elasticity table")
-    ax = new_axes(ax, figsize=(8, 0.35 * len(table) + 1.2))
-    rows = table.reset_index(drop=True)
-    labels = np.where(rows["product"] == rows["price_of"], rows["product"], rows["product"] + " | price of " + rows["price_of"])
+    strongest = table.assign(_own=table["product"] == table["price_of"], _size=table["estimate"].abs())
+    strongest = strongest.sort_values(["_own", "_size"], ascending=False, kind="stable")
+    rows, cut = top_rows(strongest.drop(columns=["_own", "_size"]), top=10)
+    rows = rows.loc[table.index.intersection(rows.index)].reset_index(drop=True)  # the table's order
+    ax = new_axes(ax, figsize=(8, 0.38 * len(rows) + 1.2))
+    labels = [shorten(p, 26) if p == q else f"{shorten(p, 26)}\n| price of {shorten(q, 24)}" for p, q in zip(rows["product"], rows["price_of"])]
     y = np.arange(len(rows))[::-1]
     for relationship, colour in _RELATIONSHIP_COLOURS.items():
         mask = (rows["relationship"] == relationship).to_numpy()
@@ -100,8 +108,9 @@ def plot_elasticities(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt
         ax.axvline(-1, color="grey", lw=0.8, ls="--")
     ax.set_yticks(y, labels)
     ax.set_xlabel("elasticity (% change in units for a 1 % price increase)")
+    set_title(ax, "Elasticities" if cut else "", cut)
     if rows["relationship"].nunique() > 1:
-        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=4)
     return ax
 
 
@@ -130,12 +139,11 @@ def plot_cross_elasticity_matrix(table: pd.DataFrame, *, ax: plt.Axes | None = N
     limit = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
     ax = new_axes(ax, figsize=(0.6 * len(products) + 3, 0.5 * len(products) + 1.5))
     image = ax.imshow(np.ma.masked_invalid(values), cmap="RdYlGn", vmin=-limit, vmax=limit, aspect="auto")
-    ax.set_xticks(np.arange(len(products)), labels=products, rotation=45, ha="right")
-    ax.set_yticks(np.arange(len(products)), labels=products)
+    ax.set_xticks(np.arange(len(products)), labels=[shorten(p, 24) for p in products], rotation=45, ha="right")
+    ax.set_yticks(np.arange(len(products)), labels=[shorten(p, 24) for p in products])
     ax.grid(False)
-    for (row, col), value in np.ndenumerate(values):
-        if np.isfinite(value):
-            ax.text(col, row, f"{value:+.2f}", ha="center", va="center", fontsize=8)
+    labels = np.where(np.isfinite(values), np.vectorize(lambda v: f"{v:+.2f}")(np.nan_to_num(values)), "")
+    annotate_cells(ax, labels, image.cmap(image.norm(np.nan_to_num(values))))
     ax.figure.colorbar(image, ax=ax, label="cross elasticity", shrink=0.9, pad=0.02)
     ax.set_xlabel("price of")
     ax.set_ylabel("units of")
@@ -190,7 +198,7 @@ def plot_bundle_strategies(bundles: pd.DataFrame, *, ax: plt.Axes | None = None)
     x = np.arange(len(bundles))
     ax.bar(x - 0.2, bundles["revenue"], width=0.4, color=PALETTE[0], label="revenue")
     ax.bar(x + 0.2, bundles["margin"], width=0.4, color=PALETTE[1], label="margin")
-    ax.set_xticks(x, bundles["strategy"].str.replace("_", " "))
+    ax.set_xticks(x, [textwrap.fill(shorten(name.replace("_", " "), 40), 16) for name in bundles["strategy"]])
     ax.set_ylabel("per period")
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.legend(frameon=False)

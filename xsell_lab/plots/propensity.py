@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, PercentFormatter
 
-from xsell_lab.plots import PALETTE, new_axes
+from xsell_lab.plots import PALETTE, SMALL_TEXT, new_axes
 
 
 def plot_gains(gains: Mapping[str, pd.DataFrame] | pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
@@ -153,7 +153,7 @@ def plot_guardrail_funnel(funnel: pd.DataFrame, *, ax: plt.Axes | None = None) -
     ax.barh(y, funnel["removed"], left=funnel["remaining"], color=PALETTE[4], alpha=0.6, label="removed by this rule")
     for yi, remaining, removed in zip(y, funnel["remaining"], funnel["removed"]):
         text = f"{remaining:,}" + (f"  (-{removed:,})" if removed else "")
-        ax.text(remaining + removed, yi, " " + text, va="center", fontsize=9)
+        ax.text(remaining + removed, yi, " " + text, va="center", fontsize=SMALL_TEXT)
     ax.set_yticks(y, [rule.replace("_", " ") for rule in funnel["rule"]])
     ax.set_xlim(0, funnel["remaining"].iloc[0] * 1.25)
     ax.set_xlabel("offers")

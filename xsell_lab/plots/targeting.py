@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from xsell_lab.plots import PALETTE, new_axes, require_rows
+from xsell_lab.plots import PALETTE, SMALL_TEXT, annotate_cells, new_axes, require_rows, set_title, shorten, top_rows
 
 
 def plot_whitespace_heatmap(
@@ -21,7 +21,7 @@ def plot_whitespace_heatmap(
     index: str,
     value: str = "expected_value_per_customer",
     columns: str = "item",
-    label: str = "expected margin per customer",
+    label: str = "expected value per customer",
     percent: bool = False,
     title: str | None = None,
     ax: plt.Axes | None = None,
@@ -54,25 +54,19 @@ def plot_whitespace_heatmap(
     ax = new_axes(ax, figsize=(min(2.5 + 0.6 * grid.shape[1], 13), 1.6 + 0.5 * grid.shape[0]))
     values = grid.to_numpy(dtype="float64")
     image = ax.imshow(values, cmap="Oranges", vmin=0, aspect="auto")
-    ax.set_xticks(np.arange(grid.shape[1]), labels=grid.columns.astype(str).str.replace("_", " "), rotation=45, ha="right")
-    ax.set_yticks(np.arange(grid.shape[0]), labels=grid.index.astype(str).str.replace("_", " "))
+    ax.set_xticks(np.arange(grid.shape[1]), labels=[shorten(str(c).replace("_", " "), 24) for c in grid.columns], rotation=45, ha="right")
+    ax.set_yticks(np.arange(grid.shape[0]), labels=[shorten(str(r).replace("_", " "), 24) for r in grid.index])
     ax.set_xlabel(columns.replace("_", " "))
     ax.set_ylabel(index.replace("_", " "))
     ax.grid(False)
-    high = np.nanmax(values)
-    for (row, col), number in np.ndenumerate(values):
-        if not np.isnan(number):
-            text = f"{number:.0%}" if percent else f"{number:,.0f}"
-            ax.text(col, row, text, ha="center", va="center", fontsize=8, color="white" if number > 0.6 * high else "black")
+    shown = np.vectorize(lambda number: f"{number:.0%}" if percent else f"{number:,.0f}")(np.nan_to_num(values))
+    annotate_cells(ax, np.where(np.isnan(values), "", shown), image.cmap(image.norm(np.nan_to_num(values))))
     colour_format = PercentFormatter(xmax=1) if percent else None
     ax.figure.colorbar(image, ax=ax, format=colour_format, label=label, shrink=0.9, pad=0.02)
-    if title:
-        ax.set_title(title)
+    set_title(ax, title or "")
     return ax
 
 
-#: Longest item name shown in a bar label of :func:`plot_top_whitespace`; longer ones are cut with "...".
-MAX_LABEL_CHARACTERS = 28
 
 
 def plot_top_whitespace(
@@ -80,15 +74,16 @@ def plot_top_whitespace(
 ) -> plt.Axes:
     """The opportunity list as horizontal bars: total expected value of each (main product -> item).
 
-    Each bar is labelled on two lines: the two items (names longer than
-    :data:`MAX_LABEL_CHARACTERS` are cut, so long product names leave room for
-    the bars), then the customers without the item and the share of peers
-    who own it.
+    Each bar is labelled with the two items (long names shortened by
+    :func:`xsell_lab.plots.shorten`, so they leave room for the bars); the
+    customers without the item and the share of peers who own it are written
+    after the bar.
 
     Parameters
     ----------
     top : pandas.DataFrame
-        Output of :func:`xsell_lab.targeting.top_whitespace` (largest first).
+        Output of :func:`xsell_lab.targeting.top_whitespace` (largest first);
+        the first 10 are drawn, and the title says "top 10 of N" when there are more.
     money : {"margin", "revenue"}
         What the expected value is counted in (the x-axis label says it).
     title : str, optional
@@ -100,32 +95,20 @@ def plot_top_whitespace(
     matplotlib.axes.Axes
     """
     require_rows(top, "top whitespace")
-    ax = new_axes(ax, figsize=(8, 1.2 + 0.55 * len(top)))
-    labels = [
-        f"{short_label(row.main_item)} owners -> {short_label(row.item)}\n"
-        f"({row.customers_without_it:,} without, {row.probability:.0%} of peers own it)"
-        for row in top.itertuples()
-    ]
+    top, cut = top_rows(top, top=10)
+    ax = new_axes(ax, figsize=(8, 1.2 + 0.38 * len(top)))
+    labels = [f"{shorten(row.main_item, 24)} owners\n-> {shorten(row.item, 24)}".replace("_", " ") for row in top.itertuples()]
     positions = np.arange(len(top))[::-1]
     ax.barh(positions, top["expected_value"], color=PALETTE[0])
-    ax.set_yticks(positions, labels=labels, fontsize=8)
+    for y, row in zip(positions, top.itertuples()):
+        ax.text(row.expected_value, y, f" {row.customers_without_it:,} without, {row.probability:.0%} of peers own it",
+                va="center", fontsize=SMALL_TEXT)
+    ax.set_xlim(0, float(top["expected_value"].max()) * 2.1)  # room for the counts after the longest bar
+    ax.set_yticks(positions, labels=labels)
     ax.set_xlabel(f"expected {money} if they bought like their peers")
     ax.grid(axis="y", visible=False)
-    if title:
-        ax.set_title(title)
+    set_title(ax, title or "", cut)
     return ax
-
-
-def short_label(name: object, limit: int = MAX_LABEL_CHARACTERS) -> str:
-    """An item name for an axis label: underscores as spaces, cut to ``limit`` characters with "...".
-
-    Examples
-    --------
-    >>> short_label("SET OF 3 CAKE TINS PANTRY DESIGN", 20), short_label("paper_a4")
-    ('SET OF 3 CAKE TIN...', 'paper a4')
-    """
-    text = str(name).replace("_", " ")
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
 def plot_profile_lift(lift: pd.DataFrame, *, title: str | None = None, ax: plt.Axes | None = None) -> plt.Axes:
@@ -136,6 +119,8 @@ def plot_profile_lift(lift: pd.DataFrame, *, title: str | None = None, ax: plt.A
     lift : pandas.DataFrame
         Output of :func:`xsell_lab.targeting.profile_lift` (a few features;
         each bar is labelled ``feature: value`` and with its customer count).
+        At most 10 rows are drawn: those whose lift is furthest from 1, in
+        the table's order; the title then says how many of how many.
     title : str, optional
         Axes title.
     ax : matplotlib.axes.Axes, optional
@@ -145,18 +130,20 @@ def plot_profile_lift(lift: pd.DataFrame, *, title: str | None = None, ax: plt.A
     matplotlib.axes.Axes
     """
     require_rows(lift, "profile lift")
-    ax = new_axes(ax, figsize=(8, 1.2 + 0.28 * len(lift)))
+    strongest = (lift["lift"] - 1).abs().sort_values(ascending=False, kind="stable")
+    lift, cut = top_rows(lift.loc[strongest.index], top=10)
+    lift = lift.sort_index()
+    ax = new_axes(ax, figsize=(8, 1.4 + 0.34 * len(lift)))
     features = list(dict.fromkeys(lift["feature"]))
     colours = {feature: PALETTE[i % len(PALETTE)] for i, feature in enumerate(features)}
     positions = np.arange(len(lift))[::-1]
     ax.barh(positions, lift["lift"] - 1, left=1, color=[colours[f] for f in lift["feature"]])
-    labels = [f"{row.feature.replace('_', ' ')}: {str(row.value).replace('_', ' ')} (n={row.customers:,})" for row in lift.itertuples()]
-    ax.set_yticks(positions, labels=labels, fontsize=8)
+    labels = [f"{shorten(row.feature, 16)}: {shorten(row.value, 18)}".replace("_", " ") + f"\nn = {row.customers:,}" for row in lift.itertuples()]
+    ax.set_yticks(positions, labels=labels)
     ax.axvline(1, color="black", linewidth=1)
     ax.set_xlabel("lift = share among target customers / share among all customers")
     ax.grid(axis="y", visible=False)
-    if title:
-        ax.set_title(title)
+    set_title(ax, title or "", cut.replace("top", "furthest from 1:"))
     return ax
 
 
@@ -190,6 +177,5 @@ def plot_lookalike_scores(
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set_xlabel(f"lookalike score: share of target customers among the {k} most similar customers")
     ax.set_ylabel("customers")
-    if title:
-        ax.set_title(title)
+    set_title(ax, title or "")
     return ax

@@ -8,7 +8,7 @@ import pandas as pd
 import seaborn as sns
 
 from xsell_lab.data import schema as s
-from xsell_lab.plots import new_axes
+from xsell_lab.plots import honest_floor, new_axes, set_title, shorten, top_rows
 
 
 def plot_price_ladder(products: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
@@ -42,22 +42,27 @@ def plot_price_ladder(products: pd.DataFrame, *, ax: plt.Axes | None = None) -> 
 
 
 def plot_margin_by_category(products: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
-    """Average gross margin (% of list price) per category, highest first."""
+    """Average gross margin (% of list price) per category, highest first (the top 15; the title says of how many)."""
     ax = new_axes(ax, figsize=(8, 5))
     margin = (1 - products[s.UNIT_COST] / products[s.PRICE]) * 100
     table = (
         products.assign(margin=margin, category=products[s.CATEGORY].str.replace("_", " "))
         .groupby("category")["margin"].mean().sort_values(ascending=False)
     )
-    sns.barplot(x=table.to_numpy(), y=table.index, ax=ax, color="#1f5f8b")
+    shown, cut = top_rows(table.to_frame())
+    sns.barplot(x=shown["margin"].to_numpy(), y=[shorten(name) for name in shown.index], ax=ax, color="#1f5f8b")
     ax.set_xlabel("gross margin, % of list price")
     ax.set_ylabel("")
-    ax.set_title("Average gross margin by category")
+    set_title(ax, "Average gross margin by category", cut)
     return ax
 
 
 def plot_orders_by_month(orders: pd.DataFrame, *, by: str | None = s.CHANNEL, ax: plt.Axes | None = None) -> plt.Axes:
-    """Orders per calendar month, one line per value of ``by`` (default: channel; None: one line)."""
+    """Orders per calendar month, one line per value of ``by`` (default: channel; None: one line).
+
+    The y axis starts at zero, or at a stated round value when the counts sit
+    high above zero (:func:`~xsell_lab.plots.honest_floor`).
+    """
     ax = new_axes(ax)
     keys = ["month"] + ([by] if by else [])
     monthly = (
@@ -69,7 +74,9 @@ def plot_orders_by_month(orders: pd.DataFrame, *, by: str | None = s.CHANNEL, ax
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel("")
-    ax.set_ylabel("orders per month")
+    bottom = honest_floor(float(monthly["orders"].min()), float(monthly["orders"].max()))
+    ax.set_ylim(bottom, None)
+    ax.set_ylabel("orders per month" + (f" (axis starts at {bottom:,.0f})" if bottom else ""))
     ax.set_title(f"Orders per month by {by.replace('_', ' ')}" if by else "Orders per month")
     return ax
 
@@ -88,7 +95,7 @@ def plot_count_by(
     if top is not None and len(counts) > top:
         title = f"{title} (top {top} of {len(counts):,})"
         counts = counts.head(top)
-    sns.barplot(x=counts.to_numpy(), y=counts.index.astype(str), ax=ax, color="#1f5f8b")
+    sns.barplot(x=counts.to_numpy(), y=[shorten(name) for name in counts.index.astype(str)], ax=ax, color="#1f5f8b")
     ax.set_xlabel(unit)
     ax.set_ylabel("")
     ax.set_title(title)

@@ -18,8 +18,10 @@ formatted as the reader should see it, last. A pandas Series does it::
 
 The figure named :data:`BEST_OPPORTUNITY` (``"Best opportunity"``) gets its own
 column; the index shows the first :data:`INDEX_FIGURES` other figures, in the
-order the reports give them. Figures are aggregates: never customer ids (the
-index is not pseudonymised). The table is also part of the notebook's PDF. A
+order the reports give them. Figures are aggregates; the index is
+pseudonymised like the reports (with the batch's key, unless ``--show-ids``),
+so a number that equals a short customer id is replaced there too. The table
+is also part of the notebook's PDF. A
 notebook that publishes nothing gets an index of reports and outcomes, with a
 note on how to publish figures (:func:`headline_figures`). No dependency
 beyond nbformat: the index reads the executed notebooks.
@@ -44,7 +46,9 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 import xsell_lab
+from xsell_lab.lab.report.document import ids_note
 from xsell_lab.lab.report.pdf import html_to_pdf
+from xsell_lab.lab.report.privacy import check_pseudonymised, pseudonymise_html
 from xsell_lab.lab.report.provenance import data_fingerprint
 from xsell_lab.lab.report.render import make_report
 from xsell_lab.lab.report.tables import MISSING, display_name, tidy_table
@@ -266,6 +270,9 @@ def write_index(
     data_path: str | os.PathLike | None = None,
     force: bool = False,
     renderer: str = "auto",
+    show_ids: bool = False,
+    pseudonym_key: str = "",
+    customer_ids: frozenset[str] = frozenset(),
 ) -> Path:
     """A one-page index PDF comparing the reports of a batch, linking to each.
 
@@ -292,13 +299,28 @@ def write_index(
         Replace an existing index instead of writing ``stem.v2.pdf``.
     renderer : {"auto", "weasyprint", "chromium"}
         See :func:`~xsell_lab.lab.report.pdf.html_to_pdf`.
+    show_ids : bool
+        Keep real customer ids, as the batch's reports did (``--show-ids``).
+    pseudonym_key : str
+        The batch's pseudonym key (the reports' own), so an id gets the same
+        pseudonym in the index as in the reports.
+    customer_ids : frozenset of str
+        The ids to pseudonymise (:func:`~xsell_lab.lab.report.render.report_customer_ids`).
 
     Returns
     -------
     pathlib.Path
         The index PDF (versioned like any report unless ``force``).
+
+    Raises
+    ------
+    PseudonymisationError
+        When a known customer id would be left in the index; no index is written.
     """
     header, rows, compared = _index_rows(results)
+    replaced = 0
+    if not show_ids:
+        rows, replaced = pseudonymise_html(rows, customer_ids, pseudonym_key)
     note = (
         "Each row is one report; click its name to open it. Figures as each report states them."
         if compared
@@ -324,11 +346,14 @@ tr.failed td {{ color: #b91c1c; }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
 <p class="meta">{len(results)} reports, {failed} failed. Data fingerprint {data_fingerprint(data_path)}.
-Generated {dt.datetime.now().astimezone():%d %B %Y, %H:%M %Z} by xsell-lab {xsell_lab.__version__}.</p>
+Generated {dt.datetime.now().astimezone():%d %B %Y, %H:%M %Z} by xsell-lab {xsell_lab.__version__}.
+Customer ids: {html.escape(ids_note(show_ids, replaced))}.</p>
 <table><thead><tr><th>{html.escape(display_name(by) if by else "Value")}</th>{header}</tr></thead><tbody>
 {rows}
 </tbody></table>
 <p class="note">{note}</p></body></html>"""
+    if not show_ids:  # the figures and outcomes; the lab's own counts, dates and fingerprint are no ids
+        check_pseudonymised(rows, customer_ids, pseudonym_key)
     target = output_path(out_dir, stem, ".pdf", force=force)
     html_to_pdf(document, target, renderer=renderer)
     return target

@@ -196,15 +196,22 @@ def notebook_body_html(notebook: nbformat.NotebookNode) -> str:
 
     A cell holding a table too wide for a portrait page is marked
     ``data-turned`` and set on a page of its own in landscape (``print.css``),
-    with the text cell just above it (its heading).
+    with the text cell just above it (its heading). A text cell just above a
+    chart is marked ``data-keep-with-next``, so that its heading and words
+    are not left at the foot of a page with the chart on the next one.
     """
     cells = _CELL_START.split(_cells_html(printable_notebook(notebook)))
     turned = {i for i, cell in enumerate(cells) if 'data-wide="turn"' in cell}
     turned |= {i - 1 for i in turned if i > 0 and "text_cell" in cells[i - 1][:80]}  # the heading above goes along
-    return "".join(
-        cell.replace('<div class="cell', '<div data-turned="yes" class="cell', 1) if i in turned else cell
-        for i, cell in enumerate(cells)
-    )
+    charts = {i for i, cell in enumerate(cells) if "<img" in cell and "text_cell" not in cell[:80]}
+    kept = {i - 1 for i in charts if i > 0 and "text_cell" in cells[i - 1][:80]}
+    return "".join(_mark_cell(cell, turned=i in turned, keep_with_next=i in kept) for i, cell in enumerate(cells))
+
+
+def _mark_cell(cell: str, *, turned: bool, keep_with_next: bool) -> str:
+    """The cell's HTML with the print attributes of :func:`notebook_body_html`."""
+    marks = ('data-turned="yes" ' if turned else "") + ('data-keep-with-next="yes" ' if keep_with_next else "")
+    return cell.replace('<div class="cell', f'<div {marks}class="cell', 1) if marks else cell
 
 
 def _cells_html(notebook: nbformat.NotebookNode) -> str:
@@ -326,6 +333,17 @@ def report_period(provenance: Provenance) -> tuple[str, str]:
     return given[0] or f"{first:%Y-%m-%d}", given[1] or f"{last:%Y-%m-%d}"
 
 
+def report_kind(title: str) -> str:
+    """The title page's kicker: what kind of document this is, in a manager's words.
+
+    A notebook titled as an executive report gives ``"Executive report"``;
+    every other notebook an ``"Analysis report"``. Notebook numbers belong
+    to the classroom, not to a document that leaves it, so none is shown.
+    """
+    kind = "Executive report" if "executive" in title.lower() else "Analysis report"
+    return f"{kind} · cross-selling"
+
+
 def ids_note(show_ids: bool, replaced: int) -> str:
     """What the title page says about customer ids."""
     if show_ids:
@@ -340,6 +358,12 @@ def data_source_text(provenance: Provenance) -> str:
         return "not stated by the notebook"
     mapping = f", column mapping '{path_label(provenance.mapping_path)}'" if provenance.mapping_path else ""
     return f"data folder '{provenance.data_label}'{mapping}"
+
+
+def _pseudonymised_text(escaped: str, ids: frozenset[str], key: str) -> tuple[str, int]:
+    """An escaped text without tags (a title, the settings line) through :func:`~xsell_lab.lab.report.privacy.pseudonymise_html`."""
+    shown, count = pseudonymise_html(f"<span>{escaped}</span>", ids, key)
+    return shown[len("<span>") : -len("</span>")], count
 
 
 def _css_string(text: str) -> str:
@@ -381,32 +405,37 @@ def report_html(
     Raises
     ------
     PseudonymisationError
-        When ids are pseudonymised but a known id is still in the document's
-        text (see :func:`~xsell_lab.lab.report.privacy.check_pseudonymised`).
+        When ids are pseudonymised but a known id is still in the text the
+        document shows from the run: title (and running header), question,
+        summary, settings, data source, body and parameters (see
+        :func:`~xsell_lab.lab.report.privacy.check_pseudonymised`). The lab's
+        own furniture (time stamp, version, "SHA-256", the count of ids
+        replaced) is no customer's id, even where it equals a short one.
     """
     if paper not in PAPER_SIZES:
         raise ValueError(f"Paper must be one of {', '.join(PAPER_SIZES)}; got {paper!r}.")
     body, parameter_rows, summary = notebook_body_html(notebook), _parameter_rows(provenance), summary_html(notebook)
     settings = html.escape(settings_text(provenance))
+    title = html.escape(report_title(provenance))
     replaced = 0
     if not show_ids:
         if customer_ids is None:
             customer_ids = known_customer_ids(provenance.data_path, provenance.mapping_path)
         body, in_body = pseudonymise_html(body, customer_ids, pseudonym_key)
         parameter_rows, in_parameters = pseudonymise_html(parameter_rows, customer_ids, pseudonym_key)
-        settings, in_settings = pseudonymise_html(settings, customer_ids, pseudonym_key)
+        settings, in_settings = _pseudonymised_text(settings, customer_ids, pseudonym_key)
+        title, in_title = _pseudonymised_text(title, customer_ids, pseudonym_key)  # a region or segment chosen for the run
         summary, in_summary = pseudonymise_html(summary, customer_ids, pseudonym_key)
-        replaced = in_body + in_parameters + in_settings + in_summary
+        replaced = in_body + in_parameters + in_settings + in_title + in_summary
     generated = generated or dt.datetime.now().astimezone()
-    title = report_title(provenance)
+    title = html.unescape(title)
     templates = resources.files("xsell_lab.lab.report") / "templates"
     css = (templates / "print.css").read_text(encoding="utf-8")
     page_rules = f"@page {{ size: {paper}; @top-left {{ content: {_css_string(title)}; }} }}"
-    kicker = f"Notebook {provenance.number} · xsell-lab report" if provenance.number else "xsell-lab report"
     document = Template((templates / "report.html").read_text(encoding="utf-8")).substitute(
         css=css + "\n" + page_rules,
         title=html.escape(title),
-        kicker=html.escape(kicker),
+        kicker=html.escape(report_kind(provenance.title)),
         question=html.escape(provenance.question),
         summary=summary,
         parameter_rows=parameter_rows,
@@ -420,5 +449,7 @@ def report_html(
         body=body,
     )
     if not show_ids:
-        check_pseudonymised(document, customer_ids, pseudonym_key)
+        lines = (html.escape(title), html.escape(provenance.question), settings, html.escape(data_source_text(provenance)))
+        from_the_data = [page_rules, *(f"<p>{line}</p>" for line in lines), summary, body, parameter_rows]
+        check_pseudonymised("\n".join(from_the_data), customer_ids, pseudonym_key)
     return document

@@ -9,14 +9,17 @@ Column labels
     labels are renamed only when :data:`DISPLAY_NAMES` knows them.
 Numbers
     A cell pandas printed as a bare number (``5210.0``, ``149.000``) is
-    formatted by the kind of its column (:func:`column_kind`): counts as
+    formatted by the kind of its column (:func:`column_kind`), and so is a
+    number pandas printed with thousands separators (the lab's display format
+    prints ``1,546`` above 1,000 and ``149.000`` below, so one column would
+    mix two forms): counts as
     integers with thousands separators, money with 2 decimals, shares as
     percentages, ratios to 2 significant figures, p-values as ``< 0.001`` or 2
     significant figures, anything else with the decimals its column's size
     needs (one number of decimals per column); ids and years stay as
     printed, without separators. Interval bounds (``ci_low``,
     ``odds_ratio_high``) print like the estimate to their left. Cells the notebook formatted
-    itself (``"1,546"``, ``"5.1%"``) are kept.
+    itself (``"5.1%"``, ``"1,546 EUR"``) are kept.
 Missing values
     ``nan``, ``NaN``, ``NaT``, ``None`` and ``<NA>`` print as :data:`MISSING`,
     with a note under the table.
@@ -88,7 +91,7 @@ TURN_TABLE_COLUMNS = 11
 #: Name words (split at ``_``) that give a column's kind; the first kind with a matching word wins.
 KIND_WORDS = {
     "share": {"rate", "share", "probability", "propensity", "confidence", "support", "survival", "alive", "uplift", "pct"},
-    "money": {"revenue", "clv", "spend", "price", "cost", "margin", "aov", "monetary", "amount", "profit", "sales"},
+    "money": {"revenue", "clv", "spend", "price", "cost", "margin", "aov", "monetary", "amount", "profit", "sales", "stake"},
     "count": {"customers", "orders", "units", "lines", "buyers", "conversions", "events", "offers", "peers", "obs",
               "rows", "count", "itemsets", "purchases", "baskets", "owners", "n"},
     "ratio": {"lift", "ratio", "elasticity", "conviction", "leverage", "kulczynski", "zhangs", "cohens", "correlation"},
@@ -101,7 +104,7 @@ _NOT_COUNT = {"mean", "median", "average", "avg", "per", "expected", "share", "r
 _INTERVAL = re.compile(r"(^|_)(ci|low|high|lower|upper)(_|$)")
 _P_VALUE = re.compile(r"(^|_)p_(value|adjusted)$|^p$|^q_value$")
 _CODE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-_RAW_NUMBER = re.compile(r"^-?\d+(\.\d+)?(e[+-]?\d+)?$")
+_PANDAS_NUMBER = re.compile(r"^-?\d+(\.\d+)?(e[+-]?\d+)?$|^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 _MISSING_TEXTS = {"nan", "NaN", "NaT", "None", "<NA>"}
 _ROW = re.compile(r"<tr\b[^>]*>.*?</tr>", re.DOTALL)
 _CELL = re.compile(r"<(?P<tag>t[hd])\b(?P<attributes>[^>]*)>(?P<text>.*?)</(?P=tag)>", re.DOTALL)
@@ -217,6 +220,11 @@ def column_formatter(name: str, values: list[float]) -> Callable[[float], str]:
     return lambda v: f"{v:,.{decimals}f}"
 
 
+def _number(text: str) -> float:
+    """The value of a cell pandas printed as a number, bare (``149.000``) or with thousands separators (``1,546``)."""
+    return float(text.replace(",", ""))
+
+
 def _kind_name(names: list[str], position: int) -> str:
     """The name that gives a column its kind: an interval bound (``ci_low``) takes its estimate's, the nearest column to its left that is no bound."""
     for name in reversed(names[: position + 1]):
@@ -294,8 +302,8 @@ def tidy_table(table: str) -> str:
     numbers: dict[int, list[float]] = {}
     for cells in body_rows:
         for offset, cell in enumerate(cells):
-            if _RAW_NUMBER.match(_plain(cell["text"])):
-                numbers.setdefault(width - len(cells) + offset, []).append(float(_plain(cell["text"])))
+            if _PANDAS_NUMBER.match(_plain(cell["text"])):
+                numbers.setdefault(width - len(cells) + offset, []).append(_number(_plain(cell["text"])))
     formats = {position: column_formatter(_kind_name(names, position), values) for position, values in numbers.items()
                if 0 <= position < width}
     seen, not_numeric = set(), set()  # column positions with a number / with text
@@ -310,8 +318,8 @@ def tidy_table(table: str) -> str:
         if text in _MISSING_TEXTS:
             missing = True
             return f"<td{_with_class(cell['attributes'], 'missing')}>{MISSING}</td>"
-        if position in formats and _RAW_NUMBER.match(text):
-            text = formats[position](float(text))
+        if position in formats and _PANDAS_NUMBER.match(text):
+            text = formats[position](_number(text))
         elif "<" in cell["text"] or not _FORMATTED_NUMBER.match(text) or not any(ch.isdigit() for ch in text):
             not_numeric.add(position)
             return cell.group(0)
