@@ -74,6 +74,28 @@ def test_batch_values_come_from_the_data():
         column_values(DATA, "colour")
 
 
+def test_batch_values_are_read_through_the_mapping():
+    shop = REPO / "examples" / "shop_export"
+    assert column_values(shop, "region", REPO / "examples" / "shop_export_mapping.yaml") == ["Nord", "Süd"]
+    with pytest.raises(ValueError, match="read through the mapping 'shop_export_mapping.yaml' has a column 'colour'"):
+        column_values(shop, "colour", REPO / "examples" / "shop_export_mapping.yaml")
+
+
+def test_file_names_transliterate_accents():
+    assert report_stem(NOTEBOOK, {"region": "Süd-Ost", "segment": "Café & Bar"}) == "99-fixture-report--region-sud-ost--segment-cafe-bar"
+
+
+def test_a_reader_that_stops_early_ends_the_listing_quietly():
+    import subprocess
+
+    command = [sys.executable, "-m", "xsell_lab", "list"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO) as process:
+        process.stdout.close()  # the reader is gone before the listing is written, like `| head` that has had enough
+        error = process.stderr.read().decode()
+    assert "Traceback" not in error and "BrokenPipeError" not in error, error
+    assert process.returncode == 141
+
+
 def test_report_names_carry_parameters_but_not_paths():
     assert report_stem(NOTEBOOK, {"region": "North East", "data_path": "/x/y"}) == "99-fixture-report--region-north-east"
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -460,8 +461,8 @@ def _batch_values(notebook: Path, column: str, parameters: dict[str, object], gi
     if folder is None:
         raise UsageError(f"{notebook.name} has no data_path parameter; give the values with --values.")
     try:
-        return column_values(folder, column)
-    except (ValueError, FileNotFoundError) as error:
+        return column_values(folder, column, parameters.get("mapping_path") or None)
+    except (ValueError, FileNotFoundError, XsellLabError) as error:
         raise UsageError(str(error)) from None
 
 
@@ -481,7 +482,20 @@ def _print_results(results: pd.DataFrame, out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``xsell-lab`` and ``python -m xsell_lab``."""
+    """Entry point of ``xsell-lab`` and ``python -m xsell_lab``.
+
+    A reader that stops early (``xsell-lab list | head``) ends the command quietly, with the
+    shell's status for a closed pipe (141), instead of a ``BrokenPipeError`` traceback.
+    """
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # Python would report the broken pipe again when it flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "list":

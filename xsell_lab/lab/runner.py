@@ -36,6 +36,7 @@ import os
 import re
 import tempfile
 import tokenize
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -308,8 +309,12 @@ def validate_parameters(notebook: str | os.PathLike, values: Mapping[str, object
 
 
 def slug(text: object) -> str:
-    """A file-name-safe version of a parameter value (``"North East"`` -> ``"north-east"``)."""
-    cleaned = re.sub(r"[^A-Za-z0-9]+", "-", str(text)).strip("-").lower()
+    """A file-name-safe version of a parameter value (``"North East"`` -> ``"north-east"``, ``"Süd"`` -> ``"sud"``).
+
+    Accented letters lose their accents (Unicode NFKD, then ASCII); other characters become dashes.
+    """
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
     return cleaned or "empty"
 
 

@@ -96,33 +96,48 @@ def report_stem(notebook: str | os.PathLike, parameters: Mapping[str, object]) -
     return "--".join(parts)
 
 
-def column_values(data_path: str | os.PathLike, column: str) -> list[str]:
+def column_values(data_path: str | os.PathLike, column: str, mapping: str | os.PathLike | None = None) -> list[str]:
     """Distinct values of a column in the first table of a data folder that has it.
 
-    Tables are searched in name order, ``customers`` first (region and segment
-    live there). Empty values are left out.
+    With a ``mapping``, the tables are read through it (any file name, format or
+    SQL query, columns renamed as the notebooks see them); without one, the
+    Parquet and CSV files of the folder are read as they are. Tables are searched
+    ``customers`` first (region and segment live there), then in name order.
+    Empty values are left out.
 
     Raises
     ------
     ValueError
-        When no table in the folder has the column, listing the columns found.
+        When no table has the column, listing the columns found.
     """
     folder = Path(data_path)
-    files = sorted(
-        (f for f in folder.iterdir() if f.suffix in (".parquet", ".csv")),
-        key=lambda f: (f.stem != "customers", f.name),
-    ) if folder.is_dir() else []
+    if mapping:
+        from xsell_lab.data.io import read_raw_tables
+
+        tables = read_raw_tables(folder, mapping).tables
+        frames = [(name, lambda frame=frame: frame, list(frame.columns))
+                  for name, frame in sorted(tables.items(), key=lambda item: (item[0] != "customers", item[0]))]
+    else:
+        files = sorted(
+            (f for f in folder.iterdir() if f.suffix in (".parquet", ".csv")),
+            key=lambda f: (f.stem != "customers", f.name),
+        ) if folder.is_dir() else []
+        frames = [(file.name, lambda file=file: _read_column(file, column), _column_names(file)) for file in files]
     seen: set[str] = set()
-    for file in files:
-        columns = pq.read_schema(file).names if file.suffix == ".parquet" else list(pd.read_csv(file, nrows=0).columns)
+    for _, read, columns in frames:
         seen.update(columns)
         if column in columns:
-            reader = pd.read_parquet if file.suffix == ".parquet" else pd.read_csv
-            values = reader(file, columns=[column]) if file.suffix == ".parquet" else reader(file, usecols=[column])
-            return sorted(str(value) for value in values[column].dropna().unique())
-    raise ValueError(
-        f"No table in '{folder}' has a column '{column}'. Columns found: {', '.join(sorted(seen)) or 'none'}."
-    )
+            return sorted(str(value) for value in read()[column].dropna().unique())
+    where = f"'{folder}'" + (f" read through the mapping '{Path(mapping).name}'" if mapping else "")
+    raise ValueError(f"No table in {where} has a column '{column}'. Columns found: {', '.join(sorted(seen)) or 'none'}.")
+
+
+def _column_names(file: Path) -> list[str]:
+    return pq.read_schema(file).names if file.suffix == ".parquet" else list(pd.read_csv(file, nrows=0).columns)
+
+
+def _read_column(file: Path, column: str) -> pd.DataFrame:
+    return pd.read_parquet(file, columns=[column]) if file.suffix == ".parquet" else pd.read_csv(file, usecols=[column])
 
 
 def _run_job(job: Job, progress: bool) -> dict:
