@@ -150,6 +150,16 @@ def test_recommendations_rank_by_amount_at_stake_and_say_how_sure():
         assert "EXP-" not in text and "mail_arm" not in text and "_" not in text
 
 
+def test_a_whitespace_recommendation_is_as_sure_as_the_pair_it_names():
+    lines = _pair_world()
+    opportunities = recommendations.pair_opportunities(lines, _rules(lines), item_column="category")
+    weak = pd.concat([opportunities.head(1), opportunities.head(1).assign(p_adjusted=0.048, main="x", add_on="y")], ignore_index=True)
+    row = recommendations.recommendations(opportunities=weak).set_index("kind").loc["whitespace"]
+    assert row["p_value"] == pytest.approx(float(opportunities["p_adjusted"].iloc[0]))  # not the weaker second pair's 0.048
+    assert row["confidence_words"] == recommendations.confidence_words(float(opportunities["p_adjusted"].iloc[0]))
+    assert "far more often" not in row["evidence"]
+
+
 def test_recommendations_adapt_to_the_evidence_the_data_has():
     assert recommendations.recommendations().empty
     tests = recommendations.offer_results(_offers().assign(accepted=lambda o: o.index % 10 == 0, revenue=0.0))

@@ -497,11 +497,12 @@ def recommendations(
         rows.append({
             "recommendation": f"Offer {add_on} to the {top['customers_without_it']:,} customers who own {main} but not {add_on}" + (f", then the {more} other strong pair{'s' if more > 1 else ''} found." if more else "."),
             "money_at_stake": total.get("expected_revenue", top["expected_revenue"]),
-            "confidence_words": confidence_words(float(opportunities["p_adjusted"].max())),
-            "evidence": f"{len(opportunities)} pair{'s' if len(opportunities) > 1 else ''} of {items} bought together far more often "
+            # how sure we are that the named pair goes together (the other pairs are said to be "more often than chance" only)
+            "confidence_words": confidence_words(float(top["p_adjusted"])),
+            "evidence": f"{len(opportunities)} pair{'s' if len(opportunities) > 1 else ''} of {items} bought together more often "
                         f"than chance; about {total.get('expected_buyers', top['expected_buyers']):,.0f} buyers if customers lacking the add-on "
                         "buy it as often as those who already buy the pair (an upper bound; each customer counted once per add-on).",
-            "kind": "whitespace", "p_value": float(opportunities["p_adjusted"].max()),
+            "kind": "whitespace", "p_value": float(top["p_adjusted"]),
         })
     if offer_tests is not None:
         for test in offer_tests.itertuples(index=False):
