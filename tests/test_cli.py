@@ -97,7 +97,8 @@ def test_a_reader_that_stops_early_ends_the_listing_quietly():
 
 
 def test_report_names_carry_parameters_but_not_paths():
-    assert report_stem(NOTEBOOK, {"region": "North East", "data_path": "/x/y"}) == "99-fixture-report--region-north-east"
+    assert report_stem(NOTEBOOK, {"region": "North East", "data_path": "/x/my shop"}) == "99-fixture-report--data-my-shop--region-north-east"
+    assert report_stem(NOTEBOOK, {"region": "North East", "mapping_path": "/x/m.yaml"}) == "99-fixture-report--region-north-east"
 
 
 @pytest.mark.slow
@@ -427,3 +428,21 @@ def test_public_names_and_submodules_are_there_on_first_use():
     )
     assert done.stdout.split() == ["xsell_lab.data.company", "xsell_lab.data.io", "order_date", "True", "True"]
     assert "AttributeError: module 'xsell_lab' has no attribute 'no_such_name'" in done.stderr
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_run_leaves_no_temporary_file(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "reports"
+    process = subprocess.Popen([sys.executable, "-m", "xsell_lab", "report", "03", "--out", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (out.is_dir() and any(out.iterdir())) and process.poll() is None:
+        time.sleep(0.2)
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    assert any(path.name.startswith(".") for path in out.iterdir()), "no temporary file to clean up yet"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert list(out.iterdir()) == []

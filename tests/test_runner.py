@@ -96,6 +96,23 @@ def test_dates_must_be_iso():
         runner.convert_value("start_date", "01/03/2024", "str")
 
 
+def test_a_parameter_whose_default_is_a_date_takes_only_dates():
+    assert runner.convert_value("transition_start", "2024-06-01", "str", '"2024-01-01"') == "2024-06-01"
+    with pytest.raises(runner.ParameterError, match="transition_start.*date like"):
+        runner.convert_value("transition_start", "01/12/2024", "str", '"2024-01-01"')  # read as 12 January before
+    assert runner.convert_value("backtest_date", "auto", "str", '"auto"') == "auto"
+    assert runner.convert_value("end_date", "", "str", '""') == ""
+
+
+def test_counts_and_amounts_are_not_negative():
+    with pytest.raises(runner.ParameterError, match="'top_n' is a count.*0 or more; got -3"):
+        runner.convert_value("top_n", "-3", "int", "10")  # listed 15 pairs before
+    with pytest.raises(runner.ParameterError, match="'contact_cost'.*0 or more"):
+        runner.convert_value("contact_cost", -1.5, "float", "0.0")
+    assert runner.convert_value("top_n", "0", "int", "10") == 0
+    assert runner.convert_value("offset", "-3", "int", "-1") == -3  # a notebook may declare a negative default
+
+
 def test_versioned_names_never_overwrite(tmp_path):
     assert runner.output_path(tmp_path, "00-x", ".pdf") == tmp_path / "00-x.pdf"
     (tmp_path / "00-x.pdf").write_bytes(b"old")

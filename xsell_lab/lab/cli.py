@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import signal
 import sys
 import textwrap
 from pathlib import Path
@@ -485,14 +486,21 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``xsell-lab`` and ``python -m xsell_lab``.
 
     A reader that stops early (``xsell-lab list | head``) ends the command quietly, with the
-    shell's status for a closed pipe (141), instead of a ``BrokenPipeError`` traceback.
+    shell's status for a closed pipe (141), instead of a ``BrokenPipeError`` traceback; SIGTERM
+    ends it with status 143 after cleaning up, as SIGINT does.
     """
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         return _main(argv)
     except BrokenPipeError:
         # Python would report the broken pipe again when it flushes stdout at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM ends the command like Ctrl-C does: every ``finally`` runs, so no temporary file is left behind."""
+    raise SystemExit(128 + signum)
 
 
 def _main(argv: list[str] | None) -> int:

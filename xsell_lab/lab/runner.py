@@ -227,18 +227,27 @@ def describe_parameters(parameters: Iterable[Parameter] | pd.DataFrame) -> str:
     )
 
 
-def convert_value(name: str, value: object, type_name: str) -> object:
-    """Convert one value to the declared type without evaluating it.
+#: An ISO date, as a date parameter's default or value is written.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Values a date parameter may take besides a date: "the data's own" (empty) and "chosen from the data".
+_DATE_WORDS = ("", "auto")
+
+
+def convert_value(name: str, value: object, type_name: str, default: str | None = None) -> object:
+    """Convert one value to the declared type without evaluating it, and check its range.
 
     Strings (from the command line) are parsed: ``int`` and ``float`` by their
     constructors, ``bool`` from true/false/yes/no/1/0/on/off. Values that are
     already of the right type (from a YAML file) pass through; an ``int`` is
-    accepted for a ``float``. Parameters named ``*_date`` must be ISO dates.
+    accepted for a ``float``. A date parameter (named ``*_date``, or whose
+    ``default`` is an ISO date) must be an ISO date, empty or ``auto``. A number
+    whose default is 0 or more (every count, number of days, share, rate and
+    cost of the notebooks) must be 0 or more.
 
     Raises
     ------
     ParameterError
-        When the value does not fit the type.
+        When the value does not fit the type or the range.
     """
     target = _SCALAR_TYPES.get(type_name.strip())
     if target is None:
@@ -253,12 +262,23 @@ def convert_value(name: str, value: object, type_name: str) -> object:
         raise ParameterError(
             f"Parameter '{name}' must be of type {type_name}; got {value!r} ({type(value).__name__})."
         )
-    if name.endswith("_date") and isinstance(converted, str):
+    default_text = (default or "").strip().strip("\"'")
+    is_date = name.endswith("_date") or bool(_ISO_DATE.fullmatch(default_text))
+    if is_date and isinstance(converted, str) and converted.strip().lower() not in _DATE_WORDS:
         try:
             dt.date.fromisoformat(converted)
         except ValueError:
             raise ParameterError(f"Parameter '{name}' must be a date like 2024-12-31; got {converted!r}.") from None
+    if target in (int, float) and not isinstance(converted, bool) and converted < 0 and _non_negative(default_text):
+        raise ParameterError(f"Parameter '{name}' is a count, a length of time, a share or an amount: 0 or more; got {converted!r}.")
     return converted
+
+
+def _non_negative(default: str) -> bool:
+    try:
+        return float(default) >= 0
+    except ValueError:
+        return False
 
 
 def _parse_text(name: str, text: str, target: type) -> object:
@@ -296,6 +316,7 @@ def validate_parameters(notebook: str | os.PathLike, values: Mapping[str, object
     """
     declared = read_parameters(notebook)
     types = {parameter.name: parameter.type for parameter in declared}
+    defaults = {parameter.name: parameter.default for parameter in declared}
     unknown = [name for name in values if name not in types]
     if unknown:
         raise ParameterError(
@@ -303,7 +324,7 @@ def validate_parameters(notebook: str | os.PathLike, values: Mapping[str, object
             f"Allowed parameters:\n{describe_parameters(declared)}"
         )
     try:
-        return {name: convert_value(name, value, types[name]) for name, value in values.items()}
+        return {name: convert_value(name, value, types[name], defaults[name]) for name, value in values.items()}
     except ParameterError as error:
         raise ParameterError(f"{error}\nAllowed parameters:\n{describe_parameters(declared)}") from None
 

@@ -89,9 +89,13 @@ class Job:
 def report_stem(notebook: str | os.PathLike, parameters: Mapping[str, object]) -> str:
     """Output name of a parameterised report: ``10-executive-report--region-north``.
 
-    Path parameters (``*_path``) are left out of the name.
+    A run on another data folder is named after it (``10-executive-report--data-my-shop``), so
+    it never reads as a second version of the bundled company's report; other path parameters
+    (``mapping_path``) are left out of the name.
     """
     parts = [Path(notebook).stem]
+    if parameters.get("data_path"):
+        parts.append(f"data-{slug(Path(str(parameters['data_path'])).name)[:40]}")
     parts += [f"{name}-{slug(value)[:40]}" for name, value in parameters.items() if not name.endswith("_path")]
     return "--".join(parts)
 
