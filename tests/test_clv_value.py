@@ -147,9 +147,9 @@ def test_historical_clv_is_the_product_of_four_averages():
     assert row["lifespan_years"] == pytest.approx(history_years)
     assert row["average_order_value"] == 150.0
     assert row["margin_rate"] == pytest.approx(170 / 600)
-    years = ((pd.Timestamp("2024-12-31") - pd.Timestamp("2023-01-10")).days + (pd.Timestamp("2024-12-31") - pd.Timestamp("2023-01-20")).days) / 365.25
-    assert row["purchases_per_year"] == pytest.approx(4 / years)
-    assert row["historical_clv"] == pytest.approx(150.0 * 4 / years * 170 / 600 * history_years)
+    # 4 orders by 2 customers over the 722 days from the first order day to as_of
+    assert row["purchases_per_year"] == pytest.approx(4 / 2 / history_years)
+    assert row["historical_clv"] == pytest.approx(150.0 * 4 / 2 / history_years * 170 / 600 * history_years)
     per_customer = historical_clv(_tiny_sales(), "2024-12-31", by="customer_id", lifespan_years=3.0)
     assert per_customer.columns.tolist() == ["customer_id", *HISTORICAL_COLUMNS]
     assert per_customer["customer_id"].tolist() == ["a", "b"]
@@ -157,6 +157,39 @@ def test_historical_clv_is_the_product_of_four_averages():
     assert per_customer["average_order_value"].tolist() == [100.0, 200.0]
     by_segment = historical_clv(_tiny_sales(), "2024-12-31", by="segment", lifespan_years=3.0)
     assert by_segment["segment"].tolist() == ["s1", "s2"]
+
+
+def test_historical_clv_over_the_period_is_what_customers_spent_in_it():
+    # a customer who started in the last week and two orders placed on one day: a rate per year since
+    # each customer's own first purchase day, over purchase days, gave 2.6 purchases a year instead of
+    # 2.0 and a one-year CLV of 470 against the 300 of revenue customers actually spent
+    sales = pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o3", "o4", "o5", "o6"],
+            "customer_id": ["a", "a", "a", "b", "b", "c"],
+            "order_date": pd.to_datetime(["2024-01-01", "2024-06-01", "2024-06-01", "2024-03-01", "2024-09-01", "2024-12-25"]),
+            "revenue": [100.0, 50.0, 50.0, 300.0, 300.0, 100.0],
+            "margin": [100.0, 50.0, 50.0, 300.0, 300.0, 100.0],
+        }
+    )
+    period_years = 366 / 365.25  # 2024-01-01 to 2024-12-31, inclusive
+    row = historical_clv(sales, "2024-12-31", lifespan_years=period_years).iloc[0]
+    assert row["average_order_value"] == pytest.approx(900 / 6)  # orders, not purchase days
+    assert row["purchases_per_year"] == pytest.approx(6 / 3 / period_years)
+    assert row["historical_clv"] == pytest.approx(900 / 3)
+    per_customer = historical_clv(sales, "2024-12-31", by="customer_id", lifespan_years=period_years)
+    assert per_customer["historical_clv"].tolist() == pytest.approx([200.0, 600.0, 100.0])
+
+
+def test_historical_clv_of_orders_net_of_returns_has_the_average_order_value_of_the_kpis():
+    from xsell_lab import kpis
+
+    sales = _tiny_sales().assign(unit_price=[100.0, 50.0, 100.0, 300.0])
+    returns = pd.DataFrame({"order_id": ["o2", "o4"], "product_id": ["p2", "p3"], "quantity": [1, 1]})
+    kept = kpis.net_of_returns(sales, returns)
+    row = historical_clv(kept, "2024-12-31", lifespan_years=1.0).iloc[0]
+    assert row["average_order_value"] == pytest.approx(kpis.average_order_value(kept))
+    assert row["average_order_value"] == pytest.approx((100 + 50 + 100) / 3)  # o4 came back in full: no longer an order
 
 
 def test_historical_clv_measures_churn_on_two_halves_of_a_short_history():
@@ -173,6 +206,7 @@ def test_lifespan_estimate_caps_the_lifespan_at_the_history_it_was_measured_on()
     first_half = pd.to_datetime("2023-02-10") + pd.to_timedelta(range(10), unit="D")
     second_half = pd.to_datetime("2023-09-01") + pd.to_timedelta(range(9), unit="D")
     sales = pd.DataFrame({
+        "order_id": [f"o{i}" for i in range(19)],
         "customer_id": [f"c{i}" for i in range(10)] + [f"c{i}" for i in range(9)],
         "order_date": list(first_half) + list(second_half),
         "revenue": 10.0,
@@ -292,3 +326,21 @@ def test_cross_sell_followup_by_hand():
     assert followed["outcome_margin"].tolist() == [25.0, 70.0]  # orders after 2024-06-30 only
     assert followed["cohort"].tolist() == ["2024Q1", "2024Q1"]
     assert followed["segment"].tolist() == ["consumer", "student"]
+
+
+def test_notebooks_07_and_10_compare_cross_sold_customers_with_one_minimum():
+    """Both notebooks refuse the cross-sold comparison below :data:`MIN_GROUP_CUSTOMERS` customers a group:
+    07 once compared 605 cross-sold customers with 18 others that 10 refused to show."""
+    import json
+    import re
+    from pathlib import Path
+
+    from xsell_lab.clv import MIN_GROUP_CUSTOMERS
+
+    assert MIN_GROUP_CUSTOMERS == 30
+    folder = Path(__file__).resolve().parents[1] / "notebooks"
+    for name in ["07-customer-lifetime-value.ipynb", "10-executive-report.ipynb"]:
+        cells = json.loads((folder / name).read_text(encoding="utf-8"))["cells"]
+        comparison = next("".join(cell["source"]) for cell in cells if "clv.cross_sell_followup(" in "".join(cell["source"]))
+        assert "clv.MIN_GROUP_CUSTOMERS" in comparison, f"{name} does not use clv.MIN_GROUP_CUSTOMERS"
+        assert not re.search(r">= ?\d+\b", comparison), f"{name} compares groups with a literal"

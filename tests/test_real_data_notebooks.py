@@ -35,6 +35,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+from xsell_lab.clv import MIN_GROUP_CUSTOMERS
 from xsell_lab.exceptions import NotebookExecutionError
 from xsell_lab.lab.runner import discover_notebooks, execute_notebook
 
@@ -340,7 +341,30 @@ def _check_lifetime_value(executed, folder) -> None:
         assert stay <= round(history_years, 1), f"{where}: a lifespan of {stay} years from {history_years:.2f} years of data"
     if "extrapolation" in text or "they stay" in text:
         _printed(executed, r"An average order is worth [\d,]+\.\d\d of revenue, customers order \d+\.\d times a year")
+        _check_historical_clv(executed, folder, where)
     assert not re.search(r"shrinks to -", text), f"{where}: a gap that changed sign is said to shrink"
+    gap = re.search(r"Naively, the ([\d,]+) cross-sold customers .+? than the ([\d,]+) others", text)
+    if gap:
+        groups = [_number(count) for count in gap.groups()]
+        assert min(groups) >= MIN_GROUP_CUSTOMERS, f"{where}: a comparison of {groups[0]:,.0f} with {groups[1]:,.0f} customers"
+
+
+def _check_historical_clv(executed, folder, where: str) -> None:
+    """Notebook 07's historical CLV: the average order value of notebook 01 (orders net of returns), and a
+    value that is the revenue per customer per year of the period times the lifespan (the formula over a
+    lifespan as long as the data is what customers spent in it)."""
+    _, lines = TRUTH[folder.name](folder)
+    lines = _kept(folder, lines)
+    match = _printed(executed, r"An average order is worth ([\d,]+\.\d\d) of revenue, .+? they stay ([\d.]+) years? "
+                               r"\(above\): a historical CLV of ([\d,]+\.\d\d) of (\w+) per customer")  # fmt: skip
+    value = lines["revenue"].sum() / lines["order_id"].nunique()
+    assert abs(_number(match.group(1)) - value) <= 0.01, f"{where}: average order value printed {match.group(1)}, the files give {value:.2f}"
+    if match.group(4) == "revenue":
+        first, last = (pd.Timestamp(day) for day in _printed(executed, r"between (\S+) and (\S+) \(").groups())
+        per_year = lines["revenue"].sum() / lines["customer_id"].nunique() / (((last - first).days + 1) / 365.25)
+        stay, clv = float(match.group(2)), _number(match.group(3))
+        assert (stay - 0.05) * per_year * 0.99 <= clv <= (stay + 0.05) * per_year * 1.01, (
+            f"{where}: a historical CLV of {clv:,.2f} over {stay} years, from {per_year:,.2f} of revenue per customer a year")
 
 
 #: An integer of four digits or more without thousands separators (not part of a date, a decimal or an id).

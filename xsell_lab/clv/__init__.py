@@ -25,7 +25,7 @@ churn
 from xsell_lab.clv._mle import ConvergenceError
 from xsell_lab.clv.bgnbd import BetaGeoModel
 from xsell_lab.clv.churn import churn_risk, retention_offer_list
-from xsell_lab.clv.cross_sell_value import cross_sell_followup, early_cross_sell_status, matched_comparison
+from xsell_lab.clv.cross_sell_value import MIN_GROUP_CUSTOMERS, cross_sell_followup, early_cross_sell_status, matched_comparison
 from xsell_lab.clv.diagnostics import bgnbd_fit_problems, cumulative_repeat_purchases, holdout_by_frequency
 from xsell_lab.clv.gamma_gamma import GammaGammaModel
 from xsell_lab.clv.historical import LIFESPAN_COLUMNS, cohort_curves, historical_clv, horizon_months, lifespan_estimate
@@ -36,6 +36,7 @@ from xsell_lab.clv.value import customer_lifetime_value
 
 __all__ = [
     "LIFESPAN_COLUMNS",
+    "MIN_GROUP_CUSTOMERS",
     "MARGIN_SOURCES",
     "bgnbd_fit_problems",
     "horizon_months",

@@ -34,6 +34,10 @@ import pandas as pd
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import require_columns
 
+#: Fewest customers each group (cross-sold and not) needs before notebooks 07 and 10 compare them: with
+#: fewer, one or two customers' spend sets the gap.
+MIN_GROUP_CUSTOMERS = 30
+
 #: Columns of :func:`early_cross_sell_status`.
 STATUS_COLUMNS = [s.CUSTOMER_ID, "first_purchase", "early_orders", "early_spend", "early_categories", "cross_sold"]
 #: Columns of :func:`matched_comparison`.

@@ -25,15 +25,14 @@ formulas. Note, http://brucehardie.com/notes/024/.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.clv.rfm import purchase_days
 
-#: Observed time per customer is counted as at least a month, so a customer
-#: who bought yesterday does not get 365 purchases a year.
+#: A period shorter than a month still counts as a month, so a few days of data
+#: do not turn into hundreds of orders a year.
 _MIN_YEARS = 1 / 12
 
 #: Columns of :func:`historical_clv` (after the ``by`` column, when grouped).
@@ -57,11 +56,28 @@ def historical_clv(
 ) -> pd.DataFrame:
     """Average order value x purchases per year x margin rate x lifespan.
 
+    The two first averages are those of the practitioners' formula: the
+    average order value of Farris et al. (2010), *Marketing Metrics*, and the
+    purchase frequency, the orders of a period divided by the customers who
+    bought in it (usually over one year; here turned into a yearly rate)::
+
+        average order value = revenue / orders
+        purchases per year  = orders / customers / years of the period
+
+    so that, over a lifespan as long as the period, the historical CLV is the
+    revenue (or margin) per customer the period actually saw. The period runs
+    from the first order day in ``sales`` to ``as_of``: every customer who
+    bought in it counts, including those who started late (a rate per year
+    since each customer's own first purchase would give that first purchase
+    no time behind it, and recent customers would inflate the rate).
+
     Parameters
     ----------
     sales : pandas.DataFrame
-        Sales lines with ``customer_id``, ``order_date``, ``revenue`` and
-        ``margin`` (e.g. :func:`xsell_lab.sales_lines`), plus ``by`` if given.
+        Sales lines with ``customer_id``, ``order_id``, ``order_date``,
+        ``revenue`` and ``margin``, plus ``by`` if given. Pass the lines net
+        of returns (:func:`xsell_lab.kpis.net_of_returns`) for the average
+        order value of notebooks 01 and 10.
     as_of : str or pandas.Timestamp
         Last day of the data used (inclusive).
     lifespan_years : float, optional
@@ -72,9 +88,9 @@ def historical_clv(
         than the history itself.
     by : str, optional
         Column to compute the formula per group (``"segment"``, or
-        ``"customer_id"`` for the per-customer version sales teams use).
-        Purchases per year = purchase days / years since each customer's
-        first purchase (at least one month per customer).
+        ``"customer_id"`` for the per-customer version sales teams use). Every
+        group shares the period of the whole ``sales``; rows whose ``by`` is
+        missing are left out.
 
     Returns
     -------
@@ -85,33 +101,22 @@ def historical_clv(
     """
     end = pd.Timestamp(as_of).normalize()
     used = sales.loc[sales[s.ORDER_DATE] < end + pd.Timedelta(days=1)]
-    days = purchase_days(used).merge(
-        used.assign(purchase_date=used[s.ORDER_DATE].dt.normalize())
-        .groupby([s.CUSTOMER_ID, "purchase_date"], as_index=False)["margin"].sum(min_count=1),
-        on=[s.CUSTOMER_ID, "purchase_date"],
-    )
     if lifespan_years is None:
-        lifespan_years = float(_churn_table(days, end)["supported_lifespan_years"].iloc[0])
-    if by is None:
-        days = days.assign(group="all")
-    elif by == s.CUSTOMER_ID:
-        days = days.assign(group=days[s.CUSTOMER_ID])
-    else:
-        days = days.merge(used[[s.CUSTOMER_ID, by]].drop_duplicates(s.CUSTOMER_ID), on=s.CUSTOMER_ID)
-        days = days.assign(group=days[by])
-    first = days.groupby(s.CUSTOMER_ID)["purchase_date"].transform("min")
-    years = np.maximum((end - first).dt.days / 365.25, _MIN_YEARS)
-    days = days.assign(customer_years=np.where(days["is_first"], years, 0.0))
-    table = days.groupby("group").agg(
+        lifespan_years = float(lifespan_estimate(used, end)["supported_lifespan_years"].iloc[0])
+    period_years = max(((end - used[s.ORDER_DATE].min().normalize()).days + 1) / 365.25, _MIN_YEARS)
+    group = pd.Series("all", index=used.index) if by is None else used[by]
+    orders = used.assign(group=group).groupby(["group", s.CUSTOMER_ID, s.ORDER_ID], as_index=False).agg(
+        revenue=(s.REVENUE, "sum"), margin=("margin", lambda values: values.sum(min_count=1))
+    )
+    table = orders.groupby("group").agg(
         customers=(s.CUSTOMER_ID, "nunique"),
-        purchases=("spend", "size"),
-        revenue=("spend", "sum"),
-        margin=("margin", "sum"),
-        customer_years=("customer_years", "sum"),
+        orders=(s.ORDER_ID, "size"),
+        revenue=("revenue", "sum"),
+        margin=("margin", lambda values: values.sum(min_count=1)),
     )
     table = table.assign(
-        average_order_value=table["revenue"] / table["purchases"],
-        purchases_per_year=table["purchases"] / table["customer_years"].clip(lower=_MIN_YEARS),
+        average_order_value=table["revenue"] / table["orders"],
+        purchases_per_year=table["orders"] / table["customers"] / period_years,
         margin_rate=table["margin"] / table["revenue"],
         lifespan_years=float(lifespan_years),
     )
