@@ -123,6 +123,17 @@ def test_cross_sell_rate_single_order_customers_and_unknown_anchor(lines):
     assert np.isnan(kpis.cross_sell_rate(lines, anchor="printers"))  # nobody bought it: 0 / 0
 
 
+def test_product_level_caveat_only_for_a_large_catalogue_at_product_level(lines):
+    """Online Retail's 3,280 products: '98% bought two or more products' is no cross-selling across kinds."""
+    assert kpis.product_level_caveat(lines, level="product") == "", "4 products are few"
+    assert kpis.product_level_caveat(lines, level="category") == ""
+    catalogue = pd.DataFrame({s.CUSTOMER_ID: "c1", s.PRODUCT_ID: [f"P{i}" for i in range(101)]})
+    sentence = kpis.product_level_caveat(catalogue, level="product", how_to_add="a department column")
+    assert sentence.startswith("These KPIs count 101 individual products") and "a department column would make them" in sentence
+    assert kpis.product_level_caveat(catalogue, level="product", many=101) == ""
+    assert kpis.product_level_caveat(catalogue, level="category") == ""
+
+
 def test_product_penetration_by_hand(lines):
     assert kpis.product_penetration(lines, min_items=3) == pytest.approx(1 / 4)  # c1
     assert kpis.product_penetration(lines, min_items=1) == 1.0

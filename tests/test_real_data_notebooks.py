@@ -443,3 +443,46 @@ def _check_report_trend_and_gaps(executed, folder) -> None:
 
 
 HEADLINE_CHECKS.update({"09": _check_trigger_verdicts, "10": _check_report_trend_and_gaps})
+
+
+# --- notebooks 01 and 03: figures that are true by construction, or of a part, say so (review of notebook 01 and 03) ---
+
+
+def _check_cross_sell_kpis_read_right(executed, folder) -> None:
+    """Notebook 01: at product level with many products the KPIs are said to be high by construction (and the
+    drop-off is not called room for cross-selling), the cumulative ratio is said to only grow, and customers
+    without a segment are counted right after the sentence on the segments."""
+    _check_cross_sell_kpis(executed, folder)
+    where, outputs = f"notebook 01 on {folder.name}", _outputs(executed)
+    text = _sentences(executed)
+    _, lines = TRUTH[folder.name](folder)
+    many_products = lines["category"].nunique() < 2 and lines["product_id"].nunique() > 100
+    said = "not yet cross-selling across kinds of products" in text
+    assert said == many_products, f"{where}: the product-level caveat is {'missing' if many_products else 'printed without cause'}"
+    assert not (many_products and "where cross-selling has room" in text), f"{where}: thousands of products' drop-off called room"
+    if "by the end of the period" in text:
+        assert "so the figure can only grow" in text, f"{where}: the cumulative cross-sell ratio is not said to be cumulative"
+    unsegmented = any(table and "(no segment)" in out for _, out, table in outputs)
+    for _, out, table in outputs:
+        if not table and re.search(r"cross-buys? most|cross-buy at about the same rate", out) and unsegmented:
+            assert re.search(r"customers \(\d+% of the buyers\) have no segment recorded", out), f"{where}: the segments' rates are printed away from the unsegmented customers'"
+
+
+def _check_whitespace_coverage(executed, folder) -> None:
+    """Notebook 03: the scoring sentence and the headline say how many of the buying customers the whitespace
+    covers (Online Retail: 38 of 1,081), and the first opportunity is owned by 5+ (min_peer_owners) of its peers
+    (there: a cabinet owned by 2 of 38 peers headed the list)."""
+    _check_opportunity_value(executed, folder)
+    where = f"notebook 03 on {folder.name}"
+    buyers = _number(_printed(executed, r"Analysing ([\d,]+) buying customers").group(1))
+    scored = _printed(executed, r"cells are scored, for ([\d,]+) of ([\d,]+) customers: those whose main \w+ is (one of the|(.+?), the only main)")
+    assert _number(scored.group(2)) == buyers and _number(scored.group(1)) <= buyers, f"{where}: {scored.group(0)}"
+    headline = next(out for _, out, table in _outputs(executed) if table and "Customers targeted" in out)
+    assert f" of {scored.group(2)}" in headline, f"{where}: the headline does not say of how many customers:\n{headline}"
+    offer = re.search(r"1\. Offer .+? to the ([\d,]+) customers whose main \w+ is (.+?) and who", _sentences(executed))
+    if offer and offer.group(2) == scored.group(4):  # one main item is scored: its customers are all the peers
+        owners = _number(scored.group(1)) - _number(offer.group(1))  # peers = owners + customers without it
+        assert owners >= 5, f"{where}: the first opportunity is owned by {owners:.0f} of its peers"
+
+
+HEADLINE_CHECKS.update({"01": _check_cross_sell_kpis_read_right, "03": _check_whitespace_coverage})

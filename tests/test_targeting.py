@@ -105,6 +105,20 @@ def test_peer_rates_and_expected_value_by_hand(tiny_lines):
     assert set(strong["item"]) == {"laptop_case", "mouse"}, "only the 1-in-3 laptop pairs reach 0.3"
 
 
+def test_top_whitespace_ranks_pairs_of_few_owning_peers_last():
+    """A valuable item owned by 2 of 38 peers does not head the list (Online Retail: a 250 cabinet, 2 owners)."""
+    rows = [("rare", 2, 0.05, 250.0, 36), ("common", 11, 0.29, 25.0, 27), ("usual", 18, 0.47, 20.0, 20)]
+    scores = pd.DataFrame([
+        {s.CUSTOMER_ID: f"{item}-{k}", "main_item": "cakestand", "item": item, "peers": 38, "peer_owners": owners,
+         "probability": probability, "margin_per_sale": margin, "expected_value": probability * margin}
+        for item, owners, probability, margin, lacking in rows for k in range(lacking)
+    ])  # fmt: skip
+    assert t.top_whitespace(scores)["item"].tolist() == ["rare", "common", "usual"], "by expected value alone"
+    ranked = t.top_whitespace(scores, min_peer_owners=5)
+    assert ranked["item"].tolist() == ["common", "usual", "rare"], "2 owning peers rank after 11 and 18"
+    assert ranked.columns.tolist() == t.TOP_WHITESPACE_COLUMNS
+
+
 def test_features_cross_buyers_and_lift_by_hand(tiny_lines, tiny_customers):
     features = t.customer_features(tiny_lines, tiny_customers, early_days=30, as_of="2024-03-31").set_index(s.CUSTOMER_ID)
     assert list(features.index) == ["a", "b", "c", "d"], "e has no orders and no first order"

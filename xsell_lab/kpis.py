@@ -75,6 +75,10 @@ TREND_KPIS = (
     "retention_rate",
 )
 
+#: More different products than this and, at product level, "bought two or more products" is true of nearly
+#: every customer: see :func:`product_level_caveat`.
+MANY_PRODUCTS = 100
+
 _PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
 _REVENUE = "revenue"
 
@@ -277,6 +281,50 @@ def cross_sell_rate(
         per_customer = per_customer.reset_index()
         per_customer["cross_sold_customers"] = per_customer["customers"] & per_customer["cross_sold_customers"]
     return _rate(per_customer, keys, "cross_sold_customers", "customers", "cross_sell_rate")
+
+
+def product_level_caveat(
+    lines: pd.DataFrame,
+    *,
+    level: str,
+    how_to_add: str = "a category column in the products file",
+    many: int = MANY_PRODUCTS,
+) -> str:
+    """One plain sentence when the KPIs count individual products of a large catalogue; empty otherwise.
+
+    With thousands of products (a wholesaler's 3,280 SKUs), nearly every
+    repeat customer buys two different products and most revenue falls outside
+    their first one: the cross-sell rate and the cross-sold revenue share are
+    then high by construction, and say nothing about selling *other kinds* of
+    products. Categories make them meaningful.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.sales_lines`; needs ``product_id`` when ``level`` is ``"product"``.
+    level : {"category", "product"}
+        What the KPIs count as an item.
+    how_to_add : str
+        How to add categories, in words (the ``how_to_add`` of the data
+        profile's ``categories`` row, :mod:`xsell_lab.data.profile`).
+    many : int
+        More different products than this is a large catalogue.
+
+    Returns
+    -------
+    str
+        The sentence, or ``""`` at category level or with ``many`` products or fewer.
+    """
+    if level != "product":
+        return ""
+    require_columns(lines, [s.PRODUCT_ID], SALES_LINES)
+    products = lines[s.PRODUCT_ID].nunique()
+    if products <= many:
+        return ""
+    return (
+        f"These KPIs count {products:,} individual products: buying two different products is not yet cross-selling "
+        f"across kinds of products, so at this level the rates are high by construction; {how_to_add} would make them meaningful."
+    )
 
 
 def product_penetration(

@@ -332,8 +332,14 @@ def expected_whitespace_value(
     return scores.reset_index(drop=True)[WHITESPACE_VALUE_COLUMNS]
 
 
-def top_whitespace(scores: pd.DataFrame, *, n: int = 10, min_probability: float = 0.0) -> pd.DataFrame:
+def top_whitespace(
+    scores: pd.DataFrame, *, n: int = 10, min_probability: float = 0.0, min_peer_owners: int = 1
+) -> pd.DataFrame:
     """The opportunity list: (main product -> item) pairs ranked by total expected value.
+
+    A pair whose probability rests on fewer than ``min_peer_owners`` owning
+    peers (2 of 38 customers, say) is ranked after every pair that rests on
+    more: one or two peers' purchases are no pattern, however valuable the item.
 
     Parameters
     ----------
@@ -343,6 +349,9 @@ def top_whitespace(scores: pd.DataFrame, *, n: int = 10, min_probability: float 
         How many pairs to keep.
     min_probability : float
         Drop pairs whose peer probability is below this (weak associations).
+    min_peer_owners : int
+        Pairs with fewer owning peers (``peer_owners``) come after all others,
+        still by expected value. Default 1: expected value alone.
 
     Returns
     -------
@@ -370,7 +379,8 @@ def top_whitespace(scores: pd.DataFrame, *, n: int = 10, min_probability: float 
         margin_per_sale=("margin_per_sale", "first"),
         expected_value=("expected_value", "sum"),
     )
-    pairs = pairs.reset_index().sort_values(["expected_value", "main_item", "item"], ascending=[False, True, True])
+    pairs = pairs.reset_index().assign(few_owners=lambda t: t["peer_owners"] < min_peer_owners)
+    pairs = pairs.sort_values(["few_owners", "expected_value", "main_item", "item"], ascending=[True, False, True, True])
     return pairs.head(n).reset_index(drop=True)[TOP_WHITESPACE_COLUMNS]
 
 
