@@ -12,13 +12,14 @@ These are facts about a company, so they live in its data: the optional columns
 (:mod:`xsell_lab.data.schema`). Where an export does not have them (the columns are
 empty), :func:`category_roles` derives them from purchase behaviour and says so:
 
-* :func:`derive_repeatable`: a category is repeatable when at least a third of its
-  buyers (and at least 30 buyers) bought it again: on two or more orders, or several units in one line where
-  the item is usually sold one at a time (replenishment: Ehrenberg 1988 on repeat
-  buying of frequently bought goods). A wholesaler's dozen in one line is one
-  purchase, not a repeat: counting units alone made nearly every product of such a
-  catalogue repeatable, and the already-owned rule then let through offers that are
-  repurchases, not cross-sales;
+* :func:`derive_repeatable`: a category is repeatable when it has at least 30 buyers
+  and at least a third of them bought several units in one line of an item usually
+  sold one at a time (stock for later), or a majority of them bought it on two or
+  more orders (replenishment: Ehrenberg 1988 on repeat buying of frequently bought
+  goods). A wholesaler's dozen in one line is one purchase, and a loyal customer
+  coming back for an item now and then does not make it a consumable: counting
+  units alone made nearly every product of such a catalogue repeatable, and the
+  already-owned rule then let through offers that are repurchases, not cross-sales;
 * :func:`derive_prerequisites`: a category requires another when nearly all its
   buyers (90 %) had bought that other category by the day of their first purchase of
   it (the same order counts). The high bar keeps a popular companion (software
@@ -47,7 +48,7 @@ from xsell_lab.data import schema as s
 from xsell_lab.data.validation import require_columns
 
 #: Columns of :func:`derive_repeatable`, after the item column (``category`` or ``product_id``).
-REPEAT_COLUMNS = ["buyers", "bought_more", "more_share", s.REPEATABLE]
+REPEAT_COLUMNS = ["buyers", "several_in_a_line", "several_share", "on_two_orders", "two_orders_share", s.REPEATABLE]
 #: Columns of :func:`derive_prerequisites`, after the item column.
 PREREQUISITE_COLUMNS = ["buyers", s.REQUIRES, "with_requires", "requires_share", "prerequisite"]
 #: Columns of :func:`category_roles`.
@@ -57,6 +58,7 @@ FROM_PARAMETERS = "set in the parameters"
 FROM_PURCHASES = "derived from purchases"
 #: Default thresholds of the derivations (see the module docstring).
 MIN_REPEAT_SHARE = 1 / 3
+MIN_REPEAT_ORDER_SHARE = 1 / 2
 MIN_REQUIRES_SHARE = 0.9
 MIN_BUYERS = 30
 
@@ -133,22 +135,27 @@ def derive_repeatable(
     *,
     level: str = "category",
     min_share: float = MIN_REPEAT_SHARE,
+    min_order_share: float = MIN_REPEAT_ORDER_SHARE,
     min_buyers: int = MIN_BUYERS,
 ) -> pd.DataFrame:
-    """Which items customers buy again: the consumables of a catalogue.
+    """Which items customers buy again and again: the consumables of a catalogue.
 
-    Per item::
+    Per item, two signs of repeat buying::
 
-        bought_more = buyers who bought it again: on two or more orders, or more than one
-                      unit in one line when at least half the item's lines hold one unit
-        more_share  = bought_more / buyers
-        repeatable  = more_share >= min_share and buyers >= min_buyers
+        several_share    = buyers with more than one unit in one line / buyers
+                           (counted only when at least half the item's lines hold one unit)
+        two_orders_share = buyers who bought it on two or more orders / buyers
+        repeatable       = buyers >= min_buyers and (several_share >= min_share
+                                                     or two_orders_share >= min_order_share)
 
     Several units in one line count only for items usually sold one at a time (a
-    second cartridge is a second purchase; a wholesaler's dozen of an item always
-    sold by the dozen is one). An item with fewer than ``min_buyers`` buyers is not
-    called repeatable (two buyers who came back say nothing about a catalogue), so
-    the already-owned rule keeps applying to it.
+    second cartridge is stock for later; a wholesaler's dozen of an item always sold
+    by the dozen is one purchase). Coming back on a second order must be typical of
+    the item, a majority of its buyers: a loyal customer comes back for many items
+    now and then, and offering those to their owners is a repurchase, not a
+    cross-sale. An item with fewer than ``min_buyers`` buyers is not called
+    repeatable (a few buyers who came back say nothing about a catalogue), so the
+    already-owned rule keeps applying to it.
 
     Parameters
     ----------
@@ -158,28 +165,34 @@ def derive_repeatable(
     level : {"category", "product"}
         The items.
     min_share : float
-        The share of buyers from which an item counts as repeatable.
+        Share of buyers with several units in one line from which an item is repeatable.
+    min_order_share : float
+        Share of buyers on two or more orders from which an item is repeatable.
     min_buyers : int
         Items with fewer buyers are not repeatable.
 
     Returns
     -------
     pandas.DataFrame
-        The item column then :data:`REPEAT_COLUMNS`, one row per item, highest
-        ``more_share`` first (ties by name).
+        The item column then :data:`REPEAT_COLUMNS`, one row per item, repeatable
+        items first, then by ``two_orders_share`` and ``several_share`` (highest
+        first; ties by name).
     """
     item = s.item_column(level)
     require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.QUANTITY, item], _SALES_LINES)
     sold_singly = (lines[s.QUANTITY] <= 1).groupby(lines[item], observed=True).mean() >= 1 / 2
     several_in_a_line = (lines[s.QUANTITY] > 1) & lines[item].map(sold_singly).fillna(False).astype(bool)
     per_buyer = lines.assign(several=several_in_a_line).groupby([item, s.CUSTOMER_ID], observed=True)
-    again = (per_buyer[s.ORDER_ID].nunique() > 1) | per_buyer["several"].any()
-    table = again.groupby(level=item, observed=True).agg(buyers="size", bought_more="sum").reset_index()
+    signs = pd.DataFrame({"several": per_buyer["several"].any(), "two_orders": per_buyer[s.ORDER_ID].nunique() > 1})
+    table = signs.groupby(level=item, observed=True).agg(
+        buyers=("several", "size"), several_in_a_line=("several", "sum"), on_two_orders=("two_orders", "sum")).reset_index()
     table[item] = table[item].astype(str)
-    table = table.astype({"buyers": "int64", "bought_more": "int64"})
-    table["more_share"] = table["bought_more"] / table["buyers"]
-    table[s.REPEATABLE] = (table["more_share"] >= min_share) & (table["buyers"] >= min_buyers)
-    table = table.sort_values(["more_share", item], ascending=[False, True], kind="stable")
+    table = table.astype({"buyers": "int64", "several_in_a_line": "int64", "on_two_orders": "int64"})
+    table["several_share"] = table["several_in_a_line"] / table["buyers"]
+    table["two_orders_share"] = table["on_two_orders"] / table["buyers"]
+    table[s.REPEATABLE] = (table["buyers"] >= min_buyers) & (
+        (table["several_share"] >= min_share) | (table["two_orders_share"] >= min_order_share))
+    table = table.sort_values([s.REPEATABLE, "two_orders_share", "several_share", item], ascending=[False, False, False, True], kind="stable")
     return table[[item, *REPEAT_COLUMNS]].reset_index(drop=True)
 
 
