@@ -11,6 +11,7 @@ from xsell_lab.data import schema as s
 from xsell_lab.propensity import (
     TARGET_COLUMNS,
     PropensityModel,
+    best_opportunity,
     calibration_table,
     category_margins,
     choose_targets,
@@ -333,6 +334,18 @@ def test_offer_hit_rates_compare_only_items_with_enough_expected_buyers():
     assert table.loc["mouse", "recommended_to"] == 40 and table.loc["mouse", "their_buying_rate"] == 0.025
     assert not table.loc["mouse", "comparable"]  # 40 x 0.01 = 0.4 buyers expected: one buyer decides the ratio
     assert offer_hit_rates(offers, bought, min_expected=0.4)["comparable"].all()
+
+
+def test_best_opportunity_is_an_item_whose_recommended_customers_beat_the_average():
+    """Online Retail: the headline named the item with the most offers, whose recommended customers bought it 0.9
+    times as often as the average customer."""
+    hits = pd.DataFrame({"recommended_to": [335, 301, 139, 40], "their_buying_rate": [0.039, 0.08, 0.158, 0.5],
+                         "everyones_buying_rate": [0.044, 0.055, 0.059, 0.01], "comparable": [True, True, True, False]},
+                        index=pd.Index(["tins", "bunting", "bag", "rare"], name=s.CATEGORY))
+    sent = pd.Series({"tins": 335, "bunting": 301, "bag": 139, "rare": 400})
+    assert best_opportunity(sent, hits) == "bunting"  # tins: below average; rare: too few to compare
+    assert best_opportunity(sent.drop("bunting"), hits) == "bag"  # none of it sent: not an opportunity
+    assert best_opportunity(sent, hits.drop(index=["bunting", "bag"])) is None
 
 
 def test_a_feature_few_buyers_hold_is_left_out_and_named():

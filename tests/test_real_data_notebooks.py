@@ -486,3 +486,25 @@ def _check_whitespace_coverage(executed, folder) -> None:
 
 
 HEADLINE_CHECKS.update({"01": _check_cross_sell_kpis_read_right, "03": _check_whitespace_coverage})
+
+
+def _check_offers_and_roles(executed, folder) -> None:
+    """Notebook 05: the headline's best opportunity beat the average customer in the check of the recommendations
+    (Online Retail named an item bought 0.9 times as often), and no derived prerequisite is circular (HERB MARKER
+    THYME needed ROSEMARY, which needed THYME)."""
+    html_tables = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", output.get("data", {}).get("text/html", ""))).split())
+                   for cell in executed.cells for output in cell.get("outputs", [])]
+    headline = next((re.search(r"Best opportunity (.+)$", text) for text in html_tables if "Best opportunity" in text), None)
+    assert headline is not None, f"notebook 05 on {folder.name} prints no best opportunity"
+    ratio = re.search(r"^(.+?): [\d,]+ offers pass the guardrails \(its recommended customers bought it ([\d.]+) times", headline.group(1))
+    assert ratio or headline.group(1) == "none: no offer beat the average customer in the check", headline.group(1)
+    if ratio:
+        checked = _printed(executed, rf"- recommended {re.escape(ratio.group(1))}: bought it ([\d.]+) times as often")
+        assert float(ratio.group(2)) >= 1 and checked.group(1) == ratio.group(2), f"notebook 05 on {folder.name}: {headline.group(1)}"
+    needs = _printed(executed, r"Needs a main product first \([^)]*\): (.*)\.\n")
+    pairs = {tuple(pair.split(" needs ", 1)) for pair in needs.group(1).split("; ") if " needs " in pair}
+    circular = sorted((a, b) for a, b in pairs if (b, a) in pairs)
+    assert not circular, f"notebook 05 on {folder.name} derives circular prerequisites: {circular}"
+
+
+HEADLINE_CHECKS["05"] = _check_offers_and_roles

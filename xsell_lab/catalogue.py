@@ -12,14 +12,21 @@ These are facts about a company, so they live in its data: the optional columns
 (:mod:`xsell_lab.data.schema`). Where an export does not have them (the columns are
 empty), :func:`category_roles` derives them from purchase behaviour and says so:
 
-* :func:`derive_repeatable`: a category is repeatable when at least a third of its
-  buyers bought more than one unit of it, in one order or over several (replenishment:
-  Ehrenberg 1988 on repeat buying of frequently bought goods);
+* :func:`derive_repeatable`: a category is repeatable when it has at least 30 buyers
+  and at least a third of them bought several units in one line of an item usually
+  sold one at a time (stock for later), or a majority of them bought it on two or
+  more orders (replenishment: Ehrenberg 1988 on repeat buying of frequently bought
+  goods). A wholesaler's dozen in one line is one purchase, and a loyal customer
+  coming back for an item now and then does not make it a consumable: counting
+  units alone made nearly every product of such a catalogue repeatable, and the
+  already-owned rule then let through offers that are repurchases, not cross-sales;
 * :func:`derive_prerequisites`: a category requires another when nearly all its
   buyers (90 %) had bought that other category by the day of their first purchase of
   it (the same order counts). The high bar keeps a popular companion (software
   bought by most laptop owners) from blocking offers to the customers who buy it
-  alone.
+  alone. A derived prerequisite is never circular: when items require each other
+  (two variants of one product, bought together), the weakest link of the circle
+  (lowest share) is dropped.
 
 References
 ----------
@@ -41,7 +48,7 @@ from xsell_lab.data import schema as s
 from xsell_lab.data.validation import require_columns
 
 #: Columns of :func:`derive_repeatable`, after the item column (``category`` or ``product_id``).
-REPEAT_COLUMNS = ["buyers", "bought_more", "more_share", s.REPEATABLE]
+REPEAT_COLUMNS = ["buyers", "several_in_a_line", "several_share", "on_two_orders", "two_orders_share", s.REPEATABLE]
 #: Columns of :func:`derive_prerequisites`, after the item column.
 PREREQUISITE_COLUMNS = ["buyers", s.REQUIRES, "with_requires", "requires_share", "prerequisite"]
 #: Columns of :func:`category_roles`.
@@ -51,6 +58,7 @@ FROM_PARAMETERS = "set in the parameters"
 FROM_PURCHASES = "derived from purchases"
 #: Default thresholds of the derivations (see the module docstring).
 MIN_REPEAT_SHARE = 1 / 3
+MIN_REPEAT_ORDER_SHARE = 1 / 2
 MIN_REQUIRES_SHARE = 0.9
 MIN_BUYERS = 30
 
@@ -122,39 +130,69 @@ def item_labels(products: pd.DataFrame, level: str = "category") -> ItemLabels:
     return ItemLabels(zip(ids, labels))
 
 
-def derive_repeatable(lines: pd.DataFrame, *, level: str = "category", min_share: float = MIN_REPEAT_SHARE) -> pd.DataFrame:
-    """Which items customers buy more than one of: the consumables of a catalogue.
+def derive_repeatable(
+    lines: pd.DataFrame,
+    *,
+    level: str = "category",
+    min_share: float = MIN_REPEAT_SHARE,
+    min_order_share: float = MIN_REPEAT_ORDER_SHARE,
+    min_buyers: int = MIN_BUYERS,
+) -> pd.DataFrame:
+    """Which items customers buy again and again: the consumables of a catalogue.
 
-    Per item::
+    Per item, two signs of repeat buying::
 
-        more_share = buyers who bought more than one unit of it (in one line or over several orders) / buyers
-        repeatable = more_share >= min_share
+        several_share    = buyers with more than one unit in one line / buyers
+                           (counted only when at least half the item's lines hold one unit)
+        two_orders_share = buyers who bought it on two or more orders / buyers
+        repeatable       = buyers >= min_buyers and (several_share >= min_share
+                                                     or two_orders_share >= min_order_share)
+
+    Several units in one line count only for items usually sold one at a time (a
+    second cartridge is stock for later; a wholesaler's dozen of an item always sold
+    by the dozen is one purchase). Coming back on a second order must be typical of
+    the item, a majority of its buyers: a loyal customer comes back for many items
+    now and then, and offering those to their owners is a repurchase, not a
+    cross-sale. An item with fewer than ``min_buyers`` buyers is not called
+    repeatable (a few buyers who came back say nothing about a catalogue), so the
+    already-owned rule keeps applying to it.
 
     Parameters
     ----------
     lines : pandas.DataFrame
-        Sales lines (``customer_id``, ``quantity`` and the ``level`` column), e.g.
-        :func:`xsell_lab.sales_lines`.
+        Sales lines (``customer_id``, ``order_id``, ``quantity`` and the ``level``
+        column), e.g. :func:`xsell_lab.sales_lines`.
     level : {"category", "product"}
         The items.
     min_share : float
-        The share of buyers from which an item counts as repeatable.
+        Share of buyers with several units in one line from which an item is repeatable.
+    min_order_share : float
+        Share of buyers on two or more orders from which an item is repeatable.
+    min_buyers : int
+        Items with fewer buyers are not repeatable.
 
     Returns
     -------
     pandas.DataFrame
-        The item column then :data:`REPEAT_COLUMNS`, one row per item, highest
-        ``more_share`` first (ties by name).
+        The item column then :data:`REPEAT_COLUMNS`, one row per item, repeatable
+        items first, then by ``two_orders_share`` and ``several_share`` (highest
+        first; ties by name).
     """
     item = s.item_column(level)
-    require_columns(lines, [s.CUSTOMER_ID, s.QUANTITY, item], _SALES_LINES)
-    units = lines.groupby([item, s.CUSTOMER_ID], observed=True)[s.QUANTITY].sum()
-    table = (units > 1).groupby(level=item, observed=True).agg(buyers="size", bought_more="sum").reset_index()
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.QUANTITY, item], _SALES_LINES)
+    sold_singly = (lines[s.QUANTITY] <= 1).groupby(lines[item], observed=True).mean() >= 1 / 2
+    several_in_a_line = (lines[s.QUANTITY] > 1) & lines[item].map(sold_singly).fillna(False).astype(bool)
+    per_buyer = lines.assign(several=several_in_a_line).groupby([item, s.CUSTOMER_ID], observed=True)
+    signs = pd.DataFrame({"several": per_buyer["several"].any(), "two_orders": per_buyer[s.ORDER_ID].nunique() > 1})
+    table = signs.groupby(level=item, observed=True).agg(
+        buyers=("several", "size"), several_in_a_line=("several", "sum"), on_two_orders=("two_orders", "sum")).reset_index()
     table[item] = table[item].astype(str)
-    table = table.astype({"buyers": "int64", "bought_more": "int64"})
-    table["more_share"] = table["bought_more"] / table["buyers"]
-    table[s.REPEATABLE] = table["more_share"] >= min_share
-    table = table.sort_values(["more_share", item], ascending=[False, True], kind="stable")
+    table = table.astype({"buyers": "int64", "several_in_a_line": "int64", "on_two_orders": "int64"})
+    table["several_share"] = table["several_in_a_line"] / table["buyers"]
+    table["two_orders_share"] = table["on_two_orders"] / table["buyers"]
+    table[s.REPEATABLE] = (table["buyers"] >= min_buyers) & (
+        (table["several_share"] >= min_share) | (table["two_orders_share"] >= min_order_share))
+    table = table.sort_values([s.REPEATABLE, "two_orders_share", "several_share", item], ascending=[False, False, False, True], kind="stable")
     return table[[item, *REPEAT_COLUMNS]].reset_index(drop=True)
 
 
@@ -174,7 +212,9 @@ def derive_prerequisites(
 
     ``requires`` is the A with the largest share (ties by name), and B requires it
     (``prerequisite``) when the share is at least ``min_share`` and B has at least
-    ``min_buyers`` buyers. Items with fewer buyers are left out as candidates on both
+    ``min_buyers`` buyers, unless that closes a circle of prerequisites (B needs A,
+    A needs B): then the link with the lowest share in the circle (ties: the
+    item last by name) is not a prerequisite. Items with fewer buyers are left out as candidates on both
     sides (a handful of buyers says nothing about a catalogue). The counts come from
     one sparse product of "first bought on day d" by "bought by day d" indicators,
     so large catalogues stay cheap.
@@ -216,6 +256,7 @@ def derive_prerequisites(
     table["requires_share"] = table["with_requires"] / table["buyers"]
     table["prerequisite"] = table["requires_share"] >= min_share
     table = table.sort_values(["requires_share", item], ascending=[False, True], kind="stable")
+    table["prerequisite"] = _without_cycles(table.set_index(item)).to_numpy()
     return table[[item, *PREREQUISITE_COLUMNS]].reset_index(drop=True)
 
 
@@ -274,7 +315,7 @@ def category_roles(
         flagged = flags.groupby(products[s.CATEGORY].astype(str)).any()
         roles[s.REPEATABLE], roles["repeatable_from"] = roles[s.CATEGORY].map(flagged), f"{s.PRODUCTS}.{s.REPEATABLE}"
     else:
-        derived = derive_repeatable(lines, min_share=min_repeat_share).set_index(s.CATEGORY)[s.REPEATABLE]
+        derived = derive_repeatable(lines, min_share=min_repeat_share, min_buyers=min_buyers).set_index(s.CATEGORY)[s.REPEATABLE]
         roles[s.REPEATABLE] = roles[s.CATEGORY].map(derived).fillna(False).astype(bool)
         roles["repeatable_from"] = FROM_PURCHASES
     return roles[ROLE_COLUMNS]
@@ -390,7 +431,7 @@ def item_roles(
         flags = products[s.REPEATABLE].astype("boolean").fillna(False).astype(bool).groupby(ids).any()
         roles[s.REPEATABLE], roles["repeatable_from"] = roles[item].map(flags).fillna(False).astype(bool), f"{s.PRODUCTS}.{s.REPEATABLE}"
     else:
-        derived = derive_repeatable(lines, level=level, min_share=min_repeat_share).set_index(item)[s.REPEATABLE]
+        derived = derive_repeatable(lines, level=level, min_share=min_repeat_share, min_buyers=min_buyers).set_index(item)[s.REPEATABLE]
         roles[s.REPEATABLE] = roles[item].map(derived).fillna(False).astype(bool)
         roles["repeatable_from"] = FROM_PURCHASES
     return roles[[item, *ROLE_COLUMNS[1:]]]
@@ -468,6 +509,28 @@ def _has_values(products: pd.DataFrame, column: str) -> bool:
 def _source(roles: pd.DataFrame, column: str) -> str:
     source = str(roles[column].iloc[0]) if len(roles) else FROM_PURCHASES
     return source if source in (FROM_PURCHASES, FROM_PARAMETERS) else f"from {source}"
+
+
+def _without_cycles(table: pd.DataFrame) -> pd.Series:
+    """``prerequisite`` of :func:`derive_prerequisites` with every circle broken at its weakest link.
+
+    Each item requires at most one other, so following ``requires`` from an item
+    either ends or comes back to a circle; the circle's link with the lowest
+    ``requires_share`` (ties: the item last by name) is dropped.
+    """
+    kept = table["prerequisite"].copy()
+    needs = {b: a for b, a in table.loc[kept, s.REQUIRES].items()}
+    for start in sorted(needs):
+        path, node = [], start
+        while node in needs and node not in path:
+            path.append(node)
+            node = needs[node]
+        if node in path:
+            circle = path[path.index(node):]
+            weakest = min(sorted(circle, key=str, reverse=True), key=lambda b: table.at[b, "requires_share"])
+            kept[weakest] = False
+            del needs[weakest]
+    return kept
 
 
 def _on_or_before_counts(first: pd.DataFrame, items: pd.Index, item: str) -> sparse.csr_matrix:

@@ -948,6 +948,40 @@ def offer_hit_rates(offers: pd.DataFrame, bought: pd.DataFrame, *, min_expected:
     return table.rename_axis(s.CATEGORY)[HIT_COLUMNS]
 
 
+def best_opportunity(sent: pd.Series, hits: pd.DataFrame) -> str | None:
+    """The item to headline: the most offers left, among those the check says beat the average customer.
+
+    An item qualifies when its check of :func:`offer_hit_rates` is ``comparable`` and
+    the customers recommended it bought it at least as often as everyone
+    (``their_buying_rate >= everyones_buying_rate``): an item whose recommended
+    customers bought it less than average is no opportunity, however many offers
+    of it pass the guardrails.
+
+    Parameters
+    ----------
+    sent : pandas.Series
+        Offers that may be sent per item (item -> count), e.g. the ``value_counts``
+        of the item column of the offers left after the guardrails.
+    hits : pandas.DataFrame
+        :func:`offer_hit_rates`.
+
+    Returns
+    -------
+    str or None
+        The qualifying item with the most offers sent (ties: the higher ratio of
+        the two rates, then by name); None when no item qualifies or none is sent.
+    """
+    require_columns(hits, HIT_COLUMNS, "hits")
+    ratio = hits["their_buying_rate"] / hits["everyones_buying_rate"]
+    beat = hits.index[hits["comparable"] & (ratio >= 1)]
+    candidates = pd.DataFrame({"sent": sent.reindex(beat).fillna(0), "ratio": ratio.reindex(beat)})
+    candidates = candidates[candidates["sent"] > 0].rename_axis("item").reset_index()
+    if candidates.empty:
+        return None
+    candidates["item"] = candidates["item"].astype(str)
+    return str(candidates.sort_values(["sent", "ratio", "item"], ascending=[False, False, True], kind="stable")["item"].iloc[0])
+
+
 def next_best_offer(
     scores: pd.DataFrame,
     margins: pd.Series | Mapping[str, float] | None,
