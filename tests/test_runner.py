@@ -113,6 +113,17 @@ def test_counts_and_amounts_are_not_negative():
     assert runner.convert_value("offset", "-3", "int", "-1") == -3  # a notebook may declare a negative default
 
 
+def test_a_list_parameter_takes_a_list_or_comma_separated_items():
+    assert runner.convert_value("markdown_months", "11", "list", "[11, 12]") == [11]  # was the text '11': "months 11 (0 weeks)"
+    assert runner.convert_value("markdown_months", "11, 12", "list", "[11, 12]") == [11, 12]
+    assert runner.convert_value("targets", "ink,paper", "list", "[]") == ["ink", "paper"]
+    assert runner.convert_value("markdown_months", [1, 2], "list", "[11, 12]") == [1, 2]
+    with pytest.raises(runner.ParameterError, match="'markdown_months' is a list of whole numbers"):
+        runner.convert_value("markdown_months", "November", "list", "[11, 12]")
+    with pytest.raises(runner.ParameterError, match="'targets' is a list"):
+        runner.convert_value("targets", 3, "list", "[]")
+
+
 def test_versioned_names_never_overwrite(tmp_path):
     assert runner.output_path(tmp_path, "00-x", ".pdf") == tmp_path / "00-x.pdf"
     (tmp_path / "00-x.pdf").write_bytes(b"old")

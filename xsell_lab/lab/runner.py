@@ -242,7 +242,8 @@ def convert_value(name: str, value: object, type_name: str, default: str | None 
     accepted for a ``float``. A date parameter (named ``*_date``, or whose
     ``default`` is an ISO date) must be an ISO date, empty or ``auto``. A number
     whose default is 0 or more (every count, number of days, share, rate and
-    cost of the notebooks) must be 0 or more.
+    cost of the notebooks) must be 0 or more. A ``list`` takes a list (YAML) or
+    comma-separated text, its items of the type of the default's items.
 
     Raises
     ------
@@ -250,6 +251,8 @@ def convert_value(name: str, value: object, type_name: str, default: str | None 
         When the value does not fit the type or the range.
     """
     target = _SCALAR_TYPES.get(type_name.strip())
+    if type_name.strip() == "list":
+        return _list_value(name, value, default)
     if target is None:
         converted = value
     elif isinstance(value, str) and target is not str:
@@ -272,6 +275,26 @@ def convert_value(name: str, value: object, type_name: str, default: str | None 
     if target in (int, float) and not isinstance(converted, bool) and converted < 0 and _non_negative(default_text):
         raise ParameterError(f"Parameter '{name}' is a count, a length of time, a share or an amount: 0 or more; got {converted!r}.")
     return converted
+
+
+def _list_value(name: str, value: object, default: str | None) -> list:
+    """A list parameter's value: a list as given (YAML), or comma-separated text (``-p markdown_months 11,12``).
+
+    Items take the type of the default's items (``[11, 12]``: whole numbers), text when the default is empty.
+    """
+    try:
+        example = ast.literal_eval(default) if default else []
+    except (ValueError, SyntaxError):
+        example = []
+    item_type = type(example[0]) if isinstance(example, list) and example else str
+    items = [item.strip() for item in value.split(",") if item.strip()] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise ParameterError(f"Parameter '{name}' is a list: give its items separated by commas (e.g. {default or 'a,b'}); got {value!r}.")
+    try:
+        return [item_type(item) if not isinstance(item, item_type) else item for item in items]
+    except (TypeError, ValueError):
+        kind = "whole numbers" if item_type is int else f"{item_type.__name__} values"
+        raise ParameterError(f"Parameter '{name}' is a list of {kind} (default {default}); got {value!r}.") from None
 
 
 def _non_negative(default: str) -> bool:
