@@ -580,8 +580,8 @@ def _local_time(dates: pd.Series) -> pd.Series:
 
 
 def _to_float(values: pd.Series, decimal: str = ".", thousands: str | None = None) -> pd.Series:
-    if pd.api.types.is_bool_dtype(values):
-        return values.astype("float64")
+    if pd.api.types.is_bool_dtype(values):  # true/false is no quantity, price or amount: every value is unreadable
+        return pd.Series(np.nan, index=values.index, dtype="float64")
     if (decimal != "." or thousands) and not pd.api.types.is_numeric_dtype(values):
         values = _dot_decimal(values.astype("string"), decimal, thousands)
     return pd.to_numeric(values, errors="coerce").astype("float64")
