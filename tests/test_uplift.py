@@ -19,7 +19,7 @@ import pytest
 from skips import import_or_skip, shared_file
 from xsell_lab.data import schema as s
 from xsell_lab.exceptions import DataValidationError, ParameterError
-from xsell_lab.experiments import UpliftModel, qini_area, qini_curve, qini_interval, uplift_by_group
+from xsell_lab.experiments import UpliftModel, holdout_mask, qini_area, qini_curve, qini_interval, uplift_by_group
 from xsell_lab.synth import simulate_uplift_test
 from xsell_lab.synth.uplift_test import KIND_RATES
 
@@ -158,3 +158,12 @@ def test_bad_settings_are_named(planted):
         UpliftModel(FEATURES, method="s_learner").fit(planted[0])
     with pytest.raises(ParameterError, match="treated must be 0"):
         qini_curve([1, 2], [1, 2], [0, 1])
+
+
+def test_the_holdout_takes_the_same_share_of_every_arm_and_is_reproducible():
+    arms = pd.Series(["control"] * 301 + ["offer"] * 99 + ["sms"] * 10)
+    held = holdout_mask(arms, 0.5, seed=4)
+    assert [int(held[(arms == arm).to_numpy()].sum()) for arm in ("control", "offer", "sms")] == [150, 50, 5]  # round(150.5) = 150
+    assert (holdout_mask(arms, 0.5, seed=4) == held).all() and not (holdout_mask(arms, 0.5, seed=5) == held).all()
+    with pytest.raises(ParameterError, match="strictly between 0 and 1"):
+        holdout_mask(arms, 1.0, seed=4)

@@ -61,6 +61,7 @@ from xsell_lab.experiments.segments import segment_effects
 from xsell_lab.experiments.uplift import (
     UpliftModel,
     experiment_customers,
+    holdout_mask,
     profit_curve,
     qini_area,
     qini_curve,
@@ -84,6 +85,7 @@ __all__ = [
     "cuped_comparison",
     "experiment_customers",
     "experiment_overview",
+    "holdout_mask",
     "peeking_simulation",
     "power_two_proportions",
     "pre_period_spend",

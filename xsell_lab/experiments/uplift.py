@@ -26,6 +26,8 @@ offer and one or more offer arms), so treated and control customers are alike on
 :func:`profit_curve`
     Is it worth sending? The margin the offer adds at each depth of a ranking, less the cost of
     contacting those customers.
+:func:`holdout_mask`
+    Which customers to keep aside to judge a model on: the same share of every arm, at random.
 :func:`experiment_customers`
     The customers of one experiment with what was known of them on the offer date (the features).
 :func:`uplift_by_group`
@@ -441,6 +443,35 @@ def profit_curve(score, treated, margin, *, contact_cost: float = 0.0) -> pd.Dat
     profit["contact_costs"] = profit["targeted"] * float(contact_cost)
     profit["incremental_profit"] = profit["incremental_margin"] - profit["contact_costs"]
     return profit[PROFIT_COLUMNS]
+
+
+def holdout_mask(arms: pd.Series, share: float, *, seed: int) -> np.ndarray:
+    """Which rows to keep aside to judge a model on: ``share`` of every arm, drawn at random.
+
+    Splitting each arm alike keeps the test's arm sizes in both halves, so an uplift measured on
+    the held-out rows compares like with like.
+
+    Parameters
+    ----------
+    arms : pandas.Series
+        Each customer's arm.
+    share : float
+        Share of each arm held out, strictly between 0 and 1 (rounded to whole customers).
+    seed : int
+        Seed of the draw.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for the rows held out, in the order of ``arms``.
+    """
+    if not 0 < share < 1:
+        raise ParameterError(f"the held-out share must be strictly between 0 and 1 (0.5 for half); got {share!r}.")
+    rng = np.random.default_rng(seed)
+    held_out = np.zeros(len(arms), dtype=bool)
+    for _, rows in pd.Series(arms.to_numpy()).groupby(arms.to_numpy()).indices.items():
+        held_out[rng.choice(rows, size=int(round(len(rows) * share)), replace=False)] = True
+    return held_out
 
 
 def experiment_customers(
