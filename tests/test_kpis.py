@@ -24,6 +24,7 @@ import pytest
 from xsell_lab import DataValidationError, kpis
 from xsell_lab.customers import customer_profile
 from xsell_lab.data import schema as s
+from xsell_lab.data.company import kept_lines, net_of_returns
 from xsell_lab.plots import kpis as kpi_plots
 
 from skips import import_or_skip
@@ -698,7 +699,7 @@ def test_net_of_returns_takes_returned_units_off_their_lines(lines):
     returns = pd.DataFrame(
         {s.ORDER_ID: ["o1", "o1", "o3", "o6", "zz"], s.PRODUCT_ID: ["L1", "L1", "L1", "S1", "A1"], s.QUANTITY: [3, 1, 5, 1, 1]}
     )
-    kept = kpis.net_of_returns(sold, returns)
+    kept = net_of_returns(sold, returns)
     assert list(kept.columns) == list(sold.columns)
     by_line = kept.set_index([s.ORDER_ID, s.PRODUCT_ID])
     assert by_line.loc[("o1", "L1"), s.QUANTITY] == 6, "two returns of the same line add up"
@@ -706,7 +707,7 @@ def test_net_of_returns_takes_returned_units_off_their_lines(lines):
     assert ("o3", "L1") not in by_line.index, "a line returned in full (even 'more than bought') is no sale"
     assert by_line.loc[("o6", "S1"), s.QUANTITY] == 1 and by_line.loc[("o6", "S1"), "revenue"] == pytest.approx(100.0)
     assert len(kept) == len(sold) - 1, "a return matching no line changes nothing"
-    assert kpis.net_of_returns(sold, None).equals(sold)
+    assert net_of_returns(sold, None).equals(sold)
     assert "1 order line came back in full and is left out, and revenue is 1,700 after returns (3,100 as sold)" in (
         kpis.returns_statement(sold, kept)
     )
@@ -740,3 +741,16 @@ def test_tied_extremes_name_every_group_that_shows_the_same_value():
 def test_known_first_shows_customers_without_a_segment_apart_and_last():
     table = pd.DataFrame({"segment": ["(no segment)", "b", "a"], "customers": [9, 2, 3]})
     assert kpis.known_first(table, "segment")["segment"].tolist() == ["b", "a", "(no segment)"]
+
+
+def test_kept_lines_is_the_one_basis_of_counts(bundled_company, bundled_lines):
+    """Notebooks counted 5,210 customers as sold in some places and 5,152 kept in others."""
+    kept = kept_lines(bundled_company)
+    assert kept.equals(net_of_returns(bundled_lines, bundled_company.returns).reset_index(drop=True))
+    returned_in_full = bundled_company.returns.groupby([s.ORDER_ID, s.PRODUCT_ID])[s.QUANTITY].sum()
+    sold = bundled_lines.groupby([s.ORDER_ID, s.PRODUCT_ID])[s.QUANTITY].sum()
+    full = (returned_in_full.reindex(sold.index).fillna(0) >= sold).sum()
+    assert full > 0 and len(kept) == len(bundled_lines) - full
+    assert kept[s.CUSTOMER_ID].nunique() < bundled_lines[s.CUSTOMER_ID].nunique()
+    assert list(kept.index) == list(range(len(kept)))
+    assert kept_lines(bundled_company.__class__(**{**bundled_company.tables(), "returns": None})).equals(bundled_lines)

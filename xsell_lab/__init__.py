@@ -37,13 +37,14 @@ import sys
 import warnings
 
 __version__ = "0.1.0"
-__all__ = ["Company", "DataValidationError", "MissingTableError", "load_company", "sales_lines", "write_company", "__version__"]
+__all__ = ["Company", "DataValidationError", "MissingTableError", "kept_lines", "load_company", "sales_lines", "write_company", "__version__"]
 
 # public name -> the module that defines it
 _PUBLIC = {
     "Company": "xsell_lab.data.company",
     "MissingTableError": "xsell_lab.exceptions",
     "sales_lines": "xsell_lab.data.company",
+    "kept_lines": "xsell_lab.data.company",
     "load_company": "xsell_lab.data.io",
     "write_company": "xsell_lab.data.io",
     "DataValidationError": "xsell_lab.exceptions",

@@ -56,6 +56,7 @@ from scipy import sparse
 
 from xsell_lab._deprecation import day_before, renamed_parameters
 from xsell_lab.data import schema as s
+from xsell_lab.data.company import net_of_returns  # noqa: F401 (notebooks written before kept_lines call it here)
 from xsell_lab.data.validation import as_list, require_columns, table_name
 from xsell_lab.stats import wilson_interval
 
@@ -653,50 +654,6 @@ def returns_statement(sold: pd.DataFrame, kept: pd.DataFrame) -> str:
         f"and {'are' if dropped != 1 else 'is'} left out, and revenue is {amount_text(after)} after returns "
         f"({amount_text(before)} as sold)."
     )
-
-
-def net_of_returns(lines: pd.DataFrame, returns: pd.DataFrame | None) -> pd.DataFrame:
-    """The sales lines net of returns: what customers bought and kept.
-
-    Each returned quantity is taken off the order line it came from (same
-    ``order_id`` and ``product_id``; never more than the line's units), and
-    ``revenue`` and ``margin`` shrink in proportion. A line returned in full
-    is dropped: an order cancelled the day it was placed is not a sale, and a
-    huge order that came back must not set the value of a product. Returns
-    that match no line are ignored.
-
-    Parameters
-    ----------
-    lines : pandas.DataFrame
-        :func:`xsell_lab.sales_lines`; needs ``order_id``, ``product_id``,
-        ``quantity``, ``revenue`` (and ``margin`` when present).
-    returns : pandas.DataFrame or None
-        The canonical ``returns`` table (``order_id``, ``product_id``,
-        ``quantity``); ``None`` or empty returns ``lines`` unchanged (a copy).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The columns of ``lines``, with ``quantity``, ``revenue`` and ``margin``
-        net of returns, without the lines returned in full; same row order.
-    """
-    if returns is None or returns.empty:
-        return lines.copy()
-    require_columns(lines, [s.ORDER_ID, s.PRODUCT_ID, s.QUANTITY, _REVENUE], SALES_LINES)
-    require_columns(returns, [s.ORDER_ID, s.PRODUCT_ID, s.QUANTITY], s.RETURNS)
-    returned = returns.groupby([s.ORDER_ID, s.PRODUCT_ID], as_index=False)[s.QUANTITY].sum()
-    returned = returned.rename(columns={s.QUANTITY: "_returned"})
-    merged = lines.merge(returned, on=[s.ORDER_ID, s.PRODUCT_ID], how="left", validate="many_to_one")
-    # a line split in two (same product twice in one order) loses its returned units first on its first rows
-    already = merged.groupby([s.ORDER_ID, s.PRODUCT_ID])[s.QUANTITY].cumsum() - merged[s.QUANTITY]
-    taken = (merged["_returned"].fillna(0) - already).clip(lower=0).clip(upper=merged[s.QUANTITY])
-    kept = (merged[s.QUANTITY] - taken) / merged[s.QUANTITY]
-    net = lines.copy()
-    net[s.QUANTITY] = (merged[s.QUANTITY] - taken).astype(lines[s.QUANTITY].dtype).to_numpy()
-    for money in [_REVENUE, "margin"]:
-        if money in net:
-            net[money] = net[money] * kept.to_numpy()
-    return net[net[s.QUANTITY].to_numpy() > 0]
 
 
 def primary_items(lines: pd.DataFrame, *, level: str = "category") -> pd.DataFrame:

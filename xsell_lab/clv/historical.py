@@ -76,7 +76,7 @@ def historical_clv(
     sales : pandas.DataFrame
         Sales lines with ``customer_id``, ``order_id``, ``order_date``,
         ``revenue`` and ``margin``, plus ``by`` if given. Pass the lines net
-        of returns (:func:`xsell_lab.kpis.net_of_returns`) for the average
+        of returns (:func:`xsell_lab.data.company.net_of_returns`) for the average
         order value of notebooks 01 and 10.
     as_of : str or pandas.Timestamp
         Last day of the data used (inclusive).

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 import pandas as pd
 
 from xsell_lab.data import schema as s
-from xsell_lab.data.validation import CLEANING_LOG_COLUMNS, validate_tables
+from xsell_lab.data.validation import CLEANING_LOG_COLUMNS, require_columns, validate_tables
 from xsell_lab.exceptions import MissingTableError
 
 
@@ -266,3 +266,69 @@ def sales_lines(company: Company) -> pd.DataFrame:
     lines["margin"] = lines[s.QUANTITY] * (lines[s.UNIT_PRICE] - lines[s.UNIT_COST])
     lines = lines.sort_values([s.ORDER_DATE, s.ORDER_ID, s.PRODUCT_ID], kind="stable").reset_index(drop=True)
     return lines[SALES_LINE_COLUMNS]
+
+
+def kept_lines(company: Company) -> pd.DataFrame:
+    """The order lines customers bought and kept: :func:`sales_lines` net of returns.
+
+    This is the basis of every count in the lab (customers, orders, revenue,
+    pairs): a sale that came back in full is not a sale, and a partly returned
+    line counts its kept units (:func:`net_of_returns`). Data without a
+    ``returns`` table gives :func:`sales_lines` unchanged.
+
+    Parameters
+    ----------
+    company : Company
+        A validated company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SALES_LINE_COLUMNS`, one row per order line with units
+        kept, sorted as :func:`sales_lines`.
+    """
+    return net_of_returns(sales_lines(company), company.returns).reset_index(drop=True)
+
+
+def net_of_returns(lines: pd.DataFrame, returns: pd.DataFrame | None) -> pd.DataFrame:
+    """The sales lines net of returns: what customers bought and kept.
+
+    Each returned quantity is taken off the order line it came from (same
+    ``order_id`` and ``product_id``; never more than the line's units), and
+    ``revenue`` and ``margin`` shrink in proportion. A line returned in full
+    is dropped: an order cancelled the day it was placed is not a sale, and a
+    huge order that came back must not set the value of a product. Returns
+    that match no line are ignored.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`sales_lines`; needs ``order_id``, ``product_id``,
+        ``quantity``, ``revenue`` (and ``margin`` when present).
+    returns : pandas.DataFrame or None
+        The canonical ``returns`` table (``order_id``, ``product_id``,
+        ``quantity``); ``None`` or empty returns ``lines`` unchanged (a copy).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of ``lines``, with ``quantity``, ``revenue`` and ``margin``
+        net of returns, without the lines returned in full; same row order.
+    """
+    if returns is None or returns.empty:
+        return lines.copy()
+    require_columns(lines, [s.ORDER_ID, s.PRODUCT_ID, s.QUANTITY, "revenue"], "sales_lines")
+    require_columns(returns, [s.ORDER_ID, s.PRODUCT_ID, s.QUANTITY], s.RETURNS)
+    returned = returns.groupby([s.ORDER_ID, s.PRODUCT_ID], as_index=False)[s.QUANTITY].sum()
+    returned = returned.rename(columns={s.QUANTITY: "_returned"})
+    merged = lines.merge(returned, on=[s.ORDER_ID, s.PRODUCT_ID], how="left", validate="many_to_one")
+    # a line split in two (same product twice in one order) loses its returned units first on its first rows
+    already = merged.groupby([s.ORDER_ID, s.PRODUCT_ID])[s.QUANTITY].cumsum() - merged[s.QUANTITY]
+    taken = (merged["_returned"].fillna(0) - already).clip(lower=0).clip(upper=merged[s.QUANTITY])
+    kept = (merged[s.QUANTITY] - taken) / merged[s.QUANTITY]
+    net = lines.copy()
+    net[s.QUANTITY] = (merged[s.QUANTITY] - taken).astype(lines[s.QUANTITY].dtype).to_numpy()
+    for money in ["revenue", "margin"]:
+        if money in net:
+            net[money] = net[money] * kept.to_numpy()
+    return net[net[s.QUANTITY].to_numpy() > 0]

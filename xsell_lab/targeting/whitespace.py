@@ -232,7 +232,7 @@ def item_margins(lines: pd.DataFrame, *, level: str = "category", value: str = "
     The median, not the mean: one huge order line (a wholesale buyer, an order
     booked by mistake) would otherwise set the value of the item on its own,
     and rank it first in every opportunity list. Pass lines net of returns
-    (:func:`xsell_lab.kpis.net_of_returns`) so that a sale that came back does
+    (:func:`xsell_lab.data.company.net_of_returns`) so that a sale that came back does
     not count.
 
     Parameters
