@@ -216,3 +216,13 @@ def test_largest_opportunities_skip_strong_pairs_with_nothing_left_to_sell():
     assert set(largest["main_item"]) == {"printer", "ink"}
     with pytest.raises(ValueError, match="by"):
         recommendations.pair_opportunities(lines, rules, item_column="category", by="support")
+
+
+def test_the_answer_keeps_given_sentences_and_refuses_fragments():
+    assert recommendations.the_answer(["One.", None, "", "Two?"]) == "One. Two?"
+    with pytest.raises(ValueError, match="0 sentences"):
+        recommendations.the_answer([None, ""])
+    with pytest.raises(ValueError, match="5 sentences"):
+        recommendations.the_answer(["A."] * 5)
+    with pytest.raises(ValueError, match="do not end with a full stop, e.g. 'No stop'"):
+        recommendations.the_answer(["No stop", "Fine."])

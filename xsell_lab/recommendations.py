@@ -564,3 +564,42 @@ def headline_table(figures: Mapping[str, str | None]) -> pd.DataFrame:
     """
     values = [MISSING if value is None or value == "" else str(value) for value in figures.values()]
     return pd.DataFrame({"Figure": list(figures), "Value": values})
+
+
+def the_answer(sentences: list[str | None]) -> str:
+    """A notebook's answer for a director: its key numbers and the decision, in two to four sentences.
+
+    Every notebook ends with a ``## The answer`` heading and one code cell
+    tagged ``report-summary`` that prints this text, so the same sentences open
+    the notebook's PDF report on its title page. The sentences are written
+    from the notebook's own results (never typed figures); a sentence the
+    data cannot support is passed as ``None`` or ``""`` and left out.
+
+    Parameters
+    ----------
+    sentences : list of str or None
+        The sentences, in reading order; each ends with ".", "!" or "?".
+
+    Returns
+    -------
+    str
+        The sentences that are given, joined by a space.
+
+    Raises
+    ------
+    ValueError
+        When fewer than one or more than four sentences are left, or one does
+        not end like a sentence.
+
+    Examples
+    --------
+    >>> the_answer(["5,152 customers bought from us.", None, "Offer ink to printer buyers."])
+    '5,152 customers bought from us. Offer ink to printer buyers.'
+    """
+    given = [sentence.strip() for sentence in sentences if sentence and sentence.strip()]
+    if not 1 <= len(given) <= 4:
+        raise ValueError(f"the answer has {len(given)} sentences; give one to four (three is best)")
+    unfinished = [sentence for sentence in given if not sentence.endswith((".", "!", "?"))]
+    if unfinished:
+        raise ValueError(f"{len(unfinished)} sentence(s) of the answer do not end with a full stop, e.g. {unfinished[0]!r}")
+    return " ".join(given)
