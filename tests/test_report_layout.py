@@ -133,6 +133,15 @@ def test_learner_sections_are_cut_by_their_headings_across_cells():
     assert cells[2].source.startswith("## Results") and "Do it." in cells[2].source  # the input is not modified
 
 
+def test_the_answer_section_is_on_the_title_page_not_again_in_the_body():
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    answer = code("print(recommendations.the_answer(['Sell more.']))")
+    answer.metadata["tags"] = [document.SUMMARY_TAG]
+    cells = [md("## Results\n\nKept."), md("## The answer\n\nThree sentences for the director."), answer, md("## Key ideas\n\n- One.")]
+    sources = [cell.source for cell in document.without_learner_sections(cells)]
+    assert sources == ["## Results\n\nKept.", "## Key ideas\n\n- One."]
+
+
 def test_business_question_spanning_lines_is_read_whole_and_left_out_of_the_body():
     notebook = nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_markdown_cell("# 02 · T\n\n**Business question:** Where is each\ncustomer, and when?\n\nStory.")]

@@ -13,7 +13,8 @@ What is left out
 * the cells tagged ``parameters`` / ``injected-parameters`` (the title page lists
   the values) and the ``## Parameters`` heading above them;
 * learner sections: a heading (any level) whose text starts with one of
-  :data:`LEARNER_HEADINGS` ("What you will learn", "Exercise", "Exercises"),
+  :data:`LEARNER_HEADINGS` ("What you will learn", "Exercise", "Exercises")
+  or :data:`TITLE_PAGE_HEADINGS` ("The answer", already on the title page),
   and everything after it, text and cells, up to the next heading of the same
   or a higher level (:func:`without_learner_sections`); no notebook tag needed;
 * cells tagged :data:`SKIP_TAG` (for other learner-only cells);
@@ -56,6 +57,8 @@ PERIOD_PARAMETERS = ("start_date", "end_date")
 
 #: Headings of sections written for learners; a report leaves such a section out (see :func:`without_learner_sections`).
 LEARNER_HEADINGS = ("What you will learn", "Exercise", "Exercises")
+#: Headings of sections whose content the title page already shows (the ``report-summary`` answer); left out of the body.
+TITLE_PAGE_HEADINGS = ("The answer",)
 
 _HIDDEN_TAGS = {"parameters", "injected-parameters", SKIP_TAG, SUMMARY_TAG}
 _HEADLINE_LINES = re.compile(
@@ -63,7 +66,7 @@ _HEADLINE_LINES = re.compile(
 )
 _HEADING_LINE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.*?)\s*$")
 _LEARNER_TITLE = re.compile(
-    r"^(?:" + "|".join(re.escape(h) for h in sorted(LEARNER_HEADINGS, key=len, reverse=True)) + r")\b", re.IGNORECASE
+    r"^(?:" + "|".join(re.escape(h) for h in sorted(LEARNER_HEADINGS + TITLE_PAGE_HEADINGS, key=len, reverse=True)) + r")\b", re.IGNORECASE
 )
 _FENCE = ("```", "~~~")
 _ONLY_HEADING = re.compile(r"^(#{1,6})\s+[^\n]+$")
@@ -81,7 +84,7 @@ def without_learner_sections(cells: list) -> list:
     """The cells without learner sections, cut by their headings.
 
     A learner section starts at a markdown heading whose text starts with one
-    of :data:`LEARNER_HEADINGS` (case-insensitive, e.g. ``## Exercise`` or
+    of :data:`LEARNER_HEADINGS` or :data:`TITLE_PAGE_HEADINGS` (case-insensitive, e.g. ``## Exercise`` or
     ``### Exercises: lift by hand``) and runs to the next heading of the same
     or a higher level, in the same cell or a later one: the lines of markdown
     cells and the whole code cells in between are left out. Lines inside
