@@ -96,3 +96,22 @@ def test_the_products_capability_counts_products_sold():
     table = one.profile()
     assert not p.supports(table, "products")
     assert "1 product sold" in p.skip_message(table, "basket rules", "products")
+
+
+def test_a_mapping_that_declares_a_line_sample_marks_baskets_incomplete(tmp_path):
+    """Complete Journey's 75,000 sampled lines made "an order is worth 4.97": baskets were incomplete."""
+    from xsell_lab.data.io import load_company, write_company
+    from xsell_lab.exceptions import MappingError
+
+    write_company(small_company(), tmp_path)
+    whole = load_company(tmp_path)
+    assert whole.sample == "" and whole.profile().set_index("capability").loc["whole_baskets", "supported"]
+    sampled = load_company(tmp_path, mapping={"sample": "lines", "tables": {}})
+    row = sampled.profile().set_index("capability").loc["whole_baskets"]
+    assert not row["supported"] and "sample of order lines" in row["have"]
+    assert "Skipped: the basket section needs every line of each order" in p.skip_message(sampled.profile(), "the basket section", "whole_baskets")
+    assert sampled.subset(start="2024-02-01").sample == "lines", "a subset is a sample of the same kind"
+    by_customer = load_company(tmp_path, mapping={"sample": "customers", "tables": {}}).profile().set_index("capability")
+    assert by_customer.loc["whole_baskets", "supported"] and "a sample of customers" in by_customer.loc["whole_baskets", "have"]
+    with pytest.raises(MappingError, match="'sample' must be one of lines, orders, customers .* got 'rows'"):
+        load_company(tmp_path, mapping={"sample": "rows", "tables": {}})

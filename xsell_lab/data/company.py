@@ -32,6 +32,10 @@ class Company:
         Optional tables; ``None`` when the data does not have them.
     cleaning_log : pandas.DataFrame
         What validation repaired: columns ``table``, ``step``, ``rows``, ``detail``.
+    sample : str
+        What the data is a sample of, as its mapping declares (``sample:``):
+        ``""`` (whole), ``"lines"``, ``"orders"`` or ``"customers"`` (see
+        :data:`xsell_lab.data.mapping.SAMPLES`); the data profile reads it.
     """
 
     customers: pd.DataFrame
@@ -44,6 +48,7 @@ class Company:
     surveys: pd.DataFrame | None = None
     weekly_sales: pd.DataFrame | None = None
     cleaning_log: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CLEANING_LOG_COLUMNS))
+    sample: str = ""
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables that are present, by canonical name."""
@@ -188,6 +193,7 @@ class Company:
             surveys=window(self.surveys, s.SURVEY_DATE),
             weekly_sales=window(self.weekly_sales, s.WEEK_START, by_customer=False),
             cleaning_log=self.cleaning_log,
+            sample=self.sample,
         )
 
     def profile(self) -> pd.DataFrame:

@@ -36,7 +36,7 @@ import pandas as pd
 from xsell_lab._files import replaced_whole
 from xsell_lab.data import schema as s
 from xsell_lab.data.company import Company
-from xsell_lab.data.mapping import MappingError, TableSource, parse_mapping
+from xsell_lab.data.mapping import MappingError, TableSource, parse_mapping, sample_of
 from xsell_lab.data.validation import (
     CLEANING_LOG_COLUMNS,
     DataValidationError,
@@ -107,7 +107,7 @@ def load_company(
         _warn_again(warning, raw)
     filled = [log for log in [raw.log, validation_log] if len(log)]
     cleaning_log = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
-    return Company(**tables, cleaning_log=cleaning_log)
+    return Company(**tables, cleaning_log=cleaning_log, sample=sample_of(mapping))
 
 
 @dataclasses.dataclass

@@ -88,7 +88,13 @@ _FILE_ONLY_OPTIONS = ("file", "sep", "encoding", "sheet")
 #: Other names analysts give the options (pandas', Excel's), for "did you mean".
 _SYNONYMS = {"separator": "sep", "delimiter": "sep", "delim": "sep", "sheet_name": "sheet", "format": "date_format",
              "path": "file", "filename": "file", "default": "defaults", "query": "sql"}
-_TOP_LEVEL_OPTIONS = ("tables", "date_format", "date_range", "allow_outside_data_folder")
+_TOP_LEVEL_OPTIONS = ("tables", "date_format", "date_range", "allow_outside_data_folder", "sample")
+#: What a data set may be a sample of (the mapping's top-level ``sample``), and what that means for the figures.
+SAMPLES = {
+    "lines": "a sample of order lines: every order misses some of its lines, so baskets are incomplete",
+    "orders": "a sample of orders: customers' histories miss orders, so counts and repeat rates are of the sample",
+    "customers": "a sample of customers with all their orders: totals are of the sample, baskets and histories are whole",
+}
 #: The ``strftime`` codes pandas reads dates with; ``date_format`` may use only these.
 DATE_CODES = "aAbBcdfGHIjmMpSuUVwWxXyYzZ%"
 #: Encodings named as Windows names them, with the Python name that reads such files.
@@ -164,8 +170,9 @@ def parse_mapping(mapping: str | os.PathLike | dict | None) -> dict[str, TableSo
         the same decimal and thousands mark), an ``encoding`` Python does not
         know, a ``date_format`` with a code pandas cannot read, a
         ``date_range`` that is not two dates, ``columns`` or ``defaults``
-        that are not mappings, is not valid YAML, or gives an
-        ``allow_outside_data_folder`` that is not true or false.
+        that are not mappings, is not valid YAML, gives an
+        ``allow_outside_data_folder`` that is not true or false, or a
+        ``sample`` that is not one of :data:`SAMPLES`.
     FileNotFoundError
         When the mapping file does not exist.
     """
@@ -176,6 +183,7 @@ def parse_mapping(mapping: str | os.PathLike | dict | None) -> dict[str, TableSo
         where = f"mapping file '{mapping}'"
         mapping = _read_yaml(Path(mapping))
     _check_keys(mapping, _TOP_LEVEL_OPTIONS, where, "top-level key")
+    _sample(mapping, where)
     tables = mapping.get("tables") or {}
     if not isinstance(tables, dict):
         raise MappingError(f"In {where}: 'tables' must be a mapping of table name to options, got {_kind(tables)}.")
@@ -197,6 +205,43 @@ def parse_mapping(mapping: str | os.PathLike | dict | None) -> dict[str, TableSo
         if table not in listed
     }
     return listed | unlisted
+
+
+def sample_of(mapping: str | os.PathLike | dict | None) -> str:
+    """What the data is a sample of, as the mapping's top-level ``sample`` declares.
+
+    Parameters
+    ----------
+    mapping : str, path-like, dict or None
+        The column mapping (a YAML file or the equivalent ``dict``).
+
+    Returns
+    -------
+    str
+        ``""`` (the data is whole, or no mapping) or a key of :data:`SAMPLES`:
+        ``"lines"``, ``"orders"`` or ``"customers"``.
+
+    Raises
+    ------
+    MappingError
+        When ``sample`` is not one of :data:`SAMPLES`.
+    """
+    if mapping is None:
+        return ""
+    where = "the column mapping"
+    if not isinstance(mapping, dict):
+        where = f"mapping file '{mapping}'"
+        mapping = _read_yaml(Path(mapping))
+    return _sample(mapping, where)
+
+
+def _sample(mapping: dict, where: str) -> str:
+    value = mapping.get("sample") or ""
+    if value not in ("", *SAMPLES):
+        raise MappingError(
+            f"In {where}: 'sample' must be one of {', '.join(SAMPLES)} (what the data is a sample of), got {value!r}."
+        )
+    return value
 
 
 def _allow_outside(mapping: dict, where: str) -> bool:

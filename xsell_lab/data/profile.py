@@ -121,6 +121,13 @@ def _weekly_prices(company) -> tuple[bool, str]:
     return varied > 0, f"{varied:,} products whose weekly price changed"
 
 
+def _whole_baskets(company) -> tuple[bool, str]:
+    sample = getattr(company, "sample", "")
+    if sample == "lines":
+        return False, "a sample of order lines (the mapping says sample: lines)"
+    return True, "every line of each order" + (f" (a sample of {sample}, each with all its lines)" if sample else "")
+
+
 def _roles(company) -> tuple[bool, str]:
     products = company.products
     filled = [column for column in (s.REQUIRES, s.REPEATABLE) if column in products and products[column].notna().any()]
@@ -139,6 +146,8 @@ CAPABILITIES = {
                    "a longer period, or the customer id on every order", _repeat_buyers),
         Capability("products", "two or more products sold", "the product id on every order line (one product per line)",
                    _products_sold),
+        Capability("whole_baskets", "every line of each order (not a sample of lines)",
+                   "the full order-line export instead of a sample of lines", _whole_baskets),
         Capability("categories", "two or more product categories", "a category column in the products file",
                    lambda c: _several(c.products, s.CATEGORY, "categories")),
         Capability("costs", "a unit cost for every product", "a unit_cost column in the products file",
