@@ -569,23 +569,23 @@ def kept(bundled_company) -> pd.DataFrame:
 
 def test_later_conversion_counts_by_hand(tiny_lines):
     pairs = pd.DataFrame({"main_item": ["laptop", "printer", "laptop"], "item": ["laptop_case", "paper", "mouse"]})
-    month = t.later_conversion(tiny_lines, pairs, cutoff="2024-01-15", days=30)
+    month = t.later_conversion(tiny_lines, pairs, as_of="2024-01-15", days=30)
     # laptop without a case on 15 Jan: a, b, c; a bought the case on 1 Feb. printer without paper: d, paper on 1 Mar (too late).
     # laptop without a mouse: a and c (b bought both on 5 Jan, before the cut-off).
     assert month["customers"].tolist() == [3, 1, 2] and month["converted"].tolist() == [1, 0, 0]
     assert month["estimate"].iloc[0] == pytest.approx(1 / 3)
-    two_months = t.later_conversion(tiny_lines, pairs, cutoff="2024-01-15", days=46)  # 1 Mar is day 46 after 15 Jan (inclusive)
+    two_months = t.later_conversion(tiny_lines, pairs, as_of="2024-01-15", days=46)  # 1 Mar is day 46 after 15 Jan (inclusive)
     assert two_months["converted"].tolist() == [1, 1, 0]
-    early = t.later_conversion(tiny_lines, pairs, cutoff="2024-01-04", days=30)  # only c had no laptop yet; a bought one on 1 Jan
+    early = t.later_conversion(tiny_lines, pairs, as_of="2024-01-04", days=30)  # only c had no laptop yet; a bought one on 1 Jan
     assert early["customers"].tolist() == [1, 0, 1] and math.isnan(early["estimate"].iloc[1])
     main = pd.Series({"a": "laptop", "b": "laptop", "c": "laptop", "d": "printer"})
-    by_main = t.later_conversion(tiny_lines, pairs, cutoff="2024-01-04", days=30, main=main)  # main item and a first order by 4 Jan
+    by_main = t.later_conversion(tiny_lines, pairs, as_of="2024-01-04", days=30, main=main)  # main item and a first order by 4 Jan
     assert by_main["customers"].tolist() == [1, 0, 1]
 
 
 def test_later_conversion_interval_is_wilsons(tiny_lines):
     statsmodels = import_or_skip("statsmodels.stats.proportion")
-    row = t.later_conversion(tiny_lines, PAIRS.iloc[[0]].assign(main_item="laptop"), cutoff="2024-01-15", days=30).iloc[0]
+    row = t.later_conversion(tiny_lines, PAIRS.iloc[[0]].assign(main_item="laptop"), as_of="2024-01-15", days=30).iloc[0]
     low, high = statsmodels.proportion_confint(row["converted"], row["customers"], method="wilson")
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
 
@@ -593,7 +593,7 @@ def test_later_conversion_interval_is_wilsons(tiny_lines):
 def test_later_conversion_matches_a_duckdb_recount(kept):
     duckdb = import_or_skip("duckdb")
     cutoff, days = pd.Timestamp("2024-06-30"), 180
-    ours = t.later_conversion(kept, PAIRS, cutoff=cutoff, days=days)
+    ours = t.later_conversion(kept, PAIRS, as_of=cutoff, days=days)
     con = duckdb.connect()
     con.register("lines", kept[[s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY]])
     con.register("pairs", PAIRS)
@@ -618,7 +618,7 @@ def test_later_conversion_is_low_for_accessories_and_high_for_consumables_as_pla
     from xsell_lab.synth.world import NEXT_PURCHASE, PLANTED
 
     attach = PLANTED["baskets"]["attach_probability"]
-    rates = t.later_conversion(kept, PAIRS, cutoff="2024-12-31", days=365).set_index(["main_item", "item"])["estimate"]
+    rates = t.later_conversion(kept, PAIRS, as_of="2024-12-31", days=365).set_index(["main_item", "item"])["estimate"]
     ink = rates[("printer", "ink")]
     # ink is planted as the printer buyer's next purchase (probability 0.55 for a returning customer): high, but below it
     assert 0.15 < ink < NEXT_PURCHASE["printer"]["probability"]
@@ -649,7 +649,7 @@ def test_conversion_forecast_back_tests_on_the_later_window(kept):
 def test_conversion_days_and_windows_are_checked(kept, tiny_lines):
     assert t.conversion_days(kept) == 360 and t.conversion_days(kept, 90) == 90  # 1,090 days of data: a third, in 30-day months
     with pytest.raises(ValueError, match="days must be >= 1"):
-        t.later_conversion(tiny_lines, PAIRS, cutoff="2024-01-15", days=0)
+        t.later_conversion(tiny_lines, PAIRS, as_of="2024-01-15", days=0)
     with pytest.raises(ValueError, match="use a shorter window"):
         t.conversion_forecast(tiny_lines, PAIRS, as_of="2024-03-01", days=30)
 

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from xsell_lab import targeting
 from xsell_lab.data import schema as s
 from xsell_lab.experiments import compare_conversion, compare_revenue
 
@@ -45,8 +46,9 @@ from xsell_lab.experiments import compare_conversion, compare_revenue
 RECOMMENDATION_COLUMNS = ["recommendation", "money_at_stake", "confidence_words", "evidence", "kind", "p_value"]
 #: Columns of :func:`pair_opportunities`.
 OPPORTUNITY_COLUMNS = [
-    "main", "add_on", "count", "support", "confidence", "lift", "p_adjusted", "customers_without_it",
-    "expected_buyers", "expected_revenue",
+    "main", "add_on", "count", "support", "confidence", "lift", "leverage", "p_adjusted", "customers_without_it", "days",
+    "conversion", "conversion_low", "conversion_high", "expected_buyers", "expected_low", "expected_high", "expected_revenue",
+    "backtest_holds",
 ]
 #: Columns of :func:`offer_results`.
 OFFER_COLUMNS = [
@@ -243,22 +245,33 @@ def pair_opportunities(
     item_column: str = s.CATEGORY,
     n: int = 5,
     labels: Mapping[str, str] | None = None,
-    by: str = "lift",
+    by: str = "leverage",
+    as_of: str | pd.Timestamp | None = None,
+    days: int = 0,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """The strongest significant pairs, read from main item to add-on, and their whitespace.
+    """The pairs notebook 04 ranks first, read from main item to add-on, and what their whitespace will buy.
 
-    A pair is read from its main item (the one with the larger average line
-    revenue) to its add-on. Its whitespace is the customers who bought the
-    main item but never the add-on; they would bring ``expected_buyers`` =
-    whitespace x the pair's basket rate (``confidence``: the share of the main
-    item's orders that hold the add-on) and ``expected_revenue`` = that x the
-    add-on's average line revenue: an upper bound, since an offer converts
-    fewer than buy unprompted.
+    The pairs are those notebook 04 keeps (significant after
+    :func:`xsell_lab.basket.add_significance`, lift above 1), each pair of
+    items once, read from its main item (the one with the larger average line
+    revenue) to its add-on, and ranked as 04 ranks bundle candidates: by
+    ``leverage``, the extra share of orders that hold both compared with
+    independence (Piatetsky-Shapiro 1991), not by lift, which favours rare pairs.
+
+    Their whitespace is the customers who own the main item but not the add-on
+    on ``as_of``. How many will buy is what customers in the same situation did:
+    :func:`xsell_lab.targeting.conversion_forecast` (of the customers who had the
+    main item and not the add-on ``days`` before ``as_of``, the share who bought
+    it within those days, with a Wilson interval; back-tested on the window
+    before). ``expected_revenue`` prices the expected buyers at the add-on's
+    average line revenue. It is what customers did unprompted, not what an
+    offer adds: only a controlled test measures that.
 
     Parameters
     ----------
     lines : pandas.DataFrame
-        Sales lines (:func:`xsell_lab.sales_lines`) with ``item_column``.
+        Kept lines (:func:`xsell_lab.kept_lines`) with ``item_column``.
     rules : pandas.DataFrame
         :func:`xsell_lab.basket.association_rules` of pairs with
         :func:`xsell_lab.basket.add_significance` (``significant``, ``p_adjusted``).
@@ -268,43 +281,63 @@ def pair_opportunities(
         How many pairs.
     labels : mapping, optional
         Item -> label (:func:`xsell_lab.catalogue.item_labels`) for ``main`` and ``add_on``; items by key otherwise.
-    by : {"lift", "expected_revenue"}
-        Which pairs: the ``n`` strongest (lift, then confidence), or the ``n``
-        largest opportunities (expected revenue), leaving out pairs whose main
-        item's buyers all have the add-on already (nothing left to sell).
+    by : {"leverage", "expected_revenue"}
+        Which pairs: the ``n`` with the largest leverage (notebook 04's
+        ranking), or the ``n`` largest opportunities (expected revenue),
+        leaving out pairs without customers left to buy the add-on.
+    as_of : str or Timestamp, optional
+        The day the whitespace is counted (inclusive); default the last order day.
+    days : int
+        The window of the later conversion; 0: :func:`xsell_lab.targeting.conversion_days`.
+    confidence : float
+        Level of the intervals.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`OPPORTUNITY_COLUMNS`, one row per pair, largest ``expected_revenue``
-        first; ``main_item`` and ``add_on_item`` hold the keys. Empty when no pair is significant.
+        :data:`OPPORTUNITY_COLUMNS`, one row per pair, largest ``leverage``
+        first (``by="leverage"``) or largest ``expected_revenue`` first;
+        ``conversion`` with ``conversion_low``/``conversion_high`` is the later
+        conversion, ``expected_low``/``expected_high`` the expected buyers'
+        interval; ``main_item`` and ``add_on_item`` hold the keys. Empty when no pair qualifies.
+
+    References
+    ----------
+    Piatetsky-Shapiro, G. (1991). Discovery, analysis, and presentation of strong rules.
+    In *Knowledge Discovery in Databases*, 229-248. AAAI/MIT Press.
     """
     columns = [*OPPORTUNITY_COLUMNS, "main_item", "add_on_item"]
-    if by not in ("lift", "expected_revenue"):
-        raise ValueError(f"by must be 'lift' or 'expected_revenue'. Got {by!r}.")
+    if by not in ("leverage", "expected_revenue"):
+        raise ValueError(f"by must be 'leverage' or 'expected_revenue'. Got {by!r}.")
     if rules.empty:
         return pd.DataFrame(columns=columns)
     price = lines.groupby(item_column)[s.REVENUE].mean()
     first = rules["antecedents"].map(lambda items: next(iter(items)))
     second = rules["consequents"].map(lambda items: next(iter(items)))
     main_first = first.map(price).to_numpy() >= second.map(price).to_numpy()
-    chosen = rules.assign(main_item=first, add_on_item=second)[rules["significant"].to_numpy() & main_first]
-    chosen = chosen.sort_values(["lift", "confidence"], ascending=False).head(n if by == "lift" else None)
+    kept = rules["significant"].to_numpy() & (rules["lift"] > 1).to_numpy() & main_first
+    chosen = rules.assign(main_item=first, add_on_item=second)[kept]
+    chosen = chosen.sort_values(["leverage", "main_item", "add_on_item"], ascending=[False, True, True]).head(n if by == "leverage" else None)
     if chosen.empty:
         return pd.DataFrame(columns=columns)
-    owned = lines.groupby(s.CUSTOMER_ID)[item_column].agg(set)
-    without = [int(owned.map(lambda bought, a=a, b=b: a in bought and b not in bought).sum())
-               for a, b in zip(chosen["main_item"], chosen["add_on_item"])]
-    label = (lambda item: labels.get(item, item)) if labels is not None else (lambda item: item)
-    table = chosen.assign(
-        main=chosen["main_item"].map(label), add_on=chosen["add_on_item"].map(label), customers_without_it=without,
+    level = next(name for name, column in s.ITEM_LEVELS.items() if column == item_column)
+    window = targeting.conversion_days(lines, days)
+    forecast = targeting.conversion_forecast(
+        lines, pd.DataFrame({"main_item": chosen["main_item"].to_numpy(), "item": chosen["add_on_item"].to_numpy()}),
+        as_of=lines[s.ORDER_DATE].max() if as_of is None else as_of, days=window, level=level, confidence=confidence,
     )
-    table["expected_buyers"] = (table["customers_without_it"] * table["confidence"]).round().astype(int)
-    table["expected_revenue"] = table["customers_without_it"] * table["confidence"] * table["add_on_item"].map(price)
+    label = (lambda item: labels.get(item, item)) if labels is not None else (lambda item: item)
+    table = chosen.reset_index(drop=True).assign(
+        main=lambda r: r["main_item"].map(label), add_on=lambda r: r["add_on_item"].map(label),
+        customers_without_it=forecast["customers_without_it"].to_numpy(), conversion=forecast["estimate"].to_numpy(),
+        conversion_low=forecast["ci_low"].to_numpy(), conversion_high=forecast["ci_high"].to_numpy(),
+        expected_buyers=forecast["expected_buyers"].to_numpy(), expected_low=forecast["expected_low"].to_numpy(),
+        expected_high=forecast["expected_high"].to_numpy(), backtest_holds=forecast["backtest_holds"].to_numpy(), days=window,
+    )
+    table["expected_revenue"] = table["expected_buyers"] * table["add_on_item"].map(price)
     if by == "expected_revenue":
-        table = table[table["customers_without_it"] > 0]
-    table = table[columns].sort_values("expected_revenue", ascending=False, kind="stable")
-    return table.head(n).reset_index(drop=True)
+        table = table[table["customers_without_it"] > 0].sort_values("expected_revenue", ascending=False, kind="stable")
+    return table[columns].head(n).reset_index(drop=True)
 
 
 def opportunity_total(lines: pd.DataFrame, opportunities: pd.DataFrame, *, item_column: str = s.CATEGORY) -> dict[str, float]:
@@ -312,12 +345,13 @@ def opportunity_total(lines: pd.DataFrame, opportunities: pd.DataFrame, *, item_
 
     A customer who owns two main items of the same add-on (ink and printer,
     both leading to paper) is one buyer of that add-on, not two: per customer
-    and add-on the largest basket rate of the main items they own counts.
+    and add-on the largest later conversion of the main items they own counts
+    (with the interval of that pair).
 
     Parameters
     ----------
     lines : pandas.DataFrame
-        The sales lines :func:`pair_opportunities` was given.
+        The lines :func:`pair_opportunities` was given.
     opportunities : pandas.DataFrame
         :func:`pair_opportunities`' result.
     item_column : str
@@ -328,21 +362,26 @@ def opportunity_total(lines: pd.DataFrame, opportunities: pd.DataFrame, *, item_
     dict
         ``customers`` (distinct customers with at least one opportunity),
         ``offers`` (distinct customer and add-on pairs), ``expected_buyers``
-        and ``expected_revenue``; zeros without opportunities.
+        with ``expected_low`` and ``expected_high``, and ``expected_revenue``;
+        zeros without opportunities.
     """
     if opportunities.empty:
-        return {"customers": 0, "offers": 0, "expected_buyers": 0.0, "expected_revenue": 0.0}
+        return {"customers": 0, "offers": 0, "expected_buyers": 0.0, "expected_low": 0.0, "expected_high": 0.0, "expected_revenue": 0.0}
     price = lines.groupby(item_column)[s.REVENUE].mean()
     owned = lines.groupby(s.CUSTOMER_ID)[item_column].agg(set)
     rows = []
     for pair in opportunities.itertuples(index=False):
         targets = owned.index[owned.map(lambda bought: pair.main_item in bought and pair.add_on_item not in bought).to_numpy()]
-        rows.append(pd.DataFrame({s.CUSTOMER_ID: targets, "add_on": pair.add_on_item, "rate": pair.confidence}))
-    targets = pd.concat(rows).groupby([s.CUSTOMER_ID, "add_on"])["rate"].max().reset_index()
+        rows.append(pd.DataFrame({s.CUSTOMER_ID: targets, "add_on": pair.add_on_item, "rate": pair.conversion,
+                                  "low": pair.conversion_low, "high": pair.conversion_high}))
+    targets = pd.concat(rows).fillna({"rate": 0.0, "low": 0.0, "high": 0.0}).sort_values("rate", ascending=False, kind="stable")
+    targets = targets.drop_duplicates([s.CUSTOMER_ID, "add_on"])
     return {
         "customers": int(targets[s.CUSTOMER_ID].nunique()),
         "offers": len(targets),
         "expected_buyers": float(targets["rate"].sum()),
+        "expected_low": float(targets["low"].sum()),
+        "expected_high": float(targets["high"].sum()),
         "expected_revenue": float((targets["rate"] * targets["add_on"].map(price)).sum()),
     }
 
@@ -449,8 +488,8 @@ def recommendations(
     ``whitespace``
         Offer each strong pair's add-on to the owners of its main item who lack
         it (:func:`pair_opportunities`); money at stake: all opportunities
-        together, each customer and add-on once (:func:`opportunity_total`), an
-        upper bound; confidence: the weakest pair's significance.
+        together at their later conversion, each customer and add-on once
+        (:func:`opportunity_total`); confidence: the named pair's significance.
     ``offer``
         One per tested offer (:func:`offer_results`): roll it out when proven,
         keep testing when not; money at stake: its extra revenue per customer
@@ -490,20 +529,7 @@ def recommendations(
     """
     rows = []
     if opportunities is not None and len(opportunities):
-        top = opportunities.iloc[0]
-        main, add_on = str(top["main"]).replace("_", " "), str(top["add_on"]).replace("_", " ")
-        total = opportunity_sum or {}
-        more = len(opportunities) - 1
-        rows.append({
-            "recommendation": f"Offer {add_on} to the {top['customers_without_it']:,} customers who own {main} but not {add_on}" + (f", then the {more} other strong pair{'s' if more > 1 else ''} found." if more else "."),
-            "money_at_stake": total.get("expected_revenue", top["expected_revenue"]),
-            # how sure we are that the named pair goes together (the other pairs are said to be "more often than chance" only)
-            "confidence_words": confidence_words(float(top["p_adjusted"])),
-            "evidence": f"{len(opportunities)} pair{'s' if len(opportunities) > 1 else ''} of {items} bought together more often "
-                        f"than chance; about {total.get('expected_buyers', top['expected_buyers']):,.0f} buyers if customers lacking the add-on "
-                        "buy it as often as those who already buy the pair (an upper bound; each customer counted once per add-on).",
-            "kind": "whitespace", "p_value": float(top["p_adjusted"]),
-        })
+        rows.append(_whitespace_row(opportunities, opportunity_sum or {}, items))
     if offer_tests is not None:
         for test in offer_tests.itertuples(index=False):
             rate_t, rate_c, _ = shown_difference(100 * test.rate_treatment, 100 * test.rate_control, 1)
@@ -541,6 +567,28 @@ def recommendations(
         return table
     order = table["money_at_stake"].fillna(-np.inf).sort_values(ascending=False, kind="stable").index
     return table.loc[order].head(n).reset_index(drop=True)
+
+
+def _whitespace_row(opportunities: pd.DataFrame, total: Mapping[str, float], items: str) -> dict:
+    """The recommendation of the largest pair opportunity, sized by later conversion (:func:`pair_opportunities`)."""
+    top = opportunities.iloc[0]
+    main, add_on = str(top["main"]).replace("_", " "), str(top["add_on"]).replace("_", " ")
+    more = len(opportunities) - 1
+    buyers = total.get("expected_buyers", top["expected_buyers"])
+    low, high = total.get("expected_low", top["expected_low"]), total.get("expected_high", top["expected_high"])
+    return {
+        "recommendation": f"Offer {add_on} to the {top['customers_without_it']:,} customers who own {main} but not {add_on}"
+                          + (f", then the {more} other strong pair{'s' if more > 1 else ''} found." if more else "."),
+        "money_at_stake": total.get("expected_revenue", top["expected_revenue"]),
+        # how sure we are that the named pair goes together (the other pairs are said to be "more often than chance" only)
+        "confidence_words": confidence_words(float(top["p_adjusted"])),
+        "evidence": f"{len(opportunities)} pair{'s' if len(opportunities) > 1 else ''} of {items} bought together more often than "
+                    f"chance. Of the customers who owned {main} but not {add_on} {top['days']:,} days before the end, "
+                    f"{top['conversion']:.1%} bought it within those days ({top['conversion_low']:.1%} to {top['conversion_high']:.1%}); "
+                    f"at each pair's rate about {buyers:,.0f} of today's customers without the add-on will buy it "
+                    f"(between {low:,.0f} and {high:,.0f}; each customer counted once per add-on), without an offer.",
+        "kind": "whitespace", "p_value": float(top["p_adjusted"]),
+    }
 
 
 def headline_table(figures: Mapping[str, str | None]) -> pd.DataFrame:

@@ -40,7 +40,7 @@ from xsell_lab.stats.intervals import wilson_interval
 from xsell_lab.targeting._common import SALES_LINES
 
 #: Columns of :func:`later_conversion`.
-LATER_CONVERSION_COLUMNS = ["main_item", "item", "cutoff", "window_end", "customers", "converted", "estimate", "ci_low", "ci_high"]
+LATER_CONVERSION_COLUMNS = ["main_item", "item", "as_of", "window_end", "customers", "converted", "estimate", "ci_low", "ci_high"]
 #: Columns of :func:`conversion_forecast`.
 CONVERSION_FORECAST_COLUMNS = [
     "main_item", "item", "customers_without_it", "customers", "converted", "estimate", "ci_low", "ci_high",
@@ -95,22 +95,22 @@ def later_conversion(
     lines: pd.DataFrame,
     pairs: pd.DataFrame,
     *,
-    cutoff: str | pd.Timestamp,
+    as_of: str | pd.Timestamp,
     days: int,
     level: str = "category",
     main: pd.Series | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """Of the customers who had ``main_item`` and not ``item`` on ``cutoff``, the share who bought ``item`` in the ``days`` after.
+    """Of the customers who had ``main_item`` and not ``item`` on ``as_of``, the share who bought ``item`` in the ``days`` after.
 
     ::
 
         estimate = converted / customers
 
     with ``customers`` the customers who bought ``main_item`` on or before
-    ``cutoff`` (inclusive) and ``item`` never on or before it, and
-    ``converted`` those of them who bought ``item`` after ``cutoff`` and on or
-    before ``cutoff + days``. The interval is Wilson's (Wilson 1927).
+    ``as_of`` (inclusive) and ``item`` never on or before it, and
+    ``converted`` those of them who bought ``item`` after ``as_of`` and on or
+    before ``as_of + days``. The interval is Wilson's (Wilson 1927).
 
     Parameters
     ----------
@@ -119,16 +119,16 @@ def later_conversion(
         the ``level`` column.
     pairs : pandas.DataFrame
         Columns ``main_item`` and ``item`` (keys of the ``level`` column), one row per pair.
-    cutoff : str or Timestamp
+    as_of : str or Timestamp
         The day the customers are counted (inclusive).
     days : int
-        Length of the window after ``cutoff``.
+        Length of the window after ``as_of``.
     level : {"category", "product"}
         What the items are.
     main : pandas.Series, optional
         Each customer's main item (:func:`xsell_lab.targeting.main_items`),
         index ``customer_id``: then "had ``main_item``" means it is their main
-        item and their first order is on or before ``cutoff``, as the
+        item and their first order is on or before ``as_of``, as the
         opportunity list of notebook 03 counts its customers.
     confidence : float
         Level of the interval.
@@ -148,7 +148,7 @@ def later_conversion(
         raise ValueError(f"later_conversion: days must be >= 1. Got {days!r}.")
     require_columns(pairs, ["main_item", "item"], "pairs")
     first = _first_dates(lines, level)
-    start = pd.Timestamp(cutoff).normalize()
+    start = pd.Timestamp(as_of).normalize()
     end = start + pd.Timedelta(days=days)
     customers, converted = [], []
     for a, b in zip(pairs["main_item"], pairs["item"]):
@@ -162,7 +162,7 @@ def later_conversion(
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = converted_ / customers_
     return pd.DataFrame({
-        "main_item": pairs["main_item"].to_numpy(), "item": pairs["item"].to_numpy(), "cutoff": start, "window_end": end,
+        "main_item": pairs["main_item"].to_numpy(), "item": pairs["item"].to_numpy(), "as_of": start, "window_end": end,
         "customers": customers_, "converted": converted_, "estimate": estimate, "ci_low": low, "ci_high": high,
     })[LATER_CONVERSION_COLUMNS]
 
@@ -181,9 +181,9 @@ def conversion_forecast(
 
     ::
 
-        estimate        = later_conversion(cutoff = as_of - days)            (the last complete window)
+        estimate        = later_conversion(as_of - days)            (the last complete window)
         expected_buyers = customers_without_it on as_of x estimate           (interval: x ci_low, x ci_high)
-        back-test       = later_conversion(cutoff = as_of - 2 days) predicts the estimate;
+        back-test       = later_conversion(as_of - 2 days) predicts the estimate;
                           backtest_holds when the estimate lies inside its interval
 
     The rate comes from customers in the same situation (they had the main
@@ -229,11 +229,11 @@ def conversion_forecast(
             f"conversion_forecast: two windows of {days} days before {end:%Y-%m-%d} start on or before the first order "
             f"({first_day:%Y-%m-%d}): use a shorter window (at most a third of the period, conversion_days)."
         )
-    last = later_conversion(lines, pairs, cutoff=end - pd.Timedelta(days=days), days=days, level=level, main=main,
+    last = later_conversion(lines, pairs, as_of=end - pd.Timedelta(days=days), days=days, level=level, main=main,
                             confidence=confidence)
-    earlier = later_conversion(lines, pairs, cutoff=end - pd.Timedelta(days=2 * days), days=days, level=level, main=main,
+    earlier = later_conversion(lines, pairs, as_of=end - pd.Timedelta(days=2 * days), days=days, level=level, main=main,
                                confidence=confidence)
-    now = later_conversion(lines, pairs, cutoff=end, days=1, level=level, main=main, confidence=confidence)
+    now = later_conversion(lines, pairs, as_of=end, days=1, level=level, main=main, confidence=confidence)
     table = last[["main_item", "item", "customers", "converted", "estimate", "ci_low", "ci_high"]].assign(
         customers_without_it=now["customers"].to_numpy(),
         backtest_estimate=earlier["estimate"].to_numpy(), backtest_ci_low=earlier["ci_low"].to_numpy(),
@@ -257,12 +257,12 @@ def _first_dates(lines: pd.DataFrame, level: str) -> dict[str, pd.Series]:
     return dates
 
 
-def _had(first: dict, item: str, cutoff: pd.Timestamp, main: pd.Series | None) -> pd.Series:
-    """Bool per customer (index: every customer who ordered): had ``item`` on ``cutoff`` (or as main item, with ``main``)."""
+def _had(first: dict, item: str, as_of: pd.Timestamp, main: pd.Series | None) -> pd.Series:
+    """Bool per customer (index: every customer who ordered): had ``item`` on ``as_of`` (or as main item, with ``main``)."""
     customers = first[None]
     if main is None:
-        return first.get(item, pd.Series(dtype="datetime64[ns]")).reindex(customers.index) <= cutoff
-    return (main.reindex(customers.index) == item) & (customers <= cutoff)
+        return first.get(item, pd.Series(dtype="datetime64[ns]")).reindex(customers.index) <= as_of
+    return (main.reindex(customers.index) == item) & (customers <= as_of)
 
 
 def sized_opportunities(
