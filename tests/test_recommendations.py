@@ -9,6 +9,8 @@ import pytest
 
 from xsell_lab import basket, recommendations
 
+from skips import import_or_skip
+
 
 def _lines(rows: list[tuple]) -> pd.DataFrame:
     """Sales lines from (customer, order, category, revenue[, order date]); 1 Jan 2024 when no date is given."""
@@ -242,3 +244,75 @@ def test_the_answer_keeps_given_sentences_and_refuses_fragments():
         recommendations.the_answer(["A."] * 5)
     with pytest.raises(ValueError, match="do not end with a full stop, e.g. 'No stop'"):
         recommendations.the_answer(["No stop", "Fine."])
+
+
+# --- the executive report agrees with the method notebooks (issue 12 item 4) ---------------------------------------
+
+
+def _notebook_04_top_pairs(lines: pd.DataFrame, n: int) -> list[frozenset]:
+    """Notebook 04's ranking, recomputed as its cells do: significant pairs with lift above 1, each pair once, by leverage."""
+    itemsets = basket.frequent_itemsets(lines, min_support=0.01, max_len=2, item_column="category")
+    tested = basket.add_significance(basket.association_rules(itemsets, metric="lift", min_threshold=1.0))
+    kept = tested[tested["significant"] & (tested["lift"] > 1)]
+    pair = [a | c for a, c in zip(kept["antecedents"], kept["consequents"])]
+    once = kept[~pd.Series(pair, index=kept.index).duplicated()]
+    return [a | c for a, c in zip(*once.nlargest(n, "leverage")[["antecedents", "consequents"]].T.to_numpy())]
+
+
+def test_the_report_agrees_with_notebooks_04_06_and_08_on_the_bundled_data(bundled_company):
+    from xsell_lab import catalogue, experiments, kept_lines, pricing, sales_lines
+
+    company = bundled_company
+    sold, kept = sales_lines(company), kept_lines(company)
+    # 04: the report's pairs are 04's top pairs by leverage (each read once, from the pricier item to its add-on)
+    itemsets = basket.frequent_itemsets(sold, min_support=0.01, max_len=2, item_column="category")
+    rules = basket.add_significance(basket.association_rules(itemsets, metric="lift", min_threshold=1.0))
+    pairs = recommendations.pair_opportunities(kept, rules, item_column="category", n=5)
+    assert [frozenset({a, b}) for a, b in zip(pairs["main_item"], pairs["add_on_item"])] == _notebook_04_top_pairs(sold, 5)
+    # 06: the bundle of its pair at its default 10 % off loses margin (26,174 in its output), so the report does not recommend it
+    weekly, products = company.weekly_sales, company.products.set_index("product_id")
+    main = pricing.choose_focus_product(weekly)
+    add_on = pricing.choose_price_pair(weekly, sold, main)["add_on"]
+    orders = sold.assign(has_main=sold["product_id"] == main, has_addon=sold["product_id"] == add_on).groupby("order_id")[["has_main", "has_addon"]].any()
+    buying = orders[orders["has_main"] | orders["has_addon"]]
+    what_if = pricing.bundle_what_if(
+        main_price=products.loc[main, "price"], main_cost=products.loc[main, "unit_cost"], addon_price=products.loc[add_on, "price"],
+        addon_cost=products.loc[add_on, "unit_cost"], customers=len(buying),
+        share_main_only=(buying["has_main"] & ~buying["has_addon"]).mean(), share_addon_only=(~buying["has_main"] & buying["has_addon"]).mean(),
+        share_both=(buying["has_main"] & buying["has_addon"]).mean(), bundle_discount=0.10, uptake_main_only=0.20,
+    ).set_index("strategy")
+    bundle = recommendations.bundle_check(sold, company.products, weekly)
+    assert bundle.loc[0, "margin_change"] == pytest.approx(what_if.loc["mixed_bundling", "margin_change"])
+    assert round(what_if.loc["mixed_bundling", "margin_change"]) == -26174 and not bundle.loc[0, "recommended"]
+    # 08: proven offers are the arms significant after Holm's correction; a segment whose interval includes zero is a caveat
+    labels = catalogue.item_labels(company.products, "product")
+    tests = recommendations.offer_results(company.offers, customers=company.customers, labels=labels)
+    conversion = experiments.compare_conversion(company.offers, correction="holm").set_index(["experiment_id", "variant"])
+    for test in tests.itertuples(index=False):
+        assert test.proven == bool(conversion.loc[(test.experiment_id, test.variant), "significant"])
+    segments = experiments.segment_effects(company.offers, company.customers, correction="holm")
+    bundle_arm = segments[(segments["experiment_id"] == "EXP-BUNDLE") & (segments["variant"] == "bundle_offer")].set_index("segment")
+    assert bundle_arm.loc["small_business", "ci_low"] < 0 < bundle_arm.loc["small_business", "ci_high"]  # 08's caveat
+    advice = recommendations.recommendations(opportunities=pairs, offer_tests=tests, bundle=bundle, n=10)
+    rolled_out = advice[advice["recommendation"].str.startswith("Roll out")]
+    assert len(rolled_out) == int(tests["proven"].sum())
+    bundle_offer = rolled_out[rolled_out["recommendation"].str.contains("Phone Accessory Bundle")]
+    assert bundle_offer["recommendation"].str.contains("not yet to the small business segment").all() and len(bundle_offer) == 1
+    bundle_row = advice.set_index("kind").loc["bundle"]
+    assert bundle_row["recommendation"].startswith("Do not sell") and advice["kind"].iloc[-1] == "bundle"  # cautions come last
+
+
+def test_rate_change_gives_newcombes_interval_and_says_no_clear_change():
+    trend = pd.DataFrame({"quarter": pd.date_range("2024-01-01", periods=5, freq="QS"), "customers": [800, 900, 850, 870, 866],
+                          "cross_sold_customers": [423, 470, 440, 450, 441]})
+    change = recommendations.rate_change(trend, "quarter").iloc[0]
+    assert change["earlier_period"] == pd.Timestamp("2024-01-01")  # the same quarter a year earlier
+    statsmodels = import_or_skip("statsmodels.stats.proportion")
+    low, high = statsmodels.confint_proportions_2indep(441, 866, 423, 800, method="newcomb", compare="diff")
+    assert (change["ci_low"], change["ci_high"]) == pytest.approx((low, high), abs=1e-9)
+    # 50.9 % against 52.9 %: the interval includes zero
+    assert recommendations.change_words(change) == "down 2.0 percentage points (95% interval -6.7 to +2.8): no clear change"
+    assert change["estimate"] == pytest.approx(441 / 866 - 423 / 800)
+    clear = recommendations.rate_change(trend.assign(cross_sold_customers=[600, 470, 440, 450, 441]), "quarter").iloc[0]
+    assert recommendations.change_words(clear).startswith("down ") and "no clear change" not in recommendations.change_words(clear)
+    assert recommendations.rate_change(trend.head(1), "quarter").empty
