@@ -124,7 +124,6 @@ def _sections(notebook) -> list[str]:
 def test_sections_follow_the_skeleton(notebook_path):
     notebook = _read(notebook_path)
     sections = _sections(notebook)
-    sections = sections[:-1] if sections[-1:] == ["The answer"] else sections  # a notebook may end with its answer (next test)
     expected = f"{FIRST_SECTIONS} + method sections + {LAST_SECTIONS}"
     assert len(sections) > len(FIRST_SECTIONS) + len(LAST_SECTIONS), (
         f"{notebook_path.name}: sections are {sections}; expected {expected} with at least one method section"
@@ -136,20 +135,6 @@ def test_sections_follow_the_skeleton(notebook_path):
         f"{notebook_path.name}: the last '## ' sections are {sections[-3:]}, expected {LAST_SECTIONS}"
     )
     assert len(_headings(notebook, 1)) == 1, f"{notebook_path.name}: exactly one '# ' title heading is allowed"
-
-
-def test_the_answer_is_the_last_section_and_one_report_summary_cell(notebook_path):
-    notebook = _read(notebook_path)
-    at = [index for index, title in _headings(notebook, 2) if title == "The answer"]
-    if not at:
-        pytest.skip(f"{notebook_path.name} has no '## The answer' yet")
-    after = notebook.cells[at[-1] + 1 :]
-    assert len(at) == 1 and len(after) == 1 and after[0].cell_type == "code", (
-        f"{notebook_path.name}: '## The answer' must be the last section, followed by exactly one code cell"
-    )
-    assert "report-summary" in after[0].metadata.get("tags", []) and "the_answer(" in after[0].source, (
-        f"{notebook_path.name}: the answer's cell must be tagged report-summary and print recommendations.the_answer([...])"
-    )
 
 
 def test_one_parameters_cell_under_the_parameters_heading(notebook_path):
