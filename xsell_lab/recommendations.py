@@ -651,7 +651,7 @@ def _bundle_row(check: pd.Series, currency: str) -> dict:
         "confidence_words": "a what-if, not a test",
         "evidence": f"Of the {check['orders']:,} orders with either, mixed bundling at {check['bundle_discount']:.0%} off would change "
                     f"the margin by {money_text(change, currency)} over the period, assuming {check['bundle_uptake']:.0%} of the "
-                    f"buyers of {main} alone take the bundle (notebook 06's what-if).",
+                    f"buyers of {main} alone take the bundle (the pricing analysis's what-if).",
         "kind": "bundle", "p_value": float("nan"),
     }
 
