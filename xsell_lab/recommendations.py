@@ -1,24 +1,33 @@
 """What to do next: recommendations with their money at stake, in words a manager reads.
 
 The executive report (notebook 10) composes the method notebooks' results into
-three to five recommendations. The results come from the same package
-functions the method notebooks use; this module turns them into actions:
+three to six recommendations. The results come from the same package
+functions the method notebooks use, read the way those notebooks read them;
+this module turns them into actions:
 
 * :func:`pair_opportunities`: strong product pairs (notebook 04's significant
-  association rules) and the customers who own the main item but not the
-  add-on ("whitespace"), with the revenue they would bring at the pair's
-  basket rate; :func:`opportunity_total` adds them up counting each customer
-  and add-on once;
+  association rules with lift above 1, ranked by leverage as 04 ranks them)
+  and the customers who own the main item but not the add-on ("whitespace"),
+  sized by what such customers did next
+  (:func:`xsell_lab.targeting.conversion_forecast`: the later conversion, with
+  its interval and back-test); :func:`opportunity_total` adds them up counting
+  each customer and add-on once;
 * :func:`offer_results`: each offer test's best arm against its control
-  (conversion and revenue per customer, notebook 08's readout), described by
-  the offered product and the channel instead of internal codes;
+  (conversion and revenue per customer, notebook 08's readout with the arms'
+  p-values adjusted by Holm's method, and the segments where the test cannot
+  tell), described by the offered product and the channel instead of internal codes;
+* :func:`bundle_check`: notebook 06's bundle what-if on its pair, read as a
+  verdict (a bundle that loses margin at the planned discount is not recommended);
 * :func:`cross_sell_gap_error`: the standard error of the naive gap between
   early cross-sold customers and the others (notebook 07's comparison);
-* :func:`recommendations`: the actions, largest money at stake first.
+* :func:`recommendations`: the actions, largest money at stake first, then the
+  cautions (what not to do).
 
 Helpers of the report's sentences: :func:`whole_periods` keeps a trend to the
 periods the data covers (a first or last period cut by the data's edges is
-not compared with whole ones); :func:`more_or_less` says a signed gap in words;
+not compared with whole ones); :func:`rate_change` and :func:`change_words`
+give the latest change with its interval ("no clear change" when it includes
+zero); :func:`stake_note` says what the amounts measure; :func:`more_or_less` says a signed gap in words;
 :func:`why_no_recommendation` says which evidence the data lacked.
 
 Figures that add up: :func:`shown_difference` gives a difference from the values
