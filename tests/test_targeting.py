@@ -666,3 +666,12 @@ def test_sized_opportunities_rank_by_expected_value(kept):
     assert np.allclose(sized["expected_value"], sized["expected_buyers"] * sized["margin_per_sale"])
     # with the main item as the group, today's whitespace is the opportunity list's own count
     assert (sized["customers_without_it"] == sized.merge(candidates, on=["main_item", "item"])["customers_without_it_y"]).all()
+
+
+def test_sized_opportunities_leave_out_pairs_whose_rate_cannot_be_measured(kept):
+    candidates = t.top_whitespace(t.expected_whitespace_value(t.ownership_matrix(kept), t.main_items(kept), t.item_margins(kept)), n=3)
+    forecast = t.conversion_forecast(kept, candidates[["main_item", "item"]], as_of=kept[s.ORDER_DATE].max(), days=360)
+    unmeasured = forecast.assign(customers=[0, *forecast["customers"].iloc[1:]], estimate=[np.nan, *forecast["estimate"].iloc[1:]])
+    sized = t.sized_opportunities(candidates, unmeasured)
+    assert len(sized) == 2 and sized["expected_value"].notna().all()
+    assert (candidates["main_item"].iloc[0], candidates["item"].iloc[0]) not in set(zip(sized["main_item"], sized["item"]))

@@ -295,6 +295,8 @@ def sized_opportunities(
         ``ci_high``), the expected buyers and ``expected_value`` with its
         interval (``value_low``, ``value_high``). Sorted by ``expected_value``
         (largest first; pairs with fewer than ``min_peer_owners`` last), then by pair.
+        Pairs whose last window had no customer without the item are left
+        out: their later conversion cannot be measured.
     """
     require_columns(candidates, ["main_item", "item", "customers_without_it", "peers", "peer_owners", "probability", "margin_per_sale"],
                     "candidates")
@@ -302,6 +304,7 @@ def sized_opportunities(
     table = candidates.drop(columns=["expected_value", "customers_without_it"], errors="ignore").merge(
         forecast, on=["main_item", "item"], how="inner", validate="one_to_one"
     )
+    table = table[table["customers"] > 0].copy()  # no customer lacked the item a window ago: its rate cannot be measured
     table["expected_value"] = table["expected_buyers"] * table["margin_per_sale"]
     table["value_low"] = table["expected_low"] * table["margin_per_sale"]
     table["value_high"] = table["expected_high"] * table["margin_per_sale"]
