@@ -229,6 +229,7 @@ def test_largest_opportunities_skip_strong_pairs_with_nothing_left_to_sell():
     rules = _rules(lines)
     strongest = recommendations.pair_opportunities(lines, rules, item_column="category", n=1, **WINDOW)
     assert strongest.loc[0, "main_item"] == "mint" and strongest.loc[0, "customers_without_it"] == 0
+    assert math.isnan(strongest.loc[0, "conversion"])  # nobody ever lacked rosemary: no rate to measure, and no opportunity below
     largest = recommendations.pair_opportunities(lines, rules, item_column="category", n=5, by="expected_revenue", **WINDOW)
     assert "mint" not in set(largest["main_item"]) and (largest["customers_without_it"] > 0).all()
     assert set(largest["main_item"]) == {"printer", "ink"}

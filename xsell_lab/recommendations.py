@@ -318,7 +318,8 @@ def pair_opportunities(
     by : {"leverage", "expected_revenue"}
         Which pairs: the ``n`` with the largest leverage (notebook 04's
         ranking), or the ``n`` largest opportunities (expected revenue),
-        leaving out pairs without customers left to buy the add-on.
+        leaving out pairs without customers left to buy the add-on or
+        whose later conversion cannot be measured.
     as_of : str or Timestamp, optional
         The day the whitespace is counted (inclusive); default the last order day.
     days : int
@@ -370,7 +371,8 @@ def pair_opportunities(
     )
     table["expected_revenue"] = table["expected_buyers"] * table["add_on_item"].map(price)
     if by == "expected_revenue":
-        table = table[table["customers_without_it"] > 0].sort_values("expected_revenue", ascending=False, kind="stable")
+        measured = table["conversion"].notna()  # some customers lacked the add-on a window ago: the rate is measured
+        table = table[(table["customers_without_it"] > 0) & measured].sort_values("expected_revenue", ascending=False, kind="stable")
     return table[columns].head(n).reset_index(drop=True)
 
 
