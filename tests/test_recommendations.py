@@ -9,10 +9,14 @@ import pytest
 
 from xsell_lab import basket, recommendations
 
+from skips import import_or_skip
 
-def _lines(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
-    """Sales lines from (customer, order, category, revenue)."""
-    return pd.DataFrame(rows, columns=["customer_id", "order_id", "category", "revenue"])
+
+def _lines(rows: list[tuple]) -> pd.DataFrame:
+    """Sales lines from (customer, order, category, revenue[, order date]); 1 Jan 2024 when no date is given."""
+    rows = [(*row, "2024-01-01") if len(row) == 4 else row for row in rows]
+    lines = pd.DataFrame(rows, columns=["customer_id", "order_id", "category", "revenue", "order_date"])
+    return lines.assign(order_date=pd.to_datetime(lines["order_date"]))
 
 
 @pytest.mark.parametrize(
@@ -46,20 +50,28 @@ def test_gap_p_value_is_two_sided_and_missing_without_an_error():
 
 
 def _pair_world() -> pd.DataFrame:
-    """Printers and ink both lead to paper; some customers own printer and ink but no paper."""
+    """Printers and ink both lead to paper; some customers own printer and ink but no paper.
+
+    Customer c's first order is on day 5 c (within 2023); half of the paper buyers take it in that order, the other
+    half on day 400 + c, inside the window of :data:`WINDOW` (whose cohort is counted on day 346).
+    """
     rows = []
-    order = 0
+    start = pd.Timestamp("2023-01-01")
     for customer in range(60):
         owned = ["printer", "ink"] if customer < 20 else ["printer"] if customer < 40 else ["ink"]
-        if customer % 2 == 0:
-            owned = [*owned, "paper"]
-        for item in owned:
-            order += 1
+        day = start + pd.Timedelta(days=5 * customer)
+        for item in owned + (["paper"] if customer % 4 == 0 else []):
             price = {"printer": 200.0, "ink": 30.0, "paper": 10.0}[item]
-            rows.append((f"C{customer}", f"O{customer}", item, price))
-    for filler in range(60):  # orders without the pair items, so that the pairs stand out against chance
-        rows.append((f"F{filler}", f"F{filler}", "cable", 5.0))
+            rows.append((f"C{customer}", f"O{customer}", item, price, day))
+        if customer % 4 == 2:
+            rows.append((f"C{customer}", f"P{customer}", "paper", 10.0, start + pd.Timedelta(days=400 + customer)))
+    for filler in range(300):  # orders without the pair items, so that the pairs stand out against chance
+        rows.append((f"F{filler}", f"F{filler}", "cable", 5.0, start + pd.Timedelta(days=2 * filler + 1)))
     return _lines(rows)
+
+
+#: The whitespace day and the later-conversion window of the tests: the last window runs from day 346 to day 546.
+WINDOW = {"as_of": "2024-06-30", "days": 200}
 
 
 def _rules(lines: pd.DataFrame) -> pd.DataFrame:
@@ -69,25 +81,31 @@ def _rules(lines: pd.DataFrame) -> pd.DataFrame:
 
 def test_pair_opportunities_read_from_main_item_to_add_on_with_their_whitespace():
     lines = _pair_world()
-    opportunities = recommendations.pair_opportunities(lines, _rules(lines), item_column="category", n=5)
+    opportunities = recommendations.pair_opportunities(lines, _rules(lines), item_column="category", n=5, **WINDOW)
     paper = opportunities[opportunities["add_on_item"] == "paper"].set_index("main_item")
     assert set(paper.index) == {"printer", "ink"}  # the pricier item is the main one, paper the add-on
     # printer owners without paper: customers 0-39, the odd ones (20)
     assert paper.loc["printer", "customers_without_it"] == 20
     assert paper.loc["ink", "customers_without_it"] == 20  # customers 0-19 and 40-59, the odd ones
-    assert (opportunities["expected_revenue"].diff().dropna() <= 0).all()
+    assert (opportunities["leverage"].diff().dropna() <= 0).all()  # ranked as notebook 04 ranks pairs
+    # on day 346, 30 printer owners lacked paper (the 20 odd ones and the 10 who buy it on day 400 + c): 10 of 30 bought it
+    assert paper.loc["printer", "conversion"] == pytest.approx(1 / 3) and paper.loc["ink", "conversion"] == pytest.approx(1 / 3)
+    assert paper.loc["printer", "expected_buyers"] == pytest.approx(20 / 3)
+    assert paper.loc["printer", "conversion_low"] < 1 / 3 < paper.loc["printer", "conversion_high"]
+    largest = recommendations.pair_opportunities(lines, _rules(lines), item_column="category", by="expected_revenue", **WINDOW)
+    assert (largest["expected_revenue"].diff().dropna() <= 0).all()
 
 
 def test_the_total_counts_each_customer_once_per_add_on():
     lines = _pair_world()
-    opportunities = recommendations.pair_opportunities(lines, _rules(lines), item_column="category", n=5)
+    opportunities = recommendations.pair_opportunities(lines, _rules(lines), item_column="category", n=5, **WINDOW)
     paper = opportunities[opportunities["add_on_item"] == "paper"]
     total = recommendations.opportunity_total(lines, paper, item_column="category")
     # 10 odd customers own printer and ink: listed twice (40 rows), counted once (30 offers)
     assert paper["customers_without_it"].sum() == 40
     assert total["offers"] == 30 and total["customers"] == 30
     assert total["expected_revenue"] < paper["expected_revenue"].sum()
-    rates = paper.set_index("main_item")["confidence"]
+    rates = paper.set_index("main_item")["conversion"]
     expected = 10 * rates["printer"] + 10 * rates["ink"] + 10 * rates.max()  # the shared 10 at the larger rate
     assert total["expected_buyers"] == pytest.approx(expected)
 
@@ -98,7 +116,7 @@ def test_no_pairs_give_no_opportunities_and_a_zero_total():
     assert empty.empty
     assert recommendations.opportunity_total(lines, empty, item_column="category")["expected_revenue"] == 0.0
     rules = _rules(lines)
-    none_significant = recommendations.pair_opportunities(lines, rules.assign(significant=False), item_column="category")
+    none_significant = recommendations.pair_opportunities(lines, rules.assign(significant=False), item_column="category", **WINDOW)
     assert none_significant.empty and list(none_significant.columns) == list(empty.columns)
 
 
@@ -129,7 +147,7 @@ def test_offer_results_without_offers_are_empty():
 
 def test_recommendations_rank_by_amount_at_stake_and_say_how_sure():
     lines = _pair_world()
-    opportunities = recommendations.pair_opportunities(lines, _rules(lines), item_column="category")
+    opportunities = recommendations.pair_opportunities(lines, _rules(lines), item_column="category", **WINDOW)
     total = recommendations.opportunity_total(lines, opportunities, item_column="category")
     tests = recommendations.offer_results(_offers(), labels={"WAR": "extended warranty"})
     gap = pd.DataFrame({"comparison": ["naive", "matched"], "treated_customers": [100, 80], "control_customers": [90, 70],
@@ -152,7 +170,7 @@ def test_recommendations_rank_by_amount_at_stake_and_say_how_sure():
 
 def test_a_whitespace_recommendation_is_as_sure_as_the_pair_it_names():
     lines = _pair_world()
-    opportunities = recommendations.pair_opportunities(lines, _rules(lines), item_column="category")
+    opportunities = recommendations.pair_opportunities(lines, _rules(lines), item_column="category", **WINDOW)
     weak = pd.concat([opportunities.head(1), opportunities.head(1).assign(p_adjusted=0.048, main="x", add_on="y")], ignore_index=True)
     row = recommendations.recommendations(opportunities=weak).set_index("kind").loc["whitespace"]
     assert row["p_value"] == pytest.approx(float(opportunities["p_adjusted"].iloc[0]))  # not the weaker second pair's 0.048
@@ -206,12 +224,13 @@ def test_why_no_recommendation_names_a_negative_matched_gap_not_too_few_customer
 
 def test_largest_opportunities_skip_strong_pairs_with_nothing_left_to_sell():
     # Online Retail's herb markers: always bought together, the highest lift, and no customer lacks the add-on
-    rows = [(f"H{customer}", f"H{customer}", item, price) for customer in range(15) for item, price in (("mint", 3.0), ("rosemary", 2.0))]
+    rows = [(f"H{customer}", f"H{customer}", item, price) for customer in range(30) for item, price in (("mint", 3.0), ("rosemary", 2.0))]
     lines = pd.concat([_pair_world(), _lines(rows)], ignore_index=True)
     rules = _rules(lines)
-    strongest = recommendations.pair_opportunities(lines, rules, item_column="category", n=1)
+    strongest = recommendations.pair_opportunities(lines, rules, item_column="category", n=1, **WINDOW)
     assert strongest.loc[0, "main_item"] == "mint" and strongest.loc[0, "customers_without_it"] == 0
-    largest = recommendations.pair_opportunities(lines, rules, item_column="category", n=5, by="expected_revenue")
+    assert math.isnan(strongest.loc[0, "conversion"])  # nobody ever lacked rosemary: no rate to measure, and no opportunity below
+    largest = recommendations.pair_opportunities(lines, rules, item_column="category", n=5, by="expected_revenue", **WINDOW)
     assert "mint" not in set(largest["main_item"]) and (largest["customers_without_it"] > 0).all()
     assert set(largest["main_item"]) == {"printer", "ink"}
     with pytest.raises(ValueError, match="by"):
@@ -226,3 +245,75 @@ def test_the_answer_keeps_given_sentences_and_refuses_fragments():
         recommendations.the_answer(["A."] * 5)
     with pytest.raises(ValueError, match="do not end with a full stop, e.g. 'No stop'"):
         recommendations.the_answer(["No stop", "Fine."])
+
+
+# --- the executive report agrees with the method notebooks (issue 12 item 4) ---------------------------------------
+
+
+def _notebook_04_top_pairs(lines: pd.DataFrame, n: int) -> list[frozenset]:
+    """Notebook 04's ranking, recomputed as its cells do: significant pairs with lift above 1, each pair once, by leverage."""
+    itemsets = basket.frequent_itemsets(lines, min_support=0.01, max_len=2, item_column="category")
+    tested = basket.add_significance(basket.association_rules(itemsets, metric="lift", min_threshold=1.0))
+    kept = tested[tested["significant"] & (tested["lift"] > 1)]
+    pair = [a | c for a, c in zip(kept["antecedents"], kept["consequents"])]
+    once = kept[~pd.Series(pair, index=kept.index).duplicated()]
+    return [a | c for a, c in zip(*once.nlargest(n, "leverage")[["antecedents", "consequents"]].T.to_numpy())]
+
+
+def test_the_report_agrees_with_notebooks_04_06_and_08_on_the_bundled_data(bundled_company):
+    from xsell_lab import catalogue, experiments, kept_lines, pricing, sales_lines
+
+    company = bundled_company
+    sold, kept = sales_lines(company), kept_lines(company)
+    # 04: the report's pairs are 04's top pairs by leverage (each read once, from the pricier item to its add-on)
+    itemsets = basket.frequent_itemsets(sold, min_support=0.01, max_len=2, item_column="category")
+    rules = basket.add_significance(basket.association_rules(itemsets, metric="lift", min_threshold=1.0))
+    pairs = recommendations.pair_opportunities(kept, rules, item_column="category", n=5)
+    assert [frozenset({a, b}) for a, b in zip(pairs["main_item"], pairs["add_on_item"])] == _notebook_04_top_pairs(sold, 5)
+    # 06: the bundle of its pair at its default 10 % off loses margin (26,174 in its output), so the report does not recommend it
+    weekly, products = company.weekly_sales, company.products.set_index("product_id")
+    main = pricing.choose_focus_product(weekly)
+    add_on = pricing.choose_price_pair(weekly, sold, main)["add_on"]
+    orders = sold.assign(has_main=sold["product_id"] == main, has_addon=sold["product_id"] == add_on).groupby("order_id")[["has_main", "has_addon"]].any()
+    buying = orders[orders["has_main"] | orders["has_addon"]]
+    what_if = pricing.bundle_what_if(
+        main_price=products.loc[main, "price"], main_cost=products.loc[main, "unit_cost"], addon_price=products.loc[add_on, "price"],
+        addon_cost=products.loc[add_on, "unit_cost"], customers=len(buying),
+        share_main_only=(buying["has_main"] & ~buying["has_addon"]).mean(), share_addon_only=(~buying["has_main"] & buying["has_addon"]).mean(),
+        share_both=(buying["has_main"] & buying["has_addon"]).mean(), bundle_discount=0.10, uptake_main_only=0.20,
+    ).set_index("strategy")
+    bundle = recommendations.bundle_check(sold, company.products, weekly)
+    assert bundle.loc[0, "margin_change"] == pytest.approx(what_if.loc["mixed_bundling", "margin_change"])
+    assert round(what_if.loc["mixed_bundling", "margin_change"]) == -26174 and not bundle.loc[0, "recommended"]
+    # 08: proven offers are the arms significant after Holm's correction; a segment whose interval includes zero is a caveat
+    labels = catalogue.item_labels(company.products, "product")
+    tests = recommendations.offer_results(company.offers, customers=company.customers, labels=labels)
+    conversion = experiments.compare_conversion(company.offers, correction="holm").set_index(["experiment_id", "variant"])
+    for test in tests.itertuples(index=False):
+        assert test.proven == bool(conversion.loc[(test.experiment_id, test.variant), "significant"])
+    segments = experiments.segment_effects(company.offers, company.customers, correction="holm")
+    bundle_arm = segments[(segments["experiment_id"] == "EXP-BUNDLE") & (segments["variant"] == "bundle_offer")].set_index("segment")
+    assert bundle_arm.loc["small_business", "ci_low"] < 0 < bundle_arm.loc["small_business", "ci_high"]  # 08's caveat
+    advice = recommendations.recommendations(opportunities=pairs, offer_tests=tests, bundle=bundle, n=10)
+    rolled_out = advice[advice["recommendation"].str.startswith("Roll out")]
+    assert len(rolled_out) == int(tests["proven"].sum())
+    bundle_offer = rolled_out[rolled_out["recommendation"].str.contains("Phone Accessory Bundle")]
+    assert bundle_offer["recommendation"].str.contains("not yet to the small business segment").all() and len(bundle_offer) == 1
+    bundle_row = advice.set_index("kind").loc["bundle"]
+    assert bundle_row["recommendation"].startswith("Do not sell") and advice["kind"].iloc[-1] == "bundle"  # cautions come last
+
+
+def test_rate_change_gives_newcombes_interval_and_says_no_clear_change():
+    trend = pd.DataFrame({"quarter": pd.date_range("2024-01-01", periods=5, freq="QS"), "customers": [800, 900, 850, 870, 866],
+                          "cross_sold_customers": [423, 470, 440, 450, 441]})
+    change = recommendations.rate_change(trend, "quarter").iloc[0]
+    assert change["earlier_period"] == pd.Timestamp("2024-01-01")  # the same quarter a year earlier
+    statsmodels = import_or_skip("statsmodels.stats.proportion")
+    low, high = statsmodels.confint_proportions_2indep(441, 866, 423, 800, method="newcomb", compare="diff")
+    assert (change["ci_low"], change["ci_high"]) == pytest.approx((low, high), abs=1e-9)
+    # 50.9 % against 52.9 %: the interval includes zero
+    assert recommendations.change_words(change) == "down 2.0 percentage points (95% interval -6.7 to +2.8): no clear change"
+    assert change["estimate"] == pytest.approx(441 / 866 - 423 / 800)
+    clear = recommendations.rate_change(trend.assign(cross_sold_customers=[600, 470, 440, 450, 441]), "quarter").iloc[0]
+    assert recommendations.change_words(clear).startswith("down ") and "no clear change" not in recommendations.change_words(clear)
+    assert recommendations.rate_change(trend.head(1), "quarter").empty

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -40,3 +42,18 @@ def test_without_the_tag_there_is_no_summary_and_the_body_keeps_the_cell():
     notebook = _notebook(tagged=False)
     assert summary_html(notebook) == ""
     assert "Offer paper to printer owners" in notebook_body_html(notebook)
+
+
+def test_notebooks_03_and_10_put_their_answer_first_on_the_title_page():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "notebooks"
+    for name, opening in [("03-finding-opportunities.ipynb", "Of the 5,152 buying customers, "),
+                          ("10-executive-report.ipynb", "71% of our 5,152 customers have bought two or more categories; ")]:
+        notebook = nbformat.read(folder / name, as_version=4)
+        tagged = [cell for cell in notebook.cells if SUMMARY_TAG in cell.metadata.get("tags", [])]
+        assert len(tagged) == 1 and "recommendations.the_answer(" in tagged[0].source, name
+        printed = [output["text"] for output in tagged[0].outputs if output.get("name") == "stdout"]
+        answer = printed[0].strip()
+        assert answer.startswith(opening) and 2 <= answer.count(". ") + 1 <= 4, answer  # two to four sentences, computed
+        assert html.escape(opening.strip()) in summary_html(notebook), name  # the sentences open the PDF's title page

@@ -551,3 +551,127 @@ def test_top_whitespace_plot_of_long_product_names_lays_out_without_a_warning(ti
     assert len(main_line) <= 24 + len(" owners") and "\u2026" in main_line and len(item_line) <= 24 + len("-> ")
     assert ax.get_xlabel() == "expected revenue if they bought like their peers"
     plt.close("all")
+
+
+# --- later conversion: what customers who lacked an item did next ------------------------------
+
+#: Accessories are planted at the point of sale only; ink is planted as the next purchase after a printer.
+ACCESSORY_PAIRS = [("laptop", "laptop_case"), ("tablet", "tablet_case"), ("smartphone", "phone_case")]
+PAIRS = pd.DataFrame(ACCESSORY_PAIRS + [("printer", "ink"), ("laptop", "warranty")], columns=["main_item", "item"])
+
+
+@pytest.fixture(scope="module")
+def kept(bundled_company) -> pd.DataFrame:
+    from xsell_lab import kept_lines
+
+    return kept_lines(bundled_company)
+
+
+def test_later_conversion_counts_by_hand(tiny_lines):
+    pairs = pd.DataFrame({"main_item": ["laptop", "printer", "laptop"], "item": ["laptop_case", "paper", "mouse"]})
+    month = t.later_conversion(tiny_lines, pairs, as_of="2024-01-15", days=30)
+    # laptop without a case on 15 Jan: a, b, c; a bought the case on 1 Feb. printer without paper: d, paper on 1 Mar (too late).
+    # laptop without a mouse: a and c (b bought both on 5 Jan, before the cut-off).
+    assert month["customers"].tolist() == [3, 1, 2] and month["converted"].tolist() == [1, 0, 0]
+    assert month["estimate"].iloc[0] == pytest.approx(1 / 3)
+    two_months = t.later_conversion(tiny_lines, pairs, as_of="2024-01-15", days=46)  # 1 Mar is day 46 after 15 Jan (inclusive)
+    assert two_months["converted"].tolist() == [1, 1, 0]
+    early = t.later_conversion(tiny_lines, pairs, as_of="2024-01-04", days=30)  # only c had no laptop yet; a bought one on 1 Jan
+    assert early["customers"].tolist() == [1, 0, 1] and math.isnan(early["estimate"].iloc[1])
+    main = pd.Series({"a": "laptop", "b": "laptop", "c": "laptop", "d": "printer"})
+    by_main = t.later_conversion(tiny_lines, pairs, as_of="2024-01-04", days=30, main=main)  # main item and a first order by 4 Jan
+    assert by_main["customers"].tolist() == [1, 0, 1]
+
+
+def test_later_conversion_interval_is_wilsons(tiny_lines):
+    statsmodels = import_or_skip("statsmodels.stats.proportion")
+    row = t.later_conversion(tiny_lines, PAIRS.iloc[[0]].assign(main_item="laptop"), as_of="2024-01-15", days=30).iloc[0]
+    low, high = statsmodels.proportion_confint(row["converted"], row["customers"], method="wilson")
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
+
+
+def test_later_conversion_matches_a_duckdb_recount(kept):
+    duckdb = import_or_skip("duckdb")
+    cutoff, days = pd.Timestamp("2024-06-30"), 180
+    ours = t.later_conversion(kept, PAIRS, as_of=cutoff, days=days)
+    con = duckdb.connect()
+    con.register("lines", kept[[s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY]])
+    con.register("pairs", PAIRS)
+    theirs = con.execute(
+        """
+        WITH first AS (SELECT customer_id, category, min(CAST(order_date AS DATE)) AS day FROM lines GROUP BY ALL)
+        SELECT p.main_item, p.item, count(*) AS customers,
+               count(*) FILTER (WHERE b.day > ?::DATE AND b.day <= ?::DATE + ?::INTEGER) AS converted
+        FROM pairs p JOIN first a ON a.category = p.main_item AND a.day <= ?::DATE
+        LEFT JOIN first b ON b.customer_id = a.customer_id AND b.category = p.item
+        WHERE b.day IS NULL OR b.day > ?::DATE
+        GROUP BY ALL
+        """,
+        [cutoff.date(), cutoff.date(), days, cutoff.date(), cutoff.date()],
+    ).df()
+    merged = ours.merge(theirs, on=["main_item", "item"], suffixes=("", "_sql"), validate="one_to_one")
+    assert len(merged) == len(PAIRS)
+    assert (merged["customers"] == merged["customers_sql"]).all() and (merged["converted"] == merged["converted_sql"]).all()
+
+
+def test_later_conversion_is_low_for_accessories_and_high_for_consumables_as_planted(kept):
+    from xsell_lab.synth.world import NEXT_PURCHASE, PLANTED
+
+    attach = PLANTED["baskets"]["attach_probability"]
+    rates = t.later_conversion(kept, PAIRS, as_of="2024-12-31", days=365).set_index(["main_item", "item"])["estimate"]
+    ink = rates[("printer", "ink")]
+    # ink is planted as the printer buyer's next purchase (probability 0.55 for a returning customer): high, but below it
+    assert 0.15 < ink < NEXT_PURCHASE["printer"]["probability"]
+    for main, accessory in ACCESSORY_PAIRS:
+        # accessories are planted at the point of sale only: those who left without one rarely come back for it,
+        # far below the planted attach probability that a basket rate would apply to them
+        assert rates[(main, accessory)] < min(0.1, attach[main][accessory] / 3) and ink > 3 * rates[(main, accessory)]
+
+
+def test_conversion_forecast_back_tests_on_the_later_window(kept):
+    last = kept[s.ORDER_DATE].max()
+    days = t.conversion_days(kept)
+    forecast = t.conversion_forecast(kept, PAIRS, as_of=last, days=days)
+    # the planted accessory and consumable rates do not drift: the earlier window predicts the later one within its interval
+    assert forecast["backtest_holds"].all(), forecast
+    # whitespace on the last day, recounted with pandas, and the expected buyers applied to it
+    owned = kept.groupby(s.CUSTOMER_ID)[s.CATEGORY].agg(set)
+    recount = [int(owned.map(lambda items, a=a, b=b: a in items and b not in items).sum()) for a, b in PAIRS.itertuples(index=False)]
+    assert forecast["customers_without_it"].tolist() == recount
+    assert np.allclose(forecast["expected_buyers"], forecast["customers_without_it"] * forecast["estimate"])
+    assert (forecast["expected_low"] <= forecast["expected_buyers"]).all() and (forecast["expected_buyers"] <= forecast["expected_high"]).all()
+    # the old sizing (basket rate x whitespace) overstates the accessories several times
+    basket_rate = t.peer_ownership_rates(t.ownership_matrix(kept), t.main_items(kept)).set_index(["main_item", "item"])["probability"]
+    for main, accessory in ACCESSORY_PAIRS:
+        assert basket_rate[(main, accessory)] > 3 * forecast.set_index(["main_item", "item"]).loc[(main, accessory), "estimate"]
+
+
+def test_conversion_days_and_windows_are_checked(kept, tiny_lines):
+    assert t.conversion_days(kept) == 360 and t.conversion_days(kept, 90) == 90  # 1,090 days of data: a third, in 30-day months
+    with pytest.raises(ValueError, match="days must be >= 1"):
+        t.later_conversion(tiny_lines, PAIRS, as_of="2024-01-15", days=0)
+    with pytest.raises(ValueError, match="use a shorter window"):
+        t.conversion_forecast(tiny_lines, PAIRS, as_of="2024-03-01", days=30)
+
+
+def test_sized_opportunities_rank_by_expected_value(kept):
+    main = t.main_items(kept)
+    ownership = t.ownership_matrix(kept)
+    scores = t.expected_whitespace_value(ownership, main, t.item_margins(kept))
+    candidates = t.top_whitespace(scores, n=15)
+    forecast = t.conversion_forecast(kept, candidates[["main_item", "item"]], as_of=kept[s.ORDER_DATE].max(), days=360, main=main)
+    sized = t.sized_opportunities(candidates, forecast, n=5)
+    assert list(sized.columns) == t.SIZED_OPPORTUNITY_COLUMNS and len(sized) == 5
+    assert sized["expected_value"].is_monotonic_decreasing
+    assert np.allclose(sized["expected_value"], sized["expected_buyers"] * sized["margin_per_sale"])
+    # with the main item as the group, today's whitespace is the opportunity list's own count
+    assert (sized["customers_without_it"] == sized.merge(candidates, on=["main_item", "item"])["customers_without_it_y"]).all()
+
+
+def test_sized_opportunities_leave_out_pairs_whose_rate_cannot_be_measured(kept):
+    candidates = t.top_whitespace(t.expected_whitespace_value(t.ownership_matrix(kept), t.main_items(kept), t.item_margins(kept)), n=3)
+    forecast = t.conversion_forecast(kept, candidates[["main_item", "item"]], as_of=kept[s.ORDER_DATE].max(), days=360)
+    unmeasured = forecast.assign(customers=[0, *forecast["customers"].iloc[1:]], estimate=[np.nan, *forecast["estimate"].iloc[1:]])
+    sized = t.sized_opportunities(candidates, unmeasured)
+    assert len(sized) == 2 and sized["expected_value"].notna().all()
+    assert (candidates["main_item"].iloc[0], candidates["item"].iloc[0]) not in set(zip(sized["main_item"], sized["item"]))

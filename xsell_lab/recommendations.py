@@ -1,24 +1,33 @@
 """What to do next: recommendations with their money at stake, in words a manager reads.
 
 The executive report (notebook 10) composes the method notebooks' results into
-three to five recommendations. The results come from the same package
-functions the method notebooks use; this module turns them into actions:
+three to six recommendations. The results come from the same package
+functions the method notebooks use, read the way those notebooks read them;
+this module turns them into actions:
 
 * :func:`pair_opportunities`: strong product pairs (notebook 04's significant
-  association rules) and the customers who own the main item but not the
-  add-on ("whitespace"), with the revenue they would bring at the pair's
-  basket rate; :func:`opportunity_total` adds them up counting each customer
-  and add-on once;
+  association rules with lift above 1, ranked by leverage as 04 ranks them)
+  and the customers who own the main item but not the add-on ("whitespace"),
+  sized by what such customers did next
+  (:func:`xsell_lab.targeting.conversion_forecast`: the later conversion, with
+  its interval and back-test); :func:`opportunity_total` adds them up counting
+  each customer and add-on once;
 * :func:`offer_results`: each offer test's best arm against its control
-  (conversion and revenue per customer, notebook 08's readout), described by
-  the offered product and the channel instead of internal codes;
+  (conversion and revenue per customer, notebook 08's readout with the arms'
+  p-values adjusted by Holm's method, and the segments where the test cannot
+  tell), described by the offered product and the channel instead of internal codes;
+* :func:`bundle_check`: notebook 06's bundle what-if on its pair, read as a
+  verdict (a bundle that loses margin at the planned discount is not recommended);
 * :func:`cross_sell_gap_error`: the standard error of the naive gap between
   early cross-sold customers and the others (notebook 07's comparison);
-* :func:`recommendations`: the actions, largest money at stake first.
+* :func:`recommendations`: the actions, largest money at stake first, then the
+  cautions (what not to do).
 
 Helpers of the report's sentences: :func:`whole_periods` keeps a trend to the
 periods the data covers (a first or last period cut by the data's edges is
-not compared with whole ones); :func:`more_or_less` says a signed gap in words;
+not compared with whole ones); :func:`rate_change` and :func:`change_words`
+give the latest change with its interval ("no clear change" when it includes
+zero); :func:`stake_note` says what the amounts measure; :func:`more_or_less` says a signed gap in words;
 :func:`why_no_recommendation` says which evidence the data lacked.
 
 Figures that add up: :func:`shown_difference` gives a difference from the values
@@ -38,20 +47,24 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from xsell_lab import pricing, targeting
 from xsell_lab.data import schema as s
-from xsell_lab.experiments import compare_conversion, compare_revenue
+from xsell_lab.data.margins import unit_costs
+from xsell_lab.experiments import compare_conversion, compare_revenue, segment_effects
+from xsell_lab.stats.intervals import newcombe_interval
 
 #: Columns of :func:`recommendations`.
 RECOMMENDATION_COLUMNS = ["recommendation", "money_at_stake", "confidence_words", "evidence", "kind", "p_value"]
 #: Columns of :func:`pair_opportunities`.
 OPPORTUNITY_COLUMNS = [
-    "main", "add_on", "count", "support", "confidence", "lift", "p_adjusted", "customers_without_it",
-    "expected_buyers", "expected_revenue",
+    "main", "add_on", "count", "support", "confidence", "lift", "leverage", "p_adjusted", "customers_without_it", "days",
+    "conversion", "conversion_low", "conversion_high", "expected_buyers", "expected_low", "expected_high", "expected_revenue",
+    "backtest_holds",
 ]
 #: Columns of :func:`offer_results`.
 OFFER_COLUMNS = [
     s.EXPERIMENT_ID, s.VARIANT, "offer", "customers_treatment", "rate_treatment", "rate_control", "uplift_points",
-    "p_value", "revenue_difference", "last_offer", "proven",
+    "p_value", "p_adjusted", "revenue_difference", "last_offer", "proven", "unclear_segments",
 ]
 #: Upper p-value bounds and the words said for them, strictest first (:func:`confidence_words`).
 CONFIDENCE_WORDS = [(0.01, "very likely real"), (0.05, "likely real"), (0.2, "possible, not proven"), (1.0, "could be chance")]
@@ -61,6 +74,13 @@ ALPHA = 0.05
 MIN_COVERAGE = 0.95
 #: pandas period codes of the trend periods :func:`whole_periods` knows.
 PERIOD_CODES = {"month": "M", "quarter": "Q", "year": "Y"}
+#: Columns of :func:`bundle_check`.
+BUNDLE_CHECK_COLUMNS = [
+    "main_product", "add_on_product", "main", "add_on", "orders", "bundle_discount", "bundle_uptake", "bundle_price", "margin_change",
+    "recommended",
+]
+#: Columns of :func:`rate_change`.
+RATE_CHANGE_COLUMNS = ["latest_period", "earlier_period", "latest_rate", "earlier_rate", "estimate", "ci_low", "ci_high"]
 #: How a missing figure prints (as in report tables).
 MISSING = "–"
 
@@ -231,6 +251,22 @@ def why_no_recommendation(
     return f"The results of this selection support no recommendation with an amount at stake: {listed}."
 
 
+def stake_note(advice: pd.DataFrame, money: str = "revenue") -> str:
+    """What the amounts at stake of :func:`recommendations` measure, in words: revenue, except the kinds measured in margin.
+
+    Early cross-selling is measured in ``money`` (margin when the data has costs); a bundle always in margin.
+
+    Examples
+    --------
+    >>> stake_note(pd.DataFrame({"kind": ["whitespace", "early", "bundle"]}), "margin")
+    'revenue, except for early cross-selling and bundles (margin)'
+    """
+    kinds = set(advice["kind"]) if len(advice) else set()
+    in_margin = [words for kind, words in (("early", "early cross-selling"), ("bundle", "bundles"))
+                 if kind in kinds and (money == "margin" or kind == "bundle")]
+    return "revenue" + (f", except for {' and '.join(in_margin)} (margin)" if in_margin else "")
+
+
 def amounts_note(currency: str = "") -> str:
     """The sentence stating the unit of the amounts: the currency, or the data's own."""
     return f"Amounts in {currency}." if currency else "Amounts in the data's currency."
@@ -243,22 +279,33 @@ def pair_opportunities(
     item_column: str = s.CATEGORY,
     n: int = 5,
     labels: Mapping[str, str] | None = None,
-    by: str = "lift",
+    by: str = "leverage",
+    as_of: str | pd.Timestamp | None = None,
+    days: int = 0,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """The strongest significant pairs, read from main item to add-on, and their whitespace.
+    """The pairs notebook 04 ranks first, read from main item to add-on, and what their whitespace will buy.
 
-    A pair is read from its main item (the one with the larger average line
-    revenue) to its add-on. Its whitespace is the customers who bought the
-    main item but never the add-on; they would bring ``expected_buyers`` =
-    whitespace x the pair's basket rate (``confidence``: the share of the main
-    item's orders that hold the add-on) and ``expected_revenue`` = that x the
-    add-on's average line revenue: an upper bound, since an offer converts
-    fewer than buy unprompted.
+    The pairs are those notebook 04 keeps (significant after
+    :func:`xsell_lab.basket.add_significance`, lift above 1), each pair of
+    items once, read from its main item (the one with the larger average line
+    revenue) to its add-on, and ranked as 04 ranks bundle candidates: by
+    ``leverage``, the extra share of orders that hold both compared with
+    independence (Piatetsky-Shapiro 1991), not by lift, which favours rare pairs.
+
+    Their whitespace is the customers who own the main item but not the add-on
+    on ``as_of``. How many will buy is what customers in the same situation did:
+    :func:`xsell_lab.targeting.conversion_forecast` (of the customers who had the
+    main item and not the add-on ``days`` before ``as_of``, the share who bought
+    it within those days, with a Wilson interval; back-tested on the window
+    before). ``expected_revenue`` prices the expected buyers at the add-on's
+    average line revenue. It is what customers did unprompted, not what an
+    offer adds: only a controlled test measures that.
 
     Parameters
     ----------
     lines : pandas.DataFrame
-        Sales lines (:func:`xsell_lab.sales_lines`) with ``item_column``.
+        Kept lines (:func:`xsell_lab.kept_lines`) with ``item_column``.
     rules : pandas.DataFrame
         :func:`xsell_lab.basket.association_rules` of pairs with
         :func:`xsell_lab.basket.add_significance` (``significant``, ``p_adjusted``).
@@ -268,43 +315,65 @@ def pair_opportunities(
         How many pairs.
     labels : mapping, optional
         Item -> label (:func:`xsell_lab.catalogue.item_labels`) for ``main`` and ``add_on``; items by key otherwise.
-    by : {"lift", "expected_revenue"}
-        Which pairs: the ``n`` strongest (lift, then confidence), or the ``n``
-        largest opportunities (expected revenue), leaving out pairs whose main
-        item's buyers all have the add-on already (nothing left to sell).
+    by : {"leverage", "expected_revenue"}
+        Which pairs: the ``n`` with the largest leverage (notebook 04's
+        ranking), or the ``n`` largest opportunities (expected revenue),
+        leaving out pairs without customers left to buy the add-on or
+        whose later conversion cannot be measured.
+    as_of : str or Timestamp, optional
+        The day the whitespace is counted (inclusive); default the last order day.
+    days : int
+        The window of the later conversion; 0: :func:`xsell_lab.targeting.conversion_days`.
+    confidence : float
+        Level of the intervals.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`OPPORTUNITY_COLUMNS`, one row per pair, largest ``expected_revenue``
-        first; ``main_item`` and ``add_on_item`` hold the keys. Empty when no pair is significant.
+        :data:`OPPORTUNITY_COLUMNS`, one row per pair, largest ``leverage``
+        first (``by="leverage"``) or largest ``expected_revenue`` first;
+        ``conversion`` with ``conversion_low``/``conversion_high`` is the later
+        conversion, ``expected_low``/``expected_high`` the expected buyers'
+        interval; ``main_item`` and ``add_on_item`` hold the keys. Empty when no pair qualifies.
+
+    References
+    ----------
+    Piatetsky-Shapiro, G. (1991). Discovery, analysis, and presentation of strong rules.
+    In *Knowledge Discovery in Databases*, 229-248. AAAI/MIT Press.
     """
     columns = [*OPPORTUNITY_COLUMNS, "main_item", "add_on_item"]
-    if by not in ("lift", "expected_revenue"):
-        raise ValueError(f"by must be 'lift' or 'expected_revenue'. Got {by!r}.")
+    if by not in ("leverage", "expected_revenue"):
+        raise ValueError(f"by must be 'leverage' or 'expected_revenue'. Got {by!r}.")
     if rules.empty:
         return pd.DataFrame(columns=columns)
     price = lines.groupby(item_column)[s.REVENUE].mean()
     first = rules["antecedents"].map(lambda items: next(iter(items)))
     second = rules["consequents"].map(lambda items: next(iter(items)))
     main_first = first.map(price).to_numpy() >= second.map(price).to_numpy()
-    chosen = rules.assign(main_item=first, add_on_item=second)[rules["significant"].to_numpy() & main_first]
-    chosen = chosen.sort_values(["lift", "confidence"], ascending=False).head(n if by == "lift" else None)
+    kept = rules["significant"].to_numpy() & (rules["lift"] > 1).to_numpy() & main_first
+    chosen = rules.assign(main_item=first, add_on_item=second)[kept]
+    chosen = chosen.sort_values(["leverage", "main_item", "add_on_item"], ascending=[False, True, True]).head(n if by == "leverage" else None)
     if chosen.empty:
         return pd.DataFrame(columns=columns)
-    owned = lines.groupby(s.CUSTOMER_ID)[item_column].agg(set)
-    without = [int(owned.map(lambda bought, a=a, b=b: a in bought and b not in bought).sum())
-               for a, b in zip(chosen["main_item"], chosen["add_on_item"])]
-    label = (lambda item: labels.get(item, item)) if labels is not None else (lambda item: item)
-    table = chosen.assign(
-        main=chosen["main_item"].map(label), add_on=chosen["add_on_item"].map(label), customers_without_it=without,
+    level = next(name for name, column in s.ITEM_LEVELS.items() if column == item_column)
+    window = targeting.conversion_days(lines, days)
+    forecast = targeting.conversion_forecast(
+        lines, pd.DataFrame({"main_item": chosen["main_item"].to_numpy(), "item": chosen["add_on_item"].to_numpy()}),
+        as_of=lines[s.ORDER_DATE].max() if as_of is None else as_of, days=window, level=level, confidence=confidence,
     )
-    table["expected_buyers"] = (table["customers_without_it"] * table["confidence"]).round().astype(int)
-    table["expected_revenue"] = table["customers_without_it"] * table["confidence"] * table["add_on_item"].map(price)
+    label = (lambda item: labels.get(item, item)) if labels is not None else (lambda item: item)
+    table = chosen.reset_index(drop=True).assign(
+        main=lambda r: r["main_item"].map(label), add_on=lambda r: r["add_on_item"].map(label),
+        customers_without_it=forecast["customers_without_it"].to_numpy(), conversion=forecast["estimate"].to_numpy(),
+        conversion_low=forecast["ci_low"].to_numpy(), conversion_high=forecast["ci_high"].to_numpy(),
+        expected_buyers=forecast["expected_buyers"].to_numpy(), expected_low=forecast["expected_low"].to_numpy(),
+        expected_high=forecast["expected_high"].to_numpy(), backtest_holds=forecast["backtest_holds"].to_numpy(), days=window,
+    )
+    table["expected_revenue"] = table["expected_buyers"] * table["add_on_item"].map(price)
     if by == "expected_revenue":
-        table = table[table["customers_without_it"] > 0]
-    table = table[columns].sort_values("expected_revenue", ascending=False, kind="stable")
-    return table.head(n).reset_index(drop=True)
+        measured = table["conversion"].notna()  # some customers lacked the add-on a window ago: the rate is measured
+        table = table[(table["customers_without_it"] > 0) & measured].sort_values("expected_revenue", ascending=False, kind="stable")
+    return table[columns].head(n).reset_index(drop=True)
 
 
 def opportunity_total(lines: pd.DataFrame, opportunities: pd.DataFrame, *, item_column: str = s.CATEGORY) -> dict[str, float]:
@@ -312,12 +381,13 @@ def opportunity_total(lines: pd.DataFrame, opportunities: pd.DataFrame, *, item_
 
     A customer who owns two main items of the same add-on (ink and printer,
     both leading to paper) is one buyer of that add-on, not two: per customer
-    and add-on the largest basket rate of the main items they own counts.
+    and add-on the largest later conversion of the main items they own counts
+    (with the interval of that pair).
 
     Parameters
     ----------
     lines : pandas.DataFrame
-        The sales lines :func:`pair_opportunities` was given.
+        The lines :func:`pair_opportunities` was given.
     opportunities : pandas.DataFrame
         :func:`pair_opportunities`' result.
     item_column : str
@@ -328,21 +398,26 @@ def opportunity_total(lines: pd.DataFrame, opportunities: pd.DataFrame, *, item_
     dict
         ``customers`` (distinct customers with at least one opportunity),
         ``offers`` (distinct customer and add-on pairs), ``expected_buyers``
-        and ``expected_revenue``; zeros without opportunities.
+        with ``expected_low`` and ``expected_high``, and ``expected_revenue``;
+        zeros without opportunities.
     """
     if opportunities.empty:
-        return {"customers": 0, "offers": 0, "expected_buyers": 0.0, "expected_revenue": 0.0}
+        return {"customers": 0, "offers": 0, "expected_buyers": 0.0, "expected_low": 0.0, "expected_high": 0.0, "expected_revenue": 0.0}
     price = lines.groupby(item_column)[s.REVENUE].mean()
     owned = lines.groupby(s.CUSTOMER_ID)[item_column].agg(set)
     rows = []
     for pair in opportunities.itertuples(index=False):
         targets = owned.index[owned.map(lambda bought: pair.main_item in bought and pair.add_on_item not in bought).to_numpy()]
-        rows.append(pd.DataFrame({s.CUSTOMER_ID: targets, "add_on": pair.add_on_item, "rate": pair.confidence}))
-    targets = pd.concat(rows).groupby([s.CUSTOMER_ID, "add_on"])["rate"].max().reset_index()
+        rows.append(pd.DataFrame({s.CUSTOMER_ID: targets, "add_on": pair.add_on_item, "rate": pair.conversion,
+                                  "low": pair.conversion_low, "high": pair.conversion_high}))
+    targets = pd.concat(rows).fillna({"rate": 0.0, "low": 0.0, "high": 0.0}).sort_values("rate", ascending=False, kind="stable")
+    targets = targets.drop_duplicates([s.CUSTOMER_ID, "add_on"])
     return {
         "customers": int(targets[s.CUSTOMER_ID].nunique()),
         "offers": len(targets),
         "expected_buyers": float(targets["rate"].sum()),
+        "expected_low": float(targets["low"].sum()),
+        "expected_high": float(targets["high"].sum()),
         "expected_revenue": float((targets["rate"] * targets["add_on"].map(price)).sum()),
     }
 
@@ -352,15 +427,22 @@ def offer_results(
     *,
     control: str = "control",
     labels: Mapping[str, str] | None = None,
+    customers: pd.DataFrame | None = None,
+    correction: str = "holm",
 ) -> pd.DataFrame:
-    """Each offer test's best arm against its control, described in words.
+    """Each offer test's best arm against its control, read as notebook 08 reads it, described in words.
 
-    The best arm has the highest conversion; its uplift and p-value come from
-    :func:`xsell_lab.experiments.compare_conversion` (pooled z-test, no
-    correction: one arm per test is reported), its extra revenue per customer
-    from :func:`xsell_lab.experiments.compare_revenue` when the offers table
-    has ``revenue``. The offer is named by the product offered and the arm's
-    channel when the table has them ("warranty by email"), else by the arm.
+    The best arm has the highest conversion; its uplift and p-values come from
+    :func:`xsell_lab.experiments.compare_conversion` with the p-values of a
+    test's arms adjusted together (Holm 1979 by default, notebook 08's
+    ``correction``: picking the best of several arms is a multiple
+    comparison), its extra revenue per customer from
+    :func:`xsell_lab.experiments.compare_revenue` when the offers table has
+    ``revenue``. With ``customers`` that have segments, the segments where the
+    arm's uplift interval includes zero (:func:`xsell_lab.experiments.segment_effects`,
+    adjusted the same way) are the caveat of a rollout. The offer is named by
+    the product offered and the arm's channel when the table has them
+    ("warranty by email"), else by the arm.
 
     Parameters
     ----------
@@ -370,14 +452,25 @@ def offer_results(
         Name of the control arm.
     labels : mapping, optional
         Product id -> label (:func:`xsell_lab.catalogue.item_labels` at product level).
+    customers : pandas.DataFrame, optional
+        The customers table; its ``segment`` column gives the segment caveats.
+    correction : str
+        Multiple-arm correction of :func:`xsell_lab.experiments.compare_conversion`.
 
     Returns
     -------
     pandas.DataFrame
         :data:`OFFER_COLUMNS`, the most recent test first; ``uplift_points``
         is the difference of the two rates as displayed with one decimal
-        (:func:`shown_difference`); ``proven`` = ``p_value < ALPHA``. Empty
-        when no test has a control and an offer arm.
+        (:func:`shown_difference`); ``p_value`` is the arm's own,
+        ``p_adjusted`` the corrected one and ``proven`` = ``p_adjusted < ALPHA``;
+        ``unclear_segments`` names the segments (", "-joined; "" for none)
+        where the interval includes zero. Empty when no test has a control and an offer arm.
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+    *Scandinavian Journal of Statistics* 6(2), 65-70.
     """
     if offers is None or offers.empty:
         return pd.DataFrame(columns=OFFER_COLUMNS)
@@ -385,7 +478,7 @@ def offer_results(
     testable = offers[arms.transform(lambda v: (v == control).any() and (v != control).any()).astype(bool)]
     if testable.empty:
         return pd.DataFrame(columns=OFFER_COLUMNS)
-    compared = compare_conversion(testable, control=control, correction="none")
+    compared = compare_conversion(testable, control=control, correction=correction)
     best = compared.loc[compared.groupby(s.EXPERIMENT_ID)["rate_treatment"].idxmax()].reset_index(drop=True)
     if s.REVENUE in testable:
         revenue = compare_revenue(testable, control=control, correction="none", n_bootstrap=0)
@@ -402,11 +495,24 @@ def offer_results(
         s.EXPERIMENT_ID: best[s.EXPERIMENT_ID], s.VARIANT: best[s.VARIANT], "offer": names,
         "customers_treatment": best["customers_treatment"], "rate_treatment": best["rate_treatment"],
         "rate_control": best["rate_control"], "uplift_points": [gap for _, _, gap in shown], "p_value": best["p_value"],
-        "revenue_difference": best["difference"],
+        "p_adjusted": best["p_adjusted"], "revenue_difference": best["difference"],
         "last_offer": best[s.EXPERIMENT_ID].map(last_offer) if last_offer is not None else pd.NaT,
+        "unclear_segments": _unclear_segments(testable, customers, best, control, correction),
     })
-    table["proven"] = table["p_value"] < ALPHA
+    table["proven"] = table["p_adjusted"] < ALPHA
     return table.sort_values(["last_offer", s.EXPERIMENT_ID], ascending=[False, True]).reset_index(drop=True)[OFFER_COLUMNS]
+
+
+def _unclear_segments(
+    offers: pd.DataFrame, customers: pd.DataFrame | None, best: pd.DataFrame, control: str, correction: str
+) -> list[str]:
+    """Per best arm, the segments where its uplift interval includes zero, ", "-joined ("" without segments)."""
+    if customers is None or s.SEGMENT not in customers or customers[s.SEGMENT].isna().all():
+        return [""] * len(best)
+    effects = segment_effects(offers, customers, control=control, correction=correction)
+    unclear = effects[(effects["ci_low"] <= 0) & (effects["ci_high"] >= 0)]
+    names = unclear.groupby([s.EXPERIMENT_ID, s.VARIANT])[s.SEGMENT].agg(lambda v: ", ".join(sorted(map(str, v))))
+    return [names.get((experiment, variant), "") for experiment, variant in zip(best[s.EXPERIMENT_ID], best[s.VARIANT])]
 
 
 def _offer_name(arm: pd.DataFrame, variant: str, labels: Mapping[str, str] | None) -> str:
@@ -437,20 +543,21 @@ def recommendations(
     offer_tests: pd.DataFrame | None = None,
     clv_gap: pd.DataFrame | None = None,
     gap_error: float = float("nan"),
+    bundle: pd.DataFrame | None = None,
     items: str = "categories",
     money: str = "revenue",
     currency: str = "",
     n: int = 5,
 ) -> pd.DataFrame:
-    """The actions that follow from the results, largest money at stake first.
+    """The actions that follow from the results, largest money at stake first, then what not to do.
 
     One recommendation per kind of evidence the data has:
 
     ``whitespace``
         Offer each strong pair's add-on to the owners of its main item who lack
         it (:func:`pair_opportunities`); money at stake: all opportunities
-        together, each customer and add-on once (:func:`opportunity_total`), an
-        upper bound; confidence: the weakest pair's significance.
+        together at their later conversion, each customer and add-on once
+        (:func:`opportunity_total`); confidence: the named pair's significance.
     ``offer``
         One per tested offer (:func:`offer_results`): roll it out when proven,
         keep testing when not; money at stake: its extra revenue per customer
@@ -460,6 +567,10 @@ def recommendations(
         (:func:`xsell_lab.clv.matched_comparison`); money at stake: the matched
         gap per customer times the customers who were not cross-sold early;
         confidence: the naive gap against ``gap_error``, said as an association.
+    ``bundle``
+        Sell notebook 06's pair as a discounted bundle only when its what-if
+        gains margin (:func:`bundle_check`); otherwise the recommendation is
+        not to, and the money at stake is the margin the discount would cost.
 
     Parameters
     ----------
@@ -471,6 +582,8 @@ def recommendations(
         :func:`xsell_lab.clv.matched_comparison` (rows ``naive`` and ``matched``).
     gap_error : float
         :func:`cross_sell_gap_error` of the naive gap.
+    bundle : pandas.DataFrame, optional
+        :func:`bundle_check` (notebook 06's what-if).
     items : str
         What is cross-sold, in words ("categories" or "products").
     money : str
@@ -483,43 +596,31 @@ def recommendations(
     Returns
     -------
     pandas.DataFrame
-        :data:`RECOMMENDATION_COLUMNS`: the action in one sentence, its money
+        :data:`RECOMMENDATION_COLUMNS`, the actions to take by money at stake
+        (largest first), then the cautions ("Do not ...") by money at stake:
+        the action in one sentence, its money
         at stake (a number; NaN when it has none), how sure we are in words,
         the evidence in one sentence, its kind and the p-value behind the
         words (for an appendix). Empty when the results support no action.
     """
     rows = []
     if opportunities is not None and len(opportunities):
-        top = opportunities.iloc[0]
-        main, add_on = str(top["main"]).replace("_", " "), str(top["add_on"]).replace("_", " ")
-        total = opportunity_sum or {}
-        more = len(opportunities) - 1
-        rows.append({
-            "recommendation": f"Offer {add_on} to the {top['customers_without_it']:,} customers who own {main} but not {add_on}" + (f", then the {more} other strong pair{'s' if more > 1 else ''} found." if more else "."),
-            "money_at_stake": total.get("expected_revenue", top["expected_revenue"]),
-            # how sure we are that the named pair goes together (the other pairs are said to be "more often than chance" only)
-            "confidence_words": confidence_words(float(top["p_adjusted"])),
-            "evidence": f"{len(opportunities)} pair{'s' if len(opportunities) > 1 else ''} of {items} bought together more often "
-                        f"than chance; about {total.get('expected_buyers', top['expected_buyers']):,.0f} buyers if customers lacking the add-on "
-                        "buy it as often as those who already buy the pair (an upper bound; each customer counted once per add-on).",
-            "kind": "whitespace", "p_value": float(top["p_adjusted"]),
-        })
+        rows.append(_whitespace_row(opportunities, opportunity_sum or {}, items))
     if offer_tests is not None:
         for test in offer_tests.itertuples(index=False):
             rate_t, rate_c, _ = shown_difference(100 * test.rate_treatment, 100 * test.rate_control, 1)
             at_stake = test.revenue_difference * test.customers_treatment
             per_customer = money_text(test.revenue_difference, currency) if math.isfinite(test.revenue_difference) else None
-            action = (f"Roll out {test.offer}, keeping a small control group." if test.proven
-                      else f"Do not roll out {test.offer} yet: keep testing or stop it.")
+            action = _offer_action(test)
             rows.append({
                 "recommendation": action[0].upper() + action[1:],
                 "money_at_stake": at_stake,
-                "confidence_words": confidence_words(test.p_value),
+                "confidence_words": confidence_words(test.p_adjusted),
                 "evidence": f"In a controlled test {rate_t:.1f}% of customers offered it bought, against {rate_c:.1f}% without the "
                             f"offer ({test.uplift_points:+.1f} points)"
                             + (f"; {per_customer} more in revenue per customer, shown for as many customers again as the test "
                                f"reached ({test.customers_treatment:,})." if per_customer else "."),
-                "kind": "offer", "p_value": float(test.p_value),
+                "kind": "offer", "p_value": float(test.p_adjusted),
             })
     if clv_gap is not None and len(clv_gap):
         gaps = clv_gap.set_index("comparison")
@@ -536,11 +637,206 @@ def recommendations(
                             f"{money_text(gap, currency)}), shown for the {naive['control_customers']:,.0f} customers not cross-sold early.",
                 "kind": "early", "p_value": p_value,
             })
+    if bundle is not None and len(bundle):
+        rows.append(_bundle_row(bundle.iloc[0], currency))
     table = pd.DataFrame(rows, columns=RECOMMENDATION_COLUMNS)
     if table.empty:
         return table
-    order = table["money_at_stake"].fillna(-np.inf).sort_values(ascending=False, kind="stable").index
+    # actions to take first, largest amount first; then what not to do (an unproven offer, a bundle that loses margin)
+    caution = table["recommendation"].str.startswith("Do not")
+    order = table.assign(_caution=caution, _money=table["money_at_stake"].fillna(-np.inf)).sort_values(
+        ["_caution", "_money"], ascending=[True, False], kind="stable").index
     return table.loc[order].head(n).reset_index(drop=True)
+
+
+def _bundle_row(check: pd.Series, currency: str) -> dict:
+    """The bundle verdict of :func:`bundle_check` as a recommendation (margin at stake)."""
+    main, add_on = str(check["main"]), str(check["add_on"])
+    change = float(check["margin_change"])
+    action = (f"Offer {main} with {add_on} as a bundle at {check['bundle_discount']:.0%} off." if check["recommended"]
+              else f"Do not sell {main} with {add_on} as a bundle at {check['bundle_discount']:.0%} off: the discount costs more "
+                   "margin than the extra add-ons bring.")
+    return {
+        "recommendation": action,
+        "money_at_stake": abs(change),
+        "confidence_words": "a what-if, not a test",
+        "evidence": f"Of the {check['orders']:,} orders with either, mixed bundling at {check['bundle_discount']:.0%} off would change "
+                    f"the margin by {money_text(change, currency)} over the period, assuming {check['bundle_uptake']:.0%} of the "
+                    f"buyers of {main} alone take the bundle (the pricing analysis's what-if).",
+        "kind": "bundle", "p_value": float("nan"),
+    }
+
+
+def _offer_action(test) -> str:
+    """Roll out a proven offer (except where its segments' test cannot tell), or keep testing one that is not."""
+    if not test.proven:
+        return f"do not roll out {test.offer} yet: keep testing or stop it."
+    unclear = getattr(test, "unclear_segments", "")
+    if unclear:
+        return (f"roll out {test.offer}, keeping a small control group, but not yet to the {unclear.replace('_', ' ')} "
+                f"segment{'s' if ', ' in unclear else ''}: there the test cannot tell whether it works.")
+    return f"roll out {test.offer}, keeping a small control group."
+
+
+def _whitespace_row(opportunities: pd.DataFrame, total: Mapping[str, float], items: str) -> dict:
+    """The recommendation of the largest pair opportunity, sized by later conversion (:func:`pair_opportunities`)."""
+    top = opportunities.iloc[0]
+    main, add_on = str(top["main"]).replace("_", " "), str(top["add_on"]).replace("_", " ")
+    more = len(opportunities) - 1
+    buyers = total.get("expected_buyers", top["expected_buyers"])
+    low, high = total.get("expected_low", top["expected_low"]), total.get("expected_high", top["expected_high"])
+    return {
+        "recommendation": f"Offer {add_on} to the {top['customers_without_it']:,} customers who own {main} but not {add_on}"
+                          + (f", then the {more} other strong pair{'s' if more > 1 else ''} found." if more else "."),
+        "money_at_stake": total.get("expected_revenue", top["expected_revenue"]),
+        # how sure we are that the named pair goes together (the other pairs are said to be "more often than chance" only)
+        "confidence_words": confidence_words(float(top["p_adjusted"])),
+        "evidence": f"{len(opportunities)} pair{'s' if len(opportunities) > 1 else ''} of {items} bought together more often than "
+                    f"chance. Of the customers who owned {main} but not {add_on} {top['days']:,} days before the end, "
+                    f"{top['conversion']:.1%} bought it within those days ({top['conversion_low']:.1%} to {top['conversion_high']:.1%}); "
+                    f"at each pair's rate about {buyers:,.0f} of today's customers without the add-on will buy it "
+                    f"(between {low:,.0f} and {high:,.0f}; each customer counted once per add-on), without an offer.",
+        "kind": "whitespace", "p_value": float(top["p_adjusted"]),
+    }
+
+
+def bundle_check(
+    lines: pd.DataFrame,
+    products: pd.DataFrame,
+    weekly_sales: pd.DataFrame | None,
+    *,
+    bundle_discount: float = 0.10,
+    bundle_uptake: float = 0.20,
+    assumed_margin_rate: float = 0.0,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Notebook 06's bundle what-if, read as a verdict: is the bundle of its pair worth its discount?
+
+    The pair is notebook 06's (:func:`xsell_lab.pricing.choose_focus_product`
+    and :func:`xsell_lab.pricing.choose_price_pair` on the products with weekly
+    prices), the buyer shares are counted per order as 06 counts them (orders
+    with the main product only, the add-on only, both), and
+    :func:`xsell_lab.pricing.bundle_what_if` gives the margin change of mixed
+    bundling at ``bundle_discount`` (Adams & Yellen 1976). A bundle that loses
+    margin at the planned discount is not recommended.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        The sales lines notebook 06 reads (:func:`xsell_lab.sales_lines`).
+    products : pandas.DataFrame
+        The products table (``price``, ``unit_cost``).
+    weekly_sales : pandas.DataFrame or None
+        The weekly prices; None (or empty) gives an empty table.
+    bundle_discount, bundle_uptake : float
+        Notebook 06's parameters of the same names.
+    assumed_margin_rate : float
+        Margin assumed for products without a ``unit_cost``.
+    labels : mapping, optional
+        Product id -> label for ``main`` and ``add_on``; ids otherwise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`BUNDLE_CHECK_COLUMNS`, one row (empty without weekly prices, an
+        order of the pair or unit costs of both products): ``orders`` holding
+        either product, ``margin_change`` of mixed bundling over the period and
+        ``recommended`` (``margin_change > 0``).
+
+    References
+    ----------
+    Adams, W. J. & Yellen, J. L. (1976). Commodity bundling and the burden of monopoly.
+    *Quarterly Journal of Economics* 90(3), 475-498.
+    """
+    empty = pd.DataFrame(columns=BUNDLE_CHECK_COLUMNS)
+    if weekly_sales is None or weekly_sales.empty:
+        return empty
+    main = pricing.choose_focus_product(weekly_sales)
+    add_on = pricing.choose_price_pair(weekly_sales, lines, main)["add_on"]
+    indexed = products.set_index(s.PRODUCT_ID)
+    cost = unit_costs(indexed, assumed_margin_rate)
+    per_order = lines.assign(has_main=lines[s.PRODUCT_ID] == main, has_addon=lines[s.PRODUCT_ID] == add_on).groupby(s.ORDER_ID)[
+        ["has_main", "has_addon"]].any()
+    buying = per_order[per_order["has_main"] | per_order["has_addon"]]
+    if buying.empty or cost[[main, add_on]].isna().any():
+        return empty
+    what_if = pricing.bundle_what_if(
+        main_price=indexed.loc[main, s.PRICE], main_cost=cost[main], addon_price=indexed.loc[add_on, s.PRICE], addon_cost=cost[add_on],
+        customers=len(buying), share_main_only=(buying["has_main"] & ~buying["has_addon"]).mean(),
+        share_addon_only=(~buying["has_main"] & buying["has_addon"]).mean(), share_both=(buying["has_main"] & buying["has_addon"]).mean(),
+        bundle_discount=bundle_discount, uptake_main_only=bundle_uptake,
+    ).set_index("strategy").loc["mixed_bundling"]
+    return pd.DataFrame([{
+        "main_product": main, "add_on_product": add_on, "main": (labels or {}).get(main, main), "add_on": (labels or {}).get(add_on, add_on),
+        "orders": len(buying), "bundle_discount": bundle_discount, "bundle_uptake": bundle_uptake, "bundle_price": what_if["bundle_price"], "margin_change": what_if["margin_change"], "recommended": what_if["margin_change"] > 0,
+    }])[BUNDLE_CHECK_COLUMNS]
+
+
+def rate_change(trend: pd.DataFrame, period: str, *, confidence: float = 0.95) -> pd.DataFrame:
+    """The latest period's cross-sell rate against the same period a year earlier (else the previous one), with an interval.
+
+    ::
+
+        estimate = rate_latest - rate_earlier,  interval: Newcombe (1998) hybrid score for two proportions
+
+    Each period's customers are taken as an independent sample (a customer
+    buying in both periods makes the interval somewhat wider than it need be).
+
+    Parameters
+    ----------
+    trend : pandas.DataFrame
+        :func:`xsell_lab.kpis.kpi_trend` of ``cross_sell_rate`` over whole
+        periods (:func:`whole_periods`): ``period``, ``customers`` and
+        ``cross_sold_customers``.
+    period : {"month", "quarter", "year"}
+        The trend's period.
+    confidence : float
+        Level of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`RATE_CHANGE_COLUMNS`, one row; empty with fewer than two periods.
+
+    References
+    ----------
+    Newcombe, R. G. (1998). Interval estimation for the difference between independent
+    proportions: comparison of eleven methods. *Statistics in Medicine* 17(8), 873-890.
+    """
+    if period not in PERIOD_CODES:
+        raise ValueError(f"period must be one of {', '.join(PERIOD_CODES)}. Got {period!r}.")
+    if len(trend) < 2:
+        return pd.DataFrame(columns=RATE_CHANGE_COLUMNS)
+    per_year = {"month": 12, "quarter": 4, "year": 1}[period]
+    latest = trend.iloc[-1]
+    earlier = trend.iloc[-1 - per_year] if len(trend) > per_year else trend.iloc[-2]
+    low, high = newcombe_interval(latest["cross_sold_customers"], latest["customers"], earlier["cross_sold_customers"],
+                                  earlier["customers"], confidence)
+    rate_latest = latest["cross_sold_customers"] / latest["customers"]
+    rate_earlier = earlier["cross_sold_customers"] / earlier["customers"]
+    return pd.DataFrame([{
+        "latest_period": latest[period], "earlier_period": earlier[period], "latest_rate": rate_latest, "earlier_rate": rate_earlier,
+        "estimate": rate_latest - rate_earlier, "ci_low": float(low), "ci_high": float(high),
+    }])[RATE_CHANGE_COLUMNS]
+
+
+def change_words(change: pd.Series, confidence: float = 0.95) -> str:
+    """A period-over-period change in words: "down 1.9 percentage points (95% interval -4.6 to +0.8): no clear change".
+
+    The change is the difference of the two rates as shown with one decimal
+    (:func:`shown_difference`); "no clear change" when the interval includes
+    zero, else "up" or "down" is a real change at that confidence.
+
+    Examples
+    --------
+    >>> change_words(pd.Series({"latest_rate": 0.509, "earlier_rate": 0.528, "ci_low": -0.046, "ci_high": 0.008}))
+    'down 1.9 percentage points (95% interval -4.6 to +0.8): no clear change'
+    """
+    _, _, points = shown_difference(100 * change["latest_rate"], 100 * change["earlier_rate"], 1)
+    interval = f"{confidence:.0%} interval {100 * change['ci_low']:+.1f} to {100 * change['ci_high']:+.1f}"
+    said = f"{'up' if points > 0 else 'down'} {abs(points):.1f} percentage points" if points else "unchanged"
+    clear = change["ci_low"] > 0 or change["ci_high"] < 0
+    return f"{said} ({interval})" + ("" if clear else ": no clear change")
 
 
 def headline_table(figures: Mapping[str, str | None]) -> pd.DataFrame:

@@ -82,8 +82,10 @@ def plot_top_whitespace(
     Parameters
     ----------
     top : pandas.DataFrame
-        Output of :func:`xsell_lab.targeting.top_whitespace` (largest first);
-        the first 10 are drawn, and the title says "top 10 of N" when there are more.
+        Output of :func:`xsell_lab.targeting.top_whitespace` (largest first),
+        or of :func:`xsell_lab.targeting.sized_opportunities` (then the bars
+        carry the interval and the expected buyers); the first 10 are drawn,
+        and the title says "top 10 of N" when there are more.
     money : {"margin", "revenue"}
         What the expected value is counted in (the x-axis label says it).
     title : str, optional
@@ -99,13 +101,16 @@ def plot_top_whitespace(
     ax = new_axes(ax, figsize=(8, 1.2 + 0.38 * len(top)))
     labels = [f"{shorten(row.main_item, 24)} owners\n-> {shorten(row.item, 24)}".replace("_", " ") for row in top.itertuples()]
     positions = np.arange(len(top))[::-1]
-    ax.barh(positions, top["expected_value"], color=PALETTE[0])
-    for y, row in zip(positions, top.itertuples()):
-        ax.text(row.expected_value, y, f" {row.customers_without_it:,} without, {row.probability:.0%} of peers own it",
-                va="center", fontsize=SMALL_TEXT)
-    ax.set_xlim(0, float(top["expected_value"].max()) * 2.1)  # room for the counts after the longest bar
+    sized = "expected_buyers" in top  # targeting.sized_opportunities: later conversion, with its interval
+    errors = [top["expected_value"] - top["value_low"], top["value_high"] - top["expected_value"]] if sized else None
+    ax.barh(positions, top["expected_value"], xerr=errors, color=PALETTE[0], capsize=3, error_kw={"lw": 0.8})
+    ends = top["value_high"] if sized else top["expected_value"]
+    for y, row, end in zip(positions, top.itertuples(), ends):
+        said = f"about {row.expected_buyers:,.0f} expected buyers" if sized else f"{row.probability:.0%} of peers own it"
+        ax.text(end, y, f" {row.customers_without_it:,} without, {said}", va="center", fontsize=SMALL_TEXT)
+    ax.set_xlim(0, float(ends.max()) * 2.1)  # room for the counts after the longest bar
     ax.set_yticks(positions, labels=labels)
-    ax.set_xlabel(f"expected {money} if they bought like their peers")
+    ax.set_xlabel(f"expected {money} at the later conversion (95% interval)" if sized else f"expected {money} if they bought like their peers")
     ax.grid(axis="y", visible=False)
     set_title(ax, title or "", cut)
     return ax

@@ -24,6 +24,13 @@ Lookalikes: who resembles the cross-buyers but has not cross-bought yet?
     :func:`lookalikes` (k-nearest-neighbour share on standardized features,
     with the reasons in words); :func:`new_items_after` and
     :func:`ranking_backtest` check a list against what customers did next.
+Later conversion: of the customers who lack an item, how many will buy it?
+    :func:`later_conversion` (of the customers who had A and not B on a day,
+    the share who bought B in the N days after, with a Wilson interval),
+    :func:`conversion_forecast` (that share on the last window, applied to
+    today's whitespace, back-tested on the window before),
+    :func:`sized_opportunities` (the opportunity list sized by it) and
+    :func:`conversion_days` (the window, from the data).
 
 The whitespace score is an association-based *next-product-to-buy* score:
 Knott, Hayes & Neslin (2002) rank products by the probability that a
@@ -71,6 +78,10 @@ Learning*, 2nd ed., section 13.3 (k-nearest-neighbour classifiers).
 
 from xsell_lab.targeting._common import SALES_LINES
 from xsell_lab.targeting.backtest import backtest_date, new_items_after, ranking_backtest
+from xsell_lab.targeting.conversion import (
+    CONVERSION_FORECAST_COLUMNS, LATER_CONVERSION_COLUMNS, SIZED_OPPORTUNITY_COLUMNS, conversion_days, conversion_forecast,
+    later_conversion, sized_opportunities,
+)
 from xsell_lab.targeting.lookalikes import LOOKALIKE_COLUMNS, MIN_REASON_LIFT, lookalikes
 from xsell_lab.targeting.profiles import (
     CROSS_BUYER_COLUMNS, FEATURE_COLUMNS, PROFILE_LIFT_COLUMNS, cross_buyers, customer_features, feature_name, profile_lift,
@@ -83,23 +94,29 @@ from xsell_lab.targeting.whitespace import (
 )
 
 __all__ = [
+    "CONVERSION_FORECAST_COLUMNS",
     "CROSS_BUYER_COLUMNS",
     "FEATURE_COLUMNS",
     "ITEM_MARGIN_COLUMNS",
+    "LATER_CONVERSION_COLUMNS",
     "LOOKALIKE_COLUMNS",
     "MIN_REASON_LIFT",
-    "backtest_date",
     "PEER_RATE_COLUMNS",
     "PROFILE_LIFT_COLUMNS",
     "SALES_LINES",
+    "SIZED_OPPORTUNITY_COLUMNS",
     "TOP_WHITESPACE_COLUMNS",
     "WHITESPACE_SUMMARY_COLUMNS",
     "WHITESPACE_VALUE_COLUMNS",
+    "backtest_date",
+    "conversion_days",
+    "conversion_forecast",
     "cross_buyers",
     "customer_features",
     "expected_whitespace_value",
     "feature_name",
     "item_margins",
+    "later_conversion",
     "lookalikes",
     "main_items",
     "new_items_after",
@@ -108,6 +125,7 @@ __all__ = [
     "profile_lift",
     "ranking_backtest",
     "readable_features",
+    "sized_opportunities",
     "top_whitespace",
     "whitespace_summary",
     "whitespace_value_by_group",
