@@ -171,3 +171,23 @@ def test_value_with_referrals_by_hand():
     assert (change["top_overlap"], change["entered_top"]) == (2, 0)
     with pytest.raises(ValueError, match="top"):
         rf.ranking_change(table.reset_index(), top=0)
+
+
+def test_the_new_tables_are_validated_on_load(bundled_company):
+    """A reason outside the vocabulary is refused; once values are clean, a referrer who is no customer and a survey of an
+    unknown order are refused together (references are checked after values)."""
+    from xsell_lab import Company
+    from xsell_lab.exceptions import DataValidationError
+
+    tables = {name: frame.copy() for name, frame in bundled_company.tables().items()}
+    tables[s.OPT_OUTS].loc[0, s.REASON] = "angry"
+    with pytest.raises(DataValidationError, match="opt_outs.*angry"):
+        Company.from_tables(tables)
+    tables[s.OPT_OUTS].loc[0, s.REASON] = "complaint"
+    tables[s.REFERRALS].loc[0, s.REFERRER_ID] = "NOBODY"
+    tables[s.PURCHASE_SURVEYS].loc[0, s.ORDER_ID] = "NO-ORDER"
+    with pytest.raises(DataValidationError) as raised:
+        Company.from_tables(tables)
+    message = str(raised.value)
+    assert "referrals" in message and "NOBODY" in message
+    assert "purchase_surveys" in message and "NO-ORDER" in message
