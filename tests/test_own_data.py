@@ -22,6 +22,7 @@ NEEDS = {
     "06": s.WEEKLY_SALES,  # price elasticity from weekly prices and units
     "08": s.OFFERS,  # A/B tests of offers
     "12": s.OFFERS,  # uplift models learn from a randomised offer test
+    "14": s.OFFERS,  # what follows an offer: profit, opt-outs, feedback, referrals
 }
 
 

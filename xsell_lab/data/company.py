@@ -28,7 +28,7 @@ class Company:
     ----------
     customers, products, orders, order_lines : pandas.DataFrame
         Required tables (see :mod:`xsell_lab.data.schema` for their columns).
-    marketing_events, offers, returns, surveys, weekly_sales : pandas.DataFrame or None
+    marketing_events, offers, returns, surveys, weekly_sales, opt_outs, purchase_surveys, referrals : pandas.DataFrame or None
         Optional tables; ``None`` when the data does not have them.
     cleaning_log : pandas.DataFrame
         What validation repaired: columns ``table``, ``step``, ``rows``, ``detail``.
@@ -47,6 +47,9 @@ class Company:
     returns: pd.DataFrame | None = None
     surveys: pd.DataFrame | None = None
     weekly_sales: pd.DataFrame | None = None
+    opt_outs: pd.DataFrame | None = None
+    purchase_surveys: pd.DataFrame | None = None
+    referrals: pd.DataFrame | None = None
     cleaning_log: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CLEANING_LOG_COLUMNS))
     sample: str = ""
 
@@ -192,6 +195,10 @@ class Company:
             returns=returns,
             surveys=window(self.surveys, s.SURVEY_DATE),
             weekly_sales=window(self.weekly_sales, s.WEEK_START, by_customer=False),
+            opt_outs=window(self.opt_outs, s.OPT_OUT_DATE),
+            purchase_surveys=None if self.purchase_surveys is None else window(
+                self.purchase_surveys[self.purchase_surveys[s.ORDER_ID].isin(order_ids)], s.SURVEY_DATE, by_customer=False),
+            referrals=window(self.referrals, s.REFERRAL_DATE),
             cleaning_log=self.cleaning_log,
             sample=self.sample,
         )

@@ -177,6 +177,13 @@ CAPABILITIES = {
         Capability("surveys", "survey answers (NPS)", "a surveys file", lambda c: _rows(c.surveys, "survey answers")),
         Capability("returns", "returned order lines", "a returns file", lambda c: _rows(c.returns, "returns")),
         Capability("weekly_prices", "weekly prices that change", "a weekly_sales file", _weekly_prices),
+        Capability("opt_outs", "unsubscribes or complaints after offers", "an opt_outs file (customer_id, opt_out_date, reason)",
+                   lambda c: _rows(c.opt_outs, "opt-outs")),
+        Capability("purchase_surveys", "post-purchase survey answers about order lines",
+                   "a purchase_surveys file (order_id, product_id, survey_date, nps_score)",
+                   lambda c: _rows(c.purchase_surveys, "post-purchase answers")),
+        Capability("referrals", "who referred whom", "a referrals file (referrer_id, customer_id, referral_date)",
+                   lambda c: _rows(c.referrals, "referrals")),
     ]
 }
 

@@ -330,6 +330,48 @@ TABLES: dict[str, TableSpec] = {
     ),
 }
 
+# after the offer (issue 15): opt-outs, post-purchase surveys, referrals
+OPT_OUTS = "opt_outs"
+PURCHASE_SURVEYS = "purchase_surveys"
+REFERRALS = "referrals"
+OPT_OUT_DATE = "opt_out_date"
+REFERRER_ID = "referrer_id"
+REFERRAL_DATE = "referral_date"
+#: Reasons in the ``opt_outs`` table.
+OPT_OUT_REASONS = ("unsubscribe", "complaint")
+TABLES[OPT_OUTS] = TableSpec(
+    OPT_OUTS,
+    (
+        ColumnSpec(CUSTOMER_ID, "id", description="Who opted out"),
+        ColumnSpec(OPT_OUT_DATE, "date", description="When"),
+        ColumnSpec(REASON, "text", allowed=OPT_OUT_REASONS, description="'unsubscribe' (no more offers) or 'complaint' (about being contacted)"),
+    ),
+    foreign_keys=(_fk(CUSTOMER_ID, CUSTOMERS),),
+    description="Customers who unsubscribed from offers or complained about them",
+)
+TABLES[PURCHASE_SURVEYS] = TableSpec(
+    PURCHASE_SURVEYS,
+    (
+        ColumnSpec(ORDER_ID, "id", description="Order of the purchase asked about"),
+        ColumnSpec(PRODUCT_ID, "id", description="Product asked about"),
+        ColumnSpec(SURVEY_DATE, "date", description="When"),
+        ColumnSpec(NPS_SCORE, "int", minimum=0, maximum=10, description="0-10 likelihood to recommend, after this purchase"),
+    ),
+    foreign_keys=(_fk(ORDER_ID, ORDERS), _fk(PRODUCT_ID, PRODUCTS)),
+    description="Post-purchase survey answers about one product of one order",
+)
+TABLES[REFERRALS] = TableSpec(
+    REFERRALS,
+    (
+        ColumnSpec(REFERRER_ID, "id", description="The customer who recommended us"),
+        ColumnSpec(CUSTOMER_ID, "id", description="The customer they brought"),
+        ColumnSpec(REFERRAL_DATE, "date", description="When the recommendation was made"),
+    ),
+    key=(CUSTOMER_ID,),
+    foreign_keys=(ForeignKey(REFERRER_ID, CUSTOMERS, CUSTOMER_ID), _fk(CUSTOMER_ID, CUSTOMERS)),
+    description="Who referred whom (one referrer per referred customer)",
+)
+
 #: Tables every analysis needs; the others are optional.
 REQUIRED_TABLES = (CUSTOMERS, PRODUCTS, ORDERS, ORDER_LINES)
 

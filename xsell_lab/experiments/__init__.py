@@ -19,6 +19,11 @@ Reading a test (:mod:`~xsell_lab.experiments.readout`, :mod:`~xsell_lab.experime
     Holm / Benjamini-Hochberg across arms), :func:`compare_revenue` (Welch
     t-test and a seeded bootstrap), :func:`sample_ratio_mismatch`,
     :func:`segment_effects` (with a heterogeneity test).
+Did it pay? (:mod:`~xsell_lab.experiments.profit`)
+    :func:`campaign_profit` (incremental revenue and margin per customer offered after
+    discount, contact cost and returns, Welch intervals, a verdict such as "raises
+    revenue, loses margin"), :func:`discount_statement`, :func:`observed_discounts`,
+    :func:`return_rates`.
 Whom to offer (:mod:`~xsell_lab.experiments.uplift`)
     :class:`UpliftModel` (per-customer uplift: two-model and X-learner, Künzel et al.
     2019), :func:`qini_curve`, :func:`qini_area`, :func:`qini_interval` and
@@ -54,6 +59,14 @@ from xsell_lab.experiments.checks import check_experiments
 from xsell_lab.experiments.choosing import RANKINGS, choose_experiment, experiment_overview
 from xsell_lab.experiments.cuped import cuped_comparison, pre_period_spend
 from xsell_lab.experiments.peeking import peeking_simulation
+from xsell_lab.experiments.profit import (
+    CAMPAIGN_PROFIT_COLUMNS,
+    VERDICTS,
+    campaign_profit,
+    discount_statement,
+    observed_discounts,
+    return_rates,
+)
 from xsell_lab.experiments.planning import cohens_h, control_conversion_rate, power_two_proportions, sample_size_two_proportions
 from xsell_lab.experiments.readout import CONVERSION_COLUMNS, CORRECTIONS, compare_conversion, compare_revenue
 from xsell_lab.experiments.sample_ratio import SRM_GRADES, sample_ratio_mismatch, srm_grade
@@ -71,20 +84,25 @@ from xsell_lab.experiments.uplift import (
 from xsell_lab.stats import newcombe_interval, pooled_z_test, wilson_interval
 
 __all__ = [
+    "CAMPAIGN_PROFIT_COLUMNS",
     "CONVERSION_COLUMNS",
     "CORRECTIONS",
     "RANKINGS",
     "SRM_GRADES",
+    "VERDICTS",
     "UpliftModel",
     "check_experiments",
     "choose_experiment",
     "cohens_h",
     "compare_conversion",
+    "campaign_profit",
     "compare_revenue",
     "control_conversion_rate",
     "cuped_comparison",
+    "discount_statement",
     "experiment_customers",
     "experiment_overview",
+    "observed_discounts",
     "holdout_mask",
     "peeking_simulation",
     "power_two_proportions",
@@ -93,6 +111,7 @@ __all__ = [
     "qini_area",
     "qini_curve",
     "qini_interval",
+    "return_rates",
     "sample_ratio_mismatch",
     "sample_size_two_proportions",
     "segment_effects",

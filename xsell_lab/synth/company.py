@@ -20,6 +20,7 @@ from xsell_lab.data.company import Company
 from xsell_lab.synth.aftersales import simulate_returns, simulate_surveys
 from xsell_lab.synth.customers import simulate_people
 from xsell_lab.synth.events import simulate_marketing_events, simulate_referrals
+from xsell_lab.synth.feedback import simulate_opt_outs, simulate_purchase_surveys
 from xsell_lab.synth.offers import simulate_offers
 from xsell_lab.synth.orders import (
     shelf_prices,
@@ -27,6 +28,7 @@ from xsell_lab.synth.orders import (
     simulate_order_schedule,
 )
 from xsell_lab.synth.products import products_table
+from xsell_lab.synth.referrals import simulate_referral_links
 from xsell_lab.synth.truth import ground_truth
 from xsell_lab.synth.weekly_sales import simulate_weekly_sales
 from xsell_lab.synth.world import (
@@ -62,7 +64,9 @@ def generate_company(
     -------
     company : Company
         Validated tables: customers, products, orders, order_lines,
-        marketing_events, offers, returns, surveys, weekly_sales.
+        marketing_events, offers, returns, surveys, weekly_sales, and (from
+        their own random streams, :func:`_after_the_offer`) opt_outs,
+        purchase_surveys, referrals.
     ground_truth : dict
         The planted parameters (see ``data/README.md`` for every key).
     """
@@ -85,6 +89,7 @@ def generate_company(
     events = pd.concat([events, simulate_referrals(rng, orders, nps, n_days)], ignore_index=True)
     offers = simulate_offers(rng, people, orders, lines, products, n_days)
     tables = _to_tables(start_ts, people, products, orders, lines, events, offers, returns, surveys, weekly)
+    tables.update(_after_the_offer(seed, start_ts, people, products, orders, lines, events, offers, n_days))
     company = Company.from_tables(tables)
     truth = ground_truth(seed, n_customers, start, end, orders)
     return company, truth
@@ -122,5 +127,31 @@ def _to_tables(start, people, products, orders, lines, events, offers, returns, 
         s.RETURNS: returns,
         s.SURVEYS: surveys,
         s.WEEKLY_SALES: weekly,
+    }
+    return {name: frame[s.TABLES[name].column_names].reset_index(drop=True) for name, frame in tables.items()}
+
+
+def _after_the_offer(seed, start, people, products, orders, lines, events, offers, n_days) -> dict:
+    """Opt-outs and post-purchase surveys (stream ``[seed, 7]``) and referrals (``[seed, 8]``), as tables.
+
+    Drawn after everything else from streams of their own, so that every other table is the
+    same with or without them.
+    """
+    ids = people[s.CUSTOMER_ID].to_numpy()
+    feedback_rng = np.random.default_rng([seed, 7])
+    opt_outs = simulate_opt_outs(feedback_rng, offers, events, n_days)
+    purchase_surveys = simulate_purchase_surveys(feedback_rng, orders, lines, products, n_days)
+    links = simulate_referral_links(np.random.default_rng([seed, 8]), people, events)
+
+    def date(days) -> pd.Series:
+        return pd.Series(start + pd.to_timedelta(np.asarray(days, dtype=int), unit="D"))
+
+    tables = {
+        s.OPT_OUTS: pd.DataFrame({s.CUSTOMER_ID: ids[opt_outs["person"].to_numpy()], s.OPT_OUT_DATE: date(opt_outs["day"]),
+                                  s.REASON: opt_outs[s.REASON].to_numpy()}).sort_values([s.OPT_OUT_DATE, s.CUSTOMER_ID], kind="stable"),
+        s.PURCHASE_SURVEYS: purchase_surveys.assign(**{s.SURVEY_DATE: date(purchase_surveys["day"])}).sort_values(
+            [s.SURVEY_DATE, s.ORDER_ID, s.PRODUCT_ID], kind="stable"),
+        s.REFERRALS: pd.DataFrame({s.REFERRER_ID: ids[links["referrer"].to_numpy()], s.CUSTOMER_ID: ids[links["person"].to_numpy()],
+                                   s.REFERRAL_DATE: date(links["day"])}).sort_values([s.REFERRAL_DATE, s.CUSTOMER_ID], kind="stable"),
     }
     return {name: frame[s.TABLES[name].column_names].reset_index(drop=True) for name, frame in tables.items()}

@@ -346,3 +346,42 @@ PLANTED = {
     "surveys": PLANTED_SURVEYS,
     "weekly_sales": PLANTED_WEEKLY_SALES,
 }
+
+# --- after the offer: opt-outs, post-purchase surveys, referrals (own random streams) ---------
+
+#: Feedback after the cross-sell (truth section ``feedback``), drawn from its own stream
+#: (``[seed, 7]``) so that every other table stays the same. Opt-outs: after each offer, the
+#: customer unsubscribes or complains within ``opt_out_window_days`` with probability
+#: ``p_opt_out_control`` in a control arm (not contacted), else ``p_opt_out_first_offer +
+#: p_opt_out_per_earlier_offer x (offers received before)`` (over-selling), times
+#: ``opt_out_multiplier_after_support`` for a customer with a support touch in the
+#: ``support_lookback_days`` before the offer (do-not-disturb-like: a customer with a problem
+#: is annoyed by an offer); a customer opts out once; ``complaint_share`` of opt-outs are
+#: complaints. Post-purchase surveys: ``purchase_survey_rate`` of order lines get a 0-10 answer
+#: ``survey_lag_days`` after the order; a cross-sold line (its category is not the top-revenue
+#: category of the customer's first order) answers from ``nps_class_shares["cross_sold"]``, the
+#: others from ``["other"]`` (scores uniform within promoter 9-10, passive 7-8, detractor 0-6).
+#: Returns are not made to differ (the returns table draws by category only).
+PLANTED_FEEDBACK = {
+    "opt_out_window_days": 60,
+    "p_opt_out_control": 0.01,
+    "p_opt_out_first_offer": 0.03,
+    "p_opt_out_per_earlier_offer": 0.06,
+    "opt_out_multiplier_after_support": 2.5,
+    "support_lookback_days": 90,
+    "complaint_share": 0.25,
+    "purchase_survey_rate": 0.25,
+    "survey_lag_days": [7, 30],
+    "nps_class_shares": {
+        "cross_sold": {"promoter": 0.40, "passive": 0.35, "detractor": 0.25},
+        "other": {"promoter": 0.50, "passive": 0.35, "detractor": 0.15},
+    },
+}
+#: Referrals (truth section ``referrals``), from their own stream (``[seed, 8]``): each referral
+#: event (marketing_events) brought one customer acquired through the ``referral`` channel who
+#: signed up in the ``window_days`` after it (chosen at random among those not yet linked); an
+#: event with none brought nobody we can name, and the other referral-channel customers have no
+#: known referrer.
+PLANTED_REFERRALS = {"window_days": 90}
+PLANTED["feedback"] = PLANTED_FEEDBACK
+PLANTED["referrals"] = PLANTED_REFERRALS
