@@ -82,6 +82,13 @@ def _filled(frame: pd.DataFrame | None, column: str, rows: str) -> tuple[bool, s
     return filled == len(frame), f"{column} for {filled:,} of {len(frame):,} {rows}"
 
 
+def _accounts(company) -> tuple[bool, str]:
+    if company.accounts is None or company.contacts is None:
+        return False, "no accounts or no contacts table"
+    with_contacts = company.accounts[s.CUSTOMER_ID].isin(company.contacts[s.CUSTOMER_ID]).sum()
+    return bool(with_contacts), f"{with_contacts:,} accounts with contacts"
+
+
 def _rows(frame: pd.DataFrame | None, noun: str) -> tuple[bool, str]:
     rows = 0 if frame is None else len(frame)
     return rows > 0, f"{rows:,} {noun}" if rows else f"no {noun}"
@@ -177,6 +184,8 @@ CAPABILITIES = {
         Capability("surveys", "survey answers (NPS)", "a surveys file", lambda c: _rows(c.surveys, "survey answers")),
         Capability("returns", "returned order lines", "a returns file", lambda c: _rows(c.returns, "returns")),
         Capability("weekly_prices", "weekly prices that change", "a weekly_sales file", _weekly_prices),
+        Capability("accounts", "business accounts with their contacts' roles", "an accounts file and a contacts file",
+                   _accounts),
     ]
 }
 
