@@ -114,7 +114,10 @@ def _sections(notebook) -> list[str]:
     """The '## ' section titles, with consecutive exercise sections (``Exercise 1: ...``,
     ``Exercise 2: ...``) counted as one ``Exercise``."""
     sections = []
-    for _, title in _headings(notebook, 2):
+    headings = _headings(notebook, 2)
+    if headings and headings[-1][1] == "The answer":  # the director's sentences close the notebook (recommendations.the_answer)
+        headings = headings[:-1]
+    for _, title in headings:
         title = "Exercise" if title.startswith("Exercise") else title
         if not (title == "Exercise" and sections and sections[-1] == "Exercise"):
             sections.append(title)
