@@ -114,10 +114,7 @@ def _sections(notebook) -> list[str]:
     """The '## ' section titles, with consecutive exercise sections (``Exercise 1: ...``,
     ``Exercise 2: ...``) counted as one ``Exercise``."""
     sections = []
-    headings = _headings(notebook, 2)
-    if headings and headings[-1][1] == "The answer":  # the director's sentences close the notebook (recommendations.the_answer)
-        headings = headings[:-1]
-    for _, title in headings:
+    for _, title in _headings(notebook, 2):
         title = "Exercise" if title.startswith("Exercise") else title
         if not (title == "Exercise" and sections and sections[-1] == "Exercise"):
             sections.append(title)

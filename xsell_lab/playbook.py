@@ -5,7 +5,8 @@ bought usually add this, about this long after; here is how sure we are". Every 
 here comes from the customers' own purchase sequences (:func:`xsell_lab.stats.sequences.window_rules`,
 "B within N days of the first A", counted per customer; Agrawal & Srikant, 1995), with
 Wilson's interval on the share (Wilson, 1927) and the lift over the rate from a first
-order, so the evidence is graded rather than asserted.
+order, so the evidence is graded rather than asserted (corrected for the number of
+rules, Dunn, 1961).
 
 * :func:`reasons` — every "A then B" rule with its interval and a grade of evidence;
 * :func:`call_list` — for each top customer: the item, the reason, the moment and the channel;
@@ -58,8 +59,10 @@ def reasons(
 
     A rule is kept when B follows A more often than B follows a first order
     (``lift > 1``). Its evidence is ``"strong"`` when the lower end of the interval of
-    ``probability`` lies above ``baseline`` (chance alone would rarely show the gap),
-    else ``"suggestive"``.
+    ``probability`` lies above ``baseline`` even at the Bonferroni-corrected level
+    ``1 - (1 - confidence) / rules`` (every rule is a test: with thousands of them,
+    some clear an ordinary interval by chance; Dunn, 1961), else ``"suggestive"``. The
+    ``ci_low``/``ci_high`` columns are the ordinary interval at ``confidence``.
 
     Parameters
     ----------
@@ -86,7 +89,8 @@ def reasons(
                          as_of=as_of, min_customers=min_customers)
     rules = rules[(rules["antecedent"] != rules["consequent"]) & (rules["lift"] > 1)].copy()
     rules["ci_low"], rules["ci_high"] = wilson_interval(rules["count"], rules["antecedent_customers"], confidence)
-    rules["evidence"] = np.where(rules["ci_low"] > rules["baseline"], EVIDENCE[0], EVIDENCE[1])
+    corrected_low, _ = wilson_interval(rules["count"], rules["antecedent_customers"], 1 - (1 - confidence) / max(len(rules), 1))
+    rules["evidence"] = np.where(corrected_low > rules["baseline"], EVIDENCE[0], EVIDENCE[1])
     rules["rank"] = rules["evidence"].map({grade: i for i, grade in enumerate(EVIDENCE)})
     rules = rules.sort_values(["rank", "probability", "antecedent", "consequent"], ascending=[True, False, True, True])
     return rules[REASON_COLUMNS].reset_index(drop=True)
