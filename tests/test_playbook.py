@@ -69,6 +69,7 @@ def test_each_call_offers_an_item_not_held_after_one_bought_inside_the_window(ca
         assert (as_of - call.bought_on).days <= 90 and call.due_date > as_of
         assert call.revenue == pytest.approx(spend[call.customer_id])
         assert f"{call.count:,} ({call.probability:.0%}) added {call.item}" in call.reason
+        assert call.count >= playbook.MIN_BUYERS
 
 
 def test_the_verdicts_stop_the_customers_without_consent(calls, kept, bundled_company, as_of):
@@ -99,10 +100,12 @@ def test_a_call_list_on_a_tiny_shop():
         s.ORDER_DATE: pd.to_datetime(["2024-01-01", "2024-01-10", "2024-02-01", "2024-02-05", "2024-06-20"]),
         s.CATEGORY: ["x", "y", "x", "y", "x"], s.REVENUE: [10.0, 5.0, 10.0, 5.0, 30.0], s.CHANNEL: "web",
     })
-    rules = pd.DataFrame({"antecedent": ["x"], "consequent": ["y"], "antecedent_customers": [2], "count": [2],
-                          "probability": [1.0], "ci_low": [0.34], "ci_high": [1.0], "baseline": [0.5], "lift": [2.0],
-                          "median_lag_days": [6.5], "within_days": [30], "evidence": ["strong"]})
+    rules = pd.DataFrame({"antecedent": ["x", "x"], "consequent": ["z", "y"], "antecedent_customers": [20, 20],
+                          "count": [playbook.MIN_BUYERS - 1, 12], "probability": [0.9, 0.6], "ci_low": [0.6, 0.39],
+                          "ci_high": [0.98, 0.78], "baseline": [0.1, 0.3], "lift": [9.0, 2.0], "median_lag_days": [3, 6.5],
+                          "within_days": [30, 30], "evidence": ["strong", "strong"]})
     calls = playbook.call_list(lines, pd.DataFrame({s.CUSTOMER_ID: ["a", "b", "c"]}), rules, as_of="2024-06-30")
+    # z is followed by too few customers to be said; only c's window is open; a and b hold y already
     assert calls[[s.CUSTOMER_ID, "item", s.CHANNEL]].values.tolist() == [["c", "y", "web"]]
     assert calls["due_date"].iloc[0] == pd.Timestamp("2024-07-01")  # 2024-06-26 has passed: the day after as_of
-    assert calls["reason"].iloc[0].startswith("Of 2 customers who bought x, 2 (100%) added y within 30 days, half of them within 6 days")
+    assert calls["reason"].iloc[0].startswith("Of 20 customers who bought x, 12 (60%) added y within 30 days, half of them within 6 days")

@@ -42,6 +42,8 @@ CALL_COLUMNS = [
 ]
 #: Columns of :func:`role_play_cards`.
 ROLE_PLAY_COLUMNS = ["call", "situation", "objection", "answer"]
+#: Fewest customers behind a reason a rep may say: a story of two or three customers is an anecdote, not a reason.
+MIN_BUYERS = 10
 #: A customer who ordered this recently "just bought" (days).
 RECENT_ORDER_DAYS = 30
 
@@ -111,9 +113,9 @@ def call_list(
 
     The top customers are those who spent most up to ``as_of`` (among ``among``, e.g. the
     accounts, when given) and have a rule to offer. A customer's item is the consequent of
-    the best rule (:func:`reasons`' order) whose antecedent they first bought within the
-    rule's window before ``as_of`` (the moment is still open) and whose consequent they do
-    not hold. The moment (``due_date``) is their first purchase of the antecedent plus
+    the best rule (:func:`reasons`' order) that at least :data:`MIN_BUYERS` customers
+    followed, whose antecedent they first bought within the rule's window before ``as_of``
+    (the moment is still open) and whose consequent they do not hold. The moment (``due_date``) is their first purchase of the antecedent plus
     the rule's median lag, or the day after ``as_of`` when that has passed. The channel is
     the customer's preferred channel, else the channel of most of their orders.
 
@@ -152,6 +154,7 @@ def call_list(
     channels = _channels(seen, customers)
     names = labels or {}
     rows = []
+    rules = rules[rules["count"] >= MIN_BUYERS]
     window = pd.Timedelta(days=int(rules["within_days"].iloc[0])) if len(rules) else pd.Timedelta(0)
     for customer, revenue in spend.items():
         held = first.loc[customer]
@@ -280,7 +283,7 @@ def role_play_cards(calls: pd.DataFrame, lines: pd.DataFrame, *, as_of: str | pd
             objection = "We only just ordered from you."
             answer = f"That is why I call now: {evidence}, while what you bought is new."
         elif price > typical:
-            objection = f"{b} is more than we usually spend."
+            objection = f"{b[:1].upper()}{b[1:]} is more than we usually spend."
             answer = (f"It usually costs about {price:,.0f} against your typical order of {typical:,.0f}; {evidence}, "
                       "so let us look at what it saves you before the price.")
         elif call.evidence != EVIDENCE[0]:
