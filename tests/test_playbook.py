@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
@@ -109,3 +110,25 @@ def test_a_call_list_on_a_tiny_shop():
     assert calls[[s.CUSTOMER_ID, "item", s.CHANNEL]].values.tolist() == [["c", "y", "web"]]
     assert calls["due_date"].iloc[0] == pd.Timestamp("2024-07-01")  # 2024-06-26 has passed: the day after as_of
     assert calls["reason"].iloc[0].startswith("Of 20 customers who bought x, 12 (60%) added y within 30 days, half of them within 6 days")
+
+
+def test_the_over_selling_check_recounts_with_duckdb_and_finds_no_planted_fatigue(bundled_company, ground_truth):
+    offers, customers = bundled_company.offers, bundled_company.customers
+    table = playbook.response_by_offers_received(offers).set_index("offers_before")
+    recount = duckdb.sql("""
+        with sent as (select *, row_number() over (partition by customer_id order by offer_date, offer_id) - 1 as n
+                      from offers where variant <> 'control')
+        select case when n >= 2 then '2+' else cast(n as varchar) end as g, count(*) as offers, sum(accepted::int) as accepted
+        from sent group by g order by g
+    """).df().set_index("g")
+    assert table[["offers", "accepted"]].to_dict() == recount[["offers", "accepted"]].astype(int).to_dict()
+    # the simulator plants no fatigue: each group accepts at the planted rates of its offers' arms and segments
+    segment = customers.set_index(s.CUSTOMER_ID)[s.SEGMENT]
+    sent = offers[offers[s.VARIANT] != "control"].sort_values([s.CUSTOMER_ID, s.OFFER_DATE, s.OFFER_ID], kind="stable")
+    rates = [ground_truth["experiments"][e]["arms"][v]["conversion_rate"] for e, v in zip(sent[s.EXPERIMENT_ID], sent[s.VARIANT])]
+    planted = pd.Series([r[segment[c]] if isinstance(r, dict) else r for r, c in zip(rates, sent[s.CUSTOMER_ID])], index=sent.index)
+    group = sent.groupby(s.CUSTOMER_ID).cumcount().clip(upper=2).map({0: "0", 1: "1", 2: "2+"})
+    for name, expected in planted.groupby(group).mean().items():
+        n, observed = table.loc[name, "offers"], table.loc[name, "rate"]
+        assert abs(observed - expected) < 4 * (expected * (1 - expected) / n) ** 0.5, name
+    assert (table["ci_low"] <= table["rate"]).all() and (table["rate"] <= table["ci_high"]).all()

@@ -12,7 +12,9 @@ rules, Dunn, 1961).
 * :func:`call_list` — for each top customer: the item, the reason, the moment and the channel;
 * :func:`with_verdicts` — the guardrails' verdict on each call (:func:`xsell_lab.guardrails.apply_guardrails`);
 * :func:`role_play_cards` — for training: the situation, a likely objection and a good answer,
-  chosen from the customer's data.
+  chosen from the customer's data;
+* :func:`response_by_offers_received` — the over-selling check: does an offer still work on a
+  customer who has already received several?
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ CALL_COLUMNS = [
     s.CUSTOMER_ID, s.REVENUE, "item", "because", "bought_on", "due_date", s.CHANNEL, "probability", "ci_low",
     "ci_high", "lift", "antecedent_customers", "count", "median_lag_days", "evidence", "reason",
 ]
+#: Columns of :func:`response_by_offers_received`.
+OVERSELLING_COLUMNS = ["offers_before", "offers", "accepted", "rate", "ci_low", "ci_high"]
 #: Columns of :func:`role_play_cards`.
 ROLE_PLAY_COLUMNS = ["call", "situation", "objection", "answer"]
 #: Fewest customers behind a reason a rep may say: a story of two or three customers is an anecdote, not a reason.
@@ -295,3 +299,43 @@ def role_play_cards(calls: pd.DataFrame, lines: pd.DataFrame, *, as_of: str | pd
             answer = f"Good; {evidence}, about {call.lift:.1f} times as often as after a first order: it completes what you have."
         rows.append((number, situation, objection, answer))
     return pd.DataFrame(rows, columns=ROLE_PLAY_COLUMNS)
+
+
+def response_by_offers_received(
+    offers: pd.DataFrame, *, control: str = "control", most: int = 2, confidence: float = 0.95
+) -> pd.DataFrame:
+    """The over-selling check: acceptance of an offer by how many offers the customer had received before it.
+
+    A customer flooded with offers stops answering them (offer fatigue; Kumar, George
+    & Pancras, 2008, on cross-selling the wrong product at the wrong time). Offers are
+    ordered per customer by ``offer_date`` (then ``offer_id``); rows of the ``control``
+    arm were not sent, so they neither count as received nor are judged. The rate of
+    each group has Wilson's interval.
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame
+        The canonical ``offers`` table (``offer_id``, ``customer_id``, ``offer_date``,
+        ``variant``, ``accepted``).
+    control : str
+        The arm that received nothing.
+    most : int
+        Groups 0, 1, ... up to ``most`` offers before, the last one "``most`` or more".
+    confidence : float
+        Level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`OVERSELLING_COLUMNS`, one row per group (``offers_before`` as text: "0",
+        "1", "2+"), fewest offers before first.
+    """
+    require_columns(offers, [s.OFFER_ID, s.CUSTOMER_ID, s.OFFER_DATE, s.VARIANT, s.ACCEPTED], s.OFFERS)
+    sent = offers[offers[s.VARIANT] != control].sort_values([s.CUSTOMER_ID, s.OFFER_DATE, s.OFFER_ID], kind="stable")
+    before = sent.groupby(s.CUSTOMER_ID).cumcount().clip(upper=most)
+    labels = before.map(lambda n: f"{n}+" if n == most else str(n))
+    table = sent.groupby(labels.to_numpy())[s.ACCEPTED].agg(offers="size", accepted="sum")
+    table = table.reindex([label for label in [*map(str, range(most)), f"{most}+"] if label in table.index])
+    table["rate"] = table["accepted"] / table["offers"]
+    table["ci_low"], table["ci_high"] = wilson_interval(table["accepted"], table["offers"], confidence)
+    return table.rename_axis("offers_before").reset_index()[OVERSELLING_COLUMNS]
