@@ -118,3 +118,24 @@ def test_decision_makers_come_first_then_whitespace_then_other_roles():
     assert table.set_index(s.CUSTOMER_ID)["coverage"].to_dict() == {"a": 0.25, "b": 0.5, "c": 0.75, "d": 1.0}
     steps = accounts.next_steps(table, accounts.account_whitespace(held), reach).set_index(s.CUSTOMER_ID)
     assert steps[["direction", "step"]].values.tolist() == [["north", "buyer"], ["north", "buyer"], ["east", "y"], ["north", "user"]]
+
+
+def test_the_account_tables_load_from_files_and_are_validated(tmp_path):
+    from factories import canonical_tables, write_csvs
+
+    from xsell_lab.data import profile
+    from xsell_lab.exceptions import DataValidationError
+
+    tables = canonical_tables()
+    without = xsell_lab.load_company(write_csvs(tmp_path / "plain", tables))
+    assert not profile.supports(without.profile(), "accounts") and without.accounts is None
+    tables[s.ACCOUNTS] = pd.DataFrame({s.CUSTOMER_ID: ["00123"], s.REP: ["Rep One"]})
+    tables[s.CONTACTS] = pd.DataFrame({s.CONTACT_ID: ["k1", "k2"], s.CUSTOMER_ID: ["00123", "00123"],
+                                       s.ROLE: ["buyer", "IT"], s.REACHED: ["true", "false"]})
+    company = xsell_lab.load_company(write_csvs(tmp_path / "accounts", tables))
+    assert company.contacts[s.REACHED].tolist() == [True, False] and company.accounts[s.CUSTOMER_ID].tolist() == ["00123"]
+    assert profile.supports(company.profile(), "accounts")
+    assert company.subset(end="2024-01-31").contacts[s.CONTACT_ID].tolist() == ["k1", "k2"]  # no dates: kept whole
+    tables[s.CONTACTS].loc[1, s.ROLE] = "chief wizard"
+    with pytest.raises(DataValidationError, match="contacts"):
+        xsell_lab.load_company(write_csvs(tmp_path / "bad", tables))
