@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import chi2
 
 import xsell_lab
 from xsell_lab import accounts
@@ -139,3 +141,30 @@ def test_the_account_tables_load_from_files_and_are_validated(tmp_path):
     tables[s.CONTACTS].loc[1, s.ROLE] = "chief wizard"
     with pytest.raises(DataValidationError, match="contacts"):
         xsell_lab.load_company(write_csvs(tmp_path / "bad", tables))
+
+
+def test_cross_sells_by_rep_recount_and_the_planted_random_assignment(book, bundled_company, ground_truth):
+    held, accounts_table = book["held"], bundled_company.accounts
+    since = held["first_bought"].max() - pd.Timedelta(days=365)
+    table = accounts.cross_sells_by_rep(held, accounts_table, since=since).set_index(s.REP)
+    # recount account by account
+    rows = []
+    for account, rep in zip(accounts_table[s.CUSTOMER_ID], accounts_table[s.REP]):
+        mine = held[held[s.CUSTOMER_ID] == account]
+        if mine.empty or mine["first_bought"].min() >= since:
+            continue
+        new = mine[mine["first_bought"] >= since]
+        rows.append((rep, int(len(new) > 0), len(new), new[s.REVENUE].sum()))
+    recount = pd.DataFrame(rows, columns=[s.REP, "cross_sold", "added", "revenue"]).groupby(s.REP).agg(
+        accounts=("added", "size"), accounts_cross_sold=("cross_sold", "sum"), solutions_added=("added", "sum"), revenue=("revenue", "sum"))
+    assert table[["accounts", "accounts_cross_sold", "solutions_added"]].sort_index().to_dict() == \
+        recount[["accounts", "accounts_cross_sold", "solutions_added"]].sort_index().to_dict()
+    assert table[s.REVENUE].sort_index().to_numpy() == pytest.approx(recount["revenue"].sort_index().to_numpy())
+    # the reps were assigned at random (planted): no rep's accounts cross-buy differently beyond chance
+    assert set(table.index) <= set(ground_truth["accounts"]["reps"])
+    counts = np.array([[row.accounts_cross_sold, row.accounts - row.accounts_cross_sold] for row in table.itertuples()], dtype=float)
+    expected = counts.sum(axis=1, keepdims=True) * counts.sum(axis=0) / counts.sum()
+    statistic = ((counts - expected) ** 2 / expected).sum()  # Pearson's chi-square, by hand
+    assert accounts.rep_difference(table.reset_index()) == pytest.approx(chi2.sf(statistic, (counts.shape[0] - 1) * (counts.shape[1] - 1)))
+    assert accounts.rep_difference(table.reset_index()) > 0.001
+    assert accounts.rep_difference(table.reset_index().head(1)) == 1.0

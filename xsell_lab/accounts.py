@@ -14,7 +14,10 @@ intersection).
 * :func:`coverage` — per account, the decision makers reached and the solutions held;
 * :func:`account_whitespace` — solutions the most similar accounts hold and this one does not;
 * :func:`next_steps` — one step per account: north (a decision maker not yet reached) or east
-  (the solution its peers hold most).
+  (the solution its peers hold most);
+* :func:`cross_sells_by_rep` — the solutions accounts added since a day, credited to their rep
+  (what a commission on add-ons would pay for), and :func:`rep_difference`, whether the reps'
+  shares of accounts cross-sold differ beyond chance.
 
 The roles are the canonical :data:`~xsell_lab.data.schema.CONTACT_ROLES`; the decision
 makers are :data:`~xsell_lab.data.schema.DECISION_ROLES`. Solutions, reps and accounts
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import require_columns
@@ -42,6 +46,8 @@ COVERAGE_COLUMNS = [
 ]
 #: Columns of :func:`account_whitespace`.
 WHITESPACE_COLUMNS = [s.CUSTOMER_ID, "solution", "peers", "peers_holding", "peer_share"]
+#: Columns of :func:`cross_sells_by_rep`.
+REP_COLUMNS = [s.REP, "accounts", "accounts_cross_sold", "solutions_added", s.REVENUE]
 #: Columns of :func:`next_steps`.
 NEXT_STEP_COLUMNS = [s.CUSTOMER_ID, s.REP, "direction", "step", "reason"]
 
@@ -261,3 +267,65 @@ def next_steps(table: pd.DataFrame, whitespace: pd.DataFrame, reach: pd.DataFram
         else:
             rows.append((account, rep, "hold", "", "every role reached and no solution its peers hold is missing"))
     return pd.DataFrame(rows, columns=NEXT_STEP_COLUMNS)
+
+
+def cross_sells_by_rep(held: pd.DataFrame, accounts: pd.DataFrame, *, since: str | pd.Timestamp) -> pd.DataFrame:
+    """The cross-sells of each rep's accounts: solutions first bought on or after ``since``.
+
+    Only accounts that bought before ``since`` count (for a new account every solution
+    is new, and that is acquisition, not cross-selling). Each added solution is credited
+    to the account's rep, with the revenue the account spent on it (kept, from
+    :func:`solutions_held`): the base a commission on add-ons would be paid on.
+
+    Parameters
+    ----------
+    held : pandas.DataFrame
+        Output of :func:`solutions_held`.
+    accounts : pandas.DataFrame
+        The canonical ``accounts`` table (``customer_id``, ``rep``).
+    since : str or Timestamp
+        First day of the period credited.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`REP_COLUMNS`, one row per rep: ``accounts`` that bought before ``since``,
+        ``accounts_cross_sold`` among them that added a solution, ``solutions_added`` and
+        their ``revenue``; most solutions added first.
+    """
+    require_columns(accounts, [s.CUSTOMER_ID, s.REP], s.ACCOUNTS)
+    start = pd.Timestamp(since)
+    first = held.groupby(s.CUSTOMER_ID)["first_bought"].min()
+    existing = accounts[accounts[s.CUSTOMER_ID].map(first) < start]
+    added = held[held[s.CUSTOMER_ID].isin(existing[s.CUSTOMER_ID]) & (held["first_bought"] >= start)]
+    added = added.merge(existing[[s.CUSTOMER_ID, s.REP]], on=s.CUSTOMER_ID)
+    table = existing.groupby(s.REP).size().rename("accounts").to_frame()
+    table["accounts_cross_sold"] = added.groupby(s.REP)[s.CUSTOMER_ID].nunique()
+    table["solutions_added"] = added.groupby(s.REP).size()
+    table[s.REVENUE] = added.groupby(s.REP)[s.REVENUE].sum()
+    table = table.fillna(0).astype({"accounts_cross_sold": int, "solutions_added": int})
+    return table.reset_index().sort_values(["solutions_added", s.REP], ascending=[False, True])[REP_COLUMNS].reset_index(drop=True)
+
+
+def rep_difference(table: pd.DataFrame) -> float:
+    """Whether the reps' shares of accounts cross-sold differ beyond chance: the p-value.
+
+    Pearson's chi-square test of independence (Pearson, 1900) of rep x (cross-sold or
+    not), without continuity correction; 1.0 when fewer than two reps have accounts.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`cross_sells_by_rep`.
+
+    Returns
+    -------
+    float
+        The p-value: a small one (below 0.05) says the reps' results differ by more than
+        the luck of which accounts each was given.
+    """
+    counts = np.column_stack([table["accounts_cross_sold"], table["accounts"] - table["accounts_cross_sold"]])
+    counts = counts[counts.sum(axis=1) > 0]
+    if len(counts) < 2 or (counts.sum(axis=0) == 0).any():
+        return 1.0
+    return float(stats.chi2_contingency(counts, correction=False)[1])
