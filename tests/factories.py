@@ -104,6 +104,7 @@ WORLD_COLUMNS = {
     "offers": ["product_id", "experiment_id", "variant", "channel"],
     "marketing_events": ["channel"],
     "returns": ["reason"],
+    "accounts": ["rep"],
 }
 
 

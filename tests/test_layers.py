@@ -29,7 +29,7 @@ LAYERS = {
     "data": 1,
     "stats": 2,
     **dict.fromkeys(
-        ["kpis", "customers", "lifecycle", "targeting", "basket", "propensity", "catalogue", "guardrails", "pricing", "clv", "experiments", "channels", "triggers", "recommendations"],
+        ["kpis", "customers", "lifecycle", "targeting", "basket", "propensity", "catalogue", "guardrails", "pricing", "clv", "experiments", "channels", "triggers", "recommendations", "accounts", "playbook"],
         3,
     ),
     "plots": 4,

@@ -18,7 +18,7 @@ from matplotlib.text import Text  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from xsell_lab import plots  # noqa: E402
-from xsell_lab.plots import basket, channels, clv, experiments, kpis, lifecycle, pricing, propensity, targeting, tour  # noqa: E402
+from xsell_lab.plots import accounts, basket, channels, clv, experiments, kpis, lifecycle, pricing, propensity, targeting, tour  # noqa: E402
 
 RNG = np.random.default_rng(7)
 #: Names as long as real catalogues have them (Online Retail descriptions), and as many as real data gives.
@@ -153,6 +153,11 @@ def _cases():
     yield "count_by", lambda: tour.plot_count_by(pd.DataFrame({"region": RNG.choice(NAMES, 3000)}), "region", top=15)
     yield "value_by_breadth", lambda: tour.plot_value_by_breadth(pd.DataFrame(
         {"breadth": pd.Categorical(RNG.choice(["1", "2", "3", "4", "5+"], 500)), "revenue": RNG.uniform(10, 900, 500)}))
+
+    grid = pd.DataFrame([(role, name, role != "IT", i < 12, role != "IT" and i < 12)
+                         for role in ("buyer", "user", "finance", "IT") for i, name in enumerate(NAMES[:15])],
+                        columns=["role", "solution", "reached", "held", "intersection"])
+    yield "account_map", lambda: accounts.plot_account_map(grid, next_step=("east", NAMES[12]), title="Account map")
 
 
 CASES = dict(_cases())

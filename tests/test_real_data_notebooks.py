@@ -508,3 +508,39 @@ def _check_offers_and_roles(executed, folder) -> None:
 
 
 HEADLINE_CHECKS["05"] = _check_offers_and_roles
+
+
+def _check_reason_recount(executed, folder) -> None:
+    """Notebook 13: the first reason a rep is told to say ("Of N customers who bought A, K (P%) added B within
+    D days") recounted with pandas from the files, on what customers kept: each customer's first day with A
+    (only those whose window is over by the last order day), and B on a later day inside the window."""
+    if not (folder.data_path / "orders.parquet").is_file():
+        return  # Complete Journey's raw files carry no order dates for this recount
+    pattern = r"\n1\. Of ([\d,]+) customers who bought (.+?), ([\d,]+) \(\d+%\) added (.+?) within (\d+) days"
+    if not re.search(pattern, _sentences(executed)):  # no call: the notebook must say why
+        assert re.search(r"the call list is empty|there is no reason to give", _sentences(executed)), f"notebook 13 on {folder.name}"
+        return
+    match = _printed(executed, pattern)
+    customers, a, count, b, days = _number(match[1]), match[2], _number(match[3]), match[4], int(match[5])
+    _, lines = TRUTH[folder.name](folder)
+    orders = pd.read_parquet(folder.data_path / "orders.parquet")[["order_id", "order_date"]]
+    kept = _kept(folder, lines).drop(columns=["order_date"], errors="ignore").merge(orders, on="order_id")
+    products = pd.read_parquet(folder.data_path / "products.parquet")
+    if kept["category"].nunique() >= 2:
+        item, ids = "category", {a: [a], b: [b]}
+    else:
+        names = products.assign(name=products.get("product_name", products["product_id"]).fillna(products["product_id"]))
+        item, ids = "product_id", {label: list(names.loc[names["name"] == label, "product_id"]) for label in (a, b)}
+        if len(ids[a]) != 1 or len(ids[b]) != 1:
+            return  # a name shared by several products: the sentence cannot be mapped back to one id
+    day = kept.assign(day=pd.to_datetime(kept["order_date"]).dt.normalize())
+    last = pd.to_datetime(orders["order_date"]).max().normalize()
+    start = day[day[item] == ids[a][0]].groupby("customer_id")["day"].min()
+    start = start[start + pd.Timedelta(days=days) <= last]
+    later = day[day[item] == ids[b][0]].merge(start.rename("start").reset_index(), on="customer_id")
+    lag = (later["day"] - later["start"]).dt.days
+    expected = (len(start), later.loc[(lag > 0) & (lag <= days), "customer_id"].nunique())
+    assert (customers, count) == expected, f"notebook 13 on {folder.name}: printed {(customers, count)}, the files give {expected}"
+
+
+HEADLINE_CHECKS["13"] = _check_reason_recount

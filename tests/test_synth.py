@@ -451,7 +451,7 @@ def test_planted_product_roles_are_what_the_baskets_do(bundled_company, baskets)
 
 def test_the_truth_holds_every_planted_group_as_it_is(ground_truth):
     """Each group of synth.world.PLANTED is its truth section's values, key for key (none overridden by a derived value)."""
-    assert len(synth.world.PLANTED) == 10  # with feedback and referrals (issue 15)
+    assert len(synth.world.PLANTED) == 11  # with feedback and referrals (issue 15) and accounts (issue 16)
     for section, group in synth.world.PLANTED.items():
         for key, value in group.items():
             assert ground_truth[section][key] == json.loads(json.dumps(value)), (section, key)

@@ -13,7 +13,9 @@ The package is layered; a module imports only from the layers above it in this l
 the business concepts
     ``kpis``, ``customers``, ``lifecycle``, ``targeting``, ``basket``, ``propensity``,
     ``guardrails``, ``pricing``, ``clv``, ``experiments``, ``channels``, ``triggers``,
-    ``recommendations`` (what the executive report recommends, from the others' results);
+    ``recommendations`` (what the executive report recommends, from the others' results),
+    ``accounts`` (the B2B account map: roles reached x solutions held) and ``playbook``
+    (call lists with reasons a rep can say, and role-play cards);
 ``plots``
     one module per concept, ``ax=None`` in, Axes out;
 ``synth``

@@ -1,6 +1,6 @@
 """A company's data: the canonical tables, validated together.
 
-:class:`Company` is what every notebook loads first. It holds the nine tables
+:class:`Company` is what every notebook loads first. It holds the eleven tables
 of :mod:`xsell_lab.data.schema` (the four required ones always, the others when
 the data has them) plus the cleaning log of what validation repaired.
 
@@ -28,7 +28,7 @@ class Company:
     ----------
     customers, products, orders, order_lines : pandas.DataFrame
         Required tables (see :mod:`xsell_lab.data.schema` for their columns).
-    marketing_events, offers, returns, surveys, weekly_sales, opt_outs, purchase_surveys, referrals : pandas.DataFrame or None
+    marketing_events, offers, returns, surveys, weekly_sales, opt_outs, purchase_surveys, referrals, accounts, contacts : pandas.DataFrame or None
         Optional tables; ``None`` when the data does not have them.
     cleaning_log : pandas.DataFrame
         What validation repaired: columns ``table``, ``step``, ``rows``, ``detail``.
@@ -50,6 +50,8 @@ class Company:
     opt_outs: pd.DataFrame | None = None
     purchase_surveys: pd.DataFrame | None = None
     referrals: pd.DataFrame | None = None
+    accounts: pd.DataFrame | None = None
+    contacts: pd.DataFrame | None = None
     cleaning_log: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CLEANING_LOG_COLUMNS))
     sample: str = ""
 
@@ -199,6 +201,8 @@ class Company:
             purchase_surveys=None if self.purchase_surveys is None else window(
                 self.purchase_surveys[self.purchase_surveys[s.ORDER_ID].isin(order_ids)], s.SURVEY_DATE, by_customer=False),
             referrals=window(self.referrals, s.REFERRAL_DATE),
+            accounts=None if self.accounts is None else self.accounts[self.accounts[s.CUSTOMER_ID].isin(kept)].reset_index(drop=True),
+            contacts=None if self.contacts is None else self.contacts[self.contacts[s.CUSTOMER_ID].isin(kept)].reset_index(drop=True),
             cleaning_log=self.cleaning_log,
             sample=self.sample,
         )

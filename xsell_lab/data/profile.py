@@ -82,6 +82,13 @@ def _filled(frame: pd.DataFrame | None, column: str, rows: str) -> tuple[bool, s
     return filled == len(frame), f"{column} for {filled:,} of {len(frame):,} {rows}"
 
 
+def _accounts(company) -> tuple[bool, str]:
+    if company.accounts is None or company.contacts is None:
+        return False, "no accounts or no contacts table"
+    with_contacts = company.accounts[s.CUSTOMER_ID].isin(company.contacts[s.CUSTOMER_ID]).sum()
+    return bool(with_contacts), f"{with_contacts:,} accounts with contacts"
+
+
 def _rows(frame: pd.DataFrame | None, noun: str) -> tuple[bool, str]:
     rows = 0 if frame is None else len(frame)
     return rows > 0, f"{rows:,} {noun}" if rows else f"no {noun}"
@@ -184,6 +191,8 @@ CAPABILITIES = {
                    lambda c: _rows(c.purchase_surveys, "post-purchase answers")),
         Capability("referrals", "who referred whom", "a referrals file (referrer_id, customer_id, referral_date)",
                    lambda c: _rows(c.referrals, "referrals")),
+        Capability("accounts", "business accounts with their contacts' roles", "an accounts file and a contacts file",
+                   _accounts),
     ]
 }
 

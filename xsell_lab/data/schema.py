@@ -1,6 +1,6 @@
 """The canonical data model: table and column names, types and rules.
 
-Every analysis in xsell-lab reads the same nine tables. This module names
+Every analysis in xsell-lab reads the same eleven tables. This module names
 their columns once (as constants, so a typo is an ``AttributeError`` and not a
 silent ``KeyError`` three notebooks later) and describes each table's contract:
 column types, which columns may be empty, allowed values and ranges, the
@@ -48,6 +48,13 @@ weekly_sales
     Weekly price and units per product, for price elasticity:
     ``week_start``, ``product_id`` (together the key), ``price``, ``units``,
     ``on_promotion``.
+accounts
+    Business customers served as accounts: ``customer_id`` (key), ``rep``
+    (the seller's relationship owner).
+contacts
+    The key people of each account: ``contact_id`` (key), ``customer_id``,
+    ``role`` (buyer, user, finance, IT), ``reached`` (the rep has a working
+    relationship with this person).
 """
 
 from __future__ import annotations
@@ -101,6 +108,11 @@ WEEK_START = "week_start"
 UNITS = "units"
 ON_PROMOTION = "on_promotion"
 
+REP = "rep"
+CONTACT_ID = "contact_id"
+ROLE = "role"
+REACHED = "reached"
+
 # --- table names ----------------------------------------------------------
 CUSTOMERS = "customers"
 PRODUCTS = "products"
@@ -111,6 +123,8 @@ OFFERS = "offers"
 RETURNS = "returns"
 SURVEYS = "surveys"
 WEEKLY_SALES = "weekly_sales"
+ACCOUNTS = "accounts"
+CONTACTS = "contacts"
 
 # --- controlled vocabularies ----------------------------------------------
 TIERS = ("basic", "standard", "premium")
@@ -123,6 +137,10 @@ LIFECYCLE_STAGES = (
     "loyalty",
     "advocacy",
 )
+#: Roles of an account's contacts (Miller & Heiman's buying influences, in plain words).
+CONTACT_ROLES = ("buyer", "user", "finance", "IT")
+#: The roles that decide a purchase: the budget holder and the person who signs the order.
+DECISION_ROLES = ("buyer", "finance")
 #: Item levels an analysis can work at (its ``level`` parameter) and the column each reads.
 ITEM_LEVELS = {"category": CATEGORY, "product": PRODUCT_ID}
 
@@ -327,6 +345,28 @@ TABLES: dict[str, TableSpec] = {
         key=(WEEK_START, PRODUCT_ID),
         foreign_keys=(_fk(PRODUCT_ID, PRODUCTS),),
         description="Weekly price and units per product",
+    ),
+    ACCOUNTS: TableSpec(
+        ACCOUNTS,
+        (
+            ColumnSpec(CUSTOMER_ID, "id", description="The business customer served as an account"),
+            ColumnSpec(REP, "text", description="The seller's relationship owner"),
+        ),
+        key=(CUSTOMER_ID,),
+        foreign_keys=(_fk(CUSTOMER_ID, CUSTOMERS),),
+        description="Business accounts and their relationship owners",
+    ),
+    CONTACTS: TableSpec(
+        CONTACTS,
+        (
+            ColumnSpec(CONTACT_ID, "id", description="Contact identifier"),
+            ColumnSpec(CUSTOMER_ID, "id", description="The account the person works for"),
+            ColumnSpec(ROLE, "text", allowed=CONTACT_ROLES, description="Role in the account's buying"),
+            ColumnSpec(REACHED, "bool", description="True if the rep has a working relationship with this person"),
+        ),
+        key=(CONTACT_ID,),
+        foreign_keys=(_fk(CUSTOMER_ID, CUSTOMERS),),
+        description="Key people of each account and whether the rep reaches them",
     ),
 }
 

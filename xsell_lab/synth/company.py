@@ -17,6 +17,7 @@ import pandas as pd
 
 from xsell_lab.data import schema as s
 from xsell_lab.data.company import Company
+from xsell_lab.synth.accounts import accounts_truth, simulate_accounts
 from xsell_lab.synth.aftersales import simulate_returns, simulate_surveys
 from xsell_lab.synth.customers import simulate_people
 from xsell_lab.synth.events import simulate_marketing_events, simulate_referrals
@@ -65,8 +66,8 @@ def generate_company(
     company : Company
         Validated tables: customers, products, orders, order_lines,
         marketing_events, offers, returns, surveys, weekly_sales, and (from
-        their own random streams, :func:`_after_the_offer`) opt_outs,
-        purchase_surveys, referrals.
+        their own random streams) opt_outs, purchase_surveys, referrals
+        (:func:`_after_the_offer`), accounts and contacts (seeded ``[seed, 13]``).
     ground_truth : dict
         The planted parameters (see ``data/README.md`` for every key).
     """
@@ -90,8 +91,10 @@ def generate_company(
     offers = simulate_offers(rng, people, orders, lines, products, n_days)
     tables = _to_tables(start_ts, people, products, orders, lines, events, offers, returns, surveys, weekly)
     tables.update(_after_the_offer(seed, start_ts, people, products, orders, lines, events, offers, n_days))
+    tables.update(simulate_accounts(np.random.default_rng([seed, 13]), tables[s.CUSTOMERS], tables[s.ORDERS]))
     company = Company.from_tables(tables)
     truth = ground_truth(seed, n_customers, start, end, orders)
+    truth["accounts"].update(accounts_truth(tables[s.CONTACTS]))
     return company, truth
 
 

@@ -385,3 +385,17 @@ PLANTED_FEEDBACK = {
 PLANTED_REFERRALS = {"window_days": 90}
 PLANTED["feedback"] = PLANTED_FEEDBACK
 PLANTED["referrals"] = PLANTED_REFERRALS
+# --- business accounts ----------------------------------------------------
+
+#: Business accounts (truth section ``accounts``): frequent small-business buyers served by a
+#: rep; (at most ``n_accounts``: fewer in a small company) each key person is reached with the probability of their role (decision makers in
+#: finance and IT are the hard ones to reach, as in Miller & Heiman's strategic selling).
+PLANTED_ACCOUNTS = {
+    "segment": "small_business",
+    "min_orders": 3,
+    "n_accounts": 48,
+    "max_users": 3,
+    "reps": ["Alex Moreau", "Bea Lindqvist", "Chidi Okafor", "Dana Weiss"],
+    "reach_probability": {"buyer": 0.85, "user": 0.7, "finance": 0.35, "IT": 0.25},
+}
+PLANTED["accounts"] = PLANTED_ACCOUNTS

@@ -1,0 +1,134 @@
+"""The sales playbook (xsell_lab.playbook): against the planted next purchases, a recount and statsmodels."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+import xsell_lab
+from xsell_lab import catalogue, playbook
+from xsell_lab.data import profile
+from xsell_lab.data import schema as s
+
+
+@pytest.fixture(scope="module")
+def kept(bundled_company):
+    return xsell_lab.kept_lines(bundled_company)
+
+
+@pytest.fixture(scope="module")
+def as_of(bundled_company):
+    return profile.period(bundled_company)[1]
+
+
+@pytest.fixture(scope="module")
+def rules(kept):
+    return playbook.reasons(kept)
+
+
+@pytest.fixture(scope="module")
+def calls(kept, rules, bundled_company, as_of):
+    return playbook.call_list(kept, bundled_company.customers, rules, as_of=as_of, top=10)
+
+
+def test_the_planted_next_purchase_is_each_trigger_s_strongest_reason(rules, ground_truth):
+    planted = {key: value for key, value in ground_truth["next_purchase"].items() if isinstance(value, dict)}
+    assert len(planted) == 3
+    for trigger, truth in planted.items():
+        mine = rules[rules["antecedent"] == trigger]
+        assert mine.iloc[0][["consequent", "evidence"]].tolist() == [truth["next_category"], "strong"], trigger
+
+
+def test_a_reason_is_a_pandas_recount_with_statsmodels_interval(kept, rules, as_of):
+    rule = rules.iloc[0]
+    days = kept.assign(day=kept[s.ORDER_DATE].dt.normalize())
+    first_a = days[days[s.CATEGORY] == rule["antecedent"]].groupby(s.CUSTOMER_ID)["day"].min()
+    first_a = first_a[first_a + pd.Timedelta(days=90) <= as_of]  # complete windows only
+    b_days = days[days[s.CATEGORY] == rule["consequent"]][[s.CUSTOMER_ID, "day"]]
+    joined = b_days.merge(first_a.rename("start").reset_index(), on=s.CUSTOMER_ID)
+    lag = (joined["day"] - joined["start"]).dt.days
+    buyers = joined.loc[(lag > 0) & (lag <= 90), s.CUSTOMER_ID].nunique()
+    assert (rule["antecedent_customers"], rule["count"]) == (len(first_a), buyers)
+    low, high = proportion_confint(buyers, len(first_a), alpha=0.05, method="wilson")
+    assert (rule["ci_low"], rule["ci_high"]) == pytest.approx((low, high))
+    assert (rules["lift"] > 1).all() and set(rules["evidence"]) <= set(playbook.EVIDENCE)
+    corrected, _ = proportion_confint(rules["count"], rules["antecedent_customers"], alpha=0.05 / len(rules), method="wilson")
+    assert ((rules["evidence"] == "strong") == (corrected > rules["baseline"])).all()
+    assert (rules.loc[rules["evidence"] == "strong", "ci_low"] > rules.loc[rules["evidence"] == "strong", "baseline"]).all()
+
+
+def test_each_call_offers_an_item_not_held_after_one_bought_inside_the_window(calls, kept, as_of):
+    assert len(calls) == 10 and calls[s.REVENUE].is_monotonic_decreasing
+    seen = kept[kept[s.ORDER_DATE] <= as_of]
+    spend = seen.groupby(s.CUSTOMER_ID)[s.REVENUE].sum()
+    for call in calls.itertuples(index=False):
+        mine = seen[seen[s.CUSTOMER_ID] == call.customer_id]
+        assert call.item not in set(mine[s.CATEGORY])
+        assert mine.loc[mine[s.CATEGORY] == call.because, s.ORDER_DATE].min() == call.bought_on
+        assert (as_of - call.bought_on).days <= 90 and call.due_date > as_of
+        assert call.revenue == pytest.approx(spend[call.customer_id])
+        assert f"{call.count:,} ({call.probability:.0%}) added {call.item}" in call.reason
+        assert call.count >= playbook.MIN_BUYERS
+
+
+def test_the_verdicts_stop_the_customers_without_consent(calls, kept, bundled_company, as_of):
+    customers = bundled_company.customers.copy()
+    refused = calls[s.CUSTOMER_ID].iloc[[0, 3]]
+    customers.loc[customers[s.CUSTOMER_ID].isin(refused), s.MARKETING_CONSENT] = False
+    judged = playbook.with_verdicts(calls, customers, as_of=as_of, lines=kept)
+    consent = customers.set_index(s.CUSTOMER_ID)[s.MARKETING_CONSENT].reindex(calls[s.CUSTOMER_ID]).fillna(False).to_numpy()
+    assert (judged["verdict"][~consent].str.contains("consent")).all()
+    assert judged["verdict"].iloc[[0, 3]].str.contains("consent").all()
+    assert (judged["verdict"] == "call").any()
+
+
+def test_role_play_cards_name_no_customer_and_pick_the_objection_from_the_data(calls, kept, as_of, bundled_company):
+    labels = catalogue.item_labels(bundled_company.products, "category")
+    cards = playbook.role_play_cards(calls, kept, as_of=as_of, labels=labels)
+    assert cards["call"].tolist() == list(range(1, len(calls) + 1))
+    text = " ".join(cards[["situation", "objection", "answer"]].to_numpy().ravel())
+    assert not any(customer in text for customer in calls[s.CUSTOMER_ID])
+    last = kept.groupby(s.CUSTOMER_ID)[s.ORDER_DATE].max().reindex(calls[s.CUSTOMER_ID])
+    recent = ((as_of - last).dt.days <= playbook.RECENT_ORDER_DAYS).to_numpy()
+    assert (cards["objection"] == "We only just ordered from you.").to_numpy().tolist() == recent.tolist()
+
+
+def test_a_call_list_on_a_tiny_shop():
+    lines = pd.DataFrame({
+        s.CUSTOMER_ID: ["a", "a", "b", "b", "c"], s.ORDER_ID: ["1", "2", "3", "4", "5"],
+        s.ORDER_DATE: pd.to_datetime(["2024-01-01", "2024-01-10", "2024-02-01", "2024-02-05", "2024-06-20"]),
+        s.CATEGORY: ["x", "y", "x", "y", "x"], s.REVENUE: [10.0, 5.0, 10.0, 5.0, 30.0], s.CHANNEL: "web",
+    })
+    rules = pd.DataFrame({"antecedent": ["x", "x"], "consequent": ["z", "y"], "antecedent_customers": [20, 20],
+                          "count": [playbook.MIN_BUYERS - 1, 12], "probability": [0.9, 0.6], "ci_low": [0.6, 0.39],
+                          "ci_high": [0.98, 0.78], "baseline": [0.1, 0.3], "lift": [9.0, 2.0], "median_lag_days": [3, 6.5],
+                          "within_days": [30, 30], "evidence": ["strong", "strong"]})
+    calls = playbook.call_list(lines, pd.DataFrame({s.CUSTOMER_ID: ["a", "b", "c"]}), rules, as_of="2024-06-30")
+    # z is followed by too few customers to be said; only c's window is open; a and b hold y already
+    assert calls[[s.CUSTOMER_ID, "item", s.CHANNEL]].values.tolist() == [["c", "y", "web"]]
+    assert calls["due_date"].iloc[0] == pd.Timestamp("2024-07-01")  # 2024-06-26 has passed: the day after as_of
+    assert calls["reason"].iloc[0].startswith("Of 20 customers who bought x, 12 (60%) added y within 30 days, half of them within 6 days")
+
+
+def test_the_over_selling_check_recounts_with_duckdb_and_finds_no_planted_fatigue(bundled_company, ground_truth):
+    offers, customers = bundled_company.offers, bundled_company.customers
+    table = playbook.response_by_offers_received(offers).set_index("offers_before")
+    recount = duckdb.sql("""
+        with sent as (select *, row_number() over (partition by customer_id order by offer_date, offer_id) - 1 as n
+                      from offers where variant <> 'control')
+        select case when n >= 2 then '2+' else cast(n as varchar) end as g, count(*) as offers, sum(accepted::int) as accepted
+        from sent group by g order by g
+    """).df().set_index("g")
+    assert table[["offers", "accepted"]].to_dict() == recount[["offers", "accepted"]].astype(int).to_dict()
+    # the simulator plants no fatigue: each group accepts at the planted rates of its offers' arms and segments
+    segment = customers.set_index(s.CUSTOMER_ID)[s.SEGMENT]
+    sent = offers[offers[s.VARIANT] != "control"].sort_values([s.CUSTOMER_ID, s.OFFER_DATE, s.OFFER_ID], kind="stable")
+    rates = [ground_truth["experiments"][e]["arms"][v]["conversion_rate"] for e, v in zip(sent[s.EXPERIMENT_ID], sent[s.VARIANT])]
+    planted = pd.Series([r[segment[c]] if isinstance(r, dict) else r for r, c in zip(rates, sent[s.CUSTOMER_ID])], index=sent.index)
+    group = sent.groupby(s.CUSTOMER_ID).cumcount().clip(upper=2).map({0: "0", 1: "1", 2: "2+"})
+    for name, expected in planted.groupby(group).mean().items():
+        n, observed = table.loc[name, "offers"], table.loc[name, "rate"]
+        assert abs(observed - expected) < 4 * (expected * (1 - expected) / n) ** 0.5, name
+    assert (table["ci_low"] <= table["rate"]).all() and (table["rate"] <= table["ci_high"]).all()
