@@ -317,3 +317,49 @@ def test_rate_change_gives_newcombes_interval_and_says_no_clear_change():
     clear = recommendations.rate_change(trend.assign(cross_sold_customers=[600, 470, 440, 450, 441]), "quarter").iloc[0]
     assert recommendations.change_words(clear).startswith("down ") and "no clear change" not in recommendations.change_words(clear)
     assert recommendations.rate_change(trend.head(1), "quarter").empty
+
+
+def _margins(offers: pd.DataFrame, estimate: float, ci_low: float, ci_high: float, verdict: str) -> pd.DataFrame:
+    """A campaign_profit table for the offer arm of ``offers`` with the given margin effect."""
+    from xsell_lab.experiments import CAMPAIGN_PROFIT_COLUMNS
+
+    row = dict.fromkeys(CAMPAIGN_PROFIT_COLUMNS, float("nan"))
+    row.update({"experiment_id": "EXP-1", "variant": "mail_arm", "estimate": estimate, "ci_low": ci_low, "ci_high": ci_high, "verdict": verdict})
+    return pd.DataFrame([row])
+
+
+def test_an_offer_is_judged_on_the_margin_it_adds_when_campaign_profit_is_given():
+    """Issue 15 item 3: a campaign that raises revenue but loses margin is called what it is, in the report too."""
+    offers = _offers()
+    paying = recommendations.offer_results(offers, labels={"WAR": "warranty"}, profit=_margins(offers, 2.5, 1.0, 4.0, "raises revenue and margin"))
+    (row,) = paying.itertuples(index=False)
+    assert (row.margin_difference, row.margin_ci_low, row.margin_ci_high) == (2.5, 1.0, 4.0)
+    advice = recommendations.recommendations(offer_tests=paying).set_index("kind").loc["offer"]
+    assert advice["recommendation"].startswith("Roll out the warranty offer by email")
+    assert advice["money_at_stake"] == pytest.approx(2.5 * 400), "money at stake is the margin added, not the revenue (7.5 x 400)"
+    assert "2.50 more margin per customer offered after the discount, the contact cost and the returns" in advice["evidence"]
+    losing = recommendations.offer_results(offers, labels={"WAR": "warranty"}, profit=_margins(offers, -3.0, -5.0, -1.0, "raises revenue, loses margin"))
+    advice = recommendations.recommendations(offer_tests=losing).set_index("kind").loc["offer"]
+    assert advice["recommendation"].startswith("Do not roll out the warranty offer by email as it is: it wins buyers but loses margin")
+    assert advice["money_at_stake"] == pytest.approx(3.0 * 400) and "it raises revenue, loses margin" in advice["evidence"]
+    assert "3.00 less margin per customer offered" in advice["evidence"]
+    unknown = recommendations.offer_results(offers, labels={"WAR": "warranty"})
+    assert unknown["margin_difference"].isna().all()
+    assert recommendations.recommendations(offer_tests=unknown).set_index("kind").loc["offer", "money_at_stake"] == pytest.approx(7.5 * 400)
+
+
+def test_the_report_judges_the_bundled_offers_on_margin_as_notebook_08_does(bundled_company):
+    from xsell_lab import experiments, sales_lines
+
+    company = bundled_company
+    profit = experiments.campaign_profit(company.offers, company.products, sales_lines(company), company.returns)
+    tests = recommendations.offer_results(company.offers, customers=company.customers, profit=profit)
+    by_arm = profit.set_index(["experiment_id", "variant"])
+    for test in tests.itertuples(index=False):
+        assert test.margin_difference == pytest.approx(by_arm.loc[(test.experiment_id, test.variant), "estimate"])
+        assert test.margin_verdict == by_arm.loc[(test.experiment_id, test.variant), "verdict"]
+    advice = recommendations.recommendations(offer_tests=tests, n=10)
+    offers = advice[advice["kind"] == "offer"]
+    assert offers["evidence"].str.contains("margin per customer offered").all()
+    expected = sorted((tests["margin_difference"] * tests["customers_treatment"]).abs(), reverse=True)
+    assert sorted(offers["money_at_stake"], reverse=True) == pytest.approx(expected)

@@ -65,6 +65,7 @@ OPPORTUNITY_COLUMNS = [
 OFFER_COLUMNS = [
     s.EXPERIMENT_ID, s.VARIANT, "offer", "customers_treatment", "rate_treatment", "rate_control", "uplift_points",
     "p_value", "p_adjusted", "revenue_difference", "last_offer", "proven", "unclear_segments",
+    "margin_difference", "margin_ci_low", "margin_ci_high", "margin_verdict",
 ]
 #: Upper p-value bounds and the words said for them, strictest first (:func:`confidence_words`).
 CONFIDENCE_WORDS = [(0.01, "very likely real"), (0.05, "likely real"), (0.2, "possible, not proven"), (1.0, "could be chance")]
@@ -429,6 +430,7 @@ def offer_results(
     labels: Mapping[str, str] | None = None,
     customers: pd.DataFrame | None = None,
     correction: str = "holm",
+    profit: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Each offer test's best arm against its control, read as notebook 08 reads it, described in words.
 
@@ -456,11 +458,18 @@ def offer_results(
         The customers table; its ``segment`` column gives the segment caveats.
     correction : str
         Multiple-arm correction of :func:`xsell_lab.experiments.compare_conversion`.
+    profit : pandas.DataFrame, optional
+        :func:`xsell_lab.experiments.campaign_profit` of the same offers: each
+        arm's margin added per customer offered, after the discount, the
+        contact cost and the returns, with its interval and verdict. Without
+        it the margin columns are empty and an offer is judged on revenue.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`OFFER_COLUMNS`, the most recent test first; ``uplift_points``
+        :data:`OFFER_COLUMNS`, the most recent test first; ``margin_difference``,
+        ``margin_ci_low``, ``margin_ci_high`` and ``margin_verdict`` are the best
+        arm's row of ``profit`` (``estimate``, ``ci_low``, ``ci_high``, ``verdict``); ``uplift_points``
         is the difference of the two rates as displayed with one decimal
         (:func:`shown_difference`); ``p_value`` is the arm's own,
         ``p_adjusted`` the corrected one and ``proven`` = ``p_adjusted < ALPHA``;
@@ -500,7 +509,17 @@ def offer_results(
         "unclear_segments": _unclear_segments(testable, customers, best, control, correction),
     })
     table["proven"] = table["p_adjusted"] < ALPHA
+    table = _with_margins(table, profit)
     return table.sort_values(["last_offer", s.EXPERIMENT_ID], ascending=[False, True]).reset_index(drop=True)[OFFER_COLUMNS]
+
+
+def _with_margins(table: pd.DataFrame, profit: pd.DataFrame | None) -> pd.DataFrame:
+    """The best arms with their margin added per customer offered (campaign_profit's columns renamed; NaN without it)."""
+    names = {"estimate": "margin_difference", "ci_low": "margin_ci_low", "ci_high": "margin_ci_high", "verdict": "margin_verdict"}
+    if profit is None or profit.empty:
+        return table.assign(**{column: np.nan for column in names.values()})
+    margins = profit[[s.EXPERIMENT_ID, s.VARIANT, *names]].rename(columns=names)
+    return table.merge(margins, on=[s.EXPERIMENT_ID, s.VARIANT], how="left", validate="one_to_one")
 
 
 def _unclear_segments(
@@ -559,9 +578,13 @@ def recommendations(
         together at their later conversion, each customer and add-on once
         (:func:`opportunity_total`); confidence: the named pair's significance.
     ``offer``
-        One per tested offer (:func:`offer_results`): roll it out when proven,
-        keep testing when not; money at stake: its extra revenue per customer
-        times as many customers as the test offered it to.
+        One per tested offer (:func:`offer_results`): roll it out when proven
+        and its margin interval is not below zero, keep testing when not
+        proven, do not roll out one that loses margin; money at stake: the
+        margin it adds per customer offered after the discount, the contact
+        cost and the returns (:func:`xsell_lab.experiments.campaign_profit`;
+        the extra revenue when the margin is unknown) times as many customers
+        as the test offered it to.
     ``early``
         Cross-sell in a customer's first days
         (:func:`xsell_lab.clv.matched_comparison`); money at stake: the matched
@@ -608,20 +631,7 @@ def recommendations(
         rows.append(_whitespace_row(opportunities, opportunity_sum or {}, items))
     if offer_tests is not None:
         for test in offer_tests.itertuples(index=False):
-            rate_t, rate_c, _ = shown_difference(100 * test.rate_treatment, 100 * test.rate_control, 1)
-            at_stake = test.revenue_difference * test.customers_treatment
-            per_customer = money_text(test.revenue_difference, currency) if math.isfinite(test.revenue_difference) else None
-            action = _offer_action(test)
-            rows.append({
-                "recommendation": action[0].upper() + action[1:],
-                "money_at_stake": at_stake,
-                "confidence_words": confidence_words(test.p_adjusted),
-                "evidence": f"In a controlled test {rate_t:.1f}% of customers offered it bought, against {rate_c:.1f}% without the "
-                            f"offer ({test.uplift_points:+.1f} points)"
-                            + (f"; {per_customer} more in revenue per customer, shown for as many customers again as the test "
-                               f"reached ({test.customers_treatment:,})." if per_customer else "."),
-                "kind": "offer", "p_value": float(test.p_adjusted),
-            })
+            rows.append(_offer_row(test, currency))
     if clv_gap is not None and len(clv_gap):
         gaps = clv_gap.set_index("comparison")
         naive, matched = gaps.loc["naive"], gaps.loc["matched"]
@@ -667,10 +677,37 @@ def _bundle_row(check: pd.Series, currency: str) -> dict:
     }
 
 
+def _offer_row(test, currency: str) -> dict:
+    """One offer test as a recommendation: judged on the margin it adds when that is known, else on revenue."""
+    rate_t, rate_c, _ = shown_difference(100 * test.rate_treatment, 100 * test.rate_control, 1)
+    by_margin = math.isfinite(getattr(test, "margin_difference", float("nan")))
+    per_customer = test.margin_difference if by_margin else test.revenue_difference
+    shown = money_text(abs(per_customer) if by_margin else per_customer, currency, decimals=2) if math.isfinite(per_customer) else None
+    action = _offer_action(test)
+    if by_margin:
+        money = (f"; {shown} {'more' if per_customer >= 0 else 'less'} margin per customer offered after the discount, the "
+                 f"contact cost and the returns ({money_text(test.margin_ci_low, currency, decimals=2)} to "
+                 f"{money_text(test.margin_ci_high, currency, decimals=2)}): it {test.margin_verdict}")
+    else:
+        money = f"; {shown} more in revenue per customer" if shown else ""
+    loses_margin = action.startswith("do not roll out") and test.proven  # the money at stake is then the margin a rollout would lose
+    return {
+        "recommendation": action[0].upper() + action[1:],
+        "money_at_stake": (-1 if loses_margin else 1) * per_customer * test.customers_treatment,
+        "confidence_words": confidence_words(test.p_adjusted),
+        "evidence": f"In a controlled test {rate_t:.1f}% of customers offered it bought, against {rate_c:.1f}% without the "
+                    f"offer ({test.uplift_points:+.1f} points){money}"
+                    + (f"; shown for as many customers again as the test reached ({test.customers_treatment:,})." if shown else "."),
+        "kind": "offer", "p_value": float(test.p_adjusted),
+    }
+
+
 def _offer_action(test) -> str:
-    """Roll out a proven offer (except where its segments' test cannot tell), or keep testing one that is not."""
+    """Roll out a proven offer that does not lose margin (except where its segments' test cannot tell), or keep testing."""
     if not test.proven:
         return f"do not roll out {test.offer} yet: keep testing or stop it."
+    if math.isfinite(getattr(test, "margin_ci_high", float("nan"))) and test.margin_ci_high < 0:
+        return f"do not roll out {test.offer} as it is: it wins buyers but loses margin once the discount, contact and returns are paid."
     unclear = getattr(test, "unclear_segments", "")
     if unclear:
         return (f"roll out {test.offer}, keeping a small control group, but not yet to the {unclear.replace('_', ' ')} "
