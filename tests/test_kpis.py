@@ -860,3 +860,30 @@ def test_ratio_windows_fit_the_period():
     assert kpis.ratio_windows("2024-01-01", "2024-12-30", as_of="2024-05-31") == (pd.Timestamp("2024-05-31"), 76)  # lead-in: 152 days // 2
     with pytest.raises(ValueError, match="do not fit in 2024-01-01 to 2024-12-30"):
         kpis.ratio_windows("2024-01-01", "2024-12-30", as_of="2024-02-01", days=60)
+
+
+# --- category KPIs on data with a single category (issue 12 item 8) ---------------------------
+
+
+def test_category_kpis_refuse_a_single_category_and_product_level_still_counts(lines):
+    from xsell_lab.exceptions import InsufficientDataError
+
+    one = lines.assign(**{s.CATEGORY: "unknown"})  # a retail export: every product in one category
+    calls = {
+        "cross_sell_rate": lambda level: kpis.cross_sell_rate(one, level=level),
+        "product_penetration": lambda level: kpis.product_penetration(one, level=level),
+        "revenue_contribution": lambda level: kpis.revenue_contribution(one, level=level),
+        "attach_rate_matrix": lambda level: kpis.attach_rate_matrix(one, level=level),
+        "cross_sell_ratio": lambda level: kpis.cross_sell_ratio(one, "2024-01-31", level=level),
+        "kpi_summary": lambda level: kpis.kpi_summary(one, level=level),
+        "kpi_trend": lambda level: kpis.kpi_trend(one, "cross_sell_rate", level=level),
+    }
+    for name, call in calls.items():
+        with pytest.raises(InsufficientDataError, match=r"need two or more categories, but the lines have one category \('unknown'\).*level='product'"):
+            call("category")
+        call("product")  # the same data at product level is fine
+    # before: 0.0 silently; at product level the rate is the pandas recount (c1, c3 and c4 bought 2+ products of 4)
+    assert kpis.cross_sell_rate(one, level="product") == pytest.approx((one.groupby(s.CUSTOMER_ID)[s.PRODUCT_ID].nunique() >= 2).mean())
+    with pytest.raises(InsufficientDataError, match="the lines have no category"):
+        kpis.cross_sell_rate(lines.assign(**{s.CATEGORY: None}))
+    assert np.isnan(kpis.cross_sell_rate(one.iloc[:0]))  # no lines: nothing to refuse, the rate is undefined

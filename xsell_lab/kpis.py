@@ -9,7 +9,11 @@ Conventions shared by every function here
 level
     ``"category"`` (default) counts product categories, ``"product"`` counts
     products (``product_id``). Data without categories (e.g. a raw retail
-    export) uses ``level="product"``.
+    export) uses ``level="product"``: at category level, lines with fewer
+    than two categories raise :class:`xsell_lab.exceptions.InsufficientDataError`
+    (every customer would have bought "one category" and every rate would read
+    0), and :func:`xsell_lab.data.profile.default_level` chooses the level
+    from the data.
 by
     ``None`` returns the headline number (a ``float``). A column name or a
     list of them (``"segment"``, ``"channel"``, ``"region"``, ...) returns a
@@ -59,6 +63,7 @@ from xsell_lab._deprecation import day_before, renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.data.company import net_of_returns  # noqa: F401 (notebooks written before kept_lines call it here)
 from xsell_lab.data.validation import as_list, require_columns, table_name
+from xsell_lab.exceptions import InsufficientDataError
 from xsell_lab.stats import wilson_interval
 
 #: Name of the wide line table in error messages.
@@ -281,7 +286,7 @@ def cross_sell_rate(
         The rate, or per group: ``customers`` (the base: buyers, or buyers of
         ``anchor``), ``cross_sold_customers`` and ``cross_sell_rate``.
     """
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, item], SALES_LINES, by)
     if anchor is None and target is not None:
         raise ValueError("cross_sell_rate: 'target' needs an 'anchor' (of the buyers of anchor, who also bought target).")
@@ -379,7 +384,7 @@ def product_penetration(
     """
     if min_items < 1:
         raise ValueError(f"product_penetration: min_items must be >= 1. Got {min_items!r}.")
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, item], SALES_LINES, by)
     held = frame[keys + [s.CUSTOMER_ID, item]].drop_duplicates()
     per_customer = held.groupby(keys + [s.CUSTOMER_ID], dropna=False).size().rename("items").reset_index()
@@ -433,7 +438,7 @@ def cross_sell_ratio(
         One row (or one per group): ``customers``, ``ratio_before``,
         ``ratio_after``, ``change``.
     """
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], SALES_LINES, by)
     before = frame[s.ORDER_DATE].dt.normalize() <= pd.Timestamp(as_of).normalize()
     unit = keys + [s.CUSTOMER_ID]
@@ -516,7 +521,7 @@ def windowed_cross_sell_ratio(
     """
     if days < 1:
         raise ValueError(f"windowed_cross_sell_ratio: days must be >= 1. Got {days!r}.")
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], SALES_LINES, by)
     day, end, window = frame[s.ORDER_DATE].dt.normalize(), pd.Timestamp(as_of).normalize(), pd.Timedelta(days=days)
     if len(frame) and day.max() < end + 2 * window - pd.Timedelta(days=1):
@@ -645,7 +650,7 @@ def attach_rate(
     """
     if anchor == attached:
         raise ValueError(f"attach_rate: anchor and attached must differ. Got {anchor!r} twice.")
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     if within_days is None:
         frame, keys = _prepare(lines, [s.ORDER_ID, item], SALES_LINES, by)
         flags = frame.assign(anchor_units=frame[item] == anchor, attached_units=frame[item] == attached)
@@ -701,7 +706,7 @@ def attach_rate_matrix(
         Columns ``anchor``, ``attached``, ``anchor_orders``, ``both_orders``,
         ``attach_rate``; sorted by ``anchor`` then ``attached``.
     """
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     frame, _ = _prepare(lines, [s.ORDER_ID, item], SALES_LINES, None)
     pairs = frame[[s.ORDER_ID, item]].dropna().drop_duplicates()
     if items is not None:
@@ -833,7 +838,7 @@ def primary_items(lines: pd.DataFrame, *, level: str = "category") -> pd.DataFra
     pandas.DataFrame
         Columns ``customer_id``, ``primary_item``; one row per customer.
     """
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     frame, _ = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item, _REVENUE], SALES_LINES, None)
     orders = frame[[s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID]].drop_duplicates()
     first = orders.sort_values([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID]).drop_duplicates(s.CUSTOMER_ID)
@@ -908,7 +913,7 @@ def revenue_contribution(
         The share, or per group: ``revenue``, ``cross_sold_revenue``,
         ``revenue_contribution``.
     """
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item, _REVENUE], SALES_LINES, by)
     flagged = frame.merge(primary_items(frame, level=level), on=s.CUSTOMER_ID, how="left")
     flagged["cross_sold_revenue"] = flagged[_REVENUE].where(flagged[item] != flagged["primary_item"], 0.0)
@@ -1203,7 +1208,7 @@ def kpi_summary(
         ),
         (
             "items_per_customer",
-            lines.groupby(s.CUSTOMER_ID)[s.item_column(level)].nunique().mean(),
+            lines.groupby(s.CUSTOMER_ID)[_item_column(lines, level)].nunique().mean(),
             items,
             f"Distinct {items} per customer (cross-sell ratio)",
         ),
@@ -1389,6 +1394,27 @@ def trend_sentence(test: pd.DataFrame, *, what: str, period: str = "month", poin
 
 # --- helpers ------------------------------------------------------------------
 
+
+
+def _item_column(lines: pd.DataFrame, level: str) -> str:
+    """The column of ``level``; refuses the category level when the lines hold fewer than two categories.
+
+    With one category (a retail export whose products all say "unknown"),
+    every customer has bought "one category" whatever they bought, and a
+    category KPI would be 0 for a reason that has nothing to do with the
+    customers. Empty lines pass (their KPIs are NaN).
+    """
+    item = s.item_column(level)
+    if item == s.CATEGORY and s.CATEGORY in lines.columns and len(lines):
+        categories = lines[s.CATEGORY].dropna().unique()
+        if len(categories) < 2:
+            have = f"one category ({categories[0]!r})" if len(categories) else "no category"
+            raise InsufficientDataError(
+                f"KPIs at level='category' need two or more categories, but the lines have {have}: every customer would have "
+                "bought a single category and every cross-sell KPI would read 0. Count products instead (level='product'; "
+                "xsell_lab.data.profile.default_level chooses it from the data), or add a category column to the products file."
+            )
+    return item
 
 
 def _prepare(frame: pd.DataFrame, columns: Sequence[str], table: str, by: By) -> tuple[pd.DataFrame, list[str]]:
