@@ -29,8 +29,6 @@ FILE_NAME = re.compile(r"^(?P<number>\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*\.ipynb$")
 MAX_BYTES = 3 * 1024 * 1024
 FIRST_SECTIONS = ["What you will learn", "Parameters", "Load and validate the data"]
 LAST_SECTIONS = ["Key ideas", "Exercise", "References"]
-#: The director's answer (issue 12 item 10) closes a notebook, after the references, once it has one.
-ANSWER_SECTION = "The answer"
 ABSOLUTE_PATH = re.compile(r"(?<![\w.~])(?:/tmp|/root|/work|/home|/Users|[A-Za-z]:\\\\?Users)(?:/|\\|\b)")
 TEXT_MIME_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json")
 
@@ -126,7 +124,6 @@ def _sections(notebook) -> list[str]:
 def test_sections_follow_the_skeleton(notebook_path):
     notebook = _read(notebook_path)
     sections = _sections(notebook)
-    sections = sections[:-1] if sections[-1:] == [ANSWER_SECTION] else sections
     expected = f"{FIRST_SECTIONS} + method sections + {LAST_SECTIONS}"
     assert len(sections) > len(FIRST_SECTIONS) + len(LAST_SECTIONS), (
         f"{notebook_path.name}: sections are {sections}; expected {expected} with at least one method section"
