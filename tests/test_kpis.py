@@ -754,3 +754,136 @@ def test_kept_lines_is_the_one_basis_of_counts(bundled_company, bundled_lines):
     assert kept[s.CUSTOMER_ID].nunique() < bundled_lines[s.CUSTOMER_ID].nunique()
     assert list(kept.index) == list(range(len(kept)))
     assert kept_lines(bundled_company.__class__(**{**bundled_company.tables(), "returns": None})).equals(bundled_lines)
+
+
+# --- is it growing? trend test and like-for-like cross-sell ratio -------------------------------
+
+
+def _monthly_customers(shares: list[float], customers: int = 400, seed: int = 3) -> pd.DataFrame:
+    """Order lines of ``customers`` new customers a month; in month k a random share ``shares[k]`` of them buy two categories."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for month, share in enumerate(shares):
+        day = pd.Timestamp("2022-01-01") + pd.DateOffset(months=month)
+        for customer in range(customers):
+            cid = f"m{month}c{customer}"
+            rows.append((f"{cid}o", cid, day, "laptops"))
+            if rng.random() < share:
+                rows.append((f"{cid}o", cid, day, "accessories"))
+    return pd.DataFrame(rows, columns=[s.ORDER_ID, s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY])
+
+
+def test_trend_test_detects_a_constructed_fall_and_matches_a_weighted_least_squares_recount():
+    shares = np.linspace(0.6, 0.3, 24)  # 30 points down in 23 months: -15.7 points a year
+    trend = kpis.kpi_trend(_monthly_customers(list(shares)), "cross_sell_rate")
+    test = kpis.kpi_trend_test(trend).iloc[0]
+    planted = (shares[-1] - shares[0]) / (trend["month"].iloc[-1] - trend["month"].iloc[0]).days * 365.25
+    assert test["ci_high"] < 0 and test["p_value"] < 0.001
+    assert test["ci_low"] < planted < test["ci_high"]
+    years = (trend["month"] - trend["month"].iloc[0]).dt.days / 365.25
+    slope, _ = np.polyfit(years, trend["value"], 1, w=np.sqrt(trend["customers"]))  # numpy's weighted least squares
+    assert test["estimate"] == pytest.approx(slope, rel=1e-9)
+    sentence = kpis.trend_sentence(kpis.kpi_trend_test(trend), what="The rate")
+    assert sentence.startswith(f"The rate is falling by {abs(100 * test['estimate']):.1f} points a year (95% interval")
+
+
+def test_trend_test_of_a_flat_series_finds_no_change_and_needs_three_periods():
+    trend = kpis.kpi_trend(_monthly_customers([0.45] * 24), "cross_sell_rate")
+    test = kpis.kpi_trend_test(trend)
+    assert (test["ci_low"] < 0).all() and (test["ci_high"] > 0).all()
+    assert "shows no clear change" in kpis.trend_sentence(test, what="The rate")
+    with pytest.raises(ValueError, match="2 months with a value; a trend needs at least 3"):
+        kpis.kpi_trend_test(trend.head(2))
+    with pytest.raises(ValueError, match="needs a kpi_trend table"):
+        kpis.kpi_trend_test(trend.assign(kpi="nps"))
+
+
+def test_trend_of_the_bundled_cross_sell_rate_finds_no_planted_trend(bundled_company, ground_truth):
+    # the generator draws every basket from attach probabilities that do not depend on the date
+    assert all(isinstance(p, float) for probabilities in ground_truth["baskets"]["attach_probability"].values() for p in probabilities.values())
+    trend = kpis.kpi_trend(kept_lines(bundled_company), "cross_sell_rate", level="category")
+    test = kpis.kpi_trend_test(trend).iloc[0]
+    assert test["ci_low"] < 0 < test["ci_high"]
+    assert abs(test["estimate"]) < 0.02  # under 2 points a year either way
+    statsmodels = import_or_skip("statsmodels.api")
+    years = ((trend["month"] - trend["month"].iloc[0]).dt.days / 365.25).to_numpy()
+    plain = statsmodels.WLS(trend["value"].to_numpy(), statsmodels.add_constant(years), weights=trend["customers"].to_numpy()).fit()
+    assert test["estimate"] == pytest.approx(plain.params[1], rel=1e-9)  # same line; only the standard error is robust
+
+
+def _cohort_lines(items_first: int, items_second: int, customers: int = 60) -> pd.DataFrame:
+    """New customers on 2024-01-10 buying ``items_first`` categories, and on 2024-02-10 buying ``items_second``;
+    everyone comes back on day 5 for one more category, and on day 40 for another (outside a 30-day follow-up)."""
+    rows = []
+    for cohort, (day, items) in enumerate([(pd.Timestamp("2024-01-10"), items_first), (pd.Timestamp("2024-02-10"), items_second)]):
+        for customer in range(customers):
+            cid = f"k{cohort}c{customer}"
+            width = items + (customer % 2)  # half of them one more: a spread to test against
+            rows += [(f"{cid}a", cid, day, f"cat{i}") for i in range(width)]
+            rows += [(f"{cid}b", cid, day + pd.Timedelta(days=5), "extra"), (f"{cid}c", cid, day + pd.Timedelta(days=40), "late")]
+    rows.append(("end", "k-last", pd.Timestamp("2024-04-30"), "cat0"))  # the data run to the end of the follow-up
+    return pd.DataFrame(rows, columns=[s.ORDER_ID, s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY])
+
+
+def test_windowed_cross_sell_ratio_counts_new_customers_on_equal_days_and_can_fall():
+    lines = _cohort_lines(items_first=3, items_second=2)
+    ratio = kpis.windowed_cross_sell_ratio(lines, "2024-01-31", days=31, level="category").iloc[0]
+    # first cohort: 3 or 4 categories + "extra" (day 5); "late" (day 40) is after the 31 days
+    assert (ratio["customers_before"], ratio["customers_after"]) == (60, 60)
+    assert ratio["ratio_before"] == pytest.approx(4.5) and ratio["ratio_after"] == pytest.approx(3.5)
+    assert ratio["estimate"] == pytest.approx(-1.0) and ratio["ci_high"] < 0 and ratio["p_value"] < 1e-6
+    statsmodels = import_or_skip("statsmodels.stats.weightstats")
+    after, before = np.tile([3.0, 4.0], 30), np.tile([4.0, 5.0], 30)
+    low, high = statsmodels.CompareMeans.from_data(after, before).tconfint_diff(usevar="unequal")
+    assert (ratio["ci_low"], ratio["ci_high"]) == pytest.approx((low, high), rel=1e-9)
+    assert kpis.WINDOWED_RATIO_COLUMNS == list(ratio.index)
+    with pytest.raises(ValueError, match="the lines end on 2024-04-30; choose an earlier as_of or fewer days"):
+        kpis.windowed_cross_sell_ratio(lines, "2024-03-15", days=31, level="category")
+
+
+def test_windowed_cross_sell_ratio_on_the_bundled_company_matches_a_pandas_recount_and_the_planted_constancy(bundled_company):
+    lines = kept_lines(bundled_company)
+    first_day, last_day = lines[s.ORDER_DATE].min(), lines[s.ORDER_DATE].max()
+    as_of, days = kpis.ratio_windows(first_day, last_day)
+    assert days == ((last_day.normalize() - first_day.normalize()).days + 1) // 4
+    ratio = kpis.windowed_cross_sell_ratio(lines, as_of, days=days, level="category").iloc[0]
+    first = lines.groupby(s.CUSTOMER_ID)[s.ORDER_DATE].transform("min").dt.normalize()
+    followed = lines[(lines[s.ORDER_DATE].dt.normalize() - first).dt.days < days]
+    for window_end, column in [(as_of, "ratio_before"), (as_of + pd.Timedelta(days=days), "ratio_after")]:
+        won = (first[followed.index] > window_end - pd.Timedelta(days=days)) & (first[followed.index] <= window_end)
+        assert ratio[column] == pytest.approx(followed[won].groupby(s.CUSTOMER_ID)[s.CATEGORY].nunique().mean(), rel=1e-12)
+    assert ratio["ci_low"] < 0 < ratio["ci_high"]  # planted basket probabilities do not change over time
+
+
+def test_ratio_windows_fit_the_period():
+    assert kpis.ratio_windows("2024-01-01", "2024-12-30") == (pd.Timestamp("2024-06-30"), 91)  # 365 days: 4 x 91 and one spare
+    assert kpis.ratio_windows("2024-01-01", "2024-12-30", as_of="2024-05-31") == (pd.Timestamp("2024-05-31"), 76)  # lead-in: 152 days // 2
+    with pytest.raises(ValueError, match="do not fit in 2024-01-01 to 2024-12-30"):
+        kpis.ratio_windows("2024-01-01", "2024-12-30", as_of="2024-02-01", days=60)
+
+
+# --- category KPIs on data with a single category (issue 12 item 8) ---------------------------
+
+
+def test_category_kpis_refuse_a_single_category_and_product_level_still_counts(lines):
+    from xsell_lab.exceptions import InsufficientDataError
+
+    one = lines.assign(**{s.CATEGORY: "unknown"})  # a retail export: every product in one category
+    calls = {
+        "cross_sell_rate": lambda level: kpis.cross_sell_rate(one, level=level),
+        "product_penetration": lambda level: kpis.product_penetration(one, level=level),
+        "revenue_contribution": lambda level: kpis.revenue_contribution(one, level=level),
+        "attach_rate_matrix": lambda level: kpis.attach_rate_matrix(one, level=level),
+        "cross_sell_ratio": lambda level: kpis.cross_sell_ratio(one, "2024-01-31", level=level),
+        "kpi_summary": lambda level: kpis.kpi_summary(one, level=level),
+        "kpi_trend": lambda level: kpis.kpi_trend(one, "cross_sell_rate", level=level),
+    }
+    for name, call in calls.items():
+        with pytest.raises(InsufficientDataError, match=r"need two or more categories, but the lines have one category \('unknown'\).*level='product'"):
+            call("category")
+        call("product")  # the same data at product level is fine
+    # before: 0.0 silently; at product level the rate is the pandas recount (c1, c3 and c4 bought 2+ products of 4)
+    assert kpis.cross_sell_rate(one, level="product") == pytest.approx((one.groupby(s.CUSTOMER_ID)[s.PRODUCT_ID].nunique() >= 2).mean())
+    with pytest.raises(InsufficientDataError, match="the lines have no category"):
+        kpis.cross_sell_rate(lines.assign(**{s.CATEGORY: None}))
+    assert np.isnan(kpis.cross_sell_rate(one.iloc[:0]))  # no lines: nothing to refuse, the rate is undefined

@@ -327,7 +327,7 @@ def test_pooled_orange_juice_elasticity_matches_taddy(orange_juice_3brand):
 def test_brand_elasticities_match_the_interaction_model_and_formula_api(orange_juice_3brand):
     oj = orange_juice_3brand
     sales = _oj_sales(oj, oj["brand"], oj["price"], oj["feat"])
-    settings = dict(cross_prices=None, season=None, promotion=False, market="store", cov_type="cluster")
+    settings = dict(cross_prices=None, season=None, promotion=False, market="store", cov_type="cluster", week_effects=False)  # as published: no time effects
     plain = pricing.PriceElasticityModel(**settings, market_effects=False).fit(sales).summary().set_index("product")
     # glm(log(sales) ~ log(price) * brand): dominicks -3.3775, minute.maid -3.3775 + 0.0568,
     # tropicana -3.3775 + 0.6658 (Taddy's ch. 2 interaction model, as reproduced in course notes)
@@ -348,12 +348,31 @@ def test_brand_elasticities_match_the_interaction_model_and_formula_api(orange_j
         assert -4.5 < within.loc[brand, "estimate"] < -2.0  # juice shoppers are price-sensitive
 
 
-def test_orange_juice_brands_are_substitutes():
+@pytest.fixture(scope="module")
+def orange_juice_11brand() -> pd.DataFrame:
+    """Dominick's 11 orange-juice brands in 83 stores (Montgomery 1997), one row per store, week and brand."""
     oj = pd.read_csv(shared_file("dominicks/orangejuice_yx.csv.gz"))
     prices = oj[[f"price{b}" for b in range(1, 12)]].to_numpy()
     own_price = np.take_along_axis(prices, (oj["brand"].to_numpy() - 1)[:, None], axis=1)[:, 0]
-    sales = _oj_sales(oj, "brand" + oj["brand"].astype(str).str.zfill(2), pd.Series(own_price), oj["deal"])
-    table = pricing.price_elasticities(sales, market="store", cov_type="cluster", season=None, simultaneous=True)
+    return _oj_sales(oj, "brand" + oj["brand"].astype(str).str.zfill(2), pd.Series(own_price), oj["deal"])
+
+
+@pytest.fixture(scope="module")
+def orange_juice_tables(orange_juice_11brand) -> dict[bool, pd.DataFrame]:
+    """The simultaneous elasticity tables without and with week fixed effects, keyed by ``week_effects``."""
+    settings = dict(market="store", cov_type="cluster", season=None, simultaneous=True)
+    return {
+        week_effects: pricing.price_elasticities(orange_juice_11brand, week_effects=week_effects, **settings).set_index(["product", "price_of"])
+        for week_effects in (False, True)
+    }
+
+
+#: A cross elasticity smaller than this in size is a small effect: 10 % dearer brand, under 1.5 % fewer units of another.
+SMALL_CROSS_ELASTICITY = 0.15
+
+
+def test_orange_juice_brands_are_substitutes_without_week_effects(orange_juice_tables):
+    table = orange_juice_tables[False]
     own = table.loc[table["kind"] == "own"]
     assert (own["ci_high"] < 0).all(), own  # more juice sold when its price falls, every brand
     assert (own["estimate"] < -1).all(), own
@@ -362,9 +381,62 @@ def test_orange_juice_brands_are_substitutes():
     assert counts.get("substitute", 0) > 3 * counts.get("complement", 0), counts
     assert cross["estimate"].median() > 0
     # Tropicana 64 oz (brand 4) and Minute Maid 64 oz (brand 5), the two big national 64 oz brands
-    pairs = table.set_index(["product", "price_of"])
-    assert pairs.loc[("brand04", "brand05"), "relationship"] == "substitute"
-    assert pairs.loc[("brand05", "brand04"), "relationship"] == "substitute"
+    assert table.loc[("brand04", "brand05"), "relationship"] == "substitute"
+    assert table.loc[("brand05", "brand04"), "relationship"] == "substitute"
+
+
+def test_week_effects_leave_no_juice_brand_a_clear_complement(orange_juice_tables):
+    # Juice brands are bought instead of each other, not together: a "complement" between two of them is a chain-wide
+    # weekly shock that coincides with chain-wide price cuts. Without week effects three pairs are complements by more
+    # than a small effect (Dominick's 64 oz with Tropicana Premium 96 oz: -1.44); with them, none is.
+    def clear_complements(table):
+        return table.loc[(table["kind"] == "cross") & (table["ci_high"] < -SMALL_CROSS_ELASTICITY)]
+
+    without, within_weeks = orange_juice_tables[False], orange_juice_tables[True]
+    assert len(clear_complements(without)) >= 3 and without.loc[("brand10", "brand02"), "ci_high"] < -1
+    assert clear_complements(within_weeks).empty, clear_complements(within_weeks)
+    complements = (within_weeks["relationship"] == "complement").sum()
+    assert complements < (without["relationship"] == "complement").sum() / 3
+    own = within_weeks.loc[within_weeks["kind"] == "own", "estimate"]
+    assert (own < 0).all() and own.median() < -1.5  # demand still falls with a brand's own price
+
+
+def test_week_effects_are_the_week_dummies_of_statsmodels(orange_juice_11brand):
+    # one brand (Dominick's 64 oz), three prices: the lab's two-way within fit against OLS with store and week dummies
+    brands = ["brand10", "brand02", "brand04"]
+    sales = orange_juice_11brand.loc[orange_juice_11brand[s.PRODUCT_ID].isin(brands)]
+    model = pricing.PriceElasticityModel(cross_prices={"brand10": brands}, season=None, market="store", cov_type="cluster")
+    table = model.fit(sales).summary().set_index(["product", "price_of"]).loc["brand10"]
+    assert model.week_effects_
+    wide = sales.pivot_table(index=["store", s.WEEK_START], columns=s.PRODUCT_ID, values=s.PRICE).add_prefix("price_")
+    rows = sales.loc[sales[s.PRODUCT_ID] == "brand10"].join(wide, on=["store", s.WEEK_START])
+    rows = rows.assign(log_units=np.log(rows[s.UNITS]), week=rows[s.WEEK_START].dt.strftime("%Y%m%d"), deal=rows[s.ON_PROMOTION].astype(float))
+    formula = "log_units ~ " + " + ".join(f"np.log(price_{b})" for b in brands) + " + deal + C(store) + C(week)"
+    reference = smf.ols(formula, data=rows).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(rows["store"])[0]})
+    for brand in brands:
+        assert table.loc[brand, "estimate"] == pytest.approx(reference.params[f"np.log(price_{brand})"], abs=1e-8)
+        assert table.loc[brand, "std_error"] == pytest.approx(reference.bse[f"np.log(price_{brand})"], rel=0.02)
+
+
+def test_week_effects_need_markets(bundled_company):
+    model = pricing.PriceElasticityModel(cross_prices=None).fit(bundled_company.weekly_sales)
+    assert not model.week_effects_  # one series per product: a week's own intercept would absorb its prices
+    assert model.coefficients_["term"].str.startswith("season_").any()
+
+
+def test_shared_weekly_shocks_are_absent_from_the_planted_noise_and_found_when_added(fitted, bundled_company):
+    # the generator draws each product's weekly noise independently (xsell_lab/synth/weekly_sales.py)
+    planted = pricing.shared_weekly_shocks(fitted).iloc[0]
+    wide = fitted.residuals_.pivot(index=s.WEEK_START, columns=s.PRODUCT_ID, values="residual")
+    correlations = np.corrcoef(wide.to_numpy().T)[np.triu_indices(wide.shape[1], k=1)]  # numpy's recount
+    assert planted["estimate"] == pytest.approx(correlations.mean(), abs=1e-12)
+    assert planted["chance_bound"] == pytest.approx(1.959964 / np.sqrt(len(correlations) * len(wide)), rel=1e-6)
+    assert abs(planted["estimate"]) < planted["chance_bound"]
+    weekly = bundled_company.weekly_sales
+    shock = pd.Series(np.random.default_rng(5).normal(0, 0.1, weekly[s.WEEK_START].nunique()), index=sorted(weekly[s.WEEK_START].unique()))
+    shocked = weekly.assign(**{s.UNITS: (weekly[s.UNITS] * np.exp(weekly[s.WEEK_START].map(shock))).round().clip(lower=1)})
+    found = pricing.shared_weekly_shocks(pricing.PriceElasticityModel().fit(shocked)).iloc[0]
+    assert found["estimate"] > 5 * found["chance_bound"]
 
 
 # --- plots ---------------------------------------------------------------------------------

@@ -9,7 +9,11 @@ Conventions shared by every function here
 level
     ``"category"`` (default) counts product categories, ``"product"`` counts
     products (``product_id``). Data without categories (e.g. a raw retail
-    export) uses ``level="product"``.
+    export) uses ``level="product"``: at category level, lines with fewer
+    than two categories raise :class:`xsell_lab.exceptions.InsufficientDataError`
+    (every customer would have bought "one category" and every rate would read
+    0), and :func:`xsell_lab.data.profile.default_level` chooses the level
+    from the data.
 by
     ``None`` returns the headline number (a ``float``). A column name or a
     list of them (``"segment"``, ``"channel"``, ``"region"``, ...) returns a
@@ -52,12 +56,14 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
+import statsmodels.api as sm
+from scipy import sparse, stats
 
 from xsell_lab._deprecation import day_before, renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.data.company import net_of_returns  # noqa: F401 (notebooks written before kept_lines call it here)
 from xsell_lab.data.validation import as_list, require_columns, table_name
+from xsell_lab.exceptions import InsufficientDataError
 from xsell_lab.stats import wilson_interval
 
 #: Name of the wide line table in error messages.
@@ -75,6 +81,20 @@ TREND_KPIS = (
     "attach_rate",
     "retention_rate",
 )
+
+#: Columns of :func:`windowed_cross_sell_ratio`.
+WINDOWED_RATIO_COLUMNS = ["customers_before", "customers_after", "ratio_before", "ratio_after", "estimate", "std_error", "ci_low", "ci_high", "p_value"]
+#: The count column that weights each period of a KPI's trend in :func:`kpi_trend_test`: the KPI's denominator.
+TREND_WEIGHTS = {
+    "average_order_value": "orders",
+    "cross_sell_rate": "customers",
+    "product_penetration": "customers",
+    "revenue_contribution": "revenue",
+    "attach_rate": "anchor_units",
+    "retention_rate": "active_customers",
+}
+#: Columns of :func:`kpi_trend_test`.
+TREND_TEST_COLUMNS = ["kpi", "periods", "fitted_first", "fitted_last", "estimate", "std_error", "ci_low", "ci_high", "p_value"]
 
 #: More different products than this and, at product level, "bought two or more products" is true of nearly
 #: every customer: see :func:`product_level_caveat`.
@@ -266,7 +286,7 @@ def cross_sell_rate(
         The rate, or per group: ``customers`` (the base: buyers, or buyers of
         ``anchor``), ``cross_sold_customers`` and ``cross_sell_rate``.
     """
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, item], SALES_LINES, by)
     if anchor is None and target is not None:
         raise ValueError("cross_sell_rate: 'target' needs an 'anchor' (of the buyers of anchor, who also bought target).")
@@ -364,7 +384,7 @@ def product_penetration(
     """
     if min_items < 1:
         raise ValueError(f"product_penetration: min_items must be >= 1. Got {min_items!r}.")
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, item], SALES_LINES, by)
     held = frame[keys + [s.CUSTOMER_ID, item]].drop_duplicates()
     per_customer = held.groupby(keys + [s.CUSTOMER_ID], dropna=False).size().rename("items").reset_index()
@@ -418,7 +438,7 @@ def cross_sell_ratio(
         One row (or one per group): ``customers``, ``ratio_before``,
         ``ratio_after``, ``change``.
     """
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], SALES_LINES, by)
     before = frame[s.ORDER_DATE].dt.normalize() <= pd.Timestamp(as_of).normalize()
     unit = keys + [s.CUSTOMER_ID]
@@ -435,6 +455,151 @@ def cross_sell_ratio(
         result = pd.DataFrame({"customers": [0], "ratio_before": [np.nan], "ratio_after": [np.nan]})
     result["change"] = result["ratio_after"] - result["ratio_before"]
     return result.reset_index(drop=not keys)
+
+
+
+def windowed_cross_sell_ratio(
+    lines: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    *,
+    days: int,
+    level: str = "product",
+    by: By = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Items per new customer won in the ``days`` before a day and in the ``days`` after it, like for like: it can fall.
+
+    Unlike the cumulative :func:`cross_sell_ratio`, which only grows, this
+    compares two cohorts at the same tenure::
+
+        before = customers whose first order falls in the days as_of - days + 1 to as_of (inclusive)
+        after  = customers whose first order falls in the days as_of + 1 to as_of + days
+        a customer's ratio = the distinct items they bought in their first ``days`` days
+                             (the day of the first order and the days - 1 days after it)
+        ratio_before, ratio_after = the mean ratio of each cohort
+        estimate = ratio_after - ratio_before
+
+    Both cohorts are new customers followed for the same number of days, so
+    neither customers growing older with the company (established customers
+    buy more kinds of things) nor customers won or lost between the windows
+    move the comparison: a change is a change in how broadly new customers
+    buy. The interval and p-value are Welch's two-sample t test (Welch 1947,
+    *Biometrika* 34(1-2)); products per customer as in Kamakura (2008).
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.kept_lines`; needs ``customer_id``, ``order_date`` and
+        the ``level`` column. A customer's first order is their first in
+        ``lines``: when customers bought before the data begins, put
+        ``as_of - days`` after the data's first day so that they are not taken
+        for new ones.
+    as_of : str or pandas.Timestamp
+        The last day of "before", inclusive (the package's ``as_of``).
+    days : int
+        Length of each window and of each customer's follow-up, at least 1.
+    level : {"product", "category"}
+        What counts as an item.
+    by : str or list of str, optional
+        Group columns (customer attributes such as ``segment``).
+    confidence : float
+        Level of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row (or one per group) with :data:`WINDOWED_RATIO_COLUMNS`:
+        ``customers_before`` and ``customers_after`` (the cohorts' sizes), the
+        ratios and the change as ``estimate``, ``std_error``, ``ci_low``,
+        ``ci_high``, ``p_value`` (NaN when a cohort has fewer than two customers).
+
+    Raises
+    ------
+    ValueError
+        When ``days`` < 1, or ``lines`` end before the after cohort's follow-up
+        does (``as_of + 2 * days``): its customers would be counted on fewer days.
+    """
+    if days < 1:
+        raise ValueError(f"windowed_cross_sell_ratio: days must be >= 1. Got {days!r}.")
+    item = _item_column(lines, level)
+    frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], SALES_LINES, by)
+    day, end, window = frame[s.ORDER_DATE].dt.normalize(), pd.Timestamp(as_of).normalize(), pd.Timedelta(days=days)
+    if len(frame) and day.max() < end + 2 * window - pd.Timedelta(days=1):
+        raise ValueError(
+            f"windowed_cross_sell_ratio: the customers won up to {(end + window).date()} are followed {days} days, to "
+            f"{(end + 2 * window - pd.Timedelta(days=1)).date()}, but the lines end on {day.max().date()}; choose an earlier as_of or fewer days."
+        )
+    first = day.groupby([frame[k] for k in keys] + [frame[s.CUSTOMER_ID]], dropna=False).transform("min")
+    cohort = pd.Series(np.select([(first > end - window) & (first <= end), (first > end) & (first <= end + window)], ["before", "after"], ""),
+                       index=frame.index)
+    kept = (cohort != "") & (day - first < window)
+    per_customer = (frame.loc[kept].assign(_cohort=cohort[kept])
+                    .groupby(keys + ["_cohort", s.CUSTOMER_ID], dropna=False)[item].nunique().rename("_items").reset_index())
+    grouped = per_customer.groupby(keys, dropna=False) if keys else [((), per_customer)]
+    rows = [dict(zip(keys, name if isinstance(name, tuple) else (name,))) | _cohort_change(group, confidence) for name, group in grouped]
+    return pd.DataFrame(rows, columns=keys + WINDOWED_RATIO_COLUMNS)
+
+
+def ratio_windows(first_day: str | pd.Timestamp, last_day: str | pd.Timestamp, *, as_of: str = "auto", days: int = 0) -> tuple[pd.Timestamp, int]:
+    """The ``as_of`` and ``days`` of :func:`windowed_cross_sell_ratio` that fit the data's period.
+
+    With both automatic, the period is cut in four equal windows of ``days``:
+    a lead-in (customers who bought in it are not new), the "before" window,
+    the "after" window, and the follow-up of the customers won last. A given
+    ``as_of`` keeps the longest ``days`` that leaves a lead-in and a follow-up
+    that long; given ``days`` put ``as_of`` after a lead-in of ``days``.
+
+    Parameters
+    ----------
+    first_day, last_day : str or pandas.Timestamp
+        The data's first and last day, inclusive.
+    as_of : str
+        A day (ISO date) or ``"auto"``.
+    days : int
+        The window length, or 0 for automatic.
+
+    Returns
+    -------
+    tuple of (pandas.Timestamp, int)
+        ``as_of`` and ``days``.
+
+    Raises
+    ------
+    ValueError
+        When the windows do not fit in the period (fewer than 4 days, or a given
+        ``as_of`` or ``days`` that leaves no room for the lead-in and the follow-up).
+    """
+    first, last = pd.Timestamp(first_day).normalize(), pd.Timestamp(last_day).normalize()
+    span = (last - first).days + 1
+    if as_of in ("auto", "", None):
+        days = days or span // 4
+        chosen = first + pd.Timedelta(days=2 * days - 1)
+    else:
+        chosen = pd.Timestamp(as_of).normalize()
+        days = days or min(((chosen - first).days + 1) // 2, (last - chosen).days // 2)
+    if days < 1 or chosen - pd.Timedelta(days=2 * days - 1) < first or chosen + pd.Timedelta(days=2 * days) > last + pd.Timedelta(days=1):
+        raise ValueError(f"ratio_windows: windows of {days} days around {chosen.date()} do not fit in {first.date()} to {last.date()} "
+                         "with a lead-in before and a follow-up after them; choose another as_of or fewer days.")
+    return chosen, int(days)
+
+
+def _cohort_change(per_customer: pd.DataFrame, confidence: float) -> dict:
+    """The two cohorts' mean items and their difference, with Welch's interval and p-value."""
+    before = per_customer.loc[per_customer["_cohort"] == "before", "_items"].to_numpy(dtype=float)
+    after = per_customer.loc[per_customer["_cohort"] == "after", "_items"].to_numpy(dtype=float)
+    row = {"customers_before": len(before), "customers_after": len(after),
+           "ratio_before": before.mean() if len(before) else np.nan, "ratio_after": after.mean() if len(after) else np.nan}
+    row |= {"estimate": row["ratio_after"] - row["ratio_before"], "std_error": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+    if min(len(before), len(after)) >= 2:
+        shares = before.var(ddof=1) / len(before), after.var(ddof=1) / len(after)
+        se = float(np.sqrt(sum(shares)))
+        if se == 0:  # every customer of both cohorts bought as many items: the change is exact
+            return row | {"std_error": 0.0, "ci_low": row["estimate"], "ci_high": row["estimate"], "p_value": float(row["estimate"] == 0)}
+        df = se**4 / (shares[0] ** 2 / (len(before) - 1) + shares[1] ** 2 / (len(after) - 1))  # Welch-Satterthwaite
+        half = stats.t.ppf(0.5 + confidence / 2, df) * se
+        row |= {"std_error": se, "ci_low": row["estimate"] - half, "ci_high": row["estimate"] + half,
+                "p_value": float(2 * stats.t.sf(abs(row["estimate"]) / se, df))}
+    return row
 
 
 # --- attach rate --------------------------------------------------------------
@@ -489,7 +654,7 @@ def attach_rate(
     """
     if anchor == attached:
         raise ValueError(f"attach_rate: anchor and attached must differ. Got {anchor!r} twice.")
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     if within_days is None:
         frame, keys = _prepare(lines, [s.ORDER_ID, item], SALES_LINES, by)
         flags = frame.assign(anchor_units=frame[item] == anchor, attached_units=frame[item] == attached)
@@ -545,7 +710,7 @@ def attach_rate_matrix(
         Columns ``anchor``, ``attached``, ``anchor_orders``, ``both_orders``,
         ``attach_rate``; sorted by ``anchor`` then ``attached``.
     """
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     frame, _ = _prepare(lines, [s.ORDER_ID, item], SALES_LINES, None)
     pairs = frame[[s.ORDER_ID, item]].dropna().drop_duplicates()
     if items is not None:
@@ -677,7 +842,7 @@ def primary_items(lines: pd.DataFrame, *, level: str = "category") -> pd.DataFra
     pandas.DataFrame
         Columns ``customer_id``, ``primary_item``; one row per customer.
     """
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     frame, _ = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item, _REVENUE], SALES_LINES, None)
     orders = frame[[s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID]].drop_duplicates()
     first = orders.sort_values([s.CUSTOMER_ID, s.ORDER_DATE, s.ORDER_ID]).drop_duplicates(s.CUSTOMER_ID)
@@ -752,7 +917,7 @@ def revenue_contribution(
         The share, or per group: ``revenue``, ``cross_sold_revenue``,
         ``revenue_contribution``.
     """
-    item = s.item_column(level)
+    item = _item_column(lines, level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item, _REVENUE], SALES_LINES, by)
     flagged = frame.merge(primary_items(frame, level=level), on=s.CUSTOMER_ID, how="left")
     flagged["cross_sold_revenue"] = flagged[_REVENUE].where(flagged[item] != flagged["primary_item"], 0.0)
@@ -1047,7 +1212,7 @@ def kpi_summary(
         ),
         (
             "items_per_customer",
-            lines.groupby(s.CUSTOMER_ID)[s.item_column(level)].nunique().mean(),
+            lines.groupby(s.CUSTOMER_ID)[_item_column(lines, level)].nunique().mean(),
             items,
             f"Distinct {items} per customer (cross-sell ratio)",
         ),
@@ -1137,8 +1302,123 @@ def kpi_trend(lines: pd.DataFrame, kpi: str, *, freq: str = "month", **options) 
     return table.assign(kpi=kpi, value=table[value_column]).sort_values(freq).reset_index(drop=True)
 
 
+def kpi_trend_test(trend: pd.DataFrame, *, period: str = "month", confidence: float = 0.95) -> pd.DataFrame:
+    """Is a KPI rising or falling? The slope of its per-period values on time, per year, with an interval.
+
+    A straight line is fitted to the KPI's values of :func:`kpi_trend` by
+    weighted least squares, each period weighted by the KPI's denominator
+    (:data:`TREND_WEIGHTS`: a month of 400 customers says more than one of 40)::
+
+        value_t = a + b * years_t + e_t,   years_t = (start of period t - start of the first period) / 365.25 days
+
+    ``estimate`` is ``b``, the change of the KPI per year (for a share, 0.012
+    is 1.2 percentage points a year). Its standard error is Newey-West's
+    (1987), robust to months that resemble their neighbours, with the
+    automatic lag ``floor(4 (T / 100) ** (2 / 9))`` of Newey & West (1994,
+    *Review of Economic Studies* 61(4)); the spread of the values around the
+    line is estimated from the data, so variation beyond the binomial noise
+    of a share (seasons, campaigns) widens the interval instead of passing
+    for a trend. The interval and p-value use Student's t with ``T - 2``
+    degrees of freedom (small samples of periods). The slope is the
+    ordinary trend test of a KPI series (e.g. Wooldridge 2016, *Introductory
+    Econometrics*, 6th ed., sec. 10.5, "trending time series").
+
+    Parameters
+    ----------
+    trend : pandas.DataFrame
+        :func:`kpi_trend` output: the ``period`` column, ``kpi``, ``value`` and
+        the weight column of :data:`TREND_WEIGHTS`.
+    period : {"month", "quarter", "year"}
+        The period column of ``trend``.
+    confidence : float
+        Level of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row with :data:`TREND_TEST_COLUMNS`: ``periods`` (T),
+        ``fitted_first`` and ``fitted_last`` (the line at the first and last
+        period), and the slope per year as ``estimate``, ``std_error``,
+        ``ci_low``, ``ci_high``, ``p_value``.
+
+    Raises
+    ------
+    ValueError
+        With fewer than three periods with a value (a line through two points has no error to measure).
+    """
+    kpi = str(trend["kpi"].iloc[0]) if "kpi" in trend and len(trend) else ""
+    if kpi not in TREND_WEIGHTS:
+        raise ValueError(f"kpi_trend_test: needs a kpi_trend table of one of {', '.join(TREND_WEIGHTS)}. Got kpi {kpi!r}.")
+    require_columns(trend, [period, "value", TREND_WEIGHTS[kpi]], "trend")
+    used = trend.loc[trend["value"].notna() & (trend[TREND_WEIGHTS[kpi]] > 0)].sort_values(period)
+    if len(used) < 3:
+        raise ValueError(f"kpi_trend_test: {len(used)} {period}s with a value; a trend needs at least 3.")
+    years = ((pd.to_datetime(used[period]) - pd.to_datetime(used[period]).iloc[0]) / pd.Timedelta(days=365.25)).to_numpy()
+    design = np.column_stack([np.ones(len(used)), years])
+    lags = int(np.floor(4 * (len(used) / 100) ** (2 / 9)))
+    fit = sm.WLS(used["value"].to_numpy(dtype=float), design, weights=used[TREND_WEIGHTS[kpi]].to_numpy(dtype=float)).fit(
+        cov_type="HAC", cov_kwds={"maxlags": lags}, use_t=True
+    )
+    low, high = fit.conf_int(1 - confidence)[1]
+    return pd.DataFrame([{
+        "kpi": kpi, "periods": len(used), "fitted_first": fit.params[0], "fitted_last": fit.params[0] + fit.params[1] * years[-1],
+        "estimate": fit.params[1], "std_error": fit.bse[1], "ci_low": low, "ci_high": high, "p_value": fit.pvalues[1],
+    }], columns=TREND_TEST_COLUMNS)
+
+
+def trend_sentence(test: pd.DataFrame, *, what: str, period: str = "month", points: bool = True, confidence: float = 0.95) -> str:
+    """A trend test in plain words: "... is rising by 1.2 points a year (95% interval ...)" or "... shows no clear change".
+
+    Parameters
+    ----------
+    test : pandas.DataFrame
+        :func:`kpi_trend_test` (its one row).
+    what : str
+        The KPI in words, the sentence's subject, e.g. ``"The cross-sell rate within a month"``.
+    period : str
+        The period of the trend, in words (``"month"``).
+    points : bool
+        The KPI is a share: the slope is said in percentage points (else in the KPI's own unit).
+    confidence : float
+        The level the test was computed at.
+
+    Returns
+    -------
+    str
+        One sentence: rising or falling when the interval excludes zero, else "no clear change", with the interval.
+    """
+    row = test.iloc[0]
+    scale, unit = (100, " points") if points else (1, "")
+    estimate, low, high = (scale * row[column] for column in ("estimate", "ci_low", "ci_high"))
+    basis = f"{confidence:.0%} interval {low:+.1f} to {high:+.1f}{unit} a year, from {row['periods']:,} {period}s"
+    if row["ci_low"] > 0 or row["ci_high"] < 0:
+        return f"{what} is {'rising' if estimate > 0 else 'falling'} by {abs(estimate):.1f}{unit} a year ({basis})."
+    return f"{what} shows no clear change: {estimate:+.1f}{unit} a year ({basis}, which includes no change)."
+
+
 # --- helpers ------------------------------------------------------------------
 
+
+
+def _item_column(lines: pd.DataFrame, level: str) -> str:
+    """The column of ``level``; refuses the category level when the lines hold fewer than two categories.
+
+    With one category (a retail export whose products all say "unknown"),
+    every customer has bought "one category" whatever they bought, and a
+    category KPI would be 0 for a reason that has nothing to do with the
+    customers. Empty lines pass (their KPIs are NaN).
+    """
+    item = s.item_column(level)
+    if item == s.CATEGORY and s.CATEGORY in lines.columns and len(lines):
+        categories = lines[s.CATEGORY].dropna().unique()
+        if len(categories) < 2:
+            have = f"one category ({categories[0]!r})" if len(categories) else "no category"
+            raise InsufficientDataError(
+                f"KPIs at level='category' need two or more categories, but the lines have {have}: every customer would have "
+                "bought a single category and every cross-sell KPI would read 0. Count products instead (level='product'; "
+                "xsell_lab.data.profile.default_level chooses it from the data), or add a category column to the products file."
+            )
+    return item
 
 
 def _prepare(frame: pd.DataFrame, columns: Sequence[str], table: str, by: By) -> tuple[pd.DataFrame, list[str]]:

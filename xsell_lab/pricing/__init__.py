@@ -17,7 +17,10 @@ Price elasticity (:mod:`~xsell_lab.pricing.elasticity`, :mod:`~xsell_lab.pricing
     ``i`` for a 1 % change in the price of product ``j`` (Tellis 1988; Taddy
     2019, ch. 2). Standard errors are robust to autocorrelation (Newey & West
     1987) by default. :func:`pooled_own_elasticity` fits one common own-price
-    slope with product intercepts (Taddy's orange-juice model).
+    slope with product intercepts (Taddy's orange-juice model). With sales by
+    market (stores), week fixed effects are on by default, so chain-wide weekly
+    shocks do not pass for cross-price effects; :func:`shared_weekly_shocks`
+    checks one series per product for such shocks.
 Optimal price (:mod:`~xsell_lab.pricing.optimal`, :mod:`~xsell_lab.pricing.scenarios`)
     :func:`optimal_price` / :func:`optimal_prices` apply the Lerner /
     inverse-elasticity rule ``(p - c) / p = -1 / e``, i.e. ``p* = c e / (1 + e)``
@@ -74,7 +77,7 @@ from xsell_lab.data.validation import require_columns
 from xsell_lab.exceptions import DataValidationError, Problem
 from xsell_lab.pricing.bundles import BUNDLE_COLUMNS, bundle_what_if
 from xsell_lab.pricing.choosing import choose_focus_product, choose_price_pair
-from xsell_lab.pricing.elasticity import ELASTICITY_COLUMNS, PriceElasticityModel, price_elasticities
+from xsell_lab.pricing.elasticity import ELASTICITY_COLUMNS, SHOCK_COLUMNS, PriceElasticityModel, price_elasticities, shared_weekly_shocks
 from xsell_lab.data.margins import check_margin_rate, describe_margin_basis, has_margins, unit_costs
 from xsell_lab.pricing.optimal import optimal_price, optimal_prices
 from xsell_lab.pricing.pooled import pooled_own_elasticity
@@ -86,6 +89,7 @@ __all__ = [
     "ELASTICITY_COLUMNS",
     "MARKDOWN_COLUMNS",
     "PRICE_RESPONSE_COLUMNS",
+    "SHOCK_COLUMNS",
     "PriceElasticityModel",
     "bundle_what_if",
     "check_margin_rate",
@@ -100,6 +104,7 @@ __all__ = [
     "pooled_own_elasticity",
     "price_elasticities",
     "price_response",
+    "shared_weekly_shocks",
     # Imported by xsell_lab.pricing before it became a package; kept importable from here.
     "DataValidationError",
     "Estimator",

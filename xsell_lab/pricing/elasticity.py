@@ -10,11 +10,18 @@ so each slope is an elasticity: the percent change in units of product
 ``i`` for a 1 % change in the price of product ``j`` (Tellis 1988; Taddy
 2019, ch. 2). Standard errors are robust to autocorrelation (Newey & West
 1987) by default; panel data (a market column) get market intercepts by the
-within transformation (Wooldridge 2010) and clustered errors. Predicted units
-are retransformed with Duan's (1983) smearing factor.
+within transformation (Wooldridge 2010) and clustered errors, and, by
+default, week fixed effects: prices are compared between markets within the
+same week, so a chain-wide weekly shock (a holiday, the weather, a
+competitor's campaign) that moves every brand's sales in the weeks the chain
+cuts prices is not read as a price effect (two-way fixed effects, Wooldridge
+2010, sec. 10.5; Angrist & Pischke 2009, sec. 5.1). Predicted units are
+retransformed with Duan's (1983) smearing factor.
 
 References
 ----------
+Angrist, J. D. & Pischke, J.-S. (2009). *Mostly Harmless Econometrics*, Princeton
+University Press, sec. 5.1 (fixed effects for time and units).
 Duan, N. (1983). Smearing estimate: a nonparametric retransformation method.
 *JASA* 78(383), 605-610.
 Dunn, O. J. (1961). Multiple comparisons among means. *JASA* 56(293), 52-64.
@@ -34,6 +41,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 
 from xsell_lab.data import schema as s
 from xsell_lab.exceptions import DataValidationError, Problem
@@ -53,6 +61,9 @@ ELASTICITY_COLUMNS = [
     "relationship",
     "n_obs",
 ]
+
+#: Columns of :func:`shared_weekly_shocks`.
+SHOCK_COLUMNS = ["products", "weeks", "estimate", "chance_bound"]
 
 _SEASONS = {"month": 12, "quarter": 4}
 _COV_TYPES = ("HAC", "HC1", "cluster")
@@ -88,6 +99,20 @@ class PriceElasticityModel(Estimator):
         Give each market its own intercept (per product), so that only price
         changes *within* a market identify the elasticity. Fitted by the
         within transformation (see ``market_intercepts_``).
+    week_effects : bool
+        With a ``market`` column, give every week its own intercept (per
+        product; the default): elasticities then come from price differences
+        between markets in the same week, and a shock that hits every market
+        in a week (a holiday, a heatwave, a chain-wide advertising week) cannot
+        pass for a price effect. Without them, chain-wide promotions that
+        coincide with such shocks make substitutes look like complements (on
+        Dominick's 11 orange-juice brands, most of the complements disappear
+        with week effects; ``tests/test_pricing.py``). Week dummies replace the
+        season dummies (a week determines its season). With one series per
+        product (no ``market``) a week's own intercept would absorb that
+        week's prices, so there is nothing to compare within a week: the
+        model keeps ``season`` and ``week_effects_`` is False. False switches
+        them off, e.g. to show in class what they change.
     cov_type : {"HAC", "HC1", "cluster"}
         Standard errors: Newey-West HAC with ``maxlags`` (weekly series are
         autocorrelated; the default), White/HC1 heteroskedasticity-robust, or
@@ -132,6 +157,11 @@ class PriceElasticityModel(Estimator):
     smearing_ : dict of str to float
         Duan's (1983) smearing factor ``mean(exp(residual))`` per product, used
         to turn predicted log units into units.
+    residuals_ : pandas.DataFrame
+        Each regression's residuals: the key columns (``market``, ``week_start``,
+        ``product_id``) and ``residual`` (log units the model does not explain).
+    week_effects_ : bool
+        Whether week fixed effects were fitted (``week_effects`` and a ``market`` column).
     interval_confidence_ : float
         The level of the intervals in the elasticity table (``confidence``, or
         ``1 - (1 - confidence) / m`` when ``simultaneous``).
@@ -159,6 +189,7 @@ class PriceElasticityModel(Estimator):
         promotion: bool = True,
         market: str | None = None,
         market_effects: bool = True,
+        week_effects: bool = True,
         cov_type: str = "HAC",
         maxlags: int = 4,
         confidence: float = 0.95,
@@ -172,6 +203,7 @@ class PriceElasticityModel(Estimator):
         self.promotion = promotion
         self.market = market
         self.market_effects = market_effects
+        self.week_effects = week_effects
         self.cov_type = cov_type
         self.maxlags = maxlags
         self.confidence = confidence_from_alpha(alpha, confidence, "PriceElasticityModel")
@@ -203,10 +235,13 @@ class PriceElasticityModel(Estimator):
             price that never changes.
         """
         self._check_settings()
+        self.week_effects_ = bool(self.week_effects and self.market)
         frame, self.dropped_zero_units_ = clean_sales(weekly_sales, table, self._required_columns(), self.zero_units, self._keys())
         self._products = sorted(frame[s.PRODUCT_ID].unique())
+        self._weeks = sorted(frame[s.WEEK_START].unique())  # the week effects' categories, also when predicting
         self._check_cross_products(table)
         self.results_, self.smearing_, self.market_intercepts_ = {}, {}, {}
+        residuals = []
         for product in self._products:
             y, x = self._design(frame, product)
             _check_enough_weeks(table, product, len(y), x.shape[1], self.min_weeks)
@@ -216,12 +251,14 @@ class PriceElasticityModel(Estimator):
             else:
                 result = sm.OLS(y, x).fit(**self._cov_kwargs(frame, x.index))
             self.results_[product] = result
+            residuals.append(frame.loc[x.index, self._keys()].assign(residual=np.asarray(result.resid)))
             self.smearing_[product] = float(np.mean(np.exp(result.resid)))
         self.coefficients_ = pd.concat(
             [_coefficient_table(p, r, 1 - self.confidence) for p, r in self.results_.items()], ignore_index=True
         )
         self.interval_confidence_ = 1 - self._interval_alpha(self.confidence)
         self.elasticities_ = self._summary(self.confidence)
+        self.residuals_ = pd.concat(residuals, ignore_index=True)
         self.n_rows_ = len(weekly_sales)
         return self
 
@@ -359,7 +396,9 @@ class PriceElasticityModel(Estimator):
                 x[f"log_price:{other}"] = np.log(matched[other].to_numpy()) if other in matched else np.nan
         if self.promotion:
             x["promotion"] = own[s.ON_PROMOTION].astype(float).to_numpy()
-        if self.season:
+        if self.week_effects_:
+            x = x.join(category_dummies(own[s.WEEK_START], self._weeks, "week"))
+        elif self.season:
             x = x.join(_season_dummies(own[s.WEEK_START], self.season))
         constant_controls = [c for c in x.columns if not c.startswith("log_price:") and x[c].nunique() <= 1]
         x = sm.add_constant(x.drop(columns=constant_controls), has_constant="add").dropna()
@@ -403,6 +442,47 @@ def price_elasticities(weekly_sales: pd.DataFrame, **settings) -> pd.DataFrame:
     See :class:`PriceElasticityModel` for the settings and the columns.
     """
     return PriceElasticityModel(**settings).fit(weekly_sales).summary()
+
+
+def shared_weekly_shocks(model: PriceElasticityModel, *, confidence: float = 0.95) -> pd.DataFrame:
+    """Do the products' unexplained weekly ups and downs move together? A check for shocks shared by every product.
+
+    A week that lifts or sinks every product at once (a holiday, the weather, a
+    chain-wide advertising push) leaves the same sign in every product's
+    residual that week. The check is the mean Pearson correlation of the
+    residuals of every pair of products over the weeks (and markets) they
+    share. For independent products each pairwise correlation has a variance
+    of about ``1 / n`` for ``n`` shared weeks (Fisher 1921, *Metron* 1, 3-32),
+    and the correlations of different pairs are uncorrelated, so the mean of
+    ``m`` of them stays within ``z * sqrt(1 / (m n))`` (``chance_bound``) with
+    probability ``confidence``. A mean above it is the footprint of a shared
+    shock that week effects (:class:`PriceElasticityModel` with a market
+    column) would remove.
+
+    Parameters
+    ----------
+    model : PriceElasticityModel
+        A fitted model (its ``residuals_``).
+    confidence : float
+        Level of the chance bound.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row with :data:`SHOCK_COLUMNS`: ``products``, ``weeks`` (the median
+        number of shared observations of a pair), ``estimate`` (the mean pairwise
+        correlation) and ``chance_bound``.
+    """
+    residuals = model.residuals_
+    wide = residuals.pivot(index=[k for k in model._keys() if k != s.PRODUCT_ID], columns=s.PRODUCT_ID, values="residual")
+    correlations = wide.corr(min_periods=3).to_numpy()
+    shared = wide.notna().astype(float).T.dot(wide.notna().astype(float)).to_numpy()
+    upper = np.triu_indices(wide.shape[1], k=1)
+    pairs = ~np.isnan(correlations[upper])
+    weeks = float(np.median(shared[upper][pairs])) if pairs.any() else 0.0
+    bound = stats.norm.ppf(0.5 + confidence / 2) * np.sqrt(1 / (pairs.sum() * weeks)) if pairs.any() else np.nan
+    mean = float(correlations[upper][pairs].mean()) if pairs.any() else np.nan
+    return pd.DataFrame([{"products": wide.shape[1], "weeks": int(weeks), "estimate": mean, "chance_bound": bound}], columns=SHOCK_COLUMNS)
 
 
 # --- checks and tables of the regressions --------------------------------------
