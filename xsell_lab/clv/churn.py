@@ -303,7 +303,7 @@ def retention_offer_list(
         guardrail removed (``no marketing consent``, ``contact cap reached``,
         ``over budget``), in the order applied.
     """
-    require_columns(risk, [s.CUSTOMER_ID, "at_risk", "clv_at_risk", "p_alive"], "risk", hint="Build the table with xsell_lab.clv.churn_risk")
+    require_columns(risk, [s.CUSTOMER_ID, "at_risk", "clv_at_risk", "p_alive"], "risk", hint="Build the table with xsell_lab.clv.silence_risk or churn_risk")
     candidates = risk.loc[risk["at_risk"].to_numpy(dtype=bool)]
     consent = has_consent(customers).reindex(candidates[s.CUSTOMER_ID], fill_value=False).to_numpy()
     log = [("no marketing consent", int((~consent).sum()))]
