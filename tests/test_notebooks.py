@@ -124,8 +124,6 @@ def _sections(notebook) -> list[str]:
 def test_sections_follow_the_skeleton(notebook_path):
     notebook = _read(notebook_path)
     sections = _sections(notebook)
-    if sections[-1:] == ["The answer"]:  # a notebook ends with its answer for a director (recommendations.the_answer)
-        sections = sections[:-1]
     expected = f"{FIRST_SECTIONS} + method sections + {LAST_SECTIONS}"
     assert len(sections) > len(FIRST_SECTIONS) + len(LAST_SECTIONS), (
         f"{notebook_path.name}: sections are {sections}; expected {expected} with at least one method section"
