@@ -65,6 +65,10 @@ def churn_risk(
 ) -> pd.DataFrame:
     """Customers whose P(alive) has dropped, ranked by the CLV they put at risk.
 
+    P(alive) is 1 for customers without repeat purchases, so this list never
+    names a one-time buyer; :func:`silence_risk` ranks everybody (notebook 07
+    uses it). Here CLV at risk is ``CLV / P(alive) - CLV``.
+
     Parameters
     ----------
     clv : pandas.DataFrame
