@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import expit
 
 from xsell_lab import sales_lines
 from xsell_lab.data import schema as s
@@ -477,3 +478,77 @@ def test_choose_cutoff_leaves_two_horizons_and_drops_snapshots_without_history()
     assert all(day >= pd.Timestamp("2024-01-01") + pd.Timedelta(days=60) for day in chosen["train_as_of"])
     with pytest.raises(ValueError, match="whole 60-day window"):
         pr.choose_cutoff(lines, "2024-12-01", horizon_days=60)
+
+
+def _noisy_buyers(seed: int, n: int = 4000, noise: int = 40) -> pd.DataFrame:
+    """Planted truth: buying depends on two features; many noise features and few buyers make a plain logit over-fit."""
+    rng = np.random.default_rng(seed)
+    data = pd.DataFrame({f"owns_x{j}": rng.binomial(1, 0.2, n).astype(float) for j in range(noise)})
+    data["recency_months"] = rng.exponential(6.0, n)
+    data["orders"] = rng.poisson(2.0, n).astype(float)
+    truth = expit(-3.2 + 1.0 * data["owns_x0"] - 0.15 * data["recency_months"] + 0.25 * data["orders"])
+    return data.assign(label=rng.binomial(1, truth), truth=truth)
+
+
+def test_shrunk_logit_predictions_are_better_calibrated_on_new_customers_and_keep_the_base_rate():
+    from xsell_lab.propensity import calibration_slope
+
+    train, test = _noisy_buyers(1), _noisy_buyers(2, n=40_000)
+    plain = PropensityModel(categorical=[], min_count=1, min_buyers=1).fit(train.drop(columns="truth"))
+    shrunk = PropensityModel(categorical=[], min_count=1, min_buyers=1, shrink=True).fit(train.drop(columns="truth"))
+    result = plain.result_
+    assert shrunk.shrinkage_ == pytest.approx((result.llr - result.df_model) / result.llr)  # van Houwelingen & le Cessie
+    assert plain.shrinkage_ == 1.0 and 0.3 < shrunk.shrinkage_ < 1.0
+    assert shrunk.predict_proba(train).mean() == pytest.approx(train["label"].mean(), rel=1e-9)
+    pd.testing.assert_frame_equal(shrunk.summary(), plain.summary())  # the odds ratios are the fit's
+    slopes = {name: calibration_slope(test["label"], model.predict_proba(test)).loc["slope"]
+              for name, model in (("plain", plain), ("shrunk", shrunk))}
+    assert slopes["plain"]["ci_high"] < 1  # over-confident on new customers
+    assert abs(slopes["shrunk"]["estimate"] - 1) < abs(slopes["plain"]["estimate"] - 1)
+    assert shrunk.predict_proba(test).max() < plain.predict_proba(test).max()
+
+
+def test_calibration_slope_is_one_for_true_probabilities_and_matches_scikit_learn():
+    from sklearn.linear_model import LogisticRegression
+
+    from xsell_lab.propensity import calibration_slope
+
+    rng = np.random.default_rng(3)
+    truth = expit(rng.normal(-2.0, 1.0, 50_000))
+    label = rng.binomial(1, truth)
+    honest = calibration_slope(label, truth)
+    assert honest.index.tolist() == ["intercept", "slope"]
+    assert honest.loc["slope", "ci_low"] <= 1 <= honest.loc["slope", "ci_high"]
+    assert honest.loc["intercept", "ci_low"] <= 0 <= honest.loc["intercept", "ci_high"]
+    extreme = expit(2 * np.log(truth / (1 - truth)))  # twice the log-odds: over-confident
+    table = calibration_slope(label, extreme)
+    assert table.loc["slope", "estimate"] == pytest.approx(0.5, abs=0.03) and table.loc["slope", "p_value"] < 1e-6
+    reference = LogisticRegression(C=np.inf, tol=1e-10, max_iter=1000).fit(np.log(extreme / (1 - extreme))[:, None], label)
+    assert table.loc["slope", "estimate"] == pytest.approx(reference.coef_[0, 0], rel=1e-5)
+    assert table.loc["intercept", "estimate"] == pytest.approx(reference.intercept_[0], rel=1e-5)
+
+
+def test_calibration_table_by_probability_edges_matches_a_pandas_recount():
+    rng = np.random.default_rng(4)
+    score = rng.beta(0.5, 6.0, 5000)
+    label = rng.binomial(1, score)
+    edges = [0, 0.05, 0.1, 0.2, 0.5, 1]
+    table = calibration_table(label, score, bins=edges)
+    groups = pd.cut(score, edges, include_lowest=True)
+    recount = pd.DataFrame({"y": label, "p": score}).groupby(groups, observed=True).agg(n=("y", "size"), p=("p", "mean"), y=("y", "mean"))
+    assert table["customers"].tolist() == recount["n"].tolist()
+    np.testing.assert_allclose(table["mean_predicted"], recount["p"])
+    np.testing.assert_allclose(table["observed_rate"], recount["y"])
+    assert (table["ci_low"] <= table["observed_rate"]).all() and (table["observed_rate"] <= table["ci_high"]).all()
+    with pytest.raises(ValueError, match="cover every score"):
+        calibration_table(label, score, bins=[0.1, 0.5, 1])
+
+
+def test_offer_outcomes_pair_each_offer_with_what_its_customer_bought():
+    from xsell_lab.propensity import OUTCOME_COLUMNS, offer_outcomes
+
+    offers = pd.DataFrame({"customer_id": ["a", "b", "c"], "category": ["ink", "case", "ink"], "propensity": [0.9, 0.2, 0.1]})
+    bought = pd.DataFrame({"ink": [1, 0, 0], "case": [0, 0, 1]}, index=pd.Index(["a", "b", "d"], name="customer_id"))
+    outcomes = offer_outcomes(offers, bought)
+    assert outcomes.columns.tolist() == OUTCOME_COLUMNS
+    assert outcomes.to_dict("list") == {"customer_id": ["a", "b"], "category": ["ink", "case"], "propensity": [0.9, 0.2], "bought": [1, 0]}

@@ -38,7 +38,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
-from scipy.special import expit
+from scipy.optimize import brentq
+from scipy.special import expit, logit
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from xsell_lab._deprecation import day_before, days_before, renamed_parameters
@@ -60,6 +61,16 @@ LABELS = ("window", "next_order")
 GAINS_COLUMNS = ["decile", "customers", "buyers", "response_rate", "lift", "cumulative_customers", "cumulative_buyers", "cumulative_lift"]
 #: Columns of :func:`calibration_table`.
 CALIBRATION_COLUMNS = ["bin", "customers", "mean_predicted", "observed_rate", "ci_low", "ci_high"]
+
+#: Edges of the predicted-probability groups of a probability-calibration check (``calibration_table(bins=...)``):
+#: fine where most scores are, and one group for the rare high ones.
+PROBABILITY_GROUPS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0)
+
+#: Columns of :func:`calibration_slope`.
+SLOPE_COLUMNS = ["estimate", "std_error", "ci_low", "ci_high", "p_value"]
+
+#: Columns of :func:`offer_outcomes`.
+OUTCOME_COLUMNS = [s.CUSTOMER_ID, s.CATEGORY, "propensity", "bought"]
 #: Columns of :func:`choose_targets`.
 TARGET_COLUMNS = ["target", "anchor", "later_buyers"]
 #: Columns of :func:`next_best_offer`.
@@ -338,6 +349,14 @@ class PropensityModel(Estimator):
         What :meth:`summary` and :meth:`drivers` show for each item of the
         ``owns_`` / ``last_`` features (:func:`xsell_lab.catalogue.item_labels`);
         default: the item itself.
+    shrink : bool, default False
+        Logit only: shrink the predicted log-odds towards the average by the
+        heuristic factor ``(LR chi2 - df) / LR chi2`` of the fit (van
+        Houwelingen & le Cessie 1990; Steyerberg 2009, ch. 13), with the
+        constant re-estimated so the mean prediction on the training data stays
+        the training buying rate. A model with many features and few buyers
+        over-fits, and its highest probabilities come out too high; shrinking
+        pulls them back. :meth:`summary` keeps the fitted (unshrunk) coefficients.
 
     Attributes
     ----------
@@ -347,6 +366,9 @@ class PropensityModel(Estimator):
         Logit coefficients, ``const`` first (logit only).
     base_rate_ : float
         Share of positive labels in the training data.
+    shrinkage_ : float
+        The factor applied to the log-odds by :meth:`predict_proba` (1 without
+        ``shrink``; 0 would predict the base rate for everybody).
     n_rows_ : int
         Rows (customer snapshots) the model was fitted on.
     left_out_ : pandas.Series
@@ -375,8 +397,10 @@ class PropensityModel(Estimator):
         seed: int = 0,
         max_iter: int = 100,
         labels: Mapping[str, str] | None = None,
+        shrink: bool = False,
     ) -> None:
         self.labels = labels
+        self.shrink = shrink
         self.method = method
         self.categorical = categorical
         self.min_count = min_count
@@ -416,9 +440,11 @@ class PropensityModel(Estimator):
                                        index=pd.Index(rare + unstable, name="feature"), name="reason", dtype=object)
             self.features_ = [c for c in self.features_ if c not in self.left_out_.index]
             self.params_ = self.result_.params
+            self.shrinkage_, self.shrunk_const_ = self._shrinkage(design[self.features_].to_numpy(dtype=float))
         else:
             from sklearn.ensemble import HistGradientBoostingClassifier
 
+            self.shrinkage_ = 1.0
             self.booster_ = HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=0.1, random_state=self.seed)
             with one_thread():  # a notebook-sized fit: threads gain little and stall on a busy machine (xsell_lab._threads)
                 self.booster_.fit(design[self.features_].to_numpy(dtype=float), y)
@@ -428,6 +454,16 @@ class PropensityModel(Estimator):
 
     def _parameters(self) -> pd.Series:
         return self.params_ if self.method == "logit" else pd.Series(dtype=float)
+
+    def _shrinkage(self, design: np.ndarray) -> tuple[float, float]:
+        """The shrinkage factor and the constant that keeps the mean prediction at the base rate."""
+        if not self.shrink:
+            return 1.0, float(self.params_["const"])
+        chi2, df = float(self.result_.llr), float(self.result_.df_model)
+        factor = float(np.clip((chi2 - df) / chi2, 0.0, 1.0)) if chi2 > 0 else 0.0
+        linear = factor * (design @ self.params_[self.features_].to_numpy())
+        const = brentq(lambda c: expit(c + linear).mean() - self.base_rate_, -50.0, 50.0)
+        return factor, float(const)
 
     @requires_fit
     def design_matrix(self, data: pd.DataFrame) -> pd.DataFrame:
@@ -454,7 +490,7 @@ class PropensityModel(Estimator):
         """
         design = self.design_matrix(data)
         if self.method == "logit":
-            linear = self.params_["const"] + design.to_numpy(dtype=float) @ self.params_[self.features_].to_numpy()
+            linear = self.shrunk_const_ + self.shrinkage_ * (design.to_numpy(dtype=float) @ self.params_[self.features_].to_numpy())
             return pd.Series(expit(linear), index=data.index, name="propensity")
         with one_thread():
             scores = self.booster_.predict_proba(design.to_numpy(dtype=float))[:, 1]
@@ -689,14 +725,19 @@ def gains_table(label: Sequence[int], score: Sequence[float], bins: int = 10) ->
     )
 
 
-def calibration_table(label: Sequence[int], score: Sequence[float], bins: int = 10, strategy: str = "quantile") -> pd.DataFrame:
-    """Mean predicted probability against the observed buying rate, by score bin.
+def calibration_table(
+    label: Sequence[int], score: Sequence[float], bins: int | Sequence[float] = 10, strategy: str = "quantile"
+) -> pd.DataFrame:
+    """Mean predicted probability against the observed buying rate, by score bin (probability calibration).
 
     Parameters
     ----------
     label, score : sequences
         0/1 outcomes and predicted probabilities.
-    bins : int, default 10
+    bins : int or sequence of float, default 10
+        How many bins; or their edges on [0, 1] (e.g. ``[0, 0.05, 0.1, 0.2,
+        0.5, 1]``, each bin holding the scores above its lower edge and up to
+        its upper edge, the first one from 0), which ignores ``strategy``.
     strategy : {"quantile", "uniform"}
         ``quantile``: groups of equal size by score rank; ``uniform``: bins of
         equal width on [0, 1] (empty bins left out).
@@ -708,7 +749,12 @@ def calibration_table(label: Sequence[int], score: Sequence[float], bins: int = 
         95 % Wilson interval of the observed rate (Wilson 1927).
     """
     y, p = np.asarray(label, dtype=float), np.asarray(score, dtype=float)
-    if strategy == "quantile":
+    if not np.isscalar(bins):
+        edges = np.asarray(bins, dtype=float)
+        if edges.size < 2 or np.any(np.diff(edges) <= 0) or edges[0] > p.min(initial=1.0) or edges[-1] < p.max(initial=0.0):
+            raise ValueError(f"bins must be increasing edges that cover every score. Got {list(edges)}.")
+        group = np.clip(np.searchsorted(edges, p, side="left") - 1, 0, edges.size - 2)
+    elif strategy == "quantile":
         group = np.empty(len(p), dtype=int)
         for index, chunk in enumerate(np.array_split(np.argsort(p, kind="stable"), bins)):
             group[chunk] = index
@@ -723,6 +769,65 @@ def calibration_table(label: Sequence[int], score: Sequence[float], bins: int = 
     low, high = wilson_interval(table["buyers"].to_numpy(), table["customers"].to_numpy())
     table["ci_low"], table["ci_high"] = low, high
     return table.reset_index()[CALIBRATION_COLUMNS]
+
+
+def calibration_slope(label: Sequence[int], score: Sequence[float], *, confidence: float = 0.95) -> pd.DataFrame:
+    """Cox's calibration intercept and slope: ``logit P(buy) = intercept + slope x logit(score)``.
+
+    A slope of 1 and an intercept of 0 mean the probabilities can be taken at
+    face value; a slope below 1 means the model is over-confident (its high
+    scores too high, its low ones too low), above 1 under-confident (Cox 1958;
+    Steyerberg 2009, ch. 15).
+
+    Parameters
+    ----------
+    label, score : sequences
+        0/1 outcomes and predicted probabilities (strictly between 0 and 1; the
+        extremes are clipped to 1e-12 from them).
+    confidence : float, default 0.95
+        Level of the Wald intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``parameter`` (``intercept``, ``slope``), columns
+        :data:`SLOPE_COLUMNS`; ``p_value`` tests an intercept of 0 and a slope of 1.
+
+    References
+    ----------
+    Cox, D. R. (1958). Two further applications of a model for binary regression.
+    *Biometrika* 45(3/4), 562-565.
+    """
+    y = np.asarray(label, dtype=float)
+    x = logit(np.clip(np.asarray(score, dtype=float), 1e-12, 1 - 1e-12))
+    result = sm.Logit(y, sm.add_constant(x, has_constant="add")).fit(disp=0)
+    names = pd.Index(["intercept", "slope"], name="parameter")
+    table = wald_table(pd.Series(np.asarray(result.params), index=names), pd.Series(np.asarray(result.bse), index=names), confidence)
+    null = np.array([0.0, 1.0])
+    z = (table["estimate"].to_numpy() - null) / table["std_error"].to_numpy()
+    return table.assign(p_value=2 * stats.norm.sf(np.abs(z)))[SLOPE_COLUMNS]
+
+
+def offer_outcomes(offers: pd.DataFrame, bought: pd.DataFrame) -> pd.DataFrame:
+    """Each offer's predicted probability next to whether the customer then bought the item offered.
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame
+        :func:`next_best_offer` (``customer_id``, ``category``, ``propensity``).
+    bought : pandas.DataFrame
+        0/1, indexed by ``customer_id``, one column per item, as for :func:`offer_hit_rates`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`OUTCOME_COLUMNS`, one row per offer whose customer and
+        item ``bought`` covers, in the order of ``offers``: ``bought`` is 0/1.
+    """
+    require_columns(offers, [s.CUSTOMER_ID, s.CATEGORY, "propensity"], "offers")
+    took = bought.stack().rename("bought").rename_axis([s.CUSTOMER_ID, s.CATEGORY]).reset_index()
+    table = offers[[s.CUSTOMER_ID, s.CATEGORY, "propensity"]].merge(took, on=[s.CUSTOMER_ID, s.CATEGORY], how="inner")
+    return table.assign(bought=table["bought"].astype(int))[OUTCOME_COLUMNS]
 
 
 # --- next best offer ---------------------------------------------------------------------

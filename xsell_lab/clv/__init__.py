@@ -19,14 +19,15 @@ profitability
 cross_sell_value
     Cross-sold vs single-category customers, naive and matched.
 churn
-    Churn risk ranked by CLV at risk, and a retention-offer list with guardrails.
+    Churn risk ranked by CLV at risk (P(alive), or the chance of buying for
+    everyone, one-time buyers included), and a retention-offer list with guardrails.
 """
 
 from xsell_lab.clv._mle import ConvergenceError
 from xsell_lab.clv.bgnbd import BetaGeoModel
-from xsell_lab.clv.churn import churn_risk, retention_offer_list
+from xsell_lab.clv.churn import at_last_purchase, churn_risk, purchase_probability, retention_offer_list, silence_risk
 from xsell_lab.clv.cross_sell_value import MIN_GROUP_CUSTOMERS, cross_sell_followup, early_cross_sell_status, matched_comparison
-from xsell_lab.clv.diagnostics import bgnbd_fit_problems, cumulative_repeat_purchases, holdout_by_frequency
+from xsell_lab.clv.diagnostics import bgnbd_fit_problems, cumulative_repeat_purchases, holdout_by_frequency, holdout_purchase_shares
 from xsell_lab.clv.gamma_gamma import GammaGammaModel
 from xsell_lab.clv.historical import LIFESPAN_COLUMNS, cohort_curves, historical_clv, horizon_months, lifespan_estimate
 from xsell_lab.data.margins import MARGIN_SOURCES, margin_known, margin_statement, with_assumed_margin
@@ -51,6 +52,7 @@ __all__ = [
     "RFM_COLUMNS",
     "calibration_end_date",
     "calibration_holdout_summary",
+    "at_last_purchase",
     "churn_risk",
     "cohort_curves",
     "cumulative_repeat_purchases",
@@ -60,10 +62,13 @@ __all__ = [
     "early_cross_sell_status",
     "historical_clv",
     "holdout_by_frequency",
+    "holdout_purchase_shares",
     "matched_comparison",
     "profit_concentration",
+    "purchase_probability",
     "purchase_days",
     "retention_offer_list",
     "rfm_summary",
+    "silence_risk",
     "validate_rfm",
 ]

@@ -3,7 +3,9 @@
 Two checks from Fader, Hardie & Lee (2005, figures 2-4): the mean number of
 holdout purchases by calibration frequency, expected vs actual; and the
 cumulative repeat purchases of the whole cohort week by week, expected vs
-actual, across the calibration and holdout periods.
+actual, across the calibration and holdout periods. A third asks the question
+of the churn list: did the share of one-time and of repeat buyers who bought
+again in the holdout match their chance of buying?
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.clv._customers import COLUMN_RENAMES
 from xsell_lab.data import schema as s
 from xsell_lab.clv.bgnbd import BetaGeoModel
+from xsell_lab.clv.churn import purchase_probability
 from xsell_lab.clv.rfm import purchase_days
+from xsell_lab.stats.intervals import wilson_interval
+
+#: Columns of :func:`holdout_purchase_shares`.
+PURCHASE_SHARE_COLUMNS = ["buyers", "customers", "predicted", "observed", "ci_low", "ci_high"]
 
 
 def holdout_by_frequency(model: BetaGeoModel, summary: pd.DataFrame, max_frequency: int = 7) -> pd.DataFrame:
@@ -54,6 +61,46 @@ def holdout_by_frequency(model: BetaGeoModel, summary: pd.DataFrame, max_frequen
 
 
 @renamed_parameters(**COLUMN_RENAMES)
+def holdout_purchase_shares(model: BetaGeoModel, summary: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
+    """The share of one-time and of repeat buyers who bought in the holdout, against their predicted chance.
+
+    The predicted share of a group is the mean of its customers'
+    :func:`xsell_lab.clv.purchase_probability` over the holdout; the observed
+    share is the customers with at least one holdout purchase day, with a
+    Wilson interval (Wilson 1927). A prediction outside the interval says the
+    model's chance of buying is off for that group.
+
+    Parameters
+    ----------
+    model : BetaGeoModel
+        Fitted on the calibration columns of ``summary``.
+    summary : pandas.DataFrame
+        Output of :func:`xsell_lab.clv.calibration_holdout_summary`.
+    confidence : float, default 0.95
+        Level of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`PURCHASE_SHARE_COLUMNS`, one row for ``"one-time"`` and
+        one for ``"repeat"`` buyers of the calibration period (a group without
+        customers is left out): ``customers``, ``predicted`` and ``observed``
+        shares, ``ci_low`` and ``ci_high`` of the observed share.
+    """
+    chance = purchase_probability(model, summary, float(summary["duration_holdout"].iloc[0]))
+    bought = summary["frequency_holdout"] > 0
+    group = np.where(summary["frequency"] > 0, "repeat", "one-time")
+    table = (
+        pd.DataFrame({"buyers": group, "chance": chance.to_numpy(), "bought": bought.to_numpy()})
+        .groupby("buyers", sort=True)
+        .agg(customers=("bought", "size"), predicted=("chance", "mean"), bought=("bought", "sum"))
+        .reset_index()
+    )
+    low, high = wilson_interval(table["bought"].to_numpy(), table["customers"].to_numpy(), confidence)
+    table = table.assign(observed=table["bought"] / table["customers"], ci_low=low, ci_high=high)
+    return table[PURCHASE_SHARE_COLUMNS]
+
+
 def cumulative_repeat_purchases(
     model: BetaGeoModel,
     purchases: pd.DataFrame,
