@@ -760,7 +760,7 @@ def bundle_check(
     Parameters
     ----------
     lines : pandas.DataFrame
-        The sales lines notebook 06 reads (:func:`xsell_lab.sales_lines`).
+        The sales lines notebook 06 reads: what customers bought and kept (:func:`xsell_lab.kept_lines`).
     products : pandas.DataFrame
         The products table (``price``, ``unit_cost``).
     weekly_sales : pandas.DataFrame or None
