@@ -37,6 +37,11 @@ Functions
     and :mod:`xsell_lab.triggers`: ``share_within`` is Kaplan-Meier over customers (later
     day, censored at ``as_of``), ``next_order_probability`` is
     :func:`xsell_lab.basket.next_order_rules` (orders, the next order only).
+:func:`offer_timing`
+    The one answer to "when to offer B after A" for a pair (or a few): the share of A's
+    buyers who took B in the same basket, the share of the others who bought it within
+    30 and 90 days (Kaplan-Meier), and the median delay of those later buyers, each with
+    its interval. Every notebook that speaks of timing states these numbers.
 :func:`choose_timing_pair`
     The trigger, target and baseline a timing lesson studies when its parameters say
     ``"auto"``. (``next_item_rules`` is a deprecated alias of
@@ -53,6 +58,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+
 from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import (
@@ -64,7 +71,7 @@ from xsell_lab.data.validation import (
     require_known_values,
     table_name,
 )
-from xsell_lab.stats import sequences
+from xsell_lab.stats import sequences, wilson_interval
 from xsell_lab.stats.survival import (  # noqa: F401 (re-exported: lifecycle.kaplan_meier worked before 0.2)
     DURATION,
     KAPLAN_MEIER_COLUMNS,
@@ -94,6 +101,16 @@ BEST_MOMENT_COLUMNS = [
 
 #: Columns of the deprecated :func:`next_item_rules`.
 NEXT_ITEM_COLUMNS = ["trigger", "target", "next_orders", "next_holds", "next_order_probability"]
+#: Columns of :func:`offer_timing` with the default windows (30 and 90 days): each
+#: window N adds ``later_Nd``, ``later_Nd_ci_low`` and ``later_Nd_ci_high``.
+OFFER_TIMING_COLUMNS = [
+    "anchor", "add_on", "anchor_customers", "same_basket", "same_basket_share", "same_basket_ci_low",
+    "same_basket_ci_high", "waiting", "later_30d", "later_30d_ci_low", "later_30d_ci_high", "later_90d",
+    "later_90d_ci_low", "later_90d_ci_high", "later_buyers", "median_delay_days", "median_delay_ci_low",
+    "median_delay_ci_high", "censoring", "chosen_by_data",
+]
+#: Fewest next orders of an anchor for the automatic pair of :func:`offer_timing`.
+OFFER_TIMING_MIN_ORDERS = 30
 #: Columns of :func:`choose_timing_pair`.
 TIMING_PAIR_COLUMNS = ["trigger", "target", "baseline", "next_orders", "next_order_probability", "chosen_by_data"]
 
@@ -572,6 +589,144 @@ def best_moment(
     if pairs is None:
         table = table.sort_values(["share_within", "trigger", "target"], ascending=[False, True, True], kind="stable")
     return table.reset_index(drop=True)
+
+
+
+def offer_timing(
+    lines: pd.DataFrame,
+    *,
+    anchor: str = "auto",
+    add_on: str = "auto",
+    pairs: Sequence[tuple[object, object]] | None = None,
+    level: str = "category",
+    within_days: Sequence[int] = (30, 90),
+    as_of: str | pd.Timestamp | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """When to offer B after A: in the same basket, or later, and how much later.
+
+    For each pair (anchor A, add-on B), counted once per customer from the day
+    of their first A (:func:`xsell_lab.stats.sequences.waits`):
+
+    - ``same_basket_share`` = customers who bought B on the day of their first
+      A / customers who bought A, with Wilson's interval (Wilson 1927);
+    - ``later_Nd`` = among the customers who did not (``waiting``), the share
+      who bought B within N days (on day 1 to N), by Kaplan-Meier: a customer
+      whose window is not over by ``as_of`` counts for as long as they were
+      watched (Kaplan & Meier 1958); the interval is Greenwood's, on the
+      log(-log) scale (:func:`xsell_lab.stats.survival.kaplan_meier`);
+    - ``median_delay_days`` = the median wait, in days, of those who bought B
+      on a later day by ``as_of`` (``later_buyers``), with the distribution-free
+      interval of the median from order statistics (Conover 1999, *Practical
+      Nonparametric Statistics*, 3rd ed., section 3.2). It counts only waits
+      that ended by ``as_of``, so it leans short for recent anchors.
+
+    A customer who bought B before their first A is in ``waiting`` like any
+    other (a consumable is bought again).
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.kept_lines`: ``customer_id``, ``order_id``, ``order_date`` and the ``level`` column.
+    anchor, add_on : str
+        Values of the item column, or ``"auto"`` (or ``""``): the data chooses the
+        pair whose add-on most often fills the anchor buyers' next order, among
+        anchors with at least :data:`OFFER_TIMING_MIN_ORDERS` next orders
+        (:func:`choose_timing_pair`). Ignored when ``pairs`` is given.
+    pairs : sequence of (anchor, add_on), optional
+        Several pairs, one row each, in this order (e.g. the pairs bought by the
+        most customers, :func:`xsell_lab.basket.choose_pairs`).
+    level : {"category", "product"}
+        What an item is.
+    within_days : sequence of int
+        The windows N (days >= 1) of the ``later_Nd`` columns.
+    as_of : str or Timestamp, optional
+        Last day of history (inclusive). Default: the last order date.
+    confidence : float
+        Level of every interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`OFFER_TIMING_COLUMNS` (one ``later_Nd`` triple per window N):
+        ``anchor``, ``add_on``, ``anchor_customers``, ``same_basket`` (count),
+        ``same_basket_share`` and its ``_ci_low``/``_ci_high``, ``waiting``,
+        ``later_Nd`` with its interval, ``later_buyers``,
+        ``median_delay_days`` with its interval, ``censoring``
+        (``"kaplan_meier"``) and ``chosen_by_data`` (True when the pair was
+        ``"auto"``).
+
+    Raises
+    ------
+    ValueError
+        An unknown item, a window below 1 day, or (``"auto"``) data where no
+        anchor's next order holds another item.
+    """
+    item_column = s.item_column(level)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item_column], table_name(lines))
+    windows = [int(days) for days in within_days]
+    if not windows or min(windows) < 1:
+        raise ValueError(f"within_days must hold whole numbers of days >= 1; got {list(within_days)!r}.")
+    chosen_by_data = pairs is None and (anchor in AUTOMATIC or add_on in AUTOMATIC)
+    if pairs is None:
+        require_known_values(lines, item_column, table_name(lines), anchor=anchor, add_on=add_on)
+        rule = _timing_rule(_next_item_table(lines, item_column, 1), anchor, add_on, None, OFFER_TIMING_MIN_ORDERS, item_column)
+        pairs = [(rule["trigger"], rule["target"])]
+    cut = _order_cutoff(lines, as_of)
+    anchors, add_ons = [a for a, _ in pairs], [b for _, b in pairs]
+    waits = sequences.waits(lines, item_column=item_column, antecedents=anchors, consequents=add_ons, as_of=cut, same_basket=True)
+    groups = dict(iter(waits.groupby(["antecedent", "consequent"], sort=False)))
+    rows = [_timing_row(groups.get((a, b), waits.iloc[:0]), a, b, windows, confidence) for a, b in pairs]
+    columns = ["anchor", "add_on", "anchor_customers", "same_basket", "same_basket_share", "same_basket_ci_low",
+               "same_basket_ci_high", "waiting"]
+    columns += [f"later_{days}d{end}" for days in windows for end in ("", "_ci_low", "_ci_high")]
+    columns += ["later_buyers", "median_delay_days", "median_delay_ci_low", "median_delay_ci_high", "censoring"]
+    return pd.DataFrame(rows, columns=columns).assign(chosen_by_data=chosen_by_data)
+
+
+def _timing_row(waits: pd.DataFrame, anchor, add_on, windows: list[int], confidence: float) -> dict:
+    """One row of :func:`offer_timing` from the waits (same day counted) of one pair."""
+    same_day = waits[OBSERVED] & (waits[DURATION] == 0)
+    later = waits[~same_day]
+    low, high = wilson_interval(int(same_day.sum()), len(waits), confidence)
+    row = {
+        "anchor": anchor, "add_on": add_on, "anchor_customers": len(waits), "same_basket": int(same_day.sum()),
+        "same_basket_share": same_day.mean() if len(waits) else np.nan, "same_basket_ci_low": float(low),
+        "same_basket_ci_high": float(high), "waiting": len(later),
+    }  # fmt: skip
+    curve = kaplan_meier(later, confidence=confidence) if len(later) else None
+    for days in windows:
+        row.update(_km_share(curve, days, f"later_{days}d"))
+    lags = np.sort(later.loc[later[OBSERVED], DURATION].to_numpy())
+    row.update(later_buyers=int(lags.size), censoring="kaplan_meier")
+    row.update(zip(["median_delay_days", "median_delay_ci_low", "median_delay_ci_high"], _median_interval(lags, confidence)))
+    return row
+
+
+def _km_share(curve: pd.DataFrame | None, days: int, name: str) -> dict:
+    """``1 - S(days)`` of a Kaplan-Meier curve and its interval (the curve's interval, turned over)."""
+    if curve is None:
+        return {name: np.nan, f"{name}_ci_low": np.nan, f"{name}_ci_high": np.nan}
+    before = curve[curve["time"] <= days]
+    if before.empty or before["survival"].iloc[-1] >= 1:
+        return {name: 0.0, f"{name}_ci_low": 0.0, f"{name}_ci_high": np.nan}
+    last = before.iloc[-1]
+    return {name: float(1 - last["survival"]), f"{name}_ci_low": float(1 - last["ci_high"]), f"{name}_ci_high": float(1 - last["ci_low"])}
+
+
+def _median_interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    """The median of sorted ``values`` and its distribution-free interval ``(x_(k), x_(n-k+1))``.
+
+    ``k`` is the largest rank with ``P(Binomial(n, 1/2) < k) <= (1 - confidence) / 2``
+    (Conover 1999, section 3.2); NaN limits when ``n`` is too small for one.
+    """
+    n = values.size
+    if n == 0:
+        return np.nan, np.nan, np.nan
+    k = int(stats.binom.ppf((1 - confidence) / 2, n, 0.5))  # P(B <= k - 1) < alpha / 2 <= P(B <= k)
+    if k < 1:
+        return float(np.median(values)), np.nan, np.nan
+    return float(np.median(values)), float(values[k - 1]), float(values[n - k])
 
 
 @renamed_parameters(item_col="item_column")
