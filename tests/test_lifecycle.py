@@ -513,3 +513,16 @@ def test_offer_timing_chooses_the_planted_next_purchase(bundled_lines, ground_tr
     # consumables come back later, accessories come in the basket: the timing differs by kind of pair
     accessory = lc.offer_timing(bundled_lines, anchor="smartphone", add_on="phone_case").iloc[0]
     assert accessory["later_90d_ci_high"] < chosen["later_90d_ci_low"]
+
+
+def test_offer_timing_text_states_the_row_and_the_moment(tiny_lines):
+    row = lc.offer_timing(tiny_lines, anchor="printer", add_on="ink", as_of="2024-03-31").iloc[0]
+    text = lc.offer_timing_text(row, {"printer": "Printer", "ink": "Ink"})
+    assert text.startswith("Of 4 Printer buyers, 25% (interval ")
+    assert "of the 3 who did not, 33% (" in text and "after a median 20 days for the 1 who bought it later" in text
+    # one same-day buyer, 3 x 1/3 = 1 later buyer within 90 days: a tie goes to the basket
+    assert "The moment for Ink is the basket" in text
+    no_basket = row.copy()
+    no_basket["same_basket"] = 0
+    later = lc.offer_timing_text(no_basket)
+    assert "The moment for ink is later" in later

@@ -41,7 +41,8 @@ Functions
     The one answer to "when to offer B after A" for a pair (or a few): the share of A's
     buyers who took B in the same basket, the share of the others who bought it within
     30 and 90 days (Kaplan-Meier), and the median delay of those later buyers, each with
-    its interval. Every notebook that speaks of timing states these numbers.
+    its interval. Every notebook that speaks of timing states these numbers, in the
+    words of :func:`offer_timing_text`.
 :func:`choose_timing_pair`
     The trigger, target and baseline a timing lesson studies when its parameters say
     ``"auto"``. (``next_item_rules`` is a deprecated alias of
@@ -682,6 +683,66 @@ def offer_timing(
     columns += [f"later_{days}d{end}" for days in windows for end in ("", "_ci_low", "_ci_high")]
     columns += ["later_buyers", "median_delay_days", "median_delay_ci_low", "median_delay_ci_high", "censoring"]
     return pd.DataFrame(rows, columns=columns).assign(chosen_by_data=chosen_by_data)
+
+
+
+def offer_timing_text(timing: pd.Series, labels: dict | None = None) -> str:
+    """Two sentences from one row of :func:`offer_timing`: the measured numbers, then the moment they point to.
+
+    The same words in every notebook that speaks of timing, so the lessons
+    state the same numbers. The moment is the basket when more of the anchor's
+    buyers took the add-on on the day of the anchor than within the longest
+    window after it (customers, not shares of different groups), else later.
+
+    Parameters
+    ----------
+    timing : pandas.Series
+        A row of :func:`offer_timing`.
+    labels : dict, optional
+        Item -> display name (:func:`xsell_lab.catalogue.item_labels`).
+
+    Returns
+    -------
+    str
+        E.g. "Of 910 printer buyers, 40% (interval 37%-43%) took ink in the
+        same basket; of the 544 who did not, 7.4% (5.5%-10.0%) bought it within
+        30 days and 16% (13%-19%) within 90 days (Kaplan-Meier), after a median
+        110 days (93-132) for the 200 who bought it later by the end of the
+        data. The moment for ink is the basket: ..." (intervals at the
+        ``confidence`` of :func:`offer_timing`).
+    """
+    name = (labels or {}).get
+    anchor, add_on = name(timing["anchor"], timing["anchor"]), name(timing["add_on"], timing["add_on"])
+    windows = sorted(int(column[len("later_"):-1]) for column in timing.index if column.startswith("later_") and column.endswith("d"))
+    later = " and ".join(
+        f"{_share(timing[f'later_{days}d'])} ({_share(timing[f'later_{days}d_ci_low'])}-{_share(timing[f'later_{days}d_ci_high'])})"
+        f"{' bought it' if i == 0 else ''} within {days} days" for i, days in enumerate(windows)
+    )
+    delay = (
+        f", after a median {timing['median_delay_days']:,.0f} days"
+        + (f" ({timing['median_delay_ci_low']:,.0f}-{timing['median_delay_ci_high']:,.0f})" if pd.notna(timing["median_delay_ci_low"]) else "")
+        + f" for the {timing['later_buyers']:,} who bought it later by the end of the data"
+        if timing["later_buyers"] else ", and none bought it later by the end of the data"
+    )
+    facts = (
+        f"Of {timing['anchor_customers']:,} {anchor} buyers, {_share(timing['same_basket_share'])} "
+        f"(interval {_share(timing['same_basket_ci_low'])}-{_share(timing['same_basket_ci_high'])}) took {add_on} in the same basket; "
+        f"of the {timing['waiting']:,} who did not, {later} (Kaplan-Meier){delay}."
+    )
+    longest = windows[-1]
+    later_customers = timing["waiting"] * timing[f"later_{longest}d"]
+    if timing["same_basket"] >= later_customers:
+        moment = (f"The moment for {add_on} is the basket: more {anchor} buyers take it at the checkout than in the {longest} days after, "
+                  "so offer it with the purchase and let a later reminder reach the rest.")
+    else:
+        moment = (f"The moment for {add_on} is later: more {anchor} buyers take it in the {longest} days after the purchase than in its "
+                  "basket, so time a reminder to the delay above rather than the checkout alone.")
+    return f"{facts} {moment}"
+
+
+def _share(value: float) -> str:
+    """A share as printed in timing sentences: one decimal under 10 %, whole percent above."""
+    return "–" if pd.isna(value) else f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
 
 
 def _timing_row(waits: pd.DataFrame, anchor, add_on, windows: list[int], confidence: float) -> dict:
