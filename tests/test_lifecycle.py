@@ -522,7 +522,8 @@ def test_offer_timing_text_states_the_row_and_the_moment(tiny_lines):
     assert "of the 3 who did not, 33% (" in text and "after a median 20 days for the 1 who bought it later" in text
     # one same-day buyer, 3 x 1/3 = 1 later buyer within 90 days: a tie goes to the basket
     assert "The moment for Ink is the basket" in text
-    no_basket = row.copy()
-    no_basket["same_basket"] = 0
-    later = lc.offer_timing_text(no_basket)
-    assert "The moment for ink is later" in later
+    assert row["moment"] == "basket"
+    assert lc.offer_timing_answer(row) == "For printer -> ink the moment is the basket: 25% of printer buyers took ink with it, and 33% of the others within 90 days."
+    no_basket = lc.offer_timing(tiny_lines.drop(index=7), anchor="printer", add_on="ink", as_of="2024-03-31").iloc[0]  # c4's same-day ink
+    assert no_basket["moment"] == "later" and "The moment for ink is later" in lc.offer_timing_text(no_basket)
+    assert "the moment is later, not the basket" in lc.offer_timing_answer(no_basket)

@@ -108,7 +108,7 @@ OFFER_TIMING_COLUMNS = [
     "anchor", "add_on", "anchor_customers", "same_basket", "same_basket_share", "same_basket_ci_low",
     "same_basket_ci_high", "waiting", "later_30d", "later_30d_ci_low", "later_30d_ci_high", "later_90d",
     "later_90d_ci_low", "later_90d_ci_high", "later_buyers", "median_delay_days", "median_delay_ci_low",
-    "median_delay_ci_high", "censoring", "chosen_by_data",
+    "median_delay_ci_high", "censoring", "moment", "chosen_by_data",
 ]
 #: Fewest next orders of an anchor for the automatic pair of :func:`offer_timing`.
 OFFER_TIMING_MIN_ORDERS = 30
@@ -654,8 +654,10 @@ def offer_timing(
         ``same_basket_share`` and its ``_ci_low``/``_ci_high``, ``waiting``,
         ``later_Nd`` with its interval, ``later_buyers``,
         ``median_delay_days`` with its interval, ``censoring``
-        (``"kaplan_meier"``) and ``chosen_by_data`` (True when the pair was
-        ``"auto"``).
+        (``"kaplan_meier"``), ``moment`` (``"basket"`` when at least as many
+        anchor buyers took the add-on on the anchor's day as are expected to
+        take it within the longest window after, else ``"later"``) and
+        ``chosen_by_data`` (True when the pair was ``"auto"``).
 
     Raises
     ------
@@ -681,7 +683,7 @@ def offer_timing(
     columns = ["anchor", "add_on", "anchor_customers", "same_basket", "same_basket_share", "same_basket_ci_low",
                "same_basket_ci_high", "waiting"]
     columns += [f"later_{days}d{end}" for days in windows for end in ("", "_ci_low", "_ci_high")]
-    columns += ["later_buyers", "median_delay_days", "median_delay_ci_low", "median_delay_ci_high", "censoring"]
+    columns += ["later_buyers", "median_delay_days", "median_delay_ci_low", "median_delay_ci_high", "censoring", "moment"]
     return pd.DataFrame(rows, columns=columns).assign(chosen_by_data=chosen_by_data)
 
 
@@ -690,9 +692,7 @@ def offer_timing_text(timing: pd.Series, labels: dict | None = None) -> str:
     """Two sentences from one row of :func:`offer_timing`: the measured numbers, then the moment they point to.
 
     The same words in every notebook that speaks of timing, so the lessons
-    state the same numbers. The moment is the basket when more of the anchor's
-    buyers took the add-on on the day of the anchor than within the longest
-    window after it (customers, not shares of different groups), else later.
+    state the same numbers; the moment is the row's ``moment``.
 
     Parameters
     ----------
@@ -730,14 +730,29 @@ def offer_timing_text(timing: pd.Series, labels: dict | None = None) -> str:
         f"of the {timing['waiting']:,} who did not, {later} (Kaplan-Meier){delay}."
     )
     longest = windows[-1]
-    later_customers = timing["waiting"] * timing[f"later_{longest}d"]
-    if timing["same_basket"] >= later_customers:
+    if timing["moment"] == "basket":
         moment = (f"The moment for {add_on} is the basket: more {anchor} buyers take it at the checkout than in the {longest} days after, "
                   "so offer it with the purchase and let a later reminder reach the rest.")
     else:
         moment = (f"The moment for {add_on} is later: more {anchor} buyers take it in the {longest} days after the purchase than in its "
                   "basket, so time a reminder to the delay above rather than the checkout alone.")
     return f"{facts} {moment}"
+
+
+
+def offer_timing_answer(timing: pd.Series, labels: dict | None = None) -> str:
+    """One sentence for a director from a row of :func:`offer_timing`: the moment and its two key shares.
+
+    E.g. "For printer -> ink the moment is the basket: 40% of printer buyers
+    took ink with it, and 16% of the others within 90 days." The same sentence
+    closes every notebook that speaks of timing.
+    """
+    name = (labels or {}).get
+    anchor, add_on = name(timing["anchor"], timing["anchor"]), name(timing["add_on"], timing["add_on"])
+    longest = max(int(column[len("later_"):-1]) for column in timing.index if column.startswith("later_") and column.endswith("d"))
+    where = "the basket" if timing["moment"] == "basket" else "later, not the basket"
+    return (f"For {anchor} -> {add_on} the moment is {where}: {_share(timing['same_basket_share'])} of {anchor} buyers took "
+            f"{add_on} with it, and {_share(timing[f'later_{longest}d'])} of the others within {longest} days.")
 
 
 def _share(value: float) -> str:
@@ -759,7 +774,9 @@ def _timing_row(waits: pd.DataFrame, anchor, add_on, windows: list[int], confide
     for days in windows:
         row.update(_km_share(curve, days, f"later_{days}d"))
     lags = np.sort(later.loc[later[OBSERVED], DURATION].to_numpy())
-    row.update(later_buyers=int(lags.size), censoring="kaplan_meier")
+    longest = row[f"later_{max(windows)}d"]
+    moment = "basket" if row["same_basket"] >= row["waiting"] * (0.0 if np.isnan(longest) else longest) else "later"
+    row.update(later_buyers=int(lags.size), censoring="kaplan_meier", moment=moment)
     row.update(zip(["median_delay_days", "median_delay_ci_low", "median_delay_ci_high"], _median_interval(lags, confidence)))
     return row
 
