@@ -527,3 +527,11 @@ def test_offer_timing_text_states_the_row_and_the_moment(tiny_lines):
     no_basket = lc.offer_timing(tiny_lines.drop(index=7), anchor="printer", add_on="ink", as_of="2024-03-31").iloc[0]  # c4's same-day ink
     assert no_basket["moment"] == "later" and "The moment for ink is later" in lc.offer_timing_text(no_basket)
     assert "the moment is later, not the basket" in lc.offer_timing_answer(no_basket)
+
+
+def test_time_to_category_waiting_only_is_the_population_of_offer_timing(tiny_lines, bundled_lines):
+    waits = lc.time_to_category(tiny_lines, "printer", "ink", as_of="2024-03-31", waiting_only=True)
+    assert sorted(waits[s.CUSTOMER_ID]) == ["c1", "c2", "c3"]  # c4 took ink on the printer's day
+    row = lc.offer_timing(bundled_lines, anchor="printer", add_on="ink").iloc[0]
+    curve = lc.kaplan_meier(lc.time_to_category(bundled_lines, "printer", "ink", waiting_only=True))
+    assert lc.share_within(curve, 30) == pytest.approx(row["later_30d"]) and curve["at_risk"].iloc[0] == row["waiting"]

@@ -488,6 +488,7 @@ def time_to_category(
     *,
     as_of: str | pd.Timestamp | None = None,
     item_column: str = s.CATEGORY,
+    waiting_only: bool = False,
 ) -> pd.DataFrame:
     """Days from a customer's first ``trigger`` purchase to their first later ``target`` purchase.
 
@@ -506,15 +507,24 @@ def time_to_category(
         Last day of history (inclusive; ``cutoff=`` until 0.3). Default: the latest order date.
     item_column : str
         ``"category"`` or ``"product_id"`` (``item_col=`` until 0.3).
+    waiting_only : bool
+        Leave out the customers who bought ``target`` on the day of their first
+        ``trigger`` (in the same basket): the customers whose later shares
+        :func:`offer_timing` reports.
 
     Returns
     -------
     pandas.DataFrame
         ``customer_id``, ``trigger_date``, ``duration_days``, ``observed``;
-        one row per customer who bought ``trigger``.
+        one row per customer who bought ``trigger`` (and, with
+        ``waiting_only``, did not buy ``target`` that day).
     """
     waits = _trigger_waits(lines, as_of, item_column, triggers=[trigger], targets=[target])
     waits = waits.loc[waits["target"] == target] if len(waits) else waits
+    if waiting_only:
+        same_day = _trigger_waits(lines, as_of, item_column, triggers=[trigger], targets=[target], same_basket=True)
+        same_day = same_day.loc[(same_day["target"] == target) & same_day[OBSERVED] & (same_day[DURATION] == 0), s.CUSTOMER_ID]
+        waits = waits[~waits[s.CUSTOMER_ID].isin(same_day)]
     return waits[[s.CUSTOMER_ID, "trigger_date", DURATION, OBSERVED]].reset_index(drop=True)
 
 
@@ -974,11 +984,11 @@ def _moment_row(pair: pd.DataFrame, trigger, target, within_days: int, next_orde
 # --- helpers ------------------------------------------------------------------------
 
 
-def _trigger_waits(lines, as_of, item_column, *, triggers=None, targets=None) -> pd.DataFrame:
+def _trigger_waits(lines, as_of, item_column, *, triggers=None, targets=None, same_basket=False) -> pd.DataFrame:
     """:func:`xsell_lab.stats.sequences.waits` in trigger/target words (``trigger_date`` = first trigger purchase)."""
     require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_column], table_name(lines))
     waits = sequences.waits(lines, item_column=item_column, antecedents=triggers, consequents=targets,
-                            as_of=_order_cutoff(lines, as_of))
+                            as_of=_order_cutoff(lines, as_of), same_basket=same_basket)
     return waits.rename(columns={"antecedent": "trigger", "consequent": "target", "start_date": "trigger_date"})
 
 
