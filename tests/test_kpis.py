@@ -754,3 +754,13 @@ def test_kept_lines_is_the_one_basis_of_counts(bundled_company, bundled_lines):
     assert kept[s.CUSTOMER_ID].nunique() < bundled_lines[s.CUSTOMER_ID].nunique()
     assert list(kept.index) == list(range(len(kept)))
     assert kept_lines(bundled_company.__class__(**{**bundled_company.tables(), "returns": None})).equals(bundled_lines)
+
+
+def test_kpi_by_group_draws_a_rate_of_one_whose_upper_limit_rounds_below_it():
+    """A Wilson interval of 62 successes in 62 ends a rounding error below 1: no negative error bar (notebook 09)."""
+    from xsell_lab.stats import wilson_interval
+
+    low, high = wilson_interval(62, 62)
+    table = pd.DataFrame({"group": ["a", "b"], "rate": [1.0, 0.5], "ci_low": [float(low), 0.4], "ci_high": [float(high) - 1e-12, 0.6]})
+    ax = kpi_plots.plot_kpi_by_group(table, "group", "rate", ci_low="ci_low", ci_high="ci_high", percent=True)
+    assert len(ax.patches) == 2
