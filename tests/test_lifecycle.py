@@ -535,3 +535,9 @@ def test_time_to_category_waiting_only_is_the_population_of_offer_timing(tiny_li
     row = lc.offer_timing(bundled_lines, anchor="printer", add_on="ink").iloc[0]
     curve = lc.kaplan_meier(lc.time_to_category(bundled_lines, "printer", "ink", waiting_only=True))
     assert lc.share_within(curve, 30) == pytest.approx(row["later_30d"]) and curve["at_risk"].iloc[0] == row["waiting"]
+
+
+def test_offer_timing_does_not_choose_a_pair_seen_in_a_handful_of_orders(tiny_lines):
+    with pytest.raises(ValueError, match="20 times or more"):
+        lc.offer_timing(tiny_lines)  # ink fills two printer next orders: too few to choose
+    assert lc.offer_timing(tiny_lines, anchor="printer", add_on="laptop").loc[0, "add_on"] == "laptop"  # a given pair is measured

@@ -110,8 +110,14 @@ OFFER_TIMING_COLUMNS = [
     "later_90d_ci_low", "later_90d_ci_high", "later_buyers", "median_delay_days", "median_delay_ci_low",
     "median_delay_ci_high", "censoring", "moment", "chosen_by_data",
 ]
-#: Fewest next orders of an anchor for the automatic pair of :func:`offer_timing`.
-OFFER_TIMING_MIN_ORDERS = 30
+#: Fewest next orders of an anchor, and fewest of them holding the add-on, for the automatic
+#: pair of :func:`offer_timing`.
+OFFER_TIMING_MIN_ORDERS, OFFER_TIMING_MIN_HOLDS = 30, 20
+#: How :func:`offer_timing` chooses its pair when it is ``"auto"``, in words for the notebooks.
+OFFER_PAIR_CHOICE = (
+    f"the pair whose add-on most surely fills the anchor buyers' next order: the highest lower 95% limit of that share "
+    f"among pairs seen in {OFFER_TIMING_MIN_HOLDS} or more next orders"
+)
 #: Columns of :func:`choose_timing_pair`.
 TIMING_PAIR_COLUMNS = ["trigger", "target", "baseline", "next_orders", "next_order_probability", "chosen_by_data"]
 
@@ -640,10 +646,12 @@ def offer_timing(
     lines : pandas.DataFrame
         :func:`xsell_lab.kept_lines`: ``customer_id``, ``order_id``, ``order_date`` and the ``level`` column.
     anchor, add_on : str
-        Values of the item column, or ``"auto"`` (or ``""``): the data chooses the
-        pair whose add-on most often fills the anchor buyers' next order, among
-        anchors with at least :data:`OFFER_TIMING_MIN_ORDERS` next orders
-        (:func:`choose_timing_pair`). Ignored when ``pairs`` is given.
+        Values of the item column, or ``"auto"`` (or ``""``): the data chooses
+        :data:`OFFER_PAIR_CHOICE`, from the next-order rules
+        (:func:`xsell_lab.stats.sequences.next_order_rules`) of anchors with at
+        least :data:`OFFER_TIMING_MIN_ORDERS` next orders, ranked by the lower
+        limit of Wilson's interval of the share, so that a pair seen in a
+        handful of orders does not win on luck. Ignored when ``pairs`` is given.
     pairs : sequence of (anchor, add_on), optional
         Several pairs, one row each, in this order (e.g. the pairs bought by the
         most customers, :func:`xsell_lab.basket.choose_pairs`).
@@ -683,8 +691,7 @@ def offer_timing(
     chosen_by_data = pairs is None and (anchor in AUTOMATIC or add_on in AUTOMATIC)
     if pairs is None:
         require_known_values(lines, item_column, table_name(lines), anchor=anchor, add_on=add_on)
-        rule = _timing_rule(_next_item_table(lines, item_column, 1), anchor, add_on, None, OFFER_TIMING_MIN_ORDERS, item_column)
-        pairs = [(rule["trigger"], rule["target"])]
+        pairs = [_offer_pair(lines, anchor, add_on, item_column)]
     cut = _order_cutoff(lines, as_of)
     anchors, add_ons = [a for a, _ in pairs], [b for _, b in pairs]
     waits = sequences.waits(lines, item_column=item_column, antecedents=anchors, consequents=add_ons, as_of=cut, same_basket=True)
@@ -768,6 +775,30 @@ def offer_timing_answer(timing: pd.Series, labels: dict | None = None) -> str:
 def _share(value: float) -> str:
     """A share as printed in timing sentences: one decimal under 10 %, whole percent above."""
     return "–" if pd.isna(value) else f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
+
+
+
+def _offer_pair(lines: pd.DataFrame, anchor, add_on, item_column: str) -> tuple:
+    """The pair of :func:`offer_timing`: the one given, or :data:`OFFER_PAIR_CHOICE`."""
+    if anchor not in AUTOMATIC and add_on not in AUTOMATIC:
+        return anchor, add_on
+    rules = _next_item_table(lines, item_column, 1)
+    if anchor in AUTOMATIC:
+        rules = rules[rules["next_orders"] >= OFFER_TIMING_MIN_ORDERS]
+    else:
+        rules = rules[rules["trigger"].astype(str) == str(anchor)]
+    if add_on not in AUTOMATIC:
+        rules = rules[rules["target"].astype(str) == str(add_on)]
+    rules = rules[rules["next_holds"] >= OFFER_TIMING_MIN_HOLDS]
+    if rules.empty:
+        raise ValueError(
+            f"In column '{item_column}', no item's next orders hold another item {OFFER_TIMING_MIN_HOLDS} times or more"
+            + (f" (anchor {anchor!r})" if anchor not in AUTOMATIC else "") + (f" (add-on {add_on!r})" if add_on not in AUTOMATIC else "")
+            + ": a timing lesson needs customers who come back for another item."
+        )
+    low = wilson_interval(rules["next_holds"], rules["next_orders"], 0.95)[0]
+    best = rules.assign(low=low).sort_values(["low", "next_holds"], ascending=False, kind="stable").iloc[0]
+    return best["trigger"], best["target"]
 
 
 def _timing_row(waits: pd.DataFrame, anchor, add_on, windows: list[int], confidence: float) -> dict:
