@@ -115,8 +115,8 @@ OFFER_TIMING_COLUMNS = [
 OFFER_TIMING_MIN_ORDERS, OFFER_TIMING_MIN_HOLDS = 30, 20
 #: How :func:`offer_timing` chooses its pair when it is ``"auto"``, in words for the notebooks.
 OFFER_PAIR_CHOICE = (
-    f"the pair whose add-on most surely fills the anchor buyers' next order: the highest lower 95% limit of that share "
-    f"among pairs seen in {OFFER_TIMING_MIN_HOLDS} or more next orders"
+    f"the pair whose anchor most surely raises the chance that the next order holds the add-on: the highest lower 95% "
+    f"limit of that chance over its usual rate (the lift), among pairs seen in {OFFER_TIMING_MIN_HOLDS} or more next orders"
 )
 #: Columns of :func:`choose_timing_pair`.
 TIMING_PAIR_COLUMNS = ["trigger", "target", "baseline", "next_orders", "next_order_probability", "chosen_by_data"]
@@ -650,8 +650,10 @@ def offer_timing(
         :data:`OFFER_PAIR_CHOICE`, from the next-order rules
         (:func:`xsell_lab.stats.sequences.next_order_rules`) of anchors with at
         least :data:`OFFER_TIMING_MIN_ORDERS` next orders, ranked by the lower
-        limit of Wilson's interval of the share, so that a pair seen in a
-        handful of orders does not win on luck. Ignored when ``pairs`` is given.
+        limit of Wilson's interval of the next-order share divided by the
+        share of all next orders holding the add-on (its ``baseline``): a pair
+        seen in a handful of orders does not win on luck, nor a popular add-on
+        that fills every next order anyway. Ignored when ``pairs`` is given.
     pairs : sequence of (anchor, add_on), optional
         Several pairs, one row each, in this order (e.g. the pairs bought by the
         most customers, :func:`xsell_lab.basket.choose_pairs`).
@@ -732,8 +734,7 @@ def offer_timing_text(timing: pd.Series, labels: dict | None = None) -> str:
     anchor, add_on = name(timing["anchor"], timing["anchor"]), name(timing["add_on"], timing["add_on"])
     windows = sorted(int(column[len("later_"):-1]) for column in timing.index if column.startswith("later_") and column.endswith("d"))
     later = " and ".join(
-        f"{_share(timing[f'later_{days}d'])} ({_share(timing[f'later_{days}d_ci_low'])}-{_share(timing[f'later_{days}d_ci_high'])})"
-        f"{' bought it' if i == 0 else ''} within {days} days" for i, days in enumerate(windows)
+        f"{_share_and_interval(timing, f'later_{days}d')}{' bought it' if i == 0 else ''} within {days} days" for i, days in enumerate(windows)
     )
     delay = (
         f", after a median {timing['median_delay_days']:,.0f} days"
@@ -772,6 +773,13 @@ def offer_timing_answer(timing: pd.Series, labels: dict | None = None) -> str:
             f"{add_on} with it, and {_share(timing[f'later_{longest}d'])} of the others within {longest} days.")
 
 
+def _share_and_interval(timing: pd.Series, column: str) -> str:
+    """A share with its interval, or the share alone when it has none (no event yet: 0%)."""
+    low, high = timing[f"{column}_ci_low"], timing[f"{column}_ci_high"]
+    interval = f" ({_share(low)}-{_share(high)})" if pd.notna(low) and pd.notna(high) else ""
+    return f"{_share(timing[column])}{interval}"
+
+
 def _share(value: float) -> str:
     """A share as printed in timing sentences: one decimal under 10 %, whole percent above."""
     return "–" if pd.isna(value) else f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
@@ -782,23 +790,24 @@ def _offer_pair(lines: pd.DataFrame, anchor, add_on, item_column: str) -> tuple:
     """The pair of :func:`offer_timing`: the one given, or :data:`OFFER_PAIR_CHOICE`."""
     if anchor not in AUTOMATIC and add_on not in AUTOMATIC:
         return anchor, add_on
-    rules = _next_item_table(lines, item_column, 1)
+    rules = sequences.next_order_rules(lines, item_column=item_column)
+    rules = rules[rules["antecedent"].astype(str) != rules["consequent"].astype(str)]
     if anchor in AUTOMATIC:
-        rules = rules[rules["next_orders"] >= OFFER_TIMING_MIN_ORDERS]
+        rules = rules[rules["antecedent_orders"] >= OFFER_TIMING_MIN_ORDERS]
     else:
-        rules = rules[rules["trigger"].astype(str) == str(anchor)]
+        rules = rules[rules["antecedent"].astype(str) == str(anchor)]
     if add_on not in AUTOMATIC:
-        rules = rules[rules["target"].astype(str) == str(add_on)]
-    rules = rules[rules["next_holds"] >= OFFER_TIMING_MIN_HOLDS]
+        rules = rules[rules["consequent"].astype(str) == str(add_on)]
+    rules = rules[rules["count"] >= OFFER_TIMING_MIN_HOLDS]
     if rules.empty:
         raise ValueError(
             f"In column '{item_column}', no item's next orders hold another item {OFFER_TIMING_MIN_HOLDS} times or more"
             + (f" (anchor {anchor!r})" if anchor not in AUTOMATIC else "") + (f" (add-on {add_on!r})" if add_on not in AUTOMATIC else "")
             + ": a timing lesson needs customers who come back for another item."
         )
-    low = wilson_interval(rules["next_holds"], rules["next_orders"], 0.95)[0]
-    best = rules.assign(low=low).sort_values(["low", "next_holds"], ascending=False, kind="stable").iloc[0]
-    return best["trigger"], best["target"]
+    low_lift = wilson_interval(rules["count"], rules["antecedent_orders"], 0.95)[0] / rules["baseline"].to_numpy()
+    best = rules.assign(low_lift=low_lift).sort_values(["low_lift", "count"], ascending=False, kind="stable").iloc[0]
+    return best["antecedent"], best["consequent"]
 
 
 def _timing_row(waits: pd.DataFrame, anchor, add_on, windows: list[int], confidence: float) -> dict:
