@@ -42,7 +42,7 @@ Functions
     buyers who took B in the same basket, the share of the others who bought it within
     30 and 90 days (Kaplan-Meier), and the median delay of those later buyers, each with
     its interval. Every notebook that speaks of timing states these numbers, in the
-    words of :func:`offer_timing_text`.
+    words of :func:`offer_timing_text` (and :func:`offer_timing_answer` for a director).
 :func:`choose_timing_pair`
     The trigger, target and baseline a timing lesson studies when its parameters say
     ``"auto"``. (``next_item_rules`` is a deprecated alias of
