@@ -184,3 +184,14 @@ def test_readable_counts_print_thousands_separators_and_leave_the_rest():
     shown = basket.readable_counts(table)
     assert shown["rows"].tolist() == ["16,003", "7"] and shown["share"].tolist() == [0.5, 0.25]
     assert table["rows"].tolist() == [16003, 7]  # the input is not changed
+
+
+def test_purchase_lags_waiting_only_are_the_later_buyers_of_offer_timing(bundled_lines):
+    from xsell_lab import lifecycle
+
+    every = basket.purchase_lags(bundled_lines, "printer", "ink")
+    waiting = basket.purchase_lags(bundled_lines, "printer", "ink", waiting_only=True)
+    row = lifecycle.offer_timing(bundled_lines, anchor="printer", add_on="ink").iloc[0]
+    assert len(waiting) == row["later_buyers"] < len(every)  # same-basket buyers who bought ink again later are left out
+    assert waiting["lag_days"].median() == row["median_delay_days"]
+    assert set(waiting[s.CUSTOMER_ID]) <= set(every[s.CUSTOMER_ID])

@@ -887,3 +887,13 @@ def test_category_kpis_refuse_a_single_category_and_product_level_still_counts(l
     with pytest.raises(InsufficientDataError, match="the lines have no category"):
         kpis.cross_sell_rate(lines.assign(**{s.CATEGORY: None}))
     assert np.isnan(kpis.cross_sell_rate(one.iloc[:0]))  # no lines: nothing to refuse, the rate is undefined
+
+
+def test_kpi_by_group_draws_a_rate_of_one_whose_upper_limit_rounds_below_it():
+    """A Wilson interval of 62 successes in 62 ends a rounding error below 1: no negative error bar (notebook 09)."""
+    from xsell_lab.stats import wilson_interval
+
+    low, high = wilson_interval(62, 62)
+    table = pd.DataFrame({"group": ["a", "b"], "rate": [1.0, 0.5], "ci_low": [float(low), 0.4], "ci_high": [float(high) - 1e-12, 0.6]})
+    ax = kpi_plots.plot_kpi_by_group(table, "group", "rate", ci_low="ci_low", ci_high="ci_high", percent=True)
+    assert len(ax.patches) == 2

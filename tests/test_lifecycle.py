@@ -431,3 +431,113 @@ def test_plots_draw_on_the_given_axes(tiny):
         assert [line.get_label() for line in axes[3].get_lines()][:2] == ["a", "b"]
     finally:
         plt.close(fig)
+
+
+# --- offer_timing: when to offer B after A -------------------------------------------
+
+
+def test_offer_timing_by_hand(tiny_lines):
+    row = lc.offer_timing(tiny_lines, anchor="printer", add_on="ink", as_of="2024-03-31").iloc[0]
+    # c4 bought ink on the day of the printer; c1 (day 20), c2 and c3 (never) waited
+    assert row[["anchor_customers", "same_basket", "waiting", "later_buyers"]].tolist() == [4, 1, 3, 1]
+    assert row["same_basket_share"] == pytest.approx(0.25)
+    assert row["same_basket_ci_low"] < 0.25 < row["same_basket_ci_high"]
+    # Kaplan-Meier among the 3 waiting: one event at day 20 with 3 at risk -> 1/3 by day 30 and by day 90
+    assert row["later_30d"] == pytest.approx(1 / 3) and row["later_90d"] == pytest.approx(1 / 3)
+    assert row["median_delay_days"] == 20.0 and np.isnan(row["median_delay_ci_low"])  # one buyer: no interval
+    assert row["censoring"] == "kaplan_meier" and not row["chosen_by_data"]
+    assert list(lc.offer_timing(tiny_lines, anchor="printer", add_on="ink").columns) == lc.OFFER_TIMING_COLUMNS
+
+
+def test_offer_timing_refuses_a_window_below_one_day_and_unknown_items(tiny_lines):
+    with pytest.raises(ValueError, match="within_days"):
+        lc.offer_timing(tiny_lines, anchor="printer", add_on="ink", within_days=(0,))
+    with pytest.raises(ValueError, match="toaster"):
+        lc.offer_timing(tiny_lines, anchor="toaster", add_on="ink")
+
+
+def _timing_recount(lines: pd.DataFrame, anchor: str, add_on: str) -> dict:
+    """An independent pandas recount of offer_timing's counts, from the raw lines."""
+    day = lines[s.ORDER_DATE].dt.normalize()
+    first = day[lines[s.CATEGORY] == anchor].groupby(lines[s.CUSTOMER_ID]).min().rename("first")
+    b_days = pd.DataFrame({s.CUSTOMER_ID: lines[s.CUSTOMER_ID], "day": day})[lines[s.CATEGORY] == add_on].drop_duplicates()
+    joined = b_days.merge(first, left_on=s.CUSTOMER_ID, right_index=True)
+    same = set(joined.loc[joined["day"] == joined["first"], s.CUSTOMER_ID])
+    later = joined[(joined["day"] > joined["first"]) & ~joined[s.CUSTOMER_ID].isin(same)]
+    lag = (later.groupby(s.CUSTOMER_ID)["day"].min() - first.reindex(later[s.CUSTOMER_ID].unique())).dt.days
+    return {"anchor_customers": len(first), "same_basket": len(same), "later_buyers": len(lag), "median": float(lag.median()),
+            "first": first, "same": same, "lag": lag}
+
+
+def test_offer_timing_matches_a_pandas_recount_and_statsmodels(bundled_lines):
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    pairs = [("printer", "ink"), ("smartphone", "phone_case"), ("laptop", "software")]
+    table = lc.offer_timing(bundled_lines, pairs=pairs)
+    end = bundled_lines[s.ORDER_DATE].max().normalize()
+    for (anchor, add_on), row in zip(pairs, table.to_dict("records")):
+        recount = _timing_recount(bundled_lines, anchor, add_on)
+        assert row["anchor_customers"] == recount["anchor_customers"] and row["same_basket"] == recount["same_basket"]
+        assert row["later_buyers"] == recount["later_buyers"] and row["median_delay_days"] == recount["median"]
+        assert row["median_delay_ci_low"] <= row["median_delay_days"] <= row["median_delay_ci_high"]
+        waiting = recount["first"].drop(list(recount["same"]))
+        duration = recount["lag"].reindex(waiting.index).fillna((end - waiting).dt.days)
+        observed = waiting.index.isin(recount["lag"].index)
+        reference = SurvfuncRight(duration.to_numpy(dtype=float), observed.astype(float))
+        for days in (30, 90):
+            times = reference.surv_times <= days
+            expected = 1 - (reference.surv_prob[times][-1] if times.any() else 1.0)
+            assert row[f"later_{days}d"] == pytest.approx(expected, rel=1e-9)
+            assert row[f"later_{days}d_ci_low"] <= row[f"later_{days}d"] <= row[f"later_{days}d_ci_high"]
+
+
+def test_offer_timing_recovers_the_planted_attach_probabilities(bundled_lines, ground_truth):
+    """A device is only ever an order's anchor, so its first purchase is an anchored basket: the
+    same-basket share of its planted complements is their expected conditional frequency. The
+    interval is at 99.99 % (about 3.9 standard errors, as tests/test_basket_truth.py allows 4)."""
+    expected = ground_truth["baskets"]["expected_conditional_frequency"]
+    pairs = [(anchor, add_on) for anchor, add_ons in expected.items() for add_on in add_ons if add_on != "warranty"]
+    table = lc.offer_timing(bundled_lines, pairs=pairs, confidence=0.9999)
+    assert len(table) >= 15
+    for row in table.to_dict("records"):
+        p = expected[row["anchor"]][row["add_on"]]
+        assert row["same_basket_ci_low"] <= p <= row["same_basket_ci_high"], (row["anchor"], row["add_on"], row["same_basket_share"], p)
+
+
+def test_offer_timing_chooses_the_planted_next_purchase(bundled_lines, ground_truth):
+    chosen = lc.offer_timing(bundled_lines).iloc[0]
+    planted = ground_truth["next_purchase"]
+    planted = {anchor: value for anchor, value in planted.items() if isinstance(value, dict)}
+    best = max(planted, key=lambda anchor: planted[anchor]["probability"])
+    assert (chosen["anchor"], chosen["add_on"]) == (best, planted[best]["next_category"]) and chosen["chosen_by_data"]
+    # consumables come back later, accessories come in the basket: the timing differs by kind of pair
+    accessory = lc.offer_timing(bundled_lines, anchor="smartphone", add_on="phone_case").iloc[0]
+    assert accessory["later_90d_ci_high"] < chosen["later_90d_ci_low"]
+
+
+def test_offer_timing_text_states_the_row_and_the_moment(tiny_lines):
+    row = lc.offer_timing(tiny_lines, anchor="printer", add_on="ink", as_of="2024-03-31").iloc[0]
+    text = lc.offer_timing_text(row, {"printer": "Printer", "ink": "Ink"})
+    assert text.startswith("Of 4 Printer buyers, 25% (interval ")
+    assert "of the 3 who did not, 33% (" in text and "after a median 20 days for the 1 who bought it later" in text
+    # one same-day buyer, 3 x 1/3 = 1 later buyer within 90 days: a tie goes to the basket
+    assert "The moment for Ink is the basket" in text
+    assert row["moment"] == "basket"
+    assert lc.offer_timing_answer(row) == "For printer -> ink the moment is the basket: 25% of printer buyers took ink with it, and 33% of the others within 90 days."
+    no_basket = lc.offer_timing(tiny_lines.drop(index=7), anchor="printer", add_on="ink", as_of="2024-03-31").iloc[0]  # c4's same-day ink
+    assert no_basket["moment"] == "later" and "The moment for ink is later" in lc.offer_timing_text(no_basket)
+    assert "the moment is later, not the basket" in lc.offer_timing_answer(no_basket)
+
+
+def test_time_to_category_waiting_only_is_the_population_of_offer_timing(tiny_lines, bundled_lines):
+    waits = lc.time_to_category(tiny_lines, "printer", "ink", as_of="2024-03-31", waiting_only=True)
+    assert sorted(waits[s.CUSTOMER_ID]) == ["c1", "c2", "c3"]  # c4 took ink on the printer's day
+    row = lc.offer_timing(bundled_lines, anchor="printer", add_on="ink").iloc[0]
+    curve = lc.kaplan_meier(lc.time_to_category(bundled_lines, "printer", "ink", waiting_only=True))
+    assert lc.share_within(curve, 30) == pytest.approx(row["later_30d"]) and curve["at_risk"].iloc[0] == row["waiting"]
+
+
+def test_offer_timing_does_not_choose_a_pair_seen_in_a_handful_of_orders(tiny_lines):
+    with pytest.raises(ValueError, match="20 times or more"):
+        lc.offer_timing(tiny_lines)  # ink fills two printer next orders: too few to choose
+    assert lc.offer_timing(tiny_lines, anchor="printer", add_on="laptop").loc[0, "add_on"] == "laptop"  # a given pair is measured

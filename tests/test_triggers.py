@@ -325,3 +325,12 @@ def test_product_level_rules_and_history_use_the_product_ids():
     assert fired["hit"].sum() == 2  # P0 and P1 bought printer-1 then ink-1 a month later
     at_category = tr.event_history(by_product.assign(**{s.PRODUCT_ID: by_product[s.CATEGORY]}))
     assert set(at_category[s.CATEGORY]) == set(by_product[s.CATEGORY])
+
+
+def test_delay_profile_waiting_only_is_the_later_share_of_offer_timing(lines):
+    timing = lifecycle.offer_timing(lines, anchor="printer", add_on="ink").iloc[0]
+    profile = tr.delay_profile(lines, "printer", "ink", delays=[0, 30], window_days=30, waiting_only=True).set_index("delay_days")
+    every = tr.delay_profile(lines, "printer", "ink", delays=[0], window_days=30).set_index("delay_days")
+    assert profile.loc[0, "customers"] == timing["waiting"] < every.loc[0, "customers"] == timing["anchor_customers"]
+    assert profile.loc[0, "caught"] == pytest.approx(timing["later_30d"])
+    assert profile.loc[30, "already_bought"] == pytest.approx(timing["later_30d"])

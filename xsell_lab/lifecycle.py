@@ -37,6 +37,12 @@ Functions
     and :mod:`xsell_lab.triggers`: ``share_within`` is Kaplan-Meier over customers (later
     day, censored at ``as_of``), ``next_order_probability`` is
     :func:`xsell_lab.basket.next_order_rules` (orders, the next order only).
+:func:`offer_timing`
+    The one answer to "when to offer B after A" for a pair (or a few): the share of A's
+    buyers who took B in the same basket, the share of the others who bought it within
+    30 and 90 days (Kaplan-Meier), and the median delay of those later buyers, each with
+    its interval. Every notebook that speaks of timing states these numbers, in the
+    words of :func:`offer_timing_text` (and :func:`offer_timing_answer` for a director).
 :func:`choose_timing_pair`
     The trigger, target and baseline a timing lesson studies when its parameters say
     ``"auto"``. (``next_item_rules`` is a deprecated alias of
@@ -53,6 +59,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+
 from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import (
@@ -64,7 +72,7 @@ from xsell_lab.data.validation import (
     require_known_values,
     table_name,
 )
-from xsell_lab.stats import sequences
+from xsell_lab.stats import sequences, wilson_interval
 from xsell_lab.stats.survival import (  # noqa: F401 (re-exported: lifecycle.kaplan_meier worked before 0.2)
     DURATION,
     KAPLAN_MEIER_COLUMNS,
@@ -94,6 +102,22 @@ BEST_MOMENT_COLUMNS = [
 
 #: Columns of the deprecated :func:`next_item_rules`.
 NEXT_ITEM_COLUMNS = ["trigger", "target", "next_orders", "next_holds", "next_order_probability"]
+#: Columns of :func:`offer_timing` with the default windows (30 and 90 days): each
+#: window N adds ``later_Nd``, ``later_Nd_ci_low`` and ``later_Nd_ci_high``.
+OFFER_TIMING_COLUMNS = [
+    "anchor", "add_on", "anchor_customers", "same_basket", "same_basket_share", "same_basket_ci_low",
+    "same_basket_ci_high", "waiting", "later_30d", "later_30d_ci_low", "later_30d_ci_high", "later_90d",
+    "later_90d_ci_low", "later_90d_ci_high", "later_buyers", "median_delay_days", "median_delay_ci_low",
+    "median_delay_ci_high", "censoring", "moment", "chosen_by_data",
+]
+#: Fewest next orders of an anchor, and fewest of them holding the add-on, for the automatic
+#: pair of :func:`offer_timing`.
+OFFER_TIMING_MIN_ORDERS, OFFER_TIMING_MIN_HOLDS = 30, 20
+#: How :func:`offer_timing` chooses its pair when it is ``"auto"``, in words for the notebooks.
+OFFER_PAIR_CHOICE = (
+    f"the pair whose anchor most surely raises the chance that the next order holds the add-on: the highest lower 95% "
+    f"limit of that chance over its usual rate (the lift), among pairs seen in {OFFER_TIMING_MIN_HOLDS} or more next orders"
+)
 #: Columns of :func:`choose_timing_pair`.
 TIMING_PAIR_COLUMNS = ["trigger", "target", "baseline", "next_orders", "next_order_probability", "chosen_by_data"]
 
@@ -470,6 +494,7 @@ def time_to_category(
     *,
     as_of: str | pd.Timestamp | None = None,
     item_column: str = s.CATEGORY,
+    waiting_only: bool = False,
 ) -> pd.DataFrame:
     """Days from a customer's first ``trigger`` purchase to their first later ``target`` purchase.
 
@@ -488,15 +513,24 @@ def time_to_category(
         Last day of history (inclusive; ``cutoff=`` until 0.3). Default: the latest order date.
     item_column : str
         ``"category"`` or ``"product_id"`` (``item_col=`` until 0.3).
+    waiting_only : bool
+        Leave out the customers who bought ``target`` on the day of their first
+        ``trigger`` (in the same basket): the customers whose later shares
+        :func:`offer_timing` reports.
 
     Returns
     -------
     pandas.DataFrame
         ``customer_id``, ``trigger_date``, ``duration_days``, ``observed``;
-        one row per customer who bought ``trigger``.
+        one row per customer who bought ``trigger`` (and, with
+        ``waiting_only``, did not buy ``target`` that day).
     """
     waits = _trigger_waits(lines, as_of, item_column, triggers=[trigger], targets=[target])
     waits = waits.loc[waits["target"] == target] if len(waits) else waits
+    if waiting_only:
+        same_day = _trigger_waits(lines, as_of, item_column, triggers=[trigger], targets=[target], same_basket=True)
+        same_day = same_day.loc[(same_day["target"] == target) & same_day[OBSERVED] & (same_day[DURATION] == 0), s.CUSTOMER_ID]
+        waits = waits[~waits[s.CUSTOMER_ID].isin(same_day)]
     return waits[[s.CUSTOMER_ID, "trigger_date", DURATION, OBSERVED]].reset_index(drop=True)
 
 
@@ -572,6 +606,255 @@ def best_moment(
     if pairs is None:
         table = table.sort_values(["share_within", "trigger", "target"], ascending=[False, True, True], kind="stable")
     return table.reset_index(drop=True)
+
+
+
+def offer_timing(
+    lines: pd.DataFrame,
+    *,
+    anchor: str = "auto",
+    add_on: str = "auto",
+    pairs: Sequence[tuple[object, object]] | None = None,
+    level: str = "category",
+    within_days: Sequence[int] = (30, 90),
+    as_of: str | pd.Timestamp | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """When to offer B after A: in the same basket, or later, and how much later.
+
+    For each pair (anchor A, add-on B), counted once per customer from the day
+    of their first A (:func:`xsell_lab.stats.sequences.waits`):
+
+    - ``same_basket_share`` = customers who bought B on the day of their first
+      A / customers who bought A, with Wilson's interval (Wilson 1927);
+    - ``later_Nd`` = among the customers who did not (``waiting``), the share
+      who bought B within N days (on day 1 to N), by Kaplan-Meier: a customer
+      whose window is not over by ``as_of`` counts for as long as they were
+      watched (Kaplan & Meier 1958); the interval is Greenwood's, on the
+      log(-log) scale (:func:`xsell_lab.stats.survival.kaplan_meier`);
+    - ``median_delay_days`` = the median wait, in days, of those who bought B
+      on a later day by ``as_of`` (``later_buyers``), with the distribution-free
+      interval of the median from order statistics (Conover 1999, *Practical
+      Nonparametric Statistics*, 3rd ed., section 3.2). It counts only waits
+      that ended by ``as_of``, so it leans short for recent anchors.
+
+    A customer who bought B before their first A is in ``waiting`` like any
+    other (a consumable is bought again).
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        :func:`xsell_lab.kept_lines`: ``customer_id``, ``order_id``, ``order_date`` and the ``level`` column.
+    anchor, add_on : str
+        Values of the item column, or ``"auto"`` (or ``""``): the data chooses
+        :data:`OFFER_PAIR_CHOICE`, from the next-order rules
+        (:func:`xsell_lab.stats.sequences.next_order_rules`) of anchors with at
+        least :data:`OFFER_TIMING_MIN_ORDERS` next orders, ranked by the lower
+        limit of Wilson's interval of the next-order share divided by the
+        share of all next orders holding the add-on (its ``baseline``): a pair
+        seen in a handful of orders does not win on luck, nor a popular add-on
+        that fills every next order anyway. Ignored when ``pairs`` is given.
+    pairs : sequence of (anchor, add_on), optional
+        Several pairs, one row each, in this order (e.g. the pairs bought by the
+        most customers, :func:`xsell_lab.basket.choose_pairs`).
+    level : {"category", "product"}
+        What an item is.
+    within_days : sequence of int
+        The windows N (days >= 1) of the ``later_Nd`` columns.
+    as_of : str or Timestamp, optional
+        Last day of history (inclusive). Default: the last order date.
+    confidence : float
+        Level of every interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`OFFER_TIMING_COLUMNS` (one ``later_Nd`` triple per window N):
+        ``anchor``, ``add_on``, ``anchor_customers``, ``same_basket`` (count),
+        ``same_basket_share`` and its ``_ci_low``/``_ci_high``, ``waiting``,
+        ``later_Nd`` with its interval, ``later_buyers``,
+        ``median_delay_days`` with its interval, ``censoring``
+        (``"kaplan_meier"``), ``moment`` (``"basket"`` when at least as many
+        anchor buyers took the add-on on the anchor's day as are expected to
+        take it within the longest window after, else ``"later"``) and
+        ``chosen_by_data`` (True when the pair was ``"auto"``).
+
+    Raises
+    ------
+    ValueError
+        An unknown item, a window below 1 day, or (``"auto"``) data where no
+        anchor's next order holds another item.
+    """
+    item_column = s.item_column(level)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item_column], table_name(lines))
+    windows = [int(days) for days in within_days]
+    if not windows or min(windows) < 1:
+        raise ValueError(f"within_days must hold whole numbers of days >= 1; got {list(within_days)!r}.")
+    chosen_by_data = pairs is None and (anchor in AUTOMATIC or add_on in AUTOMATIC)
+    if pairs is None:
+        require_known_values(lines, item_column, table_name(lines), anchor=anchor, add_on=add_on)
+        pairs = [_offer_pair(lines, anchor, add_on, item_column)]
+    cut = _order_cutoff(lines, as_of)
+    anchors, add_ons = [a for a, _ in pairs], [b for _, b in pairs]
+    waits = sequences.waits(lines, item_column=item_column, antecedents=anchors, consequents=add_ons, as_of=cut, same_basket=True)
+    groups = dict(iter(waits.groupby(["antecedent", "consequent"], sort=False)))
+    rows = [_timing_row(groups.get((a, b), waits.iloc[:0]), a, b, windows, confidence) for a, b in pairs]
+    columns = ["anchor", "add_on", "anchor_customers", "same_basket", "same_basket_share", "same_basket_ci_low",
+               "same_basket_ci_high", "waiting"]
+    columns += [f"later_{days}d{end}" for days in windows for end in ("", "_ci_low", "_ci_high")]
+    columns += ["later_buyers", "median_delay_days", "median_delay_ci_low", "median_delay_ci_high", "censoring", "moment"]
+    return pd.DataFrame(rows, columns=columns).assign(chosen_by_data=chosen_by_data)
+
+
+
+def offer_timing_text(timing: pd.Series, labels: dict | None = None) -> str:
+    """Two sentences from one row of :func:`offer_timing`: the measured numbers, then the moment they point to.
+
+    The same words in every notebook that speaks of timing, so the lessons
+    state the same numbers; the moment is the row's ``moment``.
+
+    Parameters
+    ----------
+    timing : pandas.Series
+        A row of :func:`offer_timing`.
+    labels : dict, optional
+        Item -> display name (:func:`xsell_lab.catalogue.item_labels`).
+
+    Returns
+    -------
+    str
+        E.g. "Of 910 printer buyers, 40% (interval 37%-43%) took ink in the
+        same basket; of the 544 who did not, 7.4% (5.5%-10.0%) bought it within
+        30 days and 16% (13%-19%) within 90 days (Kaplan-Meier), after a median
+        110 days (93-132) for the 200 who bought it later by the end of the
+        data. The moment for ink is the basket: ..." (intervals at the
+        ``confidence`` of :func:`offer_timing`).
+    """
+    name = (labels or {}).get
+    anchor, add_on = name(timing["anchor"], timing["anchor"]), name(timing["add_on"], timing["add_on"])
+    windows = sorted(int(column[len("later_"):-1]) for column in timing.index if column.startswith("later_") and column.endswith("d"))
+    later = " and ".join(
+        f"{_share_and_interval(timing, f'later_{days}d')}{' bought it' if i == 0 else ''} within {days} days" for i, days in enumerate(windows)
+    )
+    delay = (
+        f", after a median {timing['median_delay_days']:,.0f} days"
+        + (f" ({timing['median_delay_ci_low']:,.0f}-{timing['median_delay_ci_high']:,.0f})" if pd.notna(timing["median_delay_ci_low"]) else "")
+        + f" for the {timing['later_buyers']:,} who bought it later by the end of the data"
+        if timing["later_buyers"] else ", and none bought it later by the end of the data"
+    )
+    facts = (
+        f"Of {timing['anchor_customers']:,} {anchor} buyers, {_share(timing['same_basket_share'])} "
+        f"(interval {_share(timing['same_basket_ci_low'])}-{_share(timing['same_basket_ci_high'])}) took {add_on} in the same basket; "
+        f"of the {timing['waiting']:,} who did not, {later} (Kaplan-Meier){delay}."
+    )
+    longest = windows[-1]
+    if timing["moment"] == "basket":
+        moment = (f"The moment for {add_on} is the basket: more {anchor} buyers take it at the checkout than in the {longest} days after, "
+                  "so offer it with the purchase and let a later reminder reach the rest.")
+    else:
+        moment = (f"The moment for {add_on} is later: more {anchor} buyers take it in the {longest} days after the purchase than in its "
+                  "basket, so time a reminder to the delay above rather than the checkout alone.")
+    return f"{facts} {moment}"
+
+
+
+def offer_timing_answer(timing: pd.Series, labels: dict | None = None) -> str:
+    """One sentence for a director from a row of :func:`offer_timing`: the moment and its two key shares.
+
+    E.g. "For printer -> ink the moment is the basket: 40% of printer buyers
+    took ink with it, and 16% of the others within 90 days." The same sentence
+    closes every notebook that speaks of timing.
+    """
+    name = (labels or {}).get
+    anchor, add_on = name(timing["anchor"], timing["anchor"]), name(timing["add_on"], timing["add_on"])
+    longest = max(int(column[len("later_"):-1]) for column in timing.index if column.startswith("later_") and column.endswith("d"))
+    where = "the basket" if timing["moment"] == "basket" else "later, not the basket"
+    return (f"For {anchor} -> {add_on} the moment is {where}: {_share(timing['same_basket_share'])} of {anchor} buyers took "
+            f"{add_on} with it, and {_share(timing[f'later_{longest}d'])} of the others within {longest} days.")
+
+
+def _share_and_interval(timing: pd.Series, column: str) -> str:
+    """A share with its interval, or the share alone when it has none (no event yet: 0%)."""
+    low, high = timing[f"{column}_ci_low"], timing[f"{column}_ci_high"]
+    interval = f" ({_share(low)}-{_share(high)})" if pd.notna(low) and pd.notna(high) else ""
+    return f"{_share(timing[column])}{interval}"
+
+
+def _share(value: float) -> str:
+    """A share as printed in timing sentences: one decimal under 10 %, whole percent above."""
+    return "–" if pd.isna(value) else f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
+
+
+
+def _offer_pair(lines: pd.DataFrame, anchor, add_on, item_column: str) -> tuple:
+    """The pair of :func:`offer_timing`: the one given, or :data:`OFFER_PAIR_CHOICE`."""
+    if anchor not in AUTOMATIC and add_on not in AUTOMATIC:
+        return anchor, add_on
+    rules = sequences.next_order_rules(lines, item_column=item_column)
+    rules = rules[rules["antecedent"].astype(str) != rules["consequent"].astype(str)]
+    if anchor in AUTOMATIC:
+        rules = rules[rules["antecedent_orders"] >= OFFER_TIMING_MIN_ORDERS]
+    else:
+        rules = rules[rules["antecedent"].astype(str) == str(anchor)]
+    if add_on not in AUTOMATIC:
+        rules = rules[rules["consequent"].astype(str) == str(add_on)]
+    rules = rules[rules["count"] >= OFFER_TIMING_MIN_HOLDS]
+    if rules.empty:
+        raise ValueError(
+            f"In column '{item_column}', no item's next orders hold another item {OFFER_TIMING_MIN_HOLDS} times or more"
+            + (f" (anchor {anchor!r})" if anchor not in AUTOMATIC else "") + (f" (add-on {add_on!r})" if add_on not in AUTOMATIC else "")
+            + ": a timing lesson needs customers who come back for another item."
+        )
+    low_lift = wilson_interval(rules["count"], rules["antecedent_orders"], 0.95)[0] / rules["baseline"].to_numpy()
+    best = rules.assign(low_lift=low_lift).sort_values(["low_lift", "count"], ascending=False, kind="stable").iloc[0]
+    return best["antecedent"], best["consequent"]
+
+
+def _timing_row(waits: pd.DataFrame, anchor, add_on, windows: list[int], confidence: float) -> dict:
+    """One row of :func:`offer_timing` from the waits (same day counted) of one pair."""
+    same_day = waits[OBSERVED] & (waits[DURATION] == 0)
+    later = waits[~same_day]
+    low, high = wilson_interval(int(same_day.sum()), len(waits), confidence)
+    row = {
+        "anchor": anchor, "add_on": add_on, "anchor_customers": len(waits), "same_basket": int(same_day.sum()),
+        "same_basket_share": same_day.mean() if len(waits) else np.nan, "same_basket_ci_low": float(low),
+        "same_basket_ci_high": float(high), "waiting": len(later),
+    }  # fmt: skip
+    curve = kaplan_meier(later, confidence=confidence) if len(later) else None
+    for days in windows:
+        row.update(_km_share(curve, days, f"later_{days}d"))
+    lags = np.sort(later.loc[later[OBSERVED], DURATION].to_numpy())
+    longest = row[f"later_{max(windows)}d"]
+    moment = "basket" if row["same_basket"] >= row["waiting"] * (0.0 if np.isnan(longest) else longest) else "later"
+    row.update(later_buyers=int(lags.size), censoring="kaplan_meier", moment=moment)
+    row.update(zip(["median_delay_days", "median_delay_ci_low", "median_delay_ci_high"], _median_interval(lags, confidence)))
+    return row
+
+
+def _km_share(curve: pd.DataFrame | None, days: int, name: str) -> dict:
+    """``1 - S(days)`` of a Kaplan-Meier curve and its interval (the curve's interval, turned over)."""
+    if curve is None:
+        return {name: np.nan, f"{name}_ci_low": np.nan, f"{name}_ci_high": np.nan}
+    before = curve[curve["time"] <= days]
+    if before.empty or before["survival"].iloc[-1] >= 1:
+        return {name: 0.0, f"{name}_ci_low": 0.0, f"{name}_ci_high": np.nan}
+    last = before.iloc[-1]
+    return {name: float(1 - last["survival"]), f"{name}_ci_low": float(1 - last["ci_high"]), f"{name}_ci_high": float(1 - last["ci_low"])}
+
+
+def _median_interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    """The median of sorted ``values`` and its distribution-free interval ``(x_(k), x_(n-k+1))``.
+
+    ``k`` is the largest rank with ``P(Binomial(n, 1/2) < k) <= (1 - confidence) / 2``
+    (Conover 1999, section 3.2); NaN limits when ``n`` is too small for one.
+    """
+    n = values.size
+    if n == 0:
+        return np.nan, np.nan, np.nan
+    k = int(stats.binom.ppf((1 - confidence) / 2, n, 0.5))  # P(B <= k - 1) < alpha / 2 <= P(B <= k)
+    if k < 1:
+        return float(np.median(values)), np.nan, np.nan
+    return float(np.median(values)), float(values[k - 1]), float(values[n - k])
 
 
 @renamed_parameters(item_col="item_column")
@@ -741,11 +1024,11 @@ def _moment_row(pair: pd.DataFrame, trigger, target, within_days: int, next_orde
 # --- helpers ------------------------------------------------------------------------
 
 
-def _trigger_waits(lines, as_of, item_column, *, triggers=None, targets=None) -> pd.DataFrame:
+def _trigger_waits(lines, as_of, item_column, *, triggers=None, targets=None, same_basket=False) -> pd.DataFrame:
     """:func:`xsell_lab.stats.sequences.waits` in trigger/target words (``trigger_date`` = first trigger purchase)."""
     require_columns(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item_column], table_name(lines))
     waits = sequences.waits(lines, item_column=item_column, antecedents=triggers, consequents=targets,
-                            as_of=_order_cutoff(lines, as_of))
+                            as_of=_order_cutoff(lines, as_of), same_basket=same_basket)
     return waits.rename(columns={"antecedent": "trigger", "consequent": "target", "start_date": "trigger_date"})
 
 

@@ -54,7 +54,7 @@ from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import DataValidationError, Problem, require_columns
 from xsell_lab.stats import newcombe_interval, pooled_z_test, sequences, wilson_interval
-from xsell_lab.stats.survival import kaplan_meier, share_within
+from xsell_lab.stats.survival import DURATION, OBSERVED, kaplan_meier, share_within
 
 #: The ``event`` value of purchases in :func:`event_history`.
 PURCHASE = "purchase"
@@ -581,6 +581,7 @@ def delay_profile(
     window_days: int = 30,
     as_of: str | pd.Timestamp | None = None,
     item_column: str = s.CATEGORY,
+    waiting_only: bool = False,
 ) -> pd.DataFrame:
     """For each delay D, the share of trigger customers an offer window (D, D + W] would catch.
 
@@ -613,6 +614,12 @@ def delay_profile(
         Last day of history (inclusive; ``cutoff=`` until 0.3); default the last order date.
     item_column : str
         ``"category"`` or ``"product_id"``.
+    waiting_only : bool
+        Leave out the customers who bought ``target`` on the day of their first
+        ``trigger`` (in the same basket; no later offer is needed for them):
+        ``customers`` is then the ``waiting`` of
+        :func:`xsell_lab.lifecycle.offer_timing`, and ``caught`` at delay 0 its
+        ``later_Wd``.
 
     Returns
     -------
@@ -626,6 +633,10 @@ def delay_profile(
     if waits.empty:
         raise DataValidationError([Problem("sales_lines", item_column, f"hold no purchase of trigger {trigger!r}", 0,
                                            hint="Check the spelling against the item column's values")])
+    if waiting_only:
+        same = sequences.waits(lines, item_column=item_column, antecedents=[trigger], consequents=[target], as_of=as_of, same_basket=True)
+        same = same.loc[(same["consequent"] == target) & same[OBSERVED] & (same[DURATION] == 0), s.CUSTOMER_ID]
+        waits = waits[~waits[s.CUSTOMER_ID].isin(same)]
     curve = kaplan_meier(waits)
     rows = []
     for delay in delays:

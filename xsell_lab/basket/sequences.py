@@ -154,11 +154,15 @@ def sequential_rules(
 
 @renamed_parameters(item_col="item_column")
 def purchase_lags(
-    lines: pd.DataFrame, antecedent: object, consequent: object, *, item_column: str = s.CATEGORY
+    lines: pd.DataFrame, antecedent: object, consequent: object, *, item_column: str = s.CATEGORY, waiting_only: bool = False
 ) -> pd.DataFrame:
     """Days from each customer's first ``antecedent`` to their first later ``consequent``.
 
-    The uncensored waits of :func:`xsell_lab.stats.sequences.waits`.
+    The uncensored waits of :func:`xsell_lab.stats.sequences.waits`. With
+    ``waiting_only``, the customers who bought ``consequent`` on the day of
+    their first ``antecedent`` (in the same basket) are left out: what remains
+    are the later buyers of :func:`xsell_lab.lifecycle.offer_timing`, whose
+    median is its ``median_delay_days``.
 
     Returns
     -------
@@ -170,6 +174,10 @@ def purchase_lags(
     """
     waits = kernel.waits(lines, item_column=item_column, antecedents=[antecedent], consequents=[consequent])
     later = waits[waits[kernel.OBSERVED] & (waits["consequent"] == consequent)]
+    if waiting_only:
+        same = kernel.waits(lines, item_column=item_column, antecedents=[antecedent], consequents=[consequent], same_basket=True)
+        same = same.loc[(same["consequent"] == consequent) & same[kernel.OBSERVED] & (same[kernel.DURATION] == 0), s.CUSTOMER_ID]
+        later = later[~later[s.CUSTOMER_ID].isin(same)]
     later = later.assign(lag_days=later[kernel.DURATION].astype("int64"))
     return later[[s.CUSTOMER_ID, "lag_days"]].sort_values(s.CUSTOMER_ID).reset_index(drop=True)
 

@@ -129,7 +129,8 @@ def plot_kpi_by_group(
     positions = np.arange(len(table))
     errors = None
     if ci_low is not None and ci_high is not None:
-        errors = np.vstack([table[value] - table[ci_low], table[ci_high] - table[value]])
+        # a rate of 100% has an upper limit a rounding error below it: no negative error bar
+        errors = np.clip(np.vstack([table[value] - table[ci_low], table[ci_high] - table[value]]), 0, None)
     ax.barh(positions, table[value], xerr=errors, capsize=4 if errors is not None else 0)
     ax.set_yticks(positions, labels=[shorten(label) for label in table[group]])
     ax.invert_yaxis()
