@@ -252,20 +252,27 @@ def why_no_recommendation(
     return f"The results of this selection support no recommendation with an amount at stake: {listed}."
 
 
-def stake_note(advice: pd.DataFrame, money: str = "revenue") -> str:
+def stake_note(advice: pd.DataFrame, money: str = "revenue", *, offers_in_margin: bool = False) -> str:
     """What the amounts at stake of :func:`recommendations` measure, in words: revenue, except the kinds measured in margin.
 
-    Early cross-selling is measured in ``money`` (margin when the data has costs); a bundle always in margin.
+    Early cross-selling is measured in ``money`` (margin when the data has costs); a bundle always in margin; an
+    offer in margin when :func:`offer_results` had its margins (``offers_in_margin``).
 
     Examples
     --------
     >>> stake_note(pd.DataFrame({"kind": ["whitespace", "early", "bundle"]}), "margin")
     'revenue, except for early cross-selling and bundles (margin)'
+    >>> stake_note(pd.DataFrame({"kind": ["whitespace", "offer", "bundle"]}), offers_in_margin=True)
+    'revenue, except for offers and bundles (margin)'
     """
     kinds = set(advice["kind"]) if len(advice) else set()
-    in_margin = [words for kind, words in (("early", "early cross-selling"), ("bundle", "bundles"))
-                 if kind in kinds and (money == "margin" or kind == "bundle")]
-    return "revenue" + (f", except for {' and '.join(in_margin)} (margin)" if in_margin else "")
+    in_margin = [words for kind, words, measured in (("offer", "offers", offers_in_margin), ("early", "early cross-selling", money == "margin"),
+                                                      ("bundle", "bundles", True))
+                 if kind in kinds and measured]
+    if in_margin and len(in_margin) == len(kinds):
+        return "margin"
+    listed = " and ".join(in_margin) if len(in_margin) < 3 else f"{', '.join(in_margin[:-1])} and {in_margin[-1]}"
+    return "revenue" + (f", except for {listed} (margin)" if in_margin else "")
 
 
 def amounts_note(currency: str = "") -> str:
