@@ -43,6 +43,37 @@ def dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.einsum("i,i->", a, b))
 
 
+def distinct_rows(columns: list[np.ndarray], weights: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Rows with identical values in every column merged into one, their weights summed.
+
+    A likelihood that is a weighted sum over customers is the same sum over distinct
+    rows, each weighted by the customers it stands for; an RFM table computed from
+    dates has few distinct ``(frequency, recency, T)`` rows, so the fit evaluates
+    each of them once. Rows are hashed (``pandas.factorize``), not sorted, and kept
+    in order of first appearance.
+
+    Parameters
+    ----------
+    columns : list of numpy.ndarray
+        Columns of equal length.
+    weights : numpy.ndarray
+        Weight of each row.
+
+    Returns
+    -------
+    (list of numpy.ndarray, numpy.ndarray)
+        The distinct rows' columns and their summed weights.
+    """
+    key = np.zeros(len(weights), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column)
+        key = pd.factorize(key * len(uniques) + codes)[0]
+    n_rows = int(key.max()) + 1 if len(key) else 0
+    first = np.empty(n_rows, dtype=np.int64)
+    first[key[::-1]] = np.arange(len(key) - 1, -1, -1)
+    return [column[first] for column in columns], np.bincount(key, weights=weights, minlength=n_rows)
+
+
 def maximise(
     neg_loglik: GradientFunction,
     start: np.ndarray,
