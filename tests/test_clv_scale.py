@@ -89,3 +89,37 @@ def test_day_granular_customers_fit_like_lifetimes_on_every_row_and_recover_the_
         summary = model.summary()
         z = (summary["estimate"] - pd.Series(TRUTH)[summary.index]) / summary["std_error"]
         assert (z.abs() < 4).all(), summary.assign(z=z)
+
+
+def test_rfm_summary_out_of_core_equals_the_in_memory_summary(bundled_lines, tmp_path):
+    from xsell_lab.clv import rfm_summary, rfm_summary_parquet
+
+    path = tmp_path / "lines.parquet"
+    bundled_lines.to_parquet(path)
+    as_of = bundled_lines["order_date"].max() - pd.Timedelta(days=90)  # later purchases are left out
+    expected = rfm_summary(bundled_lines, as_of).sort_values("customer_id").reset_index(drop=True)
+    ours = rfm_summary_parquet(path, as_of, memory_limit="200MB")
+    assert list(ours.columns) == list(expected.columns)
+    assert ours["customer_id"].tolist() == expected["customer_id"].tolist()
+    assert (ours["frequency"] == expected["frequency"]).all() and ours["frequency"].dtype == expected["frequency"].dtype
+    for column in ("recency", "T", "monetary_value"):
+        np.testing.assert_allclose(ours[column], expected[column], rtol=1e-12, atol=1e-9)
+    assert (ours["frequency"] > 0).any() and len(ours) < bundled_lines["customer_id"].nunique()
+
+
+def test_rfm_summary_out_of_core_refuses_what_the_in_memory_summary_refuses(tmp_path):
+    from xsell_lab import DataValidationError
+    from xsell_lab.clv import rfm_summary_parquet
+
+    lines = pd.DataFrame(
+        {"customer_id": ["a", "a", None, "b"], "order_date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-02-01", None]),
+         "revenue": [10.0, 5.0, 1.0, 2.0]}
+    )
+    lines.to_parquet(tmp_path / "bad.parquet")
+    with pytest.raises(DataValidationError, match=r"customer_id.*1 row\(s\) are empty[\s\S]*order_date.*1 row\(s\) are empty or not dates"):
+        rfm_summary_parquet(tmp_path / "bad.parquet", "2024-03-01")
+    returns = pd.DataFrame({"customer_id": ["a", "a", "a"], "order_date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-02-01"]),
+                            "revenue": [10.0, 5.0, -8.0]})
+    returns.to_parquet(tmp_path / "returns.parquet")
+    with pytest.raises(DataValidationError, match="net spend is negative"):
+        rfm_summary_parquet(tmp_path / "returns.parquet", "2024-03-01")
