@@ -14,9 +14,16 @@ Progress goes to stderr; the Markdown tables (steps, estimates) and the
 machine go to stdout and to ``benchmarks/results/clv.json``. The exit status
 is 1 when the two fitters disagree at four significant figures.
 
+3. At scale (``--part scale``): BG/NBD + Gamma-Gamma on ``--scale-customers`` simulated
+   customers whose times are whole days (as an RFM table from order dates is), where customers
+   with identical (frequency, recency, T) are fitted once; and the out-of-core RFM summary
+   (``rfm_summary_parquet``, DuckDB over Parquet) of ``--scale-lines`` purchase lines beside the
+   in-memory ``rfm_summary`` of the same lines. Peak memory here is the process's peak
+   resident memory (DuckDB allocates outside tracemalloc's view).
+
 Run from the repository root::
 
-    nice .venv/bin/python benchmarks/bench_clv.py [--customers 1000000] [--lines 10000000] [--seed 1] [--part all|models|rfm]
+    nice .venv/bin/python benchmarks/bench_clv.py [--customers 1000000] [--lines 10000000] [--seed 1] [--part all|models|rfm|scale]
 """
 
 from __future__ import annotations
@@ -139,12 +146,71 @@ def bench_rfm(n_lines: int, seed: int) -> list[dict]:
     return [row, ours_head, ref_head]
 
 
+def day_granular_rfm(n_customers: int, seed: int) -> pd.DataFrame:
+    """Simulated customers' RFM in weeks with every time a whole number of days, as from order dates."""
+    horizon = np.random.default_rng(seed).integers(27 * 7, 39 * 7 + 1, n_customers) / 7
+    lines = simulate_repeat_purchases(n_customers, **PLANTED, T=horizon, seed=seed)
+    customer = lines["customer_id"].to_numpy()
+    n = np.bincount(customer, minlength=n_customers)
+    recency = np.zeros(n_customers)
+    np.maximum.at(recency, customer, np.floor(lines["t"].to_numpy() * 7) / 7)
+    total = np.bincount(customer, weights=lines["value"].to_numpy(), minlength=n_customers)
+    first_value = lines["value"].to_numpy()[np.r_[0, np.cumsum(n)[:-1]]]
+    frequency = n - 1
+    monetary = np.where(frequency > 0, np.round((total - first_value) / np.maximum(frequency, 1), 2), 0.0)
+    return pd.DataFrame({"frequency": frequency, "recency": recency, "T": horizon, "monetary_value": monetary})
+
+
+def bench_scale(n_customers: int, n_lines: int, seed: int) -> list[dict]:
+    import resource
+
+    from xsell_lab.clv import rfm_summary_parquet
+
+    def timed(label: str, step: Callable[[], object]) -> tuple[object, dict]:
+        gc.collect()
+        start = time.perf_counter()
+        result = step()
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        _progress(f"  {label:<60} {seconds:8.2f} s  peak RSS so far {peak:8.0f} MiB")
+        return result, {"step": label, "seconds": round(seconds, 2), "peak_MiB": round(peak)}
+
+    _progress(f"Simulating {n_customers:,} customers (whole days) ...")
+    rfm = day_granular_rfm(n_customers, seed)
+    distinct = len(rfm.drop_duplicates(["frequency", "recency", "T"]))
+    _progress(f"  {distinct:,} distinct (frequency, recency, T) rows")
+    bg, row_bg = timed(f"xsell_lab BetaGeoModel.fit, {n_customers:,} customers ({distinct:,} distinct rows)", lambda: BetaGeoModel().fit(rfm))
+    gg, row_gg = timed(f"xsell_lab GammaGammaModel.fit, {n_customers:,} customers", lambda: GammaGammaModel().fit(rfm))
+    _progress(f"  estimates: {dict(bg.params_.round(4))} {dict(gg.params_.round(4))}")
+    rows = [row_bg, row_gg]
+    _progress(f"Generating {n_lines:,} purchase lines into Parquet ...")
+    lines = purchase_lines(n_lines, seed)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lines.parquet"
+        lines.to_parquet(path, row_group_size=1_000_000)
+        del lines
+        gc.collect()
+        out_of_core, row = timed(f"xsell_lab rfm_summary_parquet, {n_lines:,} lines (DuckDB, 4 GB limit)",
+                                 lambda: rfm_summary_parquet(path, "2025-12-31"))
+        rows.append(row)
+        lines = pd.read_parquet(path)
+        in_memory, row = timed(f"xsell_lab rfm_summary, same {n_lines:,} lines in memory", lambda: rfm_summary(lines, "2025-12-31"))
+        rows.append(row)
+    same = in_memory.sort_values("customer_id").reset_index(drop=True)
+    agree = np.allclose(same[["recency", "T", "monetary_value"]], out_of_core[["recency", "T", "monetary_value"]]) and (
+        same["frequency"].to_numpy() == out_of_core["frequency"].to_numpy()).all()
+    _progress(f"  out-of-core and in-memory summaries agree: {agree}")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--lines", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--part", choices=["all", "models", "rfm"], default="all")
+    parser.add_argument("--part", choices=["all", "models", "rfm", "scale"], default="all")
+    parser.add_argument("--scale-customers", type=int, default=10_000_000)
+    parser.add_argument("--scale-lines", type=int, default=100_000_000)
     args = parser.parse_args()
     steps, estimates = [], pd.DataFrame()
     if args.part in ("all", "models"):
@@ -152,6 +218,8 @@ def main() -> None:
         steps += model_steps
     if args.part in ("all", "rfm"):
         steps += bench_rfm(args.lines, args.seed)
+    if args.part == "scale":
+        steps += bench_scale(args.scale_customers, args.scale_lines, args.seed)
     machine = _machine()
     print(f"Machine: {machine}\n")
     print(_markdown(pd.DataFrame(steps)))

@@ -4,7 +4,8 @@ One function, :func:`frequent_itemsets`, with interchangeable backends that
 return the same table for the same input:
 
 ``"sparse"`` (default)
-    scipy.sparse pair counts + Eclat; fast and lean, one machine.
+    pairs and triples counted by compiled loops (numba) on the frequent items of a
+    CSR basket x item matrix, longer itemsets by projection; fast and lean, one machine.
 ``"mlxtend"``
     mlxtend's FP-growth, for teaching and small data.
 ``"spark"``

@@ -1,20 +1,29 @@
-"""Fast in-process itemset mining with scipy.sparse (the default backend).
+"""Fast in-process itemset mining (the default backend): compiled counts over a CSR matrix.
 
-Pairs are counted exactly and in bulk: baskets are grouped by their number
-``k`` of frequent items, each group's ``k (k - 1) / 2`` item pairs become keys
-``a * F + b`` and one ``bincount`` counts them (when the ``F`` frequent items
-are too many for a flat ``F x F`` table, the sparse product ``X^T X`` of the
-0/1 basket x item matrix counts them instead).
+Items are coded once (column ids of :class:`~xsell_lab.basket.transactions.Baskets`), and
+the basket x item matrix is restricted to the frequent items before anything else is counted.
+Then, in compiled loops (:mod:`xsell_lab.basket._kernels`, numba):
 
-Longer itemsets grow by projection, as in Eclat (Zaki 2000) and FP-growth
-(Han, Pei & Yin 2000): for a frequent prefix ``P + {b}``, keep only the
-baskets holding it and only the items ``c`` that were frequent together with
-``P + {b}`` (every other candidate is pruned by the Apriori property), and
-count pairs again on that small matrix. Counts are exact, so the result equals Apriori's / FP-growth's itemset for
-itemset.
+pairs
+    every pair of frequent items of every basket increments one cell of a flat ``F x F``
+    table (``F`` frequent items); when ``F**2`` is too large for one table, the sparse
+    product ``X^T X`` of the 0/1 matrix counts them instead;
+triples
+    candidates are read off the sorted list of frequent pairs (Apriori property: ``{a, b, c}``
+    is a candidate only when ``{a, b}``, ``{a, c}`` and ``{b, c}`` are frequent), and one pass
+    over the baskets counts them, each basket's frequent pairs looking their later items up
+    in the pair's sorted candidate list;
+four items and more
+    grow by projection, as in Eclat (Zaki 2000) and FP-growth (Han, Pei & Yin 2000): for a
+    frequent prefix ``P + {b}``, keep only the baskets holding it and only the items ``c``
+    that were frequent together with ``P + {b}``, and count pairs again on that small matrix.
+
+Counts are exact, so the result equals Apriori's / FP-growth's itemset for itemset.
 
 References
 ----------
+Agrawal, R. & Srikant, R. (1994). Fast algorithms for mining association rules. VLDB 1994,
+487-499 (candidate generation from frequent (k-1)-itemsets).
 Zaki, M. J. (2000). Scalable algorithms for association mining. IEEE TKDE
 12(3), 372-390.
 Han, J., Pei, J. & Yin, Y. (2000). Mining frequent patterns without candidate
@@ -26,16 +35,14 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from xsell_lab.basket.transactions import BasketMemoryError, Baskets, guard_memory
+from xsell_lab.basket.transactions import BasketMemoryError, Baskets, _as_int32, guard_memory
 
 #: Bytes per stored entry of a sparse count matrix (int64 value + int64 index, upper bound).
 _BYTES_PER_ENTRY = 16
 #: Bytes one found itemset costs in the result (tuple, ints, frozenset, row), order of magnitude.
 _BYTES_PER_ITEMSET = 400
-#: Pairs are counted with one bincount over ``n_cols**2`` bins up to this size (128 MB), else a sparse product.
+#: Pairs are counted in one flat table of ``n_cols**2`` int64 cells up to this size (128 MB), else a sparse product.
 _MAX_PAIR_BINS = 2**24
-#: Keys counted per bincount call in :func:`_pair_counts` (32 MB of int64).
-_KEYS_PER_CHUNK = 2**22
 #: Projections with at most this many cells (basket x item) are handled as dense arrays (4 MB in float32).
 _DENSE_CELLS = 2**20
 
@@ -54,7 +61,7 @@ def mine_sparse(
     max_len : int
         Longest itemset.
     memory_limit : float
-        Bytes this run may use; checked before the pair counts are allocated
+        Bytes this run may use; checked before the pair and triple counts are allocated
         and while itemsets are collected.
 
     Returns
@@ -73,16 +80,110 @@ def mine_sparse(
     if max_len < 2 or len(frequent) < 2:
         return found
     matrix = _keep_columns(baskets.matrix, frequent)
+    n_frequent = len(frequent)
     sizes = np.diff(matrix.indptr).astype(np.int64)
-    needed = _BYTES_PER_ENTRY * (min(int((sizes * sizes).sum()), len(frequent) ** 2) + 3 * matrix.nnz)
+    needed = _BYTES_PER_ENTRY * (min(int((sizes * sizes).sum()), n_frequent**2) + 3 * matrix.nnz)
     guard_memory(
         needed,
         memory_limit,
-        f"Counting pairs of {len(frequent):,} frequent items over {matrix.shape[0]:,} baskets",
+        f"Counting pairs of {n_frequent:,} frequent items over {matrix.shape[0]:,} baskets",
         "Raise min_support (fewer frequent items), or use backend='spark'.",
     )
-    _grow(matrix, frequent, (), min_count, max_len, found, memory_limit)
+    if n_frequent**2 > _MAX_PAIR_BINS:
+        _grow(matrix, frequent, (), min_count, max_len, found, memory_limit)
+        return found
+    first, second, count = _frequent_pairs(matrix, min_count)
+    _record(found, [frequent[first], frequent[second]], count, memory_limit)
+    if max_len < 3 or len(first) == 0:
+        return found
+    owner, third, count = _frequent_triples(matrix, first, second, min_count, memory_limit)
+    _record(found, [frequent[first[owner]], frequent[second[owner]], frequent[third]], count, memory_limit)
+    if max_len > 3:
+        _grow_triples(matrix, frequent, first, second, owner, third, min_count, max_len, found, memory_limit)
     return found
+
+
+def _frequent_triples(
+    matrix: sp.csr_array, first: np.ndarray, second: np.ndarray, min_count: int, memory_limit: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frequent triples ``(first[p], second[p], third)`` of the frequent pairs ``p``: ``p``, ``third``, count.
+
+    Sorted by pair, then third item, so by ``(first, second, third)``.
+    """
+    from xsell_lab.basket import _kernels
+
+    n_cols = matrix.shape[1]
+    pair_id = _pair_ids(first, second, np.arange(n_cols), n_cols)
+    starts, candidates = _kernels.triple_candidates(pair_id, first.astype(np.int64), second.astype(np.int64), n_cols)
+    guard_memory(
+        _BYTES_PER_ENTRY * len(candidates),
+        memory_limit,
+        f"Counting {len(candidates):,} candidate triples",
+        "Raise min_support or use max_len=2.",
+    )
+    owner = np.repeat(np.arange(len(first)), np.diff(starts))
+    # count on the items of some candidate only: a smaller pair table stays in cache
+    used = np.unique(np.concatenate([first[owner], second[owner], candidates]))
+    renumber = np.full(n_cols, -1, dtype=np.int32)
+    renumber[used] = np.arange(len(used), dtype=np.int32)
+    counts = _kernels.triple_counts(
+        *_kernels.keep_columns(matrix.indptr, matrix.indices, renumber),
+        _pair_ids(first, second, renumber, len(used)),
+        len(used),
+        starts,
+        renumber[candidates],
+    )
+    keep = counts >= min_count
+    return owner[keep], candidates[keep], counts[keep]
+
+
+def _pair_ids(first: np.ndarray, second: np.ndarray, renumber: np.ndarray, n_cols: int) -> np.ndarray:
+    """Flat ``n_cols x n_cols`` table: pair ``p``'s cell (its columns renumbered) holds ``p``, others -1.
+
+    Pairs with a column renumbered to -1 (not kept) are left out.
+    """
+    b, c = renumber[first], renumber[second]
+    kept = (b >= 0) & (c >= 0)
+    pair_id = np.full(n_cols * n_cols, -1, dtype=np.int32)
+    pair_id[b[kept].astype(np.int64) * n_cols + c[kept]] = np.flatnonzero(kept).astype(np.int32)
+    return pair_id
+
+
+def _grow_triples(
+    matrix: sp.csr_array,
+    columns: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+    owner: np.ndarray,
+    third: np.ndarray,
+    min_count: int,
+    max_len: int,
+    found: list,
+    memory_limit: float,
+) -> None:
+    """Itemsets of four items and more: grow each frequent pair on the baskets holding it."""
+    holders = matrix.tocsc()
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    for start, end in zip(starts, np.r_[starts[1:], len(owner)]):
+        b, c = first[owner[start]], second[owner[start]]
+        rows = np.intersect1d(
+            holders.indices[holders.indptr[b] : holders.indptr[b + 1]],
+            holders.indices[holders.indptr[c] : holders.indptr[c + 1]],
+            assume_unique=True,
+        )
+        projected = _keep_columns(matrix[rows], third[start:end])
+        prefix = (int(columns[b]), int(columns[c]))
+        _grow(projected, columns[third[start:end]], prefix, min_count, max_len, found, memory_limit)
+
+
+def _record(found: list, members: list[np.ndarray], count: np.ndarray, memory_limit: float) -> None:
+    """Append itemsets (one array of global item ids per position) and their counts to ``found``."""
+    found += list(zip(zip(*(m.tolist() for m in members)), count.tolist()))
+    if len(found) * _BYTES_PER_ITEMSET > memory_limit:
+        raise BasketMemoryError(
+            f"{len(found):,} frequent itemsets found so far (about {len(found) * _BYTES_PER_ITEMSET / 1024**3:.2f} GB), "
+            "more than memory_limit allows. Raise min_support or lower max_len."
+        )
 
 
 def _grow(
@@ -102,14 +203,7 @@ def _grow(
     BLAS beats sparse bookkeeping.
     """
     first, second, count = _frequent_pairs(matrix, min_count)
-    found += [
-        (prefix + (b, c), k) for b, c, k in zip(columns[first].tolist(), columns[second].tolist(), count.tolist())
-    ]
-    if len(found) * _BYTES_PER_ITEMSET > memory_limit:
-        raise BasketMemoryError(
-            f"{len(found):,} frequent itemsets found so far (about {len(found) * _BYTES_PER_ITEMSET / 1024**3:.2f} GB), "
-            "more than memory_limit allows. Raise min_support or lower max_len."
-        )
+    _record(found, [np.full(len(first), p) for p in prefix] + [columns[first], columns[second]], count, memory_limit)
     if len(prefix) + 3 > max_len or len(first) == 0:
         return
     if sp.issparse(matrix) and matrix.shape[0] * matrix.shape[1] <= _DENSE_CELLS:
@@ -130,7 +224,9 @@ def _frequent_pairs(matrix: sp.csr_array | np.ndarray, min_count: int) -> tuple[
         return first, second, together[first, second].round().astype(np.int64)
     n_cols = matrix.shape[1]
     if n_cols * n_cols <= _MAX_PAIR_BINS:
-        together = _pair_counts(matrix).reshape(n_cols, n_cols)
+        from xsell_lab.basket import _kernels
+
+        together = _kernels.pair_counts(matrix.indptr, matrix.indices, n_cols).reshape(n_cols, n_cols)
         first, second = np.nonzero(together >= min_count)
         return first, second, together[first, second]
     pairs = sp.triu(matrix.T @ matrix, k=1, format="coo")
@@ -138,30 +234,6 @@ def _frequent_pairs(matrix: sp.csr_array | np.ndarray, min_count: int) -> tuple[
     first, second, count = pairs.row[keep], pairs.col[keep], pairs.data[keep]
     order = np.lexsort((second, first))
     return first[order], second[order], count[order].astype(np.int64)
-
-
-def _pair_counts(matrix: sp.csr_array) -> np.ndarray:
-    """Flat ``n_cols x n_cols`` counts of column pairs ``b < c`` sharing a row.
-
-    Rows are grouped by their number of entries ``k``; a group is then a
-    dense ``rows x k`` block of sorted column indices, whose ``k (k - 1) / 2``
-    column pairs become keys ``b * n_cols + c`` counted by one ``bincount``
-    (in chunks of at most ``_KEYS_PER_CHUNK`` keys).
-    """
-    n_cols = matrix.shape[1]
-    sizes = np.diff(matrix.indptr)
-    by_size = np.argsort(sizes, kind="stable")
-    sorted_sizes = sizes[by_size]
-    counts = np.zeros(n_cols * n_cols, dtype=np.int64)
-    for size in np.unique(sorted_sizes[sorted_sizes >= 2]).tolist():
-        rows = by_size[np.searchsorted(sorted_sizes, size) : np.searchsorted(sorted_sizes, size, side="right")]
-        block = matrix.indices[matrix.indptr[rows][:, None] + np.arange(size)].astype(np.int64)
-        first, second = np.triu_indices(size, 1)
-        step = max(1, _KEYS_PER_CHUNK // len(first))
-        for start in range(0, len(rows), step):
-            part = block[start : start + step]
-            counts += np.bincount((part[:, first] * n_cols + part[:, second]).ravel(), minlength=n_cols * n_cols)
-    return counts
 
 
 def _project(
@@ -175,13 +247,10 @@ def _project(
 
 
 def _keep_columns(matrix: sp.csr_array, keep: np.ndarray) -> sp.csr_array:
-    """Restrict a CSR matrix to the columns ``keep`` (renumbered 0..len-1), keeping every row."""
+    """Restrict a CSR matrix to the columns ``keep`` (increasing; renumbered 0..len-1), keeping every row."""
+    from xsell_lab.basket import _kernels
+
     remap = np.full(matrix.shape[1], -1, dtype=np.int32)
     remap[keep] = np.arange(len(keep), dtype=np.int32)
-    new_cols = remap[matrix.indices]
-    kept = new_cols >= 0
-    kept_before = np.zeros(len(kept) + 1, dtype=np.int64)
-    np.cumsum(kept, out=kept_before[1:])
-    indices = new_cols[kept]
-    data = np.ones(len(indices), dtype=np.int32)
-    return sp.csr_array((data, indices, kept_before[matrix.indptr]), shape=(matrix.shape[0], len(keep)))
+    indptr, indices = _kernels.keep_columns(matrix.indptr, matrix.indices, remap)
+    return sp.csr_array((np.ones(len(indices), dtype=np.int32), indices, _as_int32(indptr)), shape=(matrix.shape[0], len(keep)))

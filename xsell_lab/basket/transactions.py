@@ -145,9 +145,9 @@ def clean_baskets(
             + "; ".join(f"{r['step']}: {r['rows']:,}" for r in log)
         )
     items = _items_as_one_type(items, item_column, log)
-    basket_codes, _ = pd.factorize(baskets, sort=False)
     item_codes, labels = _sorted_codes(items)
-    matrix = _dedup_matrix(basket_codes, item_codes, len(labels), log)
+    indptr, item_codes = _rows(baskets, item_codes)
+    matrix = _dedup_matrix(indptr, item_codes, len(labels), log)
     if not keep.all():
         emptied = transactions[basket_column].nunique() - matrix.shape[0]
         _log(log, "dropped baskets left without any item", emptied, "not counted in the number of baskets")
@@ -195,8 +195,43 @@ def _items_as_one_type(items: pd.Series, item_column: str, log: list[dict]) -> p
     return text
 
 
+def _rows(baskets: pd.Series, item_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row starts of the baskets (in order of first appearance) and the item codes in row order.
+
+    Whole-number basket ids already sorted (the usual export) are split where they change, in one
+    pass; other ids are coded by ``pandas.factorize`` and the lines sorted by basket (stable).
+    """
+    from xsell_lab.basket import _kernels
+
+    if _is_whole_number(baskets) and baskets.is_monotonic_increasing:
+        return _kernels.run_starts(baskets.to_numpy()), item_codes
+    basket_codes = pd.factorize(baskets, sort=False)[0]
+    if np.any(basket_codes[1:] < basket_codes[:-1]):
+        order = np.argsort(basket_codes, kind="stable")
+        basket_codes, item_codes = basket_codes[order], item_codes[order]
+    indptr = np.zeros(int(basket_codes[-1]) + 2, dtype=np.int64)
+    np.cumsum(np.bincount(basket_codes), out=indptr[1:])
+    return indptr, item_codes
+
+
+def _is_whole_number(values: pd.Series) -> bool:
+    return isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu"
+
+
 def _sorted_codes(items: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Codes of ``items`` numbered in the sorted order of their labels (faster than sorting all lines)."""
+    """Codes of ``items`` numbered in the sorted order of their labels (faster than sorting all lines).
+
+    Whole-number ids spanning a range not much larger than the number of lines are coded by
+    their rank among the ids present (no hashing, no sort).
+    """
+    if _is_whole_number(items):
+        from xsell_lab.basket import _kernels
+
+        values = items.to_numpy()
+        low, high = int(values.min()), int(values.max())
+        if high - low < 4 * len(values) + 1024:
+            codes, present = _kernels.dense_ranks(values, low, high - low + 1)
+            return codes, pd.Index(np.flatnonzero(present) + low, dtype=items.dtype)
     codes, labels = pd.factorize(items, sort=False)
     order = np.argsort(np.asarray(labels), kind="stable")
     rank = np.empty(len(order), dtype=np.int32)
@@ -204,22 +239,20 @@ def _sorted_codes(items: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return rank[codes], labels[order]
 
 
-def _dedup_matrix(basket_codes: np.ndarray, item_codes: np.ndarray, n_items: int, log: list[dict]) -> sp.csr_array:
+def _dedup_matrix(indptr: np.ndarray, item_codes: np.ndarray, n_items: int, log: list[dict]) -> sp.csr_array:
     """Basket x item CSR matrix of ones, each item once per basket (duplicates counted in the log)."""
-    if np.any(basket_codes[1:] < basket_codes[:-1]):
-        order = np.argsort(basket_codes, kind="stable")
-        basket_codes, item_codes = basket_codes[order], item_codes[order]
-    n_baskets = int(basket_codes[-1]) + 1
-    indptr = np.zeros(n_baskets + 1, dtype=np.int64)
-    np.cumsum(np.bincount(basket_codes, minlength=n_baskets), out=indptr[1:])
-    ones = np.ones(len(item_codes), dtype=np.int32)
-    matrix = sp.csr_array((ones, item_codes.astype(np.int32), indptr), shape=(n_baskets, n_items))
-    matrix.sort_indices()
-    matrix.sum_duplicates()
-    duplicates = len(item_codes) - matrix.nnz
+    from xsell_lab.basket import _kernels
+
+    indptr, indices = _kernels.sorted_distinct_rows(indptr, item_codes.astype(np.int32, copy=False))
+    duplicates = len(item_codes) - len(indices)
     _log(log, "counted an item once per basket", duplicates, "the same item on several lines of one basket")
-    matrix.data[:] = 1
-    return matrix
+    shape = (len(indptr) - 1, n_items)
+    return sp.csr_array((np.ones(len(indices), dtype=np.int32), indices, _as_int32(indptr)), shape=shape)
+
+
+def _as_int32(indptr: np.ndarray) -> np.ndarray:
+    """Row starts as int32 when they fit, so SciPy keeps the int32 column ids instead of widening both."""
+    return indptr.astype(np.int32) if indptr[-1] < 2**31 else indptr
 
 
 def _log(log: list[dict], step: str, rows: int, detail: str) -> None:

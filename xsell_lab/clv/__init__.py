@@ -32,7 +32,15 @@ from xsell_lab.clv.gamma_gamma import GammaGammaModel
 from xsell_lab.clv.historical import LIFESPAN_COLUMNS, cohort_curves, historical_clv, horizon_months, lifespan_estimate
 from xsell_lab.data.margins import MARGIN_SOURCES, margin_known, margin_statement, with_assumed_margin
 from xsell_lab.clv.profitability import ContactCosts, customer_profitability, profit_concentration
-from xsell_lab.clv.rfm import RFM_COLUMNS, calibration_end_date, calibration_holdout_summary, purchase_days, rfm_summary, validate_rfm
+from xsell_lab.clv.rfm import (
+    RFM_COLUMNS,
+    calibration_end_date,
+    calibration_holdout_summary,
+    purchase_days,
+    rfm_summary,
+    rfm_summary_parquet,
+    validate_rfm,
+)
 from xsell_lab.clv.value import customer_lifetime_value
 
 __all__ = [
@@ -69,6 +77,7 @@ __all__ = [
     "purchase_days",
     "retention_offer_list",
     "rfm_summary",
+    "rfm_summary_parquet",
     "silence_risk",
     "validate_rfm",
 ]

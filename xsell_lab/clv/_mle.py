@@ -43,6 +43,46 @@ def dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.einsum("i,i->", a, b))
 
 
+def distinct_rows(columns: list[np.ndarray], weights: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Rows with identical values in every column merged into one, their weights summed.
+
+    A likelihood that is a weighted sum over customers is the same sum over distinct
+    rows, each weighted by the customers it stands for; an RFM table computed from
+    dates has few distinct ``(frequency, recency, T)`` rows, so the fit evaluates
+    each of them once. Each column is coded by hashing (``pandas.factorize``), the
+    codes are combined into one number per row, and rows are numbered by that number
+    (counted when the numbers span a small range, hashed otherwise).
+
+    Parameters
+    ----------
+    columns : list of numpy.ndarray
+        Columns of equal length.
+    weights : numpy.ndarray
+        Weight of each row.
+
+    Returns
+    -------
+    (list of numpy.ndarray, numpy.ndarray)
+        The distinct rows' columns and their summed weights, in an order fixed by the data.
+    """
+    key, span = np.zeros(len(weights), dtype=np.int64), 1
+    for column in columns:
+        codes, uniques = pd.factorize(column)
+        if span * len(uniques) >= 2**62:  # the combined number would overflow: renumber the rows so far
+            key = pd.factorize(key)[0]
+            span = int(key.max()) + 1
+        key, span = key * len(uniques) + codes, span * len(uniques)
+    if span <= 4 * len(key) + 1024:
+        present = np.bincount(key, minlength=span) > 0
+        group = (np.cumsum(present) - 1)[key]
+    else:
+        group = pd.factorize(key)[0]
+    n_rows = int(group.max()) + 1 if len(group) else 0
+    first = np.empty(n_rows, dtype=np.int64)
+    first[group[::-1]] = np.arange(len(group) - 1, -1, -1)
+    return [column[first] for column in columns], np.bincount(group, weights=weights, minlength=n_rows)
+
+
 def maximise(
     neg_loglik: GradientFunction,
     start: np.ndarray,
@@ -86,14 +126,17 @@ def maximise(
         value, gradient = neg_loglik(params)
         return value, gradient * params
 
-    result = optimize.minimize(
-        on_log_scale,
-        np.log(start),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(start),
-        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-9},
-    )
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # L-BFGS-B's BLAS calls are tiny: threads only wait
+        result = optimize.minimize(
+            on_log_scale,
+            np.log(start),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(start),
+            options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-9},
+        )
     log_estimate = result.x
     if np.isfinite(result.fun) and np.all(np.abs(result.x) < _LOG_BOUND - 1e-6):
         log_estimate = newton_polish(on_log_scale, result.x)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from xsell_lab.clv._mle import covariance, dot, maximise
+from xsell_lab.clv._mle import covariance, distinct_rows, dot, maximise
 from xsell_lab.clv.rfm import validate_rfm
 from xsell_lab.stats.estimator import Estimator, requires_fit, wald_table
 
@@ -92,7 +92,10 @@ class BetaGeoModel(Estimator):
             cut-off day (T = 0) carry no information and add 0 to the
             log-likelihood.
         weights : array-like, optional
-            Number of customers each row stands for (default 1).
+            Number of customers each row stands for (default 1). Rows with the same
+            ``frequency``, ``recency`` and ``T`` are merged first (weights summed),
+            so the likelihood is evaluated once per distinct row: the same estimate,
+            computed in time proportional to the distinct rows.
 
         Returns
         -------
@@ -117,6 +120,7 @@ class BetaGeoModel(Estimator):
                 "(no repeat purchase), so the BG/NBD cannot tell buying from leaving. "
                 "Use a longer observation period."
             )
+        (x, t_x, big_t), w = distinct_rows([x, t_x, big_t], w)
         scale = 10.0 / big_t.max() if big_t.max() > 0 else 1.0
         scaled = _LogLikelihood(x, t_x * scale, big_t * scale, w)
         start = np.array([1.0, 1.0, 1.0, 1.0])

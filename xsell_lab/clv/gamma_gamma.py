@@ -23,7 +23,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln
 
 from xsell_lab.clv._customers import customer_label
-from xsell_lab.clv._mle import covariance, dot, maximise
+from xsell_lab.clv._mle import covariance, distinct_rows, dot, maximise
 from xsell_lab.data.validation import DataValidationError, Problem, require_columns
 from xsell_lab.stats.estimator import Estimator, requires_fit, wald_table
 
@@ -108,7 +108,8 @@ class GammaGammaModel(Estimator):
                 "purchase, so there is no repeat spend to fit the Gamma-Gamma model on."
             )
         scale = 1.0 / m_x.mean()
-        scaled = _LogLikelihood(x, m_x * scale)
+        (x, m_x), weights = distinct_rows([x, m_x], np.ones(len(x)))
+        scaled = _LogLikelihood(x, m_x * scale, weights)
         start = np.array([1.0, 1.0, 1.0])
         if self.initial_params is not None:
             start = np.array([self.initial_params[n] for n in PARAM_NAMES], dtype="float64")
@@ -117,12 +118,12 @@ class GammaGammaModel(Estimator):
             scaled.mean_negative, start, names=PARAM_NAMES, model="Gamma-Gamma", max_iter=self.max_iter, hint=_HINT
         )
         estimate[2] /= scale
-        original = _LogLikelihood(x, m_x)
+        original = _LogLikelihood(x, m_x, weights)
         self.params_ = pd.Series(estimate, index=PARAM_NAMES, name="estimate")
         self.covariance_ = covariance(original.total_negative, estimate, PARAM_NAMES)
         self.log_likelihood_ = -float(original.total_negative(estimate)[0])
-        self.n_customers_ = len(x)
-        self.n_excluded_ = len(rfm) - len(x)
+        self.n_customers_ = int(round(weights.sum()))
+        self.n_excluded_ = len(rfm) - self.n_customers_
         self.n_rows_ = len(rfm)
         return self
 
@@ -173,24 +174,26 @@ class _LogLikelihood:
     """Log density of the mean repeat spend m_x given x (eq. A1) and its gradient.
 
     The gamma and digamma terms depend on the integer x only, so they are
-    computed once per distinct x; per customer there is one log and one
-    division per evaluation.
+    computed once per distinct x; per row there is one log and one division per
+    evaluation. Each row stands for ``weights`` customers (identical rows merged
+    by :func:`~xsell_lab.clv._mle.distinct_rows`).
     """
 
-    def __init__(self, x: np.ndarray, m_x: np.ndarray):
-        self.x, self.m_x, self.x_m = x, m_x, x * m_x
-        self.x_values, counts = np.unique(x, return_counts=True)
-        self.x_count = counts.astype("float64")
-        self.log_m_sum = float(np.log(m_x).sum())
-        self.x_log_m_sum = dot(x, np.log(m_x))
-        self.total_weight = float(len(x))
+    def __init__(self, x: np.ndarray, m_x: np.ndarray, weights: np.ndarray):
+        self.x_m = x * m_x
+        self.weights, self.wx = weights, weights * x
+        self.x_values, inverse = np.unique(x, return_inverse=True)
+        self.x_count = np.bincount(inverse, weights=weights)
+        self.log_m_sum = dot(weights, np.log(m_x))
+        self.x_log_m_sum = dot(self.wx, np.log(m_x))
+        self.total_weight = float(weights.sum())
 
     def total_negative(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         p, q, gamma = params
         u, n, size = self.x_values, self.x_count, self.total_weight
         pu = p * u
         log_total = np.log(gamma + self.x_m)
-        x_log_total, log_total_sum = dot(self.x, log_total), log_total.sum()
+        x_log_total, log_total_sum = dot(self.wx, log_total), dot(self.weights, log_total)
         value = (
             n @ (gammaln(pu + q) - gammaln(pu) + pu * np.log(u))
             + p * self.x_log_m_sum - self.log_m_sum
@@ -201,7 +204,7 @@ class _LogLikelihood:
         d_p = (n * u) @ (psi_sum - digamma(pu) + np.log(u)) + self.x_log_m_sum - x_log_total
         d_q = n @ psi_sum - log_total_sum + size * (np.log(gamma) - digamma(q))
         inverse_total = 1 / (gamma + self.x_m)
-        d_gamma = size * q / gamma - p * dot(self.x, inverse_total) - q * inverse_total.sum()
+        d_gamma = size * q / gamma - p * dot(self.wx, inverse_total) - q * dot(self.weights, inverse_total)
         return -value, -np.array([d_p, d_q, d_gamma])
 
     def mean_negative(self, params: np.ndarray) -> tuple[float, np.ndarray]:

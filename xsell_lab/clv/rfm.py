@@ -29,6 +29,8 @@ customers" the easy way: an alternative to the Pareto/NBD model.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -93,6 +95,114 @@ def rfm_summary(
     stats = _customer_stats(day[keep], codes[keep], spend[keep], len(customers))
     _check_no_negative_spend(stats, customers, value_column)
     return _rfm_frame(stats, customers, end_day, time_unit)
+
+
+def rfm_summary_parquet(
+    path: str | Path,
+    as_of: str | pd.Timestamp,
+    *,
+    time_unit: float = 7.0,
+    customer_column: str = s.CUSTOMER_ID,
+    date_column: str = s.ORDER_DATE,
+    value_column: str = s.REVENUE,
+    memory_limit: str = "4GB",
+) -> pd.DataFrame:
+    """:func:`rfm_summary` of purchase lines in Parquet files too large for memory (DuckDB, out of core).
+
+    The same statistics as :func:`rfm_summary` (purchase days, their spend, first and
+    last day), computed by DuckDB reading the Parquet files column by column and
+    spilling to a temporary folder beyond ``memory_limit``; only the one-row-per-customer
+    result is held in memory.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A Parquet file, or a glob of several (``"lines/*.parquet"``).
+    as_of : str or pandas.Timestamp
+        Last day of the observation period, as in :func:`rfm_summary`.
+    time_unit : float, default 7.0
+        Length in days of one time unit of ``recency`` and ``T`` (7 = weeks).
+    customer_column, date_column, value_column : str
+        Column names of the customer id, the purchase date and the spend.
+    memory_limit : str, default "4GB"
+        DuckDB's memory limit (its syntax: ``"500MB"``, ``"4GB"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`RFM_COLUMNS`, one row per customer with a purchase on or before
+        ``as_of``, sorted by customer id (the order of first appearance is not known
+        out of core); a default ``RangeIndex``.
+
+    Raises
+    ------
+    DataValidationError
+        Empty ids or dates, spend that is empty or not a number, or a day on which a
+        customer's net spend is negative, as :func:`rfm_summary` does.
+    """
+    import tempfile
+
+    import duckdb
+
+    end_day = pd.Timestamp(as_of).date()
+    with tempfile.TemporaryDirectory() as spill:
+        connection = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": spill})
+        connection.execute(
+            f"""CREATE VIEW lines AS SELECT {_sql_name(customer_column)} AS c, {_sql_name(customer_column)} IS NULL AS no_c,
+            TRY_CAST({_sql_name(date_column)} AS DATE) AS d, TRY_CAST({_sql_name(value_column)} AS DOUBLE) AS v
+            FROM read_parquet(?)""".replace("?", _sql_text(str(path)))
+        )
+        _check_parquet_lines(connection, customer_column, date_column, value_column)
+        rfm = connection.execute(_rfm_sql(end_day.isoformat(), time_unit)).df()
+    bad = rfm["min_day_spend"] < 0
+    if bad.any():
+        raise DataValidationError(
+            [Problem(_TABLE, value_column, "of customers have a day whose net spend is negative (returns larger than purchases)",
+                     int(bad.sum()), f"customer {rfm.loc[bad.idxmax(), s.CUSTOMER_ID]!r}",
+                     "Book returns in the 'returns' table, or net them against the original purchase day")]
+        )
+    return rfm[RFM_COLUMNS].astype({"frequency": "int64"})
+
+
+def _rfm_sql(end_day: str, time_unit: float) -> str:
+    """Purchase days (spend summed per customer and day), then one row per customer: the figures of
+    :func:`_customer_stats`, from the view ``lines`` (``c``, ``d``, ``v``)."""
+    return f"""
+    WITH days AS (SELECT c, d, sum(v) AS spend FROM lines WHERE d <= DATE '{end_day}' GROUP BY c, d),
+    customers AS (SELECT c, count(*) AS periods, min(d) AS first_day, max(d) AS last_day, sum(spend) AS total,
+                  arg_min(spend, d) AS first_spend, min(spend) AS min_day_spend FROM days GROUP BY c)
+    SELECT c AS {s.CUSTOMER_ID}, periods - 1 AS frequency, (last_day - first_day) / {float(time_unit)!r} AS recency,
+           (DATE '{end_day}' - first_day) / {float(time_unit)!r} AS "T",
+           CASE WHEN periods > 1 THEN (total - first_spend) / (periods - 1) ELSE 0.0 END AS monetary_value, min_day_spend
+    FROM customers ORDER BY c
+    """
+
+
+def _check_parquet_lines(connection, customer_column: str, date_column: str, value_column: str) -> None:
+    """Raise :class:`DataValidationError` for empty ids, dates that are empty or not dates, spend not a number."""
+    counts = connection.execute(
+        "SELECT count(*) FILTER (WHERE no_c), count(*) FILTER (WHERE d IS NULL), "
+        "count(*) FILTER (WHERE v IS NULL OR NOT isfinite(v)) FROM lines"
+    ).fetchone()
+    problems = [
+        Problem(_TABLE, column, what, int(n), "")
+        for column, what, n in zip(
+            (customer_column, date_column, value_column),
+            ("are empty", "are empty or not dates", "are empty or not numbers"),
+            counts,
+        )
+        if n
+    ]
+    if problems:
+        raise DataValidationError(problems)
+
+
+def _sql_name(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 @renamed_parameters(date_col="date_column")

@@ -1,0 +1,199 @@
+"""Compiled loops of the default basket engine (numba), over a CSR basket x item matrix.
+
+Imported only when baskets are cleaned or mined (numba takes about half a second to import),
+never by ``import xsell_lab`` or ``from xsell_lab import basket``. Compiled functions are
+cached on disk (``cache=True``), so only the first run on a machine pays for compiling them.
+
+Every kernel reads a CSR matrix as its ``indptr`` and ``indices`` arrays: row ``r`` (a basket)
+holds the column ids (items) ``indices[indptr[r]:indptr[r + 1]]``, sorted and distinct.
+Counts are exact integers; the kernels only replace Python and NumPy loops of
+:mod:`xsell_lab.basket.sparse_backend` and :mod:`xsell_lab.basket.transactions`.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+
+@nb.njit(cache=True, nogil=True)
+def run_starts(values: np.ndarray) -> np.ndarray:
+    """Row starts (``indptr``) of sorted basket ids: a row begins wherever the id changes."""
+    n_rows = 1
+    for i in range(1, len(values)):
+        if values[i] != values[i - 1]:
+            n_rows += 1
+    indptr = np.empty(n_rows + 1, dtype=np.int64)
+    indptr[0], indptr[n_rows] = 0, len(values)
+    row = 1
+    for i in range(1, len(values)):
+        if values[i] != values[i - 1]:
+            indptr[row] = i
+            row += 1
+    return indptr
+
+
+@nb.njit(cache=True, nogil=True)
+def dense_ranks(values: np.ndarray, low: int, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-number ids in ``[low, low + span)`` coded by their rank among the ids present.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        int32 codes of ``values`` and the boolean mask of the ids present (offsets from ``low``).
+    """
+    present = np.zeros(span, dtype=np.bool_)
+    for value in values:
+        present[value - low] = True
+    rank = np.empty(span, dtype=np.int32)
+    next_rank = 0
+    for offset in range(span):
+        rank[offset] = next_rank
+        next_rank += present[offset]
+    codes = np.empty(len(values), dtype=np.int32)
+    for i in range(len(values)):
+        codes[i] = rank[values[i] - low]
+    return codes, present
+
+
+@nb.njit(cache=True, nogil=True)
+def sorted_distinct_rows(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort each row's column ids and drop repeats (an item twice in a basket counts once).
+
+    Parameters
+    ----------
+    indptr : numpy.ndarray of int64
+        Row starts (``n_rows + 1``).
+    indices : numpy.ndarray of int32
+        Column ids, in any order within a row, repeats allowed. Modified in place.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``indptr`` and ``indices`` of the same rows, sorted, without repeats.
+    """
+    n_rows = len(indptr) - 1
+    new_indptr = np.empty(n_rows + 1, dtype=np.int64)
+    new_indptr[0] = 0
+    out = 0
+    for row in range(n_rows):
+        start, end = indptr[row], indptr[row + 1]
+        for i in range(start + 1, end):  # insertion sort: baskets hold a few items
+            value = indices[i]
+            j = i - 1
+            while j >= start and indices[j] > value:
+                indices[j + 1] = indices[j]
+                j -= 1
+            indices[j + 1] = value
+        for i in range(start, end):
+            if i == start or indices[i] != indices[i - 1]:
+                indices[out] = indices[i]
+                out += 1
+        new_indptr[row + 1] = out
+    return new_indptr, indices[:out].copy()
+
+
+@nb.njit(cache=True, nogil=True)
+def keep_columns(indptr: np.ndarray, indices: np.ndarray, remap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows restricted to the columns with ``remap >= 0``, renumbered to ``remap`` (increasing)."""
+    new_indptr = np.empty(len(indptr), dtype=indptr.dtype)
+    new_indices = np.empty(len(indices), dtype=np.int32)
+    new_indptr[0] = 0
+    out = 0
+    for row in range(len(indptr) - 1):
+        for i in range(indptr[row], indptr[row + 1]):
+            column = remap[indices[i]]
+            if column >= 0:
+                new_indices[out] = column
+                out += 1
+        new_indptr[row + 1] = out
+    return new_indptr, new_indices[:out].copy()
+
+
+@nb.njit(cache=True, nogil=True)
+def pair_counts(indptr: np.ndarray, indices: np.ndarray, n_cols: int) -> np.ndarray:
+    """Flat ``n_cols x n_cols`` table: entry ``b * n_cols + c`` (``b < c``) counts the rows holding both."""
+    counts = np.zeros(n_cols * n_cols, dtype=np.int64)
+    for row in range(len(indptr) - 1):
+        start, end = indptr[row], indptr[row + 1]
+        for i in range(start, end - 1):
+            base = indices[i] * n_cols
+            for j in range(i + 1, end):
+                counts[base + indices[j]] += 1
+    return counts
+
+
+@nb.njit(cache=True, nogil=True)
+def triple_candidates(pair_id: np.ndarray, first: np.ndarray, second: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate third items of each frequent pair, by the Apriori property.
+
+    For the frequent pair ``p = (first[p], second[p])`` (sorted by ``(first, second)``), the
+    candidates are the columns ``c > second[p]`` with both ``(first[p], c)`` and
+    ``(second[p], c)`` frequent (``pair_id[b * n_cols + c] >= 0`` marks a frequent pair).
+    Candidate lists come out sorted, ready for a binary search.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``starts`` (``len(first) + 1``) and the candidates' columns: pair ``p``'s candidates are
+        ``columns[starts[p]:starts[p + 1]]``.
+    """
+    n_pairs = len(first)
+    starts = np.zeros(n_pairs + 1, dtype=np.int64)
+    for p in range(n_pairs):
+        a, b = first[p], second[p]
+        found = 0
+        for c in range(b + 1, n_cols):
+            if pair_id[a * n_cols + c] >= 0 and pair_id[b * n_cols + c] >= 0:
+                found += 1
+        starts[p + 1] = starts[p] + found
+    columns = np.empty(starts[n_pairs], dtype=np.int32)
+    for p in range(n_pairs):
+        a, b = first[p], second[p]
+        out = starts[p]
+        for c in range(b + 1, n_cols):
+            if pair_id[a * n_cols + c] >= 0 and pair_id[b * n_cols + c] >= 0:
+                columns[out] = c
+                out += 1
+    return starts, columns
+
+
+@nb.njit(cache=True, nogil=True)
+def triple_counts(
+    indptr: np.ndarray, indices: np.ndarray, pair_id: np.ndarray, n_cols: int, starts: np.ndarray, columns: np.ndarray
+) -> np.ndarray:
+    """Rows holding each candidate triple of :func:`triple_candidates` (same order as ``columns``).
+
+    Each row first looks its item pairs up once in ``pair_id`` (a small local table); then for
+    every frequent pair ``(b, c)`` of the row, each later item ``d`` with ``(b, d)`` and
+    ``(c, d)`` frequent is a candidate (that is how they were made), found by walking the
+    pair's sorted candidate list alongside the row's sorted items.
+    """
+    counts = np.zeros(len(columns), dtype=np.int64)
+    longest = 0
+    for row in range(len(indptr) - 1):
+        longest = max(longest, indptr[row + 1] - indptr[row])
+    local = np.empty((longest, longest), dtype=np.int32)
+    for row in range(len(indptr) - 1):
+        start, size = indptr[row], indptr[row + 1] - indptr[row]
+        if size < 3:
+            continue
+        for i in range(size - 1):
+            base = indices[start + i] * n_cols
+            for j in range(i + 1, size):
+                local[i, j] = pair_id[base + indices[start + j]]
+        for i in range(size - 2):
+            for j in range(i + 1, size - 1):
+                p = local[i, j]
+                if p < 0:
+                    continue
+                low = starts[p]
+                for k in range(j + 1, size):
+                    if local[i, k] < 0 or local[j, k] < 0:
+                        continue  # not a candidate
+                    d = indices[start + k]
+                    while columns[low] != d:  # both sorted and d is a candidate: a merge walk finds it
+                        low += 1
+                    counts[low] += 1
+                    low += 1
+    return counts
