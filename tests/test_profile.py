@@ -115,3 +115,12 @@ def test_a_mapping_that_declares_a_line_sample_marks_baskets_incomplete(tmp_path
     assert by_customer.loc["whole_baskets", "supported"] and "a sample of customers" in by_customer.loc["whole_baskets", "have"]
     with pytest.raises(MappingError, match="'sample' must be one of lines, orders, customers .* got 'rows'"):
         load_company(tmp_path, mapping={"sample": "rows", "tables": {}})
+
+
+def test_categories_count_what_was_sold_and_name_the_catalogue_besides(bundled_company):
+    """Review: notebooks said 20 categories where 19 were ever sold (the catalogue's bundle category never is)."""
+    sold = bundled_company.products[bundled_company.products[s.PRODUCT_ID].isin(bundled_company.order_lines[s.PRODUCT_ID])]
+    have = bundled_company.profile().set_index("capability").loc["categories", "have"]
+    assert have.startswith(f"{sold[s.CATEGORY].nunique()} categories sold (")
+    assert have.endswith(f" of {bundled_company.products[s.CATEGORY].nunique()} in the catalogue")
+    assert sold[s.CATEGORY].nunique() < bundled_company.products[s.CATEGORY].nunique()

@@ -477,7 +477,7 @@ def offer_results(
         :data:`OFFER_COLUMNS`, the most recent test first; ``margin_difference``,
         ``margin_ci_low``, ``margin_ci_high`` and ``margin_verdict`` are the best
         arm's row of ``profit`` (``estimate``, ``ci_low``, ``ci_high``, ``verdict``); ``uplift_points``
-        is the difference of the two rates as displayed with one decimal
+        is the difference of the two rates as displayed with two decimals
         (:func:`shown_difference`); ``p_value`` is the arm's own,
         ``p_adjusted`` the corrected one and ``proven`` = ``p_adjusted < ALPHA``;
         ``unclear_segments`` names the segments (", "-joined; "" for none)
@@ -505,7 +505,7 @@ def offer_results(
     for row in best.itertuples(index=False):
         arm = testable[(testable[s.EXPERIMENT_ID] == row.experiment_id) & (testable[s.VARIANT] == row.variant)]
         names.append(_offer_name(arm, row.variant, labels))
-    shown = [shown_difference(100 * t, 100 * c, 1) for t, c in zip(best["rate_treatment"], best["rate_control"])]
+    shown = [shown_difference(100 * t, 100 * c, 2) for t, c in zip(best["rate_treatment"], best["rate_control"])]
     last_offer = testable.groupby(s.EXPERIMENT_ID)[s.OFFER_DATE].max() if s.OFFER_DATE in testable else None
     table = pd.DataFrame({
         s.EXPERIMENT_ID: best[s.EXPERIMENT_ID], s.VARIANT: best[s.VARIANT], "offer": names,
@@ -686,7 +686,7 @@ def _bundle_row(check: pd.Series, currency: str) -> dict:
 
 def _offer_row(test, currency: str) -> dict:
     """One offer test as a recommendation: judged on the margin it adds when that is known, else on revenue."""
-    rate_t, rate_c, _ = shown_difference(100 * test.rate_treatment, 100 * test.rate_control, 1)
+    rate_t, rate_c, _ = shown_difference(100 * test.rate_treatment, 100 * test.rate_control, 2)
     by_margin = math.isfinite(getattr(test, "margin_difference", float("nan")))
     per_customer = test.margin_difference if by_margin else test.revenue_difference
     shown = money_text(abs(per_customer) if by_margin else per_customer, currency, decimals=2) if math.isfinite(per_customer) else None
@@ -702,8 +702,8 @@ def _offer_row(test, currency: str) -> dict:
         "recommendation": action[0].upper() + action[1:],
         "money_at_stake": (-1 if loses_margin else 1) * per_customer * test.customers_treatment,
         "confidence_words": confidence_words(test.p_adjusted),
-        "evidence": f"In a controlled test {rate_t:.1f}% of customers offered it bought, against {rate_c:.1f}% without the "
-                    f"offer ({test.uplift_points:+.1f} points){money}"
+        "evidence": f"In a controlled test {rate_t:.2f}% of customers offered it bought, against {rate_c:.2f}% without the "
+                    f"offer ({test.uplift_points:+.2f} points){money}"
                     + (f"; shown for as many customers again as the test reached ({test.customers_treatment:,})." if shown else "."),
         "kind": "offer", "p_value": float(test.p_adjusted),
     }
@@ -729,17 +729,20 @@ def _whitespace_row(opportunities: pd.DataFrame, total: Mapping[str, float], ite
     more = len(opportunities) - 1
     buyers = total.get("expected_buyers", top["expected_buyers"])
     low, high = total.get("expected_low", top["expected_low"]), total.get("expected_high", top["expected_high"])
+    backtest = "" if top["backtest_holds"] else "; the window before did not predict this rate, so read it as rough"
     return {
-        "recommendation": f"Offer {add_on} to the {top['customers_without_it']:,} customers who own {main} but not {add_on}"
-                          + (f", then the {more} other strong pair{'s' if more > 1 else ''} found." if more else "."),
+        "recommendation": f"Test an offer of {add_on} on a random half of the {top['customers_without_it']:,} customers who own {main} "
+                          f"but not {add_on}" + (f", then of the {more} other opportunit{'ies' if more > 1 else 'y'} listed." if more else "."),
         "money_at_stake": total.get("expected_revenue", top["expected_revenue"]),
-        # how sure we are that the named pair goes together (the other pairs are said to be "more often than chance" only)
-        "confidence_words": confidence_words(float(top["p_adjusted"])),
-        "evidence": f"{len(opportunities)} pair{'s' if len(opportunities) > 1 else ''} of {items} bought together more often than "
-                    f"chance. Of the customers who owned {main} but not {add_on} {top['days']:,} days before the end, "
-                    f"{top['conversion']:.1%} bought it within those days ({top['conversion_low']:.1%} to {top['conversion_high']:.1%}); "
+        # the words say how sure we are that the named pair goes together, and that the sales are not yet an offer's effect
+        "confidence_words": f"{confidence_words(float(top['p_adjusted']))} that they go together; the sales are an untested estimate"
+                            + (", back-test missed" if not top["backtest_holds"] else ""),
+        "evidence": f"{len(opportunities)} pair{'s' if len(opportunities) > 1 else ''} of {items} listed are bought together more often "
+                    f"than chance. Of the customers who owned {main} but not {add_on} {top['days']:,} days before the end, "
+                    f"{top['conversion']:.1%} bought it within those days ({top['conversion_low']:.1%} to {top['conversion_high']:.1%}){backtest}; "
                     f"at each pair's rate about {buyers:,.0f} of today's customers without the add-on will buy it "
-                    f"(between {low:,.0f} and {high:,.0f}; each customer counted once per add-on), without an offer.",
+                    f"(between {low:,.0f} and {high:,.0f}; each customer counted once per add-on) without an offer: what an offer adds, "
+                    "only the test on a random half measures.",
         "kind": "whitespace", "p_value": float(top["p_adjusted"]),
     }
 

@@ -75,6 +75,16 @@ def _several(frame: pd.DataFrame | None, column: str, noun: str, at_least: int =
     return len(values) >= at_least, f"{len(values):,} {noun} ({shown})"
 
 
+def _categories(company) -> tuple[bool, str]:
+    """Categories of the products sold (a catalogue category nobody bought cannot be cross-sold); the catalogue's count besides."""
+    products = company.products
+    sold = products[products[s.PRODUCT_ID].isin(company.order_lines[s.PRODUCT_ID])] if s.PRODUCT_ID in products else products
+    supported, have = _several(sold, s.CATEGORY, "categories sold")
+    listed = len(_distinct(products, s.CATEGORY))
+    sold_count = len(_distinct(sold, s.CATEGORY))
+    return supported, have + (f" of {listed:,} in the catalogue" if listed > sold_count and sold_count > 1 else "")
+
+
 def _filled(frame: pd.DataFrame | None, column: str, rows: str) -> tuple[bool, str]:
     if frame is None or column not in frame or len(frame) == 0 or frame[column].isna().all():
         return False, f"no {column}"
@@ -156,7 +166,7 @@ CAPABILITIES = {
         Capability("whole_baskets", "every line of each order (not a sample of lines)",
                    "the full order-line export instead of a sample of lines", _whole_baskets),
         Capability("categories", "two or more product categories", "a category column in the products file",
-                   lambda c: _several(c.products, s.CATEGORY, "categories")),
+                   _categories),
         Capability("costs", "a unit cost for every product", "a unit_cost column in the products file",
                    lambda c: _filled(c.products, s.UNIT_COST, "products")),
         Capability("tiers", "two or more product tiers", "a tier column (basic, standard, premium) in the products file",
