@@ -162,7 +162,7 @@ def test_recommendations_rank_by_amount_at_stake_and_say_how_sure():
     assert by_kind.loc["offer", "recommendation"].startswith("Roll out the extended warranty offer by email")
     assert by_kind.loc["offer", "confidence_words"] == "very likely real"
     assert by_kind.loc["early", "money_at_stake"] == pytest.approx(11 * 90)  # the shown gap (49 - 38) x customers not cross-sold
-    assert "49 EUR" in by_kind.loc["early", "evidence"] and "a gap of 11 EUR" in by_kind.loc["early", "evidence"]
+    assert "49.40 EUR" in by_kind.loc["early", "evidence"] and "a gap of 11.00 EUR" in by_kind.loc["early", "evidence"]
     assert by_kind.loc["early", "confidence_words"].startswith("possible, not proven")
     for text in table["recommendation"]:
         assert "EXP-" not in text and "mail_arm" not in text and "_" not in text

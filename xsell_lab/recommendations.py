@@ -642,16 +642,17 @@ def recommendations(
     if clv_gap is not None and len(clv_gap):
         gaps = clv_gap.set_index("comparison")
         naive, matched = gaps.loc["naive"], gaps.loc["matched"]
-        treated, control, gap = shown_difference(matched["treated_mean"], matched["control_mean"])
+        treated, control, gap = shown_difference(matched["treated_mean"], matched["control_mean"], 2)
         p_value = gap_p_value(naive["difference"], gap_error)
         if gap > 0:
             rows.append({
                 "recommendation": f"Cross-sell early: help new customers to a second of our {items} in their first days.",
                 "money_at_stake": gap * naive["control_customers"],
                 "confidence_words": f"{confidence_words(p_value)}; an association, not a tested cause",
-                "evidence": f"Customers who bought two or more {items} early later brought {money_text(treated, currency)} in {money} "
-                            f"each against {money_text(control, currency)} for similar customers who did not (a gap of "
-                            f"{money_text(gap, currency)}), shown for the {naive['control_customers']:,.0f} customers not cross-sold early.",
+                "evidence": f"Customers who bought two or more {items} early later brought {money_text(treated, currency, 2)} in {money} "
+                            f"each against {money_text(control, currency, 2)} for similar customers who did not (a gap of "
+                            f"{money_text(gap, currency, 2)}), shown for the {naive['control_customers']:,.0f} customers not cross-sold early; "
+                            "an upper bound, as not every one of them could be cross-sold.",
                 "kind": "early", "p_value": p_value,
             })
     if bundle is not None and len(bundle):
