@@ -132,3 +132,73 @@ def test_the_over_selling_check_recounts_with_duckdb_and_finds_no_planted_fatigu
         n, observed = table.loc[name, "offers"], table.loc[name, "rate"]
         assert abs(observed - expected) < 4 * (expected * (1 - expected) / n) ** 0.5, name
     assert (table["ci_low"] <= table["rate"]).all() and (table["rate"] <= table["ci_high"]).all()
+
+
+def _planted_rate(offers, customers, ground_truth):
+    """The planted conversion rate of each offer (its arm's rate, by the customer's segment when it has one)."""
+    segment = customers.set_index(s.CUSTOMER_ID)[s.SEGMENT]
+    rates = [ground_truth["experiments"][e]["arms"][v]["conversion_rate"] for e, v in zip(offers[s.EXPERIMENT_ID], offers[s.VARIANT])]
+    return pd.Series([r[segment[c]] if isinstance(r, dict) else r for r, c in zip(rates, offers[s.CUSTOMER_ID])], index=offers.index)
+
+
+def test_offer_stages_recount_with_duckdb(bundled_company, kept):
+    offers = bundled_company.offers
+    stages = playbook.offer_stages(offers, kept, lapsed_days=365)
+    connection = duckdb.connect()
+    connection.register("offers", offers)
+    connection.register("orders", kept.groupby(s.ORDER_ID).agg(customer_id=(s.CUSTOMER_ID, "first"), day=(s.ORDER_DATE, "min")).reset_index())
+    recount = connection.sql("""
+        select o.offer_id, count(r.day) as n, max(r.day) as last, any_value(o.offer_date) as offer_date
+        from offers o left join orders r on r.customer_id = o.customer_id and cast(r.day as date) < cast(o.offer_date as date)
+        group by o.offer_id
+    """).df().set_index("offer_id").reindex(offers[s.OFFER_ID])
+    gap = (pd.to_datetime(recount["offer_date"]).dt.normalize() - pd.to_datetime(recount["last"]).dt.normalize()).dt.days
+    expected = ["prospect" if n == 0 else "lapsed" if g > 365 else "first_time_buyer" if n == 1 else "repeat_buyer"
+                for n, g in zip(recount["n"], gap)]
+    assert stages.tolist() == expected
+    assert set(stages) <= set(playbook.BUYER_STAGES)
+    # the planted offers follow a purchase by a few days (ground truth: offer_delay_days), so almost nobody is a prospect
+    assert (stages == "prospect").mean() < 0.05
+
+
+def test_tactics_by_stage_recount_and_planted_rates(bundled_company, kept, ground_truth):
+    offers, customers = bundled_company.offers, bundled_company.customers
+    stages = playbook.offer_stages(offers, kept)
+    table = playbook.tactics_by_stage(offers, stages)
+    frame = offers.assign(stage=stages, planted=_planted_rate(offers, customers, ground_truth))
+    for row in table.itertuples(index=False):
+        arm = frame[(frame["stage"] == row.stage) & (frame[s.EXPERIMENT_ID] == row.experiment_id) & (frame[s.VARIANT] == row.variant)]
+        control = frame[(frame["stage"] == row.stage) & (frame[s.EXPERIMENT_ID] == row.experiment_id) & (frame[s.VARIANT] == "control")]
+        assert (row.offers, row.accepted, row.control_offers) == (len(arm), int(arm[s.ACCEPTED].sum()), len(control))
+        low, high = proportion_confint(row.accepted, row.offers, method="wilson")
+        assert row.ci_low == pytest.approx(low) and row.ci_high == pytest.approx(high)
+        if row.offers >= 100:  # the observed rate sits near the planted one (the stage was not planted: no effect of it)
+            expected = arm["planted"].mean()
+            assert abs(row.rate - expected) < 4 * (expected * (1 - expected) / row.offers) ** 0.5, row
+        if row.offers >= 100 and row.control_offers >= 100:
+            p_t, p_c = arm["planted"].mean(), control["planted"].mean()
+            sd = (p_t * (1 - p_t) / row.offers + p_c * (1 - p_c) / row.control_offers) ** 0.5
+            assert abs(row.uplift - (p_t - p_c)) < 4 * sd, row  # 4 sd: a dozen arms, none may miss by chance
+    best = playbook.best_tactics(table)
+    assert best["stage"].is_unique and set(best["stage"]) <= set(playbook.BUYER_STAGES)
+    assert (best["data_backs"] == (best["uplift_ci_low"] > 0)).all()
+    for row in best.itertuples(index=False):
+        candidates = table[(table["stage"] == row.stage) & (table["offers"] >= 30)]
+        assert row.uplift_ci_low == candidates["uplift_ci_low"].max()
+
+
+def test_tactics_by_stage_on_a_tiny_history():
+    offers = pd.DataFrame({
+        s.OFFER_ID: ["o1", "o2", "o3", "o4"], s.CUSTOMER_ID: ["a", "b", "c", "d"],
+        s.OFFER_DATE: pd.to_datetime(["2024-03-01"] * 4), s.EXPERIMENT_ID: ["E"] * 4,
+        s.VARIANT: ["sms", "sms", "control", "control"], s.CHANNEL: ["sms", "sms", "none", "none"],
+        s.PRODUCT_ID: ["p"] * 4, s.ACCEPTED: [True, False, False, False]})
+    lines = pd.DataFrame({s.CUSTOMER_ID: ["a", "b", "b", "c", "d"], s.ORDER_ID: ["1", "2", "3", "4", "5"],
+                          s.ORDER_DATE: pd.to_datetime(["2024-02-01", "2024-01-01", "2024-02-20", "2024-03-01", "2022-01-01"])})
+    stages = playbook.offer_stages(offers, lines, lapsed_days=365)
+    # c's order is on the offer day: not before it; d's last order is two years old
+    assert stages.tolist() == ["first_time_buyer", "repeat_buyer", "prospect", "lapsed"]
+    table = playbook.tactics_by_stage(offers, stages)
+    assert table["stage"].tolist() == ["first_time_buyer", "repeat_buyer"]
+    assert table["control_offers"].tolist() == [0, 0] and table["uplift_ci_low"].isna().all()
+    assert playbook.best_tactics(table).empty

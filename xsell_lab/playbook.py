@@ -15,6 +15,9 @@ rules, Dunn, 1961).
   chosen from the customer's data;
 * :func:`response_by_offers_received` — the over-selling check: does an offer still work on a
   customer who has already received several?
+* :func:`offer_stages` and :func:`tactics_by_stage` — which offers converted at which stage of
+  the customer's life (prospect, first-time buyer, repeat buyer, lapsed), against the control arm;
+  :func:`best_tactics` keeps the best per stage, next to the documents' example for that stage.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import pandas as pd
 from xsell_lab import guardrails
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import require_columns
-from xsell_lab.stats.intervals import wilson_interval
+from xsell_lab.stats.intervals import newcombe_interval, wilson_interval
 from xsell_lab.stats.sequences import window_rules
 
 #: Grades of evidence of :func:`reasons`, strongest first.
@@ -46,6 +49,22 @@ CALL_COLUMNS = [
 OVERSELLING_COLUMNS = ["offers_before", "offers", "accepted", "rate", "ci_low", "ci_high"]
 #: Columns of :func:`role_play_cards`.
 ROLE_PLAY_COLUMNS = ["call", "situation", "objection", "answer"]
+#: Stages of :func:`offer_stages`, earliest first.
+BUYER_STAGES = ("prospect", "first_time_buyer", "repeat_buyer", "lapsed")
+#: The documents' tactic for each stage: a reference shown next to what the data measured, never a finding.
+DOCUMENT_TACTICS = {
+    "prospect": "a bundle while the customer is considering",
+    "first_time_buyer": "a warranty or protection plan at purchase",
+    "repeat_buyer": "a loyalty discount; the new model for loyal upgraders",
+    "lapsed": "a win-back offer (the documents' advocates get a referral discount)",
+}
+#: Columns of :func:`tactics_by_stage`.
+TACTIC_COLUMNS = [
+    "stage", s.EXPERIMENT_ID, s.VARIANT, s.PRODUCT_ID, s.CHANNEL, "offers", "accepted", "rate", "ci_low", "ci_high",
+    "control_offers", "control_rate", "uplift", "uplift_ci_low", "uplift_ci_high",
+]
+#: Columns of :func:`best_tactics`.
+BEST_TACTIC_COLUMNS = [*TACTIC_COLUMNS, "document_tactic", "data_backs"]
 #: Fewest customers behind a reason a rep may say: a story of two or three customers is an anecdote, not a reason.
 MIN_BUYERS = 10
 #: A customer who ordered this recently "just bought" (days).
@@ -339,3 +358,133 @@ def response_by_offers_received(
     table["rate"] = table["accepted"] / table["offers"]
     table["ci_low"], table["ci_high"] = wilson_interval(table["accepted"], table["offers"], confidence)
     return table.rename_axis("offers_before").reset_index()[OVERSELLING_COLUMNS]
+
+
+def offer_stages(offers: pd.DataFrame, lines: pd.DataFrame, *, lapsed_days: int = 365) -> pd.Series:
+    """The stage of the customer's life each offer reached them in, from their orders before the offer day.
+
+    ::
+
+        prospect          no kept order before the offer day
+        first_time_buyer  one order, the last within lapsed_days
+        repeat_buyer      two or more orders, the last within lapsed_days
+        lapsed            the last order more than lapsed_days before the offer
+
+    The simplest stages the purchase history alone supports (the buying
+    stages of Kotler & Keller, 2016, *Marketing Management*, ch. 6:
+    awareness and consideration need marketing events, which many
+    businesses lack; :func:`xsell_lab.lifecycle.customer_stages` uses them).
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame
+        ``customer_id``, ``offer_date``.
+    lines : pandas.DataFrame
+        Kept order lines (:func:`xsell_lab.kept_lines`): ``customer_id``, ``order_id``, ``order_date``.
+    lapsed_days : int
+        Days without an order after which a customer is lapsed (>= 1).
+
+    Returns
+    -------
+    pandas.Series
+        One of :data:`BUYER_STAGES` per offer, on ``offers``' index, named ``stage``.
+    """
+    if lapsed_days < 1:
+        raise ValueError(f"lapsed_days must be at least 1. Got {lapsed_days!r}.")
+    require_columns(offers, [s.CUSTOMER_ID, s.OFFER_DATE], s.OFFERS)
+    require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE], "sales_lines")
+    orders = lines.groupby(s.ORDER_ID, observed=True).agg(**{s.CUSTOMER_ID: (s.CUSTOMER_ID, "first"),
+                                                             "day": (s.ORDER_DATE, "min")})
+    orders["day"] = orders["day"].dt.normalize()
+    asked = offers[[s.CUSTOMER_ID, s.OFFER_DATE]].reset_index(names="_offer")
+    joined = asked.merge(orders, on=s.CUSTOMER_ID, how="left")
+    joined = joined[joined["day"] < joined[s.OFFER_DATE].dt.normalize()]
+    before = joined.groupby("_offer").agg(orders=("day", "size"), last=("day", "max"))
+    count = asked["_offer"].map(before["orders"]).fillna(0).to_numpy()
+    gap = ((asked[s.OFFER_DATE].dt.normalize() - asked["_offer"].map(before["last"])).dt.days).to_numpy()
+    stage = np.select([count == 0, gap > lapsed_days, count == 1], list(np.array(BUYER_STAGES)[[0, 3, 1]]), BUYER_STAGES[2])
+    return pd.Series(stage, index=offers.index, name="stage")
+
+
+def tactics_by_stage(
+    offers: pd.DataFrame, stages: pd.Series, *, control: str = "control", confidence: float = 0.95
+) -> pd.DataFrame:
+    """Which offers converted at which stage: each offer arm against its experiment's control arm, stage by stage.
+
+    ::
+
+        rate    = accepted / offers                           (Wilson interval)
+        uplift  = rate - control rate of the same experiment and stage   (Newcombe's interval)
+
+    The arms were randomised within each experiment, so within a stage the
+    uplift is what the offer added (Kohavi, Tang & Xu, 2020, ch. 3); the
+    stages themselves were not randomised, so comparing stages describes
+    who responds, it does not prove the stage is the cause.
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame
+        The canonical ``offers`` table (``experiment_id``, ``variant``, ``product_id``,
+        ``channel``, ``accepted``).
+    stages : pandas.Series
+        :func:`offer_stages`, on ``offers``' index.
+    control : str
+        The arm that received nothing.
+    confidence : float
+        Level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`TACTIC_COLUMNS`, one row per stage, experiment and offer arm (stages in
+        :data:`BUYER_STAGES` order); the control columns and the uplift are empty when
+        the stage has no control offer in that experiment.
+    """
+    require_columns(offers, [s.EXPERIMENT_ID, s.VARIANT, s.PRODUCT_ID, s.CHANNEL, s.ACCEPTED], s.OFFERS)
+    frame = offers.assign(stage=stages.reindex(offers.index), accepted=offers[s.ACCEPTED].astype(bool))
+    keys = ["stage", s.EXPERIMENT_ID]
+    base = frame[frame[s.VARIANT] == control].groupby(keys)["accepted"].agg(control_offers="size", control_accepted="sum")
+    arms = frame[frame[s.VARIANT] != control].groupby([*keys, s.VARIANT], observed=True).agg(
+        **{s.PRODUCT_ID: (s.PRODUCT_ID, lambda v: v.mode().iloc[0]), s.CHANNEL: (s.CHANNEL, lambda v: v.mode().iloc[0]),
+           "offers": ("accepted", "size"), "accepted": ("accepted", "sum")}).reset_index()
+    table = arms.merge(base.reset_index(), on=keys, how="left")
+    table["rate"] = table["accepted"] / table["offers"]
+    table["ci_low"], table["ci_high"] = wilson_interval(table["accepted"], table["offers"], confidence)
+    table["control_rate"] = table["control_accepted"] / table["control_offers"]
+    table["uplift"] = table["rate"] - table["control_rate"]
+    table["uplift_ci_low"] = table["uplift_ci_high"] = np.nan
+    has = table["control_rate"].notna()
+    if has.any():
+        low, high = newcombe_interval(table.loc[has, "accepted"], table.loc[has, "offers"], table.loc[has, "control_accepted"],
+                                      table.loc[has, "control_offers"], confidence)
+        table.loc[has, "uplift_ci_low"], table.loc[has, "uplift_ci_high"] = low, high
+    table["control_offers"] = table["control_offers"].fillna(0).astype(int)
+    table["accepted"] = table["accepted"].astype(int)
+    table["stage"] = pd.Categorical(table["stage"], categories=BUYER_STAGES, ordered=True)
+    table = table.sort_values(["stage", s.EXPERIMENT_ID, s.VARIANT], kind="stable")
+    table["stage"] = table["stage"].astype(str)
+    return table[TACTIC_COLUMNS].reset_index(drop=True)
+
+
+def best_tactics(tactics: pd.DataFrame, *, min_offers: int = 30) -> pd.DataFrame:
+    """The tactic and channel that added most at each stage, next to the documents' example for that stage.
+
+    Among the arms of :func:`tactics_by_stage` with at least ``min_offers`` offers and a
+    control, the one with the highest lower end of the uplift interval (the uplift we
+    are surest of; Kohavi, Tang & Xu, 2020, on deciding on the interval, not the point).
+    ``data_backs`` says whether that interval lies above zero: only then does the data
+    back an offer at that stage. ``document_tactic`` is :data:`DOCUMENT_TACTICS`, a
+    reference for the reader, not something the data measured.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`BEST_TACTIC_COLUMNS`, one row per stage that has such an arm.
+    """
+    require_columns(tactics, TACTIC_COLUMNS, "tactics by stage")
+    usable = tactics[(tactics["offers"] >= min_offers) & tactics["uplift_ci_low"].notna()]
+    best = usable.sort_values("uplift_ci_low", ascending=False, kind="stable").drop_duplicates("stage")
+    best = best.assign(order=best["stage"].map({stage: i for i, stage in enumerate(BUYER_STAGES)})).sort_values("order")
+    best["document_tactic"] = best["stage"].map(DOCUMENT_TACTICS)
+    best["data_backs"] = best["uplift_ci_low"] > 0
+    return best[BEST_TACTIC_COLUMNS].reset_index(drop=True)
