@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
@@ -10,6 +11,7 @@ from statsmodels.stats.proportion import proportion_confint
 import xsell_lab
 from xsell_lab import catalogue, playbook
 from xsell_lab.data import profile
+from xsell_lab.experiments import feedback
 from xsell_lab.data import schema as s
 
 
@@ -202,3 +204,64 @@ def test_tactics_by_stage_on_a_tiny_history():
     assert table["stage"].tolist() == ["first_time_buyer", "repeat_buyer"]
     assert table["control_offers"].tolist() == [0, 0] and table["uplift_ci_low"].isna().all()
     assert playbook.best_tactics(table).empty
+
+
+def test_channels_weighed_recount_with_duckdb_and_planted_uplift(bundled_company, kept, ground_truth):
+    offers, opt_outs, customers = bundled_company.offers, bundled_company.opt_outs, bundled_company.customers
+    table = playbook.channels_weighed(offers, kept, opt_outs, costs={"sms": 0.1}, default_cost=2.0).set_index(s.CHANNEL)
+    recount = duckdb.sql("""
+        select channel, count(*) as offers, sum(accepted::int) as accepted from offers where variant <> 'control' group by channel
+    """).df().set_index("channel")
+    assert table[["offers", "accepted"]].sort_index().to_dict() == recount.astype(int).sort_index().to_dict()
+    # the planted uplift of each channel: its offers' planted rates minus their experiment's planted control rate
+    frame = offers.assign(planted=_planted_rate(offers, customers, ground_truth))
+    control = frame[frame[s.VARIANT] == "control"].groupby(s.EXPERIMENT_ID)["planted"].mean()
+    sent = frame[frame[s.VARIANT] != "control"]
+    planted = (sent["planted"] - sent[s.EXPERIMENT_ID].map(control)).groupby(sent[s.CHANNEL]).mean()
+    for channel, expected in planted.items():
+        row = table.loc[channel]
+        sd = (row["uplift_ci_high"] - row["uplift_ci_low"]) / (2 * 1.959964)
+        assert abs(row["uplift"] - expected) < 4 * sd, channel
+    # the costs: given where given, else the default, and the cost per extra sale is cost / uplift
+    assert table["cost_per_contact"].to_dict() == {c: (0.1 if c == "sms" else 2.0) for c in table.index}
+    assert table["cost_given"].to_dict() == {c: c == "sms" for c in table.index}
+    assert (table["cost_per_extra_sale"] == table["cost_per_contact"] / table["uplift"]).all()
+    # opt-outs: recount the contacts followed by the customer's first opt-out in (0, 60] days
+    first = opt_outs.groupby(s.CUSTOMER_ID)[s.OPT_OUT_DATE].min()
+    days = (offers[s.CUSTOMER_ID].map(first) - offers[s.OFFER_DATE]).dt.days
+    still = ~(days <= 0)  # offers after the opt-out are not contacts
+    contacted = offers[still & (offers[s.VARIANT] != "control")]
+    out = days[contacted.index].between(1, 60)
+    assert table["contacts"].to_dict() == contacted.groupby(s.CHANNEL).size().to_dict()
+    assert table["opted_out"].to_dict() == out.groupby(contacted[s.CHANNEL]).sum().astype(int).to_dict()
+
+
+def test_the_channel_for_a_customer_is_the_preferred_one_only_when_it_performs():
+    weighed = pd.DataFrame({s.CHANNEL: ["sms", "email", "app"], "uplift_ci_low": [0.05, 0.08, -0.01]})
+    customers = pd.DataFrame({s.CUSTOMER_ID: ["a", "b", "c"], s.PREFERRED_CHANNEL: ["sms", "app", None]})
+    aid = playbook.channel_for_customer(customers, weighed)
+    assert aid[s.CHANNEL].tolist() == ["sms", "email", "email"]
+    assert aid["reason"].str.startswith(("their preferred", "the best measured", "the best measured")).all()
+    none = playbook.channel_for_customer(customers, weighed.assign(uplift_ci_low=-0.01))
+    assert none[s.CHANNEL].isna().all() and (none["reason"] == "no channel has an uplift proven above zero").all()
+    assert playbook.parse_costs("email=0.05, sms = 0.1") == {"email": 0.05, "sms": 0.1}
+    with pytest.raises(ValueError):
+        playbook.parse_costs("email")
+
+
+def test_the_overselling_check_finds_the_planted_opt_outs(bundled_company, ground_truth):
+    offers, opt_outs, events = bundled_company.offers, bundled_company.opt_outs, bundled_company.marketing_events
+    table = playbook.overselling_check(offers, opt_outs).set_index("offers_before")
+    response = playbook.response_by_offers_received(offers).set_index("offers_before")
+    assert table[["offers", "accepted"]].equals(response[["offers", "accepted"]])
+    # planted: (p_first + p_per_earlier x offers before) x the multiplier after a support contact
+    truth = ground_truth["feedback"]
+    contacts = feedback.offer_contacts(offers, opt_outs, events)
+    contacts = contacts[contacts["contacted"]]
+    p = (truth["p_opt_out_first_offer"] + truth["p_opt_out_per_earlier_offer"] * contacts["offers_before"]) * np.where(
+        contacts["support_before"].astype(bool), truth["opt_out_multiplier_after_support"], 1.0)
+    group = contacts["offers_before"].clip(upper=2).map({0: "0", 1: "1", 2: "2+"})
+    for name, expected in p.groupby(group).mean().items():
+        n, observed = table.loc[name, "contacts"], table.loc[name, "opt_out_rate"]
+        assert abs(observed - expected) < 4 * (expected * (1 - expected) / n) ** 0.5 + 1e-9, name
+    assert table.loc["1", "opt_out_ci_low"] > table.loc["0", "opt_out_ci_high"]  # planted over-selling shows

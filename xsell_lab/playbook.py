@@ -17,7 +17,11 @@ rules, Dunn, 1961).
   customer who has already received several?
 * :func:`offer_stages` and :func:`tactics_by_stage` — which offers converted at which stage of
   the customer's life (prospect, first-time buyer, repeat buyer, lapsed), against the control arm;
-  :func:`best_tactics` keeps the best per stage, next to the documents' example for that stage.
+  :func:`best_tactics` keeps the best per stage, next to the documents' example for that stage;
+* :func:`channels_weighed` — each contact channel with its response against control, cost per
+  contact, opt-outs after contact and speed; :func:`channel_for_customer` — the decision aid
+  "which channel for this customer"; :func:`overselling_check` — acceptance and opt-outs by
+  offers received.
 """
 
 from __future__ import annotations
@@ -28,8 +32,11 @@ import numpy as np
 import pandas as pd
 
 from xsell_lab import guardrails
+from xsell_lab.experiments import feedback
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import require_columns
+from scipy import stats as scipy_stats
+
 from xsell_lab.stats.intervals import newcombe_interval, wilson_interval
 from xsell_lab.stats.sequences import window_rules
 
@@ -65,6 +72,16 @@ TACTIC_COLUMNS = [
 ]
 #: Columns of :func:`best_tactics`.
 BEST_TACTIC_COLUMNS = [*TACTIC_COLUMNS, "document_tactic", "data_backs"]
+#: Columns of :func:`channels_weighed`.
+CHANNEL_WEIGHT_COLUMNS = [
+    s.CHANNEL, "experiments", "offers", "accepted", "rate", "ci_low", "ci_high", "uplift", "uplift_ci_low",
+    "uplift_ci_high", "cost_per_contact", "cost_given", "cost_per_extra_sale", "contacts", "opted_out",
+    "opt_out_rate", "opt_out_ci_low", "opt_out_ci_high", "purchases_timed", "median_days_to_purchase",
+]
+#: Columns of :func:`channel_for_customer`.
+CUSTOMER_CHANNEL_COLUMNS = [s.CUSTOMER_ID, s.PREFERRED_CHANNEL, s.CHANNEL, "reason"]
+#: Columns of :func:`overselling_check` after :data:`OVERSELLING_COLUMNS`.
+OPT_OUT_BY_OFFERS_COLUMNS = ["contacts", "opted_out", "opt_out_rate", "opt_out_ci_low", "opt_out_ci_high"]
 #: Fewest customers behind a reason a rep may say: a story of two or three customers is an anecdote, not a reason.
 MIN_BUYERS = 10
 #: A customer who ordered this recently "just bought" (days).
@@ -488,3 +505,202 @@ def best_tactics(tactics: pd.DataFrame, *, min_offers: int = 30) -> pd.DataFrame
     best["document_tactic"] = best["stage"].map(DOCUMENT_TACTICS)
     best["data_backs"] = best["uplift_ci_low"] > 0
     return best[BEST_TACTIC_COLUMNS].reset_index(drop=True)
+
+
+def parse_costs(text: str) -> dict[str, float]:
+    """``"email=0.05, sms=0.10"`` as ``{"email": 0.05, "sms": 0.1}`` (empty text: no cost given)."""
+    costs = {}
+    for part in filter(None, (piece.strip() for piece in str(text or "").split(","))):
+        name, _, value = part.partition("=")
+        try:
+            costs[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"contact costs are written channel=cost, separated by commas (e.g. 'email=0.05, sms=0.1'). "
+                             f"Got {part!r}.") from None
+    return costs
+
+
+def channels_weighed(
+    offers: pd.DataFrame,
+    lines: pd.DataFrame,
+    opt_outs: pd.DataFrame | None = None,
+    *,
+    costs: Mapping[str, float] | None = None,
+    default_cost: float = 1.0,
+    control: str = "control",
+    window_days: int = 30,
+    opt_out_days: int = 60,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Each contact channel weighed with numbers: response against control, cost, opt-outs and speed.
+
+    ::
+
+        rate                = accepted / offers sent through the channel           (Wilson interval)
+        uplift              = sum_e w_e (rate_e - control rate_e),  w_e = the channel's offers in experiment e / its offers
+        cost per extra sale = cost per contact / uplift                           (only when the uplift is above zero)
+        opt-out rate        = contacts followed by the customer's first opt-out within opt_out_days / contacts
+        speed               = median days from the offer to the first kept purchase of the offered product
+                              (accepted offers, within window_days)
+
+    The uplift is stratified by experiment (each channel is compared with the control arm of
+    the experiments it was tested in, weighted by its offers there: Cochran, 1954), with the
+    normal interval of a weighted sum of independent differences; arms were randomised within
+    each experiment, so it is what the channel added (Kohavi, Tang & Xu, 2020, ch. 3).
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame
+        The canonical ``offers`` table (``offer_id``, ``customer_id``, ``product_id``,
+        ``offer_date``, ``experiment_id``, ``variant``, ``channel``, ``accepted``).
+    lines : pandas.DataFrame
+        Kept order lines (``customer_id``, ``product_id``, ``order_date``), for the speed.
+    opt_outs : pandas.DataFrame, optional
+        The canonical ``opt_outs`` table; without it the opt-out columns are empty.
+    costs : mapping, optional
+        Cost per contact by channel; a channel not in it costs ``default_cost``
+        (``cost_given`` says which).
+    default_cost : float
+        Cost per contact of a channel without one in ``costs``.
+    control : str
+        The arm that received nothing.
+    window_days : int
+        Days after the offer in which a purchase is timed (the response window).
+    opt_out_days : int
+        Days after a contact in which an opt-out counts (:func:`xsell_lab.experiments.feedback.offer_contacts`).
+    confidence : float
+        Level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CHANNEL_WEIGHT_COLUMNS`, one row per contact channel of the offer arms, largest
+        uplift first; ``experiments`` counts the experiments with a control it was tested in.
+    """
+    require_columns(offers, [s.OFFER_ID, s.CUSTOMER_ID, s.PRODUCT_ID, s.OFFER_DATE, s.EXPERIMENT_ID, s.VARIANT,
+                             s.CHANNEL, s.ACCEPTED], s.OFFERS)
+    frame = offers.assign(accepted=offers[s.ACCEPTED].astype(bool))
+    base = frame[frame[s.VARIANT] == control].groupby(s.EXPERIMENT_ID)["accepted"].agg(n0="size", x0="sum")
+    sent = frame[frame[s.VARIANT] != control]
+    cells = sent.groupby([s.CHANNEL, s.EXPERIMENT_ID], observed=True)["accepted"].agg(n="size", x="sum").reset_index()
+    cells = cells.merge(base.reset_index(), on=s.EXPERIMENT_ID, how="inner")
+    cells["p"], cells["p0"] = cells["x"] / cells["n"], cells["x0"] / cells["n0"]
+    cells["w"] = cells["n"] / cells.groupby(s.CHANNEL)["n"].transform("sum")
+    cells["d"] = cells["w"] * (cells["p"] - cells["p0"])
+    cells["v"] = cells["w"] ** 2 * (cells["p"] * (1 - cells["p"]) / cells["n"] + cells["p0"] * (1 - cells["p0"]) / cells["n0"])
+    pooled = cells.groupby(s.CHANNEL).agg(experiments=(s.EXPERIMENT_ID, "nunique"), uplift=("d", "sum"), variance=("v", "sum"))
+    table = sent.groupby(s.CHANNEL, observed=True)["accepted"].agg(offers="size", accepted="sum").join(pooled, how="left")
+    table["experiments"] = table["experiments"].fillna(0).astype(int)
+    table["accepted"] = table["accepted"].astype(int)
+    table["rate"] = table["accepted"] / table["offers"]
+    table["ci_low"], table["ci_high"] = wilson_interval(table["accepted"], table["offers"], confidence)
+    half = scipy_stats.norm.ppf(0.5 + confidence / 2) * np.sqrt(table["variance"])
+    table["uplift_ci_low"], table["uplift_ci_high"] = table["uplift"] - half, table["uplift"] + half
+    given = dict(costs or {})
+    table["cost_given"] = table.index.isin(list(given))
+    table["cost_per_contact"] = [float(given.get(channel, default_cost)) for channel in table.index]
+    table["cost_per_extra_sale"] = (table["cost_per_contact"] / table["uplift"]).where(table["uplift"] > 0)
+    table = table.join(_opt_outs_by_channel(offers, opt_outs, control, opt_out_days, confidence))
+    table = table.join(_speed_by_channel(sent[sent["accepted"]], lines, window_days))
+    table["purchases_timed"] = table["purchases_timed"].fillna(0).astype(int)
+    table = table.rename_axis(s.CHANNEL).reset_index().sort_values(["uplift", s.CHANNEL], ascending=[False, True], kind="stable")
+    return table[CHANNEL_WEIGHT_COLUMNS].reset_index(drop=True)
+
+
+def _opt_outs_by_channel(offers, opt_outs, control, days, confidence) -> pd.DataFrame:
+    """Contacts, opt-outs within ``days`` and their rate with Wilson's interval, per channel (empty without opt-outs)."""
+    columns = ["contacts", "opted_out", "opt_out_rate", "opt_out_ci_low", "opt_out_ci_high"]
+    if opt_outs is None:
+        return pd.DataFrame(columns=columns, dtype=float)
+    contacts = feedback.offer_contacts(offers, opt_outs, window_days=days, control=control)
+    contacts = contacts[contacts["contacted"]]
+    contacts = contacts.assign(**{s.CHANNEL: contacts[s.OFFER_ID].map(offers.set_index(s.OFFER_ID)[s.CHANNEL])})
+    table = contacts.groupby(s.CHANNEL, observed=True)["opted_out"].agg(contacts="size", opted_out="sum")
+    table["opted_out"] = table["opted_out"].astype(int)
+    table["opt_out_rate"] = table["opted_out"] / table["contacts"]
+    table["opt_out_ci_low"], table["opt_out_ci_high"] = wilson_interval(table["opted_out"], table["contacts"], confidence)
+    return table[columns]
+
+
+def _speed_by_channel(accepted: pd.DataFrame, lines: pd.DataFrame, window_days: int) -> pd.DataFrame:
+    """Median days from an accepted offer to the first kept purchase of its product within the window, per channel."""
+    require_columns(lines, [s.CUSTOMER_ID, s.PRODUCT_ID, s.ORDER_DATE], "sales_lines")
+    bought = lines[[s.CUSTOMER_ID, s.PRODUCT_ID, s.ORDER_DATE]].drop_duplicates()
+    pairs = accepted[[s.OFFER_ID, s.CUSTOMER_ID, s.PRODUCT_ID, s.OFFER_DATE, s.CHANNEL]].merge(bought, on=[s.CUSTOMER_ID, s.PRODUCT_ID])
+    days = (pairs[s.ORDER_DATE].dt.normalize() - pairs[s.OFFER_DATE].dt.normalize()).dt.days
+    pairs = pairs[(days >= 0) & (days <= window_days)].assign(days=days)
+    first = pairs.groupby([s.OFFER_ID, s.CHANNEL], observed=True)["days"].min().reset_index()
+    return first.groupby(s.CHANNEL, observed=True)["days"].agg(purchases_timed="size", median_days_to_purchase="median")
+
+
+def channel_for_customer(customers: pd.DataFrame, weighed: pd.DataFrame) -> pd.DataFrame:
+    """The decision aid "which channel for this customer": their preferred channel if it performs, else the best measured one.
+
+    A channel *performs* when the lower end of its uplift interval in :func:`channels_weighed`
+    lies above zero. The best measured channel is the performing one with the highest
+    lower end (the uplift we are surest of); when no channel performs, none is proposed.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        ``customer_id``, ``preferred_channel`` (may be empty).
+    weighed : pandas.DataFrame
+        :func:`channels_weighed`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CUSTOMER_CHANNEL_COLUMNS`, one row per customer; ``channel`` empty when no
+        channel performs.
+    """
+    require_columns(customers, [s.CUSTOMER_ID], s.CUSTOMERS)
+    require_columns(weighed, [s.CHANNEL, "uplift_ci_low"], "channels weighed")
+    performing = weighed[weighed["uplift_ci_low"] > 0].sort_values("uplift_ci_low", ascending=False, kind="stable")
+    best = str(performing[s.CHANNEL].iloc[0]) if len(performing) else None
+    preferred = customers[s.PREFERRED_CHANNEL] if s.PREFERRED_CHANNEL in customers else pd.Series(pd.NA, index=customers.index)
+    use_preferred = preferred.isin(set(performing[s.CHANNEL].astype(str)))
+    channel = preferred.where(use_preferred, best)
+    reason = np.select([use_preferred.to_numpy(), preferred.isna().to_numpy() & (best is not None),
+                        np.full(len(customers), best is not None)],
+                       ["their preferred channel, which performs in the experiments",
+                        "the best measured channel (no preferred channel recorded)",
+                        "the best measured channel (their preferred one was not shown to perform)"],
+                       "no channel has an uplift proven above zero")
+    return pd.DataFrame({s.CUSTOMER_ID: customers[s.CUSTOMER_ID].to_numpy(), s.PREFERRED_CHANNEL: preferred.to_numpy(),
+                         s.CHANNEL: channel.to_numpy(), "reason": reason}, columns=CUSTOMER_CHANNEL_COLUMNS)
+
+
+def overselling_check(
+    offers: pd.DataFrame,
+    opt_outs: pd.DataFrame | None = None,
+    *,
+    control: str = "control",
+    most: int = 2,
+    opt_out_days: int = 60,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Acceptance (:func:`response_by_offers_received`) and opt-outs after the offer, by offers received before it.
+
+    Over-selling shows twice: customers stop accepting, and they stop listening
+    (unsubscribe or complain; Kumar, George & Pancras, 2008). The opt-out side counts
+    the contacts of :func:`xsell_lab.experiments.feedback.offer_contacts` (offers sent
+    after the customer's opt-out are left out there, so ``contacts`` can be fewer than
+    ``offers``) whose first opt-out fell within ``opt_out_days``, with Wilson's interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`OVERSELLING_COLUMNS` then :data:`OPT_OUT_BY_OFFERS_COLUMNS` (empty without
+        ``opt_outs``), one row per group of offers received before.
+    """
+    table = response_by_offers_received(offers, control=control, most=most, confidence=confidence)
+    if opt_outs is None:
+        return table.reindex(columns=[*OVERSELLING_COLUMNS, *OPT_OUT_BY_OFFERS_COLUMNS])
+    contacts = feedback.offer_contacts(offers, opt_outs, window_days=opt_out_days, control=control)
+    contacts = contacts[contacts["contacted"]]
+    before = contacts["offers_before"].clip(upper=most).map(lambda n: f"{n}+" if n == most else str(n))
+    outs = contacts.groupby(before.to_numpy())["opted_out"].agg(contacts="size", opted_out="sum")
+    outs["opted_out"] = outs["opted_out"].astype(int)
+    outs["opt_out_rate"] = outs["opted_out"] / outs["contacts"]
+    outs["opt_out_ci_low"], outs["opt_out_ci_high"] = wilson_interval(outs["opted_out"], outs["contacts"], confidence)
+    return table.merge(outs.rename_axis("offers_before").reset_index(), on="offers_before", how="left")
