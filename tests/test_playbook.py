@@ -265,3 +265,43 @@ def test_the_overselling_check_finds_the_planted_opt_outs(bundled_company, groun
         n, observed = table.loc[name, "contacts"], table.loc[name, "opt_out_rate"]
         assert abs(observed - expected) < 4 * (expected * (1 - expected) / n) ** 0.5 + 1e-9, name
     assert table.loc["1", "opt_out_ci_low"] > table.loc["0", "opt_out_ci_high"]  # planted over-selling shows
+
+
+def test_the_commission_simulation_adds_up():
+    inputs = pd.Series({"acceptance": 0.2, "revenue_per_sale": 50.0, "margin_rate": 0.4, "margin_measured": True,
+                        "return_rate": 0.1, "opt_out_rate": 0.02, "opt_out_rate_more": 0.1})
+    table = playbook.commission_simulation(inputs, contacts=1000, commission_rate=0.1, extra_contacts=0.5,
+                                           pushed_acceptance=0.5, pushed_returns=2.0).set_index("scenario")
+    plain, paid = table.loc["no commission"], table.loc["commission"]
+    # by hand: 1,000 offers x 20% = 200 sales, 20 returned, 180 kept, 9,000 revenue, 3,600 margin, 20 opt-outs
+    assert plain[["contacts", "sales", "returned", "kept_sales", "revenue", "margin", "commission", "margin_after_commission",
+                  "opt_outs"]].tolist() == pytest.approx([1000, 200, 20, 180, 9000, 3600, 0, 3600, 20])
+    # plus 500 pushed offers x 10% = 50 sales, 20% returned = 10, 40 kept; 220 kept in all, 11,000 revenue, 4,400 margin,
+    # 1,100 commission, 3,300 left; opt-outs 20 + 500 x 10% = 70; acceptance 250 / 1,500
+    assert paid[["contacts", "sales", "returned", "kept_sales", "revenue", "margin", "commission", "margin_after_commission",
+                 "opt_outs", "acceptance"]].tolist() == pytest.approx([1500, 250, 30, 220, 11000, 4400, 1100, 3300, 70, 250 / 1500])
+    with pytest.raises(ValueError):
+        playbook.commission_simulation(inputs, commission_rate=1.5)
+
+
+def test_incentive_inputs_recount(bundled_company, bundled_lines, kept):
+    sold = bundled_lines
+    offers = bundled_company.offers
+    overselling = playbook.overselling_check(offers, bundled_company.opt_outs)
+    inputs = playbook.incentive_inputs(offers, sold, kept, overselling)
+    recount = duckdb.sql("""
+        select avg(accepted::int) as acceptance, avg(case when accepted then revenue end) as revenue_per_sale
+        from offers where variant <> 'control'
+    """).df().iloc[0]
+    assert inputs["acceptance"] == pytest.approx(recount["acceptance"])
+    assert inputs["revenue_per_sale"] == pytest.approx(recount["revenue_per_sale"])
+    assert inputs["margin_measured"] and inputs["margin_rate"] == pytest.approx(kept["margin"].sum() / kept["revenue"].sum())
+    # a line returned in full is no sale (a partly returned line keeps its other units)
+    returned = bundled_company.returns.groupby([s.ORDER_ID, s.PRODUCT_ID])["quantity"].sum().rename("back").reset_index()
+    lines = sold.merge(returned, on=[s.ORDER_ID, s.PRODUCT_ID], how="left")
+    assert inputs["return_rate"] == pytest.approx((lines["back"] >= lines["quantity"]).sum() / len(sold))
+    assert inputs["opt_out_rate"] == overselling["opt_out_rate"].iloc[0] < inputs["opt_out_rate_more"]
+    no_costs = kept.assign(margin=np.nan)
+    with pytest.raises(ValueError):
+        playbook.incentive_inputs(offers, sold, no_costs)
+    assert playbook.incentive_inputs(offers, sold, no_costs, margin_rate=0.3)["margin_rate"] == 0.3

@@ -21,7 +21,10 @@ rules, Dunn, 1961).
 * :func:`channels_weighed` — each contact channel with its response against control, cost per
   contact, opt-outs after contact and speed; :func:`channel_for_customer` — the decision aid
   "which channel for this customer"; :func:`overselling_check` — acceptance and opt-outs by
-  offers received.
+  offers received;
+* :func:`incentive_inputs` and :func:`commission_simulation` — a small, labelled what-if of a
+  commission on add-ons: more add-on sales, lower acceptance, more returns and opt-outs, and
+  the margin left after the commission.
 """
 
 from __future__ import annotations
@@ -82,6 +85,11 @@ CHANNEL_WEIGHT_COLUMNS = [
 CUSTOMER_CHANNEL_COLUMNS = [s.CUSTOMER_ID, s.PREFERRED_CHANNEL, s.CHANNEL, "reason"]
 #: Columns of :func:`overselling_check` after :data:`OVERSELLING_COLUMNS`.
 OPT_OUT_BY_OFFERS_COLUMNS = ["contacts", "opted_out", "opt_out_rate", "opt_out_ci_low", "opt_out_ci_high"]
+#: Columns of :func:`commission_simulation`.
+COMMISSION_COLUMNS = [
+    "scenario", "contacts", "sales", "acceptance", "returned", "kept_sales", "revenue", "margin", "commission",
+    "margin_after_commission", "opt_outs",
+]
 #: Fewest customers behind a reason a rep may say: a story of two or three customers is an anecdote, not a reason.
 MIN_BUYERS = 10
 #: A customer who ordered this recently "just bought" (days).
@@ -704,3 +712,135 @@ def overselling_check(
     outs["opt_out_rate"] = outs["opted_out"] / outs["contacts"]
     outs["opt_out_ci_low"], outs["opt_out_ci_high"] = wilson_interval(outs["opted_out"], outs["contacts"], confidence)
     return table.merge(outs.rename_axis("offers_before").reset_index(), on="offers_before", how="left")
+
+
+def incentive_inputs(
+    offers: pd.DataFrame,
+    sold: pd.DataFrame,
+    kept: pd.DataFrame,
+    overselling: pd.DataFrame | None = None,
+    *,
+    margin_rate: float | None = None,
+    control: str = "control",
+) -> pd.Series:
+    """What :func:`commission_simulation` starts from, measured on the data.
+
+    ::
+
+        acceptance        = accepted offers / offers sent (offer arms)
+        revenue_per_sale  = mean revenue of an accepted offer (``offers.revenue``; else of a kept order line)
+        margin_rate       = kept margin / kept revenue (when the lines have a margin; else the ``margin_rate`` given)
+        return_rate       = 1 - kept order lines / sold order lines
+        opt_out_rate      = opt-out rate after a first offer       (:func:`overselling_check`, group "0")
+        opt_out_rate_more = opt-out rate after one more offer      (its next group)
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame
+        The canonical ``offers`` table.
+    sold, kept : pandas.DataFrame
+        :func:`xsell_lab.sales_lines` and :func:`xsell_lab.kept_lines`.
+    overselling : pandas.DataFrame, optional
+        :func:`overselling_check` with opt-outs; without it the opt-out rates are empty.
+    margin_rate : float, optional
+        Used when the lines carry no margin (no product costs); required then.
+    control : str
+        The arm that received nothing.
+
+    Returns
+    -------
+    pandas.Series
+        The six inputs, and ``margin_measured`` (whether ``margin_rate`` came from the data).
+    """
+    require_columns(offers, [s.VARIANT, s.ACCEPTED], s.OFFERS)
+    sent = offers[offers[s.VARIANT] != control]
+    accepted = sent[sent[s.ACCEPTED].astype(bool)]
+    if s.REVENUE in accepted and accepted[s.REVENUE].notna().any() and accepted[s.REVENUE].sum() > 0:
+        revenue_per_sale = float(accepted[s.REVENUE].mean())
+    else:
+        revenue_per_sale = float(kept[s.REVENUE].mean())
+    measured = "margin" in kept and kept["margin"].notna().all() and kept[s.REVENUE].sum() > 0
+    if measured:
+        margin_rate = float(kept["margin"].sum() / kept[s.REVENUE].sum())
+    elif margin_rate is None:
+        raise ValueError("The order lines carry no margin (no product costs): give margin_rate, the share of revenue left after costs.")
+    opt_out = opt_out_more = np.nan
+    if overselling is not None and overselling["opt_out_rate"].notna().any():
+        rates = overselling["opt_out_rate"].dropna()
+        opt_out, opt_out_more = float(rates.iloc[0]), float(rates.iloc[1] if len(rates) > 1 else rates.iloc[0])
+    return pd.Series({
+        "acceptance": float(sent[s.ACCEPTED].astype(bool).mean()), "revenue_per_sale": revenue_per_sale,
+        "margin_rate": float(margin_rate), "margin_measured": bool(measured), "return_rate": 1 - len(kept) / len(sold),
+        "opt_out_rate": opt_out, "opt_out_rate_more": opt_out_more,
+    })
+
+
+def commission_simulation(
+    inputs: pd.Series,
+    *,
+    contacts: int = 1000,
+    commission_rate: float = 0.10,
+    extra_contacts: float = 0.5,
+    pushed_acceptance: float = 0.5,
+    pushed_returns: float = 2.0,
+) -> pd.DataFrame:
+    """What a commission on add-ons does to margin and to customers: an expected-value what-if, not a measurement.
+
+    Without a commission the reps make ``contacts`` offers to the customers the playbook
+    picks. With a commission of ``commission_rate`` on the kept revenue of add-ons, they
+    also push add-ons to customers with a lower propensity: ``extra_contacts`` x
+    ``contacts`` more offers, accepted at ``pushed_acceptance`` x the usual acceptance,
+    returned at ``pushed_returns`` x the usual return rate (capped at 1), and answered
+    with opt-outs at the rate after one more offer (over-selling; Kumar, George &
+    Pancras, 2008, on cross-selling the wrong customer). The commission is paid on every
+    kept add-on, those the reps would have sold anyway included: that is the cost that
+    eats the margin (Anderson & Oliver, 1987, on outcome-based sales pay)::
+
+        sales       = contacts x acceptance                  (pushed: x pushed_acceptance)
+        kept sales  = sales x (1 - return rate)              (pushed: return rate x pushed_returns)
+        revenue     = kept sales x revenue per sale,   margin = revenue x margin rate
+        commission  = commission_rate x revenue,       margin after commission = margin - commission
+        opt-outs    = contacts x opt-out rate              (pushed: x the rate after one more offer)
+
+    Parameters
+    ----------
+    inputs : pandas.Series
+        :func:`incentive_inputs`.
+    contacts : int
+        Offers made without a commission (the scale of the table).
+    commission_rate : float
+        Share of the kept add-on revenue paid to the rep, in [0, 1].
+    extra_contacts : float
+        Extra offers under the commission, as a share of ``contacts`` (>= 0).
+    pushed_acceptance : float
+        Acceptance of a pushed offer relative to the usual acceptance, in [0, 1].
+    pushed_returns : float
+        Return rate of a pushed sale relative to the usual return rate (>= 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COMMISSION_COLUMNS`, two rows: ``"no commission"`` and ``"commission"``
+        (expected values; ``opt_outs`` empty when the inputs have no opt-out rate).
+    """
+    if not 0 <= commission_rate <= 1 or not 0 <= pushed_acceptance <= 1 or extra_contacts < 0 or pushed_returns < 1 or contacts < 1:
+        raise ValueError("commission_rate and pushed_acceptance are shares in [0, 1], extra_contacts >= 0, pushed_returns >= 1 "
+                         f"and contacts >= 1. Got {commission_rate!r}, {pushed_acceptance!r}, {extra_contacts!r}, {pushed_returns!r}, {contacts!r}.")
+    usual = _offer_outcome(contacts, inputs["acceptance"], inputs["return_rate"], inputs["opt_out_rate"])
+    pushed = _offer_outcome(contacts * extra_contacts, inputs["acceptance"] * pushed_acceptance,
+                            min(1.0, inputs["return_rate"] * pushed_returns), inputs["opt_out_rate_more"])
+    rows = []
+    for scenario, parts, rate in (("no commission", [usual], 0.0), ("commission", [usual, pushed], commission_rate)):
+        total = {key: sum(part[key] for part in parts) for key in usual}
+        revenue = total["kept_sales"] * inputs["revenue_per_sale"]
+        margin = revenue * inputs["margin_rate"]
+        rows.append({"scenario": scenario, **total, "acceptance": total["sales"] / total["contacts"], "revenue": revenue,
+                     "margin": margin, "commission": rate * revenue, "margin_after_commission": margin - rate * revenue})
+    return pd.DataFrame(rows, columns=COMMISSION_COLUMNS)
+
+
+def _offer_outcome(contacts: float, acceptance: float, return_rate: float, opt_out_rate: float) -> dict:
+    """Expected sales, returns, kept sales and opt-outs of ``contacts`` offers."""
+    sales = contacts * acceptance
+    return {"contacts": contacts, "sales": sales, "returned": sales * return_rate, "kept_sales": sales * (1 - return_rate),
+            "opt_outs": contacts * opt_out_rate}
