@@ -184,6 +184,7 @@ def test_tactics_by_stage_recount_and_planted_rates(bundled_company, kept, groun
     best = playbook.best_tactics(table)
     assert best["stage"].is_unique and set(best["stage"]) <= set(playbook.BUYER_STAGES)
     assert (best["data_backs"] == (best["uplift_ci_low"] > 0)).all()
+    assert (best["document_tactic"] == best["stage"].map(playbook.DOCUMENT_TACTICS).where(best["data_backs"], "")).all()
     for row in best.itertuples(index=False):
         candidates = table[(table["stage"] == row.stage) & (table["offers"] >= 30)]
         assert row.uplift_ci_low == candidates["uplift_ci_low"].max()
@@ -305,3 +306,20 @@ def test_incentive_inputs_recount(bundled_company, bundled_lines, kept):
     with pytest.raises(ValueError):
         playbook.incentive_inputs(offers, sold, no_costs)
     assert playbook.incentive_inputs(offers, sold, no_costs, margin_rate=0.3)["margin_rate"] == 0.3
+
+
+def test_the_tactics_chart_draws_one_bar_per_arm_with_a_control(bundled_company, kept):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from xsell_lab.plots import playbook as playbook_plots
+
+    table = playbook.tactics_by_stage(bundled_company.offers, playbook.offer_stages(bundled_company.offers, kept))
+    ax = playbook_plots.plot_tactics_by_stage(table)
+    widths = sorted(round(bar.get_width(), 9) for bar in ax.patches)
+    assert widths == sorted(round(v * 100, 9) for v in table["uplift"].dropna())
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="Nothing to plot"):
+        playbook_plots.plot_tactics_by_stage(table.assign(uplift_ci_low=np.nan))

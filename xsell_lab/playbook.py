@@ -498,8 +498,9 @@ def best_tactics(tactics: pd.DataFrame, *, min_offers: int = 30) -> pd.DataFrame
     control, the one with the highest lower end of the uplift interval (the uplift we
     are surest of; Kohavi, Tang & Xu, 2020, on deciding on the interval, not the point).
     ``data_backs`` says whether that interval lies above zero: only then does the data
-    back an offer at that stage. ``document_tactic`` is :data:`DOCUMENT_TACTICS`, a
-    reference for the reader, not something the data measured.
+    back an offer at that stage. ``document_tactic`` is the documents' example for the
+    stage (:data:`DOCUMENT_TACTICS`), shown only where the data backs an offer at that
+    stage (empty otherwise): a reference for the reader, not something the data measured.
 
     Returns
     -------
@@ -510,8 +511,8 @@ def best_tactics(tactics: pd.DataFrame, *, min_offers: int = 30) -> pd.DataFrame
     usable = tactics[(tactics["offers"] >= min_offers) & tactics["uplift_ci_low"].notna()]
     best = usable.sort_values("uplift_ci_low", ascending=False, kind="stable").drop_duplicates("stage")
     best = best.assign(order=best["stage"].map({stage: i for i, stage in enumerate(BUYER_STAGES)})).sort_values("order")
-    best["document_tactic"] = best["stage"].map(DOCUMENT_TACTICS)
     best["data_backs"] = best["uplift_ci_low"] > 0
+    best["document_tactic"] = best["stage"].map(DOCUMENT_TACTICS).where(best["data_backs"], "")
     return best[BEST_TACTIC_COLUMNS].reset_index(drop=True)
 
 

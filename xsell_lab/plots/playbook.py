@@ -13,6 +13,9 @@ import pandas as pd
 from xsell_lab.data import schema as s
 from xsell_lab.plots import FIGURE_WIDTH, MAX_FIGURE_HEIGHT, new_axes, require_rows, set_title, shorten
 
+#: Short names of the stages of :func:`xsell_lab.playbook.offer_stages` on the chart's axis.
+_STAGE_LABELS = {"prospect": "prospect", "first_time_buyer": "1st-time", "repeat_buyer": "repeat", "lapsed": "lapsed"}
+
 
 def plot_tactics_by_stage(
     tactics: pd.DataFrame,
@@ -20,7 +23,7 @@ def plot_tactics_by_stage(
     title: str = "What each offer added, by stage",
     ax: plt.Axes | None = None,
 ) -> plt.Axes:
-    """One bar per stage and offer arm: the uplift over control, with its interval.
+    """One bar per stage and offer arm (its experiment and variant): the uplift over control, with its interval.
 
     Parameters
     ----------
@@ -39,8 +42,8 @@ def plot_tactics_by_stage(
     require_rows(shown, "offer arm with a control arm at the same stage")
     ax = new_axes(ax, figsize=(FIGURE_WIDTH, min(MAX_FIGURE_HEIGHT, 1.6 + 0.32 * len(shown))))
     y = np.arange(len(shown))[::-1]
-    names = [shorten(f"{stage.replace('_', ' ')}: {experiment} {variant} ({channel})", 60) for stage, experiment, variant, channel
-             in zip(shown["stage"], shown[s.EXPERIMENT_ID], shown[s.VARIANT], shown[s.CHANNEL])]
+    names = [shorten(f"{_STAGE_LABELS.get(stage, stage)}: {experiment} {variant}")
+             for stage, experiment, variant in zip(shown["stage"], shown[s.EXPERIMENT_ID], shown[s.VARIANT])]
     colours = np.where(shown["uplift_ci_low"] > 0, "#2171b5", "#9ecae1")
     ax.barh(y, shown["uplift"] * 100, color=colours)
     ax.errorbar(shown["uplift"] * 100, y, xerr=[(shown["uplift"] - shown["uplift_ci_low"]) * 100,
