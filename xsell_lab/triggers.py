@@ -214,9 +214,12 @@ class TriggerRule:
         what = _EVENT_WORDS.get(self.event, self.event.replace("_", " "))
         if self.event_category:
             what = f"{what} of {show(self.event_category)}" if self.event == PURCHASE else f"{what} about {show(self.event_category)}"
-        if self.event == MILESTONE:
-            what = f"milestone (the anniversary of a purchase{' of ' + show(self.event_category) if self.event_category else ''})"
         by = f"by {self.channel}" if self.channel not in UNNAMED_CHANNELS else "through a channel still to choose"
+        if self.event == MILESTONE:
+            after = f" {self.delay_days} days later" if self.delay_days else " on the day"
+            return (f"On each milestone of a purchase{' of ' + show(self.event_category) if self.event_category else ''} "
+                    f"(the rule {self.name!r}), offer {show(self.offer)}{after} {by}; "
+                    f"a purchase in the next {self.window_days} days is a hit.")
         return (f"When a {what} happens, offer {show(self.offer)} after {self.delay_days} days {by}; "
                 f"a purchase in the next {self.window_days} days is a hit.")
 
@@ -402,13 +405,15 @@ def milestone_rule(
     *,
     days: int = 365,
     window_days: int = 30,
-    channel: str = "email",
+    channel: str = "",
     labels: Mapping[str, str] | None = None,
 ) -> TriggerRule:
     """The rule "``days`` days after a purchase of ``item``, offer ``offer``", on the milestones of :func:`add_milestones`.
 
-    The offer goes out on the milestone itself (``delay_days = 0``); the
-    name says the delay, e.g. ``"365 days after printer -> ink"``.
+    The offer goes out on the milestone itself (``delay_days = 0``) through
+    ``channel`` (empty: a channel still to choose, said so by
+    :meth:`TriggerRule.describe`); the name says the delay, e.g.
+    ``"365 days after printer -> ink"``.
     """
     show = lambda value: str((labels or {}).get(value, value))  # noqa: E731
     return TriggerRule(f"{days} days after {show(item)} -> {show(offer)}", MILESTONE, offer, item, 0, window_days, channel)
