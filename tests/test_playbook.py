@@ -112,6 +112,14 @@ def test_a_call_list_on_a_tiny_shop():
     assert calls[[s.CUSTOMER_ID, "item", s.CHANNEL]].values.tolist() == [["c", "y", "web"]]
     assert calls["due_date"].iloc[0] == pd.Timestamp("2024-07-01")  # 2024-06-26 has passed: the day after as_of
     assert calls["reason"].iloc[0].startswith("Of 20 customers who bought x, 12 (60%) added y within 30 days, half of them within 6 days")
+    # no guardrail stops c: the verdict is "call", without a pandas warning about filling floats with text
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        customers = pd.DataFrame({s.CUSTOMER_ID: ["a", "b", "c"], s.MARKETING_CONSENT: True, s.PREFERRED_CHANNEL: "web"})
+        verdicts = playbook.with_verdicts(calls, customers, as_of="2024-06-30", lines=lines)
+    assert verdicts["verdict"].tolist() == ["call"]
 
 
 def test_the_over_selling_check_recounts_with_duckdb_and_finds_no_planted_fatigue(bundled_company, ground_truth):

@@ -279,7 +279,8 @@ def with_verdicts(
     _, log = guardrails.apply_guardrails(offers, customers, as_of=as_of, lines=lines, history=history, policy=policy,
                                          level=level, labels=labels)
     stopped = log.drop_duplicates(s.CUSTOMER_ID).set_index(s.CUSTOMER_ID)["reason"]
-    return calls.assign(verdict=calls[s.CUSTOMER_ID].map(stopped).fillna("call"))
+    verdict = calls[s.CUSTOMER_ID].map(stopped)
+    return calls.assign(verdict=verdict.astype(object).where(verdict.notna(), "call"))  # no call stopped: map gives floats
 
 
 def role_play_cards(calls: pd.DataFrame, lines: pd.DataFrame, *, as_of: str | pd.Timestamp, level: str = "category",
