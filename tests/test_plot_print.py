@@ -19,6 +19,7 @@ from PIL import Image  # noqa: E402
 
 from xsell_lab import plots  # noqa: E402
 from xsell_lab.plots import accounts, basket, channels, clv, experiments, kpis, lifecycle, pricing, propensity, targeting, tour  # noqa: E402
+from xsell_lab.plots import playbook as playbook_plots  # noqa: E402
 
 RNG = np.random.default_rng(7)
 #: Names as long as real catalogues have them (Online Retail descriptions), and as many as real data gives.
@@ -158,6 +159,11 @@ def _cases():
                          for role in ("buyer", "user", "finance", "IT") for i, name in enumerate(NAMES[:15])],
                         columns=["role", "solution", "reached", "held", "intersection"])
     yield "account_map", lambda: accounts.plot_account_map(grid, next_step=("east", NAMES[12]), title="Account map")
+    uplift = RNG.uniform(-0.05, 0.2, 12)
+    tactics = pd.DataFrame({"stage": np.repeat(["first_time_buyer", "repeat_buyer", "lapsed"], 4), "experiment_id": NAMES[:12],
+                            "variant": "email_offer", "channel": "email", "uplift": uplift, "uplift_ci_low": uplift - 0.06,
+                            "uplift_ci_high": uplift + 0.06})
+    yield "tactics_by_stage", lambda: playbook_plots.plot_tactics_by_stage(tactics, title="What each offer added over control, by stage")
 
 
 CASES = dict(_cases())

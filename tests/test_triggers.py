@@ -334,3 +334,39 @@ def test_delay_profile_waiting_only_is_the_later_share_of_offer_timing(lines):
     assert profile.loc[0, "customers"] == timing["waiting"] < every.loc[0, "customers"] == timing["anchor_customers"]
     assert profile.loc[0, "caught"] == pytest.approx(timing["later_30d"])
     assert profile.loc[30, "already_bought"] == pytest.approx(timing["later_30d"])
+
+
+def test_milestones_are_the_purchases_moved_by_n_days(history):
+    item = history.loc[history["event"] == tr.PURCHASE, s.CATEGORY].value_counts().index[0]
+    with_milestones = tr.add_milestones(history, days=365, item=item)
+    added = with_milestones[with_milestones["event"] == tr.MILESTONE]
+    last = history.loc[history["event"] == tr.PURCHASE, s.EVENT_DATE].max()
+    buys = history[(history["event"] == tr.PURCHASE) & (history[s.CATEGORY] == item)]
+    moved = buys.assign(day=buys[s.EVENT_DATE] + pd.Timedelta(days=365))
+    expected = (moved[moved["day"] <= last]
+                .drop_duplicates([s.CUSTOMER_ID, "day"])[[s.CUSTOMER_ID, "day"]])
+    assert sorted(map(tuple, added[[s.CUSTOMER_ID, s.EVENT_DATE]].values.tolist())) == sorted(map(tuple, expected.values.tolist()))
+    assert added[s.ORDER_ID].isna().all() and (added[s.CATEGORY] == item).all()
+    assert len(with_milestones) == len(history) + len(added)
+    with pytest.raises(ValueError):
+        tr.add_milestones(history, days=0)
+
+
+def test_a_milestone_rule_is_backtested_like_any_trigger_and_the_anniversary_is_no_planted_moment(lines, history, ground_truth):
+    rule = tr.purchase_rules(lines, count=1)[0]
+    milestone = tr.milestone_rule(rule.event_category, rule.offer, days=365)
+    extended = tr.add_milestones(history, days=365, item=rule.event_category)
+    fired = tr.fire_triggers(milestone, extended)
+    done = fired[fired["complete"]]
+    # recount the hits with pandas: a purchase of the offer in (0, 30] days after the anniversary
+    buys = history[(history["event"] == tr.PURCHASE) & (history[s.CATEGORY] == rule.offer)][[s.CUSTOMER_ID, s.EVENT_DATE]]
+    pairs = done[[s.CUSTOMER_ID, s.EVENT_DATE]].reset_index().merge(buys.rename(columns={s.EVENT_DATE: "bought"}), on=s.CUSTOMER_ID)
+    lag = (pairs["bought"] - pairs[s.EVENT_DATE]).dt.days
+    assert int(done["hit"].sum()) == pairs.loc[(lag > 0) & (lag <= 30), "index"].nunique()
+    table = tr.backtest_triggers([milestone], extended, baseline="random_day")
+    assert table["hits"].iloc[0] == int(done["hit"].sum())
+    # the simulator plants the add-on's lag after the trigger (next_purchase), nothing a year later:
+    # the anniversary is no better than the same customers on a random day
+    planted_lag = ground_truth["next_purchase"][rule.event_category]
+    assert planted_lag and table["uplift_ci_low"].iloc[0] < 0 < table["uplift_ci_high"].iloc[0]
+    assert milestone.describe().startswith(f"On each milestone of a purchase of {rule.event_category} (the rule '365 days after")

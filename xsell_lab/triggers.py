@@ -24,6 +24,10 @@ order; Blattberg, Kim & Neslin 2008, *Database Marketing*, ch. 28).
 :func:`moment_verdicts`
     Which rules mark a sales moment: better than after an ordinary order
     *and* better than the same customers on a random day.
+:func:`add_milestones` and :func:`milestone_rule`
+    Customer milestones as events: the anniversary of a purchase (N days
+    after it), so "a year after the printer, offer ink" is backtested like
+    any other trigger.
 :func:`delay_profile`, :func:`delay_backtest`, :func:`best_delay`
     Which delay D catches most buyers before they buy elsewhere, from the
     Kaplan-Meier curve of the purchase lag (:mod:`xsell_lab.stats.sequences`,
@@ -58,6 +62,8 @@ from xsell_lab.stats.survival import DURATION, OBSERVED, kaplan_meier, share_wit
 
 #: The ``event`` value of purchases in :func:`event_history`.
 PURCHASE = "purchase"
+#: The ``event`` value of the milestones :func:`add_milestones` adds (a purchase's anniversary).
+MILESTONE = "milestone"
 #: Name of the event table in error messages.
 HISTORY = "event_history"
 #: Columns of :func:`event_history`.
@@ -80,7 +86,7 @@ DELAY_PROFILE_COLUMNS = ["delay_days", "window_days", "customers", "already_boug
 DELAY_BACKTEST_COLUMNS = ["delay_days", "window_days", "complete", "hits", "hit_rate", "ci_low", "ci_high", "already_bought_share"]
 #: How :meth:`TriggerRule.describe` names the events.
 _EVENT_WORDS = {PURCHASE: "purchase", "support": "support contact", "site_visit": "site visit", "referral": "referral",
-                "consideration": "consideration event"}
+                "consideration": "consideration event", MILESTONE: "milestone"}
 #: Columns of :func:`moment_verdicts`.
 VERDICT_COLUMNS = ["rule", "beats_ordinary_orders", "beats_same_customers", "sales_moment", "verdict"]
 #: Channel values that name no channel (:meth:`TriggerRule.describe` says so in words).
@@ -209,6 +215,11 @@ class TriggerRule:
         if self.event_category:
             what = f"{what} of {show(self.event_category)}" if self.event == PURCHASE else f"{what} about {show(self.event_category)}"
         by = f"by {self.channel}" if self.channel not in UNNAMED_CHANNELS else "through a channel still to choose"
+        if self.event == MILESTONE:
+            after = f" {self.delay_days} days later" if self.delay_days else " on the day"
+            return (f"On each milestone of a purchase{' of ' + show(self.event_category) if self.event_category else ''} "
+                    f"(the rule {self.name!r}), offer {show(self.offer)}{after} {by}; "
+                    f"a purchase in the next {self.window_days} days is a hit.")
         return (f"When a {what} happens, offer {show(self.offer)} after {self.delay_days} days {by}; "
                 f"a purchase in the next {self.window_days} days is a hit.")
 
@@ -341,6 +352,71 @@ def event_rules(
         name = f"{_EVENT_WORDS.get(event, event.replace('_', ' '))} about {show(category)} -> {show(offer)}"
         rules.append(TriggerRule(name, event, offer, category, delay_days, window_days, channel))
     return rules
+
+
+# --- milestones -------------------------------------------------------------------------
+
+
+def add_milestones(history: pd.DataFrame, *, days: int = 365, item: str | None = None) -> pd.DataFrame:
+    """The history with each purchase's anniversary added as a ``"milestone"`` event.
+
+    A customer milestone ("a year after you bought your printer") is a moment
+    marketing practice uses to reach a customer with a reason (Blattberg, Kim
+    & Neslin 2008, ch. 28, on event-driven marketing). Each purchase (one row
+    per order and item, :func:`event_history`) of ``item`` (every item when
+    empty) gets an event ``days`` days later, on or before the last purchase
+    day, with the purchase's customer, item, product and channel and no order.
+    A rule on :data:`MILESTONE` (:func:`milestone_rule`) then fires, is
+    evaluated and meets its baselines like any other trigger.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        :func:`event_history`.
+    days : int
+        N: days from the purchase to its milestone (>= 1; 365 is the anniversary).
+    item : str, optional
+        Only purchases of this item (the history's ``category`` column) get a milestone.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`HISTORY_COLUMNS`, the input rows and the milestones, sorted as
+        :func:`event_history` sorts.
+    """
+    if days < 1:
+        raise ValueError(f"days must be at least 1. Got {days!r}.")
+    require_columns(history, HISTORY_COLUMNS, HISTORY)
+    purchases = history[history["event"] == PURCHASE]
+    if item is not None:
+        purchases = purchases[purchases[s.CATEGORY] == item]
+    last = history.loc[history["event"] == PURCHASE, s.EVENT_DATE].max()
+    milestones = purchases.assign(**{s.EVENT_DATE: purchases[s.EVENT_DATE] + pd.Timedelta(days=days), "event": MILESTONE,
+                                     s.ORDER_ID: pd.NA})
+    milestones = milestones[milestones[s.EVENT_DATE] <= last].drop_duplicates([s.CUSTOMER_ID, s.EVENT_DATE, s.CATEGORY])
+    combined = pd.concat([history, milestones], ignore_index=True) if len(milestones) else history
+    combined = combined.sort_values([s.CUSTOMER_ID, s.EVENT_DATE, s.ORDER_ID], kind="stable", na_position="first")
+    return combined[HISTORY_COLUMNS].reset_index(drop=True)
+
+
+def milestone_rule(
+    item: str,
+    offer: str,
+    *,
+    days: int = 365,
+    window_days: int = 30,
+    channel: str = "",
+    labels: Mapping[str, str] | None = None,
+) -> TriggerRule:
+    """The rule "``days`` days after a purchase of ``item``, offer ``offer``", on the milestones of :func:`add_milestones`.
+
+    The offer goes out on the milestone itself (``delay_days = 0``) through
+    ``channel`` (empty: a channel still to choose, said so by
+    :meth:`TriggerRule.describe`); the name says the delay, e.g.
+    ``"365 days after printer -> ink"``.
+    """
+    show = lambda value: str((labels or {}).get(value, value))  # noqa: E731
+    return TriggerRule(f"{days} days after {show(item)} -> {show(offer)}", MILESTONE, offer, item, 0, window_days, channel)
 
 
 # --- firing and evaluating --------------------------------------------------------------
