@@ -52,8 +52,11 @@ def rewrite_ids(folder: Path) -> dict[str, pd.DataFrame]:
     tables = {}
     for file in sorted(DATA.glob("*.parquet")):
         frame = pd.read_parquet(file)
-        if s.CUSTOMER_ID in frame.columns:
-            frame[s.CUSTOMER_ID] = frame[s.CUSTOMER_ID].map(awkward_id)
+        spec = s.TABLES.get(file.stem)
+        # every column that holds a customer id (its own, or a reference such as referrals.referrer_id)
+        id_columns = {key.column for key in spec.foreign_keys if key.ref_table == s.CUSTOMERS} if spec else set()
+        for column in id_columns | ({s.CUSTOMER_ID} & set(frame.columns)):
+            frame[column] = frame[column].map(awkward_id)
         tables[file.stem] = frame
         if file.stem != s.CUSTOMERS:
             frame.to_parquet(folder / file.name, index=False)
