@@ -366,3 +366,15 @@ def test_the_report_judges_the_bundled_offers_on_margin_as_notebook_08_does(bund
     assert offers["evidence"].str.contains("margin per customer offered").all()
     expected = sorted((tests["margin_difference"] * tests["customers_treatment"]).abs(), reverse=True)
     assert sorted(offers["money_at_stake"], reverse=True) == pytest.approx(expected)
+
+
+def test_a_segment_without_control_customers_is_named_unclear_not_an_error(bundled_company):
+    """README's own command (report 10, North, from 2025-10-01) failed: a segment of a small selection had no control."""
+    company = bundled_company.subset(region="North", start="2025-10-01")
+    tests = recommendations.offer_results(company.offers, customers=company.customers)
+    segment = company.offers.merge(company.customers, on="customer_id")
+    lonely = segment.groupby(["experiment_id", "segment"])["variant"].agg(lambda v: "control" not in set(v))
+    assert lonely.any(), "the selection must hold a segment without control customers for this test to mean anything"
+    for (experiment, name) in lonely[lonely].index:
+        named = tests.loc[tests["experiment_id"] == experiment, "unclear_segments"]
+        assert named.empty or named.str.contains(name).all()

@@ -532,12 +532,22 @@ def _with_margins(table: pd.DataFrame, profit: pd.DataFrame | None) -> pd.DataFr
 def _unclear_segments(
     offers: pd.DataFrame, customers: pd.DataFrame | None, best: pd.DataFrame, control: str, correction: str
 ) -> list[str]:
-    """Per best arm, the segments where its uplift interval includes zero, ", "-joined ("" without segments)."""
+    """Per best arm, the segments where its uplift interval includes zero, ", "-joined ("" without segments).
+
+    A segment in which the arm has no control customers to compare with (a small selection) cannot tell either,
+    so it is named too, and only the comparable segments are tested.
+    """
     if customers is None or s.SEGMENT not in customers or customers[s.SEGMENT].isna().all():
         return [""] * len(best)
-    effects = segment_effects(offers, customers, control=control, correction=correction)
-    unclear = effects[(effects["ci_low"] <= 0) & (effects["ci_high"] >= 0)]
-    names = unclear.groupby([s.EXPERIMENT_ID, s.VARIANT])[s.SEGMENT].agg(lambda v: ", ".join(sorted(map(str, v))))
+    segment_of = offers[s.CUSTOMER_ID].map(customers.drop_duplicates(s.CUSTOMER_ID).set_index(s.CUSTOMER_ID)[s.SEGMENT])
+    has_control = offers[s.VARIANT].eq(control).groupby([offers[s.EXPERIMENT_ID], segment_of]).transform("any")
+    untestable = offers[~has_control & segment_of.notna()][[s.EXPERIMENT_ID, s.VARIANT]].assign(**{s.SEGMENT: segment_of})
+    comparable = offers[has_control | segment_of.isna()]
+    effects = segment_effects(comparable, customers, control=control, correction=correction) if len(comparable) else pd.DataFrame(
+        columns=[s.EXPERIMENT_ID, s.VARIANT, s.SEGMENT, "ci_low", "ci_high"])
+    unclear = pd.concat([effects[(effects["ci_low"] <= 0) & (effects["ci_high"] >= 0)][[s.EXPERIMENT_ID, s.VARIANT, s.SEGMENT]],
+                         untestable.drop_duplicates()], ignore_index=True)
+    names = unclear.groupby([s.EXPERIMENT_ID, s.VARIANT])[s.SEGMENT].agg(lambda v: ", ".join(sorted(set(map(str, v)))))
     return [names.get((experiment, variant), "") for experiment, variant in zip(best[s.EXPERIMENT_ID], best[s.VARIANT])]
 
 
