@@ -86,9 +86,14 @@ def _outputs(notebook: nbformat.NotebookNode) -> list[tuple[int, str, bool]]:
     (a pandas Styler, IPython Markdown), error messages."""
     texts = []
     for index, cell in enumerate(notebook.cells):
+        previous = None
         for output in cell.get("outputs", []):
             if output.output_type == "stream":
-                texts.append((index, output.text, False))
+                # one cell's prints are one text: a busy kernel may flush them as several stream outputs
+                if previous is not None and previous.output_type == "stream" and previous.name == output.name:
+                    texts[-1] = (index, texts[-1][1] + output.text, False)
+                else:
+                    texts.append((index, output.text, False))
             elif output.output_type in ("execute_result", "display_data"):
                 data = output.get("data", {})
                 plain = data.get("text/plain", "")
@@ -100,6 +105,7 @@ def _outputs(notebook: nbformat.NotebookNode) -> list[tuple[int, str, bool]]:
                     texts.append((index, plain, True))
             elif output.output_type == "error":
                 texts.append((index, f"{output.ename}: {output.evalue}", False))
+            previous = output
     return texts
 
 
