@@ -61,7 +61,6 @@ from scipy import sparse, stats
 
 from xsell_lab._deprecation import day_before, renamed_parameters
 from xsell_lab.data import schema as s
-from xsell_lab.data.company import net_of_returns  # noqa: F401 (notebooks written before kept_lines call it here)
 from xsell_lab.data.validation import as_list, require_columns, table_name
 from xsell_lab.exceptions import InsufficientDataError
 from xsell_lab.stats import wilson_interval
@@ -802,7 +801,7 @@ def returns_statement(sold: pd.DataFrame, kept: pd.DataFrame) -> str:
     sold : pandas.DataFrame
         :func:`xsell_lab.sales_lines` as sold (needs ``revenue``).
     kept : pandas.DataFrame
-        The same lines net of returns (:func:`net_of_returns`).
+        The same lines net of returns (:func:`xsell_lab.kept_lines`).
 
     Returns
     -------
