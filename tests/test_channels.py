@@ -139,7 +139,7 @@ def test_ink_channel_arm_rates_and_uplifts_recover_the_planted_rates(bundled_com
 
 def test_experiment_arms_are_balanced_as_randomisation_promises(bundled_company):
     table = ch.arm_balance(bundled_company.offers, bundled_company.customers, [s.SEGMENT, s.REGION, s.PREFERRED_CHANNEL])
-    assert len(table) == 9
+    assert len(table) == 12  # three attributes of the three experiments and the uplift campaign
     assert table["balanced"].all(), table[~table["balanced"]]
 
 

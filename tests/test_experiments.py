@@ -17,6 +17,7 @@ from xsell_lab import experiments as ex
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import DataValidationError
 
+from planted_offers import experiments_with_truth, planted_rates
 from skips import shared_file
 
 
@@ -31,14 +32,6 @@ def _offers(experiment: str, arms: dict[str, tuple[int, int]], revenue_per_conve
             s.ACCEPTED: accepted, s.REVENUE: accepted * revenue_per_conversion,
         }))
     return pd.concat(frames, ignore_index=True)
-
-
-def _planted_rate(arm: dict, segment_counts: pd.Series) -> float:
-    """An arm's planted conversion rate, averaged over the experiment's segment mix when it varies by segment."""
-    rate = arm["conversion_rate"]
-    if not isinstance(rate, dict):
-        return rate
-    return float(sum(rate[seg] * n for seg, n in segment_counts.items()) / segment_counts.sum())
 
 
 # --- hand-worked and published examples ---------------------------------------------
@@ -109,7 +102,7 @@ def test_sample_size_and_power_agree_with_statsmodels():
 
 def test_conversion_test_agrees_with_statsmodels(bundled_company):
     result = ex.compare_conversion(bundled_company.offers, correction="none")
-    assert len(result) == 4
+    assert len(result) == 5  # three experiments' four offer arms and the uplift campaign's one
     for row in result.itertuples():
         z, p = proportions_ztest([row.conversions_treatment, row.conversions_control],
                                  [row.customers_treatment, row.customers_control])
@@ -176,31 +169,28 @@ FAMILY_ERROR = 0.001
 
 
 def test_planted_arm_rates_inside_simultaneous_intervals(bundled_company, ground_truth):
-    """Every planted arm rate (over the arm's own segment mix) lies in its Wilson interval."""
+    """Every planted arm rate (over the arm's own segment or kind mix) lies in its Wilson interval."""
     offers = bundled_company.offers.merge(bundled_company.customers[[s.CUSTOMER_ID, s.SEGMENT]], on=s.CUSTOMER_ID)
-    truth = ground_truth["experiments"]
-    n_arms = sum(len(design["arms"]) for design in truth.values())
-    assert n_arms == 7
-    for experiment, design in truth.items():
-        rows = offers[offers[s.EXPERIMENT_ID] == experiment]
-        for arm, spec in design["arms"].items():
-            arm_rows = rows[rows[s.VARIANT] == arm]
-            low, high = ex.wilson_interval(arm_rows[s.ACCEPTED].sum(), len(arm_rows), 1 - FAMILY_ERROR / n_arms)
-            planted = _planted_rate(spec, arm_rows[s.SEGMENT].value_counts())
-            assert low <= planted <= high, f"{experiment}/{arm}: planted {planted:.3f} outside [{low:.3f}, {high:.3f}]"
+    arms = offers[[s.EXPERIMENT_ID, s.VARIANT]].drop_duplicates()
+    assert sorted(arms[s.EXPERIMENT_ID].unique()) == sorted(experiments_with_truth(ground_truth))
+    assert len(arms) == 9
+    for experiment, arm in arms.itertuples(index=False):
+        arm_rows = offers[(offers[s.EXPERIMENT_ID] == experiment) & (offers[s.VARIANT] == arm)]
+        low, high = ex.wilson_interval(arm_rows[s.ACCEPTED].sum(), len(arm_rows), 1 - FAMILY_ERROR / len(arms))
+        planted = planted_rates(ground_truth, experiment, arm, arm_rows).mean()
+        assert low <= planted <= high, f"{experiment}/{arm}: planted {planted:.3f} outside [{low:.3f}, {high:.3f}]"
 
 
 def test_planted_uplifts_inside_intervals(bundled_company, ground_truth):
     """Each planted uplift (over the experiment's own segment mix) lies in its simultaneous Newcombe interval."""
     offers = bundled_company.offers
-    truth = ground_truth["experiments"]
-    result = ex.compare_conversion(offers, confidence=1 - FAMILY_ERROR / 4)
+    result = ex.compare_conversion(offers, confidence=1 - FAMILY_ERROR / 5)
     segments = offers.merge(bundled_company.customers[[s.CUSTOMER_ID, s.SEGMENT]], on=s.CUSTOMER_ID)
-    assert len(result) == 4
+    assert len(result) == 5
     for row in result.itertuples():
-        arms = truth[row.experiment_id]["arms"]
-        mix = segments.loc[segments[s.EXPERIMENT_ID] == row.experiment_id, s.SEGMENT].value_counts()
-        planted = _planted_rate(arms[row.variant], mix) - _planted_rate(arms["control"], mix)
+        rows = segments[segments[s.EXPERIMENT_ID] == row.experiment_id]
+        planted = (planted_rates(ground_truth, row.experiment_id, row.variant, rows)
+                   - planted_rates(ground_truth, row.experiment_id, "control", rows)).mean()
         assert row.ci_low <= planted <= row.ci_high, f"{row.experiment_id}/{row.variant}: planted {planted:.3f}"
     detected = ex.compare_conversion(offers).set_index(s.VARIANT)
     assert detected.loc["email_offer", "ci_low"] > 0  # planted +5 points on ~600 customers per arm: detected
@@ -211,10 +201,11 @@ def test_planted_segment_uplifts_and_the_student_effect(bundled_company, ground_
     truth = ground_truth["experiments"]
     result = ex.segment_effects(bundled_company.offers, bundled_company.customers)
     wide = ex.segment_effects(bundled_company.offers, bundled_company.customers, confidence=1 - FAMILY_ERROR / len(result))
+    offers = bundled_company.offers.merge(bundled_company.customers[[s.CUSTOMER_ID, s.SEGMENT]], on=s.CUSTOMER_ID)
     for row in wide.itertuples():
-        arms = truth[row.experiment_id]["arms"]
-        planted = _planted_rate(arms[row.variant], pd.Series({row.segment: 1})) - _planted_rate(
-            arms["control"], pd.Series({row.segment: 1}))
+        rows = offers[(offers[s.EXPERIMENT_ID] == row.experiment_id) & (offers[s.SEGMENT] == row.segment)]
+        planted = (planted_rates(ground_truth, row.experiment_id, row.variant, rows)
+                   - planted_rates(ground_truth, row.experiment_id, "control", rows)).mean()
         assert row.ci_low <= planted <= row.ci_high, f"{row.experiment_id}/{row.variant}/{row.segment}: {planted:.3f}"
     rates = truth["EXP-BUNDLE"]["arms"]
     planted = {seg: rates["bundle_offer"]["conversion_rate"][seg] - rates["control"]["conversion_rate"][seg]
@@ -304,11 +295,14 @@ def test_cuped_recovers_planted_effect_and_variance_reduction():
     assert result.loc["cuped", "std_error"] == pytest.approx(ols.bse[1], rel=0.02)
 
 
-def test_cuped_on_bundled_data_uses_pre_period_spend(bundled_company, bundled_lines):
+def test_cuped_on_bundled_data_uses_pre_period_spend(bundled_company, bundled_lines, ground_truth):
     lines = bundled_lines
     offers = ex.pre_period_spend(lines, bundled_company.offers, days=365)
     assert len(offers) == len(bundled_company.offers)
-    assert (offers["pre_period_spend"] > 0).all()  # every offer follows a qualifying (trigger) order
+    triggered = offers[offers[s.EXPERIMENT_ID].isin(ground_truth["experiments"])]
+    assert (triggered["pre_period_spend"] > 0).all()  # every triggered offer follows a qualifying (trigger) order
+    campaign = offers[offers[s.EXPERIMENT_ID] == ground_truth["uplift_campaign"]["experiment_id"]]
+    assert (campaign["pre_period_spend"] > 0).mean() > 0.5  # the campaign's customers have bought before, some over a year ago
     one = offers.iloc[0]
     window = lines[(lines[s.CUSTOMER_ID] == one[s.CUSTOMER_ID]) & (lines[s.ORDER_DATE] < one[s.OFFER_DATE])
                    & (lines[s.ORDER_DATE] >= one[s.OFFER_DATE] - pd.Timedelta(days=365))]

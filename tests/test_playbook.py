@@ -14,6 +14,8 @@ from xsell_lab.data import profile
 from xsell_lab.experiments import feedback
 from xsell_lab.data import schema as s
 
+from planted_offers import planted_offer_rates
+
 
 @pytest.fixture(scope="module")
 def kept(bundled_company):
@@ -133,10 +135,8 @@ def test_the_over_selling_check_recounts_with_duckdb_and_finds_no_planted_fatigu
     """).df().set_index("g")
     assert table[["offers", "accepted"]].to_dict() == recount[["offers", "accepted"]].astype(int).to_dict()
     # the simulator plants no fatigue: each group accepts at the planted rates of its offers' arms and segments
-    segment = customers.set_index(s.CUSTOMER_ID)[s.SEGMENT]
     sent = offers[offers[s.VARIANT] != "control"].sort_values([s.CUSTOMER_ID, s.OFFER_DATE, s.OFFER_ID], kind="stable")
-    rates = [ground_truth["experiments"][e]["arms"][v]["conversion_rate"] for e, v in zip(sent[s.EXPERIMENT_ID], sent[s.VARIANT])]
-    planted = pd.Series([r[segment[c]] if isinstance(r, dict) else r for r, c in zip(rates, sent[s.CUSTOMER_ID])], index=sent.index)
+    planted = _planted_rate(sent, customers, ground_truth)
     group = sent.groupby(s.CUSTOMER_ID).cumcount().clip(upper=2).map({0: "0", 1: "1", 2: "2+"})
     for name, expected in planted.groupby(group).mean().items():
         n, observed = table.loc[name, "offers"], table.loc[name, "rate"]
@@ -145,10 +145,9 @@ def test_the_over_selling_check_recounts_with_duckdb_and_finds_no_planted_fatigu
 
 
 def _planted_rate(offers, customers, ground_truth):
-    """The planted conversion rate of each offer (its arm's rate, by the customer's segment when it has one)."""
+    """The planted conversion rate of each offer (its arm's rate, by segment or by kind of customer where planted so)."""
     segment = customers.set_index(s.CUSTOMER_ID)[s.SEGMENT]
-    rates = [ground_truth["experiments"][e]["arms"][v]["conversion_rate"] for e, v in zip(offers[s.EXPERIMENT_ID], offers[s.VARIANT])]
-    return pd.Series([r[segment[c]] if isinstance(r, dict) else r for r, c in zip(rates, offers[s.CUSTOMER_ID])], index=offers.index)
+    return planted_offer_rates(ground_truth, offers.assign(**{s.SEGMENT: offers[s.CUSTOMER_ID].map(segment)}))
 
 
 def test_offer_stages_recount_with_duckdb(bundled_company, kept):

@@ -158,7 +158,10 @@ def test_offers_reach_consenting_customers_only(bundled_company, ground_truth):
     assert (offers.loc[~control, s.CHANNEL] != "none").all()
     assert not offers.duplicated([s.EXPERIMENT_ID, s.CUSTOMER_ID]).any()
     price = bundled_company.products.set_index(s.PRODUCT_ID)[s.PRICE]
-    expected_revenue = np.where(offers[s.ACCEPTED], offers[s.PRODUCT_ID].map(price), 0.0)
+    campaign = ground_truth["uplift_campaign"]
+    discounted = (offers[s.EXPERIMENT_ID] == campaign["experiment_id"]) & ~control
+    paid = offers[s.PRODUCT_ID].map(price) * np.where(discounted, 1 - campaign["discount"], 1.0)
+    expected_revenue = np.where(offers[s.ACCEPTED], paid.round(2), 0.0)
     np.testing.assert_allclose(offers[s.REVENUE], expected_revenue)
 
 
@@ -451,7 +454,7 @@ def test_planted_product_roles_are_what_the_baskets_do(bundled_company, baskets)
 
 def test_the_truth_holds_every_planted_group_as_it_is(ground_truth):
     """Each group of synth.world.PLANTED is its truth section's values, key for key (none overridden by a derived value)."""
-    assert len(synth.world.PLANTED) == 11  # with feedback and referrals (issue 15) and accounts (issue 16)
+    assert len(synth.world.PLANTED) == 12  # with feedback, referrals and the uplift campaign (issue 15) and accounts (issue 16)
     for section, group in synth.world.PLANTED.items():
         for key, value in group.items():
             assert ground_truth[section][key] == json.loads(json.dumps(value)), (section, key)

@@ -29,6 +29,10 @@ Whom to offer (:mod:`~xsell_lab.experiments.uplift`)
     2019), :func:`qini_curve`, :func:`qini_area`, :func:`qini_interval` and
     :func:`uplift_by_group` (Radcliffe 2007), :func:`profit_curve`,
     :func:`experiment_customers`.
+Whom to send it, for profit (:mod:`~xsell_lab.experiments.offer_lists`)
+    :func:`incremental_profit` and :func:`expected_incremental_profit` (``p1 x (m - d) - p0 x m - c``,
+    Gubela, Lessmann & Jaroszewicz 2020), :func:`offer_list_comparison` (the profit-based list
+    against propensity x margin, judged on planted truth).
 Sharper and safer tests (:mod:`~xsell_lab.experiments.cuped`, :mod:`~xsell_lab.experiments.peeking`)
     :func:`pre_period_spend` + :func:`cuped_comparison` (Deng et al. 2013),
     :func:`peeking_simulation` (the cost of looking at a running test).
@@ -58,6 +62,7 @@ from xsell_lab.exceptions import DataValidationError, Problem, SampleRatioMismat
 from xsell_lab.experiments.checks import check_experiments
 from xsell_lab.experiments.choosing import RANKINGS, choose_experiment, experiment_overview
 from xsell_lab.experiments.cuped import cuped_comparison, pre_period_spend
+from xsell_lab.experiments.offer_lists import expected_incremental_profit, incremental_profit, offer_list_comparison
 from xsell_lab.experiments.peeking import peeking_simulation
 from xsell_lab.experiments.profit import (
     CAMPAIGN_PROFIT_COLUMNS,
@@ -102,6 +107,9 @@ __all__ = [
     "discount_statement",
     "experiment_customers",
     "experiment_overview",
+    "expected_incremental_profit",
+    "incremental_profit",
+    "offer_list_comparison",
     "observed_discounts",
     "holdout_mask",
     "peeking_simulation",

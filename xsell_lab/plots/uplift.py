@@ -1,4 +1,4 @@
-"""Plots for uplift: observed against predicted uplift by group, and Qini curves.
+"""Plots for uplift: observed against predicted uplift by group, Qini curves, and who each offer list reaches.
 
 Each helper takes the DataFrame returned by :mod:`xsell_lab.experiments.uplift`,
 ``ax=None`` (a new figure when None) and returns the Axes.
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from xsell_lab.experiments.offer_lists import COMPARISON_COLUMNS
 from xsell_lab.plots import PALETTE, new_axes, require_rows
 
 
@@ -80,6 +81,41 @@ def plot_qini(curves: dict[str, pd.DataFrame], *, title: str | None = None, ax: 
     ax.set_xlabel("share of customers offered, best-ranked first")
     ax.set_ylabel("extra buyers among the offered\n(Qini: beyond what control predicts)")
     ax.legend(loc="lower right")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_offer_lists(comparison: pd.DataFrame, *, title: str | None = None, ax: plt.Axes | None = None) -> plt.Axes:
+    """Who each offer list reaches: customers of each kind per list, with the profit it truly adds.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        :func:`~xsell_lab.experiments.offer_list_comparison`: one row per list, a count column per kind.
+    title : str, optional
+        Axes title.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    require_rows(comparison, "offer list comparison")
+    ax = new_axes(ax, (8, 3.8))
+    kinds = [c for c in comparison.columns if c not in COMPARISON_COLUMNS]
+    left = np.zeros(len(comparison))
+    rows = np.arange(len(comparison))[::-1]
+    for colour, kind in zip(PALETTE, kinds, strict=False):
+        ax.barh(rows, comparison[kind], left=left, color=colour, label=kind)
+        left += comparison[kind].to_numpy()
+    for row, total, profit in zip(rows, left, comparison["true_incremental_profit"], strict=True):
+        ax.annotate(f"  true profit added {profit:,.0f}", (total, row), va="center", fontsize=9)
+    ax.set_yticks(rows, comparison["list"])
+    ax.set_xlim(0, left.max() * 1.45)
+    ax.set_xlabel("customers offered, by their planted kind")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(kinds), fontsize=8, frameon=False)
     if title:
         ax.set_title(title)
     return ax

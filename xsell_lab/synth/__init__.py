@@ -16,7 +16,8 @@ each analysis method can be checked against the truth:
   probabilities by category pair;
 * next purchase: planted probabilities that the next order holds a follow-up
   category (printer -> ink, laptop -> software, smartphone -> earbuds);
-* offers: three randomised experiments with planted conversion rates per arm;
+* offers: three randomised experiments with planted conversion rates per arm, and an
+  uplift campaign whose customers are persuadables, sure things, lost causes or do-not-disturbs;
 * returns, NPS surveys, support contacts;
 * weekly all-channel sales of ten focal products with planted own- and
   cross-price elasticities (log-log demand).
@@ -69,7 +70,7 @@ from xsell_lab.synth.cli import main
 from xsell_lab.synth.company import generate_company
 from xsell_lab.synth.repeat_purchases import simulate_repeat_purchases
 from xsell_lab.synth.truth import write_ground_truth
-from xsell_lab.synth.uplift_test import simulate_uplift_test
+from xsell_lab.synth.uplift_test import campaign_truth, simulate_uplift_test
 from xsell_lab.synth.world import (
     ACQUISITION_MIX,
     ADDON_PROBABILITIES,
@@ -192,6 +193,7 @@ __all__ = [
     "WARRANTY_FOR",
     "WEEKLY_DEMAND",
     "WEEKLY_NOISE_SD",
+    "campaign_truth",
     "generate_company",
     "main",
     "simulate_repeat_purchases",

@@ -21,7 +21,7 @@ from xsell_lab.synth.accounts import accounts_truth, simulate_accounts
 from xsell_lab.synth.aftersales import simulate_returns, simulate_surveys
 from xsell_lab.synth.customers import simulate_people
 from xsell_lab.synth.events import simulate_marketing_events, simulate_referrals
-from xsell_lab.synth.feedback import simulate_opt_outs, simulate_purchase_surveys
+from xsell_lab.synth.feedback import simulate_campaign_opt_outs, simulate_opt_outs, simulate_purchase_surveys
 from xsell_lab.synth.offers import simulate_offers
 from xsell_lab.synth.orders import (
     shelf_prices,
@@ -31,6 +31,7 @@ from xsell_lab.synth.orders import (
 from xsell_lab.synth.products import products_table
 from xsell_lab.synth.referrals import simulate_referral_links
 from xsell_lab.synth.truth import ground_truth
+from xsell_lab.synth.uplift_test import simulate_uplift_campaign
 from xsell_lab.synth.weekly_sales import simulate_weekly_sales
 from xsell_lab.synth.world import (
     DEFAULT_END,
@@ -89,12 +90,19 @@ def generate_company(
     surveys, nps = simulate_surveys(rng, orders, lines, products, n_days)
     events = pd.concat([events, simulate_referrals(rng, orders, nps, n_days)], ignore_index=True)
     offers = simulate_offers(rng, people, orders, lines, products, n_days)
-    tables = _to_tables(start_ts, people, products, orders, lines, events, offers, returns, surveys, weekly)
-    tables.update(_after_the_offer(seed, start_ts, people, products, orders, lines, events, offers, n_days))
+    campaign_rng = np.random.default_rng([seed, 15])
+    campaign = simulate_uplift_campaign(campaign_rng, people, orders, lines, products, n_days)
+    campaign[s.OFFER_ID] = [f"OF{i:05d}" for i in range(len(offers) + 1, len(offers) + len(campaign) + 1)]
+    campaign_opt_outs = simulate_campaign_opt_outs(campaign_rng, offers, campaign, events, n_days)
+    every_offer = pd.concat([offers, campaign.drop(columns="kind")], ignore_index=True)
+    tables = _to_tables(start_ts, people, products, orders, lines, events, every_offer, returns, surveys, weekly)
+    tables.update(_after_the_offer(seed, start_ts, people, products, orders, lines, events, offers, n_days, campaign_opt_outs))
     tables.update(simulate_accounts(np.random.default_rng([seed, 13]), tables[s.CUSTOMERS], tables[s.ORDERS]))
     company = Company.from_tables(tables)
     truth = ground_truth(seed, n_customers, start, end, orders)
     truth["accounts"].update(accounts_truth(tables[s.CONTACTS]))
+    ids = people[s.CUSTOMER_ID].to_numpy()
+    truth["uplift_campaign"]["kind_by_customer"] = dict(zip(ids[campaign["person"].to_numpy()].tolist(), campaign["kind"].tolist()))
     return company, truth
 
 
@@ -134,15 +142,18 @@ def _to_tables(start, people, products, orders, lines, events, offers, returns, 
     return {name: frame[s.TABLES[name].column_names].reset_index(drop=True) for name, frame in tables.items()}
 
 
-def _after_the_offer(seed, start, people, products, orders, lines, events, offers, n_days) -> dict:
+def _after_the_offer(seed, start, people, products, orders, lines, events, offers, n_days, campaign_opt_outs) -> dict:
     """Opt-outs and post-purchase surveys (stream ``[seed, 7]``) and referrals (``[seed, 8]``), as tables.
 
     Drawn after everything else from streams of their own, so that every other table is the
-    same with or without them.
+    same with or without them. ``offers`` are the experiments' offers without the uplift
+    campaign, whose opt-outs (``campaign_opt_outs``, drawn from the campaign's stream) join
+    those of the other offers; a person opts out once, at the first.
     """
     ids = people[s.CUSTOMER_ID].to_numpy()
     feedback_rng = np.random.default_rng([seed, 7])
     opt_outs = simulate_opt_outs(feedback_rng, offers, events, n_days)
+    opt_outs = pd.concat([opt_outs, campaign_opt_outs], ignore_index=True).sort_values(["person", "day"], kind="stable").drop_duplicates("person")
     purchase_surveys = simulate_purchase_surveys(feedback_rng, orders, lines, products, n_days)
     links = simulate_referral_links(np.random.default_rng([seed, 8]), people, events)
 

@@ -19,14 +19,39 @@ NPS_CLASS_SCORES = {"promoter": (9, 10), "passive": (7, 8), "detractor": tuple(r
 
 def simulate_opt_outs(rng: np.random.Generator, offers: pd.DataFrame, events: pd.DataFrame, n_days: int) -> pd.DataFrame:
     """Unsubscribes and complaints after offers: likelier with every earlier offer and after a support touch."""
-    plan = PLANTED_FEEDBACK
     offers = offers.sort_values(["person", "day", s.OFFER_ID], kind="stable")
+    return _draw_opt_outs(rng, offers, _opt_out_probability(offers, events), n_days)
+
+
+def simulate_campaign_opt_outs(
+    rng: np.random.Generator, offers: pd.DataFrame, campaign: pd.DataFrame, events: pd.DataFrame, n_days: int
+) -> pd.DataFrame:
+    """Opt-outs after the uplift campaign's offers, by the same law, every earlier offer counted.
+
+    ``campaign`` rows come after ``offers`` (same ``day``: after them); the draws, from the
+    campaign's own stream ``rng``, are for the campaign rows only.
+    """
+    every = pd.concat([offers.assign(campaign=False), campaign.assign(campaign=True)], ignore_index=True)
+    every = every.sort_values(["person", "day", "campaign", s.OFFER_ID], kind="stable")
+    p = _opt_out_probability(every, events)
+    is_campaign = every["campaign"].to_numpy()
+    return _draw_opt_outs(rng, every[is_campaign], p[is_campaign], n_days)
+
+
+def _opt_out_probability(offers: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
+    """Each offer's planted opt-out probability (``offers`` sorted by person and day)."""
+    plan = PLANTED_FEEDBACK
     contacted = (offers[s.VARIANT] != "control").to_numpy()
     earlier = offers.assign(contact=contacted.astype(int)).groupby("person")["contact"].cumsum().to_numpy() - contacted
     support = events.loc[events[s.EVENT_TYPE] == "support", ["person", "day"]]
     recent = _had_event_before(offers[["person", "day"]], support, plan["support_lookback_days"])
     p = np.where(contacted, plan["p_opt_out_first_offer"] + plan["p_opt_out_per_earlier_offer"] * earlier, plan["p_opt_out_control"])
-    p = np.minimum(p * np.where(recent, plan["opt_out_multiplier_after_support"], 1.0), 1.0)
+    return np.minimum(p * np.where(recent, plan["opt_out_multiplier_after_support"], 1.0), 1.0)
+
+
+def _draw_opt_outs(rng: np.random.Generator, offers: pd.DataFrame, p: np.ndarray, n_days: int) -> pd.DataFrame:
+    """Who opts out after which offer, when and why; a person once, at the first."""
+    plan = PLANTED_FEEDBACK
     out = rng.random(len(offers)) < p
     day = offers["day"].to_numpy() + rng.integers(1, plan["opt_out_window_days"] + 1, len(offers))
     complaint = rng.random(len(offers)) < plan["complaint_share"]

@@ -24,6 +24,7 @@ from xsell_lab.synth.world import (
     CATALOGUE,
     EXPERIMENTS,
     HARDWARE_CATEGORIES,
+    KIND_RATES,
     MEAN_RETURN_LAG_DAYS,
     NEXT_PURCHASE,
     NPS_DISTRIBUTION,
@@ -203,6 +204,15 @@ def _derived_sections(seed: int, n_customers: int, start: str, end: str, orders:
             "definition": (
                 "Support events per buyer ~ Poisson(mean_contacts_base + mean_contacts_per_premium_line x "
                 "premium-tier order lines + mean_contacts_per_protection_line x warranty/subscription lines)."
+            ),
+        },
+        "uplift_campaign": {
+            "response_window_days": RESPONSE_WINDOW_DAYS,
+            "rates_by_kind": {kind: {"without_offer": low, "with_offer": high} for kind, (low, high) in KIND_RATES.items()},
+            "definition": (
+                "kind_by_customer (added by generate_company) gives every campaign customer's kind; a customer "
+                "buys in the response window with rates_by_kind[kind] for the arm. A control buyer pays the list "
+                "price, an offer-arm buyer the list price less the discount."
             ),
         },
         "weekly_sales": {

@@ -1,6 +1,7 @@
-"""A randomised offer test with the four kinds of customer of uplift modelling planted.
+"""Randomised offer tests with the four kinds of customer of uplift modelling planted.
 
-:func:`simulate_uplift_test` is the planted truth of the uplift tests and of the teaching
+:func:`simulate_uplift_campaign` is the synthetic company's uplift campaign (its offers and
+the kind of every customer in it). :func:`simulate_uplift_test` is the planted truth of the uplift tests and of the teaching
 examples: every customer is a persuadable, a sure thing, a lost cause or a do-not-disturb
 (Radcliffe & Surry 2011), decided by two features the analyst can see, and the offer arm's
 effect follows from the kind.
@@ -16,13 +17,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: Buying probability without and with the offer, by kind of customer.
-KIND_RATES = {
-    "persuadable": (0.05, 0.35),
-    "sure thing": (0.55, 0.55),
-    "lost cause": (0.02, 0.02),
-    "do-not-disturb": (0.30, 0.10),
-}
+from xsell_lab.data import schema as s
+from xsell_lab.synth._sampling import draw_many
+from xsell_lab.synth.world import KIND_RATES, PLANTED_UPLIFT_CAMPAIGN
+
 
 
 def simulate_uplift_test(n_customers: int, *, treated_share: float = 0.5, seed: int) -> pd.DataFrame:
@@ -72,4 +70,96 @@ def simulate_uplift_test(n_customers: int, *, treated_share: float = 0.5, seed: 
             "kind": kind,
             "true_uplift": with_offer - without,
         }
+    )
+
+
+def simulate_uplift_campaign(
+    rng: np.random.Generator, people: pd.DataFrame, orders: pd.DataFrame, lines: pd.DataFrame,
+    products: pd.DataFrame, n_days: int,
+) -> pd.DataFrame:
+    """The company's uplift campaign (:data:`~xsell_lab.synth.world.PLANTED_UPLIFT_CAMPAIGN`).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The campaign's own random stream.
+    people, orders, lines, products : pandas.DataFrame
+        The simulation's people (``person`` index order), orders (``person``, ``day``,
+        ``order_id``), order lines and products.
+    n_days : int
+        Days from the start to the end date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer of the campaign: ``person``, ``day``, ``product_id``,
+        ``experiment_id``, ``variant``, ``channel``, ``accepted``, ``revenue`` (the offers
+        columns before ids and dates) and the truth column ``kind``.
+    """
+    plan = PLANTED_UPLIFT_CAMPAIGN
+    day = n_days - plan["days_before_end"]
+    offered = plan["product_id"]
+    category = products.set_index(s.PRODUCT_ID)[s.CATEGORY]
+    owners = orders.loc[orders[s.ORDER_ID].isin(lines.loc[lines[s.PRODUCT_ID].map(category) == category[offered], s.ORDER_ID]), "person"]
+    before = orders[orders["day"] < day]
+    recent = before[before["day"] >= day - plan["history_days"]].groupby("person").size()
+    person = np.setdiff1d(before["person"].unique(), owners.unique())
+    person = person[people[s.MARKETING_CONSENT].to_numpy()[person]]
+    kind = campaign_kinds(
+        people[s.SEGMENT].to_numpy()[person], people[s.PREFERRED_CHANNEL].to_numpy()[person],
+        recent.reindex(person, fill_value=0).to_numpy(),
+    )
+    arms = plan["arms"]
+    arm = draw_many(rng, {name: spec["share"] for name, spec in arms.items()}, len(person))
+    treated = arm != "control"
+    rate = np.array([KIND_RATES[k][int(t)] for k, t in zip(kind, treated)])
+    accepted = rng.random(len(person)) < rate
+    price = float(products.set_index(s.PRODUCT_ID).loc[offered, s.PRICE])
+    paid = np.where(treated, round(price * (1 - plan["discount"]), 2), price)
+    return pd.DataFrame(
+        {"person": person, "day": day, s.PRODUCT_ID: offered, s.EXPERIMENT_ID: plan["experiment_id"], s.VARIANT: arm,
+         s.CHANNEL: [arms[a]["channel"] for a in arm], s.ACCEPTED: accepted, s.REVENUE: np.where(accepted, paid, 0.0),
+         "kind": kind}
+    )
+
+
+def campaign_kinds(segment: np.ndarray, preferred_channel: np.ndarray, recent_orders: np.ndarray) -> np.ndarray:
+    """Each campaign customer's kind, from what the analyst sees (rules of ``PLANTED_UPLIFT_CAMPAIGN``)."""
+    plan = PLANTED_UPLIFT_CAMPAIGN
+    return np.select(
+        [segment == plan["sure_thing_segment"], recent_orders >= plan["frequent_orders"],
+         np.isin(preferred_channel, plan["digital_channels"])],
+        ["sure thing", "do-not-disturb", "persuadable"],
+        default="lost cause",
+    )
+
+
+def campaign_truth(customer_ids, ground_truth: dict, experiment: str) -> pd.DataFrame | None:
+    """The planted kind and buying probabilities of each customer of the uplift campaign.
+
+    Parameters
+    ----------
+    customer_ids : array-like
+        Customers of the campaign.
+    ground_truth : dict
+        The synthetic company's ground truth (``ground_truth.json``).
+    experiment : str
+        The experiment studied.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Indexed by customer id: ``kind``, ``rate_without_offer``, ``rate_with_offer``; ``None``
+        when the truth has no uplift campaign or ``experiment`` is not it.
+    """
+    planted = ground_truth.get("uplift_campaign")
+    if not planted or planted.get("experiment_id") != experiment or "kind_by_customer" not in planted:
+        return None
+    ids = pd.Index(customer_ids)
+    kind = ids.map(planted["kind_by_customer"])
+    rates = planted["rates_by_kind"]
+    return pd.DataFrame(
+        {"kind": kind, "rate_without_offer": [rates[k]["without_offer"] for k in kind],
+         "rate_with_offer": [rates[k]["with_offer"] for k in kind]},
+        index=ids,
     )
