@@ -139,6 +139,15 @@ def test_contact_cap_counts_history_in_window_and_keeps_the_most_valuable():
     assert recent_offer_counts(history, AS_OF, 30).to_dict() == {"a": 1, "d": 1}
 
 
+def test_the_control_arm_of_a_test_was_never_contacted_and_does_not_count_for_the_cap():
+    history = pd.DataFrame({"customer_id": ["a", "b", "b"], "variant": ["control", "offer", "control"],
+                            "offer_date": pd.to_datetime(["2025-06-01", "2025-06-01", "2025-06-10"])})
+    assert recent_offer_counts(history, AS_OF, 30).to_dict() == {"b": 1}
+    offers = pd.DataFrame({"customer_id": ["a", "b"], "category": ["p", "q"]})
+    kept, log = _run(offers, GuardrailPolicy(rules=("contact_cap",), max_offers=1, window_days=30), history=history)
+    assert kept["customer_id"].tolist() == ["a"] and log["customer_id"].tolist() == ["b"]
+
+
 def test_all_rules_in_order_and_the_funnel_counts_add_up():
     offers = pd.DataFrame(
         {

@@ -66,7 +66,7 @@ def test_the_kinds_follow_what_the_analyst_sees(campaign, ground_truth):
     test = campaign["test"].set_index(s.CUSTOMER_ID)
     kind = test.index.map(planted["kind_by_customer"])
     business = test[s.SEGMENT] == planted["sure_thing_segment"]
-    frequent = ~business & (test["orders_before"] >= planted["frequent_orders"])
+    frequent = ~business & test[s.PREFERRED_CHANNEL].isin(planted["do_not_disturb_channels"])
     digital = ~business & ~frequent & test[s.PREFERRED_CHANNEL].isin(planted["digital_channels"])
     assert (kind[business.to_numpy()] == "sure thing").all()
     assert (kind[frequent.to_numpy()] == "do-not-disturb").all()
@@ -86,7 +86,7 @@ def test_the_profit_list_beats_propensity_times_margin_against_the_planted_truth
     table = ex.offer_list_comparison(scores, campaign["truth"], **campaign["money"]).set_index("list")
     by_profit, by_margin = table.loc["by expected incremental profit"], table.loc["by propensity x margin"]
     assert by_profit["customers"] == by_margin["customers"] == (scores["expected_incremental_profit"] > 0).sum()
-    assert by_profit["true_incremental_profit"] > 1.5 * by_margin["true_incremental_profit"]
+    assert by_profit["true_incremental_profit"] > 1.2 * by_margin["true_incremental_profit"]
     assert by_profit["true_incremental_profit"] > table.loc["everyone", "true_incremental_profit"]
     # propensity x margin fills up with sure things, who only take the discount
     assert by_margin["sure thing"] > 2 * by_profit["sure thing"]

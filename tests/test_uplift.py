@@ -167,3 +167,24 @@ def test_the_holdout_takes_the_same_share_of_every_arm_and_is_reproducible():
     assert (holdout_mask(arms, 0.5, seed=4) == held).all() and not (holdout_mask(arms, 0.5, seed=5) == held).all()
     with pytest.raises(ParameterError, match="strictly between 0 and 1"):
         holdout_mask(arms, 1.0, seed=4)
+
+
+def test_hillstrom_qini_of_a_held_out_ranking_equals_scikit_uplift(hillstrom):
+    """The Qini curve and area of the men's e-mail ranking on the half the model never saw, against scikit-uplift."""
+    metrics = import_or_skip("sklift.metrics")
+    from sklearn.metrics import auc
+
+    test = hillstrom[hillstrom[s.VARIANT].isin(["control", "mens"])].reset_index(drop=True)
+    features = ["recency", "history", "mens", "womens", "newbie", s.REGION, s.PREFERRED_CHANNEL]
+    held = holdout_mask(test[s.VARIANT], 0.5, seed=5)
+    model = UpliftModel(features, outcome=s.ACCEPTED).fit(test[~held])
+    judged = test[held].reset_index(drop=True)
+    score = model.predict(judged)["mens"].round(9)
+    treated, bought = (judged[s.VARIANT] == "mens").astype(int), judged[s.ACCEPTED]
+    ours = qini_curve(score, treated, bought)
+    their_x, their_y = metrics.qini_curve(bought.to_numpy(), score.to_numpy(), treated.to_numpy())
+    np.testing.assert_array_equal(ours["targeted"], their_x)
+    np.testing.assert_allclose(ours["qini"], their_y, rtol=1e-12, atol=1e-9)
+    their_area = auc(their_x / len(score), their_y) - 0.5 * their_y[-1]
+    assert qini_area(score, treated, bought) == pytest.approx(their_area, rel=1e-9)
+    assert their_area > 0  # the men's e-mail ranking finds extra buyers on customers it never saw

@@ -266,17 +266,24 @@ def has_consent(customers: pd.DataFrame) -> pd.Series:
     return pd.Series(consent.to_numpy(), index=pd.Index(customers[s.CUSTOMER_ID], name=s.CUSTOMER_ID), name=s.MARKETING_CONSENT)
 
 
-def recent_offer_counts(history: pd.DataFrame | None, as_of: str | pd.Timestamp, window_days: int) -> pd.Series:
+def recent_offer_counts(
+    history: pd.DataFrame | None, as_of: str | pd.Timestamp, window_days: int, *, control: str = "control"
+) -> pd.Series:
     """Offers each customer received in the ``window_days`` days up to ``as_of``.
+
+    A row of a test's control arm (``variant`` equal to ``control``, when ``history`` has a
+    ``variant`` column) is a customer kept from the offer: never contacted, it does not count.
 
     Parameters
     ----------
     history : pandas.DataFrame or None
-        Offers already sent (``customer_id``, ``offer_date``); None = none.
+        Offers already sent (``customer_id``, ``offer_date``, optional ``variant``); None = none.
     as_of : str or pandas.Timestamp
         The last day of the window (inclusive).
     window_days : int
         Window length: offers dated in ``(as_of - window_days, as_of]`` count.
+    control : str, default "control"
+        The ``variant`` of the customers kept from an offer.
 
     Returns
     -------
@@ -289,6 +296,8 @@ def recent_offer_counts(history: pd.DataFrame | None, as_of: str | pd.Timestamp,
     as_of = pd.Timestamp(as_of)
     dates = history[s.OFFER_DATE]
     recent = (dates <= as_of) & (dates > as_of - pd.Timedelta(days=window_days))
+    if s.VARIANT in history:
+        recent &= history[s.VARIANT] != control
     return history.loc[recent].groupby(s.CUSTOMER_ID).size()
 
 

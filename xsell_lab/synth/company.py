@@ -90,13 +90,16 @@ def generate_company(
     surveys, nps = simulate_surveys(rng, orders, lines, products, n_days)
     events = pd.concat([events, simulate_referrals(rng, orders, nps, n_days)], ignore_index=True)
     offers = simulate_offers(rng, people, orders, lines, products, n_days)
+    feedback_rng = np.random.default_rng([seed, 7])
+    opt_outs = simulate_opt_outs(feedback_rng, offers, events, n_days)
     campaign_rng = np.random.default_rng([seed, 15])
-    campaign = simulate_uplift_campaign(campaign_rng, people, orders, lines, products, n_days)
+    campaign = simulate_uplift_campaign(campaign_rng, people, orders, lines, products, n_days, opted_out=opt_outs)
     campaign[s.OFFER_ID] = [f"OF{i:05d}" for i in range(len(offers) + 1, len(offers) + len(campaign) + 1)]
-    campaign_opt_outs = simulate_campaign_opt_outs(campaign_rng, offers, campaign, events, n_days)
+    opt_outs = pd.concat([opt_outs, simulate_campaign_opt_outs(campaign_rng, offers, campaign, events, n_days)], ignore_index=True)
+    opt_outs = opt_outs.sort_values(["person", "day"], kind="stable").drop_duplicates("person")
     every_offer = pd.concat([offers, campaign.drop(columns="kind")], ignore_index=True)
     tables = _to_tables(start_ts, people, products, orders, lines, events, every_offer, returns, surveys, weekly)
-    tables.update(_after_the_offer(seed, start_ts, people, products, orders, lines, events, offers, n_days, campaign_opt_outs))
+    tables.update(_after_the_offer(seed, feedback_rng, start_ts, people, products, orders, lines, events, opt_outs, n_days))
     tables.update(simulate_accounts(np.random.default_rng([seed, 13]), tables[s.CUSTOMERS], tables[s.ORDERS]))
     company = Company.from_tables(tables)
     truth = ground_truth(seed, n_customers, start, end, orders)
@@ -142,18 +145,14 @@ def _to_tables(start, people, products, orders, lines, events, offers, returns, 
     return {name: frame[s.TABLES[name].column_names].reset_index(drop=True) for name, frame in tables.items()}
 
 
-def _after_the_offer(seed, start, people, products, orders, lines, events, offers, n_days, campaign_opt_outs) -> dict:
-    """Opt-outs and post-purchase surveys (stream ``[seed, 7]``) and referrals (``[seed, 8]``), as tables.
+def _after_the_offer(seed, feedback_rng, start, people, products, orders, lines, events, opt_outs, n_days) -> dict:
+    """Opt-outs (drawn already), post-purchase surveys (stream ``[seed, 7]``, after the opt-outs) and referrals (``[seed, 8]``), as tables.
 
     Drawn after everything else from streams of their own, so that every other table is the
-    same with or without them. ``offers`` are the experiments' offers without the uplift
-    campaign, whose opt-outs (``campaign_opt_outs``, drawn from the campaign's stream) join
-    those of the other offers; a person opts out once, at the first.
+    same with or without them. ``opt_outs`` holds those after the experiments' offers (stream
+    ``[seed, 7]``) and after the uplift campaign (its own stream), a person once, at the first.
     """
     ids = people[s.CUSTOMER_ID].to_numpy()
-    feedback_rng = np.random.default_rng([seed, 7])
-    opt_outs = simulate_opt_outs(feedback_rng, offers, events, n_days)
-    opt_outs = pd.concat([opt_outs, campaign_opt_outs], ignore_index=True).sort_values(["person", "day"], kind="stable").drop_duplicates("person")
     purchase_surveys = simulate_purchase_surveys(feedback_rng, orders, lines, products, n_days)
     links = simulate_referral_links(np.random.default_rng([seed, 8]), people, events)
 

@@ -75,9 +75,12 @@ def simulate_uplift_test(n_customers: int, *, treated_share: float = 0.5, seed: 
 
 def simulate_uplift_campaign(
     rng: np.random.Generator, people: pd.DataFrame, orders: pd.DataFrame, lines: pd.DataFrame,
-    products: pd.DataFrame, n_days: int,
+    products: pd.DataFrame, n_days: int, *, opted_out: pd.DataFrame,
 ) -> pd.DataFrame:
     """The company's uplift campaign (:data:`~xsell_lab.synth.world.PLANTED_UPLIFT_CAMPAIGN`).
+
+    A customer who opted out before the campaign day is not offered it (the company honours
+    unsubscribes), nor is one who owns anything of the offered product's category.
 
     Parameters
     ----------
@@ -88,6 +91,8 @@ def simulate_uplift_campaign(
         ``order_id``), order lines and products.
     n_days : int
         Days from the start to the end date.
+    opted_out : pandas.DataFrame
+        Opt-outs so far (``person``, ``day``).
 
     Returns
     -------
@@ -102,13 +107,10 @@ def simulate_uplift_campaign(
     category = products.set_index(s.PRODUCT_ID)[s.CATEGORY]
     owners = orders.loc[orders[s.ORDER_ID].isin(lines.loc[lines[s.PRODUCT_ID].map(category) == category[offered], s.ORDER_ID]), "person"]
     before = orders[orders["day"] < day]
-    recent = before[before["day"] >= day - plan["history_days"]].groupby("person").size()
-    person = np.setdiff1d(before["person"].unique(), owners.unique())
+    left_out = np.union1d(owners.unique(), opted_out.loc[opted_out["day"] < day, "person"].unique())
+    person = np.setdiff1d(before["person"].unique(), left_out)
     person = person[people[s.MARKETING_CONSENT].to_numpy()[person]]
-    kind = campaign_kinds(
-        people[s.SEGMENT].to_numpy()[person], people[s.PREFERRED_CHANNEL].to_numpy()[person],
-        recent.reindex(person, fill_value=0).to_numpy(),
-    )
+    kind = campaign_kinds(people[s.SEGMENT].to_numpy()[person], people[s.PREFERRED_CHANNEL].to_numpy()[person])
     arms = plan["arms"]
     arm = draw_many(rng, {name: spec["share"] for name, spec in arms.items()}, len(person))
     treated = arm != "control"
@@ -123,11 +125,11 @@ def simulate_uplift_campaign(
     )
 
 
-def campaign_kinds(segment: np.ndarray, preferred_channel: np.ndarray, recent_orders: np.ndarray) -> np.ndarray:
+def campaign_kinds(segment: np.ndarray, preferred_channel: np.ndarray) -> np.ndarray:
     """Each campaign customer's kind, from what the analyst sees (rules of ``PLANTED_UPLIFT_CAMPAIGN``)."""
     plan = PLANTED_UPLIFT_CAMPAIGN
     return np.select(
-        [segment == plan["sure_thing_segment"], recent_orders >= plan["frequent_orders"],
+        [segment == plan["sure_thing_segment"], np.isin(preferred_channel, plan["do_not_disturb_channels"]),
          np.isin(preferred_channel, plan["digital_channels"])],
         ["sure thing", "do-not-disturb", "persuadable"],
         default="lost cause",

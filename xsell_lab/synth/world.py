@@ -402,20 +402,6 @@ PLANTED["accounts"] = PLANTED_ACCOUNTS
 
 # --- the uplift campaign: one large randomised e-mail offer with the four kinds of customer ----
 
-#: The uplift campaign (truth section ``uplift_campaign``), from its own random stream
-#: (``[seed, 15]``) so that every other table stays the same: on ``days_before_end`` days before
-#: the end date, every consenting customer with an earlier order who owns nothing of the
-#: offered product's category is randomised to the ``arms`` (shares) of experiment
-#: ``experiment_id``; the offer arm gets an e-mail offering ``product_id`` at ``discount`` off
-#: the list price. Each customer is of one kind (Radcliffe & Surry 2011), decided in this order
-#: by what the analyst can see on the offer date: ``sure_thing_segment`` customers buy the
-#: service anyway (sure things); other customers with ``frequent_orders`` or more orders in the
-#: ``history_days`` before the offer day are put off by a sales e-mail (do-not-disturbs);
-#: other customers who prefer a ``digital_channels`` channel are persuadables; the rest are
-#: lost causes. A customer buys in the response window with the kind's rate without / with the
-#: offer (:data:`xsell_lab.synth.uplift_test.KIND_RATES`). A control buyer pays the list price,
-#: an offer-arm buyer the discounted one. Opt-outs after the e-mail follow the feedback section's
-#: law, the campaign's e-mail counted after every earlier offer.
 #: Buying probability without and with an offer, by kind of customer (Radcliffe & Surry 2011):
 #: the rates of the uplift campaign and of :func:`xsell_lab.synth.simulate_uplift_test`.
 KIND_RATES = {
@@ -424,6 +410,19 @@ KIND_RATES = {
     "lost cause": (0.02, 0.02),
     "do-not-disturb": (0.30, 0.10),
 }
+#: The uplift campaign (truth section ``uplift_campaign``), from its own random stream
+#: (``[seed, 15]``) so that every other table stays the same: ``days_before_end`` days before
+#: the end date, every consenting customer with an earlier order, who has not opted out and owns
+#: nothing of the offered product's category, is randomised to the ``arms`` (shares) of
+#: experiment ``experiment_id``; the offer arm gets an e-mail offering ``product_id`` at
+#: ``discount`` off the list price. Each customer is of one kind (Radcliffe & Surry 2011),
+#: decided in this order by what the analyst can see: ``sure_thing_segment`` customers buy the
+#: service anyway (sure things); other customers who prefer a ``do_not_disturb_channels``
+#: channel are put off by a sales e-mail (do-not-disturbs); other customers who prefer a
+#: ``digital_channels`` channel are persuadables; the rest are lost causes. A customer buys in
+#: the response window with the kind's rate without / with the offer (:data:`KIND_RATES`). A
+#: control buyer pays the list price, an offer-arm buyer the discounted one. Opt-outs after the
+#: e-mail follow the feedback section's law, the campaign's e-mail counted after every earlier offer.
 PLANTED_UPLIFT_CAMPAIGN = {
     "experiment_id": "EXP-TECH-CARE",
     "product_id": "TC-BAS",
@@ -431,8 +430,7 @@ PLANTED_UPLIFT_CAMPAIGN = {
     "discount": 0.20,
     "arms": {"control": {"channel": "none", "share": 0.5}, "discount_email": {"channel": "email", "share": 0.5}},
     "sure_thing_segment": "small_business",
-    "frequent_orders": 2,
-    "history_days": 365,
+    "do_not_disturb_channels": ["phone"],
     "digital_channels": ["web", "app"],
 }
 PLANTED["uplift_campaign"] = PLANTED_UPLIFT_CAMPAIGN
