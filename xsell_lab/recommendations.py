@@ -878,13 +878,14 @@ def cross_sell_state(
 
 
 def main_item_note(lines: pd.DataFrame, opportunity: pd.Series, *, level: str, labels: Mapping[str, str] | None = None) -> str:
-    """How notebook 03's opportunity list counts the same pair: only the customers whose main item it is.
+    """How notebook 03's opportunity list counts the same pair: only among the customers whose main item it is.
 
     :func:`pair_opportunities` targets every owner of the main item who lacks
     the add-on; notebook 03 (:func:`xsell_lab.targeting.sized_opportunities`)
     lists a customer under their main item only (the top item of their first
     order, :func:`xsell_lab.targeting.main_items`), so its count for the same
-    pair is smaller. Both are right; this says the difference with 03's count.
+    pair is smaller (and 03 leaves out main items with too few customers). Both are right; this says the
+    difference with 03's count.
 
     Parameters
     ----------
@@ -909,8 +910,9 @@ def main_item_note(lines: pd.DataFrame, opportunity: pd.Series, *, level: str, l
     if narrower == opportunity["customers_without_it"]:
         return ""
     main_words = (labels or {}).get(opportunity["main_item"], opportunity["main_item"])
-    return (f"The opportunity analysis (notebook 03) lists {narrower:,} of these {int(opportunity['customers_without_it']):,} customers: "
-            f"those whose main {level} (the top item of their first order) is {main_words}.").replace("_", " ")
+    return (f"The opportunity analysis (notebook 03) groups customers by their main {level} (the top item of their first order): "
+            f"{narrower:,} of these {int(opportunity['customers_without_it']):,} customers have {main_words} as theirs, "
+            "so its figures for this pair are smaller.").replace("_", " ")
 
 
 def rate_change(trend: pd.DataFrame, period: str, *, confidence: float = 0.95) -> pd.DataFrame:
