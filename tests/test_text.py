@@ -25,3 +25,12 @@ def test_p_value_text_never_prints_an_exponent():
     assert p_value_text(float("nan")) == "p not computed"
     assert p_value_text(0.019, name="adjusted p") == "adjusted p = 0.019"
     assert plural("offer", 1) == "offer" and plural("offer", 1.5) == "offers"
+
+
+def test_code_words_reads_a_segment_code_as_words(bundled_company):
+    from xsell_lab._text import code_words
+
+    segments = bundled_company.customers["segment"].dropna().unique()
+    assert "small_business" in segments  # the bundled data's codes hold underscores ...
+    assert all("_" not in code_words(segment) for segment in segments)  # ... a sentence never does
+    assert code_words("small_business") == "small business" and code_words(7) == "7"

@@ -1,4 +1,4 @@
-"""Small helpers of the sentences the lab prints: counted nouns and p-values.
+"""Small helpers of the sentences the lab prints: counted nouns, p-values and codes in words.
 
 Every layer writes sentences, so these live at the bottom (no import from the lab):
 
@@ -8,7 +8,9 @@ Every layer writes sentences, so these live at the bottom (no import from the la
   ``p < 0.001`` below 0.001, else two significant digits (``p = 0.019``),
   never an exponent such as ``5.9e-06``. Two digits is what a p-value supports:
   its third digit moves with the test's approximation (Wasserstein & Lazar 2016,
-  ASA statement on p-values).
+  ASA statement on p-values);
+* :func:`code_words` writes a code of the data (a segment ``small_business``)
+  as the words a reader says (``small business``).
 
 References
 ----------
@@ -71,3 +73,14 @@ def p_value_text(p_value: float, *, name: str = "p") -> str:
     if p_value < SMALLEST_P_SHOWN:
         return f"{name} < {SMALLEST_P_SHOWN:g}"
     return f"{name} = {p_value:.2g}" if p_value < 0.1 else f"{name} = {p_value:.2f}"
+
+
+def code_words(code: object) -> str:
+    """A code of the data as the words a reader says: underscores become spaces.
+
+    Examples
+    --------
+    >>> code_words("small_business"), code_words("student"), code_words(3)
+    ('small business', 'student', '3')
+    """
+    return str(code).replace("_", " ")
