@@ -233,6 +233,8 @@ def test_amounts_at_stake_print_whole_as_the_sentences_say_them():
     assert cells[1::2] == [money_text(a) for a in amounts] == ["26,066", "946", "10,512"]
     small = re.findall(r"<td[^>]*>([^<]*)</td>", tables.tidy_table(pd.DataFrame({"At stake": [4.5, 12.25]}).to_html()))
     assert small == ["4.50", "12.25"], "amounts under 100 keep their cents (a grocery basket's stake)"
+    expected = re.findall(r"<td[^>]*>([^<]*)</td>", tables.tidy_table(pd.DataFrame({"Expected revenue": [9629.4, 512.0]}).to_html()))
+    assert expected == ["9,629", "512"], "an expected amount is an estimate too"
     money = re.findall(r"<td[^>]*>([^<]*)</td>", tables.tidy_table(pd.DataFrame({"revenue": [890.0, 1258.0]}).to_html()))
     assert money == ["890.00", "1,258.00"], "other money columns keep 2 decimals"
 
