@@ -412,3 +412,20 @@ def test_main_item_note_counts_notebook_03s_narrower_list_as_a_pandas_recount(bu
     assert 0 < narrower < top["customers_without_it"]
     assert f"{narrower:,} of these {top['customers_without_it']:,} customers have laptop as theirs" in note
     assert recommendations.main_item_note(bundled_lines, pd.Series({**top, "customers_without_it": narrower}), level="category") == ""
+
+
+def test_offer_name_says_the_product_and_channel_and_keeps_the_codes_once(bundled_company, ground_truth):
+    from xsell_lab import catalogue
+
+    offers = bundled_company.offers
+    labels = catalogue.item_labels(bundled_company.products, "product")
+    for experiment, truth in ground_truth["experiments"].items():
+        for variant, arm in truth["arms"].items():
+            if variant == "control":
+                continue
+            products = offers[(offers["experiment_id"] == experiment) & (offers["variant"] == variant)]["product_id"].unique()
+            name = recommendations.offer_name(offers, experiment, variant, labels)
+            assert name.endswith(f"({experiment}, arm {variant})") and name.count(experiment) == 1
+            assert f" by {arm['channel']} (" in name  # the planted channel of the arm
+            if len(products) == 1:
+                assert name.startswith(f"the {labels[products[0]]} offer")

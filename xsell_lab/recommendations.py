@@ -15,7 +15,8 @@ this module turns them into actions:
 * :func:`offer_results`: each offer test's best arm against its control
   (conversion and revenue per customer, notebook 08's readout with the arms'
   p-values adjusted by Holm's method, and the segments where the test cannot
-  tell), described by the offered product and the channel instead of internal codes;
+  tell), described by the offered product and the channel instead of internal codes
+  (:func:`offer_name` names any arm so, its codes once in parentheses);
 * :func:`bundle_check`: notebook 06's bundle what-if on its pair, read as a
   verdict (a bundle that loses margin at the planned discount is not recommended);
 * :func:`cross_sell_gap_error`: the standard error of the naive gap between
@@ -551,6 +552,20 @@ def _unclear_segments(
                          untestable.drop_duplicates()], ignore_index=True)
     names = unclear.groupby([s.EXPERIMENT_ID, s.VARIANT])[s.SEGMENT].agg(lambda v: ", ".join(sorted(set(map(str, v)))))
     return [names.get((experiment, variant), "") for experiment, variant in zip(best[s.EXPERIMENT_ID], best[s.VARIANT])]
+
+
+def offer_name(offers: pd.DataFrame, experiment_id: str, variant: str, labels: Mapping[str, str] | None = None) -> str:
+    """One offer arm in words for a manager, its codes once in parentheses for the analyst.
+
+    Examples
+    --------
+    >>> offers = pd.DataFrame({"experiment_id": ["EXP-W"], "variant": ["email_offer"], "product_id": ["WAR-LAP"],
+    ...                        "channel": ["email"]})
+    >>> offer_name(offers, "EXP-W", "email_offer", {"WAR-LAP": "Laptop Warranty"})
+    'the Laptop Warranty offer by email (EXP-W, arm email_offer)'
+    """
+    arm = offers[(offers[s.EXPERIMENT_ID] == experiment_id) & (offers[s.VARIANT] == variant)]
+    return f"{_offer_name(arm, variant, labels)} ({experiment_id}, arm {variant})"
 
 
 def _offer_name(arm: pd.DataFrame, variant: str, labels: Mapping[str, str] | None) -> str:
