@@ -415,3 +415,55 @@ def test_channel_kpi_plot_draws_rates_of_zero():
         assert len(ax.patches) == 2
     finally:
         plt.close(ax.figure)
+
+
+# --- the best channel against the next ----------------------------------------------------------
+
+
+def _three_arms(accepted_email: int, accepted_sms: int, size: int = 100) -> pd.DataFrame:
+    arms = [("control", "none", 10), ("email", "email", accepted_email), ("sms", "sms", accepted_sms)]
+    rows = [(variant, channel, i < accepted) for variant, channel, accepted in arms for i in range(size)]
+    return pd.DataFrame({s.EXPERIMENT_ID: "E", s.CUSTOMER_ID: [f"c{i}" for i in range(len(rows))],
+                         s.VARIANT: [r[0] for r in rows], s.CHANNEL: [r[1] for r in rows], s.ACCEPTED: [r[2] for r in rows]})
+
+
+def test_best_channel_gap_by_hand_matches_statsmodels():
+    offers = _three_arms(accepted_email=20, accepted_sms=35)
+    response = ch.contact_channel_response(offers)
+    gap = ch.best_channel_gap(offers, response).iloc[0]
+    assert (gap["best_channel"], gap["other_channel"]) == ("sms", "email")
+    assert gap["estimate"] == pytest.approx(0.35 - 0.20)
+    assert (gap["ci_low"], gap["ci_high"]) == pytest.approx(confint_proportions_2indep(35, 100, 20, 100, method="newcomb"))
+    assert gap["p_value"] == pytest.approx(proportions_ztest([35, 20], [100, 100])[1])
+    single = offers[offers[s.VARIANT] != "email"]
+    assert ch.best_channel_gap(single, ch.contact_channel_response(single)).empty  # one offer arm: nothing to compare
+
+
+def test_contact_channel_answer_names_a_channel_only_when_it_beats_both_control_and_the_next():
+    clear = _three_arms(accepted_email=20, accepted_sms=45)
+    close = _three_arms(accepted_email=30, accepted_sms=33)
+    answers = {}
+    for name, offers in (("clear", clear), ("close", close)):
+        response = ch.contact_channel_response(offers)
+        gaps = ch.best_channel_gap(offers, response)
+        answers[name] = ch.contact_channel_answer(response, gaps, "the test E")
+        lines = ch.contact_channel_sentences(response, gaps)
+        assert len(lines) == 4 and lines[0].startswith("Without any offer, 10.0% of the 100 control customers")
+        assert ("sms sells more than email" in lines[-1]) == (gaps.iloc[0]["ci_low"] > 0)
+    assert answers["clear"].endswith("send offers by sms.")
+    assert "cannot tell it from email" in answers["close"] and "send offers by" not in answers["close"]
+    weak = _three_arms(accepted_email=8, accepted_sms=12)
+    response = ch.contact_channel_response(weak)
+    assert "could be chance" in ch.contact_channel_answer(response, ch.best_channel_gap(weak, response), "the test E")
+
+
+def test_best_channel_gap_recovers_the_planted_sms_advantage(bundled_company, ground_truth):
+    arms = ground_truth["experiments"]["EXP-INK-CHANNEL"]["arms"]
+    response = ch.contact_channel_response(bundled_company.offers, experiment_id="EXP-INK-CHANNEL")
+    gap = ch.best_channel_gap(bundled_company.offers, response).iloc[0]
+    planted = arms["sms"]["conversion_rate"] - arms["email"]["conversion_rate"]
+    assert planted > 0 and gap["best_variant"] == "sms"
+    assert gap["ci_low"] <= planted <= gap["ci_high"]
+    offers = bundled_company.offers  # an independent recount of the two arms' rates
+    rate = offers[offers[s.EXPERIMENT_ID] == "EXP-INK-CHANNEL"].groupby(s.VARIANT)[s.ACCEPTED].mean()
+    assert gap["estimate"] == pytest.approx(rate["sms"] - rate["email"])

@@ -378,3 +378,54 @@ def test_a_segment_without_control_customers_is_named_unclear_not_an_error(bundl
     for (experiment, name) in lonely[lonely].index:
         named = tests.loc[tests["experiment_id"] == experiment, "unclear_segments"]
         assert named.empty or named.str.contains(name).all()
+
+
+def test_cross_sell_state_says_a_product_level_rate_is_high_by_construction_in_a_large_catalogue():
+    from xsell_lab import kpis
+
+    many = pd.DataFrame({"customer_id": [f"c{i // 2}" for i in range(300)], "product_id": [f"p{i}" for i in range(300)],
+                         "category": "one", "order_date": pd.Timestamp("2024-01-01")})
+    assert kpis.product_level_caveat(many, level="product")  # the kpis rule: 300 products are a large catalogue
+    said = recommendations.cross_sell_state(many, 100.0, level="product")
+    assert said.startswith("100% of our 150 customers have bought two or more products, a share high by construction among 300 ")
+    assert said.endswith("the period is too short for a quarter trend.")
+    few = many.assign(product_id=[f"p{i % 4}" for i in range(300)])
+    assert "by construction" not in recommendations.cross_sell_state(few, 100.0, level="product")
+    assert "by construction" not in recommendations.cross_sell_state(many, 100.0, level="category")
+    change = pd.DataFrame({"latest_period": [pd.Timestamp("2025-10-01")], "earlier_period": [pd.Timestamp("2024-10-01")],
+                           "latest_rate": [0.509], "earlier_rate": [0.528], "ci_low": [-0.064], "ci_high": [0.026]})
+    with_trend = recommendations.cross_sell_state(few, 71.2, level="category", change=change)
+    assert with_trend == ("71% of our 150 customers have bought two or more categories; the quarter starting 01 Oct 2025 against "
+                          "the one starting 01 Oct 2024: down 1.9 percentage points (95% interval -6.4 to +2.6): no clear change.")
+
+
+def test_main_item_note_counts_notebook_03s_narrower_list_as_a_pandas_recount(bundled_lines):
+    owners = bundled_lines.groupby("customer_id")["category"].agg(set)
+    lacking = int(owners.map(lambda bought: "laptop" in bought and "software" not in bought).sum())
+    top = pd.Series({"main_item": "laptop", "add_on_item": "software", "customers_without_it": lacking}, dtype=object)
+    first = bundled_lines[bundled_lines["order_date"] == bundled_lines.groupby("customer_id")["order_date"].transform("min")]
+    first_order = first[first["order_id"] == first.groupby("customer_id")["order_id"].transform("min")]
+    main = first_order.groupby(["customer_id", "category"])["revenue"].sum().reset_index().sort_values(
+        ["customer_id", "revenue", "category"], ascending=[True, False, True]).drop_duplicates("customer_id").set_index("customer_id")["category"]
+    narrower = int(((main == "laptop") & main.index.map(lambda c: "software" not in owners[c])).sum())
+    note = recommendations.main_item_note(bundled_lines, top, level="category")
+    assert 0 < narrower < top["customers_without_it"]
+    assert f"{narrower:,} of these {top['customers_without_it']:,} customers have laptop as theirs" in note
+    assert recommendations.main_item_note(bundled_lines, pd.Series({**top, "customers_without_it": narrower}), level="category") == ""
+
+
+def test_offer_name_says_the_product_and_channel_and_keeps_the_codes_once(bundled_company, ground_truth):
+    from xsell_lab import catalogue
+
+    offers = bundled_company.offers
+    labels = catalogue.item_labels(bundled_company.products, "product")
+    for experiment, truth in ground_truth["experiments"].items():
+        for variant, arm in truth["arms"].items():
+            if variant == "control":
+                continue
+            products = offers[(offers["experiment_id"] == experiment) & (offers["variant"] == variant)]["product_id"].unique()
+            name = recommendations.offer_name(offers, experiment, variant, labels)
+            assert name.endswith(f"({experiment}, arm {variant})") and name.count(experiment) == 1
+            assert f" by {arm['channel']} (" in name  # the planted channel of the arm
+            if len(products) == 1:
+                assert name.startswith(f"the {labels[products[0]]} offer")

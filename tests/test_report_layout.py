@@ -223,6 +223,22 @@ def test_money_has_one_format_in_a_table_the_lab_displays():
     assert cells == ["pen", "890.00", "12", "desk", "1,258.00", "1,130"]
 
 
+def test_amounts_at_stake_print_whole_as_the_sentences_say_them():
+    """Notebook 10's "At stake" column: money_text writes 26,066 and 946; the PDF must not make them 26,066.00 and 946.00."""
+    from xsell_lab.recommendations import money_text
+
+    amounts = [26066.4, 946.0, 10512.0]
+    frame = pd.DataFrame({"What to do next": ["a", "b", "c"], "At stake": [money_text(a) for a in amounts]})
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", tables.tidy_table(frame.to_html()))
+    assert cells[1::2] == [money_text(a) for a in amounts] == ["26,066", "946", "10,512"]
+    small = re.findall(r"<td[^>]*>([^<]*)</td>", tables.tidy_table(pd.DataFrame({"At stake": [4.5, 12.25]}).to_html()))
+    assert small == ["4.50", "12.25"], "amounts under 100 keep their cents (a grocery basket's stake)"
+    expected = re.findall(r"<td[^>]*>([^<]*)</td>", tables.tidy_table(pd.DataFrame({"Expected revenue": [9629.4, 512.0]}).to_html()))
+    assert expected == ["9,629", "512"], "an expected amount is an estimate too"
+    money = re.findall(r"<td[^>]*>([^<]*)</td>", tables.tidy_table(pd.DataFrame({"revenue": [890.0, 1258.0]}).to_html()))
+    assert money == ["890.00", "1,258.00"], "other money columns keep 2 decimals"
+
+
 def test_ids_and_years_keep_their_digits():
     frame = pd.DataFrame({"customer_id": [1001, 17], "order_id": [123456.0, 2.0], "year": [2024, 2025], "orders": [1001, 17]})
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", tables.tidy_table(frame.to_html()))

@@ -34,7 +34,7 @@ def test_summary_outputs_leave_the_body_for_the_title_page():
     assert 'class="summary"' in summary and "Offer paper to printer owners" in summary
     assert "Amounts in the data&#39;s currency." in summary or "Amounts in the data's currency." in summary
     assert "a warning" not in summary  # stderr is left out, as in the body
-    assert ">1,234.00<" in summary and ">1234.0<" not in summary  # tables are tidied like the body's (money: 2 decimals)
+    assert ">1,234<" in summary and ">1234.0<" not in summary  # tables are tidied like the body's (an amount at stake: whole)
     assert "Offer paper to printer owners" not in body and "The evidence." in body
 
 

@@ -15,7 +15,10 @@ Contact channels (randomised: a fair comparison)
     :func:`choose_contact_experiment` (the test a notebook compares channels
     in), :func:`contact_channel_response` (response and uplift over control
     per arm), :func:`arm_balance` (are the arms the same population?),
-    :func:`choose_contact_channel` (the channel offers would use).
+    :func:`choose_contact_channel` (the channel offers would use),
+    :func:`best_channel_gap` (the best channel against the next one of the
+    same test, with its own interval), and the sentences that read them:
+    :func:`contact_channel_sentences`, :func:`contact_channel_answer`.
 Personalization
     :func:`tier_match` (do customers pick the accessory tier that matches
     their device?), :func:`offer_tier_fit` (did an offer match the device
@@ -48,6 +51,7 @@ import pandas as pd
 from scipy import stats
 
 from xsell_lab import catalogue, experiments, kpis
+from xsell_lab._text import counted, p_value_text
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import AUTOMATIC, DataValidationError, Problem, as_list, require_columns
 from xsell_lab.stats import wilson_interval
@@ -67,6 +71,11 @@ PREFERRED_SHARE_COLUMNS = [
 CONTACT_RESPONSE_COLUMNS = [
     s.EXPERIMENT_ID, s.VARIANT, s.CHANNEL, "customers", "conversions", "conversion_rate", "ci_low", "ci_high",
     "uplift", "uplift_ci_low", "uplift_ci_high", "p_value", "p_adjusted",
+]
+#: Columns of :func:`best_channel_gap`.
+CHANNEL_GAP_COLUMNS = [
+    s.EXPERIMENT_ID, "best_variant", "best_channel", "other_variant", "other_channel", "customers_best", "customers_other",
+    "estimate", "ci_low", "ci_high", "p_value",
 ]
 #: Columns of :func:`arm_balance`.
 ARM_BALANCE_COLUMNS = [s.EXPERIMENT_ID, "attribute", "levels", "customers", "chi2", "dof", "p_value", "balanced"]
@@ -456,6 +465,156 @@ def choose_contact_channel(
             return pd.Series({s.CHANNEL: counts.index[0], "reason": reason, "chosen_by_data": True})
     raise ValueError(f"No channel in the data: no tested offer arm, no customers.{s.PREFERRED_CHANNEL} and no "
                      f"orders.{s.CHANNEL} is filled. Set the channel.")
+
+
+
+def best_channel_gap(offers: pd.DataFrame, response: pd.DataFrame, *, control: str = "control",
+                     confidence: float = 0.95) -> pd.DataFrame:
+    """The offer arm with the largest uplift against the next one of the same test: is the best channel better?
+
+    Each arm's uplift over control (:func:`contact_channel_response`) does not
+    say whether the best arm beats the second: two intervals that overlap can
+    still differ, and two that do not overlap prove more than their own
+    comparison. This compares the two arms directly, as a test would compare
+    an offer with a control (:func:`xsell_lab.experiments.compare_conversion`
+    with the second arm as the comparison: the difference of the two
+    conversion rates with Newcombe's interval and the pooled z-test; Newcombe
+    1998). The pair is chosen by its results, so read a p-value near 0.05 as
+    a hint, not a proof.
+
+    Parameters
+    ----------
+    offers : pandas.DataFrame
+        The canonical ``offers`` table (``experiment_id``, ``variant``, ``customer_id``, ``accepted``).
+    response : pandas.DataFrame
+        :func:`contact_channel_response` of the same offers.
+    control : str
+        Name of the arm that received no offer.
+    confidence : float
+        Level of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CHANNEL_GAP_COLUMNS`, one row per experiment with two or more
+        offer arms: the arm with the largest uplift (``best_*``; ties go to
+        the first channel name), the next one (``other_*``), and the
+        difference of their conversion rates (``estimate``, a share) with its
+        interval and p-value. Empty when no experiment has two offer arms.
+
+    References
+    ----------
+    Newcombe, R. G. (1998). Interval estimation for the difference between
+    independent proportions. *Statistics in Medicine*, 17(8), 873-890.
+    """
+    require_columns(response, [s.EXPERIMENT_ID, s.VARIANT, s.CHANNEL, "customers", "uplift"], "contact_channel_response")
+    rows = []
+    tested = response[(response[s.VARIANT].astype(str) != control) & response["uplift"].notna()]
+    for experiment, arms in tested.groupby(s.EXPERIMENT_ID, observed=True, sort=True):
+        if len(arms) < 2:
+            continue
+        best, other = arms.sort_values(["uplift", s.CHANNEL], ascending=[False, True], kind="stable").iloc[:2].itertuples()
+        pair = offers[(offers[s.EXPERIMENT_ID] == experiment) & offers[s.VARIANT].isin([best.variant, other.variant])]
+        gap = experiments.compare_conversion(pair, control=other.variant, confidence=confidence, correction="none").iloc[0]
+        rows.append({s.EXPERIMENT_ID: experiment, "best_variant": best.variant, "best_channel": best.channel,
+                     "other_variant": other.variant, "other_channel": other.channel, "customers_best": int(best.customers),
+                     "customers_other": int(other.customers), "estimate": float(gap["uplift"]), "ci_low": float(gap["ci_low"]),
+                     "ci_high": float(gap["ci_high"]), "p_value": float(gap["p_value"])})
+    return pd.DataFrame(rows, columns=CHANNEL_GAP_COLUMNS)
+
+
+def named_test(offers: pd.DataFrame, experiment_id: str, labels: dict | None = None, *, control: str = "control") -> str:
+    """A test named for a reader: "the test of the LABEL offer (ID)" when its offer arms offer one product, else "the test ID"."""
+    arms = offers[(offers[s.EXPERIMENT_ID] == experiment_id) & (offers[s.VARIANT].astype(str) != control)]
+    products = arms[s.PRODUCT_ID].dropna().unique() if s.PRODUCT_ID in arms else []
+    if len(products) != 1:
+        return f"the test {experiment_id}"
+    return f"the test of the {(labels or {}).get(products[0], products[0])} offer ({experiment_id})"
+
+
+def _points(value: float) -> str:
+    return f"{100 * value:+.1f}"
+
+
+def contact_channel_sentences(response: pd.DataFrame, gaps: pd.DataFrame, *, confidence: float = 0.95,
+                              control: str = "control") -> list[str]:
+    """What a channel test shows, one sentence per line: control, each channel against control, the best against the next.
+
+    Parameters
+    ----------
+    response : pandas.DataFrame
+        :func:`contact_channel_response` of one experiment.
+    gaps : pandas.DataFrame
+        :func:`best_channel_gap` of the same offers.
+    confidence : float
+        Level of the intervals (as computed).
+    control : str
+        Name of the arm that received no offer.
+
+    Returns
+    -------
+    list of str
+        The control arm's rate, each offer arm's uplift over control with its
+        interval and adjusted p-value (:func:`xsell_lab._text.p_value_text`),
+        and, with two or more offer arms, the best arm against the next with
+        its own interval: the sentence says the best sells more only when
+        that interval lies above zero.
+    """
+    said = []
+    for row in response[response[s.VARIANT].astype(str) == control].itertuples():
+        said.append(f"Without any offer, {row.conversion_rate:.1%} of the {counted(row.customers, 'control customer')} bought anyway.")
+    for row in response[response[s.VARIANT].astype(str) != control].itertuples():
+        said.append(f"By {row.channel} ({row.variant} arm): {row.conversion_rate:.1%} of {row.customers:,} bought, "
+                    f"{_points(row.uplift)} percentage points over control ({confidence:.0%} CI {_points(row.uplift_ci_low)} to "
+                    f"{_points(row.uplift_ci_high)}; {p_value_text(row.p_adjusted, name='adjusted p')}).")
+    for gap in gaps[gaps[s.EXPERIMENT_ID].isin(response[s.EXPERIMENT_ID])].itertuples():
+        said.append(f"Directly, {gap.best_channel} against {gap.other_channel}: {_points(gap.estimate)} percentage points "
+                    f"({confidence:.0%} CI {_points(gap.ci_low)} to {_points(gap.ci_high)}; {p_value_text(gap.p_value)}): "
+                    + (f"{gap.best_channel} sells more than {gap.other_channel}." if gap.ci_low > 0 else
+                       f"the test cannot tell {gap.best_channel} from {gap.other_channel} apart; each is judged against control above."))
+    return said
+
+
+def contact_channel_answer(response: pd.DataFrame, gaps: pd.DataFrame, test: str, *, confidence: float = 0.95,
+                           control: str = "control") -> str | None:
+    """The sales director's sentence on a channel test: which channel to send offers by, and how sure.
+
+    Parameters
+    ----------
+    response, gaps : pandas.DataFrame
+        :func:`contact_channel_response` of one experiment and :func:`best_channel_gap`.
+    test : str
+        The test in words (:func:`named_test`).
+    confidence : float
+        Level of the intervals (as computed).
+    control : str
+        Name of the arm that received no offer.
+
+    Returns
+    -------
+    str or None
+        One sentence: the best channel's uplift over no offer with its
+        interval, and against the next channel when there is one; a channel
+        is named "the one to send offers by" only when it beats both no offer
+        and the next channel beyond chance. None without an offer arm.
+    """
+    arms = response[(response[s.VARIANT].astype(str) != control) & response["uplift"].notna()]
+    if arms.empty:
+        return None
+    best = arms.sort_values(["uplift", s.CHANNEL], ascending=[False, True], kind="stable").iloc[0]
+    over_control = (f"In {test}, an offer by {best[s.CHANNEL]} raised buying by {_points(best['uplift'])} points over no offer "
+                    f"({confidence:.0%} CI {_points(best['uplift_ci_low'])} to {_points(best['uplift_ci_high'])})")
+    if best["uplift_ci_low"] <= 0:
+        return over_control + ", which could be chance: no channel is proven yet."
+    gap = gaps[(gaps[s.EXPERIMENT_ID] == best[s.EXPERIMENT_ID]) & (gaps["best_variant"] == best[s.VARIANT])]
+    if gap.empty:
+        return over_control + f", the only channel tested: send offers by {best[s.CHANNEL]}."
+    gap = gap.iloc[0]
+    against = f"{_points(gap['estimate'])} points over {gap['other_channel']} ({_points(gap['ci_low'])} to {_points(gap['ci_high'])})"
+    if gap["ci_low"] > 0:
+        return f"{over_control} and by {against}: send offers by {best[s.CHANNEL]}."
+    return (f"{over_control}, but the test cannot tell it from {gap['other_channel']} ({against}): "
+            f"{best[s.CHANNEL]} is the better bet, not a proven winner.")
 
 
 # --- personalization -------------------------------------------------------------------

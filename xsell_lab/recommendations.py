@@ -15,7 +15,8 @@ this module turns them into actions:
 * :func:`offer_results`: each offer test's best arm against its control
   (conversion and revenue per customer, notebook 08's readout with the arms'
   p-values adjusted by Holm's method, and the segments where the test cannot
-  tell), described by the offered product and the channel instead of internal codes;
+  tell), described by the offered product and the channel instead of internal codes
+  (:func:`offer_name` names any arm so, its codes once in parentheses);
 * :func:`bundle_check`: notebook 06's bundle what-if on its pair, read as a
   verdict (a bundle that loses margin at the planned discount is not recommended);
 * :func:`cross_sell_gap_error`: the standard error of the naive gap between
@@ -27,7 +28,8 @@ Helpers of the report's sentences: :func:`whole_periods` keeps a trend to the
 periods the data covers (a first or last period cut by the data's edges is
 not compared with whole ones); :func:`rate_change` and :func:`change_words`
 give the latest change with its interval ("no clear change" when it includes
-zero); :func:`stake_note` says what the amounts measure; :func:`more_or_less` says a signed gap in words;
+zero); :func:`cross_sell_state` opens an answer with the cross-sell rate, its caveat and its trend;
+:func:`main_item_note` names how notebook 03's narrower list counts the same pair; :func:`stake_note` says what the amounts measure; :func:`more_or_less` says a signed gap in words;
 :func:`why_no_recommendation` says which evidence the data lacked.
 
 Figures that add up: :func:`shown_difference` gives a difference from the values
@@ -47,7 +49,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from xsell_lab import pricing, targeting
+from xsell_lab import kpis, pricing, targeting
+from xsell_lab._text import plural
 from xsell_lab.data import schema as s
 from xsell_lab.data.margins import unit_costs
 from xsell_lab.experiments import compare_conversion, compare_revenue, segment_effects
@@ -551,6 +554,20 @@ def _unclear_segments(
     return [names.get((experiment, variant), "") for experiment, variant in zip(best[s.EXPERIMENT_ID], best[s.VARIANT])]
 
 
+def offer_name(offers: pd.DataFrame, experiment_id: str, variant: str, labels: Mapping[str, str] | None = None) -> str:
+    """One offer arm in words for a manager, its codes once in parentheses for the analyst.
+
+    Examples
+    --------
+    >>> offers = pd.DataFrame({"experiment_id": ["EXP-W"], "variant": ["email_offer"], "product_id": ["WAR-LAP"],
+    ...                        "channel": ["email"]})
+    >>> offer_name(offers, "EXP-W", "email_offer", {"WAR-LAP": "Laptop Warranty"})
+    'the Laptop Warranty offer by email (EXP-W, arm email_offer)'
+    """
+    arm = offers[(offers[s.EXPERIMENT_ID] == experiment_id) & (offers[s.VARIANT] == variant)]
+    return f"{_offer_name(arm, variant, labels)} ({experiment_id}, arm {variant})"
+
+
 def _offer_name(arm: pd.DataFrame, variant: str, labels: Mapping[str, str] | None) -> str:
     """"the LABEL offer by CHANNEL" from the arm's single product and channel; the arm's words otherwise."""
     products = arm[s.PRODUCT_ID].dropna().unique() if s.PRODUCT_ID in arm else []
@@ -828,6 +845,89 @@ def bundle_check(
         "main_product": main, "add_on_product": add_on, "main": (labels or {}).get(main, main), "add_on": (labels or {}).get(add_on, add_on),
         "orders": len(buying), "bundle_discount": bundle_discount, "bundle_uptake": bundle_uptake, "bundle_price": what_if["bundle_price"], "margin_change": what_if["margin_change"], "recommended": what_if["margin_change"] > 0,
     }])[BUNDLE_CHECK_COLUMNS]
+
+
+def cross_sell_state(
+    lines: pd.DataFrame, rate_percent: float, *, level: str, change: pd.DataFrame | None = None, period: str = "quarter",
+    confidence: float = 0.95,
+) -> str:
+    """The first sentence of a report's answer: the cross-sell rate, its caveat at product level, and its latest change.
+
+    At product level in a catalogue of more than :data:`xsell_lab.kpis.MANY_PRODUCTS`
+    products, "bought two or more products" is true of nearly every repeat
+    customer (:func:`xsell_lab.kpis.product_level_caveat`): the sentence then
+    says the rate is high by construction, with the number of products.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        The kept lines the rate was measured on (``customer_id``, and ``product_id`` at product level).
+    rate_percent : float
+        The cross-sell rate, in percent.
+    level : {"category", "product"}
+        What the rate counts as an item.
+    change : pandas.DataFrame, optional
+        :func:`rate_change` of the trend (its first row is said); empty or None: too short for a trend.
+    period : str
+        The trend's period in words ("quarter").
+    confidence : float
+        Level of the change's interval.
+
+    Returns
+    -------
+    str
+        One sentence.
+    """
+    items = plural(level, 2)
+    customers = lines[s.CUSTOMER_ID].nunique()
+    caveat = kpis.product_level_caveat(lines, level=level)
+    said = f"{rate_percent:.0f}% of our {customers:,} customers have bought two or more {items}"
+    if caveat:
+        said += (f", a share high by construction among {lines[s.PRODUCT_ID].nunique():,} different products "
+                 "(categories would measure cross-selling)")
+    if change is None or not len(change):
+        return said + f"; the period is too short for a {period} trend."
+    latest = change.iloc[0]
+    return (said + f"; the {period} starting {latest['latest_period']:%d %b %Y} against the one starting "
+            f"{latest['earlier_period']:%d %b %Y}: {change_words(latest, confidence)}.")
+
+
+def main_item_note(lines: pd.DataFrame, opportunity: pd.Series, *, level: str, labels: Mapping[str, str] | None = None) -> str:
+    """How notebook 03's opportunity list counts the same pair: only among the customers whose main item it is.
+
+    :func:`pair_opportunities` targets every owner of the main item who lacks
+    the add-on; notebook 03 (:func:`xsell_lab.targeting.sized_opportunities`)
+    lists a customer under their main item only (the top item of their first
+    order, :func:`xsell_lab.targeting.main_items`), so its count for the same
+    pair is smaller (and 03 leaves out main items with too few customers). Both are right; this says the
+    difference with 03's count.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        The lines :func:`pair_opportunities` was given.
+    opportunity : pandas.Series
+        One row of :func:`pair_opportunities` (``main_item``, ``add_on_item``, ``customers_without_it``).
+    level : {"category", "product"}
+        What the items are.
+    labels : mapping, optional
+        Item -> label.
+
+    Returns
+    -------
+    str
+        One sentence; ``""`` when both counts agree.
+    """
+    pair = pd.DataFrame({"main_item": [opportunity["main_item"]], "item": [opportunity["add_on_item"]]})
+    main = targeting.main_items(lines, level=level)
+    narrower = int(targeting.later_conversion(lines, pair, as_of=lines[s.ORDER_DATE].max(), days=1, level=level,
+                                              main=main)["customers"].iloc[0])
+    if narrower == opportunity["customers_without_it"]:
+        return ""
+    main_words = (labels or {}).get(opportunity["main_item"], opportunity["main_item"])
+    return (f"The opportunity analysis (notebook 03) groups customers by their main {level} (the top item of their first order): "
+            f"{narrower:,} of these {int(opportunity['customers_without_it']):,} customers have {main_words} as theirs, "
+            "so its figures for this pair are smaller.").replace("_", " ")
 
 
 def rate_change(trend: pd.DataFrame, period: str, *, confidence: float = 0.95) -> pd.DataFrame:

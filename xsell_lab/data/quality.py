@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from xsell_lab._text import counted
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import parse_dates
 
@@ -43,7 +44,7 @@ def quality_report(raw) -> pd.DataFrame:
     for table, frame in raw.tables.items():
         spec = s.TABLES[table]
         options = raw.options.get(table, {})
-        add(table, "rows", len(frame), f"{frame.shape[1]} column(s). {raw.sources.get(table, '')}".strip())
+        add(table, "rows", len(frame), f"{counted(frame.shape[1], 'column')}. {raw.sources.get(table, '')}".strip())
         for col in spec.columns:
             if col.kind != "date" or col.name not in frame.columns:
                 continue

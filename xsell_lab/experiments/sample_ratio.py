@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from xsell_lab._text import p_value_text
 from xsell_lab.data import schema as s
 from xsell_lab.exceptions import (
     DataValidationError,
@@ -136,7 +137,7 @@ def srm_grade(p_value: float) -> str:
 
 def _srm_message(row, threshold: float) -> str:
     meaning = next(text for _, name, text in SRM_GRADES if name == row.grade)
-    statistic = f"chi-square {row.chi2:.2f}, p = {row.p_value:.2g}"
+    statistic = f"chi-square {row.chi2:.2f}, {p_value_text(row.p_value)}"
     if not row.mismatch:
         return f"{row.experiment_id}: {meaning} ({statistic})."
     return (

@@ -13,7 +13,8 @@ Numbers
     number pandas printed with thousands separators (the lab's display format
     prints ``1,546`` above 1,000 and ``149.000`` below, so one column would
     mix two forms): counts as
-    integers with thousands separators, money with 2 decimals, shares as
+    integers with thousands separators, money with 2 decimals (estimates,
+    amounts at stake or expected, of 100 or more: whole), shares as
     percentages, ratios to 2 significant figures, p-values as ``< 0.001`` or 2
     significant figures, anything else with the decimals its column's size
     needs (one number of decimals per column); ids and years stay as
@@ -96,6 +97,9 @@ KIND_WORDS = {
               "rows", "count", "itemsets", "purchases", "baskets", "owners", "n"},
     "ratio": {"lift", "ratio", "elasticity", "conviction", "leverage", "kulczynski", "zhangs", "cohens", "correlation"},
 }
+#: Name words of money columns that hold estimates (an amount at stake, an expected revenue): whole numbers from 100
+#: on, as the sentences say them (:func:`xsell_lab.recommendations.money_text`); cents would be precision they lack.
+WHOLE_MONEY_WORDS = {"stake", "expected"}
 #: Name words of columns whose numbers are codes (ids, years): printed as they are, so an id stays the
 #: word the pseudonymisation looks for (:mod:`~xsell_lab.lab.report.privacy`).
 CODE_WORDS = {"id", "ids", "customer", "year", "code", "zip", "postcode", "sku", "ean"}
@@ -211,7 +215,9 @@ def column_formatter(name: str, values: list[float]) -> Callable[[float], str]:
     if kind == "count" and all(v == int(v) for v in finite):
         return lambda v: f"{v:,.0f}"
     if kind == "money":
-        return lambda v: f"{v:,.2f}"
+        whole = bool(set(name.strip().lower().replace("-", " ").replace("_", " ").split()) & WHOLE_MONEY_WORDS) and \
+            max((abs(v) for v in finite), default=0.0) >= 100
+        return (lambda v: f"{v:,.0f}") if whole else (lambda v: f"{v:,.2f}")
     if kind == "ratio":
         return _significant
     if kind == "p-value":
