@@ -104,6 +104,26 @@ def column_frame(frame):
     return pd.DataFrame(columns=list(frame.columns)) if is_spark_frame(frame) else frame
 
 
+def collect(frame):
+    """A Spark DataFrame's rows as a pandas DataFrame, through Arrow (no row-by-row Python).
+
+    For the result of an aggregation: one row per group or per customer, never the lines.
+    Arrow's types map to NumPy's (``bigint`` to ``int64``, ``double`` to ``float64``,
+    ``date`` to ``datetime.date`` objects, ``string`` to pandas' default string dtype);
+    the callers give the columns the dtypes of their pandas path.
+
+    Parameters
+    ----------
+    frame : pyspark.sql.DataFrame
+
+    Returns
+    -------
+    pandas.DataFrame
+        A default ``RangeIndex``; the columns of ``frame``.
+    """
+    return frame.toArrow().to_pandas()
+
+
 def to_spark(frame, columns: list[str], *, dates: tuple[str, ...] = ()):
     """``columns`` of a pandas or Spark DataFrame as a Spark DataFrame.
 

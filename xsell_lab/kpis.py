@@ -1607,8 +1607,7 @@ def _spark_rate(lines, table, keys: list[str], numerator: str, denominator: str,
 
 def _spark_result(lines, grouped, keys: list[str], columns: dict[str, str]) -> pd.DataFrame:
     """The collected rows of a Spark aggregation, typed and sorted by the keys as pandas' ``groupby`` returns them."""
-    rows = [tuple(row) for row in grouped.collect()]
-    result = pd.DataFrame.from_records(rows, columns=[*keys, *columns]).astype(columns)
+    result = _spark.collect(grouped.select(*keys, *columns)).astype(columns)
     for key in keys:
         result[key] = _spark_key_values(lines, key, result[key])
     return result.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True) if keys else result

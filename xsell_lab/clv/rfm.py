@@ -129,9 +129,7 @@ def _spark_rfm_summary(
         F.min("spend").alias("min_day_spend"),
         F.max(F.when(F.col("spend") < 0, F.col("d"))).alias("negative_day"),
     )
-    rows = per_customer.join(first_rows, "c").orderBy("first_row").collect()
-    columns = ["c", "periods", "span", "age", "total", "first_spend", "min_day_spend", "negative_day"]
-    table = pd.DataFrame.from_records([tuple(row[c] for c in columns) for row in rows], columns=columns)
+    table = _spark.collect(per_customer.join(first_rows, "c").orderBy("first_row"))
     customers = table["c"] if _spark.is_spark_frame(purchases) else table["c"].astype(purchases[customer_column].dtype)
     stats = {name: table[name].to_numpy(dtype="float64") for name in ("total", "first_spend", "min_day_spend")}
     _check_no_negative_spend(
