@@ -118,18 +118,19 @@ def _spark_rfm_summary(
     lines = _spark_purchases(purchases, customer_column, date_column, value_column)
     _check_spark_purchases(lines, customer_column, date_column, value_column)
     end = pd.Timestamp(as_of).date()
-    first_rows = lines.groupBy("c").agg(F.min("row").alias("first_row"))
-    days = lines.where(F.col("d") <= F.lit(end)).groupBy("c", "d").agg(F.sum("v").alias("spend"))
+    days = lines.groupBy("c", "d").agg(F.sum("v").alias("spend"), F.min("row").alias("row"))
+    day, spend = (F.when(F.col("d") <= F.lit(end), F.col(name)) for name in ("d", "spend"))  # null after the cut-off
     per_customer = days.groupBy("c").agg(
-        F.count(F.lit(1)).alias("periods"),
-        F.datediff(F.max("d"), F.min("d")).alias("span"),
-        F.datediff(F.lit(end), F.min("d")).alias("age"),
-        F.sum("spend").alias("total"),
-        F.min_by("spend", "d").alias("first_spend"),
-        F.min("spend").alias("min_day_spend"),
-        F.max(F.when(F.col("spend") < 0, F.col("d"))).alias("negative_day"),
+        F.min("row").alias("first_row"),  # over every line, as the pandas path's order of first appearance
+        F.count(day).alias("periods"),
+        F.datediff(F.max(day), F.min(day)).alias("span"),
+        F.datediff(F.lit(end), F.min(day)).alias("age"),
+        F.sum(spend).alias("total"),
+        F.min_by(spend, day).alias("first_spend"),  # rows whose day is null (after the cut-off) are skipped
+        F.min(spend).alias("min_day_spend"),
+        F.max(F.when(spend < 0, day)).alias("negative_day"),
     )
-    table = _spark.collect(per_customer.join(first_rows, "c").orderBy("first_row"))
+    table = _spark.collect(per_customer.where(F.col("periods") > 0).orderBy("first_row"))
     customers = table["c"] if _spark.is_spark_frame(purchases) else table["c"].astype(purchases[customer_column].dtype)
     stats = {name: table[name].to_numpy(dtype="float64") for name in ("total", "first_spend", "min_day_spend")}
     _check_no_negative_spend(
