@@ -120,14 +120,15 @@ def main(argv: list[str] | None = None) -> int:
                          "spark_over_pandas": round(seconds / pandas_seconds, 1), "same_result": same(result, got)})
         spark.stop()
     machine = f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}, load average {os.getloadavg()[0]:.1f}"
-    print(f"{args.lines:,} order lines; pandas.read_parquet {read_pandas:.1f} s; Spark session start {start_spark:.1f} s; {machine}\n")
+    customers = len(expected["rfm_summary"][0])
+    print(f"{args.lines:,} order lines of {customers:,} customers; pandas.read_parquet {read_pandas:.1f} s; Spark session start {start_spark:.1f} s; {machine}\n")
     print("| step | pandas s | Spark local s | Spark / pandas | same result |")
     print("|---|---:|---:|---:|---|")
     for row in rows:
         print(f"| {row['step']} | {row['pandas_s']} | {row['spark_s']} | {row['spark_over_pandas']}x | {'yes' if row['same_result'] else 'no'} |")
     RESULTS.parent.mkdir(exist_ok=True)
     temporary = RESULTS.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"lines": args.lines, "machine": machine, "read_parquet_s": round(read_pandas, 2),
+    temporary.write_text(json.dumps({"lines": args.lines, "customers": customers, "machine": machine, "read_parquet_s": round(read_pandas, 2),
                                      "spark_start_s": round(start_spark, 2), "steps": rows}, indent=2))
     os.replace(temporary, RESULTS)
     return 0 if all(row["same_result"] for row in rows) else 1

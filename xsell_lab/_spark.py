@@ -2,11 +2,11 @@
 
 Functions that run on Spark (:func:`xsell_lab.clv.rfm_summary`, the headline KPIs of
 :mod:`xsell_lab.kpis`, :func:`xsell_lab.basket.frequent_itemsets`) take ``backend="spark"``
-and share three things kept here: the check of the backend's name, the session (the active
-one, ``SparkSession.getActiveSession()``, or else a local one), and the conversion of a
-pandas DataFrame to a Spark one through Arrow. pyspark is imported only here and only when a
-Spark path runs: it needs the optional extra ``pip install "xsell-lab[spark]"`` and a Java 17
-runtime.
+and share what is kept here: the session (the active one, ``SparkSession.getActiveSession()``,
+or else a local one), the check of a ``backend`` that is ``"pandas"`` or ``"spark"``, and the
+conversions through Arrow (a pandas DataFrame of lines to a Spark one, a Spark result back to
+pandas). pyspark is imported only when a Spark path runs: it needs the optional extra
+``pip install "xsell-lab[spark]"`` and a Java 17 runtime.
 
 To run on a cluster, create the session first (``spark-submit`` does, or
 ``SparkSession.builder.master("spark://host:7077")`` / ``"yarn"``): the functions then use it.
