@@ -152,6 +152,15 @@ def test_kpis_on_spark_equal_pandas_on_a_random_company_given_as_a_spark_frame(s
 
 
 @slow
+def test_a_group_column_without_any_value_is_one_missing_group_on_spark_too(spark, planted):
+    # Complete Journey's lines have no channel at all: Arrow and Spark type such a column as null, not text
+    lines = planted[0].assign(channel=None)
+    expected = kpis.average_order_value(lines, by="channel")
+    assert expected["channel"].tolist() == [kpis.missing_group_label("channel")]
+    assert_same(expected, kpis.average_order_value(lines, by="channel", backend="spark"), exact=False)
+
+
+@slow
 def test_kpis_on_spark_find_the_planted_counts_and_agree_with_duckdb(spark, planted):
     duckdb = pytest.importorskip("duckdb")
     lines, truth = planted

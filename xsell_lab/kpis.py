@@ -1568,8 +1568,9 @@ def _spark_lines(lines, columns: Sequence[str], by: By):
     needed = list(dict.fromkeys([*columns, *(k for k in keys if k not in derived), *([s.ORDER_DATE] if derived else [])]))
     require_columns(_spark.column_frame(lines), needed, SALES_LINES)
     frame = _spark.to_spark(lines, needed, dates=(s.ORDER_DATE,))
-    text = {field.name for field in frame.schema.fields if field.dataType.typeName() == "string"}
-    frame = frame.withColumns({k: F.coalesce(frame[k], F.lit(missing_group_label(k))) for k in keys if k in text})
+    # text columns, and columns with no value at all (Arrow's and Spark's null type), take the missing-value label
+    text = {field.name for field in frame.schema.fields if field.dataType.typeName() in ("string", "void")}
+    frame = frame.withColumns({k: F.coalesce(frame[k].cast("string"), F.lit(missing_group_label(k))) for k in keys if k in text})
     return frame.withColumns({k: F.trunc(F.to_date(frame[s.ORDER_DATE]), _SPARK_PERIODS[k]) for k in derived}), keys
 
 
