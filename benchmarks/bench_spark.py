@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         order_lines(args.lines, args.seed).to_parquet(path, row_group_size=1_000_000)
         _progress("pandas:")
         lines, read_pandas = timed("pandas.read_parquet", lambda: pd.read_parquet(path))
-        expected = {name: timed(name, lambda step=step: step(lines, "pandas")) for name, step in STEPS.items()}
+        expected = {name: timed(name, lambda step=step, lines=lines: step(lines, "pandas")) for name, step in STEPS.items()}
         del lines
         _progress("Spark, local mode:")
         from pyspark.sql import SparkSession

@@ -16,12 +16,11 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from skips import import_or_skip, skip_test
 
 from xsell_lab import _spark, clv, kept_lines, kpis
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import DataValidationError
-
-from skips import import_or_skip, skip_test
 
 slow = pytest.mark.slow
 CATEGORIES = [f"cat{i}" for i in range(6)]
