@@ -31,6 +31,10 @@ by
 shares
     KPIs that are shares are returned as fractions in [0, 1];
     :func:`kpi_summary` shows them in percent.
+backend
+    :func:`cross_sell_rate`, :func:`product_penetration`, :func:`cross_sell_ratio`
+    and :func:`average_order_value` also run on Spark (``backend="spark"``, lines
+    as a pyspark DataFrame) and return the same result as on pandas, the default.
 errors
     Missing columns raise :class:`xsell_lab.DataValidationError` naming the
     table and the column. Inputs are never modified.
@@ -101,8 +105,6 @@ TREND_TEST_COLUMNS = ["kpi", "periods", "fitted_first", "fitted_last", "estimate
 MANY_PRODUCTS = 100
 
 _PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
-#: Spark's ``trunc`` unit of each period.
-_SPARK_PERIODS = {"month": "month", "quarter": "quarter", "year": "year"}
 _REVENUE = "revenue"
 
 By = str | Sequence[str] | None
@@ -1571,7 +1573,8 @@ def _spark_lines(lines, columns: Sequence[str], by: By):
     # text columns, and columns with no value at all (Arrow's and Spark's null type), take the missing-value label
     text = {field.name for field in frame.schema.fields if field.dataType.typeName() in ("string", "void")}
     frame = frame.withColumns({k: F.coalesce(frame[k].cast("string"), F.lit(missing_group_label(k))) for k in keys if k in text})
-    return frame.withColumns({k: F.trunc(F.to_date(frame[s.ORDER_DATE]), _SPARK_PERIODS[k]) for k in derived}), keys
+    # Spark's trunc units are the periods' own names: "month", "quarter", "year"
+    return frame.withColumns({k: F.trunc(F.to_date(frame[s.ORDER_DATE]), k) for k in derived}), keys
 
 
 def _spark_items(lines, level: str, columns: Sequence[str], by: By):
