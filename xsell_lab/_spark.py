@@ -89,8 +89,8 @@ def functions():
 
 
 def is_spark_frame(frame: object) -> bool:
-    """Whether ``frame`` is a pyspark DataFrame (classic or Spark Connect), without importing pyspark."""
-    return any(cls.__module__.startswith("pyspark.") and cls.__name__ == "DataFrame" for cls in type(frame).__mro__)
+    """Whether ``frame`` is a pyspark SQL DataFrame (classic or Spark Connect), without importing pyspark."""
+    return any(cls.__module__.startswith("pyspark.sql.") and cls.__name__ == "DataFrame" for cls in type(frame).__mro__)
 
 
 def column_frame(frame):
