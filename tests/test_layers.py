@@ -26,6 +26,7 @@ LAYERS = {
     "_deprecation": 0,
     "_files": 0,
     "_threads": 0,
+    "_spark": 0,
     "_text": 0,
     "data": 1,
     "stats": 2,

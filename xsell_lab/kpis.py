@@ -31,6 +31,10 @@ by
 shares
     KPIs that are shares are returned as fractions in [0, 1];
     :func:`kpi_summary` shows them in percent.
+backend
+    :func:`cross_sell_rate`, :func:`product_penetration`, :func:`cross_sell_ratio`
+    and :func:`average_order_value` also run on Spark (``backend="spark"``, lines
+    as a pyspark DataFrame) and return the same result as on pandas, the default.
 errors
     Missing columns raise :class:`xsell_lab.DataValidationError` naming the
     table and the column. Inputs are never modified.
@@ -59,6 +63,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import sparse, stats
 
+from xsell_lab import _spark
 from xsell_lab._deprecation import day_before, renamed_parameters
 from xsell_lab.data import schema as s
 from xsell_lab.data.validation import as_list, require_columns, table_name
@@ -246,6 +251,7 @@ def cross_sell_rate(
     anchor: str | None = None,
     target: str | None = None,
     by: By = None,
+    backend: str = "pandas",
 ) -> float | pd.DataFrame:
     """Share of customers who bought more than their primary purchase.
 
@@ -278,6 +284,12 @@ def cross_sell_rate(
         Item values (e.g. ``"laptops"``, ``"accessories"``) for the anchored form.
     by : str or list of str, optional
         Group columns (see module docstring).
+    backend : {"pandas", "spark"}
+        ``"spark"`` computes on Spark (:mod:`xsell_lab._spark`): ``lines`` may then
+        be a pyspark DataFrame with the same columns (or a pandas one, sent
+        through Arrow), only the small result is collected, and it equals the
+        pandas one (group columns of a Spark frame take the dtypes pandas infers
+        from their values).
 
     Returns
     -------
@@ -285,10 +297,12 @@ def cross_sell_rate(
         The rate, or per group: ``customers`` (the base: buyers, or buyers of
         ``anchor``), ``cross_sold_customers`` and ``cross_sell_rate``.
     """
-    item = _item_column(lines, level)
-    frame, keys = _prepare(lines, [s.CUSTOMER_ID, item], SALES_LINES, by)
     if anchor is None and target is not None:
         raise ValueError("cross_sell_rate: 'target' needs an 'anchor' (of the buyers of anchor, who also bought target).")
+    if _spark.check_backend(backend, "cross_sell_rate"):
+        return _spark_cross_sell_rate(lines, level, anchor, target, by)
+    item = _item_column(lines, level)
+    frame, keys = _prepare(lines, [s.CUSTOMER_ID, item], SALES_LINES, by)
     held = frame[keys + [s.CUSTOMER_ID, item]].drop_duplicates()
     if anchor is None:
         per_customer = held.groupby(keys + [s.CUSTOMER_ID], dropna=False).size().rename("items").reset_index()
@@ -353,6 +367,7 @@ def product_penetration(
     min_items: int = 2,
     level: str = "category",
     by: By = None,
+    backend: str = "pandas",
 ) -> float | pd.DataFrame:
     """Share of customers holding at least ``min_items`` distinct items.
 
@@ -374,6 +389,12 @@ def product_penetration(
         What counts as an item.
     by : str or list of str, optional
         Group columns.
+    backend : {"pandas", "spark"}
+        ``"spark"`` computes on Spark (:mod:`xsell_lab._spark`): ``lines`` may then
+        be a pyspark DataFrame with the same columns (or a pandas one, sent
+        through Arrow), only the small result is collected, and it equals the
+        pandas one (group columns of a Spark frame take the dtypes pandas infers
+        from their values).
 
     Returns
     -------
@@ -383,6 +404,8 @@ def product_penetration(
     """
     if min_items < 1:
         raise ValueError(f"product_penetration: min_items must be >= 1. Got {min_items!r}.")
+    if _spark.check_backend(backend, "product_penetration"):
+        return _spark_penetration(lines, min_items, level, by)
     item = _item_column(lines, level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, item], SALES_LINES, by)
     held = frame[keys + [s.CUSTOMER_ID, item]].drop_duplicates()
@@ -399,6 +422,7 @@ def cross_sell_ratio(
     *,
     level: str = "product",
     by: By = None,
+    backend: str = "pandas",
 ) -> pd.DataFrame:
     """Distinct items per customer up to a day and at the end of ``lines`` (cumulative).
 
@@ -426,6 +450,12 @@ def cross_sell_ratio(
     by : str or list of str, optional
         Group columns (customer attributes such as ``segment`` or ``region``
         make most sense here).
+    backend : {"pandas", "spark"}
+        ``"spark"`` computes on Spark (:mod:`xsell_lab._spark`): ``lines`` may then
+        be a pyspark DataFrame with the same columns (or a pandas one, sent
+        through Arrow), only the small result is collected, and it equals the
+        pandas one (group columns of a Spark frame take the dtypes pandas infers
+        from their values).
 
     ``split_date=`` (0.1), the exclusive form (purchases strictly before it were
     "before"), is still accepted as ``as_of = split_date - 1 day`` with a
@@ -437,6 +467,8 @@ def cross_sell_ratio(
         One row (or one per group): ``customers``, ``ratio_before``,
         ``ratio_after``, ``change``.
     """
+    if _spark.check_backend(backend, "cross_sell_ratio"):
+        return _spark_cross_sell_ratio(lines, as_of, level, by)
     item = _item_column(lines, level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE, item], SALES_LINES, by)
     before = frame[s.ORDER_DATE].dt.normalize() <= pd.Timestamp(as_of).normalize()
@@ -923,7 +955,7 @@ def revenue_contribution(
     return _rate(flagged, keys, "cross_sold_revenue", _REVENUE, "revenue_contribution")
 
 
-def average_order_value(lines: pd.DataFrame, *, by: By = None) -> float | pd.DataFrame:
+def average_order_value(lines: pd.DataFrame, *, by: By = None, backend: str = "pandas") -> float | pd.DataFrame:
     """Average order value (AOV): revenue per order.
 
     ::
@@ -941,12 +973,20 @@ def average_order_value(lines: pd.DataFrame, *, by: By = None) -> float | pd.Dat
         :func:`xsell_lab.sales_lines`; needs ``order_id`` and ``revenue``.
     by : str or list of str, optional
         Group columns.
+    backend : {"pandas", "spark"}
+        ``"spark"`` computes on Spark (:mod:`xsell_lab._spark`): ``lines`` may then
+        be a pyspark DataFrame with the same columns (or a pandas one, sent
+        through Arrow), only the small result is collected, and it equals the
+        pandas one (group columns of a Spark frame take the dtypes pandas infers
+        from their values).
 
     Returns
     -------
     float or pandas.DataFrame
         AOV, or per group: ``orders``, ``revenue``, ``average_order_value``.
     """
+    if _spark.check_backend(backend, "average_order_value"):
+        return _spark_average_order_value(lines, by)
     frame, keys = _prepare(lines, [s.ORDER_ID, _REVENUE], SALES_LINES, by)
     per_order = frame.groupby(keys + [s.ORDER_ID], dropna=False, as_index=False)[_REVENUE].sum()
     per_order["orders"] = 1
@@ -1409,15 +1449,19 @@ def _item_column(lines: pd.DataFrame, level: str) -> str:
     """
     item = s.item_column(level)
     if item == s.CATEGORY and s.CATEGORY in lines.columns and len(lines):
-        categories = lines[s.CATEGORY].dropna().unique()
-        if len(categories) < 2:
-            have = f"one category ({categories[0]!r})" if len(categories) else "no category"
-            raise InsufficientDataError(
-                f"KPIs at level='category' need two or more categories, but the lines have {have}: every customer would have "
-                "bought a single category and every cross-sell KPI would read 0. Count products instead (level='product'; "
-                "xsell_lab.data.profile.default_level chooses it from the data), or add a category column to the products file."
-            )
+        _require_two_categories(lines[s.CATEGORY].dropna().unique())
     return item
+
+
+def _require_two_categories(categories: Sequence) -> None:
+    """Raise :class:`InsufficientDataError` when lines that have rows hold fewer than two (non-missing) categories."""
+    if len(categories) < 2:
+        have = f"one category ({categories[0]!r})" if len(categories) else "no category"
+        raise InsufficientDataError(
+            f"KPIs at level='category' need two or more categories, but the lines have {have}: every customer would have "
+            "bought a single category and every cross-sell KPI would read 0. Count products instead (level='product'; "
+            "xsell_lab.data.profile.default_level chooses it from the data), or add a category column to the products file."
+        )
 
 
 def _prepare(frame: pd.DataFrame, columns: Sequence[str], table: str, by: By) -> tuple[pd.DataFrame, list[str]]:
@@ -1454,3 +1498,133 @@ def _rate(table: pd.DataFrame, keys: list[str], numerator: str, denominator: str
     den = result[denominator].astype("float64")
     result[name] = (result[numerator] / den.where(den != 0)).astype("float64")
     return result.reset_index()
+
+
+# --- the Spark backend (backend="spark") ---------------------------------------
+# Each function mirrors its pandas twin above step by step, as Spark aggregations; only the
+# one-row-per-group result is collected, then typed and sorted as the pandas path returns it.
+
+
+def _spark_cross_sell_rate(lines, level: str, anchor: str | None, target: str | None, by: By) -> float | pd.DataFrame:
+    """:func:`cross_sell_rate` on Spark."""
+    F = _spark.functions()
+    frame, keys, item = _spark_items(lines, level, [s.CUSTOMER_ID], by)
+    unit = [*keys, s.CUSTOMER_ID]
+    if anchor is None:
+        per_customer = frame.groupBy(*unit).agg(_spark_distinct_items(frame[item]).alias("items"))
+        flags = per_customer.select(*keys, F.lit(1).alias("customers"), (F.col("items") >= 2).cast("long").alias("cross_sold_customers"))
+    else:
+        other = F.coalesce(frame[item] != anchor, F.lit(True)) if target is None else F.coalesce(frame[item] == target, F.lit(False))
+        per_customer = frame.groupBy(*unit).agg(
+            F.max(F.coalesce(frame[item] == anchor, F.lit(False)).cast("long")).alias("customers"),
+            F.max(other.cast("long")).alias("other"),
+        )
+        flags = per_customer.select(*keys, "customers", (F.col("customers") * F.col("other")).alias("cross_sold_customers"))
+    return _spark_rate(lines, flags, keys, "cross_sold_customers", "customers", "cross_sell_rate", "int64")
+
+
+def _spark_penetration(lines, min_items: int, level: str, by: By) -> float | pd.DataFrame:
+    """:func:`product_penetration` on Spark."""
+    F = _spark.functions()
+    frame, keys, item = _spark_items(lines, level, [s.CUSTOMER_ID], by)
+    per_customer = frame.groupBy(*keys, s.CUSTOMER_ID).agg(_spark_distinct_items(frame[item]).alias("items"))
+    flags = per_customer.select(*keys, F.lit(1).alias("customers"), (F.col("items") >= min_items).cast("long").alias("penetrated_customers"))
+    return _spark_rate(lines, flags, keys, "penetrated_customers", "customers", "penetration", "int64")
+
+
+def _spark_cross_sell_ratio(lines, as_of: str | pd.Timestamp, level: str, by: By) -> pd.DataFrame:
+    """:func:`cross_sell_ratio` on Spark."""
+    F = _spark.functions()
+    frame, keys, item = _spark_items(lines, level, [s.CUSTOMER_ID, s.ORDER_DATE], by)
+    before = F.to_date(frame[s.ORDER_DATE]) <= F.lit(pd.Timestamp(as_of).date())
+    per_customer = (
+        frame.groupBy(*keys, s.CUSTOMER_ID)
+        .agg(
+            F.count_distinct(F.when(before, frame[item])).alias("items_before"),
+            F.count_distinct(frame[item]).alias("items_after"),
+            F.max(before.cast("long")).alias("bought_before"),
+        )
+        .where(F.col("bought_before") == 1)
+    )
+    ratios = [F.count(F.lit(1)).alias("customers"), F.avg("items_before").alias("ratio_before"), F.avg("items_after").alias("ratio_after")]
+    columns = {"customers": "int64", "ratio_before": "float64", "ratio_after": "float64"}
+    grouped = per_customer.groupBy(*keys).agg(*ratios) if keys else per_customer.agg(*ratios)
+    result = _spark_result(lines, grouped, keys, columns)
+    result["change"] = result["ratio_after"] - result["ratio_before"]
+    return result
+
+
+def _spark_average_order_value(lines, by: By) -> float | pd.DataFrame:
+    """:func:`average_order_value` on Spark."""
+    F = _spark.functions()
+    frame, keys = _spark_lines(lines, [s.ORDER_ID, _REVENUE], by)
+    per_order = frame.groupBy(*keys, s.ORDER_ID).agg(F.sum(frame[_REVENUE].cast("double")).alias(_REVENUE), F.lit(1).alias("orders"))
+    return _spark_rate(lines, per_order, keys, _REVENUE, "orders", "average_order_value", {_REVENUE: "float64", "orders": "int64"})
+
+
+def _spark_lines(lines, columns: Sequence[str], by: By):
+    """:func:`_prepare` on Spark: the needed columns as a Spark DataFrame, period keys derived, missing keys labelled."""
+    F = _spark.functions()
+    keys = as_list(by)
+    derived = [k for k in keys if k in _PERIODS and k not in lines.columns]
+    needed = list(dict.fromkeys([*columns, *(k for k in keys if k not in derived), *([s.ORDER_DATE] if derived else [])]))
+    require_columns(_spark.column_frame(lines), needed, SALES_LINES)
+    frame = _spark.to_spark(lines, needed, dates=(s.ORDER_DATE,))
+    # text columns, and columns with no value at all (Arrow's and Spark's null type), take the missing-value label
+    text = {field.name for field in frame.schema.fields if field.dataType.typeName() in ("string", "void")}
+    frame = frame.withColumns({k: F.coalesce(frame[k].cast("string"), F.lit(missing_group_label(k))) for k in keys if k in text})
+    # Spark's trunc units are the periods' own names: "month", "quarter", "year"
+    return frame.withColumns({k: F.trunc(F.to_date(frame[s.ORDER_DATE]), k) for k in derived}), keys
+
+
+def _spark_items(lines, level: str, columns: Sequence[str], by: By):
+    """:func:`_spark_lines` with the ``level`` column, checked as :func:`_item_column` does."""
+    item = s.item_column(level)
+    frame, keys = _spark_lines(lines, [*columns, item], by)
+    if item == s.CATEGORY:
+        found = [row[0] for row in frame.select(item).distinct().limit(3).collect()]
+        if found:
+            _require_two_categories([value for value in found if value is not None])
+    return frame, keys, item
+
+
+def _spark_distinct_items(item):
+    """Distinct values of ``item`` per group, a missing one counting as one item (as pandas' ``drop_duplicates`` does)."""
+    F = _spark.functions()
+    return F.count_distinct(item) + F.max(item.isNull().cast("long"))
+
+
+def _spark_rate(lines, table, keys: list[str], numerator: str, denominator: str, name: str, dtypes: str | dict) -> float | pd.DataFrame:
+    """:func:`_rate` on Spark: sums per group collected, their ratio (NaN where the denominator is 0)."""
+    F = _spark.functions()
+    sums = [F.sum(denominator).alias(denominator), F.sum(numerator).alias(numerator)]
+    if not keys:
+        row = table.agg(*sums).collect()[0]
+        den = float(row[denominator] or 0)
+        return float(row[numerator] or 0) / den if den else float("nan")
+    columns = {column: dtypes if isinstance(dtypes, str) else dtypes[column] for column in (denominator, numerator)}
+    result = _spark_result(lines, table.groupBy(*keys).agg(*sums), keys, columns)
+    den = result[denominator].astype("float64")
+    result[name] = (result[numerator] / den.where(den != 0)).astype("float64")
+    return result
+
+
+def _spark_result(lines, grouped, keys: list[str], columns: dict[str, str]) -> pd.DataFrame:
+    """The collected rows of a Spark aggregation, typed and sorted by the keys as pandas' ``groupby`` returns them."""
+    result = _spark.collect(grouped.select(*keys, *columns)).astype(columns)
+    for key in keys:
+        result[key] = _spark_key_values(lines, key, result[key])
+    return result.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True) if keys else result
+
+
+def _spark_key_values(lines, key: str, values: pd.Series) -> pd.Series:
+    """A group column collected from Spark, in the dtype the pandas path gives it."""
+    if key in _PERIODS and key not in lines.columns:
+        dates = lines[s.ORDER_DATE].iloc[:0] if not _spark.is_spark_frame(lines) else pd.Series(dtype="datetime64[ns]")
+        return pd.to_datetime(values).astype(dates.dt.to_period(_PERIODS[key]).dt.start_time.dtype)
+    if _spark.is_spark_frame(lines):
+        return values
+    sample = pd.concat([lines[[key]].head(1), lines.loc[lines[key].isna(), [key]].head(1)])
+    grouped = label_missing_groups(sample, key).groupby(key, dropna=False).size().reset_index()
+    return values.astype(grouped[key].dtype)
+

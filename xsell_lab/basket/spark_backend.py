@@ -8,14 +8,14 @@ dropped. The threshold handed to Spark is ``(min_count - 0.5) / N``, which
 Spark's ``ceil(minSupport * N)`` turns into exactly ``min_count``.
 
 The session is the active one (``SparkSession.getActiveSession()``) or,
-when there is none, a local one using every core: to run on a cluster,
-create the session with ``SparkSession.builder.master("spark://host:7077")``
+when there is none, a local one using every core (:func:`xsell_lab._spark.session`):
+to run on a cluster, create the session with ``SparkSession.builder.master("spark://host:7077")``
 (or ``yarn``) before calling :func:`~xsell_lab.basket.frequent_itemsets`.
 """
 
 from __future__ import annotations
 
-
+from xsell_lab import _spark
 from xsell_lab.basket.transactions import Baskets
 
 
@@ -26,15 +26,12 @@ def mine_spark(baskets: Baskets, min_count: int, max_len: int) -> list[tuple[tup
     ------
     ImportError
         When pyspark is not installed (the message says how to install it).
+    RuntimeError
+        When there is no active Spark session and no Java runtime to start one.
     """
-    try:
-        from pyspark.ml.fpm import FPGrowth
-        from pyspark.sql import SparkSession
-    except ImportError as error:
-        raise ImportError(
-            "backend='spark' needs pyspark: pip install \"xsell-lab[spark]\" (and a Java 17 runtime)."
-        ) from error
-    spark = SparkSession.getActiveSession() or SparkSession.builder.master("local[*]").appName("xsell-lab").getOrCreate()
+    spark = _spark.session()
+    from pyspark.ml.fpm import FPGrowth
+
     matrix = baskets.matrix
     rows = [(matrix.indices[start:end].tolist(),) for start, end in zip(matrix.indptr[:-1], matrix.indptr[1:])]
     frame = spark.createDataFrame(rows, "items array<int>")

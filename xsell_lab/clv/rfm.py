@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xsell_lab import _spark
 from xsell_lab._deprecation import renamed_parameters
 from xsell_lab.clv._customers import COLUMN_RENAMES, customer_label
 from xsell_lab.data import schema as s
@@ -56,6 +57,7 @@ def rfm_summary(
     customer_column: str = s.CUSTOMER_ID,
     date_column: str = s.ORDER_DATE,
     value_column: str = s.REVENUE,
+    backend: str = "pandas",
 ) -> pd.DataFrame:
     """One row of frequency, recency, T and monetary value per customer.
 
@@ -72,6 +74,15 @@ def rfm_summary(
         Length in days of one time unit of ``recency`` and ``T`` (7 = weeks).
     customer_column, date_column, value_column : str
         Column names of the customer id, the purchase date and the spend.
+    backend : {"pandas", "spark"}
+        ``"spark"`` computes the same table with Spark aggregations (the
+        session is the active one, else a local one: :mod:`xsell_lab._spark`);
+        ``purchases`` may then be a pyspark DataFrame (e.g. Parquet order
+        lines on a cluster) or a pandas one (sent through Arrow). Only the
+        one-row-per-customer result is collected. A Spark frame's "order of
+        first appearance" is its partition order (the files' order when read
+        from files). Ids, dates or spend that Spark cannot read as such raise
+        Spark's own error.
 
     Returns
     -------
@@ -89,12 +100,94 @@ def rfm_summary(
         net spend is negative (returns booked as negative lines exceeding the
         purchases of that day).
     """
+    if _spark.check_backend(backend, "rfm_summary"):
+        return _spark_rfm_summary(purchases, as_of, time_unit, customer_column, date_column, value_column)
     day, codes, customers, spend = _purchase_arrays(purchases, customer_column, date_column, value_column)
     end_day = _day_number(as_of)
     keep = day <= end_day
     stats = _customer_stats(day[keep], codes[keep], spend[keep], len(customers))
     _check_no_negative_spend(stats, customers, value_column)
     return _rfm_frame(stats, customers, end_day, time_unit)
+
+
+def _spark_rfm_summary(
+    purchases, as_of: str | pd.Timestamp, time_unit: float, customer_column: str, date_column: str, value_column: str
+) -> pd.DataFrame:
+    """:func:`rfm_summary` on Spark: purchase days per customer, then the statistics of :func:`_customer_stats`."""
+    F = _spark.functions()
+    lines = _spark_purchases(purchases, customer_column, date_column, value_column)
+    _check_spark_purchases(lines, customer_column, date_column, value_column)
+    end = pd.Timestamp(as_of).date()
+    days = lines.groupBy("c", "d").agg(F.sum("v").alias("spend"), F.min("row").alias("row"))
+    day, spend = (F.when(F.col("d") <= F.lit(end), F.col(name)) for name in ("d", "spend"))  # null after the cut-off
+    per_customer = days.groupBy("c").agg(
+        F.min("row").alias("first_row"),  # over every line, as the pandas path's order of first appearance
+        F.count(day).alias("periods"),
+        F.datediff(F.max(day), F.min(day)).alias("span"),
+        F.datediff(F.lit(end), F.min(day)).alias("age"),
+        F.sum(spend).alias("total"),
+        F.min_by(spend, day).alias("first_spend"),  # rows whose day is null (after the cut-off) are skipped
+        F.min(spend).alias("min_day_spend"),
+        F.max(F.when(spend < 0, day)).alias("negative_day"),
+    )
+    table = _spark.collect(per_customer.where(F.col("periods") > 0).orderBy("first_row"))
+    customers = table["c"] if _spark.is_spark_frame(purchases) else table["c"].astype(purchases[customer_column].dtype)
+    stats = {name: table[name].to_numpy(dtype="float64") for name in ("total", "first_spend", "min_day_spend")}
+    _check_no_negative_spend(
+        stats | {"negative_day": pd.to_datetime(table["negative_day"]).to_numpy().astype("datetime64[D]").astype("int64")},
+        pd.Index(customers), value_column,
+    )
+    frequency = table["periods"].to_numpy(dtype="int64") - 1
+    return pd.DataFrame(
+        {
+            s.CUSTOMER_ID: customers,
+            "frequency": frequency,
+            "recency": table["span"].to_numpy(dtype="int64") / time_unit,
+            "T": table["age"].to_numpy(dtype="int64") / time_unit,
+            "monetary_value": np.where(frequency > 0, (stats["total"] - stats["first_spend"]) / np.maximum(frequency, 1), 0.0),
+        }
+    )
+
+
+def _spark_purchases(purchases, customer_column: str, date_column: str, value_column: str):
+    """Ids ``c``, days ``d``, spend ``v`` and the line's position ``row`` as a Spark DataFrame.
+
+    A pandas frame's dates and spend are read as :func:`_purchase_arrays` reads them
+    (ISO dates, numbers; anything else empty) before it is sent to Spark.
+    """
+    F = _spark.functions()
+    columns = [customer_column, date_column, value_column]
+    require_columns(_spark.column_frame(purchases), columns, _TABLE)
+    if not _spark.is_spark_frame(purchases):
+        dates = purchases[date_column]
+        purchases = pd.DataFrame({
+            customer_column: purchases[customer_column],
+            date_column: dates if pd.api.types.is_datetime64_any_dtype(dates) else pd.to_datetime(dates, format="ISO8601", errors="coerce"),
+            value_column: pd.to_numeric(purchases[value_column], errors="coerce"),
+        })
+    lines = _spark.to_spark(purchases, columns, dates=(date_column,))
+    return lines.select(
+        lines[customer_column].alias("c"), F.to_date(lines[date_column]).alias("d"),
+        lines[value_column].cast("double").alias("v"), F.monotonically_increasing_id().alias("row"),
+    )
+
+
+def _check_spark_purchases(lines, customer_column: str, date_column: str, value_column: str) -> None:
+    """Raise :class:`DataValidationError` for empty ids, empty dates, spend that is empty or not a finite number."""
+    F = _spark.functions()
+    bad_spend = F.col("v").isNull() | F.isnan("v") | (F.abs("v") == float("inf"))
+    counts = lines.agg(*(F.sum(bad.cast("long")) for bad in (F.col("c").isNull(), F.col("d").isNull(), bad_spend))).collect()[0]
+    problems = [
+        Problem(_TABLE, column, what, int(n), "")
+        for column, what, n in zip(
+            (customer_column, date_column, value_column),
+            ("are empty", "are empty or not dates", "are empty or not numbers"),
+            counts,
+        )
+        if n
+    ]
+    if problems:
+        raise DataValidationError(problems)
 
 
 def rfm_summary_parquet(

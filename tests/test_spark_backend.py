@@ -1,0 +1,263 @@
+"""The RFM summary and the headline KPIs on Spark (backend="spark", local mode) equal their pandas results.
+
+Checked three ways: Spark against pandas (the bundled company and a random company, pandas and
+Spark frames in, with groups and cut-off days), both against the truth planted in the random
+company (each customer's distinct categories and purchase days are drawn first, the lines
+built from them), and the cross-sell rate against a DuckDB SQL recount.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from skips import import_or_skip, skip_test
+
+from xsell_lab import _spark, clv, kept_lines, kpis
+from xsell_lab.data import schema as s
+from xsell_lab.data.validation import DataValidationError
+
+slow = pytest.mark.slow
+CATEGORIES = [f"cat{i}" for i in range(6)]
+SEGMENTS = ["retail", "trade", "online"]
+
+
+@pytest.fixture(scope="module")
+def spark():
+    import_or_skip("pyspark", "spark")
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        skip_test("spark", "no Java runtime (java on the PATH or JAVA_HOME)")
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("xsell-lab-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.driver.memory", "1g")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def planted_company(seed: int, n_customers: int = 300) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Order lines of customers whose distinct categories and purchase days are drawn first.
+
+    Returns the lines (rows shuffled, a tenth of the segments missing) and the truth: per
+    customer ``items`` (distinct categories), ``days`` (distinct purchase days), ``first_day``
+    and ``last_day``.
+    """
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2023-01-01")
+    rows, truth = [], []
+    for number in range(n_customers):
+        customer = f"K{number:04d}"
+        days = np.sort(rng.choice(700, size=int(rng.integers(1, 6)), replace=False))
+        categories = rng.choice(CATEGORIES, size=int(rng.integers(1, 5)), replace=False)
+        lines_per_day = rng.integers(1, 4, size=len(days))
+        lines_per_day[0] += max(0, len(categories) - lines_per_day.sum())
+        day_of_line = np.repeat(days, lines_per_day)
+        segment = None if rng.random() < 0.1 else str(rng.choice(SEGMENTS))
+        for line, day in enumerate(day_of_line):
+            rows.append((f"{customer}-{day}", customer, start + pd.Timedelta(days=int(day)), str(categories[line % len(categories)]),
+                         f"p{rng.integers(40)}", round(float(rng.uniform(5, 500)), 2), segment, str(rng.choice(["web", "store"]))))
+        truth.append((customer, len(categories), len(days), start + pd.Timedelta(days=int(days[0])), start + pd.Timedelta(days=int(days[-1]))))
+    columns = [s.ORDER_ID, s.CUSTOMER_ID, s.ORDER_DATE, s.CATEGORY, s.PRODUCT_ID, "revenue", "segment", "channel"]
+    lines = pd.DataFrame(rows, columns=columns).sample(frac=1, random_state=seed).reset_index(drop=True)
+    return lines, pd.DataFrame(truth, columns=[s.CUSTOMER_ID, "items", "days", "first_day", "last_day"])
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return planted_company(7)
+
+
+@pytest.fixture(scope="module")
+def bundled_kept(bundled_company):
+    return kept_lines(bundled_company)
+
+
+def as_spark_frame(spark, lines: pd.DataFrame):
+    """The lines as a Spark DataFrame, the way a user's own would come (built by Spark, not by our converter)."""
+    import pyarrow as pa
+
+    return spark.createDataFrame(pa.Table.from_pandas(lines, preserve_index=False))
+
+
+def assert_same(pandas_result, spark_result, *, exact: bool, check_dtype: bool = True) -> None:
+    """Same value (floats), or same frame: columns, dtypes, index and order; counts exactly, means to rtol 1e-12."""
+    if isinstance(pandas_result, float):
+        assert isinstance(spark_result, float)
+        assert spark_result == pandas_result if exact else spark_result == pytest.approx(pandas_result, rel=1e-12, nan_ok=True)
+        return
+    pd.testing.assert_frame_equal(spark_result, pandas_result, check_exact=exact, rtol=1e-12, check_dtype=check_dtype)
+
+
+def top_category(lines: pd.DataFrame) -> str:
+    """The category with the most customers: an anchor chosen from the data."""
+    return lines.groupby(s.CATEGORY)[s.CUSTOMER_ID].nunique().sort_values(ascending=False, kind="stable").index[0]
+
+
+KPI_CASES = [
+    ("cross_sell_rate", {}),
+    ("cross_sell_rate", {"by": "segment"}),
+    ("cross_sell_rate", {"by": ["quarter", "channel"], "level": "product"}),
+    ("cross_sell_rate", {"anchor": "TOP", "by": "segment"}),
+    ("product_penetration", {"min_items": 3}),
+    ("product_penetration", {"by": "month"}),
+    ("cross_sell_ratio", {"as_of": "MIDDLE", "by": "segment", "level": "category"}),
+    ("cross_sell_ratio", {"as_of": "MIDDLE"}),
+    ("average_order_value", {}),
+    ("average_order_value", {"by": ["segment", "year"]}),
+]
+EXACT = {"cross_sell_rate", "product_penetration"}  # ratios of two counts: the same division on both paths
+
+
+def kpi_arguments(lines: pd.DataFrame, arguments: dict) -> dict:
+    """The case's arguments with the anchor and the cut-off day read from the data."""
+    middle = lines[s.ORDER_DATE].min() + (lines[s.ORDER_DATE].max() - lines[s.ORDER_DATE].min()) / 2
+    replace = {"TOP": top_category(lines), "MIDDLE": middle.normalize()}
+    return {name: replace.get(value, value) if isinstance(value, str) else value for name, value in arguments.items()}
+
+
+@slow
+@pytest.mark.parametrize("name, arguments", KPI_CASES, ids=lambda case: str(case))
+def test_kpis_on_spark_equal_pandas_on_the_bundled_company(spark, bundled_kept, name, arguments):
+    arguments = kpi_arguments(bundled_kept, arguments)
+    function = getattr(kpis, name)
+    assert_same(function(bundled_kept, **arguments), function(bundled_kept, backend="spark", **arguments), exact=name in EXACT)
+
+
+@slow
+@pytest.mark.parametrize("name, arguments", KPI_CASES, ids=lambda case: str(case))
+def test_kpis_on_spark_equal_pandas_on_a_random_company_given_as_a_spark_frame(spark, planted, name, arguments):
+    lines = planted[0]
+    arguments = kpi_arguments(lines, arguments)
+    function = getattr(kpis, name)
+    expected = function(lines, **arguments)
+    got = function(as_spark_frame(spark, lines), backend="spark", **arguments)
+    # A Spark frame carries no pandas dtype: its text group columns come back as pandas infers them.
+    assert_same(expected, got, exact=name in EXACT, check_dtype=not isinstance(expected, pd.DataFrame) or "segment" not in expected)
+    if isinstance(expected, pd.DataFrame):
+        assert got.index.equals(expected.index) and list(got.columns) == list(expected.columns)
+
+
+@slow
+def test_a_group_column_without_any_value_is_one_missing_group_on_spark_too(spark, planted):
+    # Complete Journey's lines have no channel at all: Arrow and Spark type such a column as null, not text
+    lines = planted[0].assign(channel=None)
+    expected = kpis.average_order_value(lines, by="channel")
+    assert expected["channel"].tolist() == [kpis.missing_group_label("channel")]
+    assert_same(expected, kpis.average_order_value(lines, by="channel", backend="spark"), exact=False)
+
+
+@slow
+def test_kpis_on_spark_find_the_planted_counts_and_agree_with_duckdb(spark, planted):
+    duckdb = pytest.importorskip("duckdb")
+    lines, truth = planted
+    planted_rate = float((truth["items"] >= 2).mean())
+    assert kpis.cross_sell_rate(lines, backend="spark") == planted_rate == kpis.cross_sell_rate(lines)
+    assert kpis.product_penetration(lines, min_items=3, backend="spark") == float((truth["items"] >= 3).mean())
+    recount = duckdb.sql(
+        """SELECT coalesce(segment, '(no segment)') AS segment, count(*) AS customers, sum((items >= 2)::BIGINT) AS cross_sold_customers
+           FROM (SELECT segment, customer_id, count(DISTINCT category) AS items FROM lines GROUP BY ALL) GROUP BY ALL ORDER BY segment"""
+    ).df()
+    got = kpis.cross_sell_rate(lines, by="segment", backend="spark")
+    pd.testing.assert_frame_equal(got[["customers", "cross_sold_customers"]], recount[["customers", "cross_sold_customers"]], check_dtype=False)
+    assert got["segment"].tolist() == recount["segment"].tolist()
+
+
+@slow
+@pytest.mark.parametrize("as_of", ["2023-01-01", "2023-11-30", "2024-12-31", "2022-06-30"])
+def test_rfm_summary_on_spark_equals_pandas_and_the_planted_days(spark, planted, as_of):
+    lines, truth = planted
+    expected = clv.rfm_summary(lines, as_of)
+    got = clv.rfm_summary(lines, as_of, backend="spark")
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+    bought = set(lines.loc[lines[s.ORDER_DATE] <= as_of, s.CUSTOMER_ID])
+    assert got[s.CUSTOMER_ID].tolist() == [c for c in dict.fromkeys(lines[s.CUSTOMER_ID]) if c in bought], "order of first appearance"
+    if as_of == "2024-12-31":  # every purchase counts: the planted days
+        planted_rfm = truth.set_index(s.CUSTOMER_ID).loc[got[s.CUSTOMER_ID]]
+        assert (got["frequency"].to_numpy() == planted_rfm["days"].to_numpy() - 1).all()
+        assert np.allclose(got["recency"], (planted_rfm["last_day"] - planted_rfm["first_day"]).dt.days / 7, rtol=0)
+
+
+@slow
+def test_rfm_summary_on_spark_from_a_spark_frame_and_on_the_bundled_company(spark, planted, bundled_kept):
+    lines = planted[0]
+    got = clv.rfm_summary(as_spark_frame(spark, lines), "2024-06-30", backend="spark")
+    pd.testing.assert_frame_equal(got, clv.rfm_summary(lines, "2024-06-30"), check_exact=False, rtol=1e-12, check_dtype=False)
+    assert got["frequency"].dtype == "int64"
+    last = bundled_kept[s.ORDER_DATE].max()
+    pd.testing.assert_frame_equal(clv.rfm_summary(bundled_kept, last, backend="spark"), clv.rfm_summary(bundled_kept, last), check_exact=False, rtol=1e-12)
+
+
+@slow
+def test_rfm_summary_on_spark_refuses_what_pandas_refuses(spark, planted):
+    lines = planted[0].copy()
+    lines.loc[3, "revenue"] = -1e6
+    messages = []
+    for backend in ("pandas", "spark"):
+        with pytest.raises(DataValidationError, match="net spend is negative") as caught:
+            clv.rfm_summary(lines, "2024-12-31", backend=backend)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    lines.loc[5, s.CUSTOMER_ID] = None
+    with pytest.raises(DataValidationError, match="customer_id.*are empty"):
+        clv.rfm_summary(lines, "2024-12-31", backend="spark")
+
+
+@slow
+def test_category_kpis_on_spark_refuse_lines_of_one_category(spark, planted):
+    lines = planted[0].assign(category="only")
+    with pytest.raises(kpis.InsufficientDataError, match="one category"):
+        kpis.cross_sell_rate(lines, backend="spark")
+
+
+@pytest.mark.parametrize("call", [
+    lambda lines: kpis.cross_sell_rate(lines, backend="polars"),
+    lambda lines: kpis.product_penetration(lines, backend="polars"),
+    lambda lines: kpis.cross_sell_ratio(lines, "2023-06-30", backend="polars"),
+    lambda lines: kpis.average_order_value(lines, backend="polars"),
+    lambda lines: clv.rfm_summary(lines, "2023-06-30", backend="polars"),
+])
+def test_an_unknown_backend_names_the_allowed_ones(call):
+    with pytest.raises(ValueError, match="backend must be one of 'pandas', 'spark'; got 'polars'"):
+        call(planted_company(0, n_customers=5)[0])
+
+
+def test_without_pyspark_the_error_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # import pyspark.sql raises ImportError
+    with pytest.raises(ImportError, match=r'pip install "xsell-lab\[spark\]" and a Java 17 runtime'):
+        kpis.cross_sell_rate(planted_company(0, n_customers=5)[0], backend="spark")
+
+
+def test_without_java_the_error_says_so(monkeypatch):
+    import_or_skip("pyspark", "spark")
+    from pyspark.sql import SparkSession
+
+    monkeypatch.setattr(SparkSession, "getActiveSession", staticmethod(lambda: None))
+    monkeypatch.setattr(_spark.shutil, "which", lambda name: None)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(RuntimeError, match="needs Java"):
+        _spark.session()
+
+
+def test_the_pandas_path_never_imports_pyspark():
+    code = (
+        "import sys, xsell_lab\n"
+        "from xsell_lab import clv, kpis\n"
+        "lines = xsell_lab.kept_lines(xsell_lab.load_company('data'))\n"
+        "kpis.cross_sell_rate(lines); kpis.average_order_value(lines); clv.rfm_summary(lines, '2023-06-30')\n"
+        "assert not [m for m in sys.modules if m.startswith('pyspark')], 'pyspark imported'\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    subprocess.run([sys.executable, "-c", code], cwd=root, check=True, env={**os.environ, "PYTHONPATH": root})

@@ -1,0 +1,163 @@
+"""The Spark session and the order lines as a Spark DataFrame, for the ``backend="spark"`` paths.
+
+Functions that run on Spark (:func:`xsell_lab.clv.rfm_summary`, the headline KPIs of
+:mod:`xsell_lab.kpis`, :func:`xsell_lab.basket.frequent_itemsets`) take ``backend="spark"``
+and share what is kept here: the session (the active one, ``SparkSession.getActiveSession()``,
+or else a local one), the check of a ``backend`` that is ``"pandas"`` or ``"spark"``, and the
+conversions through Arrow (a pandas DataFrame of lines to a Spark one, a Spark result back to
+pandas). pyspark is imported only when a Spark path runs: it needs the optional extra
+``pip install "xsell-lab[spark]"`` and a Java 17 runtime.
+
+To run on a cluster, create the session first (``spark-submit`` does, or
+``SparkSession.builder.master("spark://host:7077")`` / ``"yarn"``): the functions then use it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+#: The values of every ``backend=`` parameter that runs on pandas or on Spark.
+BACKENDS = ("pandas", "spark")
+#: What to install when pyspark or Java is absent.
+INSTALL = 'pip install "xsell-lab[spark]" and a Java 17 runtime (java on the PATH or JAVA_HOME)'
+
+
+def check_backend(backend: str, function: str) -> bool:
+    """True for ``"spark"``, False for ``"pandas"``.
+
+    Parameters
+    ----------
+    backend : str
+        The caller's ``backend`` argument.
+    function : str
+        The caller's name, for the message.
+
+    Returns
+    -------
+    bool
+        Whether the Spark path runs.
+
+    Raises
+    ------
+    ValueError
+        For any other value, naming the allowed ones.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"{function}: backend must be one of {', '.join(map(repr, BACKENDS))}; got {backend!r}")
+    return backend == "spark"
+
+
+def session():
+    """The active Spark session, or a new local one using every core.
+
+    Returns
+    -------
+    pyspark.sql.SparkSession
+
+    Raises
+    ------
+    ImportError
+        When pyspark is not installed (the message names the extra and Java).
+    RuntimeError
+        When there is no active session and no Java runtime to start a local one.
+    """
+    functions()  # raises the ImportError that says how to install pyspark
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        raise RuntimeError(f"backend='spark' starts a local Spark, which needs Java: {INSTALL}.")
+    return SparkSession.builder.master("local[*]").appName("xsell-lab").getOrCreate()
+
+
+def functions():
+    """:mod:`pyspark.sql.functions`, imported on first use.
+
+    Raises
+    ------
+    ImportError
+        When pyspark is not installed (the message names the extra and Java).
+    """
+    try:
+        from pyspark.sql import functions as spark_functions
+    except ImportError as error:
+        raise ImportError(f"backend='spark' needs pyspark: {INSTALL}.") from error
+    return spark_functions
+
+
+def is_spark_frame(frame: object) -> bool:
+    """Whether ``frame`` is a pyspark SQL DataFrame (classic or Spark Connect), without importing pyspark."""
+    return any(cls.__module__.startswith("pyspark.sql.") and cls.__name__ == "DataFrame" for cls in type(frame).__mro__)
+
+
+def column_frame(frame):
+    """``frame`` itself when it is pandas; an empty pandas frame with its columns when it is Spark.
+
+    Lets :func:`xsell_lab.data.validation.require_columns` check a Spark frame's columns
+    without reading its rows.
+    """
+    import pandas as pd
+
+    return pd.DataFrame(columns=list(frame.columns)) if is_spark_frame(frame) else frame
+
+
+def collect(frame):
+    """A Spark DataFrame's rows as a pandas DataFrame, through Arrow (no row-by-row Python).
+
+    For the result of an aggregation: one row per group or per customer, never the lines.
+    Arrow's types map to NumPy's (``bigint`` to ``int64``, ``double`` to ``float64``,
+    ``date`` to ``datetime.date`` objects, ``string`` to pandas' default string dtype);
+    the callers give the columns the dtypes of their pandas path.
+
+    Parameters
+    ----------
+    frame : pyspark.sql.DataFrame
+
+    Returns
+    -------
+    pandas.DataFrame
+        A default ``RangeIndex``; the columns of ``frame``.
+    """
+    return frame.toArrow().to_pandas()
+
+
+def to_spark(frame, columns: list[str], *, dates: tuple[str, ...] = ()):
+    """``columns`` of a pandas or Spark DataFrame as a Spark DataFrame.
+
+    A pandas frame goes through Arrow (no row-by-row Python); the columns in
+    ``dates`` are sent as calendar days (Arrow ``date32``), so no time zone
+    can move a purchase to another day. A Spark frame is only narrowed to
+    ``columns``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or pyspark.sql.DataFrame
+        Holds ``columns`` (the caller checked them).
+    columns : list of str
+        The columns to keep, in this order.
+    dates : tuple of str
+        Columns of datetimes (pandas ``datetime64``) to send as days.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+    """
+    if is_spark_frame(frame):
+        return frame.select(*[frame[c] for c in columns])
+    import pandas as pd
+    import pyarrow as pa
+
+    spark = session()
+    arrays = []
+    for column in columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        if column in dates:
+            arrays.append(pa.array(values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]"), mask=values.isna().to_numpy()))
+        else:
+            arrays.append(pa.Array.from_pandas(values))
+    return spark.createDataFrame(pa.Table.from_arrays(arrays, names=columns))
