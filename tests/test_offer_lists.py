@@ -14,7 +14,6 @@ import pytest
 
 from xsell_lab import experiments as ex
 from xsell_lab.data import schema as s
-from xsell_lab.data.company import sales_lines
 from xsell_lab.exceptions import ParameterError
 from xsell_lab.experiments.offer_lists import PROFIT_COLUMNS
 from xsell_lab.synth import campaign_truth
@@ -23,11 +22,11 @@ FAMILY_ERROR = 0.001
 
 
 @pytest.fixture(scope="module")
-def campaign(bundled_company, ground_truth):
+def campaign(bundled_company, bundled_lines, ground_truth):
     """The campaign's customers with their features, the model's predictions on the judging half and the planted truth."""
     planted = ground_truth["uplift_campaign"]
     arm = next(name for name in planted["arms"] if name != "control")
-    test = ex.experiment_customers(bundled_company.offers, bundled_company.customers, sales_lines(bundled_company),
+    test = ex.experiment_customers(bundled_company.offers, bundled_company.customers, bundled_lines,
                                    experiment=planted["experiment_id"], arms=["control", arm])
     held = ex.holdout_mask(test[s.VARIANT], 0.5, seed=3)
     model = ex.UpliftModel(test.attrs["features"]).fit(test[~held])

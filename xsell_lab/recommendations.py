@@ -925,7 +925,7 @@ def main_item_note(lines: pd.DataFrame, opportunity: pd.Series, *, level: str, l
     if narrower == opportunity["customers_without_it"]:
         return ""
     main_words = (labels or {}).get(opportunity["main_item"], opportunity["main_item"])
-    return (f"The opportunity analysis (notebook 03) groups customers by their main {level} (the top item of their first order): "
+    return (f"The detailed opportunity analysis groups customers by their main {level} (the top item of their first order): "
             f"{narrower:,} of these {int(opportunity['customers_without_it']):,} customers have {main_words} as theirs, "
             "so its figures for this pair are smaller.").replace("_", " ")
 

@@ -111,7 +111,8 @@ def plot_offer_lists(comparison: pd.DataFrame, *, title: str | None = None, ax: 
         ax.barh(rows, comparison[kind], left=left, color=colour, label=kind)
         left += comparison[kind].to_numpy()
     for row, total, profit in zip(rows, left, comparison["true_incremental_profit"], strict=True):
-        ax.annotate(f"  true profit added {profit:,.0f}", (total, row), va="center", fontsize=9)
+        ax.annotate(f"true profit added {profit:,.0f}", (total, row), xytext=(6, 0), textcoords="offset points", va="center", fontsize=9,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     ax.set_yticks(rows, comparison["list"])
     ax.set_xlim(0, left.max() * 1.45)
     ax.set_xlabel("customers offered, by their planted kind")

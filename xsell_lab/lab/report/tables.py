@@ -14,7 +14,7 @@ Numbers
     prints ``1,546`` above 1,000 and ``149.000`` below, so one column would
     mix two forms): counts as
     integers with thousands separators, money with 2 decimals (estimates,
-    amounts at stake or expected, of 100 or more: whole), shares as
+    amounts at stake, expected or incremental, of 100 or more: whole), shares as
     percentages, ratios to 2 significant figures, p-values as ``< 0.001`` or 2
     significant figures, anything else with the decimals its column's size
     needs (one number of decimals per column); ids and years stay as
@@ -97,9 +97,10 @@ KIND_WORDS = {
               "rows", "count", "itemsets", "purchases", "baskets", "owners", "n"},
     "ratio": {"lift", "ratio", "elasticity", "conviction", "leverage", "kulczynski", "zhangs", "cohens", "correlation"},
 }
-#: Name words of money columns that hold estimates (an amount at stake, an expected revenue): whole numbers from 100
-#: on, as the sentences say them (:func:`xsell_lab.recommendations.money_text`); cents would be precision they lack.
-WHOLE_MONEY_WORDS = {"stake", "expected"}
+#: Name words of money columns that hold estimates (an amount at stake, an expected revenue, the margin a campaign
+#: adds): whole numbers from 100 on, as the sentences say them (:func:`xsell_lab.recommendations.money_text`);
+#: cents would be precision they lack.
+WHOLE_MONEY_WORDS = {"stake", "expected", "incremental"}
 #: Name words of columns whose numbers are codes (ids, years): printed as they are, so an id stays the
 #: word the pseudonymisation looks for (:mod:`~xsell_lab.lab.report.privacy`).
 CODE_WORDS = {"id", "ids", "customer", "year", "code", "zip", "postcode", "sku", "ean"}
