@@ -198,7 +198,7 @@ def bench_scale(n_customers: int, n_lines: int, seed: int) -> list[dict]:
         lines.to_parquet(path, row_group_size=1_000_000)
         del lines
         gc.collect()
-        out_of_core, row = timed(f"xsell_lab rfm_summary_parquet, {n_lines:,} lines (DuckDB, 4 GB limit)",
+        out_of_core, row = timed(f"xsell_lab rfm_summary_parquet, {n_lines:,} lines (DuckDB, 3 GB limit)",
                                  lambda: rfm_summary_parquet(path, "2025-12-31"))
         rows.append(row)
         lines = pd.read_parquet(path)
@@ -278,7 +278,7 @@ def bench_parquet(n_lines: int, seed: int, tmp: str) -> list[dict]:
     if not agree:
         raise SystemExit(f"rfm_summary_parquet found {child['customers']:,} customers; {n_customers:,} were written.")
     return [
-        {"step": f"xsell_lab rfm_summary_parquet, {n_lines:,} lines (DuckDB, 4 GB limit), fresh process",
+        {"step": f"xsell_lab rfm_summary_parquet, {n_lines:,} lines (DuckDB, 3 GB limit), fresh process",
          "seconds": round(child["seconds"], 1), "peak_MiB": round(peak)},
         {"step": "the same process, interpreter and imports included", "seconds": round(process_seconds, 1), "peak_MiB": round(peak)},
     ]
