@@ -20,10 +20,18 @@ is 1 when the two fitters disagree at four significant figures.
    (``rfm_summary_parquet``, DuckDB over Parquet) of ``--scale-lines`` purchase lines beside the
    in-memory ``rfm_summary`` of the same lines. Peak memory here is the process's peak
    resident memory (DuckDB allocates outside tracemalloc's view).
+4. Out of core at full size (``--part parquet``): ``--parquet-lines`` purchase lines (default
+   100,000,000; string customer ids, timestamps, spend, as in 2.) are written to one Parquet
+   file in chunks of 10,000,000 (pyarrow, rows groups of 1,000,000, never all in memory) in a
+   temporary folder under ``--tmp`` (deleted afterwards; check ``df -h`` first: 100M lines take
+   about 1.5 GB), then ``rfm_summary_parquet`` runs in a fresh process: its wall time, the
+   child process's wall time (interpreter, imports and all) and its peak resident memory
+   (``getrusage(RUSAGE_CHILDREN)``). The number of customers is checked against the count
+   kept while writing.
 
 Run from the repository root::
 
-    nice .venv/bin/python benchmarks/bench_clv.py [--customers 1000000] [--lines 10000000] [--seed 1] [--part all|models|rfm|scale]
+    nice .venv/bin/python benchmarks/bench_clv.py [--customers 1000000] [--lines 10000000] [--seed 1] [--part all|models|rfm|scale|parquet]
 """
 
 from __future__ import annotations
@@ -190,7 +198,7 @@ def bench_scale(n_customers: int, n_lines: int, seed: int) -> list[dict]:
         lines.to_parquet(path, row_group_size=1_000_000)
         del lines
         gc.collect()
-        out_of_core, row = timed(f"xsell_lab rfm_summary_parquet, {n_lines:,} lines (DuckDB, 4 GB limit)",
+        out_of_core, row = timed(f"xsell_lab rfm_summary_parquet, {n_lines:,} lines (DuckDB, 3 GB limit)",
                                  lambda: rfm_summary_parquet(path, "2025-12-31"))
         rows.append(row)
         lines = pd.read_parquet(path)
@@ -203,15 +211,102 @@ def bench_scale(n_customers: int, n_lines: int, seed: int) -> list[dict]:
     return rows
 
 
+#: Lines generated and written at a time by :func:`write_purchase_parquet`.
+PARQUET_CHUNK = 10_000_000
+
+
+def write_purchase_parquet(path: Path, n_lines: int, seed: int) -> int:
+    """Write :func:`purchase_lines`-like lines (``C{:08d}`` ids, timestamps, spend) to ``path`` in chunks.
+
+    Returns the number of distinct customers written (counted with a bitmap, not by DuckDB).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(seed)
+    n_customers = n_lines // 5
+    seen = np.zeros(n_customers, dtype=bool)
+    writer = None
+    for start in range(0, n_lines, PARQUET_CHUNK):
+        n = min(PARQUET_CHUNK, n_lines - start)
+        customer = rng.integers(0, n_customers, n)
+        seen[customer] = True
+        seconds = rng.integers(0, 3 * 365 * 86400, n)
+        table = pa.table(
+            {
+                "customer_id": _customer_ids(customer),
+                "order_date": pa.array(np.datetime64("2023-01-01", "ns") + seconds.astype("timedelta64[s]")),
+                "revenue": np.round(rng.gamma(2.0, 30.0, n), 2),
+            }
+        )
+        writer = writer or pq.ParquetWriter(path, table.schema)
+        writer.write_table(table, row_group_size=1_000_000)
+        _progress(f"  {start + n:,} lines written")
+    writer.close()
+    return int(seen.sum())
+
+
+def _customer_ids(customer: np.ndarray):
+    """``C`` and eight digits, as ``"C{:08d}".format``, built as bytes (no Python call per line)."""
+    import pyarrow as pa
+
+    text = np.empty((len(customer), 9), dtype=np.uint8)
+    text[:, 0] = ord("C")
+    text[:, 1:] = customer[:, None] // 10 ** np.arange(7, -1, -1) % 10 + ord("0")
+    return pa.array(text.view("S9").ravel()).cast(pa.string())
+
+
+def bench_parquet(n_lines: int, seed: int, tmp: str) -> list[dict]:
+    """``rfm_summary_parquet`` of ``n_lines`` lines in a fresh process: wall time and peak resident memory."""
+    import resource
+    import subprocess
+
+    with tempfile.TemporaryDirectory(dir=tmp) as folder:
+        path = Path(folder) / "lines.parquet"
+        _progress(f"Writing {n_lines:,} purchase lines to {path} ...")
+        start = time.perf_counter()
+        n_customers = write_purchase_parquet(path, n_lines, seed)
+        _progress(f"  written in {time.perf_counter() - start:.0f} s, {path.stat().st_size / 2**30:.2f} GiB, {n_customers:,} customers")
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, __file__, "--rfm-parquet-child", str(path)], capture_output=True, text=True, check=True)
+        process_seconds = time.perf_counter() - start
+    child = json.loads(done.stdout.strip().splitlines()[-1])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    agree = child["customers"] == n_customers
+    _progress(f"  rfm_summary_parquet {child['seconds']:.1f} s (process {process_seconds:.1f} s), peak RSS {peak:,.0f} MiB, "
+              f"{child['customers']:,} customers (as written: {agree})")
+    if not agree:
+        raise SystemExit(f"rfm_summary_parquet found {child['customers']:,} customers; {n_customers:,} were written.")
+    return [
+        {"step": f"xsell_lab rfm_summary_parquet, {n_lines:,} lines (DuckDB, 3 GB limit), fresh process",
+         "seconds": round(child["seconds"], 1), "peak_MiB": round(peak)},
+        {"step": "the same process, interpreter and imports included", "seconds": round(process_seconds, 1), "peak_MiB": round(peak)},
+    ]
+
+
+def _rfm_parquet_child(path: str) -> None:
+    from xsell_lab.clv import rfm_summary_parquet
+
+    start = time.perf_counter()
+    rfm = rfm_summary_parquet(path, "2025-12-31")
+    print(json.dumps({"seconds": time.perf_counter() - start, "customers": len(rfm)}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--lines", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--part", choices=["all", "models", "rfm", "scale"], default="all")
+    parser.add_argument("--part", choices=["all", "models", "rfm", "scale", "parquet"], default="all")
     parser.add_argument("--scale-customers", type=int, default=10_000_000)
-    parser.add_argument("--scale-lines", type=int, default=100_000_000)
+    parser.add_argument("--scale-lines", type=int, default=10_000_000)
+    parser.add_argument("--parquet-lines", type=int, default=100_000_000)
+    parser.add_argument("--tmp", default=tempfile.gettempdir(), help="folder for the Parquet file of --part parquet")
+    parser.add_argument("--rfm-parquet-child", metavar="PARQUET", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rfm_parquet_child:
+        _rfm_parquet_child(args.rfm_parquet_child)
+        return
     steps, estimates = [], pd.DataFrame()
     if args.part in ("all", "models"):
         model_steps, estimates = bench_models(args.customers, args.seed)
@@ -220,6 +315,8 @@ def main() -> None:
         steps += bench_rfm(args.lines, args.seed)
     if args.part == "scale":
         steps += bench_scale(args.scale_customers, args.scale_lines, args.seed)
+    if args.part == "parquet":
+        steps += bench_parquet(args.parquet_lines, args.seed, args.tmp)
     machine = _machine()
     print(f"Machine: {machine}\n")
     print(_markdown(pd.DataFrame(steps)))

@@ -552,3 +552,28 @@ def test_offer_outcomes_pair_each_offer_with_what_its_customer_bought():
     outcomes = offer_outcomes(offers, bought)
     assert outcomes.columns.tolist() == OUTCOME_COLUMNS
     assert outcomes.to_dict("list") == {"customer_id": ["a", "b"], "category": ["ink", "case"], "propensity": [0.9, 0.2], "bought": [1, 0]}
+
+
+def test_item_flags_equal_a_pandas_recount(bundled_company, lines):
+    """owns_/last_ flags (built by one scatter) against a groupby recount of the same lines; an item nobody bought is 0."""
+    as_of = pd.Timestamp("2025-03-31")
+    items = sorted(lines["category"].unique())[:6] + ["no such item"]
+    features = customer_features(lines, bundled_company.customers, as_of=as_of, items=items).set_index("customer_id")
+    before = lines[lines["order_date"] <= as_of]
+    on_last_day = before[before["order_date"] == before.groupby("customer_id")["order_date"].transform("max")]
+    for prefix, held in (("owns_", before), ("last_", on_last_day)):
+        recount = held.groupby(["customer_id", "category"]).size().unstack(fill_value=0).gt(0)
+        expected = recount.reindex(index=features.index, columns=items, fill_value=False).astype(float)
+        observed = features[[f"{prefix}{item}" for item in items]].set_axis(items, axis=1)
+        pd.testing.assert_frame_equal(observed, expected, check_names=False)
+    assert features["owns_no such item"].eq(0).all() and features[[f"owns_{i}" for i in items[:6]]].to_numpy().sum() > 0
+
+
+def test_duplicate_and_constant_columns_are_left_out_of_the_model():
+    """A copy of a column (here with -0.0 for 0.0) and a constant column are not estimated; the first copy is."""
+    row = np.arange(400)
+    orders = (row % 7).astype(float)
+    data = pd.DataFrame({"orders": orders, "orders_copy": np.where(orders == 0, -0.0, orders), "one": 1.0,
+                         "label": ((row * 7919) % 5 < 2).astype(int)})
+    model = PropensityModel(categorical=()).fit(data)
+    assert model.features_ == ["orders"]

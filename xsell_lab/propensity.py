@@ -615,13 +615,14 @@ def _informative_columns(design: pd.DataFrame, label: np.ndarray, min_count: int
     least ``min_count`` ones and zeros, and both buyers and non-buyers among the ones (otherwise the
     logit's estimate runs off to infinity: separation, Albert & Anderson 1984). :func:`_rare_columns`
     then names those too rare among buyers to estimate."""
-    values = design.to_numpy(dtype=float)
-    _, first = np.unique(values.T, axis=0, return_index=True)
+    values = design.to_numpy(dtype=float) + 0.0  # + 0.0 turns -0.0 into 0.0, so equal columns have equal bytes
+    seen: set[bytes] = set()
     kept = []
-    for j in sorted(first):
+    for j in range(values.shape[1]):
         column = values[:, j]
-        if np.ptp(column) == 0:
+        if column.tobytes() in seen or np.ptp(column) == 0:
             continue
+        seen.add(column.tobytes())
         if np.isin(column, (0.0, 1.0)).all():
             ones = column == 1
             buyers = label[ones].sum()
@@ -1260,6 +1261,14 @@ def _day(value: str | pd.Timestamp) -> pd.Timestamp:
 
 
 def _item_flags(lines: pd.DataFrame, items: list[str], item_column: str, prefix: str) -> pd.DataFrame:
-    chosen = lines.loc[lines[item_column].isin(items), [s.CUSTOMER_ID, item_column]].drop_duplicates()
-    flags = pd.crosstab(chosen[s.CUSTOMER_ID], chosen[item_column]).reindex(columns=items, fill_value=0).clip(upper=1)
-    return flags.rename(columns=lambda item: f"{prefix}{item}").astype(float)
+    """0/1 flags, one row per customer with a line of one of ``items`` (sorted ids), one column per item.
+
+    One scatter into a customers x items array (the crosstab of the chosen lines clipped at 1,
+    without pandas' per-cell Python aggregation).
+    """
+    position = pd.Index(items).get_indexer(lines[item_column])
+    chosen = (position >= 0) & lines[s.CUSTOMER_ID].notna().to_numpy()
+    codes, customers = lines[s.CUSTOMER_ID].loc[chosen].factorize(sort=True)
+    flags = np.zeros((len(customers), len(items)))
+    flags[codes, position[chosen]] = 1.0
+    return pd.DataFrame(flags, index=customers.rename(s.CUSTOMER_ID), columns=[f"{prefix}{item}" for item in items])

@@ -130,7 +130,7 @@ def triple_candidates(pair_id: np.ndarray, first: np.ndarray, second: np.ndarray
     For the frequent pair ``p = (first[p], second[p])`` (sorted by ``(first, second)``), the
     candidates are the columns ``c > second[p]`` with both ``(first[p], c)`` and
     ``(second[p], c)`` frequent (``pair_id[b * n_cols + c] >= 0`` marks a frequent pair).
-    Candidate lists come out sorted, ready for a binary search.
+    Candidate lists come out sorted.
 
     Returns
     -------
@@ -160,16 +160,27 @@ def triple_candidates(pair_id: np.ndarray, first: np.ndarray, second: np.ndarray
 
 @nb.njit(cache=True, nogil=True)
 def triple_counts(
-    indptr: np.ndarray, indices: np.ndarray, pair_id: np.ndarray, n_cols: int, starts: np.ndarray, columns: np.ndarray
+    indptr: np.ndarray, indices: np.ndarray, pair_id: np.ndarray, n_cols: int, candidate_row: np.ndarray, slot: np.ndarray,
+    n_candidates: int,
 ) -> np.ndarray:
-    """Rows holding each candidate triple of :func:`triple_candidates` (same order as ``columns``).
+    """Rows holding each candidate triple of :func:`triple_candidates` (same order as its ``columns``).
 
     Each row first looks its item pairs up once in ``pair_id`` (a small local table); then for
-    every frequent pair ``(b, c)`` of the row, each later item ``d`` with ``(b, d)`` and
-    ``(c, d)`` frequent is a candidate (that is how they were made), found by walking the
-    pair's sorted candidate list alongside the row's sorted items.
+    every frequent pair ``(b, c)`` of the row with candidates, each later item ``d`` with
+    ``(b, d)`` and ``(c, d)`` frequent is a candidate (that is how they were made), and its
+    number is read from ``slot[candidate_row[p] * n_cols + d]`` (one look-up instead of a walk
+    along the pair's candidate list).
+
+    Parameters
+    ----------
+    candidate_row : numpy.ndarray of int32
+        For each frequent pair ``p``, its row in ``slot`` (-1: the pair has no candidate).
+    slot : numpy.ndarray of int32
+        Flat ``rows x n_cols`` table: the candidate number of ``(pair, d)``, -1 elsewhere.
+    n_candidates : int
+        Number of candidates (the length of the result).
     """
-    counts = np.zeros(len(columns), dtype=np.int64)
+    counts = np.zeros(n_candidates, dtype=np.int64)
     longest = 0
     for row in range(len(indptr) - 1):
         longest = max(longest, indptr[row + 1] - indptr[row])
@@ -185,15 +196,10 @@ def triple_counts(
         for i in range(size - 2):
             for j in range(i + 1, size - 1):
                 p = local[i, j]
-                if p < 0:
+                if p < 0 or candidate_row[p] < 0:
                     continue
-                low = starts[p]
+                base = candidate_row[p] * n_cols
                 for k in range(j + 1, size):
-                    if local[i, k] < 0 or local[j, k] < 0:
-                        continue  # not a candidate
-                    d = indices[start + k]
-                    while columns[low] != d:  # both sorted and d is a candidate: a merge walk finds it
-                        low += 1
-                    counts[low] += 1
-                    low += 1
+                    if local[i, k] >= 0 and local[j, k] >= 0:
+                        counts[slot[base + indices[start + k]]] += 1
     return counts

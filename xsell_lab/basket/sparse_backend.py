@@ -12,7 +12,7 @@ triples
     candidates are read off the sorted list of frequent pairs (Apriori property: ``{a, b, c}``
     is a candidate only when ``{a, b}``, ``{a, c}`` and ``{b, c}`` are frequent), and one pass
     over the baskets counts them, each basket's frequent pairs looking their later items up
-    in the pair's sorted candidate list;
+    in a (pair, item) table of candidate numbers;
 four items and more
     grow by projection, as in Eclat (Zaki 2000) and FP-growth (Han, Pei & Yin 2000): for a
     frequent prefix ``P + {b}``, keep only the baskets holding it and only the items ``c``
@@ -115,23 +115,29 @@ def _frequent_triples(
     n_cols = matrix.shape[1]
     pair_id = _pair_ids(first, second, np.arange(n_cols), n_cols)
     starts, candidates = _kernels.triple_candidates(pair_id, first.astype(np.int64), second.astype(np.int64), n_cols)
+    owner = np.repeat(np.arange(len(first)), np.diff(starts))
+    # count on the items of some candidate only: smaller look-up tables stay in cache
+    used = np.unique(np.concatenate([first[owner], second[owner], candidates]))
+    owners = np.flatnonzero(np.diff(starts))
     guard_memory(
-        _BYTES_PER_ENTRY * len(candidates),
+        _BYTES_PER_ENTRY * len(candidates) + 4 * len(owners) * len(used),
         memory_limit,
         f"Counting {len(candidates):,} candidate triples",
         "Raise min_support or use max_len=2.",
     )
-    owner = np.repeat(np.arange(len(first)), np.diff(starts))
-    # count on the items of some candidate only: a smaller pair table stays in cache
-    used = np.unique(np.concatenate([first[owner], second[owner], candidates]))
     renumber = np.full(n_cols, -1, dtype=np.int32)
     renumber[used] = np.arange(len(used), dtype=np.int32)
+    candidate_row = np.full(len(first), -1, dtype=np.int32)
+    candidate_row[owners] = np.arange(len(owners), dtype=np.int32)
+    slot = np.full(len(owners) * len(used), -1, dtype=np.int32)
+    slot[candidate_row[owner].astype(np.int64) * len(used) + renumber[candidates]] = np.arange(len(candidates), dtype=np.int32)
     counts = _kernels.triple_counts(
         *_kernels.keep_columns(matrix.indptr, matrix.indices, renumber),
         _pair_ids(first, second, renumber, len(used)),
         len(used),
-        starts,
-        renumber[candidates],
+        candidate_row,
+        slot,
+        len(candidates),
     )
     keep = counts >= min_count
     return owner[keep], candidates[keep], counts[keep]

@@ -198,14 +198,16 @@ def rfm_summary_parquet(
     customer_column: str = s.CUSTOMER_ID,
     date_column: str = s.ORDER_DATE,
     value_column: str = s.REVENUE,
-    memory_limit: str = "4GB",
+    memory_limit: str = "3GB",
 ) -> pd.DataFrame:
     """:func:`rfm_summary` of purchase lines in Parquet files too large for memory (DuckDB, out of core).
 
     The same statistics as :func:`rfm_summary` (purchase days, their spend, first and
     last day), computed by DuckDB reading the Parquet files column by column and
     spilling to a temporary folder beyond ``memory_limit``; only the one-row-per-customer
-    result is held in memory.
+    result is held in memory. DuckDB writes that result to a Parquet file in the temporary
+    folder and is closed before pandas reads it, so DuckDB's memory and the result's are
+    not held at the same time.
 
     Parameters
     ----------
@@ -217,8 +219,10 @@ def rfm_summary_parquet(
         Length in days of one time unit of ``recency`` and ``T`` (7 = weeks).
     customer_column, date_column, value_column : str
         Column names of the customer id, the purchase date and the spend.
-    memory_limit : str, default "4GB"
-        DuckDB's memory limit (its syntax: ``"500MB"``, ``"4GB"``).
+    memory_limit : str, default "3GB"
+        DuckDB's memory limit (its syntax: ``"500MB"``, ``"4GB"``). The process needs about
+        this plus the result (about 1 GB for 20 million customers): the default keeps 100
+        million lines under 4 GB (``benchmarks/bench_clv.py --part parquet``).
 
     Returns
     -------
@@ -239,14 +243,21 @@ def rfm_summary_parquet(
 
     end_day = pd.Timestamp(as_of).date()
     with tempfile.TemporaryDirectory() as spill:
+        summary = Path(spill) / "rfm.parquet"
         connection = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": spill})
-        connection.execute(
-            f"""CREATE VIEW lines AS SELECT {_sql_name(customer_column)} AS c, {_sql_name(customer_column)} IS NULL AS no_c,
-            TRY_CAST({_sql_name(date_column)} AS DATE) AS d, TRY_CAST({_sql_name(value_column)} AS DOUBLE) AS v
-            FROM read_parquet(?)""".replace("?", _sql_text(str(path)))
-        )
-        _check_parquet_lines(connection, customer_column, date_column, value_column)
-        rfm = connection.execute(_rfm_sql(end_day.isoformat(), time_unit)).df()
+        try:
+            connection.execute(
+                f"""CREATE VIEW lines AS SELECT {_sql_name(customer_column)} AS c, {_sql_name(customer_column)} IS NULL AS no_c,
+                TRY_CAST({_sql_name(date_column)} AS DATE) AS d, TRY_CAST({_sql_name(value_column)} AS DOUBLE) AS v
+                FROM read_parquet(?)""".replace("?", _sql_text(str(path)))
+            )
+            _check_parquet_lines(connection, customer_column, date_column, value_column)
+            # the summary goes to a file and DuckDB is closed before pandas reads it: the peak is the larger
+            # of the two, not their sum (fetching 20 million rows with .df() held both: 5.4 GB at 100M lines)
+            connection.execute(f"COPY ({_rfm_sql(end_day.isoformat(), time_unit)}) TO {_sql_text(str(summary))} (FORMAT parquet)")
+        finally:
+            connection.close()
+        rfm = pd.read_parquet(summary)
     bad = rfm["min_day_spend"] < 0
     if bad.any():
         raise DataValidationError(
