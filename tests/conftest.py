@@ -20,6 +20,9 @@ bundled_lines
     once per session.
 ground_truth
     ``data/ground_truth.json`` (the planted truth of the synthetic company) as a dict.
+spark
+    One local Spark session (``local[1]``) for the whole session, shared by the Spark tests;
+    skipped, group ``spark``, without pyspark or a Java runtime.
 online_retail_folder, completejourney_folder, purchase_log_folder, shop_export_folder
     Real data sets as data folders for the notebooks (a :class:`RealDataFolder`: folder, mapping,
     how it was made), built once per session: Online Retail through its adapter and
@@ -50,6 +53,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +62,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from skips import SHARED_DATA_DIR, skip_test
+from skips import SHARED_DATA_DIR, import_or_skip, skip_test
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
@@ -257,3 +262,25 @@ def shop_export_folder() -> RealDataFolder:
         "shop_export", REPO_ROOT / "examples" / "shop_export", str(REPO_ROOT / "examples" / "shop_export_mapping.yaml"),
         "examples/shop_export with examples/shop_export_mapping.yaml (3 customers, 4 orders)",
     )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for every Spark test (pyspark and Java needed, else a skip)."""
+    import_or_skip("pyspark", "spark")
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        skip_test("spark", "no Java runtime (java on the PATH or JAVA_HOME)")
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("xsell-lab-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.driver.memory", "1g")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

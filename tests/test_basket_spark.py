@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 
 import pytest
 
 from xsell_lab import basket
 
-from skips import import_or_skip, skip_test
 from factories import between_counts, onehot, random_lines
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def spark():
-    import_or_skip("pyspark", "spark")
-    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-        skip_test("spark", "no Java runtime (java on the PATH or JAVA_HOME)")
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("xsell-lab-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.driver.memory", "1g")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.mark.parametrize("seed, max_len", [(0, 3), (1, None)])

@@ -9,14 +9,13 @@ built from them), and the cross-sell rate against a DuckDB SQL recount.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
 import numpy as np
 import pandas as pd
 import pytest
-from skips import import_or_skip, skip_test
+from skips import import_or_skip
 
 from xsell_lab import _spark, clv, kept_lines, kpis
 from xsell_lab.data import schema as s
@@ -25,27 +24,6 @@ from xsell_lab.data.validation import DataValidationError
 slow = pytest.mark.slow
 CATEGORIES = [f"cat{i}" for i in range(6)]
 SEGMENTS = ["retail", "trade", "online"]
-
-
-@pytest.fixture(scope="module")
-def spark():
-    import_or_skip("pyspark", "spark")
-    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-        skip_test("spark", "no Java runtime (java on the PATH or JAVA_HOME)")
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("xsell-lab-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.driver.memory", "1g")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def planted_company(seed: int, n_customers: int = 300) -> tuple[pd.DataFrame, pd.DataFrame]:
