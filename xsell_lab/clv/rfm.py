@@ -118,7 +118,7 @@ def rfm_summary_parquet(
     The same statistics as :func:`rfm_summary` (purchase days, their spend, first and
     last day), computed by DuckDB reading the Parquet files column by column. Customers
     are split into ``K = ceil(lines / lines_per_pass)`` groups by a hash of their id
-    (DuckDB's ``hash(id) % K``); each group is summarised in its own pass, small enough
+    (DuckDB's ``hash(id) % K``); each group is summarised in its own pass, meant to be small enough
     to aggregate in memory rather than spill to disk, and written to its own Parquet part
     in a temporary folder; one final read sorts the parts by customer id. A customer's
     lines all fall in one group, so the parts together are exactly the one-pass summary.
