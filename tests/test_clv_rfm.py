@@ -183,3 +183,28 @@ def test_the_old_observation_end_keyword_still_works():
     with pytest.warns(FutureWarning, match="observation_end= is now as_of="):
         old = rfm_summary(purchases, observation_end="2024-01-31")
     pd.testing.assert_frame_equal(old, rfm_summary(purchases, as_of="2024-01-31"))
+
+
+@pytest.mark.parametrize("passes", [3, 7])
+def test_out_of_core_summary_in_several_passes_equals_the_in_memory_summary(bundled_lines, tmp_path, passes):
+    """Customers split by a hash of their id into several passes, each summarised alone, then sorted by id:
+    the same table as :func:`rfm_summary` of the lines in memory (and as the one-pass summary)."""
+    path = tmp_path / "lines.parquet"
+    bundled_lines.to_parquet(path)
+    as_of = bundled_lines["order_date"].max() - pd.Timedelta(days=90)
+    expected = rfm_summary(bundled_lines, as_of).sort_values("customer_id").reset_index(drop=True)
+    ours = clv.rfm_summary_parquet(path, as_of, lines_per_pass=-(-len(bundled_lines) // passes), memory_limit="200MB")
+    one_pass = clv.rfm_summary_parquet(path, as_of)
+    assert list(ours.columns) == list(expected.columns) and list(ours.dtypes) == list(one_pass.dtypes)
+    assert ours["customer_id"].tolist() == expected["customer_id"].tolist()
+    assert (ours["frequency"] == expected["frequency"]).all() and (ours["frequency"] > 0).any()
+    for column in ("recency", "T", "monetary_value"):
+        np.testing.assert_allclose(ours[column], expected[column], rtol=1e-12, atol=1e-9)
+    pd.testing.assert_frame_equal(ours, one_pass, check_exact=False, rtol=1e-12)
+
+
+def test_out_of_core_summary_in_several_passes_refuses_a_negative_spend_day(tmp_path):
+    returns = _purchases([("a", "2024-01-01", 10.0), ("a", "2024-02-01", 5.0), ("a", "2024-02-01", -8.0), ("b", "2024-01-05", 3.0)])
+    returns.to_parquet(tmp_path / "returns.parquet")
+    with pytest.raises(DataValidationError, match="net spend is negative.*customer 'a'"):
+        clv.rfm_summary_parquet(tmp_path / "returns.parquet", "2024-03-01", lines_per_pass=1)

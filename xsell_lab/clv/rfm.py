@@ -177,17 +177,12 @@ def _check_spark_purchases(lines, customer_column: str, date_column: str, value_
     F = _spark.functions()
     bad_spend = F.col("v").isNull() | F.isnan("v") | (F.abs("v") == float("inf"))
     counts = lines.agg(*(F.sum(bad.cast("long")) for bad in (F.col("c").isNull(), F.col("d").isNull(), bad_spend))).collect()[0]
-    problems = [
-        Problem(_TABLE, column, what, int(n), "")
-        for column, what, n in zip(
-            (customer_column, date_column, value_column),
-            ("are empty", "are empty or not dates", "are empty or not numbers"),
-            counts,
-        )
-        if n
-    ]
-    if problems:
-        raise DataValidationError(problems)
+    _raise_unreadable(counts, customer_column, date_column, value_column)
+
+
+#: Order lines per pass of :func:`rfm_summary_parquet`: the (customer, day) groups of about this many
+#: lines aggregate within DuckDB's default 3 GB without spilling (``benchmarks/bench_clv.py --part parquet``).
+LINES_PER_PASS = 25_000_000
 
 
 def rfm_summary_parquet(
@@ -199,15 +194,19 @@ def rfm_summary_parquet(
     date_column: str = s.ORDER_DATE,
     value_column: str = s.REVENUE,
     memory_limit: str = "3GB",
+    lines_per_pass: int = LINES_PER_PASS,
 ) -> pd.DataFrame:
     """:func:`rfm_summary` of purchase lines in Parquet files too large for memory (DuckDB, out of core).
 
     The same statistics as :func:`rfm_summary` (purchase days, their spend, first and
-    last day), computed by DuckDB reading the Parquet files column by column and
-    spilling to a temporary folder beyond ``memory_limit``; only the one-row-per-customer
-    result is held in memory. DuckDB writes that result to a Parquet file in the temporary
-    folder and is closed before pandas reads it, so DuckDB's memory and the result's are
-    not held at the same time.
+    last day), computed by DuckDB reading the Parquet files column by column. Customers
+    are split into ``K = ceil(lines / lines_per_pass)`` groups by a hash of their id
+    (DuckDB's ``hash(id) % K``); each group is summarised in its own pass, meant to be small enough
+    to aggregate in memory rather than spill to disk, and written to its own Parquet part
+    in a temporary folder; one final read sorts the parts by customer id. A customer's
+    lines all fall in one group, so the parts together are exactly the one-pass summary.
+    DuckDB is closed before pandas reads the result, so DuckDB's memory and the
+    result's are not held at the same time.
 
     Parameters
     ----------
@@ -220,9 +219,13 @@ def rfm_summary_parquet(
     customer_column, date_column, value_column : str
         Column names of the customer id, the purchase date and the spend.
     memory_limit : str, default "3GB"
-        DuckDB's memory limit (its syntax: ``"500MB"``, ``"4GB"``). The process needs about
-        this plus the result (about 1 GB for 20 million customers): the default keeps 100
-        million lines under 4 GB (``benchmarks/bench_clv.py --part parquet``).
+        DuckDB's memory limit (its syntax: ``"500MB"``, ``"4GB"``), beyond which it spills to
+        a temporary folder. The process needs about this plus the result (about 1 GB for 20
+        million customers): the default keeps 100 million lines under 4 GB
+        (``benchmarks/bench_clv.py --part parquet``).
+    lines_per_pass : int, default :data:`LINES_PER_PASS`
+        Order lines per pass over the files (the lines are counted in the validation pass);
+        files with no more lines are summarised in one pass.
 
     Returns
     -------
@@ -241,7 +244,7 @@ def rfm_summary_parquet(
 
     import duckdb
 
-    end_day = pd.Timestamp(as_of).date()
+    end_day = pd.Timestamp(as_of).date().isoformat()
     with tempfile.TemporaryDirectory() as spill:
         summary = Path(spill) / "rfm.parquet"
         connection = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": spill})
@@ -251,10 +254,16 @@ def rfm_summary_parquet(
                 TRY_CAST({_sql_name(date_column)} AS DATE) AS d, TRY_CAST({_sql_name(value_column)} AS DOUBLE) AS v
                 FROM read_parquet(?)""".replace("?", _sql_text(str(path)))
             )
-            _check_parquet_lines(connection, customer_column, date_column, value_column)
-            # the summary goes to a file and DuckDB is closed before pandas reads it: the peak is the larger
-            # of the two, not their sum (fetching 20 million rows with .df() held both: 5.4 GB at 100M lines)
-            connection.execute(f"COPY ({_rfm_sql(end_day.isoformat(), time_unit)}) TO {_sql_text(str(summary))} (FORMAT parquet)")
+            n_lines = _check_parquet_lines(connection, customer_column, date_column, value_column)
+            passes = max(1, -(-n_lines // lines_per_pass))
+            if passes == 1:
+                connection.execute(f"COPY ({_rfm_sql(end_day, time_unit)} ORDER BY c) TO {_sql_text(str(summary))} (FORMAT parquet)")
+            else:
+                _rfm_parts(connection, end_day, time_unit, passes, Path(spill) / "parts")
+                connection.execute(
+                    f"COPY (SELECT * FROM read_parquet({_sql_text(str(Path(spill) / 'parts' / '*.parquet'))}) "
+                    f"ORDER BY {s.CUSTOMER_ID}) TO {_sql_text(str(summary))} (FORMAT parquet)"
+                )
         finally:
             connection.close()
         rfm = pd.read_parquet(summary)
@@ -268,26 +277,52 @@ def rfm_summary_parquet(
     return rfm[RFM_COLUMNS].astype({"frequency": "int64"})
 
 
-def _rfm_sql(end_day: str, time_unit: float) -> str:
+def _rfm_parts(connection, end_day: str, time_unit: float, passes: int, folder: Path) -> None:
+    """Write the summary of the customers with ``hash(id) % passes == k`` to ``folder/part-k.parquet``, one pass each.
+
+    The rows of a part are in no particular order (``preserve_insertion_order`` off while the parts are written).
+    """
+    folder.mkdir()
+    connection.execute("SET preserve_insertion_order = false")
+    for k in range(passes):
+        connection.execute(
+            f"COPY ({_rfm_sql(end_day, time_unit, where=f'hash(c) % {passes} = {k}')}) "
+            f"TO {_sql_text(str(folder / f'part-{k}.parquet'))} (FORMAT parquet)"
+        )
+    connection.execute("SET preserve_insertion_order = true")
+
+
+def _rfm_sql(end_day: str, time_unit: float, where: str = "TRUE") -> str:
     """Purchase days (spend summed per customer and day), then one row per customer: the figures of
-    :func:`_customer_stats`, from the view ``lines`` (``c``, ``d``, ``v``)."""
+    :func:`_customer_stats`, from the view ``lines`` (``c``, ``d``, ``v``), for the customers ``where`` holds; unsorted."""
     return f"""
-    WITH days AS (SELECT c, d, sum(v) AS spend FROM lines WHERE d <= DATE '{end_day}' GROUP BY c, d),
+    WITH days AS (SELECT c, d, sum(v) AS spend FROM lines WHERE d <= DATE '{end_day}' AND ({where}) GROUP BY c, d),
     customers AS (SELECT c, count(*) AS periods, min(d) AS first_day, max(d) AS last_day, sum(spend) AS total,
                   arg_min(spend, d) AS first_spend, min(spend) AS min_day_spend FROM days GROUP BY c)
     SELECT c AS {s.CUSTOMER_ID}, periods - 1 AS frequency, (last_day - first_day) / {float(time_unit)!r} AS recency,
            (DATE '{end_day}' - first_day) / {float(time_unit)!r} AS "T",
            CASE WHEN periods > 1 THEN (total - first_spend) / (periods - 1) ELSE 0.0 END AS monetary_value, min_day_spend
-    FROM customers ORDER BY c
+    FROM customers
     """
 
 
-def _check_parquet_lines(connection, customer_column: str, date_column: str, value_column: str) -> None:
-    """Raise :class:`DataValidationError` for empty ids, dates that are empty or not dates, spend not a number."""
-    counts = connection.execute(
-        "SELECT count(*) FILTER (WHERE no_c), count(*) FILTER (WHERE d IS NULL), "
+def _check_parquet_lines(connection, customer_column: str, date_column: str, value_column: str) -> int:
+    """Raise :class:`DataValidationError` for empty ids, dates that are empty or not dates, spend not a number;
+    return the number of lines."""
+    n_lines, *counts = connection.execute(
+        "SELECT count(*), count(*) FILTER (WHERE no_c), count(*) FILTER (WHERE d IS NULL), "
         "count(*) FILTER (WHERE v IS NULL OR NOT isfinite(v)) FROM lines"
     ).fetchone()
+    _raise_unreadable(counts, customer_column, date_column, value_column)
+    return int(n_lines)
+
+
+def _raise_unreadable(counts, customer_column: str, date_column: str, value_column: str) -> None:
+    """Raise :class:`DataValidationError` naming each column with lines it cannot read.
+
+    ``counts`` are the lines with an empty id, an empty or unreadable date and an empty or
+    non-finite spend, in that order (out of core or on Spark, where no example row is at hand).
+    """
     problems = [
         Problem(_TABLE, column, what, int(n), "")
         for column, what, n in zip(
