@@ -429,3 +429,26 @@ def test_offer_name_says_the_product_and_channel_and_keeps_the_codes_once(bundle
             assert f" by {arm['channel']} (" in name  # the planted channel of the arm
             if len(products) == 1:
                 assert name.startswith(f"the {labels[products[0]]} offer")
+
+
+def test_a_rollout_goes_to_the_customers_an_uplift_model_finds_persuaded_as_notebook_12_reads_the_test(
+        bundled_company, bundled_lines, ground_truth):
+    from xsell_lab import catalogue, experiments
+
+    company = bundled_company
+    labels = catalogue.item_labels(company.products, "product")
+    tests = recommendations.offer_results(company.offers, customers=company.customers, lines=bundled_lines, labels=labels,
+                                          products=company.products, seed=42).set_index("experiment_id")
+    campaign = ground_truth["uplift_campaign"]["experiment_id"]
+    assert tests["targeted_share"].notna().tolist() == [name == campaign for name in tests.index]
+    row = tests.loc[campaign]
+    test = experiments.experiment_customers(company.offers, company.customers, bundled_lines, experiment=campaign,
+                                            arms=["control", row["variant"]])
+    product = company.products.set_index("product_id").loc[ground_truth["uplift_campaign"]["product_id"]]
+    share = experiments.targeted_share(test, arm=row["variant"], margin=product["price"] - product["unit_cost"],
+                                       discount=ground_truth["uplift_campaign"]["discount"] * product["price"], seed=42)
+    assert row["targeted_share"] == pytest.approx(share, abs=1e-9)
+    advice = recommendations.recommendations(offer_tests=tests.reset_index(), n=10)
+    said = advice.loc[advice["recommendation"].str.contains(labels[ground_truth["uplift_campaign"]["product_id"]], regex=False),
+                      "recommendation"].iloc[0]
+    assert said.startswith("Roll out") and f"only to the customers an uplift model finds it persuades (about {share:.0%}" in said

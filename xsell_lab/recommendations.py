@@ -53,7 +53,7 @@ from xsell_lab import kpis, pricing, targeting
 from xsell_lab._text import plural
 from xsell_lab.data import schema as s
 from xsell_lab.data.margins import unit_costs
-from xsell_lab.experiments import compare_conversion, compare_revenue, segment_effects
+from xsell_lab.experiments import compare_conversion, compare_revenue, experiment_customers, observed_discounts, segment_effects, targeted_share
 from xsell_lab.stats.intervals import newcombe_interval
 
 #: Columns of :func:`recommendations`.
@@ -67,7 +67,7 @@ OPPORTUNITY_COLUMNS = [
 #: Columns of :func:`offer_results`.
 OFFER_COLUMNS = [
     s.EXPERIMENT_ID, s.VARIANT, "offer", "customers_treatment", "rate_treatment", "rate_control", "uplift_points",
-    "p_value", "p_adjusted", "revenue_difference", "last_offer", "proven", "unclear_segments",
+    "p_value", "p_adjusted", "revenue_difference", "last_offer", "proven", "unclear_segments", "targeted_share",
     "margin_difference", "margin_ci_low", "margin_ci_high", "margin_verdict",
 ]
 #: Upper p-value bounds and the words said for them, strictest first (:func:`confidence_words`).
@@ -441,6 +441,10 @@ def offer_results(
     customers: pd.DataFrame | None = None,
     correction: str = "holm",
     profit: pd.DataFrame | None = None,
+    lines: pd.DataFrame | None = None,
+    products: pd.DataFrame | None = None,
+    contact_cost: float = 0.0,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Each offer test's best arm against its control, read as notebook 08 reads it, described in words.
 
@@ -473,6 +477,14 @@ def offer_results(
         arm's margin added per customer offered, after the discount, the
         contact cost and the returns, with its interval and verdict. Without
         it the margin columns are empty and an offer is judged on revenue.
+    lines, products : pandas.DataFrame, optional
+        Kept order lines and the products table: with ``customers``, each best arm is read as
+        notebook 12 reads a test (:func:`xsell_lab.experiments.targeted_share`), so a rollout
+        goes only to the customers an uplift model finds it persuades when the model can tell.
+    contact_cost : float, default 0.0
+        Cost of one contact, counted in that reading.
+    seed : int, default 0
+        Seed of that reading's split and bootstrap.
 
     Returns
     -------
@@ -484,7 +496,9 @@ def offer_results(
         (:func:`shown_difference`); ``p_value`` is the arm's own,
         ``p_adjusted`` the corrected one and ``proven`` = ``p_adjusted < ALPHA``;
         ``unclear_segments`` names the segments (", "-joined; "" for none)
-        where the interval includes zero. Empty when no test has a control and an offer arm.
+        where the interval includes zero; ``targeted_share`` is the share of the test's
+        customers worth the offer by :func:`~xsell_lab.experiments.targeted_share` (NaN when it
+        cannot tell, or without ``lines`` and ``products``). Empty when no test has a control and an offer arm.
 
     References
     ----------
@@ -517,10 +531,33 @@ def offer_results(
         "p_adjusted": best["p_adjusted"], "revenue_difference": best["difference"],
         "last_offer": best[s.EXPERIMENT_ID].map(last_offer) if last_offer is not None else pd.NaT,
         "unclear_segments": _unclear_segments(testable, customers, best, control, correction),
+        "targeted_share": _targeted_shares(testable, customers, lines, products, best, control, contact_cost, seed),
     })
     table["proven"] = table["p_adjusted"] < ALPHA
     table = _with_margins(table, profit)
     return table.sort_values(["last_offer", s.EXPERIMENT_ID], ascending=[False, True]).reset_index(drop=True)[OFFER_COLUMNS]
+
+
+def _targeted_shares(offers, customers, lines, products, best, control: str, contact_cost: float, seed: int) -> list[float]:
+    """Per best arm, :func:`~xsell_lab.experiments.targeted_share` of its test (NaN where the margin is unknown)."""
+    if customers is None or lines is None or products is None or lines.empty:
+        return [float("nan")] * len(best)
+    catalogue = products.set_index(s.PRODUCT_ID)
+    cost = pd.Series(unit_costs(products).to_numpy(), index=products[s.PRODUCT_ID])
+    discounts = observed_discounts(offers, products, control=control).set_index([s.EXPERIMENT_ID, s.VARIANT])["discount"]
+    shares = []
+    for row in best.itertuples(index=False):
+        arm = offers[(offers[s.EXPERIMENT_ID] == row.experiment_id) & (offers[s.VARIANT] == row.variant)]
+        product = arm[s.PRODUCT_ID].iloc[0] if s.PRODUCT_ID in arm else None
+        if product not in catalogue.index or not np.isfinite(cost.get(product, np.nan)):
+            shares.append(float("nan"))
+            continue
+        price = float(catalogue.loc[product, s.PRICE])
+        test = experiment_customers(offers, customers, lines, experiment=row.experiment_id, arms=[control, row.variant])
+        discount = float(np.nan_to_num(discounts.get((row.experiment_id, row.variant), 0.0))) * price
+        shares.append(targeted_share(test, arm=row.variant, margin=price - float(cost[product]), discount=discount,
+                                     contact_cost=contact_cost, control=control, seed=seed))
+    return shares
 
 
 def _with_margins(table: pd.DataFrame, profit: pd.DataFrame | None) -> pd.DataFrame:
@@ -743,6 +780,10 @@ def _offer_action(test) -> str:
         return f"do not roll out {test.offer} yet: keep testing or stop it."
     if math.isfinite(getattr(test, "margin_ci_high", float("nan"))) and test.margin_ci_high < 0:
         return f"do not roll out {test.offer} as it is: it wins buyers but loses margin once the discount, contact and returns are paid."
+    share = getattr(test, "targeted_share", float("nan"))
+    if math.isfinite(share):
+        return (f"roll out {test.offer} only to the customers an uplift model finds it persuades (about {share:.0%} of those "
+                "tested), keeping a small control group.")
     unclear = getattr(test, "unclear_segments", "")
     if unclear:
         return (f"roll out {test.offer}, keeping a small control group, but not yet to the {unclear.replace('_', ' ')} "

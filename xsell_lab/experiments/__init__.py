@@ -32,7 +32,7 @@ Whom to offer (:mod:`~xsell_lab.experiments.uplift`)
 Whom to send it, for profit (:mod:`~xsell_lab.experiments.offer_lists`)
     :func:`incremental_profit` and :func:`expected_incremental_profit` (``p1 x (m - d) - p0 x m - c``,
     Gubela, Lessmann & Jaroszewicz 2020), :func:`offer_list_comparison` (the profit-based list
-    against propensity x margin, judged on planted truth).
+    against propensity x margin, judged on planted truth), :func:`targeted_share`.
 Sharper and safer tests (:mod:`~xsell_lab.experiments.cuped`, :mod:`~xsell_lab.experiments.peeking`)
     :func:`pre_period_spend` + :func:`cuped_comparison` (Deng et al. 2013),
     :func:`peeking_simulation` (the cost of looking at a running test).
@@ -62,7 +62,7 @@ from xsell_lab.exceptions import DataValidationError, Problem, SampleRatioMismat
 from xsell_lab.experiments.checks import check_experiments
 from xsell_lab.experiments.choosing import RANKINGS, choose_experiment, experiment_overview
 from xsell_lab.experiments.cuped import cuped_comparison, pre_period_spend
-from xsell_lab.experiments.offer_lists import expected_incremental_profit, incremental_profit, offer_list_comparison
+from xsell_lab.experiments.offer_lists import expected_incremental_profit, incremental_profit, offer_list_comparison, targeted_share
 from xsell_lab.experiments.peeking import peeking_simulation
 from xsell_lab.experiments.profit import (
     CAMPAIGN_PROFIT_COLUMNS,
@@ -124,6 +124,7 @@ __all__ = [
     "sample_size_two_proportions",
     "segment_effects",
     "srm_grade",
+    "targeted_share",
     "uplift_by_group",
     # Imported by xsell_lab.experiments before it became a package; kept importable from here.
     "AUTOMATIC",

@@ -20,6 +20,9 @@ whose expected incremental profit is below zero is better left alone.
     The profit-based list against the propensity x margin list of the same length, judged on
     each customer's true (planted) buying probabilities: how many of each kind of customer each
     list reaches and the profit it truly adds.
+:func:`targeted_share`
+    Notebook 12's reading of a test in one call, for the executive report: the share of the
+    test's customers worth the offer, when an uplift model can tell them apart.
 
 References
 ----------
@@ -35,8 +38,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xsell_lab.data import schema as s
 from xsell_lab.data.validation import require_columns
 from xsell_lab.exceptions import ParameterError
+from xsell_lab.experiments.uplift import MIN_ROWS_PER_ARM, UpliftModel, holdout_mask, qini_interval
 
 #: Columns of :func:`expected_incremental_profit`.
 PROFIT_COLUMNS = ["rate_without_offer", "rate_with_offer", "expected_margin", "expected_incremental_profit"]
@@ -155,3 +160,57 @@ def offer_list_comparison(
         rows.append({"list": name, "customers": len(members), "true_extra_buyers": float(extra.loc[members].sum()),
                      "true_incremental_profit": float(true_profit.loc[members].sum()), **counts.astype(int).to_dict()})
     return pd.DataFrame(rows, columns=[*COMPARISON_COLUMNS, *kinds])
+
+
+def targeted_share(
+    test: pd.DataFrame, *, arm: str, margin: float, discount: float = 0.0, contact_cost: float = 0.0,
+    control: str = "control", holdout_share: float = 0.5, seed: int = 0, confidence: float = 0.95, n_boot: int = 300,
+) -> float:
+    """The share of a test's customers worth the offer, when an uplift model can tell them apart; else NaN.
+
+    Notebook 12's reading of one test in a single call: a linear two-model
+    :class:`~xsell_lab.experiments.UpliftModel` learns on one part of the test (:func:`holdout_mask`),
+    its ranking of the other part is judged by the Qini area's bootstrap interval
+    (:func:`qini_interval`), and, when that interval lies above zero, the answer is the share of the
+    judged customers whose :func:`expected_incremental_profit` is above zero.
+
+    Parameters
+    ----------
+    test : pandas.DataFrame
+        :func:`~xsell_lab.experiments.experiment_customers` of the control and offer arms
+        (its ``features`` in ``attrs``).
+    arm : str
+        The offer arm.
+    margin, discount, contact_cost : float
+        As in :func:`incremental_profit`.
+    control : str, default "control"
+        The arm kept from the offer.
+    holdout_share : float, default 0.5
+        Share of each arm judged, never fitted on.
+    seed : int, default 0
+        Seed of the split and the bootstrap.
+    confidence : float, default 0.95
+        Level of the Qini interval.
+    n_boot : int, default 300
+        Bootstrap resamples of the Qini interval.
+
+    Returns
+    -------
+    float
+        A share in 0..1, or NaN when an arm of the fitting part has fewer than
+        :data:`~xsell_lab.experiments.uplift.MIN_ROWS_PER_ARM` customers or buyers, or the
+        ranking is not shown to beat random order.
+    """
+    held = holdout_mask(test[s.VARIANT], holdout_share, seed=seed)
+    fit_on, judged = test[~held], test[held]
+    counts = fit_on.groupby(s.VARIANT)[s.ACCEPTED].agg(["size", "sum"])
+    if len(counts) < 2 or (counts["size"] < MIN_ROWS_PER_ARM).any() or (counts["sum"] < MIN_ROWS_PER_ARM // 3).any():
+        return float("nan")
+    model = UpliftModel(test.attrs["features"], control=control).fit(fit_on)
+    predicted = model.predict(judged)
+    treated = (judged[s.VARIANT] != control).to_numpy()
+    low, _ = qini_interval(predicted[arm], treated, judged[s.ACCEPTED], confidence=confidence, n_boot=n_boot, seed=seed)
+    if not low > 0:
+        return float("nan")
+    scores = expected_incremental_profit(predicted, arm=arm, margin=margin, discount=discount, contact_cost=contact_cost)
+    return float((scores["expected_incremental_profit"] > 0).mean())
