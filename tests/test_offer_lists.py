@@ -135,3 +135,19 @@ def test_targeted_share_is_notebook_12s_list_read_in_one_call(campaign, bundled_
     small = ex.experiment_customers(bundled_company.offers, bundled_company.customers, bundled_lines,
                                     experiment="EXP-WARRANTY", arms=["control", "email_offer"])
     assert np.isnan(ex.targeted_share(small, arm="email_offer", margin=100.0, seed=3))  # a planted flat effect: nothing to rank
+
+
+def test_offer_margin_reads_the_planted_discount_and_the_unit_cost(bundled_company, ground_truth):
+    planted = ground_truth["uplift_campaign"]
+    arm = next(name for name in planted["arms"] if name != "control")
+    money = ex.offer_margin(bundled_company.offers, bundled_company.products, experiment=planted["experiment_id"], arm=arm)
+    product = bundled_company.products.set_index("product_id").loc[planted["product_id"]]
+    assert money["product_id"] == planted["product_id"]
+    assert money["margin"] == pytest.approx(product["price"] - product["unit_cost"])
+    assert money["discount_share"] == pytest.approx(planted["discount"], abs=1e-9)
+    assert money["discount"] == pytest.approx(planted["discount"] * product["price"])
+    # without unit costs the margin is unknown unless a rate is assumed
+    no_costs = bundled_company.products.assign(unit_cost=float("nan"))
+    assert np.isnan(ex.offer_margin(bundled_company.offers, no_costs, experiment=planted["experiment_id"], arm=arm)["margin"])
+    assumed = ex.offer_margin(bundled_company.offers, no_costs, experiment=planted["experiment_id"], arm=arm, assumed_margin_rate=0.3)
+    assert assumed["margin"] == pytest.approx(0.3 * product["price"])

@@ -53,7 +53,7 @@ from xsell_lab import kpis, pricing, targeting
 from xsell_lab._text import plural
 from xsell_lab.data import schema as s
 from xsell_lab.data.margins import unit_costs
-from xsell_lab.experiments import compare_conversion, compare_revenue, experiment_customers, observed_discounts, segment_effects, targeted_share
+from xsell_lab.experiments import compare_conversion, compare_revenue, experiment_customers, offer_margin, segment_effects, targeted_share
 from xsell_lab.stats.intervals import newcombe_interval
 
 #: Columns of :func:`recommendations`.
@@ -445,6 +445,7 @@ def offer_results(
     products: pd.DataFrame | None = None,
     contact_cost: float = 0.0,
     seed: int = 0,
+    assumed_margin_rate: float = 0.0,
 ) -> pd.DataFrame:
     """Each offer test's best arm against its control, read as notebook 08 reads it, described in words.
 
@@ -485,6 +486,9 @@ def offer_results(
         Cost of one contact, counted in that reading.
     seed : int, default 0
         Seed of that reading's split and bootstrap.
+    assumed_margin_rate : float, default 0.0
+        Margin share of the list price for offered products without a unit cost in that reading
+        (:func:`xsell_lab.experiments.offer_margin`); 0 assumes none.
 
     Returns
     -------
@@ -531,31 +535,28 @@ def offer_results(
         "p_adjusted": best["p_adjusted"], "revenue_difference": best["difference"],
         "last_offer": best[s.EXPERIMENT_ID].map(last_offer) if last_offer is not None else pd.NaT,
         "unclear_segments": _unclear_segments(testable, customers, best, control, correction),
-        "targeted_share": _targeted_shares(testable, customers, lines, products, best, control, contact_cost, seed),
+        "targeted_share": _targeted_shares(testable, customers, lines, products, best, control, contact_cost, seed,
+                                           assumed_margin_rate),
     })
     table["proven"] = table["p_adjusted"] < ALPHA
     table = _with_margins(table, profit)
     return table.sort_values(["last_offer", s.EXPERIMENT_ID], ascending=[False, True]).reset_index(drop=True)[OFFER_COLUMNS]
 
 
-def _targeted_shares(offers, customers, lines, products, best, control: str, contact_cost: float, seed: int) -> list[float]:
+def _targeted_shares(offers, customers, lines, products, best, control: str, contact_cost: float, seed: int,
+                     assumed_margin_rate: float) -> list[float]:
     """Per best arm, :func:`~xsell_lab.experiments.targeted_share` of its test (NaN where the margin is unknown)."""
-    if customers is None or lines is None or products is None or lines.empty:
+    if customers is None or lines is None or products is None or lines.empty or s.PRODUCT_ID not in offers:
         return [float("nan")] * len(best)
-    catalogue = products.set_index(s.PRODUCT_ID)
-    cost = pd.Series(unit_costs(products).to_numpy(), index=products[s.PRODUCT_ID])
-    discounts = observed_discounts(offers, products, control=control).set_index([s.EXPERIMENT_ID, s.VARIANT])["discount"]
     shares = []
     for row in best.itertuples(index=False):
-        arm = offers[(offers[s.EXPERIMENT_ID] == row.experiment_id) & (offers[s.VARIANT] == row.variant)]
-        product = arm[s.PRODUCT_ID].iloc[0] if s.PRODUCT_ID in arm else None
-        if product not in catalogue.index or not np.isfinite(cost.get(product, np.nan)):
+        money = offer_margin(offers, products, experiment=row.experiment_id, arm=row.variant, control=control,
+                             assumed_margin_rate=assumed_margin_rate)
+        if not np.isfinite(money["margin"]):
             shares.append(float("nan"))
             continue
-        price = float(catalogue.loc[product, s.PRICE])
         test = experiment_customers(offers, customers, lines, experiment=row.experiment_id, arms=[control, row.variant])
-        discount = float(np.nan_to_num(discounts.get((row.experiment_id, row.variant), 0.0))) * price
-        shares.append(targeted_share(test, arm=row.variant, margin=price - float(cost[product]), discount=discount,
+        shares.append(targeted_share(test, arm=row.variant, margin=money["margin"], discount=money["discount"],
                                      contact_cost=contact_cost, control=control, seed=seed))
     return shares
 

@@ -22,7 +22,7 @@ Reading a test (:mod:`~xsell_lab.experiments.readout`, :mod:`~xsell_lab.experime
 Did it pay? (:mod:`~xsell_lab.experiments.profit`)
     :func:`campaign_profit` (incremental revenue and margin per customer offered after
     discount, contact cost and returns, Welch intervals, a verdict such as "raises
-    revenue, loses margin"), :func:`discount_statement`, :func:`observed_discounts`,
+    revenue, loses margin"), :func:`discount_statement`, :func:`observed_discounts`, :func:`offer_margin`,
     :func:`return_rates`.
 Whom to offer (:mod:`~xsell_lab.experiments.uplift`)
     :class:`UpliftModel` (per-customer uplift: two-model and X-learner, Künzel et al.
@@ -70,6 +70,7 @@ from xsell_lab.experiments.profit import (
     campaign_profit,
     discount_statement,
     observed_discounts,
+    offer_margin,
     return_rates,
 )
 from xsell_lab.experiments.planning import cohens_h, control_conversion_rate, power_two_proportions, sample_size_two_proportions
@@ -111,6 +112,7 @@ __all__ = [
     "incremental_profit",
     "offer_list_comparison",
     "observed_discounts",
+    "offer_margin",
     "holdout_mask",
     "peeking_simulation",
     "power_two_proportions",

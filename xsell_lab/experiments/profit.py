@@ -130,6 +130,33 @@ def observed_discounts(offers: pd.DataFrame, products: pd.DataFrame, *, control:
     return table.sort_values([s.EXPERIMENT_ID, s.VARIANT]).reset_index(drop=True)[[s.EXPERIMENT_ID, s.VARIANT, "accepted", "discount"]]
 
 
+def offer_margin(
+    offers: pd.DataFrame, products: pd.DataFrame, *, experiment: str, arm: str, control: str = "control",
+    assumed_margin_rate: float = 0.0,
+) -> dict:
+    """What one sale of an offer arm's product earns: the margin at the list price and the discount given with it.
+
+    The unit cost is the data's, else ``price x (1 - assumed_margin_rate)``
+    (:func:`xsell_lab.data.margins.unit_costs`); the discount is the one the data shows
+    (:func:`observed_discounts`; 0 when the arm has no accepted offer).
+
+    Returns
+    -------
+    dict
+        ``product_id``, ``price`` (list), ``unit_cost`` (NaN when unknown), ``margin`` (``price -
+        unit_cost``), ``discount_share`` and ``discount`` (``discount_share x price``).
+    """
+    require_columns(offers, [s.EXPERIMENT_ID, s.VARIANT, s.PRODUCT_ID], s.OFFERS)
+    product = offers.loc[(offers[s.EXPERIMENT_ID] == experiment) & (offers[s.VARIANT] == arm), s.PRODUCT_ID].iloc[0]
+    catalogue = products.set_index(s.PRODUCT_ID)
+    price = float(catalogue[s.PRICE].get(product, np.nan))
+    cost = float(pd.Series(margins.unit_costs(products, assumed_margin_rate).to_numpy(), index=products[s.PRODUCT_ID]).get(product, np.nan))
+    found = observed_discounts(offers, products, control=control).set_index([s.EXPERIMENT_ID, s.VARIANT])["discount"]
+    share = float(np.nan_to_num(found.get((experiment, arm), 0.0)))
+    return {"product_id": product, "price": price, "unit_cost": cost, "margin": price - cost, "discount_share": share,
+            "discount": share * price}
+
+
 def discount_statement(offers: pd.DataFrame, products: pd.DataFrame, discount: float | str = "auto", *, control: str = "control") -> str:
     """One sentence saying which discount the profit readout counts, and where it comes from.
 
