@@ -19,6 +19,8 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+import xsell_lab
+from xsell_lab.data import id_mark
 from xsell_lab.data import schema as s
 from xsell_lab.lab.report import document, privacy, provenance
 from xsell_lab.lab.report.render import make_report, render_pdf
@@ -46,8 +48,13 @@ def awkward_id(canonical: str) -> str:
     return shapes[sum(map(int, number)) % len(shapes)]  # digit sum: not in step with the data's own patterns
 
 
-def rewrite_ids(folder: Path) -> dict[str, pd.DataFrame]:
-    """The bundled tables, copied to ``folder`` as Parquet, customer ids replaced by :func:`awkward_id`."""
+def numeric_id(canonical: str) -> str:
+    """``C00017`` as ``17``: ids that read like numbers, as Complete Journey's households (1 to 2,500)."""
+    return str(int(canonical[1:]))
+
+
+def rewrite_ids(folder: Path, shape=awkward_id) -> dict[str, pd.DataFrame]:
+    """The bundled tables, copied to ``folder`` as Parquet, customer ids replaced by ``shape`` (:func:`awkward_id`)."""
     folder.mkdir()
     tables = {}
     for file in sorted(DATA.glob("*.parquet")):
@@ -56,7 +63,7 @@ def rewrite_ids(folder: Path) -> dict[str, pd.DataFrame]:
         # every column that holds a customer id (its own, or a reference such as referrals.referrer_id)
         id_columns = {key.column for key in spec.foreign_keys if key.ref_table == s.CUSTOMERS} if spec else set()
         for column in id_columns | ({s.CUSTOMER_ID} & set(frame.columns)):
-            frame[column] = frame[column].map(awkward_id)
+            frame[column] = frame[column].map(shape)
         tables[file.stem] = frame
         if file.stem != s.CUSTOMERS:
             frame.to_parquet(folder / file.name, index=False)
@@ -115,6 +122,15 @@ def run_report(notebook: str, data: Path, mapping: Path | None, out: Path):
     assert [hashlib.sha256(file.read_bytes()).hexdigest() for file in inputs] == before
     assert sorted(file.name for file in data.iterdir()) == [file.name for file in inputs if file != mapping]
     return report
+
+
+@pytest.fixture(scope="module")
+def numeric(tmp_path_factory) -> tuple[Path, set[str]]:
+    """Data folder whose customer ids read like numbers (``17``), every table in Parquet."""
+    folder = tmp_path_factory.mktemp("numeric") / "nummern"
+    tables = rewrite_ids(folder, numeric_id)
+    tables[s.CUSTOMERS].to_parquet(folder / "customers.parquet", index=False)
+    return folder, real_ids(tables)
 
 
 @pytest.fixture(scope="module")
@@ -216,25 +232,96 @@ def test_an_id_left_in_the_document_fails_the_report():
     assert "CU-1001 bought twice" in shown_html
 
 
-def test_short_numeric_ids_equal_to_the_reports_own_numbers_do_not_fail_it():
+def test_ids_that_read_like_numbers_are_replaced_in_their_marked_and_quoted_forms_never_as_numbers():
+    """Complete Journey's household ids run from 1 to 2,500: the report's own numbers equal them."""
     parameters = pd.DataFrame({"name": ["region"], "value": ["all"], "default": ["all"], "help": [""], "given": [False]})
     source = provenance.Provenance("Sales", "10", "", parameters, None, "", "no data")
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Result\n\nCustomer 53 bought twice.")])
+    said = "Customer #53 bought twice; 53% of our 256 customers cross-bought in the quarter of 01 Oct 2017; refused: '1' (row 5)."
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"## Result\n\n{said}")])
     generated = dt.datetime(2026, 12, 1, 4, 38)
-    ids = frozenset({"1", "53", "256", "2026"})  # Complete Journey's household ids run from 1 to 2,500
+    ids = privacy.id_forms({"1", "53", "256", "2017", "2026", "C7"})
+    assert ids == {"#1", "#53", "#256", "#2017", "#2026", "#C7", "'1'", "'53'", "'256'", "'2017'", "'2026'", "C7"}
     page = document.report_html(notebook, source, pseudonym_key=KEY, customer_ids=ids, generated=generated)
-    assert "Customer 53 bought" not in page and f"Customer {privacy.pseudonym('53', KEY)} bought" in page
-    assert "SHA-256" in page and "2026" in page and "(1 id replaced)" in page  # the lab's own text stays
+    hidden = {value: privacy.pseudonym(value, KEY) for value in ("1", "53")}
+    assert f"Customer {hidden['53']} bought twice; 53% of our 256 customers cross-bought in the quarter of 01 Oct 2017" in page
+    assert f"refused: {hidden['1']} (row 5)" in page
+    assert "SHA-256" in page and "2026" in page and "(2 ids replaced)" in page  # the lab's own text stays
+    assert privacy.pseudonym("#53", KEY) == privacy.pseudonym("'53'", KEY) == hidden["53"]  # one customer, one pseudonym
+    assert privacy.pseudonym("#C7", KEY) != privacy.pseudonym("C7", KEY)  # only a number-like id loses its mark
 
 
-def test_a_segment_equal_to_a_short_id_is_pseudonymised_in_the_title_and_settings_like_the_body():
-    parameters = pd.DataFrame({"name": ["segment"], "value": ["1 Adult Kids"], "default": ["all"], "help": [""], "given": [True]})
+def test_a_segment_that_starts_with_an_id_stays_and_a_parameter_naming_a_customer_is_pseudonymised():
+    parameters = pd.DataFrame(
+        {
+            "name": ["segment", "account", "top"],
+            "value": ["1 Adult Kids", "53", 53],
+            "default": ["all", "auto", 10],
+            "help": ["a value of customers.segment", "the account (a customer_id of the accounts table)", "rows shown"],
+            "given": [True, True, True],
+        }
+    )
     source = provenance.Provenance("Sales", "10", "", parameters, None, "", "no data")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Result\n\nSegment 1 Adult Kids.")])
-    page = document.report_html(notebook, source, pseudonym_key=KEY, customer_ids=frozenset({"1"}))  # Complete Journey
-    hidden = privacy.pseudonym("1", KEY)
-    assert f"Sales — {hidden} Adult Kids" in page and f"segment = {hidden} Adult Kids" in page
-    assert "(4 ids replaced)" in page  # body, parameter table, settings line, title
+    ids = privacy.id_forms({"1", "53"})  # Complete Journey
+    page = document.report_html(notebook, source, pseudonym_key=KEY, customer_ids=ids)
+    hidden = privacy.pseudonym("53", KEY)
+    assert "Sales — 1 Adult Kids" in page and "Segment 1 Adult Kids." in page
+    assert f"segment = 1 Adult Kids, account = {hidden}, top = 53;" in page
+    assert "(2 ids replaced)" in page  # the account in the parameter table and the settings line
+
+
+def test_a_report_kernel_loads_ids_that_read_like_numbers_marked_in_every_table_in_the_same_order(numeric, monkeypatch):
+    folder, ids = numeric
+    plain = xsell_lab.load_company(folder)
+    monkeypatch.setenv(id_mark.MARK_VARIABLE, "1")
+    marked = xsell_lab.load_company(folder)
+    holding = {name for name in s.TABLES if getattr(plain, name, None) is not None and id_mark.customer_id_columns(name)}
+    assert {"customers", "orders", "offers", "accounts", "referrals"} <= holding
+    for name in holding:
+        for column in id_mark.customer_id_columns(name):
+            before, after = getattr(plain, name)[column], getattr(marked, name)[column]
+            assert after.equals("#" + before), (name, column)
+    order = plain.customers[s.CUSTOMER_ID].sort_values().index
+    assert marked.customers[s.CUSTOMER_ID].sort_values().index.equals(order)  # "#10" < "#9" as "10" < "9"
+    assert privacy.known_customer_ids(folder) == privacy.id_forms(ids) and "#17" in privacy.known_customer_ids(folder)
+    assert xsell_lab.load_company(DATA).customers[s.CUSTOMER_ID].str.match(r"C\d{5}$").all()  # ids like C00017: never marked
+    assert id_mark.as_loaded("17", marked.customers[s.CUSTOMER_ID]) == "#17"
+    assert id_mark.as_loaded("17", plain.customers[s.CUSTOMER_ID]) == "17"
+
+
+@pytest.fixture(scope="module")
+def numeric_reports(numeric, tmp_path_factory) -> dict[str, object]:
+    """Notebooks 03 (prints ids) and 10 (prints none) on ids that read like numbers, and 10 again with --show-ids."""
+    out = tmp_path_factory.mktemp("r_numeric")
+    reports = {notebook: run_report(f"{notebook}.ipynb", numeric[0], None, out / notebook) for notebook in ("03-finding-opportunities", "10-executive-report")}
+    parameters = {"data_path": str(numeric[0])}
+    reports["shown"] = make_report(NOTEBOOKS / "10-executive-report.ipynb", out / "shown", parameters, show_ids=True, renderer="weasyprint", progress=False)
+    return reports
+
+
+def summary_sentences(executed: Path) -> str:
+    notebook = nbformat.read(executed, as_version=4)
+    cell = next(cell for cell in notebook.cells if "report-summary" in cell.metadata.get("tags", []))
+    return "".join(output.get("text", "") for output in cell.outputs)
+
+
+@pytest.mark.slow
+def test_a_report_on_ids_that_read_like_numbers_keeps_every_number_and_hides_every_id(numeric, numeric_reports):
+    executive, shown_ids = numeric_reports["10-executive-report"], numeric_reports["shown"]
+    assert summary_sentences(executive.notebook) == summary_sentences(shown_ids.notebook)  # marking changed no result
+    text = pdf_text(executive.pdf)
+    assert "cust-" not in text and "none shown in this report" in text  # 10 prints no id: no number was taken for one
+    assert summary_sentences(executive.notebook).split()[0] in text
+    opportunities = numeric_reports["03-finding-opportunities"]
+    printed = pdf_text(opportunities.pdf)
+    assert re.search(r"#\d", printed) is None  # no marked id left ...
+    replaced = int(re.search(r"pseudonymised \(([\d,]+) ids? replaced\)", printed).group(1).replace(",", ""))
+    assert replaced > 0 and printed.count("cust-") >= replaced  # ... each replaced by its pseudonym
+    assert re.search(r"#\d", json_text(opportunities.notebook))  # the kernel printed marked ids
+
+
+def json_text(executed: Path) -> str:
+    return Path(executed).read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -272,4 +359,4 @@ def test_ids_are_read_from_a_customers_table_the_mapping_makes_with_sql(tmp_path
     """A mapping may make the customers table with a DuckDB query (``sql:``); its ids are the ones to hide."""
     pd.DataFrame({"Invoice": ["1", "2", "3"], "Customer": [" 00123", "00456", "00123"]}).to_csv(tmp_path / "lines.csv", index=False)
     mapping = {"tables": {s.CUSTOMERS: {"sql": "SELECT DISTINCT Customer AS customer_id FROM 'lines.csv'"}}}
-    assert privacy.known_customer_ids(tmp_path, mapping) == frozenset({"00123", "00456"})
+    assert privacy.known_customer_ids(tmp_path, mapping) == frozenset({"#00123", "#00456", "'00123'", "'00456'"})

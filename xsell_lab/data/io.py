@@ -36,6 +36,7 @@ import pandas as pd
 from xsell_lab._files import replaced_whole
 from xsell_lab.data import schema as s
 from xsell_lab.data.company import Company
+from xsell_lab.data.id_mark import mark_customer_ids
 from xsell_lab.data.mapping import MappingError, TableSource, parse_mapping, sample_of
 from xsell_lab.data.validation import (
     CLEANING_LOG_COLUMNS,
@@ -76,7 +77,9 @@ def load_company(
     Company
         The validated tables; ``cleaning_log`` lists every repair (defaults
         filled, exact duplicate rows dropped, optional columns added) with
-        its row count.
+        its row count. While a pseudonymised report runs, customer ids that
+        read like numbers carry a mark (``#17``, see
+        :mod:`xsell_lab.data.id_mark`).
 
     Raises
     ------
@@ -107,6 +110,7 @@ def load_company(
         _warn_again(warning, raw)
     filled = [log for log in [raw.log, validation_log] if len(log)]
     cleaning_log = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
+    tables = mark_customer_ids(tables)  # only while a pseudonymised report runs on ids that read like numbers
     return Company(**tables, cleaning_log=cleaning_log, sample=sample_of(mapping))
 
 

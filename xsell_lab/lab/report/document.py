@@ -27,6 +27,7 @@ What is left out
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import html
 import re
@@ -37,6 +38,8 @@ import nbformat
 from nbconvert import HTMLExporter
 
 import xsell_lab
+from xsell_lab.data import schema as s
+from xsell_lab.data.id_mark import ID_MARK
 from xsell_lab.lab.report.pdf import PAPER_SIZES
 from xsell_lab.lab.report.privacy import (
     check_pseudonymised,
@@ -277,6 +280,26 @@ def _parameter_rows(provenance: Provenance) -> str:
     return "\n".join(rows) or '<tr><td colspan="3">This notebook has no parameters.</td></tr>'
 
 
+def _ids_in_parameters_marked(provenance: Provenance, customer_ids: frozenset[str]) -> Provenance:
+    """The provenance with each parameter that names a customer written as the kernel marks the id.
+
+    A parameter names a customer when its help says ``customer_id`` (notebook
+    13's ``account``). When ids read like numbers, the report replaces only
+    their marked form ``#17`` (:func:`~xsell_lab.lab.report.privacy.id_forms`),
+    so such a value is marked first; other parameters keep their values, even
+    one that equals an id (``top = 10``) or contains one (a segment
+    ``1 Adult Kids``).
+    """
+    table = provenance.parameters
+
+    def as_shown(value: object, help_text: object) -> object:
+        names_customer = isinstance(value, str) and s.CUSTOMER_ID in str(help_text)
+        return ID_MARK + value if names_customer and ID_MARK + value in customer_ids else value
+
+    marked = [as_shown(value, help_text) for value, help_text in zip(table["value"], table["help"])]
+    return dataclasses.replace(provenance, parameters=table.assign(value=marked))
+
+
 def settings_text(provenance: Provenance) -> str:
     """The title page's one line on the run's settings: the parameters set for it, by name and value.
 
@@ -417,13 +440,15 @@ def report_html(
     """
     if paper not in PAPER_SIZES:
         raise ValueError(f"Paper must be one of {', '.join(PAPER_SIZES)}; got {paper!r}.")
+    if not show_ids:
+        if customer_ids is None:
+            customer_ids = known_customer_ids(provenance.data_path, provenance.mapping_path)
+        provenance = _ids_in_parameters_marked(provenance, customer_ids)
     body, parameter_rows, summary = notebook_body_html(notebook), _parameter_rows(provenance), summary_html(notebook)
     settings = html.escape(settings_text(provenance))
     title = html.escape(report_title(provenance))
     replaced = 0
     if not show_ids:
-        if customer_ids is None:
-            customer_ids = known_customer_ids(provenance.data_path, provenance.mapping_path)
         body, in_body = pseudonymise_html(body, customer_ids, pseudonym_key)
         parameter_rows, in_parameters = pseudonymise_html(parameter_rows, customer_ids, pseudonym_key)
         settings, in_settings = _pseudonymised_text(settings, customer_ids, pseudonym_key)

@@ -13,6 +13,13 @@ in a table and in a chart of the same report (or batch of reports):
    column mapping, file name, format and id clean-up), and *before* the
    notebook runs (:func:`known_customer_ids`). Notebook authors need to do
    nothing.
+
+   Ids that read like numbers (``17``, ``12346``) cannot be told from the
+   report's own numbers (``17%``, ``01 Oct 2017``). For them the report's
+   kernel loads every id with a mark in front (``#17``,
+   :mod:`xsell_lab.data.id_mark`; the order of the ids is unchanged, so are
+   the results), and the report replaces the marked ids, never a bare number
+   (:func:`id_forms`).
 2. **Pictures** (ids drawn on a chart's axis) cannot be post-processed. The
    report command therefore runs the kernel with the environment variables
    :data:`SHOW_IDS_VARIABLE` (``"0"`` or ``"1"``) and :data:`KEY_VARIABLE`;
@@ -44,12 +51,12 @@ or number:
 
 Limits
 ------
-* **Very short numeric ids** (``1`` to ``999``) are indistinguishable from
-  the numbers of a report: a count, a rank or a percentage equal to an id
-  (``Top 5``, ``17 customers``, ``17%``) is replaced by a pseudonym, so the
-  report loses that number (the title page states how many replacements were
-  made). Ids with a prefix (``C00017``) avoid this; so does ``--show-ids``
-  for reports that stay in-house.
+* **Ids that read like numbers** are found only in their marked form
+  (``#17``), as the loaded tables hold them, and quoted (``'17'``), as an
+  error message quotes them. A notebook that shows such an id before
+  loading the data (a raw file's first rows), or turns it into a number,
+  must label it with :func:`display_ids`; the final check cannot tell it
+  from a number either.
 * Ids are not found where a notebook changed their form: upper/lower case,
   a table cell shortened with ``...`` by pandas, a number formatting
   (``1,017`` for id ``1017``) or an id split across two HTML elements; and
@@ -73,6 +80,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from xsell_lab.data.id_mark import ID_MARK, MARK_VARIABLE, needs_mark, reads_like_number
 from xsell_lab.exceptions import PseudonymisationError
 
 #: Kernel environment variable: ``"1"`` shows real ids, ``"0"`` pseudonymises.
@@ -92,9 +100,23 @@ _CSS_STRING = re.compile(r"""content:\s*"((?:[^"\\]|\\.)*)\"""")
 
 
 def pseudonym(customer_id: object, key: str) -> str:
-    """The pseudonym of one id: ``cust-`` + 8 hex digits of HMAC-SHA256(key, id)."""
-    digest = hmac.new(bytes.fromhex(key), str(customer_id).encode(), hashlib.sha256).hexdigest()
+    """The pseudonym of one id: ``cust-`` + 8 hex digits of HMAC-SHA256(key, id).
+
+    An id that reads like a number has one pseudonym in all its forms: ``17``,
+    ``#17`` (marked, see :mod:`xsell_lab.data.id_mark`) and ``'17'`` (quoted
+    in an error message).
+    """
+    digest = hmac.new(bytes.fromhex(key), _plain_id(str(customer_id)).encode(), hashlib.sha256).hexdigest()
     return f"cust-{digest[:8]}"
+
+
+def _plain_id(form: str) -> str:
+    """The id itself behind a marked (``#17``) or quoted (``'17'``) form of an id that reads like a number."""
+    if len(form) > 2 and form[0] == form[-1] == "'" and reads_like_number(form[1:-1]):
+        return form[1:-1]
+    if form.startswith(ID_MARK) and reads_like_number(form[len(ID_MARK):]):
+        return form[len(ID_MARK):]
+    return form
 
 
 def display_ids(ids: Iterable[object]) -> list[object]:
@@ -120,8 +142,8 @@ def display_ids(ids: Iterable[object]) -> list[object]:
 
 
 def kernel_settings(show_ids: bool, key: str) -> dict[str, str]:
-    """The environment variables a report kernel runs with."""
-    return {SHOW_IDS_VARIABLE: "1" if show_ids else "0", KEY_VARIABLE: key}
+    """The environment variables a report kernel runs with (pseudonymised: ids that read like numbers marked)."""
+    return {SHOW_IDS_VARIABLE: "1" if show_ids else "0", KEY_VARIABLE: key, MARK_VARIABLE: "0" if show_ids else "1"}
 
 
 def known_customer_ids(data_path: str | os.PathLike | None, mapping: str | os.PathLike | dict | None = None) -> frozenset[str]:
@@ -143,6 +165,8 @@ def known_customer_ids(data_path: str | os.PathLike | None, mapping: str | os.Pa
     Returns
     -------
     frozenset of str
+        The texts the report replaces: the ids, or when some read like
+        numbers their marked and quoted forms (:func:`id_forms`).
 
     Raises
     ------
@@ -187,7 +211,34 @@ def known_customer_ids(data_path: str | os.PathLike | None, mapping: str | os.Pa
             f"Table '{s.CUSTOMERS}' ({origin}): no column '{s.CUSTOMER_ID}' (map yours onto it). Columns found: {found}."
         )
     clean, _ = validate_table(frame[[s.CUSTOMER_ID]], s.CUSTOMERS)
-    return frozenset(str(value) for value in clean[s.CUSTOMER_ID] if value)
+    return id_forms(str(value) for value in clean[s.CUSTOMER_ID] if value)
+
+
+def id_forms(customer_ids: Iterable[str]) -> frozenset[str]:
+    """The texts a pseudonymised report replaces for these ids.
+
+    When no id reads like a number, the ids themselves. Otherwise the report's
+    kernel marks every id (:mod:`xsell_lab.data.id_mark`), and the forms are:
+    each id with the mark (``#17``), each id that reads like a number in quotes
+    as an error message quotes it (``'17'``), and each other id as it is
+    (``C17``, which a report may show before it is loaded). An id that reads
+    like a number is never looked for bare, so a number of the report that
+    equals an id (``17%``, ``01 Oct``) stays as it is.
+
+    Parameters
+    ----------
+    customer_ids : iterable of str
+        The ids of the ``customers`` table, as loaded.
+
+    Returns
+    -------
+    frozenset of str
+    """
+    ids = frozenset(customer_ids)
+    if not needs_mark(ids):
+        return ids
+    marked = {ID_MARK + value for value in ids}
+    return frozenset(marked | {f"'{value}'" if reads_like_number(value) else value for value in ids})
 
 
 def pseudonymise_html(html_text: str, ids: Iterable[str], key: str) -> tuple[str, int]:
