@@ -255,6 +255,33 @@ def purchase_log_folder(tmp_path_factory) -> RealDataFolder:
     return RealDataFolder("purchase_log", folder, "", "btydplus_groceryElog.csv: one product, one unit per event, price 1")
 
 
+#: Hillstrom's e-mail test: every 4th of its 64,000 customers (16,000: about 5,300 per arm).
+HILLSTROM_CUSTOMER_STRIDE = 4
+
+
+@pytest.fixture(scope="session")
+def hillstrom_folder(tmp_path_factory) -> RealDataFolder:
+    """Kevin Hillstrom's e-mail test as a campaign export: customers and offers only, no orders.
+
+    ``adapters.hillstrom`` makes the two tables; every 4th customer by id is kept with their offer,
+    and the two are written as Parquet files, as an analyst with a campaign export has them.
+    """
+    from xsell_lab.data import adapters
+    from xsell_lab.data import schema as s
+
+    from skips import shared_file
+
+    tables = adapters.hillstrom(shared_file("hillstrom_email.csv")).tables
+    kept = _every_kth(tables[s.CUSTOMERS][s.CUSTOMER_ID], HILLSTROM_CUSTOMER_STRIDE)
+    folder = tmp_path_factory.mktemp("hillstrom")
+    for name in (s.CUSTOMERS, s.OFFERS):
+        tables[name][tables[name][s.CUSTOMER_ID].isin(kept)].to_parquet(folder / f"{name}.parquet", index=False)
+    return RealDataFolder(
+        "hillstrom", folder, "",
+        f"adapters.hillstrom, every {HILLSTROM_CUSTOMER_STRIDE}th customer by id: customers and offers only (a campaign export)",
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def shop_export_folder() -> RealDataFolder:
     """The three-customer ERP export shipped in examples/shop_export, read through its mapping."""

@@ -1,7 +1,7 @@
 """Every notebook on real data: it runs to the end or stops cleanly, and what it prints is sensible.
 
 Issue #10, item 6. Each notebook runs, with no parameter but the data folder (and its mapping), on
-four data sets nobody designed for the lab (built by the fixtures of ``tests/conftest.py``):
+five data sets nobody designed for the lab (built by the fixtures of ``tests/conftest.py``):
 
 ``online_retail``
     UCI Online Retail through ``adapters.online_retail``: one year, no categories, no costs,
@@ -12,10 +12,13 @@ four data sets nobody designed for the lab (built by the fixtures of ``tests/con
     75,000-line sample, whole).
 ``purchase_log``
     The BTYDplus grocery event log: customer and date only, so one product.
+``hillstrom``
+    Kevin Hillstrom's e-mail test through ``adapters.hillstrom``: a campaign export, customers and
+    offers only (every 4th customer, see the fixture); the notebooks about sales stop cleanly.
 ``shop_export``
     The three-customer ERP export ``examples/shop_export`` through its mapping.
 
-The first three skip (group ``real data``) when ``../shared/data`` is absent; the fourth is shipped.
+The first four skip (group ``real data``) when ``../shared/data`` is absent; the fourth is shipped.
 
 A run passes when the notebook either runs to the end or stops in its load cell with
 :class:`~xsell_lab.exceptions.InsufficientDataError` or :class:`~xsell_lab.exceptions.MissingTableError`
@@ -42,7 +45,10 @@ from xsell_lab.lab.runner import discover_notebooks, execute_notebook
 import factories
 
 NOTEBOOKS = discover_notebooks()
-DATA_SETS = ["online_retail", "completejourney", "purchase_log", "shop_export"]
+DATA_SETS = ["online_retail", "completejourney", "purchase_log", "hillstrom", "shop_export"]
+#: Notebooks that read a campaign export (customers and offers, no orders) to the end: the profile of the
+#: data (11), the test read (08) and whom to send it (12).
+CAMPAIGN_NOTEBOOKS = ("08", "11", "12")
 #: The only exceptions a notebook may stop with on real data, and only in its load cell.
 CLEAN_STOPS = ("InsufficientDataError", "MissingTableError")
 #: A printed figure that is not a number: pandas' NaN and <NA>, numpy's inf. (``NaT`` is left out:
@@ -191,6 +197,21 @@ def test_notebook_on_real_data(notebook, data_set, request, tmp_path, northwind_
     check = HEADLINE_CHECKS.get(notebook.name[:2])
     if check is not None and not stopped:
         check(executed, folder)
+    if data_set == "hillstrom" and notebook.name[:2] in CAMPAIGN_NOTEBOOKS:
+        assert not stopped, f"{where} stopped, but a campaign export is what it reads: {stopped}"
+        if notebook.name[:2] != "11":  # 11 profiles the data; 08 and 12 read the test
+            _check_campaign_conversion(executed, folder)
+
+
+def _check_campaign_conversion(executed, folder) -> None:
+    """Each arm's buying share the notebook prints equals a pandas recount of the offers file."""
+    offers = pd.read_parquet(folder.data_path / "offers.parquet")
+    shares = offers.groupby("variant")["accepted"].mean()
+    text = _sentences(executed)
+    printed = re.findall(r"([\d.]+)% (?:of the control group bought|bought\)|did\.)", text)
+    assert printed, "no buying share printed"
+    expected = {f"{100 * share:.1f}" for share in shares}
+    assert set(printed) <= expected, (printed, expected)
 
 
 # --- headline figures against an independent computation --------------------------------------------

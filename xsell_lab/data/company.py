@@ -176,11 +176,16 @@ class Company:
                 mask &= frame[s.CUSTOMER_ID].isin(kept)
             return frame[mask].reset_index(drop=True)
 
-        orders = window(self.orders, s.ORDER_DATE)
-        if orders.empty:
+        orders, offers = window(self.orders, s.ORDER_DATE), window(self.offers, s.OFFER_DATE)
+        # what must be left: orders, or a campaign export's offers (it has no orders)
+        what, dates, left = (
+            ("orders", self.orders[s.ORDER_DATE], orders) if len(self.orders) or self.offers is None
+            else ("offers", self.offers[s.OFFER_DATE], offers)
+        )
+        if left.empty:
             raise ValueError(
-                f"No orders left for start={start!r}, end={end!r}, segment={segment!r}, region={region!r}: "
-                f"the data covers {self.orders[s.ORDER_DATE].min():%Y-%m-%d} to {self.orders[s.ORDER_DATE].max():%Y-%m-%d}."
+                f"No {what} left for start={start!r}, end={end!r}, segment={segment!r}, region={region!r}: "
+                f"the data covers {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}."
             )
         order_ids = set(orders[s.ORDER_ID])
         lines = self.order_lines[self.order_lines[s.ORDER_ID].isin(order_ids)].reset_index(drop=True)
@@ -193,7 +198,7 @@ class Company:
             orders=orders,
             order_lines=lines,
             marketing_events=window(self.marketing_events, s.EVENT_DATE),
-            offers=window(self.offers, s.OFFER_DATE),
+            offers=offers,
             returns=returns,
             surveys=window(self.surveys, s.SURVEY_DATE),
             weekly_sales=window(self.weekly_sales, s.WEEK_START, by_customer=False),

@@ -29,6 +29,7 @@ import os
 import re
 import warnings
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,7 @@ from xsell_lab.data.mapping import MappingError, TableSource, parse_mapping, sam
 from xsell_lab.data.validation import (
     CLEANING_LOG_COLUMNS,
     DataValidationError,
+    empty_table,
     validate_tables,
 )
 from xsell_lab.exceptions import DataFileError, DataWarning, Problem
@@ -108,7 +110,8 @@ def load_company(
         raise _with_files(error, raw) from None
     for warning in caught:
         _warn_again(warning, raw)
-    filled = [log for log in [raw.log, validation_log] if len(log)]
+    tables, added = _sales_tables_of_a_campaign_export(tables)
+    filled = [log for log in [raw.log, validation_log, pd.DataFrame(added, columns=CLEANING_LOG_COLUMNS)] if len(log)]
     cleaning_log = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CLEANING_LOG_COLUMNS)
     tables = mark_customer_ids(tables)  # only while a pseudonymised report runs on ids that read like numbers
     return Company(**tables, cleaning_log=cleaning_log, sample=sample_of(mapping))
@@ -371,13 +374,31 @@ def _check_inside(folder: Path, file: Path, source: TableSource) -> None:
 
 
 def _check_required(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    """Every required table is there, or the folder is a campaign export (:data:`~xsell_lab.data.schema.CAMPAIGN_TABLES`)."""
     missing = [name for name in s.REQUIRED_TABLES if name not in tables]
-    if missing:
+    if missing and not is_campaign_export(tables):
         looked = ", ".join(f"{missing[0]}{suffix}" for suffix in FILE_SUFFIXES)
         raise FileNotFoundError(
             f"{len(missing)} required table(s) not found in '{folder}': {', '.join(missing)} "
-            f"(looked for {looked}). Name their files in a column mapping. Files there: {_listing(folder)}."
+            f"(looked for {looked}). Name their files in a column mapping, or give the customers and offers "
+            f"of a test alone (a campaign export). Files there: {_listing(folder)}."
         )
+
+
+def is_campaign_export(tables: Mapping[str, object]) -> bool:
+    """Whether the tables are a campaign export: customers and offers, but no orders."""
+    return all(name in tables for name in s.CAMPAIGN_TABLES) and s.ORDERS not in tables
+
+
+def _sales_tables_of_a_campaign_export(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """The required tables a campaign export lacks, empty (typed, no rows), and the cleaning log's rows saying so."""
+    absent = [name for name in s.REQUIRED_TABLES if name not in tables]
+    log = [
+        {"table": name, "step": "empty table added", "rows": 0,
+         "detail": "a campaign export (customers and offers, no orders): the analyses of sales are skipped"}
+        for name in absent
+    ]
+    return {**tables, **{name: empty_table(name) for name in absent}}, log
 
 
 def _listing(folder: Path) -> str:

@@ -162,6 +162,8 @@ def describe_margin_basis(products: pd.DataFrame, assumed_margin_rate: float = 0
     12 of 12 products without a unit cost; ..."``, ``"No margin: ..."``.
     """
     rate = check_margin_rate(assumed_margin_rate)
+    if len(products) == 0:
+        return f"No margin: the products table has none of these products (no list price, no unit cost). To speak of margin, {HOW_TO_ADD}."
     missing = int(_known_costs(products).isna().sum())
     if missing == 0:
         return "Margins use the unit cost of every product (products.unit_cost)."

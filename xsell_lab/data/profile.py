@@ -111,6 +111,8 @@ def _repeat_buyers(company) -> tuple[bool, str]:
 
 
 def _history(company) -> tuple[bool, str]:
+    if len(company.orders) == 0:
+        return False, "no orders (a campaign export)"
     first, last = period(company)
     days = (last - first).days + 1
     return days >= MIN_HISTORY_DAYS, f"{days:,} days of orders ({first:%Y-%m-%d} to {last:%Y-%m-%d})"
@@ -140,6 +142,8 @@ def _weekly_prices(company) -> tuple[bool, str]:
 
 def _whole_baskets(company) -> tuple[bool, str]:
     sample = getattr(company, "sample", "")
+    if len(company.order_lines) == 0:
+        return False, "no order lines"
     if sample == "lines":
         return False, "a sample of order lines (the mapping says sample: lines)"
     return True, "every line of each order" + (f" (a sample of {sample}, each with all its lines)" if sample else "")
@@ -256,8 +260,10 @@ def skip_message(profile_table: pd.DataFrame, section: str, *capabilities: str) 
 
 
 def period(company) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The first and the last order day of the data."""
+    """The first and the last order day of the data (of a campaign export without orders: the first and last offer day)."""
     dates = company.orders[s.ORDER_DATE]
+    if dates.isna().all() and company.offers is not None and company.offers[s.OFFER_DATE].notna().any():
+        dates = company.offers[s.OFFER_DATE]
     return dates.min().normalize(), dates.max().normalize()
 
 

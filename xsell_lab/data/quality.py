@@ -51,7 +51,7 @@ def quality_report(raw) -> pd.DataFrame:
             dates = parse_dates(frame[col.name], options.get("date_format"))
             if dates.notna().any():
                 add(table, "date range", int(dates.notna().sum()),
-                    f"{col.name}: {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d} ({(dates.max() - dates.min()).days + 1:,} days)")
+                    f"{col.name}: {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d} ({counted((dates.max() - dates.min()).days + 1, 'day')})")
             unreadable = int((frame[col.name].notna() & dates.isna()).sum())
             if unreadable:
                 add(table, "unreadable dates", unreadable, f"{col.name}: set date_format in the mapping")

@@ -414,6 +414,8 @@ TABLES[REFERRALS] = TableSpec(
 
 #: Tables every analysis needs; the others are optional.
 REQUIRED_TABLES = (CUSTOMERS, PRODUCTS, ORDERS, ORDER_LINES)
+#: A campaign export: customers and the offers of a test load without orders (the sales tables are then empty).
+CAMPAIGN_TABLES = (CUSTOMERS, OFFERS)
 
 
 class DataModelTable(pd.DataFrame):

@@ -366,6 +366,23 @@ def _check_columns_present(frame: pd.DataFrame, spec: TableSpec) -> None:
         )
 
 
+def empty_table(table: str) -> pd.DataFrame:
+    """A table with no rows: its canonical columns, typed as :func:`validate_table` types them.
+
+    Parameters
+    ----------
+    table : str
+        Canonical table name.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    columns = _spec(table).columns
+    whole = {col.name: {"bool": "bool", "int": "int64"}[col.kind] for col in columns if col.kind in ("bool", "int")}  # no value missing
+    return pd.DataFrame({col.name: _empty_column(col, 0) for col in columns}).astype(whole)
+
+
 def _empty_column(col: ColumnSpec, n: int) -> pd.Series:
     dtype = {
         "date": "datetime64[ns]",

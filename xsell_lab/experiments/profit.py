@@ -117,16 +117,17 @@ def observed_discounts(offers: pd.DataFrame, products: pd.DataFrame, *, control:
     pandas.DataFrame
         ``experiment_id``, ``variant``, ``accepted`` (offers accepted) and
         ``discount`` (a share of the list price; NaN for an arm with no
-        accepted offer), one row per offer arm.
+        accepted offer, or whose product has no list price in ``products``),
+        one row per offer arm.
     """
     price = products.set_index(s.PRODUCT_ID)[s.PRICE]
     taken = offers[(offers[s.VARIANT] != control) & offers[s.ACCEPTED].astype(bool)]
     arms = offers.loc[offers[s.VARIANT] != control, [s.EXPERIMENT_ID, s.VARIANT]].drop_duplicates()
     sums = taken.assign(list_price=taken[s.PRODUCT_ID].map(price)).groupby([s.EXPERIMENT_ID, s.VARIANT], observed=True).agg(
-        accepted=(s.ACCEPTED, "size"), revenue=(s.REVENUE, "sum"), list_price=("list_price", "sum"))
+        accepted=(s.ACCEPTED, "size"), priced=("list_price", "count"), revenue=(s.REVENUE, "sum"), list_price=("list_price", "sum"))
     table = arms.merge(sums.reset_index(), on=[s.EXPERIMENT_ID, s.VARIANT], how="left")
     table["accepted"] = table["accepted"].fillna(0).astype(int)
-    table["discount"] = 1 - table["revenue"] / table["list_price"]
+    table["discount"] = (1 - table["revenue"] / table["list_price"]).where(table["priced"] == table["accepted"])
     return table.sort_values([s.EXPERIMENT_ID, s.VARIANT]).reset_index(drop=True)[[s.EXPERIMENT_ID, s.VARIANT, "accepted", "discount"]]
 
 
@@ -166,9 +167,11 @@ def discount_statement(offers: pd.DataFrame, products: pd.DataFrame, discount: f
     """
     if discount not in AUTOMATIC:
         return f"Discount: {float(discount):.0%} of the list price on every accepted offer (the discount parameter)."
-    found = observed_discounts(offers, products, control=control).dropna(subset=["discount"])
+    read = observed_discounts(offers, products, control=control)
+    found = read.dropna(subset=["discount"])
     if found.empty:
-        return "Discount: none can be read from the data (no offer arm has an accepted offer); set the discount parameter to count one."
+        why = "the offered products have no list price in the products table" if read["accepted"].any() else "no offer arm has an accepted offer"
+        return f"Discount: none can be read from the data ({why}); set the discount parameter to count one."
     if (found["discount"].abs() < 0.005).all():
         return ("Discount: the offers table records the list price as the revenue of every accepted offer, so no discount can be "
                 "read from it; the readout counts none. If the offers carried one, set the discount parameter (e.g. 0.1 for 10%).")

@@ -50,6 +50,8 @@ literature. *PMLR* 67, 1-13.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -482,15 +484,18 @@ def experiment_customers(
     experiment: str,
     arms: list[str],
     days: int = 365,
+    customer_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
     """The customers of one randomised experiment with what was known of them on the offer date.
 
     The features of an uplift model must be measured before the offer, so that the offer cannot
     have changed them: ``orders_before`` and ``spend_before`` count the orders and revenue of the
     ``days`` days before each customer's offer date (the day itself excluded), ``days_as_customer``
-    the days from the customer's first order to it (0 for a customer with no earlier order). The
+    the days from the customer's first order to it (0 for a customer with no earlier order); one
+    with a single value for every customer (a campaign export has no orders) is left out. The
     customer attributes of :data:`ATTRIBUTE_FEATURES` that the data has, with two or more values,
-    are added; a missing value becomes ``"(not recorded)"``.
+    are added; a missing value becomes ``"(not recorded)"``. So are the ``customer_columns`` asked
+    for.
 
     Parameters
     ----------
@@ -507,13 +512,26 @@ def experiment_customers(
         The arms kept (the control arm and the offer arm(s) studied).
     days : int, default 365
         Length of the history window.
+    customer_columns : sequence of str, optional
+        More columns of the customers table to describe each customer, such as a campaign
+        export's own ``recency`` or ``history`` (:func:`other_customer_columns` lists them). They
+        must have been measured before the offer, which the data cannot show. Numeric and
+        true/false columns are used as numbers (an empty value is refused by the model), others
+        as categories. A column named as an arm or a column of the result (``womens`` in a test
+        with a ``womens`` arm) becomes ``customers.womens``.
 
     Returns
     -------
     pandas.DataFrame
         One row per customer: the offers columns ``customer_id``, ``variant``, ``offer_date``,
-        ``product_id``, ``accepted`` (0/1), ``revenue``, then :data:`HISTORY_FEATURES` and the
-        attribute columns used. ``features`` in ``frame.attrs`` lists the feature columns.
+        ``product_id``, ``accepted`` (0/1), ``revenue``, then the :data:`HISTORY_FEATURES`,
+        attribute columns and customer columns used. ``features`` in ``frame.attrs`` lists the
+        feature columns.
+
+    Raises
+    ------
+    DataValidationError
+        When a column of ``customer_columns`` is not in the customers table.
     """
     require_columns(offers, [s.EXPERIMENT_ID, s.VARIANT, s.CUSTOMER_ID, s.OFFER_DATE, s.PRODUCT_ID, s.ACCEPTED, s.REVENUE], s.OFFERS)
     require_columns(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, s.REVENUE], "sales lines")
@@ -533,13 +551,45 @@ def experiment_customers(
     test["spend_before"] = window.groupby("index")["order_revenue"].sum().reindex(test.index, fill_value=0.0)
     first = before.groupby("index")[s.ORDER_DATE].min()
     test["days_as_customer"] = (test[s.OFFER_DATE] - first.reindex(test.index)).dt.days.fillna(0).astype(int)
-    attributes = [c for c in ATTRIBUTE_FEATURES if c in customers and customers[c].nunique() >= 2]
-    if attributes:
-        values = customers.set_index(s.CUSTOMER_ID)[attributes]
-        for column in attributes:
-            test[column] = test[s.CUSTOMER_ID].map(values[column]).astype(object).where(lambda v: v.notna(), NOT_RECORDED).astype(str)
-    test.attrs["features"] = [*HISTORY_FEATURES, *attributes]
+    history = [c for c in HISTORY_FEATURES if test[c].nunique() >= 2]
+    absent = [c for c in customer_columns if c not in customers]
+    if absent:
+        raise DataValidationError([Problem(s.CUSTOMERS, absent[0], "named in customer_columns is not a column of the table",
+                                           len(absent), f"columns {', '.join(other_customer_columns(customers)) or '(none)'}",
+                                           "Name columns of the customers file.")])
+    attributes = [c for c in ATTRIBUTE_FEATURES if c in customers and customers[c].nunique() >= 2 and c not in customer_columns]
+    values = customers.set_index(s.CUSTOMER_ID)
+    for column in attributes:
+        test[column] = test[s.CUSTOMER_ID].map(values[column]).astype(object).where(lambda v: v.notna(), NOT_RECORDED).astype(str)
+    named = []
+    for column in customer_columns:
+        own = test[s.CUSTOMER_ID].map(values[column])
+        numeric = pd.api.types.is_numeric_dtype(values[column]) or pd.api.types.is_bool_dtype(values[column])
+        name = f"{s.CUSTOMERS}.{column}" if column in test.columns or column in arms or column == "baseline" else column
+        test[name] = own.astype(float) if numeric else own.astype(object).where(own.notna(), NOT_RECORDED).astype(str)
+        named.append(name)
+    test.attrs["features"] = [*history, *attributes, *named]
     return test
+
+
+def other_customer_columns(customers: pd.DataFrame) -> list[str]:
+    """The columns of a customers table beyond the canonical ones, with two or more values.
+
+    Candidates for :func:`experiment_customers`' ``customer_columns`` (a campaign export's
+    ``recency`` or ``history``), to be used only when they were measured before the offer.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        The canonical customers table.
+
+    Returns
+    -------
+    list of str
+        In the table's order.
+    """
+    canonical = set(s.TABLES[s.CUSTOMERS].column_names)
+    return [c for c in customers.columns if c not in canonical and customers[c].nunique() >= 2]
 
 
 def qini_area(score, treated, outcome) -> float:
