@@ -376,7 +376,7 @@ def _check_inside(folder: Path, file: Path, source: TableSource) -> None:
 def _check_required(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     """Every required table is there, or the folder is a campaign export (:data:`~xsell_lab.data.schema.CAMPAIGN_TABLES`)."""
     missing = [name for name in s.REQUIRED_TABLES if name not in tables]
-    if missing and not is_campaign_export(tables):
+    if missing and not _is_campaign_export(tables):
         looked = ", ".join(f"{missing[0]}{suffix}" for suffix in FILE_SUFFIXES)
         raise FileNotFoundError(
             f"{len(missing)} required table(s) not found in '{folder}': {', '.join(missing)} "
@@ -385,7 +385,7 @@ def _check_required(tables: dict[str, pd.DataFrame], folder: Path) -> None:
         )
 
 
-def is_campaign_export(tables: Mapping[str, object]) -> bool:
+def _is_campaign_export(tables: Mapping[str, object]) -> bool:
     """Whether the tables are a campaign export: customers and offers, but no orders."""
     return all(name in tables for name in s.CAMPAIGN_TABLES) and s.ORDERS not in tables
 
