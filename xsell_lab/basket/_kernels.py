@@ -111,16 +111,41 @@ def keep_columns(indptr: np.ndarray, indices: np.ndarray, remap: np.ndarray) -> 
 
 
 @nb.njit(cache=True, nogil=True)
-def pair_counts(indptr: np.ndarray, indices: np.ndarray, n_cols: int) -> np.ndarray:
-    """Flat ``n_cols x n_cols`` table: entry ``b * n_cols + c`` (``b < c``) counts the rows holding both."""
-    counts = np.zeros(n_cols * n_cols, dtype=np.int64)
+def longest_row(indptr: np.ndarray) -> int:
+    """Number of entries of the longest row."""
+    longest = 0
     for row in range(len(indptr) - 1):
-        start, end = indptr[row], indptr[row + 1]
-        for i in range(start, end - 1):
-            base = indices[i] * n_cols
-            for j in range(i + 1, end):
-                counts[base + indices[j]] += 1
-    return counts
+        longest = max(longest, indptr[row + 1] - indptr[row])
+    return longest
+
+
+@nb.njit(cache=True, nogil=True)
+def kept_columns(indptr: np.ndarray, indices: np.ndarray, remap: np.ndarray, row: int, out: np.ndarray) -> int:
+    """Write row ``row``'s columns with ``remap >= 0``, renumbered, into ``out``; return how many."""
+    size = 0
+    for i in range(indptr[row], indptr[row + 1]):
+        column = remap[indices[i]]
+        if column >= 0:
+            out[size] = column
+            size += 1
+    return size
+
+
+@nb.njit(cache=True, nogil=True)
+def pair_counts(indptr: np.ndarray, indices: np.ndarray, remap: np.ndarray, n_cols: int, counts: np.ndarray) -> None:
+    """Add to ``counts`` (flat ``n_cols x n_cols``) the rows holding both ``b`` and ``c`` at entry ``b * n_cols + c`` (``b < c``).
+
+    Only the columns with ``remap >= 0`` are counted, renumbered to ``remap`` (increasing, so each
+    row's kept columns stay sorted): the matrix restricted to them is never built. ``counts``
+    (zeros) may be int32 when there are fewer than 2**31 rows: half the table, fewer cache misses.
+    """
+    items = np.empty(longest_row(indptr), dtype=np.int32)
+    for row in range(len(indptr) - 1):
+        size = kept_columns(indptr, indices, remap, row, items)
+        for i in range(size - 1):
+            base = items[i] * n_cols
+            for j in range(i + 1, size):
+                counts[base + items[j]] += 1
 
 
 @nb.njit(cache=True, nogil=True)
@@ -160,12 +185,13 @@ def triple_candidates(pair_id: np.ndarray, first: np.ndarray, second: np.ndarray
 
 @nb.njit(cache=True, nogil=True)
 def triple_counts(
-    indptr: np.ndarray, indices: np.ndarray, pair_id: np.ndarray, n_cols: int, candidate_row: np.ndarray, slot: np.ndarray,
-    n_candidates: int,
-) -> np.ndarray:
-    """Rows holding each candidate triple of :func:`triple_candidates` (same order as its ``columns``).
+    indptr: np.ndarray, indices: np.ndarray, remap: np.ndarray, pair_id: np.ndarray, n_cols: int, candidate_row: np.ndarray,
+    slot: np.ndarray, counts: np.ndarray,
+) -> None:
+    """Add to ``counts`` the rows holding each candidate triple of :func:`triple_candidates` (same order as its ``columns``).
 
-    Each row first looks its item pairs up once in ``pair_id`` (a small local table); then for
+    Each row is first restricted to the columns with ``remap >= 0`` (renumbered to ``remap``,
+    increasing) and looks its pairs up once in ``pair_id`` (a small local table); then for
     every frequent pair ``(b, c)`` of the row with candidates, each later item ``d`` with
     ``(b, d)`` and ``(c, d)`` frequent is a candidate (that is how they were made), and its
     number is read from ``slot[candidate_row[p] * n_cols + d]`` (one look-up instead of a walk
@@ -173,26 +199,26 @@ def triple_counts(
 
     Parameters
     ----------
+    remap : numpy.ndarray of int32
+        New number of each column of ``indices`` (-1: not counted).
     candidate_row : numpy.ndarray of int32
         For each frequent pair ``p``, its row in ``slot`` (-1: the pair has no candidate).
     slot : numpy.ndarray of int32
         Flat ``rows x n_cols`` table: the candidate number of ``(pair, d)``, -1 elsewhere.
-    n_candidates : int
-        Number of candidates (the length of the result).
+    counts : numpy.ndarray of int32 or int64
+        One counter per candidate (zeros).
     """
-    counts = np.zeros(n_candidates, dtype=np.int64)
-    longest = 0
-    for row in range(len(indptr) - 1):
-        longest = max(longest, indptr[row + 1] - indptr[row])
+    longest = longest_row(indptr)
+    items = np.empty(longest, dtype=np.int32)
     local = np.empty((longest, longest), dtype=np.int32)
     for row in range(len(indptr) - 1):
-        start, size = indptr[row], indptr[row + 1] - indptr[row]
+        size = kept_columns(indptr, indices, remap, row, items)
         if size < 3:
             continue
         for i in range(size - 1):
-            base = indices[start + i] * n_cols
+            base = items[i] * n_cols
             for j in range(i + 1, size):
-                local[i, j] = pair_id[base + indices[start + j]]
+                local[i, j] = pair_id[base + items[j]]
         for i in range(size - 2):
             for j in range(i + 1, size - 1):
                 p = local[i, j]
@@ -201,5 +227,4 @@ def triple_counts(
                 base = candidate_row[p] * n_cols
                 for k in range(j + 1, size):
                     if local[i, k] >= 0 and local[j, k] >= 0:
-                        counts[slot[base + indices[start + k]]] += 1
-    return counts
+                        counts[slot[base + items[k]]] += 1
