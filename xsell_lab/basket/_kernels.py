@@ -18,9 +18,14 @@ import numpy as np
 
 @nb.njit(cache=True, nogil=True)
 def run_starts(values: np.ndarray) -> np.ndarray:
-    """Row starts (``indptr``) of sorted basket ids: a row begins wherever the id changes."""
+    """Row starts (``indptr``) of sorted basket ids: a row begins wherever the id changes.
+
+    Returns an empty array when the ids are not sorted (some id is smaller than the one before).
+    """
     n_rows = 1
     for i in range(1, len(values)):
+        if values[i] < values[i - 1]:
+            return np.empty(0, dtype=np.int64)
         if values[i] != values[i - 1]:
             n_rows += 1
     indptr = np.empty(n_rows + 1, dtype=np.int64)
@@ -31,6 +36,15 @@ def run_starts(values: np.ndarray) -> np.ndarray:
             indptr[row] = i
             row += 1
     return indptr
+
+
+@nb.njit(cache=True, nogil=True)
+def column_counts(indices: np.ndarray, n_cols: int) -> np.ndarray:
+    """Entries of each column id in ``indices`` (``numpy.bincount`` without its int64 copy)."""
+    counts = np.zeros(n_cols, dtype=np.int64)
+    for column in indices:
+        counts[column] += 1
+    return counts
 
 
 @nb.njit(cache=True, nogil=True)
@@ -70,7 +84,8 @@ def sorted_distinct_rows(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.nd
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        ``indptr`` and ``indices`` of the same rows, sorted, without repeats.
+        ``indptr`` and ``indices`` of the same rows, sorted, without repeats (the start of
+        the ``indices`` given, no copy).
     """
     n_rows = len(indptr) - 1
     new_indptr = np.empty(n_rows + 1, dtype=np.int64)
@@ -90,7 +105,7 @@ def sorted_distinct_rows(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.nd
                 indices[out] = indices[i]
                 out += 1
         new_indptr[row + 1] = out
-    return new_indptr, indices[:out].copy()
+    return new_indptr, indices[:out]
 
 
 @nb.njit(cache=True, nogil=True)

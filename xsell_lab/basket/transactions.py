@@ -61,7 +61,9 @@ class Baskets:
 
     def item_counts(self) -> np.ndarray:
         """Number of baskets containing each item (column sums)."""
-        return np.bincount(self.matrix.indices, minlength=self.matrix.shape[1])
+        from xsell_lab.basket import _kernels
+
+        return _kernels.column_counts(self.matrix.indices, self.matrix.shape[1])
 
     def basket_sizes(self) -> np.ndarray:
         """Number of distinct items in each basket."""
@@ -199,12 +201,15 @@ def _rows(baskets: pd.Series, item_codes: np.ndarray) -> tuple[np.ndarray, np.nd
     """Row starts of the baskets (in order of first appearance) and the item codes in row order.
 
     Whole-number basket ids already sorted (the usual export) are split where they change, in one
-    pass; other ids are coded by ``pandas.factorize`` and the lines sorted by basket (stable).
+    pass that also checks the order; other ids are coded by ``pandas.factorize`` and the lines
+    sorted by basket (stable).
     """
     from xsell_lab.basket import _kernels
 
-    if _is_whole_number(baskets) and baskets.is_monotonic_increasing:
-        return _kernels.run_starts(baskets.to_numpy()), item_codes
+    if _is_whole_number(baskets):
+        indptr = _kernels.run_starts(baskets.to_numpy())
+        if len(indptr):
+            return indptr, item_codes
     basket_codes = pd.factorize(baskets, sort=False)[0]
     if np.any(basket_codes[1:] < basket_codes[:-1]):
         order = np.argsort(basket_codes, kind="stable")
