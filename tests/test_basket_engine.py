@@ -5,7 +5,8 @@ grows longer itemsets by projection (``xsell_lab.basket.sparse_backend``). Each 
 against DuckDB SQL written by hand (a self-join of the distinct basket lines, the way an analyst
 would count pairs and triples) and against mlxtend's FP-growth, on Zipf baskets with planted
 pairs and triples, and the fast cleaning routes (sorted whole-number ids, counted item codes)
-against the general one (text ids, ``pandas.factorize``).
+against the general one (text ids, ``pandas.factorize``), and the association rules of long
+itemsets against mlxtend's.
 """
 
 from __future__ import annotations
@@ -110,3 +111,48 @@ def test_fast_cleaning_routes_equal_the_general_one():
     assert fast.cleaning_log.set_index("step").loc["counted an item once per basket", "rows"] == len(lines) - len(distinct)
     first = lines[lines[s.ORDER_ID] == lines[s.ORDER_ID].min()][s.PRODUCT_ID].unique()
     assert fast.items[fast.matrix.indices[fast.matrix.indptr[0] : fast.matrix.indptr[1]]].tolist() == sorted(first)
+
+
+def test_sorted_and_shuffled_lines_give_the_same_itemsets_and_rules():
+    # sorted whole-number basket ids are split in one pass; shuffled or descending ones are factorized and sorted
+    lines = zipf_lines(5, n_baskets=2_000)
+    shuffled = lines.sample(frac=1.0, random_state=3)
+    descending = lines.iloc[::-1]
+    tables = [basket.frequent_itemsets(table, 0.01, max_len=3) for table in (lines, shuffled, descending)]
+    reference = duckdb_counts(lines, basket.transactions.min_count(0.01, lines[s.ORDER_ID].nunique()))
+    rules = [basket.association_rules(table, metric="confidence", min_threshold=0.0) for table in tables]
+    for table, rule_table in zip(tables[1:], rules[1:]):
+        pd.testing.assert_frame_equal(table, tables[0], check_exact=True)
+        pd.testing.assert_frame_equal(rule_table, rules[0], check_exact=True)
+    assert as_counts(tables[0]) == reference
+    assert tables[0]["length"].max() == 3
+
+
+def test_rules_of_long_itemsets_equal_mlxtend_and_need_every_subset():
+    from mlxtend.frequent_patterns import association_rules as mlxtend_rules
+
+    lines = zipf_lines(2, n_baskets=1_500, n_items=40)
+    itemsets = basket.frequent_itemsets(lines, 0.004, max_len=None)
+    assert itemsets["length"].max() >= 5  # splits of 5 items: 30 rules per itemset
+    ours = basket.association_rules(itemsets, metric="lift", min_threshold=1.0)
+    reference = mlxtend_rules(itemsets[["support", "itemsets"]], num_itemsets=lines[s.ORDER_ID].nunique(), metric="lift", min_threshold=1.0)
+    merged = ours.merge(reference, on=["antecedents", "consequents"], suffixes=("", "_ref"), validate="one_to_one")
+    assert len(merged) == len(ours) == len(reference)
+    for metric in ["confidence", "lift", "leverage", "zhangs_metric"]:
+        np.testing.assert_allclose(merged[metric], merged[f"{metric}_ref"], rtol=1e-9, err_msg=metric)
+    counts = dict(zip(itemsets["itemsets"], itemsets["count"]))
+    assert merged["count"].tolist() == [counts[a | b] for a, b in zip(merged["antecedents"], merged["consequents"])]
+    assert merged["antecedent_count"].tolist() == [counts[a] for a in merged["antecedents"]]
+    single = itemsets.index[itemsets["length"] == 1][0]
+    with pytest.raises(ValueError, match="a subset of a frequent itemset is missing"):
+        basket.association_rules(itemsets.drop(index=single))
+
+
+def test_int64_counters_count_as_the_int32_ones(monkeypatch):
+    # int32 counters are used below 2**31 baskets; the int64 ones (more baskets) must count alike
+    lines = zipf_lines(6)
+    narrow = basket.frequent_itemsets(lines, 0.01, max_len=3)
+    assert sparse_backend._count_type(lines[s.ORDER_ID].nunique()) is np.int32
+    monkeypatch.setattr(sparse_backend, "_count_type", lambda n_rows: np.int64)
+    pd.testing.assert_frame_equal(basket.frequent_itemsets(lines, 0.01, max_len=3), narrow, check_exact=True)
+    assert narrow["length"].max() == 3
