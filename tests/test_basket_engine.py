@@ -156,3 +156,17 @@ def test_int64_counters_count_as_the_int32_ones(monkeypatch):
     monkeypatch.setattr(sparse_backend, "_count_type", lambda n_rows: np.int64)
     pd.testing.assert_frame_equal(basket.frequent_itemsets(lines, 0.01, max_len=3), narrow, check_exact=True)
     assert narrow["length"].max() == 3
+
+
+def test_short_and_long_baskets_with_repeats_come_out_sorted_and_distinct():
+    # baskets of at most RANKED_ROW lines are sorted by rank, longer ones by numpy.sort
+    from xsell_lab.basket._kernels import RANKED_ROW
+
+    rng = np.random.default_rng(7)
+    sizes = rng.integers(1, 3 * RANKED_ROW, 400)
+    lines = pd.DataFrame({s.ORDER_ID: np.repeat(np.arange(400), sizes), s.PRODUCT_ID: rng.integers(0, 120, sizes.sum()) * 7})
+    assert (sizes > RANKED_ROW).any() and (sizes <= RANKED_ROW).any()
+    clean = basket.clean_baskets(lines)
+    rows = np.split(clean.items[clean.matrix.indices].to_numpy(), clean.matrix.indptr[1:-1])
+    expected = lines.drop_duplicates().groupby(s.ORDER_ID)[s.PRODUCT_ID].apply(sorted)
+    assert [row.tolist() for row in rows] == expected.tolist()
