@@ -1,13 +1,14 @@
 """Fast in-process itemset mining (the default backend): compiled counts over a CSR matrix.
 
 Items are coded once (column ids of :class:`~xsell_lab.basket.transactions.Baskets`), and
-the basket x item matrix is restricted to the frequent items before anything else is counted.
-Then, in compiled loops (:mod:`xsell_lab.basket._kernels`, numba):
+only the frequent items are counted: the compiled loops (:mod:`xsell_lab.basket._kernels`,
+numba) read each basket of the clean matrix through a map of its columns to the frequent
+ones, without a restricted copy of the matrix.
 
 pairs
     every pair of frequent items of every basket increments one cell of a flat ``F x F``
-    table (``F`` frequent items); when ``F**2`` is too large for one table, the sparse
-    product ``X^T X`` of the 0/1 matrix counts them instead;
+    table (``F`` frequent items; int32 counters below 2**31 baskets); when ``F**2`` is too
+    large for one table, the sparse product ``X^T X`` of the 0/1 matrix counts them instead;
 triples
     candidates are read off the sorted list of frequent pairs (Apriori property: ``{a, b, c}``
     is a candidate only when ``{a, b}``, ``{a, c}`` and ``{b, c}`` are frequent), and one pass
