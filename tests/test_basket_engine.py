@@ -92,6 +92,9 @@ def test_many_frequent_items_are_counted_by_the_sparse_product_alike(monkeypatch
     flat = basket.frequent_itemsets(lines, 0.005, max_len=3)
     monkeypatch.setattr(sparse_backend, "_MAX_PAIR_BINS", 4)  # F**2 above it: X^T X and projections instead
     assert as_counts(basket.frequent_itemsets(lines, 0.005, max_len=3)) == as_counts(flat)
+    frequent_entries = sum(count for items, count in as_counts(flat).items() if len(items) == 1)
+    with pytest.raises(basket.BasketMemoryError, match="Counting pairs of .* Nothing was allocated"):
+        basket.frequent_itemsets(lines, 0.005, max_len=3, memory_limit=3 * 16 * frequent_entries)  # the copies alone need more
 
 
 def test_fast_cleaning_routes_equal_the_general_one():
