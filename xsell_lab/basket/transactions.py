@@ -130,15 +130,9 @@ def clean_baskets(
     require_columns(transactions, [basket_column, item_column] + ([quantity_column] if quantity_column else []), "transactions",
                     hint="Pass basket_column= / item_column= to name yours")
     log: list[dict] = []
-    baskets = transactions[basket_column]
-    items = transactions[item_column]
-    keep = baskets.notna().to_numpy() & items.notna().to_numpy()
-    _log(log, "dropped lines with a missing basket or item id", len(keep) - int(keep.sum()), f"{basket_column} / {item_column} empty")
-    if quantity_column:
-        returned = ~(pd.to_numeric(transactions[quantity_column], errors="coerce").to_numpy() > 0) & keep
-        _log(log, "dropped returns / cancellations", int(returned.sum()), f"{quantity_column} <= 0 or not a number")
-        keep &= ~returned
-    if not keep.all():
+    keep = _kept_lines(transactions, basket_column, item_column, quantity_column, log)
+    baskets, items = transactions[basket_column], transactions[item_column]
+    if keep is not None:
         baskets, items = baskets[keep], items[keep]
     if len(baskets) == 0:
         raise ValueError(
@@ -150,7 +144,7 @@ def clean_baskets(
     item_codes, labels = _sorted_codes(items)
     indptr, item_codes = _rows(baskets, item_codes)
     matrix = _dedup_matrix(indptr, item_codes, len(labels), log)
-    if not keep.all():
+    if keep is not None:
         emptied = transactions[basket_column].nunique() - matrix.shape[0]
         _log(log, "dropped baskets left without any item", emptied, "not counted in the number of baskets")
     one_item = int((np.diff(matrix.indptr) == 1).sum())
@@ -176,6 +170,26 @@ def guard_memory(needed_bytes: float, limit_bytes: float, what: str, advice: str
 
 
 # --- helpers --------------------------------------------------------------
+
+
+def _kept_lines(
+    transactions: pd.DataFrame, basket_column: str, item_column: str, quantity_column: str | None, log: list[dict]
+) -> np.ndarray | None:
+    """Mask of the lines kept (both ids present, quantity > 0), the dropped ones logged; ``None`` when all are kept.
+
+    Whole-number ids (NumPy integer columns) cannot be missing, so without a quantity column no
+    mask is built: three arrays of the lines' length fewer to allocate.
+    """
+    baskets, items = transactions[basket_column], transactions[item_column]
+    if _is_whole_number(baskets) and _is_whole_number(items) and not quantity_column:
+        return None
+    keep = baskets.notna().to_numpy() & items.notna().to_numpy()
+    _log(log, "dropped lines with a missing basket or item id", len(keep) - int(keep.sum()), f"{basket_column} / {item_column} empty")
+    if quantity_column:
+        returned = ~(pd.to_numeric(transactions[quantity_column], errors="coerce").to_numpy() > 0) & keep
+        _log(log, "dropped returns / cancellations", int(returned.sum()), f"{quantity_column} <= 0 or not a number")
+        keep &= ~returned
+    return None if keep.all() else keep
 
 
 def _items_as_one_type(items: pd.Series, item_column: str, log: list[dict]) -> pd.Series:
