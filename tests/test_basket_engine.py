@@ -173,3 +173,16 @@ def test_short_and_long_baskets_with_repeats_come_out_sorted_and_distinct():
     rows = np.split(clean.items[clean.matrix.indices].to_numpy(), clean.matrix.indptr[1:-1])
     expected = lines.drop_duplicates().groupby(s.ORDER_ID)[s.PRODUCT_ID].apply(sorted)
     assert [row.tolist() for row in rows] == expected.tolist()
+
+
+def test_pairs_without_any_frequent_triple_end_the_search_at_any_max_len():
+    # two planted pairs, never together: frequent pairs, no frequent triple, so nothing longer to grow
+    baskets = [["a", "b"]] * 30 + [["c", "d"]] * 30 + [["a", "c"], ["b", "d"], ["e"]] * 5
+    lines = pd.DataFrame(
+        {s.ORDER_ID: np.repeat(np.arange(len(baskets)), [len(b) for b in baskets]), s.PRODUCT_ID: np.concatenate(baskets)}
+    )
+    for max_len in (3, 4, None):
+        found = basket.frequent_itemsets(lines, 0.05, max_len=max_len)
+        assert dict(zip(found["itemsets"], found["count"])) == {frozenset("a"): 35, frozenset("b"): 35, frozenset("c"): 35, frozenset("d"): 35,
+                                         frozenset("e"): 5, frozenset("ab"): 30, frozenset("cd"): 30, frozenset("ac"): 5,
+                                         frozenset("bd"): 5}

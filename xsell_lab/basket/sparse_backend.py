@@ -98,7 +98,7 @@ def mine_sparse(
         return found
     owner, third, count = _frequent_triples(matrix, frequent, first, second, min_count, memory_limit)
     _record(found, [frequent[first[owner]], frequent[second[owner]], frequent[third]], count, memory_limit)
-    if max_len > 3:
+    if max_len > 3 and len(owner):
         _grow_triples(_keep_columns(matrix, frequent), frequent, first, second, owner, third, min_count, max_len, found, memory_limit)
     return found
 
