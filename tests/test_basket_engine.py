@@ -181,8 +181,9 @@ def test_pairs_without_any_frequent_triple_end_the_search_at_any_max_len():
     lines = pd.DataFrame(
         {s.ORDER_ID: np.repeat(np.arange(len(baskets)), [len(b) for b in baskets]), s.PRODUCT_ID: np.concatenate(baskets)}
     )
+    by_hand = {frozenset(items): n for items, n in [("a", 35), ("b", 35), ("c", 35), ("d", 35), ("e", 5), ("ab", 30), ("cd", 30),
+                                                     ("ac", 5), ("bd", 5)]}
     for max_len in (3, 4, None):
-        found = basket.frequent_itemsets(lines, 0.05, max_len=max_len)
-        assert dict(zip(found["itemsets"], found["count"])) == {frozenset("a"): 35, frozenset("b"): 35, frozenset("c"): 35, frozenset("d"): 35,
-                                         frozenset("e"): 5, frozenset("ab"): 30, frozenset("cd"): 30, frozenset("ac"): 5,
-                                         frozenset("bd"): 5}
+        for backend in ("sparse", "mlxtend"):
+            found = basket.frequent_itemsets(lines, 0.05, max_len=max_len, backend=backend)
+            assert dict(zip(found["itemsets"], found["count"])) == by_hand, (backend, max_len)
