@@ -48,13 +48,17 @@ def column_counts(indices: np.ndarray, n_cols: int) -> np.ndarray:
 
 
 @nb.njit(cache=True, nogil=True)
-def dense_ranks(values: np.ndarray, low: int, span: int) -> tuple[np.ndarray, np.ndarray]:
+def dense_ranks(values: np.ndarray, low: int, span: int, codes: np.ndarray) -> np.ndarray:
     """Whole-number ids in ``[low, low + span)`` coded by their rank among the ids present.
+
+    The codes (int32) are written to ``codes``, allocated by the caller: NumPy asks the system
+    for huge pages for large arrays, numba's allocator does not, and touching 11 million codes
+    page by page costs more than computing them.
 
     Returns
     -------
-    (numpy.ndarray, numpy.ndarray)
-        int32 codes of ``values`` and the boolean mask of the ids present (offsets from ``low``).
+    numpy.ndarray
+        The boolean mask of the ids present (offsets from ``low``).
     """
     present = np.zeros(span, dtype=np.bool_)
     for value in values:
@@ -64,10 +68,9 @@ def dense_ranks(values: np.ndarray, low: int, span: int) -> tuple[np.ndarray, np
     for offset in range(span):
         rank[offset] = next_rank
         next_rank += present[offset]
-    codes = np.empty(len(values), dtype=np.int32)
     for i in range(len(values)):
         codes[i] = rank[values[i] - low]
-    return codes, present
+    return present
 
 
 #: Rows of at most this many ids are sorted by rank (n**2 comparisons), longer ones by ``numpy.sort``.
@@ -86,31 +89,30 @@ def sorted_distinct_rows(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.nd
     Parameters
     ----------
     indptr : numpy.ndarray of int64
-        Row starts (``n_rows + 1``).
+        Row starts (``n_rows + 1``). Overwritten.
     indices : numpy.ndarray of int32
         Column ids, in any order within a row, repeats allowed. Overwritten.
 
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        ``indptr`` and ``indices`` of the same rows, sorted, without repeats (the start of
-        the ``indices`` given, no copy).
+        ``indptr`` and ``indices`` of the same rows, sorted, without repeats (the arrays
+        given, no copy: the large ones are the caller's, see :func:`dense_ranks`).
     """
-    n_rows = len(indptr) - 1
-    new_indptr = np.empty(n_rows + 1, dtype=np.int64)
-    new_indptr[0] = 0
     ranked = np.empty(RANKED_ROW, dtype=indices.dtype)
     out = 0
-    for row in range(n_rows):
-        start, end = indptr[row], indptr[row + 1]
+    start = indptr[0]
+    for row in range(len(indptr) - 1):
+        end = indptr[row + 1]
         if end - start <= RANKED_ROW:
             rank_sort(indices[start:end], ranked)
             out = write_distinct(ranked, end - start, indices, out)
         else:
             in_order = np.sort(indices[start:end])
             out = write_distinct(in_order, end - start, indices, out)
-        new_indptr[row + 1] = out
-    return new_indptr, indices[:out]
+        indptr[row + 1] = out
+        start = end
+    return indptr, indices[:out]
 
 
 @nb.njit(cache=True, nogil=True)

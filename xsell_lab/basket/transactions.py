@@ -249,7 +249,8 @@ def _sorted_codes(items: pd.Series) -> tuple[np.ndarray, pd.Index]:
         values = items.to_numpy()
         low, high = int(values.min()), int(values.max())
         if high - low < 4 * len(values) + 1024:
-            codes, present = _kernels.dense_ranks(values, low, high - low + 1)
+            codes = np.empty(len(values), dtype=np.int32)
+            present = _kernels.dense_ranks(values, low, high - low + 1, codes)
             return codes, pd.Index(np.flatnonzero(present) + low, dtype=items.dtype)
     codes, labels = pd.factorize(items, sort=False)
     order = np.argsort(np.asarray(labels), kind="stable")
