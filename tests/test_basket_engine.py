@@ -85,6 +85,10 @@ def test_four_items_and_more_grow_from_the_triples_as_mlxtend_finds_them():
     for max_len in (3, 4):
         capped = basket.frequent_itemsets(lines, 0.004, max_len=max_len)
         assert as_counts(capped) == {k: v for k, v in as_counts(longest).items() if len(k) <= max_len}
+    # growing past triples copies the frequent columns (3 x 16 bytes per entry): the guard counts it before counting pairs
+    frequent_entries = sum(count for items, count in as_counts(longest).items() if len(items) == 1)
+    with pytest.raises(basket.BasketMemoryError, match="Counting pairs of .* Nothing was allocated"):
+        basket.frequent_itemsets(lines, 0.004, max_len=4, memory_limit=3 * 16 * frequent_entries)
 
 
 def test_many_frequent_items_are_counted_by_the_sparse_product_alike(monkeypatch):

@@ -85,8 +85,9 @@ def mine_sparse(
         _guard_sparse_product(baskets.matrix, frequent, memory_limit)
         _grow(_keep_columns(baskets.matrix, frequent), frequent, (), min_count, max_len, found, memory_limit)
         return found
+    copied = 3 * int(counts[frequent].sum()) if max_len > 3 else 0  # the restricted copy and its CSC for _grow_triples
     guard_memory(
-        _BYTES_PER_ENTRY * n_frequent**2,
+        _BYTES_PER_ENTRY * (n_frequent**2 + copied),
         memory_limit,
         f"Counting pairs of {n_frequent:,} frequent items over {baskets.n_baskets:,} baskets",
         "Raise min_support (fewer frequent items), or use backend='spark'.",
