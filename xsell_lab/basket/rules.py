@@ -85,23 +85,26 @@ def association_rules(itemsets: pd.DataFrame, *, metric: str = "confidence", min
         When no itemset has two items, or no rule reaches the threshold.
     """
     _check_input(itemsets, metric)
-    counts = dict(zip(itemsets["itemsets"], itemsets["count"].astype(np.int64)))
     n_baskets = _n_baskets(itemsets)
-    antecedents, consequents = _splits(itemsets.loc[itemsets["itemsets"].map(len) >= 2, "itemsets"])
-    if not antecedents:
+    sets = itemsets["itemsets"].to_numpy()
+    antecedent, consequent, whole = _splits(sets)
+    if len(antecedent) == 0:
         raise NoFrequentItemsetsError(
             "No frequent itemset has two or more items, so there is no rule: lower min_support "
             f"(the itemsets table has {len(itemsets):,} single items)."
         )
-    rules = _measures(antecedents, consequents, counts, n_baskets)
+    counts = itemsets["count"].to_numpy(dtype=np.int64)
+    rules = _measures(sets[antecedent], sets[consequent], counts[antecedent], counts[consequent], counts[whole], n_baskets)
     kept = rules[rules[metric] >= min_threshold]
     if kept.empty:
         raise NoFrequentItemsetsError(
             f"No rule reaches {metric} >= {min_threshold:g}; the highest is {rules[metric].max():.4g} "
             f"over {len(rules):,} rules. Lower min_threshold or min_support."
         )
-    keys = kept["antecedents"].map(_key) + " -> " + kept["consequents"].map(_key)
-    order = np.lexsort((np.asarray(keys, dtype=str), -kept["confidence"].to_numpy(), -kept["lift"].to_numpy()))
+    texts = np.array([_key(itemset) for itemset in sets], dtype=object)
+    keep = kept.index.to_numpy()
+    keys = np.asarray(texts[antecedent[keep]] + " -> " + texts[consequent[keep]], dtype=str)
+    order = np.lexsort((keys, -kept["confidence"].to_numpy(), -kept["lift"].to_numpy()))
     return kept.iloc[order].reset_index(drop=True)
 
 
@@ -116,7 +119,8 @@ def empty_rules() -> pd.DataFrame:
     pandas.DataFrame
         Columns :data:`RULE_COLUMNS`, zero rows.
     """
-    rules = _measures([], [], {}, 0)
+    none = np.array([], dtype=np.int64)
+    rules = _measures(np.array([], dtype=object), np.array([], dtype=object), none, none, none, 0)
     return rules.astype({"antecedents": object, "consequents": object})[RULE_COLUMNS]
 
 
@@ -136,21 +140,78 @@ def _n_baskets(itemsets: pd.DataFrame) -> int:
     return int(ratios[0])
 
 
-def _splits(itemsets: pd.Series) -> tuple[list[frozenset], list[frozenset]]:
-    antecedents, consequents = [], []
-    for itemset in itemsets:
-        for size in range(len(itemset) - 1, 0, -1):
-            for part in combinations(sorted(itemset, key=str), size):
-                antecedent = frozenset(part)
-                antecedents.append(antecedent)
-                consequents.append(itemset - antecedent)
-    return antecedents, consequents
+def _splits(sets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every split of every itemset of two or more items into an antecedent and a consequent.
+
+    Each part of a split is itself a row of ``sets`` (every subset of a frequent itemset is
+    frequent, Agrawal & Srikant 1994), so a rule is three row numbers. The itemsets of each
+    length are coded as rows of item ranks (increasing), and each part is found among the
+    itemsets of its length by sorting and binary search, in NumPy.
+
+    Parameters
+    ----------
+    sets : numpy.ndarray of frozenset
+        The ``itemsets`` column.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        Row numbers (int64) of each rule's antecedent, consequent and whole itemset.
+
+    Raises
+    ------
+    ValueError
+        When a part of a split is not in ``sets`` (a table that is not all the frequent itemsets).
+    """
+    rank = {item: r for r, item in enumerate(sorted(set().union(*sets), key=str))}
+    lengths = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+    coded = {size: _ranks(sets, lengths, size, rank) for size in np.unique(lengths).tolist()}
+    parts = [], [], []
+    for size, (rows, codes) in coded.items():
+        for ante_size in range(size - 1, 0, -1):
+            for columns in combinations(range(size), ante_size):
+                rest = [c for c in range(size) if c not in columns]
+                parts[0].append(_find(coded, codes[:, list(columns)]))
+                parts[1].append(_find(coded, codes[:, rest]))
+                parts[2].append(rows)
+    empty = [np.array([], dtype=np.int64)]
+    return tuple(np.concatenate(p or empty) for p in parts)
 
 
-def _measures(antecedents: list, consequents: list, counts: dict, n_baskets: int) -> pd.DataFrame:
-    n_a = np.array([counts[a] for a in antecedents], dtype=np.int64)
-    n_b = np.array([counts[b] for b in consequents], dtype=np.int64)
-    n_ab = np.array([counts[a | b] for a, b in zip(antecedents, consequents)], dtype=np.int64)
+def _ranks(sets: np.ndarray, lengths: np.ndarray, size: int, rank: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers of the itemsets of ``size`` items and their item ranks (increasing along each row).
+
+    Sorted by :func:`_as_bytes` of the ranks, so that :func:`_find` can search them.
+    """
+    rows = np.flatnonzero(lengths == size)
+    codes = np.array([sorted(rank[item] for item in sets[row]) for row in rows], dtype=np.int64).reshape(len(rows), size)
+    order = np.argsort(_as_bytes(codes), kind="stable")
+    return rows[order], codes[order]
+
+
+def _find(coded: dict, parts: np.ndarray) -> np.ndarray:
+    """Row numbers of the itemsets whose ranks are the rows of ``parts`` (see :func:`_ranks`)."""
+    rows, codes = coded.get(parts.shape[1], (np.array([], dtype=np.int64), np.empty((0, parts.shape[1]), dtype=np.int64)))
+    keys, wanted = _as_bytes(codes), _as_bytes(parts)
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    if len(keys) == 0 or np.any(keys[at] != wanted):
+        raise ValueError(
+            "table 'itemsets': a subset of a frequent itemset is missing, so its rules cannot be measured; "
+            "pass every itemset frequent_itemsets found (do not filter the table before association_rules)."
+        )
+    return rows[at]
+
+
+def _as_bytes(codes: np.ndarray) -> np.ndarray:
+    """Each row of an int64 matrix as one fixed-size bytes value (equal rows, equal values)."""
+    codes = np.ascontiguousarray(codes)
+    return codes.view(np.dtype((np.void, codes.itemsize * codes.shape[1]))).ravel()
+
+
+def _measures(
+    antecedents: np.ndarray, consequents: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, n_ab: np.ndarray, n_baskets: int
+) -> pd.DataFrame:
+    """The rule table of :data:`RULE_COLUMNS` from the counts of ``A``, ``B`` and ``A u B``."""
     s_a, s_b, s_ab = n_a / n_baskets, n_b / n_baskets, n_ab / n_baskets
     confidence = n_ab / n_a
     leverage = s_ab - s_a * s_b

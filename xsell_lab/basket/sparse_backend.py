@@ -1,13 +1,14 @@
 """Fast in-process itemset mining (the default backend): compiled counts over a CSR matrix.
 
 Items are coded once (column ids of :class:`~xsell_lab.basket.transactions.Baskets`), and
-the basket x item matrix is restricted to the frequent items before anything else is counted.
-Then, in compiled loops (:mod:`xsell_lab.basket._kernels`, numba):
+only the frequent items are counted: the compiled loops (:mod:`xsell_lab.basket._kernels`,
+numba) read each basket of the clean matrix through a map of its columns to the frequent
+ones, without a restricted copy of the matrix.
 
 pairs
     every pair of frequent items of every basket increments one cell of a flat ``F x F``
-    table (``F`` frequent items); when ``F**2`` is too large for one table, the sparse
-    product ``X^T X`` of the 0/1 matrix counts them instead;
+    table (``F`` frequent items; int32 counters below 2**31 baskets); when ``F**2`` is too
+    large for one table, the sparse product ``X^T X`` of the 0/1 matrix counts them instead;
 triples
     candidates are read off the sorted list of frequent pairs (Apriori property: ``{a, b, c}``
     is a candidate only when ``{a, b}``, ``{a, c}`` and ``{b, c}`` are frequent), and one pass
@@ -79,40 +80,71 @@ def mine_sparse(
     found = [((int(i),), int(counts[i])) for i in frequent]
     if max_len < 2 or len(frequent) < 2:
         return found
-    matrix = _keep_columns(baskets.matrix, frequent)
     n_frequent = len(frequent)
-    sizes = np.diff(matrix.indptr).astype(np.int64)
-    needed = _BYTES_PER_ENTRY * (min(int((sizes * sizes).sum()), n_frequent**2) + 3 * matrix.nnz)
+    if n_frequent**2 > _MAX_PAIR_BINS:
+        _guard_sparse_product(baskets.matrix, frequent, memory_limit)
+        _grow(_keep_columns(baskets.matrix, frequent), frequent, (), min_count, max_len, found, memory_limit)
+        return found
+    copied = 3 * int(counts[frequent].sum()) if max_len > 3 else 0  # the restricted copy and its CSC for _grow_triples
     guard_memory(
-        needed,
+        _BYTES_PER_ENTRY * (n_frequent**2 + copied),
         memory_limit,
-        f"Counting pairs of {n_frequent:,} frequent items over {matrix.shape[0]:,} baskets",
+        f"Counting pairs of {n_frequent:,} frequent items over {baskets.n_baskets:,} baskets",
         "Raise min_support (fewer frequent items), or use backend='spark'.",
     )
-    if n_frequent**2 > _MAX_PAIR_BINS:
-        _grow(matrix, frequent, (), min_count, max_len, found, memory_limit)
-        return found
-    first, second, count = _frequent_pairs(matrix, min_count)
+    matrix = baskets.matrix
+    first, second, count = _pairs_in_table(matrix, _renumbering(matrix.shape[1], frequent), n_frequent, min_count)
     _record(found, [frequent[first], frequent[second]], count, memory_limit)
     if max_len < 3 or len(first) == 0:
         return found
-    owner, third, count = _frequent_triples(matrix, first, second, min_count, memory_limit)
+    owner, third, count = _frequent_triples(matrix, frequent, first, second, min_count, memory_limit)
     _record(found, [frequent[first[owner]], frequent[second[owner]], frequent[third]], count, memory_limit)
-    if max_len > 3:
-        _grow_triples(matrix, frequent, first, second, owner, third, min_count, max_len, found, memory_limit)
+    if max_len > 3 and len(owner):
+        _grow_triples(_keep_columns(matrix, frequent), frequent, first, second, owner, third, min_count, max_len, found, memory_limit)
     return found
 
 
+def _guard_sparse_product(matrix: sp.csr_array, frequent: np.ndarray, memory_limit: float) -> None:
+    """Refuse, before allocating, pair counts by ``X^T X`` on the frequent columns that would exceed ``memory_limit``.
+
+    The product holds at most ``min(sum of squared basket sizes, F**2)`` entries; the restricted
+    matrix and its transposed copy about three times its entries.
+    """
+    is_frequent = np.zeros(matrix.shape[1], dtype=bool)
+    is_frequent[frequent] = True
+    sizes = np.diff(np.r_[0, np.cumsum(is_frequent[matrix.indices])][matrix.indptr])
+    needed = _BYTES_PER_ENTRY * (min(int((sizes * sizes).sum()), len(frequent) ** 2) + 3 * int(sizes.sum()))
+    guard_memory(
+        needed,
+        memory_limit,
+        f"Counting pairs of {len(frequent):,} frequent items over {matrix.shape[0]:,} baskets",
+        "Raise min_support (fewer frequent items), or use backend='spark'.",
+    )
+
+
+def _count_type(n_rows: int) -> type:
+    """int32 counters when no count can reach 2**31 (fewer than 2**31 rows), else int64."""
+    return np.int32 if n_rows < 2**31 else np.int64
+
+
+def _renumbering(n_cols: int, keep: np.ndarray) -> np.ndarray:
+    """int32 map of the columns: ``keep`` (increasing) to 0..len(keep)-1, the others to -1."""
+    remap = np.full(n_cols, -1, dtype=np.int32)
+    remap[keep] = np.arange(len(keep), dtype=np.int32)
+    return remap
+
+
 def _frequent_triples(
-    matrix: sp.csr_array, first: np.ndarray, second: np.ndarray, min_count: int, memory_limit: float
+    matrix: sp.csr_array, frequent: np.ndarray, first: np.ndarray, second: np.ndarray, min_count: int, memory_limit: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Frequent triples ``(first[p], second[p], third)`` of the frequent pairs ``p``: ``p``, ``third``, count.
 
-    Sorted by pair, then third item, so by ``(first, second, third)``.
+    ``first``, ``second`` and ``third`` number the ``frequent`` columns of ``matrix``. Sorted by
+    pair, then third item, so by ``(first, second, third)``.
     """
     from xsell_lab.basket import _kernels
 
-    n_cols = matrix.shape[1]
+    n_cols = len(frequent)
     pair_id = _pair_ids(first, second, np.arange(n_cols), n_cols)
     starts, candidates = _kernels.triple_candidates(pair_id, first.astype(np.int64), second.astype(np.int64), n_cols)
     owner = np.repeat(np.arange(len(first)), np.diff(starts))
@@ -125,19 +157,21 @@ def _frequent_triples(
         f"Counting {len(candidates):,} candidate triples",
         "Raise min_support or use max_len=2.",
     )
-    renumber = np.full(n_cols, -1, dtype=np.int32)
-    renumber[used] = np.arange(len(used), dtype=np.int32)
+    renumber = _renumbering(n_cols, used)
     candidate_row = np.full(len(first), -1, dtype=np.int32)
     candidate_row[owners] = np.arange(len(owners), dtype=np.int32)
     slot = np.full(len(owners) * len(used), -1, dtype=np.int32)
     slot[candidate_row[owner].astype(np.int64) * len(used) + renumber[candidates]] = np.arange(len(candidates), dtype=np.int32)
-    counts = _kernels.triple_counts(
-        *_kernels.keep_columns(matrix.indptr, matrix.indices, renumber),
+    counts = np.zeros(len(candidates), dtype=_count_type(matrix.shape[0]))
+    _kernels.triple_counts(
+        matrix.indptr,
+        matrix.indices,
+        _renumbering(matrix.shape[1], frequent[used]),
         _pair_ids(first, second, renumber, len(used)),
         len(used),
         candidate_row,
         slot,
-        len(candidates),
+        counts,
     )
     keep = counts >= min_count
     return owner[keep], candidates[keep], counts[keep]
@@ -230,16 +264,24 @@ def _frequent_pairs(matrix: sp.csr_array | np.ndarray, min_count: int) -> tuple[
         return first, second, together[first, second].round().astype(np.int64)
     n_cols = matrix.shape[1]
     if n_cols * n_cols <= _MAX_PAIR_BINS:
-        from xsell_lab.basket import _kernels
-
-        together = _kernels.pair_counts(matrix.indptr, matrix.indices, n_cols).reshape(n_cols, n_cols)
-        first, second = np.nonzero(together >= min_count)
-        return first, second, together[first, second]
+        return _pairs_in_table(matrix, np.arange(n_cols, dtype=np.int32), n_cols, min_count)
     pairs = sp.triu(matrix.T @ matrix, k=1, format="coo")
     keep = pairs.data >= min_count
     first, second, count = pairs.row[keep], pairs.col[keep], pairs.data[keep]
     order = np.lexsort((second, first))
     return first[order], second[order], count[order].astype(np.int64)
+
+
+def _pairs_in_table(
+    matrix: sp.csr_array, remap: np.ndarray, n_cols: int, min_count: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_frequent_pairs` of the columns renumbered by ``remap`` (-1: left out), counted in one flat table."""
+    from xsell_lab.basket import _kernels
+
+    together = np.zeros((n_cols, n_cols), dtype=_count_type(matrix.shape[0]))
+    _kernels.pair_counts(matrix.indptr, matrix.indices, remap, n_cols, together.reshape(-1))
+    first, second = np.nonzero(together >= min_count)
+    return first, second, together[first, second]
 
 
 def _project(
@@ -256,7 +298,5 @@ def _keep_columns(matrix: sp.csr_array, keep: np.ndarray) -> sp.csr_array:
     """Restrict a CSR matrix to the columns ``keep`` (increasing; renumbered 0..len-1), keeping every row."""
     from xsell_lab.basket import _kernels
 
-    remap = np.full(matrix.shape[1], -1, dtype=np.int32)
-    remap[keep] = np.arange(len(keep), dtype=np.int32)
-    indptr, indices = _kernels.keep_columns(matrix.indptr, matrix.indices, remap)
+    indptr, indices = _kernels.keep_columns(matrix.indptr, matrix.indices, _renumbering(matrix.shape[1], keep))
     return sp.csr_array((np.ones(len(indices), dtype=np.int32), indices, _as_int32(indptr)), shape=(matrix.shape[0], len(keep)))

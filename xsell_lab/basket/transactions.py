@@ -61,7 +61,9 @@ class Baskets:
 
     def item_counts(self) -> np.ndarray:
         """Number of baskets containing each item (column sums)."""
-        return np.bincount(self.matrix.indices, minlength=self.matrix.shape[1])
+        from xsell_lab.basket import _kernels
+
+        return _kernels.column_counts(self.matrix.indices, self.matrix.shape[1])
 
     def basket_sizes(self) -> np.ndarray:
         """Number of distinct items in each basket."""
@@ -128,15 +130,9 @@ def clean_baskets(
     require_columns(transactions, [basket_column, item_column] + ([quantity_column] if quantity_column else []), "transactions",
                     hint="Pass basket_column= / item_column= to name yours")
     log: list[dict] = []
-    baskets = transactions[basket_column]
-    items = transactions[item_column]
-    keep = baskets.notna().to_numpy() & items.notna().to_numpy()
-    _log(log, "dropped lines with a missing basket or item id", len(keep) - int(keep.sum()), f"{basket_column} / {item_column} empty")
-    if quantity_column:
-        returned = ~(pd.to_numeric(transactions[quantity_column], errors="coerce").to_numpy() > 0) & keep
-        _log(log, "dropped returns / cancellations", int(returned.sum()), f"{quantity_column} <= 0 or not a number")
-        keep &= ~returned
-    if not keep.all():
+    keep = _kept_lines(transactions, basket_column, item_column, quantity_column, log)
+    baskets, items = transactions[basket_column], transactions[item_column]
+    if keep is not None:
         baskets, items = baskets[keep], items[keep]
     if len(baskets) == 0:
         raise ValueError(
@@ -148,7 +144,7 @@ def clean_baskets(
     item_codes, labels = _sorted_codes(items)
     indptr, item_codes = _rows(baskets, item_codes)
     matrix = _dedup_matrix(indptr, item_codes, len(labels), log)
-    if not keep.all():
+    if keep is not None:
         emptied = transactions[basket_column].nunique() - matrix.shape[0]
         _log(log, "dropped baskets left without any item", emptied, "not counted in the number of baskets")
     one_item = int((np.diff(matrix.indptr) == 1).sum())
@@ -176,6 +172,26 @@ def guard_memory(needed_bytes: float, limit_bytes: float, what: str, advice: str
 # --- helpers --------------------------------------------------------------
 
 
+def _kept_lines(
+    transactions: pd.DataFrame, basket_column: str, item_column: str, quantity_column: str | None, log: list[dict]
+) -> np.ndarray | None:
+    """Mask of the lines kept (both ids present, quantity > 0), the dropped ones logged; ``None`` when all are kept.
+
+    Whole-number ids (NumPy integer columns) cannot be missing, so without a quantity column no
+    mask is built: three arrays of the lines' length fewer to allocate.
+    """
+    baskets, items = transactions[basket_column], transactions[item_column]
+    if _is_whole_number(baskets) and _is_whole_number(items) and not quantity_column:
+        return None
+    keep = baskets.notna().to_numpy() & items.notna().to_numpy()
+    _log(log, "dropped lines with a missing basket or item id", len(keep) - int(keep.sum()), f"{basket_column} / {item_column} empty")
+    if quantity_column:
+        returned = ~(pd.to_numeric(transactions[quantity_column], errors="coerce").to_numpy() > 0) & keep
+        _log(log, "dropped returns / cancellations", int(returned.sum()), f"{quantity_column} <= 0 or not a number")
+        keep &= ~returned
+    return None if keep.all() else keep
+
+
 def _items_as_one_type(items: pd.Series, item_column: str, log: list[dict]) -> pd.Series:
     if items.dtype != object:
         return items
@@ -199,12 +215,15 @@ def _rows(baskets: pd.Series, item_codes: np.ndarray) -> tuple[np.ndarray, np.nd
     """Row starts of the baskets (in order of first appearance) and the item codes in row order.
 
     Whole-number basket ids already sorted (the usual export) are split where they change, in one
-    pass; other ids are coded by ``pandas.factorize`` and the lines sorted by basket (stable).
+    pass that also checks the order; other ids are coded by ``pandas.factorize`` and the lines
+    sorted by basket (stable).
     """
     from xsell_lab.basket import _kernels
 
-    if _is_whole_number(baskets) and baskets.is_monotonic_increasing:
-        return _kernels.run_starts(baskets.to_numpy()), item_codes
+    if _is_whole_number(baskets):
+        indptr = _kernels.run_starts(baskets.to_numpy())
+        if len(indptr):
+            return indptr, item_codes
     basket_codes = pd.factorize(baskets, sort=False)[0]
     if np.any(basket_codes[1:] < basket_codes[:-1]):
         order = np.argsort(basket_codes, kind="stable")
@@ -230,7 +249,8 @@ def _sorted_codes(items: pd.Series) -> tuple[np.ndarray, pd.Index]:
         values = items.to_numpy()
         low, high = int(values.min()), int(values.max())
         if high - low < 4 * len(values) + 1024:
-            codes, present = _kernels.dense_ranks(values, low, high - low + 1)
+            codes = np.empty(len(values), dtype=np.int32)
+            present = _kernels.dense_ranks(values, low, high - low + 1, codes)
             return codes, pd.Index(np.flatnonzero(present) + low, dtype=items.dtype)
     codes, labels = pd.factorize(items, sort=False)
     order = np.argsort(np.asarray(labels), kind="stable")
