@@ -1,11 +1,12 @@
 """The Spark session and the order lines as a Spark DataFrame, for the ``backend="spark"`` paths.
 
 Functions that run on Spark (:func:`xsell_lab.clv.rfm_summary`, the headline KPIs of
-:mod:`xsell_lab.kpis`, :func:`xsell_lab.basket.frequent_itemsets`) take ``backend="spark"``
-and share what is kept here: the session (the active one, ``SparkSession.getActiveSession()``,
-or else a local one), the check of a ``backend`` that is ``"pandas"`` or ``"spark"``, and the
-conversions through Arrow (a pandas DataFrame of lines to a Spark one, a Spark result back to
-pandas). pyspark is imported only when a Spark path runs: it needs the optional extra
+:mod:`xsell_lab.kpis` and their :func:`~xsell_lab.kpis.kpi_summary`,
+:func:`xsell_lab.basket.frequent_itemsets`) take ``backend="spark"`` and share what is kept
+here: the session (the active one, ``SparkSession.getActiveSession()``, or else a local one),
+the check of a ``backend`` that is ``"pandas"`` or ``"spark"``, the conversions through Arrow
+(a pandas DataFrame of lines to a Spark one, a Spark result back to pandas), times read as
+microseconds in UTC whatever the session time zone, and the first row of each group. pyspark is imported only when a Spark path runs: it needs the optional extra
 ``pip install "xsell-lab[spark]"`` and a Java 17 runtime.
 
 To run on a cluster, create the session first (``spark-submit`` does, or

@@ -32,9 +32,10 @@ shares
     KPIs that are shares are returned as fractions in [0, 1];
     :func:`kpi_summary` shows them in percent.
 backend
-    :func:`cross_sell_rate`, :func:`product_penetration`, :func:`cross_sell_ratio`
-    and :func:`average_order_value` also run on Spark (``backend="spark"``, lines
-    as a pyspark DataFrame) and return the same result as on pandas, the default.
+    :func:`cross_sell_rate`, :func:`product_penetration`, :func:`cross_sell_ratio`,
+    :func:`average_order_value` and :func:`kpi_summary` also run on Spark
+    (``backend="spark"``, lines as a pyspark DataFrame) and return the same result
+    as on pandas, the default.
 errors
     Missing columns raise :class:`xsell_lab.DataValidationError` naming the
     table and the column. Inputs are never modified.
