@@ -96,8 +96,13 @@ KPI_CASES = [
     ("cross_sell_ratio", {"as_of": "MIDDLE"}),
     ("average_order_value", {}),
     ("average_order_value", {"by": ["segment", "year"]}),
+    ("revenue_contribution", {}),
+    ("revenue_contribution", {"by": ["segment", "quarter"], "level": "product"}),
+    ("retention_rate", {}),
+    ("retention_rate", {"period": "quarter", "by": ["quarter", "segment"]}),
+    ("retention_rate", {"by": ["channel", "year"]}),
 ]
-EXACT = {"cross_sell_rate", "product_penetration"}  # ratios of two counts: the same division on both paths
+EXACT = {"cross_sell_rate", "product_penetration", "retention_rate"}  # ratios of two counts: the same division on both paths
 
 
 def kpi_arguments(lines: pd.DataFrame, arguments: dict) -> dict:
@@ -307,6 +312,8 @@ def duckdb_month_retention(lines: pd.DataFrame) -> float:
     lambda lines: kpis.product_penetration(lines, backend="polars"),
     lambda lines: kpis.cross_sell_ratio(lines, "2023-06-30", backend="polars"),
     lambda lines: kpis.average_order_value(lines, backend="polars"),
+    lambda lines: kpis.revenue_contribution(lines, backend="polars"),
+    lambda lines: kpis.retention_rate(lines, backend="polars"),
     lambda lines: clv.rfm_summary(lines, "2023-06-30", backend="polars"),
 ])
 def test_an_unknown_backend_names_the_allowed_ones(call):

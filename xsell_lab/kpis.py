@@ -33,7 +33,8 @@ shares
     :func:`kpi_summary` shows them in percent.
 backend
     :func:`cross_sell_rate`, :func:`product_penetration`, :func:`cross_sell_ratio`,
-    :func:`average_order_value` and :func:`kpi_summary` also run on Spark
+    :func:`average_order_value`, :func:`revenue_contribution`, :func:`retention_rate`
+    and :func:`kpi_summary` also run on Spark
     (``backend="spark"``, lines as a pyspark DataFrame) and return the same result
     as on pandas, the default.
 errors
@@ -918,6 +919,7 @@ def revenue_contribution(
     *,
     level: str = "category",
     by: By = None,
+    backend: str = "pandas",
 ) -> float | pd.DataFrame:
     """Share of revenue that comes from cross-sold items.
 
@@ -942,6 +944,13 @@ def revenue_contribution(
         What the items are.
     by : str or list of str, optional
         Group columns.
+    backend : {"pandas", "spark"}
+        ``"spark"`` computes on Spark (:mod:`xsell_lab._spark`): ``lines`` may then
+        be a pyspark DataFrame with the same columns (or a pandas one, sent
+        through Arrow), only the small result is collected, and it equals the
+        pandas one (group columns of a Spark frame take the dtypes pandas infers
+        from their values). ``order_date`` is read to the microsecond in UTC
+        (:func:`xsell_lab._spark.utc_micros`), whatever the session time zone.
 
     Returns
     -------
@@ -949,6 +958,8 @@ def revenue_contribution(
         The share, or per group: ``revenue``, ``cross_sold_revenue``,
         ``revenue_contribution``.
     """
+    if _spark.check_backend(backend, "revenue_contribution"):
+        return _spark_revenue_contribution(lines, level, by)
     item = _item_column(lines, level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item, _REVENUE], SALES_LINES, by)
     flagged = frame.merge(primary_items(frame, level=level), on=s.CUSTOMER_ID, how="left")
@@ -1051,6 +1062,7 @@ def retention_rate(
     *,
     period: str = "month",
     by: By = None,
+    backend: str = "pandas",
 ) -> float | pd.DataFrame:
     """Share of customers active in a period who buy again in the next one.
 
@@ -1077,6 +1089,13 @@ def retention_rate(
         retention per period ``t``. Other columns (``segment``, ``channel``)
         group the activity in ``t``; buying again in ``t + 1`` counts through
         any channel.
+    backend : {"pandas", "spark"}
+        ``"spark"`` computes on Spark (:mod:`xsell_lab._spark`): ``lines`` may then
+        be a pyspark DataFrame with the same columns (or a pandas one, sent
+        through Arrow), only the small result is collected, and it equals the
+        pandas one (group columns of a Spark frame take the dtypes pandas infers
+        from their values). ``order_date`` is read to the microsecond in UTC
+        (:func:`xsell_lab._spark.utc_micros`), whatever the session time zone.
 
     Returns
     -------
@@ -1086,6 +1105,8 @@ def retention_rate(
     """
     if period not in _PERIODS:
         raise ValueError(f"retention_rate: period must be one of {', '.join(_PERIODS)}. Got {period!r}.")
+    if _spark.check_backend(backend, "retention_rate"):
+        return _spark_retention_rate(lines, period, by)
     keys = as_list(by)
     frame, _ = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE], table_name(lines), [k for k in keys if k != period])
     index = _period_index(frame[s.ORDER_DATE], period)
@@ -1580,9 +1601,7 @@ def _spark_summary_values(lines, offers, marketing_events, level: str, penetrati
     if period not in _PERIODS:
         raise ValueError(f"retention_rate: period must be one of {', '.join(_PERIODS)}. Got {period!r}.")
     item = s.item_column(level)
-    require_columns(_spark.column_frame(lines), [s.ORDER_ID, s.CUSTOMER_ID, _REVENUE, s.ORDER_DATE, item], SALES_LINES)
-    frame = _spark.to_spark(lines, [s.ORDER_ID, s.CUSTOMER_ID, _REVENUE, s.ORDER_DATE, item], timestamps=(s.ORDER_DATE,))
-    frame = frame.withColumn("_at", _spark.utc_micros(frame, s.ORDER_DATE))
+    frame, _ = _spark_lines(lines, [s.ORDER_ID, s.CUSTOMER_ID, _REVENUE, s.ORDER_DATE, item], None, times=True)
     totals = frame.agg(
         F.count_distinct(s.CUSTOMER_ID).alias("customers"), F.count_distinct(s.ORDER_ID).alias("orders"), F.sum(frame[_REVENUE].cast("double")).alias(_REVENUE)
     ).collect()[0]
@@ -1594,8 +1613,8 @@ def _spark_summary_values(lines, offers, marketing_events, level: str, penetrati
         "cross_sell_rate": _spark_cross_sell_rate(frame, level, None, None, None),
         "product_penetration": _spark_penetration(frame, penetration_min_items, level, None),
         "items_per_customer": _spark_items_per_customer(frame, item),
-        "revenue_contribution": _spark_revenue_contribution(frame, item),
-        "retention_rate": _spark_retention_rate(frame, period),
+        "revenue_contribution": _spark_revenue_contribution(frame, level, None),
+        "retention_rate": _spark_retention_rate(frame, period, None),
     }
     if offers is not None:
         values["offer_conversion_rate"] = _sent_offers_conversion(_spark_small_table(offers, [s.ACCEPTED, s.VARIANT], ()))
@@ -1631,34 +1650,46 @@ def _spark_primary_items(frame, item: str):
     return primary.select(s.CUSTOMER_ID, F.col(item).alias("_primary"))
 
 
-def _spark_revenue_contribution(frame, item: str) -> float:
-    """:func:`revenue_contribution` on Spark, the headline share (a missing item is never the primary one, as in pandas)."""
+def _spark_revenue_contribution(lines, level: str, by: By) -> float | pd.DataFrame:
+    """:func:`revenue_contribution` on Spark (a missing item is never the primary one, as in pandas)."""
     F = _spark.functions()
+    frame, keys, item = _spark_items(lines, level, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, _REVENUE], by, times=True)
     flagged = frame.join(_spark_primary_items(frame, item), s.CUSTOMER_ID, "left")
     revenue = flagged[_REVENUE].cast("double")
     cross_sold = F.when(F.coalesce(flagged[item] != flagged["_primary"], F.lit(True)), revenue).otherwise(F.lit(0.0))
-    table = flagged.select(revenue.alias(_REVENUE), cross_sold.alias("cross_sold_revenue"))
-    return _spark_rate(frame, table, [], "cross_sold_revenue", _REVENUE, "revenue_contribution", "float64")
+    table = flagged.select(*keys, revenue.alias(_REVENUE), cross_sold.alias("cross_sold_revenue"))
+    return _spark_rate(lines, table, keys, "cross_sold_revenue", _REVENUE, "revenue_contribution", "float64")
 
 
-def _spark_retention_rate(frame, period: str) -> float:
-    """:func:`retention_rate` on Spark, the pooled rate: per customer and period, bought in the next period?
+def _spark_retention_rate(lines, period: str, by: By) -> float | pd.DataFrame:
+    """:func:`retention_rate` on Spark: per customer and period, bought in the next period?
 
-    Counted per period index (:func:`_period_index` of each line's UTC day); only the one row per
-    period is collected, and the last period, whose next one is not observed, left out there.
+    Counted per period index (:func:`_period_index` of each line's UTC day) with a window over each
+    customer's periods; only the counts per group and period are collected, then the last period,
+    whose next one is not observed, is left out and the groups summed as the pandas path does.
     """
     from pyspark.sql import Window
 
     F = _spark.functions()
+    others = [k for k in as_list(by) if k != period]
+    frame, _ = _spark_lines(lines, [s.CUSTOMER_ID, s.ORDER_DATE], others, times=True)
     per_year = {"month": 12, "quarter": 4, "year": 1}[period]
     day = _spark.utc_day(F.col("_at"))
-    index = F.year(day) * per_year + F.floor((F.month(day) - 1) / (12 // per_year)).cast("int")
-    bought = frame.where(F.col("_at").isNotNull()).select(s.CUSTOMER_ID, index.alias("_t")).distinct()
+    dated = frame.where(F.col("_at").isNotNull()).withColumn("_t", F.year(day) * per_year + F.floor((F.month(day) - 1) / (12 // per_year)).cast("int"))
+    bought = dated.select(s.CUSTOMER_ID, "_t").distinct()
     following = F.lead("_t").over(Window.partitionBy(s.CUSTOMER_ID).orderBy("_t"))
-    flags = bought.select("_t", F.coalesce(following == F.col("_t") + 1, F.lit(False)).cast("long").alias("retained"))
-    per_period = _spark.collect(flags.groupBy("_t").agg(F.count(F.lit(1)).alias("active"), F.sum("retained").alias("retained")))
-    pooled = per_period.loc[per_period["_t"] < per_period["_t"].max(), ["active", "retained"]].sum()
-    return float(pooled["retained"]) / float(pooled["active"]) if pooled["active"] else float("nan")
+    flags = bought.select(F.col(s.CUSTOMER_ID).alias("_customer"), F.col("_t").alias("_period"),
+                          F.coalesce(following == F.col("_t") + 1, F.lit(False)).cast("long").alias("retained_customers"))
+    active = dated.select(*others, s.CUSTOMER_ID, "_t").distinct()
+    joined = active.join(flags, active[s.CUSTOMER_ID].eqNullSafe(flags["_customer"]) & (active["_t"] == flags["_period"])) if others else flags.withColumnRenamed("_period", "_t")
+    counts = joined.groupBy(*others, "_t").agg(F.count(F.lit(1)).alias("active_customers"), F.sum("retained_customers").alias("retained_customers"))
+    table = _spark.collect(counts)
+    table = table.loc[table["_t"] < table["_t"].max()].reset_index(drop=True)
+    for key in others:
+        table[key] = _spark_key_values(lines, key, table[key])
+    if period in as_list(by):
+        table[period] = _period_start_from_index(table["_t"], period)
+    return _rate(table, as_list(by), "retained_customers", "active_customers", "retention_rate")
 
 
 def _spark_first_purchases(frame, events: pd.DataFrame) -> pd.DataFrame:
@@ -1673,25 +1704,33 @@ def _spark_first_purchases(frame, events: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({s.CUSTOMER_ID: first[s.CUSTOMER_ID], s.ORDER_DATE: pd.to_datetime(first["_at"], unit="us")})
 
 
-def _spark_lines(lines, columns: Sequence[str], by: By):
-    """:func:`_prepare` on Spark: the needed columns as a Spark DataFrame, period keys derived, missing keys labelled."""
+def _spark_lines(lines, columns: Sequence[str], by: By, *, times: bool = False):
+    """:func:`_prepare` on Spark: the needed columns as a Spark DataFrame, period keys derived, missing keys labelled.
+
+    With ``times``, ``order_date`` is sent to the microsecond (not as a day), the frame gets ``_at``
+    (:func:`xsell_lab._spark.utc_micros` of it) and period keys are derived from its UTC day.
+    """
     F = _spark.functions()
     keys = as_list(by)
     derived = [k for k in keys if k in _PERIODS and k not in lines.columns]
     needed = list(dict.fromkeys([*columns, *(k for k in keys if k not in derived), *([s.ORDER_DATE] if derived else [])]))
     require_columns(_spark.column_frame(lines), needed, SALES_LINES)
-    frame = _spark.to_spark(lines, needed, dates=(s.ORDER_DATE,))
+    frame = _spark.to_spark(lines, needed, **({"timestamps": (s.ORDER_DATE,)} if times else {"dates": (s.ORDER_DATE,)}))
+    day = F.to_date(F.col(s.ORDER_DATE))
+    if times:
+        frame = frame.withColumn("_at", _spark.utc_micros(frame, s.ORDER_DATE))
+        day = _spark.utc_day(F.col("_at"))
     # text columns, and columns with no value at all (Arrow's and Spark's null type), take the missing-value label
     text = {field.name for field in frame.schema.fields if field.dataType.typeName() in ("string", "void")}
     frame = frame.withColumns({k: F.coalesce(frame[k].cast("string"), F.lit(missing_group_label(k))) for k in keys if k in text})
     # Spark's trunc units are the periods' own names: "month", "quarter", "year"
-    return frame.withColumns({k: F.trunc(F.to_date(frame[s.ORDER_DATE]), k) for k in derived}), keys
+    return frame.withColumns({k: F.trunc(day, k) for k in derived}), keys
 
 
-def _spark_items(lines, level: str, columns: Sequence[str], by: By):
+def _spark_items(lines, level: str, columns: Sequence[str], by: By, *, times: bool = False):
     """:func:`_spark_lines` with the ``level`` column, checked as :func:`_item_column` does."""
     item = s.item_column(level)
-    frame, keys = _spark_lines(lines, [*columns, item], by)
+    frame, keys = _spark_lines(lines, [*columns, item], by, times=times)
     if item == s.CATEGORY:
         found = [row[0] for row in frame.select(item).distinct().limit(3).collect()]
         if found:
