@@ -71,6 +71,15 @@ def as_spark_frame(spark, lines: pd.DataFrame):
     return spark.createDataFrame(pa.Table.from_pandas(lines, preserve_index=False))
 
 
+def as_spark_instants(spark, frame: pd.DataFrame, column: str):
+    """A Spark frame whose ``column`` holds UTC instants (``TimestampType``), as a user's own UTC times would come."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    position = table.schema.get_field_index(column)
+    return spark.createDataFrame(table.set_column(position, column, table[column].cast(pa.timestamp("us", tz="UTC"))))
+
+
 def assert_same(pandas_result, spark_result, *, exact: bool, check_dtype: bool = True) -> None:
     """Same value (floats), or same frame: columns, dtypes, index and order; counts exactly, means to rtol 1e-12."""
     if isinstance(pandas_result, float):
@@ -103,6 +112,8 @@ KPI_CASES = [
     ("retention_rate", {"by": ["channel", "year"]}),
 ]
 EXACT = {"cross_sell_rate", "product_penetration", "retention_rate"}  # ratios of two counts: the same division on both paths
+#: KPIs that read a Spark time as an instant in UTC (to the microsecond); the others read its day in the session time zone.
+UTC_TIMES = {"revenue_contribution", "retention_rate"}
 
 
 def kpi_arguments(lines: pd.DataFrame, arguments: dict) -> dict:
@@ -127,7 +138,8 @@ def test_kpis_on_spark_equal_pandas_on_a_random_company_given_as_a_spark_frame(s
     arguments = kpi_arguments(lines, arguments)
     function = getattr(kpis, name)
     expected = function(lines, **arguments)
-    got = function(as_spark_frame(spark, lines), backend="spark", **arguments)
+    frame = as_spark_instants(spark, lines, s.ORDER_DATE) if name in UTC_TIMES else as_spark_frame(spark, lines)
+    got = function(frame, backend="spark", **arguments)
     # A Spark frame carries no pandas dtype: its text group columns come back as pandas infers them.
     assert_same(expected, got, exact=name in EXACT, check_dtype=not isinstance(expected, pd.DataFrame) or "segment" not in expected)
     if isinstance(expected, pd.DataFrame):
@@ -249,15 +261,6 @@ def planted_with_times():
     return planted_times(11)
 
 
-def as_spark_instants(spark, frame: pd.DataFrame, column: str):
-    """A Spark frame whose ``column`` holds UTC instants (``TimestampType``), as a user's own UTC times would come."""
-    import pyarrow as pa
-
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    position = table.schema.get_field_index(column)
-    return spark.createDataFrame(table.set_column(position, column, table[column].cast(pa.timestamp("us", tz="UTC"))))
-
-
 @slow
 @pytest.mark.parametrize("period, level", [("month", "category"), ("quarter", "product")])
 def test_kpi_summary_on_spark_equals_pandas_on_the_bundled_company(spark, bundled_company, bundled_kept, period, level):
@@ -343,7 +346,7 @@ def test_the_pandas_path_never_imports_pyspark():
         "import sys, xsell_lab\n"
         "from xsell_lab import clv, kpis\n"
         "lines = xsell_lab.kept_lines(xsell_lab.load_company('data'))\n"
-        "kpis.cross_sell_rate(lines); kpis.average_order_value(lines); clv.rfm_summary(lines, '2023-06-30')\n"
+        "kpis.cross_sell_rate(lines); kpis.average_order_value(lines); clv.rfm_summary(lines, '2023-06-30'); kpis.kpi_summary(lines)\n"
         "assert not [m for m in sys.modules if m.startswith('pyspark')], 'pyspark imported'\n"
     )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
