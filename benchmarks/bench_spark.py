@@ -3,8 +3,9 @@
 Generates ``--lines`` order lines (string customer and order ids, timestamps, 20 categories, spend; one
 customer per 5 lines, one order per 2.5 lines) into a Parquet file, then runs the same functions twice:
 
-* pandas: ``pandas.read_parquet`` of the file, then ``clv.rfm_summary``, ``kpis.cross_sell_rate`` and
-  ``kpis.average_order_value`` on the DataFrame;
+* pandas: ``pandas.read_parquet`` of the file, then ``clv.rfm_summary``, ``kpis.cross_sell_rate``,
+  ``kpis.average_order_value`` and ``kpis.kpi_summary`` (with a small pandas table of marketing events:
+  an awareness touch for one customer in ten, for the sales cycle) on the DataFrame;
 * Spark: a ``local[*]`` session (``--driver-memory``), ``spark.read.parquet`` of the same file, then the same
   functions with ``backend="spark"`` (each call reads the Parquet file again, as a cluster job would).
 
@@ -61,10 +62,25 @@ def order_lines(n_lines: int, seed: int) -> pd.DataFrame:
     )
 
 
+def marketing_events(n_lines: int, seed: int) -> pd.DataFrame:
+    """An awareness touch at a random second of the three years for one customer in ten of :func:`order_lines`."""
+    rng = np.random.default_rng(seed + 1)
+    customers = rng.choice(n_lines // 5, size=n_lines // 50, replace=False)
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series(customers).map("C{:08d}".format).astype("str"),
+            "event_type": "awareness",
+            "event_date": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365 * 86400, len(customers)), unit="s"),
+        }
+    )
+
+
+EVENTS: list[pd.DataFrame] = []  # the marketing events of the run, set by main
 STEPS: dict[str, Callable] = {
     "rfm_summary": lambda lines, backend: clv.rfm_summary(lines, AS_OF, backend=backend),
     "cross_sell_rate": lambda lines, backend: kpis.cross_sell_rate(lines, backend=backend),
     "average_order_value by month": lambda lines, backend: kpis.average_order_value(lines, by="month", backend=backend),
+    "kpi_summary": lambda lines, backend: kpis.kpi_summary(lines, marketing_events=EVENTS[0], backend=backend),
 }
 
 
@@ -99,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(folder) / "lines.parquet"
         _progress(f"Generating {args.lines:,} order lines into Parquet ...")
         order_lines(args.lines, args.seed).to_parquet(path, row_group_size=1_000_000)
+        EVENTS.append(marketing_events(args.lines, args.seed))
         _progress("pandas:")
         lines, read_pandas = timed("pandas.read_parquet", lambda: pd.read_parquet(path))
         expected = {name: timed(name, lambda step=step, lines=lines: step(lines, "pandas")) for name, step in STEPS.items()}

@@ -3,7 +3,8 @@
 Checked three ways: Spark against pandas (the bundled company and a random company, pandas and
 Spark frames in, with groups and cut-off days), both against the truth planted in the random
 company (each customer's distinct categories and purchase days are drawn first, the lines
-built from them), and the cross-sell rate against a DuckDB SQL recount.
+built from them; for the KPI summary also times of day, first touches and offers), and the
+cross-sell rate and the retention rate against DuckDB SQL recounts.
 """
 
 from __future__ import annotations
@@ -70,6 +71,15 @@ def as_spark_frame(spark, lines: pd.DataFrame):
     return spark.createDataFrame(pa.Table.from_pandas(lines, preserve_index=False))
 
 
+def as_spark_instants(spark, frame: pd.DataFrame, column: str):
+    """A Spark frame whose ``column`` holds UTC instants (``TimestampType``), as a user's own UTC times would come."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    position = table.schema.get_field_index(column)
+    return spark.createDataFrame(table.set_column(position, column, table[column].cast(pa.timestamp("us", tz="UTC"))))
+
+
 def assert_same(pandas_result, spark_result, *, exact: bool, check_dtype: bool = True) -> None:
     """Same value (floats), or same frame: columns, dtypes, index and order; counts exactly, means to rtol 1e-12."""
     if isinstance(pandas_result, float):
@@ -95,8 +105,15 @@ KPI_CASES = [
     ("cross_sell_ratio", {"as_of": "MIDDLE"}),
     ("average_order_value", {}),
     ("average_order_value", {"by": ["segment", "year"]}),
+    ("revenue_contribution", {}),
+    ("revenue_contribution", {"by": ["segment", "quarter"], "level": "product"}),
+    ("retention_rate", {}),
+    ("retention_rate", {"period": "quarter", "by": ["quarter", "segment"]}),
+    ("retention_rate", {"by": ["channel", "year"]}),
 ]
-EXACT = {"cross_sell_rate", "product_penetration"}  # ratios of two counts: the same division on both paths
+EXACT = {"cross_sell_rate", "product_penetration", "retention_rate"}  # ratios of two counts: the same division on both paths
+#: KPIs that read a Spark time as an instant in UTC (to the microsecond); the others read its day in the session time zone.
+UTC_TIMES = {"revenue_contribution", "retention_rate"}
 
 
 def kpi_arguments(lines: pd.DataFrame, arguments: dict) -> dict:
@@ -121,7 +138,8 @@ def test_kpis_on_spark_equal_pandas_on_a_random_company_given_as_a_spark_frame(s
     arguments = kpi_arguments(lines, arguments)
     function = getattr(kpis, name)
     expected = function(lines, **arguments)
-    got = function(as_spark_frame(spark, lines), backend="spark", **arguments)
+    frame = as_spark_instants(spark, lines, s.ORDER_DATE) if name in UTC_TIMES else as_spark_frame(spark, lines)
+    got = function(frame, backend="spark", **arguments)
     # A Spark frame carries no pandas dtype: its text group columns come back as pandas infers them.
     assert_same(expected, got, exact=name in EXACT, check_dtype=not isinstance(expected, pd.DataFrame) or "segment" not in expected)
     if isinstance(expected, pd.DataFrame):
@@ -200,11 +218,105 @@ def test_category_kpis_on_spark_refuse_lines_of_one_category(spark, planted):
         kpis.cross_sell_rate(lines, backend="spark")
 
 
+def planted_times(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+    """:func:`planted_company` with a time of day for each order, marketing events and offers, all planted.
+
+    Each order gets a minute of the day; the first orders of a month's first day are put at 01:30 (UTC):
+    one time zone west of UTC would move them to the month before. Each customer's first touch is drawn
+    as a number of minutes before their first purchase (a fifth of them touched only after it, a tenth
+    never touched by a start event); the offers sent are 40, of which 12 accepted, beside a control arm.
+
+    Returns the lines, the marketing events, the offers and the truth: ``items``, ``customers``,
+    ``cross_sell_rate``, ``sales_cycle_time`` (the median of the planted cycles, in days) and
+    ``offer_conversion_rate``.
+    """
+    lines, truth = planted_company(seed)
+    rng = np.random.default_rng(seed + 1)
+    orders = lines[s.ORDER_ID].drop_duplicates()
+    minutes = pd.Series(rng.integers(0, 24 * 60, len(orders)), index=orders.to_numpy())
+    first_of_month = lines.drop_duplicates(s.ORDER_ID).set_index(s.ORDER_ID)[s.ORDER_DATE].dt.day == 1
+    minutes[first_of_month[first_of_month].index] = 90
+    lines = lines.assign(order_date=lines[s.ORDER_DATE] + pd.to_timedelta(lines[s.ORDER_ID].map(minutes), unit="min"))
+    first_purchase = lines.groupby(s.CUSTOMER_ID)[s.ORDER_DATE].min()
+    events, cycles = [], []
+    for customer, bought in first_purchase.items():
+        draw = rng.random()
+        cycle = pd.Timedelta(minutes=int(rng.integers(1, 60 * 24 * 40)))
+        if draw < 0.1:
+            events.append((customer, "support", bought - cycle))
+            continue
+        touch = bought + cycle if draw < 0.3 else bought - cycle
+        events += [(customer, "awareness", touch), (customer, "consideration", touch + pd.Timedelta(hours=5)), (customer, "referral", touch - cycle)]
+        if touch <= bought:
+            cycles.append(cycle / pd.Timedelta(days=1))
+    events = pd.DataFrame(events, columns=[s.CUSTOMER_ID, s.EVENT_TYPE, s.EVENT_DATE])
+    offers = pd.DataFrame({s.EXPERIMENT_ID: "E1", s.VARIANT: ["offer"] * 40 + ["control"] * 10, s.ACCEPTED: [True] * 12 + [False] * 28 + [True] * 10})
+    planted = {"items": float(truth["items"].mean()), "customers": len(truth), "cross_sell_rate": float((truth["items"] >= 2).mean()),
+               "sales_cycle_time": float(np.median(cycles)), "offer_conversion_rate": 12 / 40}
+    return lines, events, offers, planted
+
+
+@pytest.fixture(scope="module")
+def planted_with_times():
+    return planted_times(11)
+
+
+@slow
+@pytest.mark.parametrize("period, level", [("month", "category"), ("quarter", "product")])
+def test_kpi_summary_on_spark_equals_pandas_on_the_bundled_company(spark, bundled_company, bundled_kept, period, level):
+    arguments = {"offers": bundled_company.offers, "marketing_events": bundled_company.marketing_events, "level": level, "period": period}
+    expected = kpis.kpi_summary(bundled_kept, **arguments)
+    got = kpis.kpi_summary(bundled_kept, backend="spark", **arguments)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+    counts = ["customers", "orders", "cross_sell_rate", "product_penetration", "retention_rate", "offer_conversion_rate", "sales_cycle_time"]
+    assert got.set_index("kpi").loc[counts, "value"].tolist() == expected.set_index("kpi").loc[counts, "value"].tolist()
+
+
+@slow
+@pytest.mark.parametrize("period", ["month", "quarter", "year"])
+def test_kpi_summary_on_spark_finds_the_planted_truth_whatever_the_session_time_zone(spark, planted_with_times, period):
+    lines, events, offers, planted = planted_with_times
+    expected = kpis.kpi_summary(lines, offers=offers, marketing_events=events, period=period)
+    west = kpis.kpi_summary(lines.assign(order_date=lines[s.ORDER_DATE] - pd.Timedelta(hours=5)), period=period)
+    if period != "year":  # the 01:30 purchases: five hours west they belong to the month (and quarter) before
+        assert west.loc[8, "value"] != expected.loc[8, "value"], "the planted times cross no period boundary"
+    zone = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
+    try:
+        got = kpis.kpi_summary(as_spark_instants(spark, lines, s.ORDER_DATE), offers=spark.createDataFrame(offers),
+                               marketing_events=as_spark_instants(spark, events, s.EVENT_DATE), period=period, backend="spark")
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", zone)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+    value = got.set_index("kpi")["value"]
+    assert value["customers"] == planted["customers"]
+    assert value["items_per_customer"] == pytest.approx(planted["items"], rel=1e-12)
+    assert value["cross_sell_rate"] == pytest.approx(100 * planted["cross_sell_rate"], rel=1e-12)
+    assert value["offer_conversion_rate"] == pytest.approx(100 * planted["offer_conversion_rate"], rel=1e-12)
+    assert value["sales_cycle_time"] == pytest.approx(planted["sales_cycle_time"], rel=1e-12)
+    if period == "month":
+        assert value["retention_rate"] == pytest.approx(100 * duckdb_month_retention(lines), rel=1e-12)
+
+
+def duckdb_month_retention(lines: pd.DataFrame) -> float:
+    """The pooled month-to-month retention rate recounted in DuckDB SQL (every month but the last)."""
+    duckdb = pytest.importorskip("duckdb")
+    return duckdb.sql(
+        """WITH bought AS (SELECT DISTINCT customer_id, year(order_date) * 12 + month(order_date) - 1 AS t FROM lines),
+                active AS (SELECT * FROM bought WHERE t < (SELECT max(t) FROM bought))
+           SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM bought AS next WHERE next.customer_id = active.customer_id AND next.t = active.t + 1))
+                  / count(*) AS retention FROM active"""
+    ).fetchall()[0][0]
+
+
 @pytest.mark.parametrize("call", [
+    lambda lines: kpis.kpi_summary(lines, backend="polars"),
     lambda lines: kpis.cross_sell_rate(lines, backend="polars"),
     lambda lines: kpis.product_penetration(lines, backend="polars"),
     lambda lines: kpis.cross_sell_ratio(lines, "2023-06-30", backend="polars"),
     lambda lines: kpis.average_order_value(lines, backend="polars"),
+    lambda lines: kpis.revenue_contribution(lines, backend="polars"),
+    lambda lines: kpis.retention_rate(lines, backend="polars"),
     lambda lines: clv.rfm_summary(lines, "2023-06-30", backend="polars"),
 ])
 def test_an_unknown_backend_names_the_allowed_ones(call):
@@ -234,7 +346,7 @@ def test_the_pandas_path_never_imports_pyspark():
         "import sys, xsell_lab\n"
         "from xsell_lab import clv, kpis\n"
         "lines = xsell_lab.kept_lines(xsell_lab.load_company('data'))\n"
-        "kpis.cross_sell_rate(lines); kpis.average_order_value(lines); clv.rfm_summary(lines, '2023-06-30')\n"
+        "kpis.cross_sell_rate(lines); kpis.average_order_value(lines); clv.rfm_summary(lines, '2023-06-30'); kpis.kpi_summary(lines)\n"
         "assert not [m for m in sys.modules if m.startswith('pyspark')], 'pyspark imported'\n"
     )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -32,9 +32,11 @@ shares
     KPIs that are shares are returned as fractions in [0, 1];
     :func:`kpi_summary` shows them in percent.
 backend
-    :func:`cross_sell_rate`, :func:`product_penetration`, :func:`cross_sell_ratio`
-    and :func:`average_order_value` also run on Spark (``backend="spark"``, lines
-    as a pyspark DataFrame) and return the same result as on pandas, the default.
+    :func:`cross_sell_rate`, :func:`product_penetration`, :func:`cross_sell_ratio`,
+    :func:`average_order_value`, :func:`revenue_contribution`, :func:`retention_rate`
+    and :func:`kpi_summary` also run on Spark
+    (``backend="spark"``, lines as a pyspark DataFrame) and return the same result
+    as on pandas, the default.
 errors
     Missing columns raise :class:`xsell_lab.DataValidationError` naming the
     table and the column. Inputs are never modified.
@@ -917,6 +919,7 @@ def revenue_contribution(
     *,
     level: str = "category",
     by: By = None,
+    backend: str = "pandas",
 ) -> float | pd.DataFrame:
     """Share of revenue that comes from cross-sold items.
 
@@ -941,6 +944,13 @@ def revenue_contribution(
         What the items are.
     by : str or list of str, optional
         Group columns.
+    backend : {"pandas", "spark"}
+        ``"spark"`` computes on Spark (:mod:`xsell_lab._spark`): ``lines`` may then
+        be a pyspark DataFrame with the same columns (or a pandas one, sent
+        through Arrow), only the small result is collected, and it equals the
+        pandas one (group columns of a Spark frame take the dtypes pandas infers
+        from their values). ``order_date`` is read to the microsecond in UTC
+        (:func:`xsell_lab._spark.utc_micros`), whatever the session time zone.
 
     Returns
     -------
@@ -948,6 +958,8 @@ def revenue_contribution(
         The share, or per group: ``revenue``, ``cross_sold_revenue``,
         ``revenue_contribution``.
     """
+    if _spark.check_backend(backend, "revenue_contribution"):
+        return _spark_revenue_contribution(lines, level, by)
     item = _item_column(lines, level)
     frame, keys = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, item, _REVENUE], SALES_LINES, by)
     flagged = frame.merge(primary_items(frame, level=level), on=s.CUSTOMER_ID, how="left")
@@ -1050,6 +1062,7 @@ def retention_rate(
     *,
     period: str = "month",
     by: By = None,
+    backend: str = "pandas",
 ) -> float | pd.DataFrame:
     """Share of customers active in a period who buy again in the next one.
 
@@ -1076,6 +1089,13 @@ def retention_rate(
         retention per period ``t``. Other columns (``segment``, ``channel``)
         group the activity in ``t``; buying again in ``t + 1`` counts through
         any channel.
+    backend : {"pandas", "spark"}
+        ``"spark"`` computes on Spark (:mod:`xsell_lab._spark`): ``lines`` may then
+        be a pyspark DataFrame with the same columns (or a pandas one, sent
+        through Arrow), only the small result is collected, and it equals the
+        pandas one (group columns of a Spark frame take the dtypes pandas infers
+        from their values). ``order_date`` is read to the microsecond in UTC
+        (:func:`xsell_lab._spark.utc_micros`), whatever the session time zone.
 
     Returns
     -------
@@ -1085,6 +1105,8 @@ def retention_rate(
     """
     if period not in _PERIODS:
         raise ValueError(f"retention_rate: period must be one of {', '.join(_PERIODS)}. Got {period!r}.")
+    if _spark.check_backend(backend, "retention_rate"):
+        return _spark_retention_rate(lines, period, by)
     keys = as_list(by)
     frame, _ = _prepare(lines, [s.CUSTOMER_ID, s.ORDER_DATE], table_name(lines), [k for k in keys if k != period])
     index = _period_index(frame[s.ORDER_DATE], period)
@@ -1200,6 +1222,7 @@ def kpi_summary(
     level: str = "category",
     penetration_min_items: int = 3,
     period: str = "month",
+    backend: str = "pandas",
 ) -> pd.DataFrame:
     """The headline cross-sell KPIs as one tidy table.
 
@@ -1223,6 +1246,18 @@ def kpi_summary(
         2+ items, so the default shows the deeper relationships, 3+).
     period : {"month", "quarter", "year"}
         Period of the retention rate.
+    backend : {"pandas", "spark"}
+        ``"spark"`` computes every row on Spark (:mod:`xsell_lab._spark`):
+        ``lines`` may then be a pyspark DataFrame with the same columns (or a
+        pandas one, sent through Arrow once), every KPI is a Spark aggregation
+        over the lines and only small results are collected; the table equals
+        the pandas one (counts exactly, sums and means to the rounding of a
+        different order of addition). ``offers`` and ``marketing_events`` may be
+        pandas or pyspark frames: they are small, so a Spark one is collected
+        to pandas (the offers' ``accepted`` and ``variant``, the events' customer,
+        type and date). ``order_date`` and ``event_date`` are read to the
+        microsecond as UTC (:func:`xsell_lab._spark.utc_micros`), so the session
+        time zone moves no purchase to another period.
 
     Returns
     -------
@@ -1230,65 +1265,63 @@ def kpi_summary(
         Columns :data:`KPI_SUMMARY_COLUMNS` (``kpi``, ``value``, ``unit``,
         ``definition``).
     """
+    if _spark.check_backend(backend, "kpi_summary"):
+        values = _spark_summary_values(lines, offers, marketing_events, level, penetration_min_items, period)
+    else:
+        values = _summary_values(lines, offers, marketing_events, level, penetration_min_items, period)
+    return _summary_table(values, level, penetration_min_items, period)
+
+
+def _summary_values(lines, offers, marketing_events, level: str, penetration_min_items: int, period: str) -> dict:
+    """The values of :func:`kpi_summary`'s rows on pandas, shares as fractions (offer and cycle rows only when given)."""
     require_columns(lines, [s.ORDER_ID, s.CUSTOMER_ID, _REVENUE], SALES_LINES)
+    values = {
+        "customers": lines[s.CUSTOMER_ID].nunique(),
+        "orders": lines[s.ORDER_ID].nunique(),
+        "revenue": float(lines[_REVENUE].sum()),
+        "average_order_value": average_order_value(lines),
+        "cross_sell_rate": cross_sell_rate(lines, level=level),
+        "product_penetration": product_penetration(lines, min_items=penetration_min_items, level=level),
+        "items_per_customer": lines.groupby(s.CUSTOMER_ID)[_item_column(lines, level)].nunique().mean(),
+        "revenue_contribution": revenue_contribution(lines, level=level),
+        "retention_rate": retention_rate(lines, period=period),
+    }
+    if offers is not None:
+        values["offer_conversion_rate"] = _sent_offers_conversion(offers)
+    if marketing_events is not None:
+        values["sales_cycle_time"] = sales_cycle_time(marketing_events, lines)
+    return values
+
+
+def _sent_offers_conversion(offers: pd.DataFrame) -> float:
+    """Accepted / sent over the offers sent: the ``"control"`` rows, which receive no offer, left out."""
+    sent = offers.loc[offers[s.VARIANT] != CONTROL_VARIANT] if s.VARIANT in offers.columns else offers
+    return offer_conversion_rate(sent, by=None)["conversion_rate"].iloc[0]
+
+
+def _summary_table(values: dict, level: str, penetration_min_items: int, period: str) -> pd.DataFrame:
+    """:func:`kpi_summary`'s table from its values: the unit and definition of each row, shares in percent."""
     items = "products" if level == "product" else "categories"
-    rows = [
-        ("customers", lines[s.CUSTOMER_ID].nunique(), "customers", "Customers with at least one order"),
-        ("orders", lines[s.ORDER_ID].nunique(), "orders", "Orders placed"),
-        ("revenue", float(lines[_REVENUE].sum()), "currency", "Sum of quantity x unit price"),
-        ("average_order_value", average_order_value(lines), "currency", "Revenue / orders"),
-        (
-            "cross_sell_rate",
-            100 * cross_sell_rate(lines, level=level),
-            "%",
-            f"Customers who bought 2+ {items} / customers",
-        ),
-        (
-            "product_penetration",
-            100 * product_penetration(lines, min_items=penetration_min_items, level=level),
-            "%",
-            f"Customers who bought {penetration_min_items}+ {items} / customers",
-        ),
-        (
-            "items_per_customer",
-            lines.groupby(s.CUSTOMER_ID)[_item_column(lines, level)].nunique().mean(),
-            items,
-            f"Distinct {items} per customer (cross-sell ratio)",
-        ),
-        (
-            "revenue_contribution",
-            100 * revenue_contribution(lines, level=level),
-            "%",
-            f"Revenue outside each customer's primary {level} (top {level} of the first order) / revenue",
-        ),
-        (
-            "retention_rate",
-            100 * retention_rate(lines, period=period),
+    rows = {
+        "customers": ("customers", "Customers with at least one order"),
+        "orders": ("orders", "Orders placed"),
+        "revenue": ("currency", "Sum of quantity x unit price"),
+        "average_order_value": ("currency", "Revenue / orders"),
+        "cross_sell_rate": ("%", f"Customers who bought 2+ {items} / customers"),
+        "product_penetration": ("%", f"Customers who bought {penetration_min_items}+ {items} / customers"),
+        "items_per_customer": (items, f"Distinct {items} per customer (cross-sell ratio)"),
+        "revenue_contribution": ("%", f"Revenue outside each customer's primary {level} (top {level} of the first order) / revenue"),
+        "retention_rate": (
             "%",
             f"Customers buying in a {period} who buy again the next {period} / customers buying in the {period}",
         ),
-    ]
-    if offers is not None:
-        sent = offers.loc[offers[s.VARIANT] != CONTROL_VARIANT] if s.VARIANT in offers.columns else offers
-        overall = offer_conversion_rate(sent, by=None)
-        rows.append(
-            (
-                "offer_conversion_rate",
-                100 * overall["conversion_rate"].iloc[0],
-                "%",
-                "Accepted offers / offers sent (control arms, which get no offer, left out)",
-            )
-        )
-    if marketing_events is not None:
-        rows.append(
-            (
-                "sales_cycle_time",
-                sales_cycle_time(marketing_events, lines),
-                "days",
-                "Median days from first awareness/consideration touch to first purchase",
-            )
-        )
-    summary = pd.DataFrame(rows, columns=KPI_SUMMARY_COLUMNS)
+        "offer_conversion_rate": ("%", "Accepted offers / offers sent (control arms, which get no offer, left out)"),
+        "sales_cycle_time": ("days", "Median days from first awareness/consideration touch to first purchase"),
+    }
+    summary = pd.DataFrame(
+        [(kpi, 100 * value if rows[kpi][0] == "%" else value, *rows[kpi]) for kpi, value in values.items()],
+        columns=KPI_SUMMARY_COLUMNS,
+    )
     summary["value"] = summary["value"].astype("float64")
     return summary
 
@@ -1562,25 +1595,142 @@ def _spark_average_order_value(lines, by: By) -> float | pd.DataFrame:
     return _spark_rate(lines, per_order, keys, _REVENUE, "orders", "average_order_value", {_REVENUE: "float64", "orders": "int64"})
 
 
-def _spark_lines(lines, columns: Sequence[str], by: By):
-    """:func:`_prepare` on Spark: the needed columns as a Spark DataFrame, period keys derived, missing keys labelled."""
+def _spark_summary_values(lines, offers, marketing_events, level: str, penetration_min_items: int, period: str) -> dict:
+    """:func:`_summary_values` on Spark: the lines sent (or narrowed) once, each row a Spark aggregation."""
+    F = _spark.functions()
+    if period not in _PERIODS:
+        raise ValueError(f"retention_rate: period must be one of {', '.join(_PERIODS)}. Got {period!r}.")
+    item = s.item_column(level)
+    frame, _ = _spark_lines(lines, [s.ORDER_ID, s.CUSTOMER_ID, _REVENUE, s.ORDER_DATE, item], None, times=True)
+    totals = frame.agg(
+        F.count_distinct(s.CUSTOMER_ID).alias("customers"), F.count_distinct(s.ORDER_ID).alias("orders"), F.sum(frame[_REVENUE].cast("double")).alias(_REVENUE)
+    ).collect()[0]
+    values = {
+        "customers": totals["customers"],
+        "orders": totals["orders"],
+        "revenue": float(totals[_REVENUE] or 0.0),
+        "average_order_value": _spark_average_order_value(frame, None),
+        "cross_sell_rate": _spark_cross_sell_rate(frame, level, None, None, None),
+        "product_penetration": _spark_penetration(frame, penetration_min_items, level, None),
+        "items_per_customer": _spark_items_per_customer(frame, item),
+        "revenue_contribution": _spark_revenue_contribution(frame, level, None),
+        "retention_rate": _spark_retention_rate(frame, period, None),
+    }
+    if offers is not None:
+        values["offer_conversion_rate"] = _sent_offers_conversion(_spark_small_table(offers, [s.ACCEPTED, s.VARIANT], ()))
+    if marketing_events is not None:
+        events = _spark_small_table(marketing_events, [s.CUSTOMER_ID, s.EVENT_TYPE, s.EVENT_DATE], (s.EVENT_DATE,))
+        values["sales_cycle_time"] = sales_cycle_time(events, _spark_first_purchases(frame, events))
+    return values
+
+
+def _spark_small_table(table, columns: list[str], times: tuple[str, ...]) -> pd.DataFrame:
+    """A small table (offers, marketing events) as pandas: a pandas one as it is, a Spark one collected (its ``columns``)."""
+    if not _spark.is_spark_frame(table):
+        return table
+    return _spark.collect_times(table, [c for c in columns if c in table.columns], times)
+
+
+def _spark_items_per_customer(frame, item: str) -> float:
+    """Mean distinct ``item`` values per customer (missing items not counted, as pandas' ``nunique``)."""
+    F = _spark.functions()
+    per_customer = frame.where(frame[s.CUSTOMER_ID].isNotNull()).groupBy(s.CUSTOMER_ID).agg(F.count_distinct(item).alias("items"))
+    mean = per_customer.agg(F.avg("items")).collect()[0][0]
+    return float("nan") if mean is None else float(mean)
+
+
+def _spark_primary_items(frame, item: str):
+    """:func:`primary_items` on Spark (lines with ``_at``, their time in microseconds): ``customer_id``, ``_primary``."""
+    F = _spark.functions()
+    orders = frame.select(s.CUSTOMER_ID, "_at", s.ORDER_ID).distinct()
+    first = _spark.first_rows(orders, [s.CUSTOMER_ID], [F.asc_nulls_last("_at"), F.asc_nulls_last(s.ORDER_ID)])
+    first_lines = frame.join(first.select(s.CUSTOMER_ID, s.ORDER_ID), [s.CUSTOMER_ID, s.ORDER_ID], "inner").where(F.col(item).isNotNull())
+    per_item = first_lines.groupBy(s.CUSTOMER_ID, item).agg(F.coalesce(F.sum(F.col(_REVENUE).cast("double")), F.lit(0.0)).alias(_REVENUE))
+    primary = _spark.first_rows(per_item, [s.CUSTOMER_ID], [F.desc(_REVENUE), F.asc(item)])
+    return primary.select(s.CUSTOMER_ID, F.col(item).alias("_primary"))
+
+
+def _spark_revenue_contribution(lines, level: str, by: By) -> float | pd.DataFrame:
+    """:func:`revenue_contribution` on Spark (a missing item is never the primary one, as in pandas)."""
+    F = _spark.functions()
+    frame, keys, item = _spark_items(lines, level, [s.CUSTOMER_ID, s.ORDER_ID, s.ORDER_DATE, _REVENUE], by, times=True)
+    flagged = frame.join(_spark_primary_items(frame, item), s.CUSTOMER_ID, "left")
+    revenue = flagged[_REVENUE].cast("double")
+    cross_sold = F.when(F.coalesce(flagged[item] != flagged["_primary"], F.lit(True)), revenue).otherwise(F.lit(0.0))
+    table = flagged.select(*keys, revenue.alias(_REVENUE), cross_sold.alias("cross_sold_revenue"))
+    return _spark_rate(lines, table, keys, "cross_sold_revenue", _REVENUE, "revenue_contribution", "float64")
+
+
+def _spark_retention_rate(lines, period: str, by: By) -> float | pd.DataFrame:
+    """:func:`retention_rate` on Spark: per customer and period, bought in the next period?
+
+    Counted per period index (:func:`_period_index` of each line's UTC day) with a window over each
+    customer's periods; only the counts per group and period are collected, then the last period,
+    whose next one is not observed, is left out and the groups summed as the pandas path does.
+    """
+    from pyspark.sql import Window
+
+    F = _spark.functions()
+    others = [k for k in as_list(by) if k != period]
+    frame, _ = _spark_lines(lines, [s.CUSTOMER_ID, s.ORDER_DATE], others, times=True)
+    per_year = {"month": 12, "quarter": 4, "year": 1}[period]
+    day = _spark.utc_day(F.col("_at"))
+    dated = frame.where(F.col("_at").isNotNull()).withColumn("_t", F.year(day) * per_year + F.floor((F.month(day) - 1) / (12 // per_year)).cast("int"))
+    bought = dated.select(s.CUSTOMER_ID, "_t").distinct()
+    following = F.lead("_t").over(Window.partitionBy(s.CUSTOMER_ID).orderBy("_t"))
+    flags = bought.select(F.col(s.CUSTOMER_ID).alias("_customer"), F.col("_t").alias("_period"),
+                          F.coalesce(following == F.col("_t") + 1, F.lit(False)).cast("long").alias("retained_customers"))
+    active = dated.select(*others, s.CUSTOMER_ID, "_t").distinct()
+    joined = active.join(flags, active[s.CUSTOMER_ID].eqNullSafe(flags["_customer"]) & (active["_t"] == flags["_period"])) if others else flags.withColumnRenamed("_period", "_t")
+    counts = joined.groupBy(*others, "_t").agg(F.count(F.lit(1)).alias("active_customers"), F.sum("retained_customers").alias("retained_customers"))
+    table = _spark.collect(counts)
+    table = table.loc[table["_t"] < table["_t"].max()].reset_index(drop=True)
+    for key in others:
+        table[key] = _spark_key_values(lines, key, table[key])
+    if period in as_list(by):
+        table[period] = _period_start_from_index(table["_t"], period)
+    return _rate(table, as_list(by), "retained_customers", "active_customers", "retention_rate")
+
+
+def _spark_first_purchases(frame, events: pd.DataFrame) -> pd.DataFrame:
+    """Each touched customer's first purchase time, collected: ``customer_id``, ``order_date`` (as :func:`sales_cycle_days` needs).
+
+    Only the customers in ``events`` (a pandas table) are kept, by a broadcast semi-join.
+    """
+    F = _spark.functions()
+    touched = _spark.to_spark(events[[s.CUSTOMER_ID]].drop_duplicates(), [s.CUSTOMER_ID])
+    lines = frame.join(F.broadcast(touched), s.CUSTOMER_ID, "left_semi")
+    first = _spark.collect(lines.groupBy(s.CUSTOMER_ID).agg(F.min("_at").alias("_at")))
+    return pd.DataFrame({s.CUSTOMER_ID: first[s.CUSTOMER_ID], s.ORDER_DATE: pd.to_datetime(first["_at"], unit="us")})
+
+
+def _spark_lines(lines, columns: Sequence[str], by: By, *, times: bool = False):
+    """:func:`_prepare` on Spark: the needed columns as a Spark DataFrame, period keys derived, missing keys labelled.
+
+    With ``times``, ``order_date`` is sent to the microsecond (not as a day), the frame gets ``_at``
+    (:func:`xsell_lab._spark.utc_micros` of it) and period keys are derived from its UTC day.
+    """
     F = _spark.functions()
     keys = as_list(by)
     derived = [k for k in keys if k in _PERIODS and k not in lines.columns]
     needed = list(dict.fromkeys([*columns, *(k for k in keys if k not in derived), *([s.ORDER_DATE] if derived else [])]))
     require_columns(_spark.column_frame(lines), needed, SALES_LINES)
-    frame = _spark.to_spark(lines, needed, dates=(s.ORDER_DATE,))
+    frame = _spark.to_spark(lines, needed, **({"timestamps": (s.ORDER_DATE,)} if times else {"dates": (s.ORDER_DATE,)}))
+    day = F.to_date(F.col(s.ORDER_DATE))
+    if times:
+        frame = frame.withColumn("_at", _spark.utc_micros(frame, s.ORDER_DATE))
+        day = _spark.utc_day(F.col("_at"))
     # text columns, and columns with no value at all (Arrow's and Spark's null type), take the missing-value label
     text = {field.name for field in frame.schema.fields if field.dataType.typeName() in ("string", "void")}
     frame = frame.withColumns({k: F.coalesce(frame[k].cast("string"), F.lit(missing_group_label(k))) for k in keys if k in text})
     # Spark's trunc units are the periods' own names: "month", "quarter", "year"
-    return frame.withColumns({k: F.trunc(F.to_date(frame[s.ORDER_DATE]), k) for k in derived}), keys
+    return frame.withColumns({k: F.trunc(day, k) for k in derived}), keys
 
 
-def _spark_items(lines, level: str, columns: Sequence[str], by: By):
+def _spark_items(lines, level: str, columns: Sequence[str], by: By, *, times: bool = False):
     """:func:`_spark_lines` with the ``level`` column, checked as :func:`_item_column` does."""
     item = s.item_column(level)
-    frame, keys = _spark_lines(lines, [*columns, item], by)
+    frame, keys = _spark_lines(lines, [*columns, item], by, times=times)
     if item == s.CATEGORY:
         found = [row[0] for row in frame.select(item).distinct().limit(3).collect()]
         if found:
