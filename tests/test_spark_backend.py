@@ -298,6 +298,32 @@ def test_kpi_summary_on_spark_finds_the_planted_truth_whatever_the_session_time_
         assert value["retention_rate"] == pytest.approx(100 * duckdb_month_retention(lines), rel=1e-12)
 
 
+@slow
+def test_every_spark_kpi_reads_a_purchase_day_in_utc_whatever_the_session_time_zone(spark, planted_with_times):
+    """The day KPIs too (month groups, the ratio's cut-off day): a 01:30 UTC purchase on the 1st stays in its month."""
+    lines = planted_with_times[0]
+    first_of_month = lines[lines[s.ORDER_DATE].dt.day == 1]
+    cut = first_of_month[s.ORDER_DATE].dt.normalize().iloc[0]
+    as_of = str((cut - pd.Timedelta(days=1)).date())  # the day before a 01:30 purchase: five hours west it would count
+    calls = {
+        "average_order_value": lambda frame, backend: kpis.average_order_value(frame, by="month", backend=backend),
+        "cross_sell_ratio": lambda frame, backend: kpis.cross_sell_ratio(frame, as_of, backend=backend),
+        "cross_sell_rate": lambda frame, backend: kpis.cross_sell_rate(frame, by="quarter", backend=backend),
+    }
+    expected = {name: call(lines, "pandas") for name, call in calls.items()}
+    west = lines.assign(order_date=lines[s.ORDER_DATE] - pd.Timedelta(hours=5))
+    assert not calls["average_order_value"](west, "pandas").equals(expected["average_order_value"])  # the times matter
+    zone = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
+    try:
+        instants = as_spark_instants(spark, lines, s.ORDER_DATE)
+        got = {name: call(instants, "spark") for name, call in calls.items()}
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", zone)
+    for name in calls:
+        pd.testing.assert_frame_equal(got[name], expected[name], check_exact=False, rtol=1e-12, obj=name)
+
+
 def duckdb_month_retention(lines: pd.DataFrame) -> float:
     """The pooled month-to-month retention rate recounted in DuckDB SQL (every month but the last)."""
     duckdb = pytest.importorskip("duckdb")

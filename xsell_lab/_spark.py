@@ -216,6 +216,15 @@ def utc_day(micros):
     return F.date_from_unix_date(F.floor(micros / MICROS_PER_DAY).cast("int"))
 
 
+def utc_date(frame, column: str):
+    """The calendar day (UTC) of a date or time column, whatever the session time zone (a ``DateType`` Column).
+
+    Every Spark path of the lab reads a purchase's day this way, so a day never
+    depends on ``spark.sql.session.timeZone``: :func:`utc_day` of :func:`utc_micros`.
+    """
+    return utc_day(utc_micros(frame, column))
+
+
 def first_rows(frame, keys: list[str], order: list):
     """The first row of each group of ``keys`` in ``order`` (a Spark window; ties go to an arbitrary row, so break them in ``order``).
 

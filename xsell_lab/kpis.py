@@ -1569,7 +1569,7 @@ def _spark_cross_sell_ratio(lines, as_of: str | pd.Timestamp, level: str, by: By
     """:func:`cross_sell_ratio` on Spark."""
     F = _spark.functions()
     frame, keys, item = _spark_items(lines, level, [s.CUSTOMER_ID, s.ORDER_DATE], by)
-    before = F.to_date(frame[s.ORDER_DATE]) <= F.lit(pd.Timestamp(as_of).date())
+    before = _spark.utc_date(frame, s.ORDER_DATE) <= F.lit(pd.Timestamp(as_of).date())
     per_customer = (
         frame.groupBy(*keys, s.CUSTOMER_ID)
         .agg(
@@ -1707,8 +1707,9 @@ def _spark_first_purchases(frame, events: pd.DataFrame) -> pd.DataFrame:
 def _spark_lines(lines, columns: Sequence[str], by: By, *, times: bool = False):
     """:func:`_prepare` on Spark: the needed columns as a Spark DataFrame, period keys derived, missing keys labelled.
 
-    With ``times``, ``order_date`` is sent to the microsecond (not as a day), the frame gets ``_at``
-    (:func:`xsell_lab._spark.utc_micros` of it) and period keys are derived from its UTC day.
+    With ``times``, ``order_date`` is sent to the microsecond (not as a day) and the frame gets ``_at``
+    (:func:`xsell_lab._spark.utc_micros` of it); period keys are derived from its UTC day either way
+    (:func:`xsell_lab._spark.utc_date`), whatever the session time zone.
     """
     F = _spark.functions()
     keys = as_list(by)
@@ -1716,10 +1717,9 @@ def _spark_lines(lines, columns: Sequence[str], by: By, *, times: bool = False):
     needed = list(dict.fromkeys([*columns, *(k for k in keys if k not in derived), *([s.ORDER_DATE] if derived else [])]))
     require_columns(_spark.column_frame(lines), needed, SALES_LINES)
     frame = _spark.to_spark(lines, needed, **({"timestamps": (s.ORDER_DATE,)} if times else {"dates": (s.ORDER_DATE,)}))
-    day = F.to_date(F.col(s.ORDER_DATE))
     if times:
         frame = frame.withColumn("_at", _spark.utc_micros(frame, s.ORDER_DATE))
-        day = _spark.utc_day(F.col("_at"))
+    day = (_spark.utc_day(F.col("_at")) if times else _spark.utc_date(frame, s.ORDER_DATE)) if s.ORDER_DATE in needed else None
     # text columns, and columns with no value at all (Arrow's and Spark's null type), take the missing-value label
     text = {field.name for field in frame.schema.fields if field.dataType.typeName() in ("string", "void")}
     frame = frame.withColumns({k: F.coalesce(frame[k].cast("string"), F.lit(missing_group_label(k))) for k in keys if k in text})
