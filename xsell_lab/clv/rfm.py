@@ -267,6 +267,7 @@ def rfm_summary_parquet(
             parts = _rfm_parts(connection, end_day, time_unit, n_bounds, Path(spill))
         finally:
             connection.close()
+        # "permissive": DuckDB marks the id column of some parts "not null", of others not
         rfm = pa.concat_tables([pq.read_table(part) for part in parts], promote_options="permissive").to_pandas(
             split_blocks=True, self_destruct=True
         )
@@ -286,11 +287,10 @@ def _id_bounds(connection, files: str, customer_column: str, ranges: int) -> int
 
     The bounds are the ``k / ranges`` quantiles (``quantile_disc``) of the ids of a sample: :data:`SAMPLE_RUN`
     consecutive lines at each of :data:`SAMPLE_PLACES` places spread over the longest file (the same places in
-    every file; DuckDB reads only the row groups holding them). An empty sample or one with a single id gives
-    no bound (one range); equal quantiles count once.
+    every file; DuckDB reads only the row groups holding them). Equal quantiles count once: a sample of a
+    single id gives one bound (two ranges), an empty sample none (one range), as does ``ranges == 1``.
     """
     if ranges == 1:
-        connection.execute("SET VARIABLE bounds = []")
         return 0
     (longest,) = connection.execute(f"SELECT max(num_rows) FROM parquet_file_metadata({files})").fetchone()
     runs = " OR ".join(
