@@ -24,14 +24,16 @@ is 1 when the two fitters disagree at four significant figures.
    100,000,000; string customer ids, timestamps, spend, as in 2.) are written to one Parquet
    file in chunks of 10,000,000 (pyarrow, rows groups of 1,000,000, never all in memory) in a
    temporary folder under ``--tmp`` (deleted afterwards; check ``df -h`` first: 100M lines take
-   about 1.7 GB), then ``rfm_summary_parquet`` runs in a fresh process (one pass per 25 million
-   lines): its wall time, the child process's wall time (interpreter, imports and all) and its
-   peak resident memory (``getrusage(RUSAGE_CHILDREN)``). The number of customers is checked against the count
-   kept while writing.
+   about 1.7 GB), then ``rfm_summary_parquet`` runs in a fresh process (up to one pass per 25 million
+   lines): its wall and CPU seconds (``getrusage``), the child process's wall time (interpreter, imports
+   and all), its peak resident memory (``getrusage(RUSAGE_CHILDREN)``), the UTC time and the load average
+   before and after. The number of customers is checked against the count kept while writing.
+   ``--parquet-file PATH`` writes the file there and keeps it (its customer count in ``PATH.json``), or
+   reuses it when it exists, so that several runs read the same file (delete both afterwards).
 
 Run from the repository root::
 
-    nice .venv/bin/python benchmarks/bench_clv.py [--customers 1000000] [--lines 10000000] [--seed 1] [--part all|models|rfm|scale|parquet]
+    nice .venv/bin/python benchmarks/bench_clv.py [--customers 1000000] [--lines 10000000] [--seed 1] [--part all|models|rfm|scale|parquet] [--parquet-file PATH]
 """
 
 from __future__ import annotations
@@ -256,42 +258,70 @@ def _customer_ids(customer: np.ndarray):
     return pa.array(text.view("S9").ravel()).cast(pa.string())
 
 
-def bench_parquet(n_lines: int, seed: int, tmp: str) -> list[dict]:
-    """``rfm_summary_parquet`` of ``n_lines`` lines in a fresh process: wall time and peak resident memory."""
+def bench_parquet(n_lines: int, seed: int, tmp: str, keep: str = "") -> list[dict]:
+    """``rfm_summary_parquet`` of ``n_lines`` lines in a fresh process: wall and CPU seconds, peak resident memory.
+
+    ``keep``: a Parquet file to reuse (written there, with its customer count beside it in ``<file>.json``,
+    when it does not exist yet), so that rounds of runs read the same file.
+    """
+    with tempfile.TemporaryDirectory(dir=tmp) as folder:
+        path = Path(keep or Path(folder) / "lines.parquet")
+        counted = path.with_name(path.name + ".json")
+        if keep and path.exists():
+            n_customers = json.loads(counted.read_text())["customers"]
+            _progress(f"Reusing {path}, {path.stat().st_size / 2**30:.2f} GiB, {n_customers:,} customers")
+        else:
+            _progress(f"Writing {n_lines:,} purchase lines to {path} ...")
+            start = time.perf_counter()
+            n_customers = write_purchase_parquet(path, n_lines, seed)
+            counted.write_text(json.dumps({"lines": n_lines, "seed": seed, "customers": n_customers}))
+            _progress(f"  written in {time.perf_counter() - start:.0f} s, {path.stat().st_size / 2**30:.2f} GiB, {n_customers:,} customers")
+        return _time_rfm_parquet(path, n_customers)
+
+
+def _time_rfm_parquet(path: Path, n_customers: int) -> list[dict]:
+    """Run :func:`_rfm_parquet_child` on ``path``; check its customer count; one row of seconds and memory."""
     import resource
     import subprocess
 
-    from xsell_lab.clv.rfm import LINES_PER_PASS
-
-    with tempfile.TemporaryDirectory(dir=tmp) as folder:
-        path = Path(folder) / "lines.parquet"
-        _progress(f"Writing {n_lines:,} purchase lines to {path} ...")
-        start = time.perf_counter()
-        n_customers = write_purchase_parquet(path, n_lines, seed)
-        _progress(f"  written in {time.perf_counter() - start:.0f} s, {path.stat().st_size / 2**30:.2f} GiB, {n_customers:,} customers")
-        start = time.perf_counter()
-        done = subprocess.run([sys.executable, __file__, "--rfm-parquet-child", str(path)], capture_output=True, text=True, check=True)
-        process_seconds = time.perf_counter() - start
+    load_before, started = os.getloadavg()[0], time.strftime("%H:%M:%S", time.gmtime())
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, __file__, "--rfm-parquet-child", str(path)], capture_output=True, text=True, check=True)
+    process_seconds = time.perf_counter() - start
     child = json.loads(done.stdout.strip().splitlines()[-1])
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    load = f"{load_before:.1f}-{os.getloadavg()[0]:.1f}"
     agree = child["customers"] == n_customers
-    _progress(f"  rfm_summary_parquet {child['seconds']:.1f} s (process {process_seconds:.1f} s), peak RSS {peak:,.0f} MiB, "
-              f"{child['customers']:,} customers (as written: {agree})")
+    _progress(f"  rfm_summary_parquet {child['seconds']:.1f} s, CPU {child['cpu_seconds']:.1f} s (process {process_seconds:.1f} s), "
+              f"peak RSS {peak:,.0f} MiB, {child['customers']:,} customers (as written: {agree}); UTC {started}, load average {load}")
     if not agree:
         raise SystemExit(f"rfm_summary_parquet found {child['customers']:,} customers; {n_customers:,} were written.")
     return [
-        {"step": f"xsell_lab rfm_summary_parquet, {n_lines:,} lines (DuckDB, 3 GB limit, {-(-n_lines // LINES_PER_PASS)} pass(es)), fresh process",
-         "seconds": round(child["seconds"], 1), "peak_MiB": round(peak)},
+        {"step": f"xsell_lab rfm_summary_parquet, {child['lines']:,} lines (DuckDB, 3 GB limit, {child['passes']} pass(es)), fresh process, "
+                 f"UTC {started}, load average {load}",
+         "seconds": round(child["seconds"], 1), "cpu_seconds": round(child["cpu_seconds"], 1), "peak_MiB": round(peak)},
         {"step": "the same process, interpreter and imports included", "seconds": round(process_seconds, 1), "peak_MiB": round(peak)},
     ]
 
 
 def _rfm_parquet_child(path: str) -> None:
-    from xsell_lab.clv import rfm_summary_parquet
+    import resource
 
-    start = time.perf_counter()
+    import pyarrow.parquet as pq
+
+    from xsell_lab.clv import rfm_summary_parquet
+    from xsell_lab.clv.rfm import LINES_PER_PASS
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    cpu_start, start = cpu(), time.perf_counter()
     rfm = rfm_summary_parquet(path, "2025-12-31")
-    print(json.dumps({"seconds": time.perf_counter() - start, "customers": len(rfm)}))
+    seconds, cpu_seconds = time.perf_counter() - start, cpu() - cpu_start
+    lines = pq.ParquetFile(path).metadata.num_rows
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "customers": len(rfm), "lines": lines,
+                      "passes": f"up to {-(-lines // LINES_PER_PASS)}"}))
 
 
 def main() -> None:
@@ -304,6 +334,7 @@ def main() -> None:
     parser.add_argument("--scale-lines", type=int, default=10_000_000)
     parser.add_argument("--parquet-lines", type=int, default=100_000_000)
     parser.add_argument("--tmp", default=tempfile.gettempdir(), help="folder for the Parquet file of --part parquet")
+    parser.add_argument("--parquet-file", default="", help="--part parquet: reuse this file (written and kept if missing)")
     parser.add_argument("--rfm-parquet-child", metavar="PARQUET", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rfm_parquet_child:
@@ -318,7 +349,7 @@ def main() -> None:
     if args.part == "scale":
         steps += bench_scale(args.scale_customers, args.scale_lines, args.seed)
     if args.part == "parquet":
-        steps += bench_parquet(args.parquet_lines, args.seed, args.tmp)
+        steps += bench_parquet(args.parquet_lines, args.seed, args.tmp, args.parquet_file)
     machine = _machine()
     print(f"Machine: {machine}\n")
     print(_markdown(pd.DataFrame(steps)))

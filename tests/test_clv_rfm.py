@@ -187,8 +187,8 @@ def test_the_old_observation_end_keyword_still_works():
 
 @pytest.mark.parametrize("passes", [3, 7])
 def test_out_of_core_summary_in_several_passes_equals_the_in_memory_summary(bundled_lines, tmp_path, passes):
-    """Customers split by a hash of their id into several passes, each summarised alone, then sorted by id:
-    the same table as :func:`rfm_summary` of the lines in memory (and as the one-pass summary)."""
+    """Customers split into ranges of ids, each range summarised alone and written sorted by id, the parts
+    joined in range order: the same table as :func:`rfm_summary` of the lines in memory (and as the one-pass summary)."""
     path = tmp_path / "lines.parquet"
     bundled_lines.to_parquet(path)
     as_of = bundled_lines["order_date"].max() - pd.Timedelta(days=90)
@@ -208,3 +208,76 @@ def test_out_of_core_summary_in_several_passes_refuses_a_negative_spend_day(tmp_
     returns.to_parquet(tmp_path / "returns.parquet")
     with pytest.raises(DataValidationError, match="net spend is negative.*customer 'a'"):
         clv.rfm_summary_parquet(tmp_path / "returns.parquet", "2024-03-01", lines_per_pass=1)
+
+
+def _assert_out_of_core_equals_in_memory(path, as_of, **options) -> pd.DataFrame:
+    """``rfm_summary_parquet(path)`` equals :func:`rfm_summary` (the reference) of the lines pandas reads from
+    ``path`` (a file or a folder), sorted by id, dtypes included; return it."""
+    expected = rfm_summary(pd.read_parquet(path), as_of).sort_values("customer_id", ignore_index=True)
+    ours = clv.rfm_summary_parquet(path, as_of, **options)
+    pd.testing.assert_frame_equal(ours, expected, check_exact=False, rtol=1e-12, atol=1e-9)
+    return ours
+
+
+@pytest.mark.parametrize(("run", "places"), [(0, 8), (1, 1), (1, 2)])
+def test_out_of_core_ranges_survive_an_empty_or_tiny_sample(bundled_lines, tmp_path, monkeypatch, run, places):
+    """A sample of no line (one range), of one line (one bound: every other id lies below or above it)
+    or of two lines (at most two bounds, far fewer than the passes asked for) still covers every customer."""
+    monkeypatch.setattr(clv.rfm, "SAMPLE_RUN", run)
+    monkeypatch.setattr(clv.rfm, "SAMPLE_PLACES", places)
+    bundled_lines.to_parquet(tmp_path / "lines.parquet")
+    as_of = bundled_lines["order_date"].max()
+    _assert_out_of_core_equals_in_memory(tmp_path / "lines.parquet", as_of, lines_per_pass=100)
+
+
+def test_out_of_core_ranges_hold_the_ids_outside_the_sampled_ones(tmp_path, monkeypatch):
+    """The sample is the first line only ("m"): ids below ("a") and above ("z") it are summarised too."""
+    monkeypatch.setattr(clv.rfm, "SAMPLE_RUN", 1)
+    monkeypatch.setattr(clv.rfm, "SAMPLE_PLACES", 1)
+    lines = _purchases([("m", "2024-01-03", 4.0), ("z", "2024-01-01", 1.0), ("a", "2024-01-02", 2.0), ("z", "2024-01-09", 3.0),
+                        ("a", "2024-01-05", 5.0), ("m", "2024-01-04", 6.0)])
+    lines.to_parquet(tmp_path / "lines.parquet", row_group_size=2)
+    ours = _assert_out_of_core_equals_in_memory(tmp_path / "lines.parquet", "2024-01-31", lines_per_pass=1)
+    assert ours["customer_id"].tolist() == ["a", "m", "z"] and ours["monetary_value"].tolist() == [5.0, 6.0, 3.0]
+
+
+@pytest.mark.parametrize("ids", ["text", "integers"])
+def test_out_of_core_ranges_follow_the_order_of_the_id_type(tmp_path, ids):
+    """Numeric-looking text ids sort as text ("10" < "100" < "11" < "9"), integer ids as numbers, in every pass."""
+    numbers = [9, 100, 11, 10, 9, 100, 2, 11]
+    lines = _purchases([(str(n), f"2024-01-{day:02d}", float(day)) for day, n in enumerate(numbers, start=1)])
+    if ids == "integers":
+        lines["customer_id"] = numbers
+    lines.to_parquet(tmp_path / "lines.parquet", row_group_size=3)
+    ours = _assert_out_of_core_equals_in_memory(tmp_path / "lines.parquet", "2024-01-31", lines_per_pass=2)
+    order = ["10", "100", "11", "2", "9"] if ids == "text" else [2, 9, 10, 11, 100]
+    assert ours["customer_id"].tolist() == order
+
+
+def test_out_of_core_ranges_of_a_single_customer(tmp_path):
+    """Every sampled id is the same: one bound, the range below it empty, the customer summarised once."""
+    lines = _purchases([("only", f"2024-0{month}-01", 10.0 * month) for month in range(1, 8)])
+    lines.to_parquet(tmp_path / "lines.parquet", row_group_size=2)
+    ours = _assert_out_of_core_equals_in_memory(tmp_path / "lines.parquet", "2024-12-31", lines_per_pass=1)
+    assert ours[["customer_id", "frequency", "monetary_value"]].to_numpy().tolist() == [["only", 6, 45.0]]
+
+
+def test_out_of_core_ranges_over_several_files(bundled_lines, tmp_path):
+    """A glob of files of unequal length: the sample is taken at the same places in each, the ranges cover all."""
+    bundled_lines.to_parquet(tmp_path / "lines.parquet")
+    folder = tmp_path / "lines"
+    folder.mkdir()
+    for number, (start, stop) in enumerate([(0, 100), (100, len(bundled_lines) // 2), (len(bundled_lines) // 2, None)]):
+        bundled_lines.iloc[start:stop].to_parquet(folder / f"part-{number}.parquet")
+    as_of = bundled_lines["order_date"].max() - pd.Timedelta(days=30)
+    ours = clv.rfm_summary_parquet(folder / "*.parquet", as_of, lines_per_pass=len(bundled_lines) // 5)
+    pd.testing.assert_frame_equal(ours, _assert_out_of_core_equals_in_memory(tmp_path / "lines.parquet", as_of))
+
+
+@pytest.mark.parametrize("statistics", [True, False])
+def test_out_of_core_counts_empty_ids_with_or_without_column_statistics(tmp_path, statistics):
+    """Empty ids are counted from the files' null counts, or by reading the ids when the files have no statistics."""
+    lines = _purchases([("a", "2024-01-01", 1.0), (None, "2024-01-02", 2.0), (None, "2024-01-03", 3.0), ("b", "2024-01-04", 4.0)])
+    lines.to_parquet(tmp_path / "lines.parquet", write_statistics=statistics)
+    with pytest.raises(DataValidationError, match=r"customer_id.*2 row\(s\) are empty"):
+        clv.rfm_summary_parquet(tmp_path / "lines.parquet", "2024-03-01")

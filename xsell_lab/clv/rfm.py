@@ -183,6 +183,10 @@ def _check_spark_purchases(lines, customer_column: str, date_column: str, value_
 #: Order lines per pass of :func:`rfm_summary_parquet`: the (customer, day) groups of about this many
 #: lines aggregate within DuckDB's default 3 GB without spilling (``benchmarks/bench_clv.py --part parquet``).
 LINES_PER_PASS = 25_000_000
+#: Lines of the files :func:`rfm_summary_parquet` reads to choose the id ranges of its passes: this many
+#: consecutive lines at each of :data:`SAMPLE_PLACES` places spread over every file.
+SAMPLE_RUN = 12_500
+SAMPLE_PLACES = 8
 
 
 def rfm_summary_parquet(
@@ -200,13 +204,16 @@ def rfm_summary_parquet(
 
     The same statistics as :func:`rfm_summary` (purchase days, their spend, first and
     last day), computed by DuckDB reading the Parquet files column by column. Customers
-    are split into ``K = ceil(lines / lines_per_pass)`` groups by a hash of their id
-    (DuckDB's ``hash(id) % K``); each group is summarised in its own pass, meant to be small enough
-    to aggregate in memory rather than spill to disk, and written to its own Parquet part
-    in a temporary folder; one final read sorts the parts by customer id. A customer's
-    lines all fall in one group, so the parts together are exactly the one-pass summary.
-    DuckDB is closed before pandas reads the result, so DuckDB's memory and the
-    result's are not held at the same time.
+    are split into up to ``K = ceil(lines / lines_per_pass)`` ranges of ids, bounded by
+    quantiles of the ids of a sample of lines (:data:`SAMPLE_RUN` lines at :data:`SAMPLE_PLACES`
+    places of each file, read without reading the rest); the first range has no lower bound and
+    the last no upper bound, so ids the sample missed fall in one of them, and a sample with
+    fewer distinct ids than ``K`` gives fewer ranges. Each range is summarised in its own
+    pass, meant to be small enough to aggregate in memory rather than spill to disk, and
+    written sorted by id to its own Parquet part in a temporary folder; the parts, in the
+    order of their ranges, are the summary sorted by id. A customer's lines all fall in one
+    range, so the parts together are exactly the one-pass summary. DuckDB is closed before
+    the parts are read, so DuckDB's memory and the result's are not held at the same time.
 
     Parameters
     ----------
@@ -224,15 +231,15 @@ def rfm_summary_parquet(
         million customers): the default keeps 100 million lines under 4 GB
         (``benchmarks/bench_clv.py --part parquet``).
     lines_per_pass : int, default :data:`LINES_PER_PASS`
-        Order lines per pass over the files (the lines are counted in the validation pass);
+        Order lines per pass over the files (the lines are counted from the files' metadata);
         files with no more lines are summarised in one pass.
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`RFM_COLUMNS`, one row per customer with a purchase on or before
-        ``as_of``, sorted by customer id (the order of first appearance is not known
-        out of core); a default ``RangeIndex``.
+        ``as_of``, sorted by customer id (DuckDB's order: by bytes for text ids; the order of
+        first appearance is not known out of core); a default ``RangeIndex``.
 
     Raises
     ------
@@ -243,30 +250,27 @@ def rfm_summary_parquet(
     import tempfile
 
     import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     end_day = pd.Timestamp(as_of).date().isoformat()
+    files = _sql_text(str(path))
     with tempfile.TemporaryDirectory() as spill:
-        summary = Path(spill) / "rfm.parquet"
         connection = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": spill})
         try:
             connection.execute(
-                f"""CREATE VIEW lines AS SELECT {_sql_name(customer_column)} AS c, {_sql_name(customer_column)} IS NULL AS no_c,
-                TRY_CAST({_sql_name(date_column)} AS DATE) AS d, TRY_CAST({_sql_name(value_column)} AS DOUBLE) AS v
-                FROM read_parquet(?)""".replace("?", _sql_text(str(path)))
+                f"""CREATE VIEW lines AS SELECT {_sql_name(customer_column)} AS c, TRY_CAST({_sql_name(date_column)} AS DATE) AS d,
+                TRY_CAST({_sql_name(value_column)} AS DOUBLE) AS v FROM read_parquet({files})"""
             )
-            n_lines = _check_parquet_lines(connection, customer_column, date_column, value_column)
-            passes = max(1, -(-n_lines // lines_per_pass))
-            if passes == 1:
-                connection.execute(f"COPY ({_rfm_sql(end_day, time_unit)} ORDER BY c) TO {_sql_text(str(summary))} (FORMAT parquet)")
-            else:
-                _rfm_parts(connection, end_day, time_unit, passes, Path(spill) / "parts")
-                connection.execute(
-                    f"COPY (SELECT * FROM read_parquet({_sql_text(str(Path(spill) / 'parts' / '*.parquet'))}) "
-                    f"ORDER BY {s.CUSTOMER_ID}) TO {_sql_text(str(summary))} (FORMAT parquet)"
-                )
+            n_lines = _check_parquet_lines(connection, files, customer_column, date_column, value_column)
+            n_bounds = _id_bounds(connection, files, customer_column, max(1, -(-n_lines // lines_per_pass)))
+            parts = _rfm_parts(connection, end_day, time_unit, n_bounds, Path(spill))
         finally:
             connection.close()
-        rfm = pd.read_parquet(summary)
+        # "permissive": DuckDB marks the id column of some parts "not null", of others not
+        rfm = pa.concat_tables([pq.read_table(part) for part in parts], promote_options="permissive").to_pandas(
+            split_blocks=True, self_destruct=True
+        )
     bad = rfm["min_day_spend"] < 0
     if bad.any():
         raise DataValidationError(
@@ -274,22 +278,46 @@ def rfm_summary_parquet(
                      int(bad.sum()), f"customer {rfm.loc[bad.idxmax(), s.CUSTOMER_ID]!r}",
                      "Book returns in the 'returns' table, or net them against the original purchase day")]
         )
-    return rfm[RFM_COLUMNS].astype({"frequency": "int64"})
+    return rfm[RFM_COLUMNS]
 
 
-def _rfm_parts(connection, end_day: str, time_unit: float, passes: int, folder: Path) -> None:
-    """Write the summary of the customers with ``hash(id) % passes == k`` to ``folder/part-k.parquet``, one pass each.
+def _id_bounds(connection, files: str, customer_column: str, ranges: int) -> int:
+    """Set DuckDB's variable ``bounds`` to at most ``ranges - 1`` distinct, sorted ids that cut the lines
+    into ranges of about equal numbers of lines; return the number of bounds.
 
-    The rows of a part are in no particular order (``preserve_insertion_order`` off while the parts are written).
+    The bounds are the ``k / ranges`` quantiles (``quantile_disc``) of the ids of a sample: :data:`SAMPLE_RUN`
+    consecutive lines at each of :data:`SAMPLE_PLACES` places spread over the longest file (the same places in
+    every file; DuckDB reads only the row groups holding them). Equal quantiles count once: a sample of a
+    single id gives one bound (two ranges), an empty sample none (one range), as does ``ranges == 1``.
     """
-    folder.mkdir()
-    connection.execute("SET preserve_insertion_order = false")
-    for k in range(passes):
+    if ranges == 1:
+        return 0
+    (longest,) = connection.execute(f"SELECT max(num_rows) FROM parquet_file_metadata({files})").fetchone()
+    runs = " OR ".join(
+        f"file_row_number BETWEEN {start} AND {start + SAMPLE_RUN - 1}"
+        for start in sorted({longest * place // SAMPLE_PLACES for place in range(SAMPLE_PLACES)})
+    )
+    quantiles = ", ".join(f"{k / ranges!r}" for k in range(1, ranges))
+    connection.execute(
+        f"""SET VARIABLE bounds = (SELECT coalesce(list_sort(list_distinct(quantile_disc(c, [{quantiles}]))), [])
+        FROM (SELECT {_sql_name(customer_column)} AS c FROM read_parquet({files}, file_row_number = true) WHERE {runs}))"""
+    )
+    return connection.execute("SELECT len(getvariable('bounds'))").fetchone()[0]
+
+
+def _rfm_parts(connection, end_day: str, time_unit: float, n_bounds: int, folder: Path) -> list[Path]:
+    """Write the summary of each range of ids cut by the variable ``bounds`` (:func:`_id_bounds`) to its own
+    Parquet file in ``folder``, sorted by id, one pass each; return the files in the order of their ranges."""
+    parts = []
+    for k in range(n_bounds + 1):
+        lower = f"c >= getvariable('bounds')[{k}]" if k > 0 else "TRUE"
+        upper = f"c < getvariable('bounds')[{k + 1}]" if k < n_bounds else "TRUE"
+        parts.append(folder / f"part-{k}.parquet")
         connection.execute(
-            f"COPY ({_rfm_sql(end_day, time_unit, where=f'hash(c) % {passes} = {k}')}) "
-            f"TO {_sql_text(str(folder / f'part-{k}.parquet'))} (FORMAT parquet)"
+            f"COPY ({_rfm_sql(end_day, time_unit, where=f'{lower} AND {upper}')} ORDER BY {s.CUSTOMER_ID}) "
+            f"TO {_sql_text(str(parts[-1]))} (FORMAT parquet)"
         )
-    connection.execute("SET preserve_insertion_order = true")
+    return parts
 
 
 def _rfm_sql(end_day: str, time_unit: float, where: str = "TRUE") -> str:
@@ -306,12 +334,21 @@ def _rfm_sql(end_day: str, time_unit: float, where: str = "TRUE") -> str:
     """
 
 
-def _check_parquet_lines(connection, customer_column: str, date_column: str, value_column: str) -> int:
+def _check_parquet_lines(connection, files: str, customer_column: str, date_column: str, value_column: str) -> int:
     """Raise :class:`DataValidationError` for empty ids, dates that are empty or not dates, spend not a number;
-    return the number of lines."""
-    n_lines, *counts = connection.execute(
-        "SELECT count(*), count(*) FILTER (WHERE no_c), count(*) FILTER (WHERE d IS NULL), "
-        "count(*) FILTER (WHERE v IS NULL OR NOT isfinite(v)) FROM lines"
+    return the number of lines.
+
+    The lines are counted from the files' metadata, and so are the empty ids when every row group of the id
+    column has a null count in its statistics; else the ids are read with the dates and the spend.
+    """
+    (n_lines,) = connection.execute(f"SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata({files})").fetchone()
+    (no_ids,) = connection.execute(
+        f"SELECT CASE WHEN count(*) = count(stats_null_count) THEN sum(stats_null_count) END "
+        f"FROM parquet_metadata({files}) WHERE path_in_schema = {_sql_text(customer_column)}"
+    ).fetchone()
+    counted = "count(*) FILTER (WHERE c IS NULL)" if no_ids is None else str(int(no_ids))
+    counts = connection.execute(
+        f"SELECT {counted}, count(*) FILTER (WHERE d IS NULL), count(*) FILTER (WHERE v IS NULL OR NOT isfinite(v)) FROM lines"
     ).fetchone()
     _raise_unreadable(counts, customer_column, date_column, value_column)
     return int(n_lines)
