@@ -300,7 +300,7 @@ def test_kpi_summary_on_spark_finds_the_planted_truth_whatever_the_session_time_
 
 @slow
 def test_every_spark_kpi_reads_a_purchase_day_in_utc_whatever_the_session_time_zone(spark, planted_with_times):
-    """The day KPIs too (month groups, the ratio's cut-off day): a 01:30 UTC purchase on the 1st stays in its month."""
+    """The day KPIs and the RFM summary too (month groups, cut-off days): a 01:30 UTC purchase on the 1st stays on its day."""
     lines = planted_with_times[0]
     first_of_month = lines[lines[s.ORDER_DATE].dt.day == 1]
     cut = first_of_month[s.ORDER_DATE].dt.normalize().iloc[0]
@@ -309,6 +309,7 @@ def test_every_spark_kpi_reads_a_purchase_day_in_utc_whatever_the_session_time_z
         "average_order_value": lambda frame, backend: kpis.average_order_value(frame, by="month", backend=backend),
         "cross_sell_ratio": lambda frame, backend: kpis.cross_sell_ratio(frame, as_of, backend=backend),
         "cross_sell_rate": lambda frame, backend: kpis.cross_sell_rate(frame, by="quarter", backend=backend),
+        "rfm_summary": lambda frame, backend: clv.rfm_summary(frame, as_of, backend=backend),
     }
     expected = {name: call(lines, "pandas") for name, call in calls.items()}
     west = lines.assign(order_date=lines[s.ORDER_DATE] - pd.Timedelta(hours=5))

@@ -167,7 +167,7 @@ def _spark_purchases(purchases, customer_column: str, date_column: str, value_co
         })
     lines = _spark.to_spark(purchases, columns, dates=(date_column,))
     return lines.select(
-        lines[customer_column].alias("c"), F.to_date(lines[date_column]).alias("d"),
+        lines[customer_column].alias("c"), _spark.utc_date(lines, date_column).alias("d"),
         lines[value_column].cast("double").alias("v"), F.monotonically_increasing_id().alias("row"),
     )
 
