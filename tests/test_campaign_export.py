@@ -11,6 +11,7 @@ alone make the export, so every figure can be recounted from the full company.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from xsell_lab.data import margins, profile
 from xsell_lab.data import schema as s
 from xsell_lab.exceptions import DataValidationError
 
-from conftest import DATA_DIR
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture(scope="module")
