@@ -267,6 +267,11 @@ def period(company) -> tuple[pd.Timestamp, pd.Timestamp]:
     return dates.min().normalize(), dates.max().normalize()
 
 
+def period_source(company) -> str:
+    """What :func:`period` read, in words for a sentence: ``"order days"`` or, for a campaign export, ``"offer days: it has no orders"``."""
+    return "order days" if len(company.orders) else "offer days: it has no orders"
+
+
 def default_level(company) -> str:
     """``"category"`` when the products have two or more categories, else ``"product"``."""
     return "category" if len(_distinct(company.products, s.CATEGORY)) >= 2 else "product"
